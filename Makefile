@@ -1,0 +1,116 @@
+# dnsd - hand-written Makefile (Redis style). Variants build into build/<variant>/.
+#   make            build build/release/dnsd
+#   make run        install missing packages, build, serve zones/ + conf/dnsd.yaml on 127.0.0.1:5353
+#   make check      install missing packages, build, run every test
+#   make asan       the same tests under ASan + UBSan in build/asan
+#   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS per target
+#   make bench      dnsperf against dnsd, NSD and Knot on the same zone
+
+VARIANT ?= release
+BUILD   := build/$(VARIANT)
+CC      ?= cc
+PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Wvla
+OPT     ?= -g -O2
+SAN     ?=
+ALL_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -MMD -MP -Idnsd \
+              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+ALL_LDFLAGS := -pthread $(SAN) $(LDFLAGS)
+LIBS    := $(PKG_LIBS) -lm
+
+LIB_SRCS  := $(filter-out dnsd/main.c,$(sort $(wildcard dnsd/*.c)))
+LIB_OBJS  := $(LIB_SRCS:dnsd/%.c=$(BUILD)/obj/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PORT    ?= 5353
+
+.PHONY: all deps run check test unit e2e fuzz-replay asan fuzz bench install image clean
+.DEFAULT_GOAL := all
+
+all: $(BUILD)/dnsd
+
+deps:
+	@.ci/deps
+
+$(BUILD)/obj/%.o: dnsd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/libdnsd.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/dnsd: $(BUILD)/obj/main.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%.o: tests/unit/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -Itests/unit -c -o $@ $<
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+
+# Fuzz harnesses built with a replay main() so `make check` runs their corpus.
+$(BUILD)/fuzz/%.o: tests/fuzz/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -Itests/fuzz -c -o $@ $<
+
+$(BUILD)/fuzz/replay_main.o: tests/fuzz/replay_main.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/fuzz_%.o $(BUILD)/fuzz/replay_main.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	$(BUILD)/dnsd -c conf/dnsd.yaml
+
+unit: $(UNIT_BINS)
+	@tests/run-unit $(UNIT_BINS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	@tests/fuzz/replay-all $(BUILD)/fuzz
+
+e2e: $(BUILD)/dnsd
+	@DNSD_BIN=$(abspath $(BUILD)/dnsd) tests/e2e/run-all
+
+test: all unit fuzz-replay e2e
+
+check: deps
+	@$(MAKE) --no-print-directory test
+
+asan: deps
+	@$(MAKE) --no-print-directory VARIANT=asan OPT="-g -O1" \
+	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+fuzz: deps
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-libfuzzer
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@tests/bench/run $(abspath $(BUILD)/dnsd)
+
+install: $(BUILD)/dnsd
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
+	  $(DESTDIR)/etc/dnsd/zones $(DESTDIR)$(PREFIX)/lib/systemd/system
+	install -m 0755 $(BUILD)/dnsd $(DESTDIR)$(PREFIX)/sbin/dnsd
+	install -m 0644 conf/dnsd.yaml $(DESTDIR)/etc/dnsd/dnsd.yaml.sample
+	install -m 0644 zones/global.zone $(DESTDIR)/etc/dnsd/zones/global.zone.sample
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/dnsd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dnsd.service
+	[ ! -f dnsd/dnsd.8 ] || install -m 0644 dnsd/dnsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)
