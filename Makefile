@@ -23,6 +23,9 @@ ALL_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -MMD -MP -Idnsd \
 ALL_LDFLAGS := -pthread $(SAN) $(LDFLAGS)
 LIBS    := $(PKG_LIBS) -lm
 
+# Extra libraries for one unit test: TEST_LIBS_<name> (test_json links jansson as its oracle).
+TEST_LIBS_json := -ljansson
+
 LIB_SRCS  := $(filter-out dnsd/main.c,$(sort $(wildcard dnsd/*.c)))
 LIB_OBJS  := $(LIB_SRCS:dnsd/%.c=$(BUILD)/obj/%.o)
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
@@ -58,7 +61,7 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -Itests/unit -c -o $@ $<
 
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libdnsd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$*)
 
 # Fuzz harnesses built with a replay main() so `make check` runs their corpus.
 $(BUILD)/fuzz/%.o: tests/fuzz/%.c
