@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * main.c - command line, startup order, signals. Wires the modules together
+ * and does nothing else: config -> catalog (zones) -> publish -> server
+ * (sockets, then privileges dropped) -> admin and sources -> main loop. */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "config.h"
+#include "err.h"
+#include "log.h"
+#include "publish.h"
+#include "server.h"
+
+#define DNSD_VERSION "0.1.0"
+#define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
+#define DRAIN_MS 2000
+
+struct daemon {
+	const char *config_path;
+	struct config *cfg;
+	struct catalog *catalog;
+	struct server *server;
+	struct event_base *base;
+	unsigned reloads;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: dnsd [-c FILE] [-t] [-V] [-h]\n"
+		"  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+		"  -t       check the configuration and zone files, then exit 0 or 1\n"
+		"  -V       print the version\n"
+		"  -h       this help\n"
+		"dnsd runs in the foreground and logs to stderr.\n");
+}
+
+/* Loads config and zones; on success *cfg, *cat and *snap are new. */
+static int load_all(const char *path, struct config **cfg, struct catalog **cat,
+		    struct snapshot **snap)
+{
+	char err[1024];
+	*cfg = NULL;
+	*cat = NULL;
+	*snap = NULL;
+	int rc = config_load(path, cfg, err, sizeof(err));
+	if (rc != 0) {
+		log_error("%s", err);
+		return rc;
+	}
+	*cat = catalog_new(*cfg, err, sizeof(err));
+	if (!*cat) {
+		log_error("%s", err);
+		goto fail;
+	}
+	*snap = catalog_snapshot(*cat, err, sizeof(err));
+	if (!*snap) {
+		log_error("%s", err);
+		goto fail;
+	}
+	return 0;
+fail:
+	catalog_free(*cat);
+	config_free(*cfg);
+	*cat = NULL;
+	*cfg = NULL;
+	return DNSD_EINVAL;
+}
+
+/* Settings that live in sockets and threads need a restart to change. */
+static void warn_restart_only(const struct config *old, const struct config *new)
+{
+	bool same = old->listen_count == new->listen_count && old->workers == new->workers &&
+		    old->tcp_idle_timeout_ms == new->tcp_idle_timeout_ms &&
+		    old->tcp_max_connections == new->tcp_max_connections;
+	for (size_t i = 0; same && i < old->listen_count; i++)
+		same = strcmp(old->listen[i].text, new->listen[i].text) == 0;
+	if (!same)
+		log_warn("reload: listen, workers and tcp settings take effect after a restart");
+}
+
+/* SIGHUP (RFC-free, sniproxy/NSD style): build everything aside, then swap;
+ * on any error keep serving the old state. */
+static void reload(struct daemon *d)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	struct config *cfg;
+	struct catalog *cat;
+	struct snapshot *snap;
+	log_info("reload: reading %s", d->config_path);
+	if (load_all(d->config_path, &cfg, &cat, &snap) != 0) {
+		log_error("reload failed: keeping the previous configuration and zones");
+		return;
+	}
+	warn_restart_only(d->cfg, cfg);
+	log_set_level(cfg->log_level);
+	publish_lock();
+	uint64_t gen = publish_swap(&publish_global, snap);
+	publish_unlock();
+	catalog_free(d->catalog);
+	config_free(d->cfg);
+	d->cfg = cfg;
+	d->catalog = cat;
+	d->reloads++;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
+		 (unsigned long long)gen, catalog_zone_count(cat), catalog_record_count(cat),
+		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	struct daemon *d = arg;
+	if (sig == SIGHUP) {
+		reload(d);
+		return;
+	}
+	log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	event_base_loopbreak(d->base);
+}
+
+static int drop_privileges(const char *user)
+{
+	if (getuid() != 0 || !user || !*user)
+		return 0;
+	struct passwd *pw = getpwnam(user);
+	if (!pw) {
+		log_error("user %s: no such user", user);
+		return DNSD_ENOENT;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		log_error("cannot drop privileges to %s: %s", user, strerror(errno));
+		return DNSD_EIO;
+	}
+	log_info("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	bool is_check = false;
+	int opt;
+	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+		switch (opt) {
+		case 'c': d.config_path = optarg; break;
+		case 't': is_check = true; break;
+		case 'V': printf("dnsd %s\n", DNSD_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	struct snapshot *snap;
+	if (load_all(d.config_path, &d.cfg, &d.catalog, &snap) != 0)
+		return 1;
+	if (is_check) {
+		printf("%s: ok (%zu zones, %zu records)\n", d.config_path, catalog_zone_count(d.catalog),
+		       catalog_record_count(d.catalog));
+		snapshot_free(snap);
+		catalog_free(d.catalog);
+		config_free(d.cfg);
+		return 0;
+	}
+	log_set_level(d.cfg->log_level);
+	publish_swap(&publish_global, snap);
+
+	char err[512];
+	d.server = server_new(d.cfg, &publish_global, err, sizeof(err));
+	if (!d.server) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (drop_privileges(d.cfg->user) != 0)
+		return 1;
+
+	/* workers must not take the signals meant for the main loop */
+	sigset_t block, old;
+	sigemptyset(&block);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	if (server_start(d.server) != 0) {
+		log_error("cannot start worker threads");
+		return 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	d.base = event_base_new();
+	struct event *sighup = evsignal_new(d.base, SIGHUP, signal_cb, &d);
+	struct event *sigterm = evsignal_new(d.base, SIGTERM, signal_cb, &d);
+	struct event *sigint = evsignal_new(d.base, SIGINT, signal_cb, &d);
+	if (!d.base || !sighup || !sigterm || !sigint) {
+		log_error("out of memory");
+		return 1;
+	}
+	event_add(sighup, NULL);
+	event_add(sigterm, NULL);
+	event_add(sigint, NULL);
+	for (size_t i = 0; i < d.cfg->listen_count; i++)
+		log_info("listening on %s (UDP and TCP)", d.cfg->listen[i].text);
+	log_info("dnsd %s ready: %u workers, %zu zones, %zu records", DNSD_VERSION,
+		 server_worker_count(d.server), catalog_zone_count(d.catalog),
+		 catalog_record_count(d.catalog));
+
+	event_base_dispatch(d.base);
+
+	server_stop(d.server, DRAIN_MS);
+	server_free(d.server);
+	event_free(sighup);
+	event_free(sigterm);
+	event_free(sigint);
+	event_base_free(d.base);
+	publish_lock();
+	struct snapshot *last = publish_current(&publish_global);
+	atomic_store(&publish_global.current, NULL);
+	publish_unlock();
+	snapshot_free(last);
+	catalog_free(d.catalog);
+	config_free(d.cfg);
+	log_info("stopped");
+	return 0;
+}
