@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin.h"
 #include "catalog.h"
 #include "config.h"
 #include "err.h"
@@ -31,6 +32,7 @@ struct daemon {
 	struct config *cfg;
 	struct catalog *catalog;
 	struct server *server;
+	struct admin *admin;
 	struct event_base *base;
 	unsigned reloads;
 };
@@ -100,8 +102,11 @@ static void reload(struct daemon *d)
 	struct catalog *cat;
 	struct snapshot *snap;
 	log_info("reload: reading %s", d->config_path);
+	admin_notify("RELOADING=1");
 	if (load_all(d->config_path, &cfg, &cat, &snap) != 0) {
 		log_error("reload failed: keeping the previous configuration and zones");
+		admin_count_reload(d->admin, false);
+		admin_notify("READY=1");
 		return;
 	}
 	warn_restart_only(d->cfg, cfg);
@@ -114,6 +119,8 @@ static void reload(struct daemon *d)
 	d->cfg = cfg;
 	d->catalog = cat;
 	d->reloads++;
+	admin_count_reload(d->admin, true);
+	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
 		 (unsigned long long)gen, catalog_zone_count(cat), catalog_record_count(cat),
@@ -129,6 +136,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		return;
 	}
 	log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	admin_notify("STOPPING=1");
 	event_base_loopbreak(d->base);
 }
 
@@ -216,14 +224,22 @@ int main(int argc, char **argv)
 	event_add(sighup, NULL);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
+	d.admin = admin_new(d.base, d.cfg->metrics_listen, d.cfg->health_listen, d.server, NULL,
+			    err, sizeof(err));
+	if (!d.admin) {
+		log_error("%s", err);
+		return 1;
+	}
 	for (size_t i = 0; i < d.cfg->listen_count; i++)
 		log_info("listening on %s (UDP and TCP)", d.cfg->listen[i].text);
 	log_info("dnsd %s ready: %u workers, %zu zones, %zu records", DNSD_VERSION,
 		 server_worker_count(d.server), catalog_zone_count(d.catalog),
 		 catalog_record_count(d.catalog));
 
+	admin_notify("READY=1");
 	event_base_dispatch(d.base);
 
+	admin_free(d.admin);
 	server_stop(d.server, DRAIN_MS);
 	server_free(d.server);
 	event_free(sighup);

@@ -213,7 +213,14 @@ static void account(struct worker *w, const struct snapshot *snap, const struct 
 		view = SERVER_VIEW_SLOTS - 1;
 	if (info->view < 0)
 		count(&st->no_view, 1);
-	count(&st->requests[view][req->is_tcp][server_qtype_slot(info->qtype)], 1);
+	unsigned zone = SERVER_ZONE_SLOTS - 1;
+	if (info->zone && snap && info->view >= 0) {
+		const struct zone_set *set = snap->sets[info->view];
+		for (unsigned i = 0; set && i < set->count && i < SERVER_ZONE_SLOTS - 1; i++)
+			if (set->zones[i] == info->zone)
+				zone = i;
+	}
+	count(&st->requests[view][zone][req->is_tcp][server_qtype_slot(info->qtype)], 1);
 	count(&st->responses[view][info->rcode < SERVER_RCODE_SLOTS ? info->rcode : SERVER_RCODE_SLOTS - 1], 1);
 	if (info->is_truncated)
 		count(&st->truncated, 1);

@@ -16,12 +16,14 @@
 #define SERVER_RCODE_SLOTS 24
 #define SERVER_QTYPE_SLOTS 16   /* see server_qtype_slot() */
 #define SERVER_VIEW_SLOTS 16    /* views beyond this are counted in the last slot */
+#define SERVER_ZONE_SLOTS 8     /* zone index in the view's set; the last = no zone */
 #define SERVER_DURATION_BUCKETS 12
 
 /* Counters of one worker. Only that worker writes them (relaxed atomics so
  * a scrape from another thread reads whole values); /metrics sums workers. */
 struct server_stats {
-	_Atomic uint64_t requests[SERVER_VIEW_SLOTS][2][SERVER_QTYPE_SLOTS];  /* [view][udp/tcp][qtype] */
+	/* [view][zone][udp/tcp][qtype] */
+	_Atomic uint64_t requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][2][SERVER_QTYPE_SLOTS];
 	_Atomic uint64_t responses[SERVER_VIEW_SLOTS][SERVER_RCODE_SLOTS];
 	_Atomic uint64_t dropped;
 	_Atomic uint64_t truncated;
