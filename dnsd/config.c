@@ -392,7 +392,7 @@ static int config_syntax_error(struct config_ctx *ctx, const yaml_parser_t *pars
 	}
 	const char *problem = parser->problem ? parser->problem : "unknown error";
 	if (parser->context)
-		return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s %s at line %zu",
+		return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s (%s at line %zu)",
 				    problem, parser->context, parser->context_mark.line + 1);
 	return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s", problem);
 }
