@@ -47,8 +47,10 @@ def make_query(qname, qtype="A", qclass="IN", edns=0, payload=1232, do=False, rd
     """A query message; edns=False (or None) sends no OPT."""
     if edns is None:
         edns = False
-    msg = dns.message.make_query(qname, qtype, qclass, use_edns=edns, payload=payload,
-                                 want_dnssec=do, options=options or [])
+    msg = dns.message.make_query(qname, qtype, qclass)
+    if edns is not False:
+        # set explicitly: make_query() does not pass the version through
+        msg.use_edns(edns, dns.flags.DO if do else 0, payload, options=options or [])
     msg.flags = dns.flags.RD if rd else 0
     if qid is not None:
         msg.id = qid
