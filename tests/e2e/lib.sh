@@ -60,12 +60,14 @@ wait_until() {
   done
 }
 
-# free_port [udp|tcp|both]: a port on 127.0.0.1 nobody listens on (both protocols).
+# free_port: a port on 127.0.0.1 that no socket uses (any state, TCP or UDP),
+# below the kernel's ephemeral range so client sockets never collide with it.
 free_port() {
-  local p
+  local p lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! ss -Hlntu "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
+    p=$(( 10000 + RANDOM % (lo - 10000) ))
+    if ! ss -Hantu "( sport = :$p )" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
   done
   return 1
 }
@@ -74,6 +76,7 @@ free_port() {
 # wait until it answers a query (any rcode). DNSD_PORT is taken from the
 # config's first listen address; DNSD_PID and DNSD_LOG describe the daemon.
 # Several daemons may be started one after another; each is killed at exit.
+# DNSD_NOFILE=N starts it with an open-file limit of N (prlimit).
 start_dnsd() {
   local conf=$1; shift
   if [ -n "${DNSD_TEST_ADDR:-}" ]; then
@@ -88,6 +91,7 @@ start_dnsd() {
   local stub_zone
   stub_zone=$(sed -n 's/^ *file: *//p' "$conf" | head -n 1)
   STUB_PORT=$DNSD_PORT STUB_ZONE=$stub_zone \
+  ${DNSD_NOFILE:+prlimit --nofile="$DNSD_NOFILE:$DNSD_NOFILE"} \
   "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
   DNSD_PID=$!
   on_exit "kill_dnsd $DNSD_PID"
