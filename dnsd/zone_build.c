@@ -650,8 +650,12 @@ static int blob_store(struct zone *z, struct render *r, struct zone_blob *blob, 
 		      uint8_t rcode, uint8_t flags)
 {
 	uint8_t *data = arena_memdup(&z->arena, r->buf, r->len);
-	uint32_t *relocs = r->reloc_count ? arena_memdup(&z->arena, r->b->relocs,
-							 r->reloc_count * sizeof(uint32_t)) : NULL;
+	uint32_t *relocs = NULL;
+	if (r->reloc_count) {
+		relocs = arena_alloc(&z->arena, r->reloc_count * sizeof(uint32_t));   /* aligned */
+		if (relocs)
+			memcpy(relocs, r->b->relocs, r->reloc_count * sizeof(uint32_t));
+	}
 	if (!data || (r->reloc_count && !relocs))
 		return DNSD_ENOMEM;
 	blob->data = data;
