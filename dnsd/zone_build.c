@@ -845,6 +845,10 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 		r->is_full = false;
 		if (has_glue)
 			blob_flags |= ZONE_BLOB_GLUE_REQUIRED;
+	} else if (end && (end->flags & ZONE_NODE_CNAME)) {
+		/* the chain loops (or is longer than we follow): there is no
+		 * last name to deny, so no SOA (RFC 2308 §2.2 is about a name
+		 * that exists without the type); Knot and NSD answer the same */
 	} else if (!is_out) {
 		render_negative_tail(f);
 		rcode = is_nx ? WIRE_RCODE_NXDOMAIN : WIRE_RCODE_NOERROR;
