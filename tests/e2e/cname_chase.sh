@@ -45,3 +45,20 @@ assert_contains "$k" "status: NXDOMAIN" "kdig: dangling NXDOMAIN"
 assert_match "$k" 'ANSWER: 1; AUTHORITY: 1' "kdig: dangling counts"
 d=$(drill -p "$DNSD_PORT" alias1.global A "@$DNSD_ADDR")
 assert_match "$d" 'ANSWER: 3, AUTHORITY: 0' "drill: chain counts"
+
+# into the delegation: CNAME (AA) then the referral for the target
+out=$(dnsq tosub.global A)
+assert_eq "$(field rcode "$out") | $(field flags "$out") | $(field counts "$out")" "NOERROR | qr aa | 1 1 2 4" "CNAME into sub.global: CNAME + referral"
+assert_eq "$(field answer "$out")" "tosub.global. 300 IN CNAME host.sub.global." "CNAME into sub.global: the CNAME"
+assert_eq "$(field authority "$out" | sort)" $'sub.global. 300 IN NS ns.sub.global.\nsub.global. 300 IN NS ns2.global.' "CNAME into sub.global: NS in authority"
+assert_eq "$(field additional "$out" | sort)" $'ns.sub.global. 300 IN A 192.0.2.53\nns.sub.global. 300 IN AAAA 2001:db8::53\nns2.global. 300 IN A 127.0.0.2' "CNAME into sub.global: glue"
+# wildcard CNAME (RFC 4592 §4.3 synthesis of a CNAME) and a chain through it
+out=$(dnsq anything.wc.global AAAA)
+assert_eq "$(field answer "$out")" $'anything.wc.global. 300 IN CNAME www.global.\nwww.global. 600 IN AAAA 2001:db8::1' "synthesised CNAME, then chased"
+out=$(dnsq wcchain.global A)
+assert_eq "$(field answer "$out")" $'wcchain.global. 300 IN CNAME x.wc.global.\nx.wc.global. 300 IN CNAME www.global.\nwww.global. 600 IN A 192.0.2.1' "chain through a wildcard CNAME"
+# loops end, without an SOA
+out=$(dnsq loop1.global A)
+assert_eq "$(field rcode "$out") | $(field counts "$out")" "NOERROR | 1 2 0 1" "loop: both CNAMEs once, no SOA"
+out=$(dnsq selfloop.global TXT)
+assert_eq "$(field answer "$out") | $(field authority "$out")" "selfloop.global. 300 IN CNAME selfloop.global. | " "self loop: the CNAME once"
