@@ -14,7 +14,11 @@ section is reported but not compared (its content is optional, RFC 1034
 §4.3.2 step 6).
 
 Known, RFC-permitted differences are normalised, each in one named function
-below, and counted in the summary; nothing else is. NSD is a second opinion:
+below, and counted in the summary; nothing else is. Not compared at all:
+- ANY (not among TYPES): RFC 8482 lets each server pick its minimal answer;
+- UDP truncation: when additional data does not fit, dnsd drops all of it
+  while Knot and NSD keep what fits (both allowed by RFC 2181 §9); the
+  TC decisions themselves agreed in a manual check (mid/big/mxheavy). NSD is a second opinion:
 where NSD and Knot agree, dnsd agrees with both; where they disagree the case
 is listed but does not fail the run.
 """
