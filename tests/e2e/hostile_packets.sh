@@ -7,8 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 cap=8
 serve_test_zone "tcp: {idle-timeout-ms: 10000, max-connections: $cap}"
-# STUB: remove when config.c lands. The stub ignores the file and uses 1024.
-[ -f "$REPO/dnsd/config_stub.c" ] && cap=1024
 
 "$PY" "$E2E_DIR/hostile.py" --server "$DNSD_ADDR" --port "$DNSD_PORT" --pid "${DNSD_PID:-0}" --cap "$cap" \
   ${HOSTILE_ONLY:+--only "$HOSTILE_ONLY"} | tee "$T/tap"

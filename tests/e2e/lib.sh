@@ -86,11 +86,6 @@ start_dnsd() {
   [ -n "$DNSD_PORT" ] || die "start_dnsd: no listen port in $conf"
   DNSD_LOG=$T/dnsd.${#DNSD_LOGS[@]}.log
   DNSD_LOGS+=("$DNSD_LOG")
-  # STUB: remove when config.c lands. dnsd/config_stub.c ignores the file and
-  # reads the port and zone from the environment; feed it the config's values.
-  local stub_zone
-  stub_zone=$(sed -n 's/^ *file: *//p' "$conf" | head -n 1)
-  STUB_PORT=$DNSD_PORT STUB_ZONE=$stub_zone \
   ${DNSD_NOFILE:+prlimit --nofile="$DNSD_NOFILE:$DNSD_NOFILE"} \
   "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
   DNSD_PID=$!
