@@ -23,7 +23,7 @@ ALL_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -MMD -MP -Idnsd \
 ALL_LDFLAGS := -pthread $(SAN) $(LDFLAGS)
 LIBS    := $(PKG_LIBS) -lm
 
-# Extra libraries for one unit test: TEST_LIBS_<name> (test_json links jansson as its oracle).
+# Extra objects/libraries for one unit test: test_json links jansson as its oracle.
 TEST_LIBS_json := -ljansson
 
 LIB_SRCS  := $(filter-out dnsd/main.c,$(sort $(wildcard dnsd/*.c)))
@@ -60,8 +60,14 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -Itests/unit -c -o $@ $<
 
+$(BUILD)/tests/json_oracle.o: tests/unit/json_oracle.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/test_json: $(BUILD)/tests/json_oracle.o
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libdnsd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libdnsd.a $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$*)
 
 # Fuzz harnesses built with a replay main() so `make check` runs their corpus.
 $(BUILD)/fuzz/%.o: tests/fuzz/%.c

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * fuzz_serviceentry.c - JSON -> ServiceEntry -> records for a forward and a
+ * reverse zone: nothing the API server could send may crash us. */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "dname.h"
+#include "json.h"
+#include "se_zone.h"
+#include "serviceentry.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_record(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
+			 uint16_t rdlen)
+{
+	(void)ctx;
+	(void)type;
+	(void)ttl_s;
+	if (dname_len(owner) > DNAME_MAX_LEN || (rdlen > 0 && !rdata))
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct json_doc *doc;
+	struct json_error jerr;
+	if (json_parse((const char *)data, size, &doc, &jerr) != 0)
+		return 0;
+	const struct json_value *root = json_doc_root(doc);
+	/* a bare object, a watch event or a list: try each shape */
+	const struct json_value *candidates[3] = { root, json_get(root, "object"),
+						   json_array_at(json_get(root, "items"), 0) };
+	uint8_t apex[DNAME_MAX_LEN], rev[DNAME_MAX_LEN];
+	dname_from_text(apex, "global");
+	dname_from_text(rev, "in-addr.arpa");
+	for (int i = 0; i < 3; i++) {
+		struct serviceentry *se;
+		char err[256];
+		if (!candidates[i] || serviceentry_from_json(candidates[i], &se, err, sizeof(err)) != 0)
+			continue;
+		se_zone_records(se, apex, 30, check_record, NULL);
+		se_zone_records(se, rev, 30, check_record, NULL);
+		serviceentry_free(se);
+	}
+	json_doc_free(doc);
+	return 0;
+}
