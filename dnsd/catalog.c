@@ -399,9 +399,9 @@ bool catalog_is_ready(struct catalog *c, char *why, size_t why_len)
 
 /* Freezes dirty feeds whose clusters have all synced, then publishes. Called
  * with c->lock held. */
-static void publish_locked(struct catalog *c)
+static void publish_locked(struct catalog *c, bool is_forced)
 {
-	if (!c->is_dirty)
+	if (!c->is_dirty && !is_forced)
 		return;
 	c->is_dirty = false;
 	bool is_changed = false;
@@ -424,7 +424,7 @@ static void publish_locked(struct catalog *c)
 		f->frozen = z;
 		is_changed = true;
 	}
-	if (!is_changed)
+	if (!is_changed && !is_forced)
 		return;
 	char err[256];
 	struct snapshot *s = snapshot_locked(c, err, sizeof(err));
@@ -441,7 +441,14 @@ static void publish_locked(struct catalog *c)
 void catalog_publish_pending(struct catalog *c)
 {
 	pthread_mutex_lock(&c->lock);
-	publish_locked(c);
+	publish_locked(c, false);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void catalog_publish(struct catalog *c)
+{
+	pthread_mutex_lock(&c->lock);
+	publish_locked(c, true);
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -465,7 +472,7 @@ static void *publisher_main(void *arg)
 		struct timespec ts = { 0, COALESCE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&c->lock);
-		publish_locked(c);
+		publish_locked(c, false);
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;

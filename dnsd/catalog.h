@@ -50,6 +50,9 @@ int catalog_publisher_start(struct catalog *c);
 void catalog_publisher_stop(struct catalog *c);
 /* Publishes now if anything changed (tests, and the start-up path). */
 void catalog_publish_pending(struct catalog *c);
+/* Freezes what changed and publishes a snapshot of this catalog even if
+ * nothing did: how a reloaded catalog takes over. */
+void catalog_publish(struct catalog *c);
 /* Publications and the last one's freeze time, for metrics. */
 uint64_t catalog_publish_count(const struct catalog *c);
 

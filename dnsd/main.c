@@ -19,6 +19,7 @@
 #include "catalog.h"
 #include "config.h"
 #include "err.h"
+#include "k8s_watch.h"
 #include "log.h"
 #include "publish.h"
 #include "server.h"
@@ -34,6 +35,9 @@ struct daemon {
 	struct server *server;
 	struct admin *admin;
 	struct event_base *base;
+	struct k8s_watch **watches;    /* one per kubernetes source */
+	size_t watch_count;
+	struct event *ready_timer;     /* until READY=1 has been sent */
 	unsigned reloads;
 };
 
@@ -93,8 +97,28 @@ static void warn_restart_only(const struct config *old, const struct config *new
 		log_warn("reload: listen, workers and tcp settings take effect after a restart");
 }
 
-/* SIGHUP (RFC-free, sniproxy/NSD style): build everything aside, then swap;
- * on any error keep serving the old state. */
+/* The Kubernetes sources live across reloads (their threads hold the
+ * watched state); changing them needs a restart. */
+static bool same_sources(const struct config *a, const struct config *b)
+{
+	if (a->kubernetes_count != b->kubernetes_count)
+		return false;
+	for (size_t i = 0; i < a->kubernetes_count; i++) {
+		const struct config_kubernetes *x = &a->kubernetes[i], *y = &b->kubernetes[i];
+#define SAME(f) ((!x->f && !y->f) || (x->f && y->f && strcmp(x->f, y->f) == 0))
+		if (!SAME(name) || !SAME(kubeconfig) || !SAME(context) || !SAME(api_version) ||
+		    x->is_in_cluster != y->is_in_cluster || x->namespaces_count != y->namespaces_count)
+			return false;
+#undef SAME
+		for (size_t j = 0; j < x->namespaces_count; j++)
+			if (strcmp(x->namespaces[j], y->namespaces[j]) != 0)
+				return false;
+	}
+	return true;
+}
+
+/* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
+ * error keep serving the old state. */
 static void reload(struct daemon *d)
 {
 	struct timespec t0, t1;
@@ -104,17 +128,25 @@ static void reload(struct daemon *d)
 	struct snapshot *snap;
 	log_info("reload: reading %s", d->config_path);
 	admin_notify("RELOADING=1");
-	if (load_all(d->config_path, &cfg, &cat, &snap) != 0) {
-		log_error("reload failed: keeping the previous configuration and zones");
-		admin_count_reload(d->admin, false);
-		admin_notify("READY=1");
-		return;
+	if (load_all(d->config_path, &cfg, &cat, &snap) != 0)
+		goto fail;
+	if (!same_sources(d->cfg, cfg)) {
+		log_error("reload: the kubernetes sources changed; that needs a restart");
+		snapshot_free(snap);
+		catalog_free(cat);
+		config_free(cfg);
+		goto fail;
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
-	publish_lock();
-	uint64_t gen = publish_swap(&publish_global, snap);
-	publish_unlock();
+	/* the old catalog stops publishing; the sources feed the new one what
+	 * they hold, and it publishes with every zone already built */
+	catalog_publisher_stop(d->catalog);
+	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_watch_set_catalog(d->watches[i], cat);
+	snapshot_free(snap);
+	catalog_publish(cat);
+	catalog_publisher_start(cat);
 	catalog_free(d->catalog);
 	config_free(d->cfg);
 	d->cfg = cfg;
@@ -124,8 +156,46 @@ static void reload(struct daemon *d)
 	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
-		 (unsigned long long)gen, catalog_zone_count(cat), catalog_record_count(cat),
+		 (unsigned long long)publish_current(&publish_global)->generation, catalog_zone_count(cat),
+		 catalog_record_count(cat),
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	return;
+fail:
+	log_error("reload failed: keeping the previous configuration and zones");
+	admin_count_reload(d->admin, false);
+	admin_notify("READY=1");
+}
+
+static bool ready_hook(void *arg, char *why, size_t why_len)
+{
+	struct daemon *d = arg;
+	return catalog_is_ready(d->catalog, why, why_len);
+}
+
+static void metrics_hook(void *arg, FILE *out)
+{
+	struct daemon *d = arg;
+	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_watch_write_metrics(d->watches[i], out, i == 0);
+	fprintf(out, "# HELP dnsd_publications_total Snapshots published after source changes.\n"
+		     "# TYPE dnsd_publications_total counter\ndnsd_publications_total %llu\n",
+		(unsigned long long)catalog_publish_count(d->catalog));
+}
+
+/* systemd's READY=1 waits for the zones and every source's first sync. */
+static void ready_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	char why[256];
+	if (!catalog_is_ready(d->catalog, why, sizeof(why))) {
+		struct timeval tv = { 0, 50 * 1000 };
+		evtimer_add(d->ready_timer, &tv);
+		return;
+	}
+	log_info("ready: every zone is built and every source synced");
+	admin_notify("READY=1");
 }
 
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
@@ -196,6 +266,15 @@ int main(int argc, char **argv)
 	if (load_all(d.config_path, &d.cfg, &d.catalog, &snap) != 0)
 		return 1;
 	if (is_check) {
+		for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
+			char kerr[512];
+			struct k8s_watch *w = k8s_watch_new(&d.cfg->kubernetes[i], (unsigned)i, d.catalog, kerr, sizeof(kerr));
+			if (!w) {
+				log_error("%s", kerr);
+				return 1;
+			}
+			k8s_watch_free(w);
+		}
 		printf("%s: ok (%zu zones, %zu records)\n", d.config_path, catalog_zone_count(d.catalog),
 		       catalog_record_count(d.catalog));
 		snapshot_free(snap);
@@ -241,7 +320,8 @@ int main(int argc, char **argv)
 	event_add(sighup, NULL);
 	event_add(sigterm, NULL);
 	event_add(sigint, NULL);
-	d.admin = admin_new(d.base, d.cfg->metrics_listen, d.cfg->health_listen, d.server, NULL,
+	struct admin_hooks hooks = { .is_ready = ready_hook, .metrics = metrics_hook, .ctx = &d };
+	d.admin = admin_new(d.base, d.cfg->metrics_listen, d.cfg->health_listen, d.server, &hooks,
 			    err, sizeof(err));
 	if (!d.admin) {
 		log_error("%s", err);
@@ -253,9 +333,29 @@ int main(int argc, char **argv)
 		 server_worker_count(d.server), catalog_zone_count(d.catalog),
 		 catalog_record_count(d.catalog));
 
-	admin_notify("READY=1");
+	d.watches = calloc(d.cfg->kubernetes_count ? d.cfg->kubernetes_count : 1, sizeof(*d.watches));
+	if (!d.watches)
+		return 1;
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
+		d.watches[i] = k8s_watch_new(&d.cfg->kubernetes[i], (unsigned)i, d.catalog, err, sizeof(err));
+		if (!d.watches[i] || k8s_watch_start(d.watches[i]) != 0) {
+			log_error("%s", d.watches[i] ? "cannot start a kubernetes source thread" : err);
+			return 1;
+		}
+		d.watch_count++;
+	}
+	catalog_publisher_start(d.catalog);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	d.ready_timer = evtimer_new(d.base, ready_timer_cb, &d);
+	ready_timer_cb(-1, 0, &d);
 	event_base_dispatch(d.base);
 
+	for (size_t i = 0; i < d.watch_count; i++)
+		k8s_watch_free(d.watches[i]);
+	free(d.watches);
+	catalog_publisher_stop(d.catalog);
+	event_free(d.ready_timer);
 	admin_free(d.admin);
 	server_stop(d.server, DRAIN_MS);
 	server_free(d.server);
