@@ -510,18 +510,20 @@ static void token_refresh(struct k8s_client *c, bool is_forced)
 static int send_request(struct k8s_client *c, const char *path, uint64_t deadline_ms)
 {
 	token_refresh(c, false);
+	/* as client-go does, never send a bearer token over plain HTTP */
+	const char *token = c->auth.is_tls && c->token && *c->token ? c->token : NULL;
 	char host[300];
 	bool is_v6 = strchr(c->auth.host, ':') != NULL;
 	snprintf(host, sizeof(host), is_v6 ? "[%s]:%u" : "%s:%u", c->auth.host, c->auth.port);
-	size_t cap = strlen(path) + strlen(c->auth.base_path) + (c->token ? strlen(c->token) : 0) + 512;
+	size_t cap = strlen(path) + strlen(c->auth.base_path) + (token ? strlen(token) : 0) + 512;
 	char *req = malloc(cap);
 	if (!req)
 		return DNSD_ENOMEM;
 	int n = snprintf(req, cap,
 			 "GET %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: dnsd/0.1.0\r\nAccept: application/json\r\n"
 			 "%s%s%s\r\n",
-			 c->auth.base_path, path, host, c->token && *c->token ? "Authorization: Bearer " : "",
-			 c->token && *c->token ? c->token : "", c->token && *c->token ? "\r\n" : "");
+			 c->auth.base_path, path, host, token ? "Authorization: Bearer " : "", token ? token : "",
+			 token ? "\r\n" : "");
 	int rc = conn_write(c, req, (size_t)n, deadline_ms);
 	free(req);
 	return rc;

@@ -272,6 +272,11 @@ int kubeconfig_load(struct k8s_auth *out, const char *path, const char *context,
 	out->ca_file = resolve(&k, scalar(map_get(&k, cluster, "certificate-authority")));
 	if ((rc = take_data(&k, cluster, "certificate-authority-data", &out->ca_pem)) != 0)
 		goto out;
+	if (out->ca_pem) {
+		/* as in client-go, inline data wins over the file */
+		free(out->ca_file);
+		out->ca_file = NULL;
+	}
 	const char *tsn = scalar(map_get(&k, cluster, "tls-server-name"));
 	out->tls_server_name = tsn && *tsn ? strdup(tsn) : NULL;
 	const char *insecure = scalar(map_get(&k, cluster, "insecure-skip-tls-verify"));
