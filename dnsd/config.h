@@ -56,7 +56,8 @@ struct config_view {
 	size_t match_clients_count;
 	struct config_addr *match_destinations;  /* empty = any */
 	size_t match_destinations_count;
-	char **zones;          /* zone names served in this view */
+	char **zones;          /* zone names served in this view; the loader fills in every
+	                          zone when the key is absent, "zones: []" stays empty */
 	size_t zones_count;
 	char **kubernetes;     /* clusters feeding this view's copy of the zones */
 	size_t kubernetes_count;
@@ -79,8 +80,9 @@ struct config {
 	size_t views_count;
 	enum log_level log_level;      /* log: {level: info} */
 	bool log_queries;              /* log: {queries: false} */
-	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off */
-	char *health_listen;           /* health: {listen: "[::]:8080"}; "" = off */
+	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;
+	                                  parse with config_addr_parse() */
+	char *health_listen;           /* health: {listen: "[::]:8080"}; "" = off; never NULL */
 	bool chaos_enabled;            /* chaos: true answers view.dnsd / version.dnsd CH TXT */
 	char *user;                    /* user to drop to after binding when started as root */
 	char *pid_file;                /* NULL = none */
@@ -90,6 +92,24 @@ struct config {
  * (caller frees with config_free()) and 0 is returned. On failure returns a
  * negative dnsd_err and writes "file:line:column: message" into err. */
 int config_load(const char *path, struct config **out, char *err, size_t errlen);
+
+/* The same as config_load() for a document already in memory (the fuzzer,
+ * tests). name is used in messages and, like config_load()'s path, to resolve
+ * relative file: and kubeconfig: paths against its directory. buf need not be
+ * NUL-terminated. */
+int config_load_buffer(const char *name, const char *buf, size_t len, struct config **out,
+		       char *err, size_t errlen);
+
+/* Parse "127.0.0.1:53", "[::1]:53" or ":53" (the IPv6 wildcard, which with
+ * IPV6_V6ONLY off takes IPv4 too) into dest, as the loader does for listen.
+ * The port is required (1..65535). Returns 0, DNSD_EINVAL or DNSD_ERANGE.
+ * For metrics_listen and health_listen, which the config keeps as text. */
+int config_addr_parse(struct config_addr *dest, const char *text);
+
+/* Parse "10.1.0.0/16", "!10.1.9.0/24", "any" or a bare address (/32, /128)
+ * into dest. Host bits beyond the length are an error. Returns 0,
+ * DNSD_EINVAL or DNSD_ERANGE. */
+int config_prefix_parse(struct config_prefix *dest, const char *text);
 
 /* Frees the config and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);

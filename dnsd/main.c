@@ -41,9 +41,10 @@ struct daemon {
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: dnsd [-c FILE] [-t] [-V] [-h]\n"
+		"usage: dnsd [-c FILE] [-t] [-p] [-V] [-h]\n"
 		"  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
 		"  -t       check the configuration and zone files, then exit 0 or 1\n"
+		"  -p       print every option with its default and help, then exit\n"
 		"  -V       print the version\n"
 		"  -h       this help\n"
 		"dnsd runs in the foreground and logs to stderr.\n");
@@ -183,6 +184,19 @@ static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
 	return rc;
 }
 
+/* Written aside and renamed, so a reader never sees a partial file. */
+static int write_pid_file(const char *path)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	FILE *f = fopen(tmp, "w");
+	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+		log_error("pid-file %s: %s", path, strerror(errno));
+		return DNSD_EIO;
+	}
+	return 0;
+}
+
 static int drop_privileges(const char *user)
 {
 	if (getuid() != 0 || !user || !*user)
@@ -206,10 +220,11 @@ int main(int argc, char **argv)
 	struct daemon d = { .config_path = DEFAULT_CONFIG };
 	bool is_check = false;
 	int opt;
-	while ((opt = getopt(argc, argv, "c:tVh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:tpVh")) != -1) {
 		switch (opt) {
 		case 'c': d.config_path = optarg; break;
 		case 't': is_check = true; break;
+		case 'p': config_print_reference(stdout); return 0;
 		case 'V': printf("dnsd %s\n", DNSD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -241,6 +256,8 @@ int main(int argc, char **argv)
 		log_error("%s", err);
 		return 1;
 	}
+	if (d.cfg->pid_file && write_pid_file(d.cfg->pid_file) != 0)
+		return 1;
 	if (drop_privileges(d.cfg->user) != 0)
 		return 1;
 
@@ -296,6 +313,8 @@ int main(int argc, char **argv)
 	publish_unlock();
 	snapshot_free(last);
 	catalog_free(d.catalog);
+	if (d.cfg->pid_file)
+		unlink(d.cfg->pid_file);
 	config_free(d.cfg);
 	log_info("stopped");
 	return 0;

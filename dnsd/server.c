@@ -144,8 +144,12 @@ static int open_socket(const struct config_addr *a, int type, char *err, size_t 
 		snprintf(err, errlen, "%s: SO_REUSEPORT: %s", a->text, strerror(errno));
 		goto fail;
 	}
-	if (a->ss.ss_family == AF_INET6)
-		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (a->ss.ss_family == AF_INET6) {
+		/* ":53" means every address of both families; "[::]:53" and
+		 * specific addresses stay IPv6-only so an IPv4 listener can coexist */
+		int v6only = a->text[0] == ':' ? 0 : 1;
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only));
+	}
 	if (type == SOCK_DGRAM) {
 		if (a->ss.ss_family == AF_INET)
 			setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));

@@ -715,12 +715,16 @@ static int render_negative_tail(struct freeze *f)
 }
 
 /* How a name resolves inside the zone, for CNAME chasing: the node holding
- * its data (possibly a wildcard), or NULL with *is_nxdomain. */
+ * its data (possibly a wildcard), or NULL with *is_nxdomain, or NULL with
+ * *is_out when the name is not answered from this zone's data: out of zone,
+ * or at or below a delegation, in which case *cut is the delegation point. */
 static const struct zone_node *freeze_resolve(const struct freeze *f, const uint8_t *name,
-					      bool *is_nxdomain, bool *is_out)
+					      bool *is_nxdomain, bool *is_out,
+					      const struct zone_node **cut)
 {
 	*is_nxdomain = false;
 	*is_out = false;
+	*cut = NULL;
 	uint8_t lname[DNAME_MAX_LEN];
 	size_t len = dname_len(name);
 	dname_lower(lname, name, len);
@@ -729,8 +733,13 @@ static const struct zone_node *freeze_resolve(const struct freeze *f, const uint
 		return NULL;
 	}
 	const struct zone_node *n = zone_lookup(f->z, lname, len, dname_hash(lname, len));
-	if (n)
-		return n->cut ? (*is_out = true, NULL) : n;
+	if (n) {
+		if (!n->cut)
+			return n;
+		*is_out = true;
+		*cut = n->cut;
+		return NULL;
+	}
 	/* closest encloser, then its wildcard (RFC 4592 §3.3.1) */
 	for (size_t off = (size_t)lname[0] + 1; off < len; off += (size_t)lname[off] + 1) {
 		const struct zone_node *ce = zone_lookup(f->z, lname + off, len - off,
@@ -739,6 +748,7 @@ static const struct zone_node *freeze_resolve(const struct freeze *f, const uint
 			continue;
 		if (ce->cut) {
 			*is_out = true;
+			*cut = ce->cut;
 			return NULL;
 		}
 		if (ce->wildcard)
@@ -776,11 +786,11 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	const uint8_t *owners[CNAME_CHAIN_MAX + 1];
 	size_t links = 0;
 	const uint8_t *target = cset->rrs[0]->rdata;
-	const struct zone_node *end = NULL;
+	const struct zone_node *end = NULL, *cut = NULL;
 	bool is_nx = false, is_out = false;
 	owners[0] = NULL;   /* the question name */
 	for (;;) {
-		end = freeze_resolve(f, target, &is_nx, &is_out);
+		end = freeze_resolve(f, target, &is_nx, &is_out, &cut);
 		if (!end || !(end->flags & ZONE_NODE_CNAME) || links + 1 >= CNAME_CHAIN_MAX)
 			break;
 		const struct build_node *eb = bnode_of(f, end);
@@ -820,11 +830,30 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	/* any other qtype: the chain plus the negative answer at its end */
 	render_chain(r, zn, cset, chain, owners, links);
 	uint8_t rcode = 0;
-	if (!is_out) {
+	size_t an_ns_len = 0;
+	uint8_t blob_flags = ZONE_BLOB_AA;
+	if (cut) {
+		/* RFC 1034 §4.3.2: the chain restarts the lookup at its target,
+		 * which step 3b answers with a referral: the cut's NS RRset in
+		 * authority and its glue in additional (as Knot and NSD do). */
+		struct build_node *cut_b = bnode_of(f, cut);
+		const struct build_rrset *ns = node_rrset(cut_b, WIRE_TYPE_NS);
+		r->nscount = render_rrset(r, cut->name, ns);
+		an_ns_len = r->len;
+		bool has_glue = false;
+		render_additional(r, ns, &has_glue, cut->name);
+		r->is_full = false;
+		if (has_glue)
+			blob_flags |= ZONE_BLOB_GLUE_REQUIRED;
+	} else if (end && (end->flags & ZONE_NODE_CNAME)) {
+		/* the chain loops (or is longer than we follow): there is no
+		 * last name to deny, so no SOA (RFC 2308 §2.2 is about a name
+		 * that exists without the type); Knot and NSD answer the same */
+	} else if (!is_out) {
 		render_negative_tail(f);
 		rcode = is_nx ? WIRE_RCODE_NXDOMAIN : WIRE_RCODE_NOERROR;
 	}
-	if (blob_store(f->z, r, &blobs[k], r->len, rcode, ZONE_BLOB_AA) != 0)
+	if (blob_store(f->z, r, &blobs[k], an_ns_len ? an_ns_len : r->len, rcode, blob_flags) != 0)
 		return DNSD_ENOMEM;
 	/* keep types ascending (CNAME = 5 was placed first) */
 	for (uint16_t i = 1; i < k; i++) {

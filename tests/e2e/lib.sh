@@ -16,16 +16,29 @@ _CLEANUP=()
 DNSD_PID=
 DNSD_ADDR=127.0.0.1
 DNSD_PORT=
+DNSD_LOG=$T/dnsd.log
+DNSD_LOGS=()                 # every dnsd started by this test, checked for sanitizer reports
+DNSD_ZONE=${DNSD_ZONE:-$REPO/zones/global.zone}   # the zone write_config serves
+TEST_ZONE=$REPO/tests/data/zones/test.global.zone
 
 _cleanup() {
-  local i
+  local rc=$? i log
   for ((i=${#_CLEANUP[@]}-1; i>=0; i--)); do eval "${_CLEANUP[i]}" >/dev/null 2>&1 || true; done
+  # A sanitizer report in any dnsd log fails the test, whatever it asserted.
+  for log in "${DNSD_LOGS[@]}"; do
+    if grep -qE 'runtime error|AddressSanitizer|LeakSanitizer' "$log" 2>/dev/null; then
+      echo "FAIL: sanitizer report in dnsd log $log:" >&2
+      grep -A 30 -E 'runtime error|ERROR: (Address|Leak)Sanitizer' "$log" | head -n 60 >&2
+      rc=1
+    fi
+  done
   rm -rf "$T"
+  exit $rc
 }
 trap _cleanup EXIT
 on_exit() { _CLEANUP+=("$*"); }
 
-die() { echo "FAIL: $*" >&2; [ -n "$DNSD_PID" ] && [ -f "$T/dnsd.log" ] && { echo "--- dnsd log (tail)" >&2; tail -n 30 "$T/dnsd.log" >&2; }; exit 1; }
+die() { echo "FAIL: $*" >&2; [ -n "$DNSD_PID" ] && [ -f "$DNSD_LOG" ] && { echo "--- dnsd log (tail)" >&2; tail -n 30 "$DNSD_LOG" >&2; }; exit 1; }
 skip() { echo "skipped: $*"; exit 77; }
 note() { echo "# $*"; }
 
@@ -47,32 +60,58 @@ wait_until() {
   done
 }
 
-# free_port [udp|tcp|both]: a port on 127.0.0.1 nobody listens on (both protocols).
+# free_port: a port on 127.0.0.1 that no socket uses (any state, TCP or UDP),
+# below the kernel's ephemeral range so client sockets never collide with it.
 free_port() {
-  local p
+  local p lo
+  lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
   for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 40000 ))
-    if ! ss -Hlntu "sport = :$p" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
+    p=$(( 10000 + RANDOM % (lo - 10000) ))
+    if ! ss -Hantu "( sport = :$p )" 2>/dev/null | grep -q .; then echo "$p"; return 0; fi
   done
   return 1
 }
 
 # start_dnsd CONFIG [extra args]: start the real binary in the background and
-# wait until it answers a query for the SOA of its first zone (or any answer).
+# wait until it answers a query (any rcode). DNSD_PORT is taken from the
+# config's first listen address; DNSD_PID and DNSD_LOG describe the daemon.
+# Several daemons may be started one after another; each is killed at exit.
+# DNSD_NOFILE=N starts it with an open-file limit of N (prlimit).
 start_dnsd() {
   local conf=$1; shift
   if [ -n "${DNSD_TEST_ADDR:-}" ]; then
     DNSD_ADDR=${DNSD_TEST_ADDR%:*}; DNSD_PORT=${DNSD_TEST_ADDR##*:}; return 0
   fi
-  "$DNSD_BIN" -c "$conf" "$@" >"$T/dnsd.log" 2>&1 &
+  DNSD_PORT=$(sed -n 's/^listen: *\["[0-9.]*:\([0-9]*\)".*/\1/p' "$conf")
+  [ -n "$DNSD_PORT" ] || die "start_dnsd: no listen port in $conf"
+  DNSD_LOG=$T/dnsd.${#DNSD_LOGS[@]}.log
+  DNSD_LOGS+=("$DNSD_LOG")
+  ${DNSD_NOFILE:+prlimit --nofile="$DNSD_NOFILE:$DNSD_NOFILE"} \
+  "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
   DNSD_PID=$!
-  on_exit "kill -9 $DNSD_PID"
+  on_exit "kill_dnsd $DNSD_PID"
   wait_until 10 dnsd_alive || die "dnsd did not start answering within 10s"
+  kill -0 "$DNSD_PID" 2>/dev/null || die "dnsd exited: $(tail -n 5 "$DNSD_LOG")"
 }
+# kill_dnsd PID: SIGTERM (so sanitizers get to report at exit), then SIGKILL
+# if it has not exited within 5 seconds.
+kill_dnsd() {
+  kill -TERM "$1" 2>/dev/null || return 0
+  wait_until 5 not_running "$1" || kill -KILL "$1" 2>/dev/null
+  wait "$1" 2>/dev/null
+  return 0
+}
+not_running() { ! kill -0 "$1" 2>/dev/null; }
+# dnsd_alive: it answers (or it died, which ends the wait too).
 dnsd_alive() {
-  kill -0 "$DNSD_PID" 2>/dev/null || die "dnsd exited: $(tail -n 5 "$T/dnsd.log")"
-  dig +tries=1 +time=1 -p "$DNSD_PORT" "@$DNSD_ADDR" . SOA >/dev/null 2>&1 &&
-    dig +tries=1 +time=1 -p "$DNSD_PORT" "@$DNSD_ADDR" . SOA | grep -q 'status:'
+  kill -0 "$DNSD_PID" 2>/dev/null || return 0
+  dig +tries=1 +time=1 -p "$DNSD_PORT" "@$DNSD_ADDR" . SOA | grep -q 'status:'
+}
+# assert_running: the daemon under test is still alive.
+assert_running() {
+  [ -n "${DNSD_TEST_ADDR:-}" ] && return 0
+  kill -0 "$DNSD_PID" 2>/dev/null || die "dnsd (pid $DNSD_PID) is gone: $(tail -n 20 "$DNSD_LOG")"
+  echo "ok - dnsd still running"
 }
 # stop_dnsd: SIGTERM and wait for a clean exit; returns dnsd's exit status.
 stop_dnsd() {
@@ -93,19 +132,37 @@ qstatus() { qdig "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
 # qflags NAME [TYPE]: the flags line words, e.g. "qr aa".
 qflags() { qdig "$@" | sed -n 's/.*;; flags: \([a-z ]*\);.*/\1/p'; }
 
-# write_config FILE PORT [extra YAML]: a minimal config serving zones/global.zone.
+# write_config FILE PORT [extra YAML]: a minimal config serving $DNSD_ZONE
+# (default zones/global.zone) as zone "global".
 write_config() {
   local file=$1 port=$2; shift 2
   cat >"$file" <<YAML
 listen: ["127.0.0.1:$port"]
 workers: 2
+udp-payload-max: 1232
 zones:
   - name: global
-    file: $REPO/zones/global.zone
+    file: $DNSD_ZONE
     ttl: 30
 log: {level: debug, queries: false}
 metrics: {listen: ""}
 health: {listen: ""}
+chaos: true
 ${1:-}
 YAML
 }
+
+# serve_test_zone [extra YAML]: the usual start of a test: dnsd on a free
+# port serving tests/data/zones/test.global.zone.
+serve_test_zone() {
+  local port
+  port=$(free_port) || die "no free port"
+  DNSD_ZONE=$TEST_ZONE write_config "$T/dnsd.yaml" "$port" "${1:-}"
+  start_dnsd "$T/dnsd.yaml"
+}
+
+# dnsq [options] QNAME [TYPE]: tests/e2e/dnsq.py at the daemon under test;
+# prints a stable line-per-field rendering (see dnsq.py).
+dnsq() { "$PY" "$E2E_DIR/dnsq.py" --server "$DNSD_ADDR" --port "$DNSD_PORT" "$@"; }
+# field NAME TEXT: the value(s) of "NAME value" lines in dnsq output.
+field() { sed -n "s/^$1 //p" <<<"$2"; }
