@@ -17,11 +17,10 @@ workers: 2
 zones:
   - {name: global, file: $REPO/zones/global.zone, ttl: 30}
 log: {level: info, queries: false}
+metrics: {listen: ""}
+health: {listen: ""}
 user: "$user"
 YAML
-  # STUB: remove when config.c lands
-  export STUB_PORT=$port STUB_ZONE=$REPO/zones/global.zone STUB_USER=$user
-  DNSD_PORT=$port
   start_dnsd "$T/dnsd.yaml"
   local status uids gids
   status=$(cat "/proc/$DNSD_PID/status")
@@ -49,10 +48,10 @@ cat >"$T/bad.yaml" <<YAML
 listen: ["127.0.0.1:$port"]
 zones:
   - {name: global, file: $REPO/zones/global.zone}
+metrics: {listen: ""}
+health: {listen: ""}
 user: "no-such-user-dnsd"
 YAML
-# STUB: remove when config.c lands
-export STUB_PORT=$port STUB_USER=no-such-user-dnsd
 rc=0
 timeout 10 "$DNSD_BIN" -c "$T/bad.yaml" >"$T/bad.log" 2>&1 || rc=$?
 assert_eq "$rc" 1 "unknown user: exit status"

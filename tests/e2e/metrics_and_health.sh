@@ -15,9 +15,6 @@ metrics: {listen: "127.0.0.1:$mport"}
 health: {listen: "127.0.0.1:$mport"}
 chaos: true
 YAML
-# STUB: remove when config.c lands
-export STUB_PORT=$port STUB_ZONE=$REPO/zones/global.zone STUB_METRICS=127.0.0.1:$mport
-DNSD_PORT=$port
 start_dnsd "$T/dnsd.yaml"
 base=http://127.0.0.1:$mport
 

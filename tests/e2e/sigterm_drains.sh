@@ -10,20 +10,19 @@ workers: 2
 zones:
   - {name: global, file: $REPO/zones/global.zone, ttl: 30}
 log: {level: info, queries: false}
+metrics: {listen: ""}
+health: {listen: ""}
 YAML
-# STUB: remove when config.c lands
-export STUB_PORT=$port STUB_ZONE=$REPO/zones/global.zone
-DNSD_PORT=$port
 start_dnsd "$T/dnsd.yaml"
 
 # The client: 16 idle connections (so that both workers have some), and one
 # that, after a first answer, sends half of its second query. After SIGTERM it waits until every
 # idle connection has been closed by dnsd (so each worker has begun draining),
 # then sends the rest of the query and expects the answer.
-$PY - "$port" "$DNSD_PID" "$T/dnsd.log" <<'PY' || die "in-flight TCP query was not answered during drain"
+$PY - "$port" "$DNSD_PID" <<'PY' || die "in-flight TCP query was not answered during drain"
 import os, signal, socket, struct, sys, time
 import dns.message, dns.rdatatype
-port, pid, log = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+port, pid = int(sys.argv[1]), int(sys.argv[2])
 deadline = time.monotonic() + 10
 
 def connect():
@@ -89,4 +88,4 @@ rc=0
 wait "$DNSD_PID" || rc=$?
 DNSD_PID=
 assert_eq "$rc" 0 "exit status after SIGTERM"
-assert_contains "$(cat "$T/dnsd.log")" "stopped" "clean shutdown logged"
+assert_contains "$(cat "$DNSD_LOG")" "stopped" "clean shutdown logged"

@@ -43,9 +43,9 @@ workers: 2
 zones:
   - {name: global, file: $zone, ttl: 30}
 log: {level: info, queries: false}
+metrics: {listen: ""}
+health: {listen: ""}
 YAML
-# STUB: remove when config.c lands
-export STUB_PORT=$port STUB_ZONE=$zone
 $PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$T/dnsd.log" <<'PY' || die "notify protocol"
 import os, random, signal, socket, struct, subprocess, sys, time
 dnsd, conf, port, sock_path, zone, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
