@@ -5,13 +5,22 @@
 #   make asan       the same tests under ASan + UBSan in build/asan
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS per target
 #   make bench      dnsperf against dnsd, NSD and Knot on the same zone
+#   make install    PREFIX/DESTDIR-aware: binary, man page, systemd unit, sample config
+#   make image      static build (VARIANT=static), then a FROM scratch image with buildah
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
 CC      ?= cc
 PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl
+# VARIANT=static links every library statically (for the FROM scratch image).
+# glibc's NSS is not available in such a binary without its shared modules, so
+# dnsd resolves `user:` from /etc/passwd itself or takes a numeric uid[:gid].
+ifeq ($(VARIANT),static)
+PKG_STATIC := --static
+STATIC_LDFLAGS := -static
+endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config $(PKG_STATIC) --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -20,7 +29,7 @@ OPT     ?= -g -O2
 SAN     ?=
 ALL_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -MMD -MP -Idnsd \
               $(PKG_CFLAGS) $(SAN) $(CFLAGS)
-ALL_LDFLAGS := -pthread $(SAN) $(LDFLAGS)
+ALL_LDFLAGS := -pthread $(STATIC_LDFLAGS) $(SAN) $(LDFLAGS)
 LIBS    := $(PKG_LIBS) -lm
 
 # Extra objects/libraries for one unit test: test_json links jansson as its oracle.
@@ -35,7 +44,16 @@ FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 PORT    ?= 5353
+
+# make image: the static binary in a FROM scratch image. buildah (vfs storage,
+# chroot isolation: works unprivileged-ish and in containers) unless a docker
+# daemon answers. Fully offline: FROM scratch pulls nothing.
+IMAGE   ?= localhost/dnsd:latest
+IMAGE_CONTEXT := build/image
+BUILDAH ?= buildah --storage-driver vfs
 
 .PHONY: all deps run check test unit e2e fuzz-replay asan fuzz bench install image clean
 .DEFAULT_GOAL := all
@@ -112,12 +130,32 @@ bench: deps
 
 install: $(BUILD)/dnsd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \
-	  $(DESTDIR)/etc/dnsd/zones $(DESTDIR)$(PREFIX)/lib/systemd/system
+	  $(DESTDIR)$(SYSCONFDIR)/dnsd/zones $(DESTDIR)$(UNITDIR)
 	install -m 0755 $(BUILD)/dnsd $(DESTDIR)$(PREFIX)/sbin/dnsd
-	install -m 0644 conf/dnsd.yaml $(DESTDIR)/etc/dnsd/dnsd.yaml.sample
-	install -m 0644 zones/global.zone $(DESTDIR)/etc/dnsd/zones/global.zone.sample
-	sed 's|@SBINDIR@|$(PREFIX)/sbin|g' systemd/dnsd.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/dnsd.service
-	[ ! -f dnsd/dnsd.8 ] || install -m 0644 dnsd/dnsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
+	sed 's|file: \.\./zones/|file: zones/|' conf/dnsd.yaml > $(DESTDIR)$(SYSCONFDIR)/dnsd/dnsd.yaml.sample
+	chmod 0644 $(DESTDIR)$(SYSCONFDIR)/dnsd/dnsd.yaml.sample
+	install -m 0644 zones/global.zone $(DESTDIR)$(SYSCONFDIR)/dnsd/zones/global.zone.sample
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/dnsd.service \
+	  > $(DESTDIR)$(UNITDIR)/dnsd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/dnsd.service
+	install -m 0644 dnsd/dnsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
+
+# The context holds exactly what Containerfile COPYs, so nothing else (build/,
+# .git) is sent to the builder.
+image:
+	@$(MAKE) --no-print-directory VARIANT=static all
+	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)/zones
+	cp Containerfile $(IMAGE_CONTEXT)/Containerfile
+	cp build/static/dnsd $(IMAGE_CONTEXT)/dnsd
+	strip $(IMAGE_CONTEXT)/dnsd
+	cp conf/container/dnsd.yaml conf/container/passwd conf/container/group $(IMAGE_CONTEXT)/
+	cp zones/*.zone $(IMAGE_CONTEXT)/zones/
+	if docker info >/dev/null 2>&1; then \
+	  docker build -t $(IMAGE) -f $(IMAGE_CONTEXT)/Containerfile $(IMAGE_CONTEXT); \
+	else \
+	  BUILDAH_ISOLATION=chroot $(BUILDAH) bud --isolation chroot --layers=false \
+	    -t $(IMAGE) -f $(IMAGE_CONTEXT)/Containerfile $(IMAGE_CONTEXT); \
+	fi
 
 clean:
 	rm -rf build

@@ -8,6 +8,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -211,6 +212,48 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* Resolves `user:` to a uid and gid: "name" through NSS, then straight from
+ * /etc/passwd (a static binary in a FROM scratch image has no NSS modules to
+ * load), or numeric "uid" / "uid:gid" (gid defaults to uid). */
+static int resolve_user(const char *user, uid_t *uid, gid_t *gid)
+{
+	char *end;
+	errno = 0;
+	unsigned long u = strtoul(user, &end, 10);
+	if (end != user && errno == 0 && u < UINT32_MAX && (*end == '\0' || *end == ':')) {
+		unsigned long g = u;
+		if (*end == ':') {
+			const char *gs = end + 1;
+			g = strtoul(gs, &end, 10);
+			if (end == gs || *end || errno || g >= UINT32_MAX)
+				return DNSD_EINVAL;
+		}
+		*uid = (uid_t)u;
+		*gid = (gid_t)g;
+		return 0;
+	}
+	struct passwd *pw = getpwnam(user);
+	if (pw) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+		return 0;
+	}
+	FILE *f = fopen("/etc/passwd", "re");
+	if (!f)
+		return DNSD_ENOENT;
+	int rc = DNSD_ENOENT;
+	while ((pw = fgetpwent(f)) != NULL) {
+		if (strcmp(pw->pw_name, user) == 0) {
+			*uid = pw->pw_uid;
+			*gid = pw->pw_gid;
+			rc = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
 /* Written aside and renamed, so a reader never sees a partial file. */
 static int write_pid_file(const char *path)
 {
@@ -228,16 +271,17 @@ static int drop_privileges(const char *user)
 {
 	if (getuid() != 0 || !user || !*user)
 		return 0;
-	struct passwd *pw = getpwnam(user);
-	if (!pw) {
-		log_error("user %s: no such user", user);
+	uid_t uid;
+	gid_t gid;
+	if (resolve_user(user, &uid, &gid) != 0) {
+		log_error("user %s: no such user (give a name from /etc/passwd or uid[:gid])", user);
 		return DNSD_ENOENT;
 	}
-	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0) {
 		log_error("cannot drop privileges to %s: %s", user, strerror(errno));
 		return DNSD_EIO;
 	}
-	log_info("running as %s (uid %u)", user, (unsigned)pw->pw_uid);
+	log_info("running as %s (uid %u, gid %u)", user, (unsigned)uid, (unsigned)gid);
 	return 0;
 }
 

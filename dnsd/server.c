@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -368,8 +369,24 @@ static void tcp_message_timeout_cb(evutil_socket_t fd, short what, void *arg)
 
 static void tcp_maybe_finish_drain(struct worker *w)
 {
+	/* loopexit, not loopbreak: the deferred bufferevent finalizers that
+	 * close the sockets still run, so clients see FIN now, not at exit */
 	if (w->is_stopping && w->conn_count == 0)
-		event_base_loopbreak(w->base);
+		event_base_loopexit(w->base, NULL);
+}
+
+/* While draining, a connection is done once nothing is queued either way: no
+ * answer left to write and no query, whole or partial, received or still
+ * waiting in the socket buffer. */
+static bool tcp_conn_is_drained(struct tcp_conn *c)
+{
+	if (evbuffer_get_length(bufferevent_get_output(c->bev)) != 0 ||
+	    evbuffer_get_length(bufferevent_get_input(c->bev)) != 0)
+		return false;
+	int pending = 0;
+	if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) != 0)
+		return true;
+	return pending == 0;
 }
 
 static void tcp_conn_close(struct tcp_conn *c)
@@ -452,16 +469,19 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			break;
 		}
 	}
+	/* draining, and the last query was dropped: nothing will call tcp_write_cb */
+	if (w->is_stopping && tcp_conn_is_drained(c))
+		tcp_conn_close(c);
 }
 
 static void tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
-	if (c->w->is_stopping && evbuffer_get_length(bufferevent_get_input(bev)) < 2) {
+	if (c->w->is_stopping && tcp_conn_is_drained(c)) {
 		tcp_conn_close(c);
 		return;
 	}
-	if (!(bufferevent_get_enabled(bev) & EV_READ) && !c->w->is_stopping) {
+	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		tcp_read_cb(bev, c);
 	}
@@ -571,14 +591,14 @@ static void worker_stop_cb(evutil_socket_t fd, short what, void *arg)
 		event_del(w->udp[i].ev);
 		evconnlistener_disable(w->tcp[i].listener);
 	}
-	/* idle connections go now; busy ones once their answers are written */
+	/* Idle connections go now. The others keep being read until the query in
+	 * flight (half received, or still in the socket buffer) is answered and
+	 * written; the message timer and drain_ms bound the wait. */
 	struct tcp_conn *c = w->conns;
 	while (c) {
 		struct tcp_conn *next = c->next;
-		if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+		if (tcp_conn_is_drained(c))
 			tcp_conn_close(c);
-		else
-			bufferevent_disable(c->bev, EV_READ);
 		c = next;
 	}
 	tcp_maybe_finish_drain(w);

@@ -40,20 +40,20 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)
 			continue;
 		if (st == LDNS_STATUS_SYNTAX_INCLUDE) {
-			snprintf(err, errlen, "%s:%d: $INCLUDE is not supported", path, line);
+			snprintf(err, errlen, "%s:%d: $INCLUDE is not supported", path, rr_line);
 			rc = DNSD_ENOTSUP;
 			goto out;
 		}
+		/* ldns has counted the newline that ended the record, so `line` is
+		 * already the next one; a record spanning lines reports its last */
+		int last_line = line > rr_line ? line - 1 : rr_line;
 		if (st != LDNS_STATUS_OK) {
-			/* ldns counts the line it stopped on; a record spanning lines
-			 * reports its last one */
-			snprintf(err, errlen, "%s:%d: %s", path, line > rr_line ? line : rr_line,
-				 ldns_get_errorstr_by_id(st));
+			snprintf(err, errlen, "%s:%d: %s", path, last_line, ldns_get_errorstr_by_id(st));
 			rc = DNSD_EPARSE;
 			goto out;
 		}
 		if (ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
-			snprintf(err, errlen, "%s:%d: only class IN is served", path, line);
+			snprintf(err, errlen, "%s:%d: only class IN is served", path, rr_line);
 			ldns_rr_free(rr);
 			rc = DNSD_EPARSE;
 			goto out;
@@ -61,7 +61,7 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 		ldns_rdf *owner = ldns_rr_owner(rr);
 		ldns_buffer_clear(buf);
 		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK || ldns_buffer_position(buf) > 65535) {
-			snprintf(err, errlen, "%s:%d: cannot encode record", path, line);
+			snprintf(err, errlen, "%s:%d: cannot encode record", path, rr_line);
 			ldns_rr_free(rr);
 			rc = DNSD_EPARSE;
 			goto out;
@@ -74,10 +74,10 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 			dname_to_text(owner_text, sizeof(owner_text), ldns_rdf_data(owner));
 			if (add == DNSD_EINVAL && !dname_is_subdomain(ldns_rdf_data(owner), ldns_rdf_size(owner),
 								      zone_build_apex(b), dname_len(zone_build_apex(b))))
-				snprintf(err, errlen, "%s:%d: %s is outside zone %s", path, line, owner_text,
+				snprintf(err, errlen, "%s:%d: %s is outside zone %s", path, rr_line, owner_text,
 					 apex_text);
 			else
-				snprintf(err, errlen, "%s:%d: %s: %s", path, line, owner_text, dnsd_strerror(add));
+				snprintf(err, errlen, "%s:%d: %s: %s", path, rr_line, owner_text, dnsd_strerror(add));
 			ldns_rr_free(rr);
 			rc = add;
 			goto out;
