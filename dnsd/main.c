@@ -312,6 +312,11 @@ int main(int argc, char **argv)
 	if (is_check) {
 		for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
 			char kerr[512];
+			if (d.cfg->kubernetes[i].is_in_cluster && !getenv("KUBERNETES_SERVICE_HOST")) {
+				printf("kubernetes %s: in-cluster credentials can only be checked in a pod\n",
+				       d.cfg->kubernetes[i].name);
+				continue;
+			}
 			struct k8s_watch *w = k8s_watch_new(&d.cfg->kubernetes[i], (unsigned)i, d.catalog, kerr, sizeof(kerr));
 			if (!w) {
 				log_error("%s", kerr);
