@@ -150,12 +150,14 @@ static struct catalog_zone *catalog_find(struct catalog *c, const char *name)
 	return NULL;
 }
 
-/* The zones view v serves, in configuration order. */
+/* The zones view v serves, in configuration order. config.c has already
+ * filled in every zone for a view without a zones: key, so an empty list
+ * here is "zones: []": a view that serves nothing (REFUSED). */
 static size_t view_zones(struct catalog *c, size_t v, struct catalog_zone **out)
 {
 	const struct config *cfg = c->cfg;
 	size_t n = 0;
-	if (cfg->views_count == 0 || cfg->views[v].zones_count == 0) {
+	if (cfg->views_count == 0) {
 		for (size_t i = 0; i < c->zone_count; i++)
 			out[n++] = &c->zones[i];
 		return n;
