@@ -142,27 +142,32 @@ static uint64_t feed_clusters(const struct config *cfg, size_t v, const struct c
 	return cz->kubernetes_count ? (view_mask & zone_mask) : view_mask;
 }
 
-static struct catalog_zone *catalog_find(struct catalog *c, const char *name)
+/* The entry of zone name that serves view v: a name may have one entry per
+ * view (config.c checks that their views are disjoint). */
+static struct catalog_zone *catalog_find(struct catalog *c, size_t v, const char *name)
 {
 	for (size_t i = 0; i < c->zone_count; i++)
-		if (strcmp(c->zones[i].cz->name, name) == 0)
+		if (strcmp(c->zones[i].cz->name, name) == 0 &&
+		    config_zone_in_view(c->zones[i].cz, c->views->views[v].name))
 			return &c->zones[i];
 	return NULL;
 }
 
-/* The zones view v serves, in configuration order. */
+/* The zones view v serves, in configuration order. config.c has already
+ * filled in every zone for a view without a zones: key, so an empty list
+ * here is "zones: []": a view that serves nothing (REFUSED). */
 static size_t view_zones(struct catalog *c, size_t v, struct catalog_zone **out)
 {
 	const struct config *cfg = c->cfg;
 	size_t n = 0;
-	if (cfg->views_count == 0 || cfg->views[v].zones_count == 0) {
+	if (cfg->views_count == 0) {
 		for (size_t i = 0; i < c->zone_count; i++)
 			out[n++] = &c->zones[i];
 		return n;
 	}
 	const struct config_view *cv = &cfg->views[v];
 	for (size_t j = 0; j < cv->zones_count; j++) {
-		struct catalog_zone *z = catalog_find(c, cv->zones[j]);
+		struct catalog_zone *z = catalog_find(c, v, cv->zones[j]);
 		if (z)
 			out[n++] = z;
 	}

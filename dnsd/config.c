@@ -135,10 +135,9 @@ static const struct config_item config_health_items[] = {
 };
 
 static const struct config_item config_zone_items[] = {
-	{ .name = "name", .type = CONFIG_T_STRING,
-	  .flags = CONFIG_F_REQUIRED | CONFIG_F_UNIQUE | CONFIG_F_DNAME, .example = "global",
-	  CONFIG_FIELD(struct config_zone, name),
-	  .help = "zone apex; stored lowercase without the trailing dot" },
+	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_DNAME,
+	  .example = "global", CONFIG_FIELD(struct config_zone, name),
+	  .help = "zone apex; stored lowercase without the trailing dot; unique per view" },
 	{ .name = "file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
 	  .example = "zones/global.zone", CONFIG_FIELD(struct config_zone, file),
 	  .help = "zone file; relative to this file's directory; omit for none" },
@@ -148,6 +147,10 @@ static const struct config_item config_zone_items[] = {
 	{ .name = "kubernetes", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
 	  CONFIG_LIST(struct config_zone, kubernetes, kubernetes_count),
 	  .help = "kubernetes sources whose ServiceEntries feed this zone" },
+	{ .name = "views", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
+	  CONFIG_LIST(struct config_zone, views, views_count),
+	  .help = "views this entry serves; default all; repeat a name with disjoint views "
+		  "to give each view its own file" },
 	{ .name = NULL },
 };
 
@@ -1141,6 +1144,47 @@ static bool config_has_zone(const struct config *cfg, const char *name)
 	return false;
 }
 
+static bool config_has_view(const struct config *cfg, const char *name)
+{
+	for (size_t i = 0; i < cfg->views_count; i++)
+		if (strcmp(cfg->views[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+bool config_zone_in_view(const struct config_zone *z, const char *view_name)
+{
+	if (z->views_count == 0)
+		return true;
+	for (size_t i = 0; i < z->views_count; i++)
+		if (strcmp(z->views[i], view_name) == 0)
+			return true;
+	return false;
+}
+
+/* A view both entries serve, or NULL when their views are disjoint. An entry
+ * without views: serves every view, so it overlaps any other entry. */
+static const char *config_zones_overlap(const struct config *cfg, const struct config_zone *a,
+					const struct config_zone *b)
+{
+	if (a->views_count == 0 && b->views_count == 0)
+		return "";
+	for (size_t i = 0; i < cfg->views_count; i++)
+		if (config_zone_in_view(a, cfg->views[i].name) &&
+		    config_zone_in_view(b, cfg->views[i].name))
+			return cfg->views[i].name;
+	return NULL;
+}
+
+/* Does some zone entry named name serve view v? */
+static bool config_view_has_zone(const struct config *cfg, const char *view_name, const char *name)
+{
+	for (size_t i = 0; i < cfg->zones_count; i++)
+		if (strcmp(cfg->zones[i].name, name) == 0 && config_zone_in_view(&cfg->zones[i], view_name))
+			return true;
+	return false;
+}
+
 static bool config_has_kubernetes(const struct config *cfg, const char *name)
 {
 	for (size_t i = 0; i < cfg->kubernetes_count; i++)
@@ -1172,16 +1216,42 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
 						    "zones[%zu].kubernetes[%zu]: kubernetes source "
 						    "'%s' is not defined", i, j, z->kubernetes[j]);
+		refs = config_map_get(zones->children[i], "views");
+		for (size_t j = 0; j < z->views_count; j++)
+			if (!config_has_view(cfg, z->views[j]))
+				return config_error(ctx, DNSD_ENOENT, refs->children[j],
+						    "zones[%zu].views[%zu]: view '%s' is not defined",
+						    i, j, z->views[j]);
+		/* one entry per (view, name): BIND's "zone declared twice in a view" */
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(cfg->zones[k].name, z->name) != 0)
+				continue;
+			const char *view = config_zones_overlap(cfg, &cfg->zones[k], z);
+			if (!view)
+				continue;
+			const struct config_node *at = config_map_get(zones->children[i], "name");
+			return config_error(ctx, DNSD_EEXIST, at, "zones[%zu].name: duplicate name "
+					    "'%s'%s%s%s, first defined in zones[%zu] at line %d; "
+					    "give each entry disjoint 'views'", i, z->name,
+					    view[0] ? " in view '" : "", view, view[0] ? "'" : "",
+					    k, cfg->zones[k].line);
+		}
 	}
 
 	for (size_t i = 0; i < cfg->views_count; i++) {
 		struct config_view *v = &cfg->views[i];
 		const struct config_node *refs = config_map_get(views->children[i], "zones");
-		for (size_t j = 0; j < v->zones_count; j++)
+		for (size_t j = 0; j < v->zones_count; j++) {
 			if (!config_has_zone(cfg, v->zones[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
 						    "views[%zu].zones[%zu]: zone '%s' is not defined",
 						    i, j, v->zones[j]);
+			if (!config_view_has_zone(cfg, v->name, v->zones[j]))
+				return config_error(ctx, DNSD_ENOENT, refs->children[j],
+						    "views[%zu].zones[%zu]: no entry of zone '%s' "
+						    "serves view '%s' (see its 'views')", i, j,
+						    v->zones[j], v->name);
+		}
 		refs = config_map_get(views->children[i], "kubernetes");
 		for (size_t j = 0; j < v->kubernetes_count; j++)
 			if (!config_has_kubernetes(cfg, v->kubernetes[j]))
@@ -1189,18 +1259,21 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 						    "views[%zu].kubernetes[%zu]: kubernetes source "
 						    "'%s' is not defined", i, j, v->kubernetes[j]);
 
-		/* An absent zones: key means every zone; "zones: []" is kept
-		 * empty on purpose (a view that refuses everything). */
+		/* An absent zones: key means every zone with an entry for this
+		 * view; "zones: []" is kept empty on purpose (a view that
+		 * refuses everything). */
 		if (config_map_get(views->children[i], "zones") || cfg->zones_count == 0)
 			continue;
 		v->zones = calloc(cfg->zones_count, sizeof(*v->zones));
 		if (!v->zones)
 			return config_nomem(ctx);
 		for (size_t j = 0; j < cfg->zones_count; j++) {
-			v->zones[j] = strdup(cfg->zones[j].name);
-			if (!v->zones[j])
+			if (!config_zone_in_view(&cfg->zones[j], v->name))
+				continue;
+			v->zones[v->zones_count] = strdup(cfg->zones[j].name);
+			if (!v->zones[v->zones_count])
 				return config_nomem(ctx);
-			v->zones_count = j + 1;
+			v->zones_count++;
 		}
 	}
 	return 0;

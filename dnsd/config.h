@@ -36,6 +36,10 @@ struct config_zone {
 	uint32_t ttl_s;        /* default TTL for generated records; default 30 */
 	char **kubernetes;     /* names of config_kubernetes sources feeding this zone */
 	size_t kubernetes_count;
+	char **views;          /* views this entry serves; empty = every view. A name may
+	                          repeat across entries whose views are disjoint: each view
+	                          then has its own data for the same zone (split horizon) */
+	size_t views_count;
 	int line;              /* where it was declared, for messages */
 };
 
@@ -57,7 +61,8 @@ struct config_view {
 	struct config_addr *match_destinations;  /* empty = any */
 	size_t match_destinations_count;
 	char **zones;          /* zone names served in this view; the loader fills in every
-	                          zone when the key is absent, "zones: []" stays empty */
+	                          zone name with an entry for this view when the key is
+	                          absent, "zones: []" stays empty */
 	size_t zones_count;
 	char **kubernetes;     /* clusters feeding this view's copy of the zones */
 	size_t kubernetes_count;
@@ -110,6 +115,9 @@ int config_addr_parse(struct config_addr *dest, const char *text);
  * into dest. Host bits beyond the length are an error. Returns 0,
  * DNSD_EINVAL or DNSD_ERANGE. */
 int config_prefix_parse(struct config_prefix *dest, const char *text);
+
+/* Does zone entry z serve view_name (its views list is empty or names it)? */
+bool config_zone_in_view(const struct config_zone *z, const char *view_name);
 
 /* Frees the config and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);

@@ -157,7 +157,12 @@ int view_select(const struct view_table *t, const struct sockaddr *client,
 	int family = 0;
 	uint8_t addr[16] = { 0 };
 	unsigned avail_bits = 0;       /* how many address bits we know */
-	if (ecs) {
+	/* RFC 7871: SOURCE PREFIX-LENGTH 0 carries no address bits (the client
+	 * opted out), so it cannot place the query in any prefix. Choose by the
+	 * source address, as without ECS: behind a forwarder that is what tells
+	 * the clusters apart. */
+	bool is_ecs_used = ecs && ecs->source_len > 0;
+	if (is_ecs_used) {
 		family = ecs->family == 1 ? AF_INET : AF_INET6;
 		memcpy(addr, ecs->addr, 16);
 		avail_bits = ecs->source_len;
@@ -178,7 +183,8 @@ int view_select(const struct view_table *t, const struct sockaddr *client,
 		}
 	}
 	unsigned scope = 0;
-	for (size_t i = 0; i < t->count; i++) {
+	size_t i;
+	for (i = 0; i < t->count; i++) {
 		const struct view *v = &t->views[i];
 		if (v->destination_count) {
 			bool ok = false;
@@ -204,13 +210,11 @@ int view_select(const struct view_table *t, const struct sockaddr *client,
 				break;
 			}
 		}
-		if (matched) {
-			if (scope_len)
-				*scope_len = (uint8_t)(scope < avail_bits ? scope : avail_bits);
-			return (int)i;
-		}
+		if (matched)
+			break;
 	}
+	/* no ECS bits were used: the answer suits every subnet (scope 0) */
 	if (scope_len)
-		*scope_len = (uint8_t)(scope < avail_bits ? scope : avail_bits);
-	return -1;
+		*scope_len = (uint8_t)(!is_ecs_used ? 0 : scope < avail_bits ? scope : avail_bits);
+	return i < t->count ? (int)i : -1;
 }

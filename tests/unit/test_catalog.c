@@ -155,12 +155,33 @@ START_TEST(test_views_get_their_own_clusters)
 }
 END_TEST
 
+/* "zones: []" is a view that serves nothing: its clients get REFUSED, not
+ * every zone (the catalog used to treat an empty list as "all zones"). */
+START_TEST(test_view_with_no_zones_refuses)
+{
+	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
+	struct config_view views[2] = {
+		{ .name = "mesh-1", .match_clients = &p1, .match_clients_count = 1, .zones = zone_global,
+		  .zones_count = 1 },
+		{ .name = "default" },
+	};
+	struct config_zone z = { .name = "global", .ttl_s = 30 };
+	struct config cfg = { .zones = &z, .zones_count = 1, .views = views, .views_count = 2,
+			      .udp_payload_max = 1232 };
+	struct catalog *c = start(&cfg);
+	ck_assert_int_eq(ask("global", "127.0.0.11", NULL), WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(ask("global", "127.0.0.13", NULL), WIRE_RCODE_REFUSED);
+	catalog_free(c);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("catalog");
 	TCase *tc = tcase_create("feeds");
 	tcase_add_test(tc, test_pending_until_all_synced);
 	tcase_add_test(tc, test_views_get_their_own_clusters);
+	tcase_add_test(tc, test_view_with_no_zones_refuses);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -428,6 +428,35 @@ START_TEST(test_strings_and_lists)
 }
 END_TEST
 
+/* Split horizon with static data: one zone name, one entry (file) per view. */
+START_TEST(test_zone_per_view)
+{
+	load_ok("zones:\n"
+		"  - {name: global, file: m1.zone, views: [mesh-1]}\n"
+		"  - {name: global, file: m2.zone, views: [mesh-2, default]}\n"
+		"  - {name: example}\n"
+		"views:\n"
+		"  - {name: mesh-1, match-clients: [127.0.0.11]}\n"
+		"  - {name: mesh-2, match-clients: [127.0.0.12], zones: [global]}\n"
+		"  - {name: default}\n"
+		"  - {name: none, zones: []}\n");
+	ck_assert_uint_eq(cfg->zones_count, 3);
+	ck_assert_uint_eq(cfg->zones[0].views_count, 1);
+	ck_assert_str_eq(cfg->zones[1].views[1], "default");
+	ck_assert_uint_eq(cfg->zones[2].views_count, 0);
+	ck_assert(config_zone_in_view(&cfg->zones[0], "mesh-1"));
+	ck_assert(!config_zone_in_view(&cfg->zones[0], "mesh-2"));
+	ck_assert(config_zone_in_view(&cfg->zones[2], "mesh-2"));
+	/* an absent zones: key lists each name once */
+	ck_assert_uint_eq(cfg->views[0].zones_count, 2);
+	ck_assert_str_eq(cfg->views[0].zones[0], "global");
+	ck_assert_str_eq(cfg->views[0].zones[1], "example");
+	ck_assert_uint_eq(cfg->views[1].zones_count, 1);
+	ck_assert_uint_eq(cfg->views[2].zones_count, 2);
+	ck_assert_uint_eq(cfg->views[3].zones_count, 0);
+}
+END_TEST
+
 START_TEST(test_flow_style_and_comments)
 {
 	load_ok("{listen: ['127.0.0.1:53'], # trailing comment\n workers: 2, zones: [{name: g}]}\n");
@@ -551,6 +580,16 @@ static const struct error_case error_cases[] = {
 	  "views[0].zones[1]: zone 'nope' is not defined" },
 	{ "views:\n  - name: v\n    kubernetes: [nope]\n", DNSD_ENOENT, 3, 18,
 	  "views[0].kubernetes[0]" },
+	/* zones scoped to views */
+	{ "zones:\n  - {name: g, views: [v]}\n", DNSD_ENOENT, 2, 23,
+	  "zones[0].views[0]: view 'v' is not defined" },
+	{ "zones:\n  - {name: g, views: [v]}\n  - {name: g, views: [w, v]}\n"
+	  "views: [{name: v}, {name: w}]\n", DNSD_EEXIST, 3, 12,
+	  "zones[1].name: duplicate name 'g' in view 'v', first defined in zones[0] at line 2" },
+	{ "zones:\n  - {name: g, views: [v]}\n  - {name: g}\nviews: [{name: v}]\n",
+	  DNSD_EEXIST, 3, 12, "zones[1].name: duplicate name 'g' in view 'v'" },
+	{ "zones:\n  - {name: g, views: [v]}\nviews: [{name: v}, {name: w, zones: [g]}]\n",
+	  DNSD_ENOENT, 3, 38, "views[1].zones[0]: no entry of zone 'g' serves view 'w'" },
 	/* YAML itself */
 	{ "listen: [\"127.0.0.1:5353\"\nworkers: 1\n", DNSD_EPARSE, 2, 1, "YAML syntax error" },
 	{ "a: b\n c: d\n", DNSD_EPARSE, 2, 3, "YAML syntax error" },
@@ -821,6 +860,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_strings_and_lists);
+	tcase_add_test(tc, test_zone_per_view);
 	tcase_add_test(tc, test_flow_style_and_comments);
 	tcase_add_test(tc, test_addr_parse);
 	tcase_add_test(tc, test_prefix_parse);

@@ -66,6 +66,12 @@ START_TEST(test_first_match_and_negation)
 	struct wire_ecs wide = { .family = 1, .source_len = 8, .addr = { 10 } };
 	ck_assert_int_eq(view_select(t, (struct sockaddr *)&c1, (struct sockaddr *)&local, &wide, &scope), 1);
 	ck_assert_uint_eq(scope, 8);
+	/* ECS /0 carries no address: the source address decides, scope 0 */
+	struct wire_ecs none = { .family = 1, .source_len = 0 };
+	ck_assert_int_eq(view_select(t, (struct sockaddr *)&c1, (struct sockaddr *)&local, &none, &scope), 0);
+	ck_assert_uint_eq(scope, 0);
+	ck_assert_int_eq(view_select(t, (struct sockaddr *)&c3, (struct sockaddr *)&local, &none, &scope), 1);
+	ck_assert_uint_eq(scope, 0);
 	view_table_unref(t);
 }
 END_TEST
