@@ -20,7 +20,7 @@ start_split_horizon_dnsd() {
 }
 
 # query_logged REGEX: dnsd's query log has a line matching REGEX (poll with it).
-query_logged() { grep -Eq "$1" "$T/dnsd.log"; }
+query_logged() { grep -Eq "$1" "$DNSD_LOG"; }
 
 # Through the forwarder at FWD_ADDR:FWD_PORT (recursion desired, as a pod's
 # resolver asks).

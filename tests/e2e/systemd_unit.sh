@@ -46,7 +46,7 @@ log: {level: info, queries: false}
 metrics: {listen: ""}
 health: {listen: ""}
 YAML
-$PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$T/dnsd.log" <<'PY' || die "notify protocol"
+$PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$DNSD_LOG" <<'PY' || die "notify protocol"
 import os, random, signal, socket, struct, subprocess, sys, time
 dnsd, conf, port, sock_path, zone, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
