@@ -139,6 +139,7 @@ struct reflector {
 	char rv[128];               /* last resourceVersion seen */
 	bool is_synced;
 	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
+	uint64_t stream_lines;      /* events read from the current watch */
 	struct k8s_client *list_client, *watch_client;
 	struct k8s_backoff backoff;
 	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
@@ -454,6 +455,7 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	struct json_error jerr;
 	if (len == 0)
 		return 0;
+	r->stream_lines++;
 	if (json_parse(line, len, &doc, &jerr) != 0) {
 		log_warn("kubernetes %s: bad watch event JSON at column %u: %s", w->name, jerr.column, jerr.msg);
 		count(&w->stats.request_errors);
@@ -573,6 +575,7 @@ static void *reflector_main(void *arg)
 		snprintf(path, sizeof(path), "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
 			 base, r->rv, timeout_s);
 		r->is_relist_needed = false;
+		r->stream_lines = 0;
 		count(&w->stats.watches);
 		struct k8s_response status = { 0 };
 		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
@@ -593,7 +596,15 @@ static void *reflector_main(void *arg)
 			continue;
 		}
 		count(&w->stats.request_errors);
-		if (status.status) {
+		if (status.status == 200 && r->stream_lines > 0) {
+			/* the stream worked before it broke (an apiserver or load
+			 * balancer went away): not a reason to slow down further */
+			k8s_backoff_reset(&r->backoff);
+		}
+		if (status.status == 200) {
+			log_warn("kubernetes %s: watch stream broken (%s); resuming from resourceVersion %s", w->name,
+				 rc < 0 ? dnsd_strerror(rc) : "ended early", r->rv);
+		} else if (status.status) {
 			char msg[300];
 			status_message(&status, msg, sizeof(msg));
 			log_warn("kubernetes %s: watch: %s", w->name, msg);

@@ -32,7 +32,7 @@ _cleanup() {
       rc=1
     fi
   done
-  rm -rf "$T"
+  [ -n "${KEEP_T:-}" ] || rm -rf "$T"
   exit $rc
 }
 trap _cleanup EXIT
