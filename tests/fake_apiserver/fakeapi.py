@@ -886,7 +886,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.reply(200, json.dumps(d))
         if method == "GET" and parts == ["requests"]:
             with srv.log_lock:
-                return self.reply(200, json.dumps(srv.log))
+                body = json.dumps(srv.log)
+            return self.reply(200, body)
         if method != "POST" or len(parts) != 1:
             return self.not_found()
         try:
@@ -970,7 +971,8 @@ class Handler(BaseHTTPRequestHandler):
         else:
             return self.not_found()
         with st.lock:
-            return self.reply(200, json.dumps({"rv": st.rv, "objects": len(st.objs)}))
+            body = json.dumps({"rv": st.rv, "objects": len(st.objs)})
+        return self.reply(200, body)
 
 
 def main():
