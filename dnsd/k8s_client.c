@@ -331,7 +331,7 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 	struct addrinfo *res = NULL;
 	int gai = getaddrinfo(c->auth.host, port, &hints, &res);
 	if (gai != 0) {
-		log_warn("kubernetes %s: %s", c->auth.host, gai_strerror(gai));
+		log_warn("kubernetes %s: %s: %s", c->auth.name, c->auth.host, gai_strerror(gai));
 		return DNSD_EIO;
 	}
 	int rc = DNSD_EIO;
@@ -398,7 +398,7 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 				 X509_verify_cert_error_string(verify));
 		else
 			tls_error("TLS handshake", msg, sizeof(msg));
-		log_warn("kubernetes %s:%u: %s", c->auth.host, c->auth.port, msg);
+		log_warn("kubernetes %s: %s:%u: %s", c->auth.name, c->auth.host, c->auth.port, msg);
 		ERR_clear_error();
 		rc = DNSD_ETLS;
 		break;
@@ -493,7 +493,7 @@ static void token_refresh(struct k8s_client *c, bool is_forced)
 		return;
 	FILE *f = fopen(c->auth.token_file, "r");
 	if (!f) {
-		log_warn("kubernetes: token file %s: %s", c->auth.token_file, strerror(errno));
+		log_warn("kubernetes %s: token file %s: %s", c->auth.name, c->auth.token_file, strerror(errno));
 		return;
 	}
 	char buf[16384];
@@ -766,19 +766,50 @@ static int load_pem_ca(SSL_CTX *ctx, const char *pem)
 	return count > 0 ? 0 : DNSD_ETLS;
 }
 
-static int load_pem_identity(SSL_CTX *ctx, const char *cert_pem, const char *key_pem)
+/* The client identity: certificate and key each from a file or from PEM
+ * text (-data); kubeconfigs mix the two, e.g. client-certificate-data with
+ * client-key. */
+static int use_client_identity(SSL_CTX *ctx, const struct k8s_auth *a, char *err, size_t errlen)
 {
-	int rc = DNSD_ETLS;
-	BIO *cb = BIO_new_mem_buf(cert_pem, -1), *kb = BIO_new_mem_buf(key_pem, -1);
-	X509 *cert = cb ? PEM_read_bio_X509(cb, NULL, NULL, NULL) : NULL;
-	EVP_PKEY *key = kb ? PEM_read_bio_PrivateKey(kb, NULL, NULL, NULL) : NULL;
-	if (cert && key && SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1)
-		rc = 0;
-	X509_free(cert);
-	EVP_PKEY_free(key);
-	BIO_free(cb);
-	BIO_free(kb);
-	return rc;
+	bool has_cert = a->cert_file || a->cert_pem, has_key = a->key_file || a->key_pem;
+	if (!has_cert && !has_key)
+		return 0;
+	if (!has_cert || !has_key) {
+		snprintf(err, errlen, "a client certificate needs both client-certificate(-data) and client-key(-data)");
+		return DNSD_ETLS;
+	}
+	int ok;
+	if (a->cert_file) {
+		ok = SSL_CTX_use_certificate_chain_file(ctx, a->cert_file) == 1;
+	} else {
+		BIO *b = BIO_new_mem_buf(a->cert_pem, -1);
+		X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		ok = x && SSL_CTX_use_certificate(ctx, x) == 1;
+		X509_free(x);
+		BIO_free(b);
+	}
+	if (!ok) {
+		tls_error(a->cert_file ? a->cert_file : "client-certificate-data", err, errlen);
+		return DNSD_ETLS;
+	}
+	if (a->key_file) {
+		ok = SSL_CTX_use_PrivateKey_file(ctx, a->key_file, SSL_FILETYPE_PEM) == 1;
+	} else {
+		BIO *b = BIO_new_mem_buf(a->key_pem, -1);
+		EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		ok = k && SSL_CTX_use_PrivateKey(ctx, k) == 1;
+		EVP_PKEY_free(k);
+		BIO_free(b);
+	}
+	if (!ok) {
+		tls_error(a->key_file ? a->key_file : "client-key-data", err, errlen);
+		return DNSD_ETLS;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		tls_error("client certificate and key do not match", err, errlen);
+		return DNSD_ETLS;
+	}
+	return 0;
 }
 
 static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
@@ -825,18 +856,8 @@ struct k8s_client *k8s_client_new(const struct k8s_auth *auth, int stop_fd, char
 		if (!auth->ca_file && !auth->ca_pem)
 			SSL_CTX_set_default_verify_paths(c->ctx);
 	}
-	if (auth->cert_file || auth->key_file) {
-		if (SSL_CTX_use_certificate_chain_file(c->ctx, auth->cert_file ? auth->cert_file : "") != 1 ||
-		    SSL_CTX_use_PrivateKey_file(c->ctx, auth->key_file ? auth->key_file : "", SSL_FILETYPE_PEM) != 1) {
-			tls_error("client certificate/key", err, errlen);
-			goto fail;
-		}
-	} else if (auth->cert_pem || auth->key_pem) {
-		if (!auth->cert_pem || !auth->key_pem || load_pem_identity(c->ctx, auth->cert_pem, auth->key_pem) != 0) {
-			snprintf(err, errlen, "client-certificate-data / client-key-data unusable");
-			goto fail;
-		}
-	}
+	if (use_client_identity(c->ctx, auth, err, errlen) != 0)
+		goto fail;
 	return c;
 fail:
 	k8s_client_free(c);

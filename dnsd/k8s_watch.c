@@ -286,7 +286,10 @@ static int discover_version(struct reflector *r)
 	if (rc == 0 && resp.status != 200) {
 		char msg[300];
 		status_message(&resp, msg, sizeof(msg));
-		log_error("kubernetes %s: discovery of networking.istio.io failed: %s (is Istio installed?)", w->name, msg);
+		log_error("kubernetes %s: discovery of networking.istio.io failed: %s%s", w->name, msg,
+			  resp.status == 404 ? " (is Istio installed?)"
+			  : resp.status == 401 ? " (check the token or client certificate)"
+			  : resp.status == 403 ? " (RBAC: dnsd needs get/list/watch on serviceentries)" : "");
 		rc = resp.status == 404 ? DNSD_ENOENT : DNSD_EHTTP;
 	}
 	if (rc != 0) {
@@ -640,6 +643,7 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 		snprintf(err, errlen, "kubernetes %s: %s", ck->name, why);
 		goto fail;
 	}
+	snprintf(w->auth.name, sizeof(w->auth.name), "%s", ck->name);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	w->reflector_count = ck->namespaces_count ? ck->namespaces_count : 1;
 	w->reflectors = calloc(w->reflector_count, sizeof(*w->reflectors));

@@ -13,6 +13,7 @@
 #include <yaml.h>
 
 #include "err.h"
+#include "log.h"
 
 #define SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
 
@@ -307,6 +308,9 @@ int kubeconfig_load(struct k8s_auth *out, const char *path, const char *context,
 			     "(or insecure-skip-tls-verify: true)", cluster_name);
 		goto out;
 	}
+	if (!out->is_tls && (out->token || out->token_file))
+		log_warn("%s: server %s is plain http: the bearer token will not be sent (use https)", path,
+			 out->server);
 out:
 	yaml_document_delete(&k.doc);
 	if (rc != 0)

@@ -10,6 +10,7 @@
 
 /* Everything a client needs; every string is owned (NULL = absent). */
 struct k8s_auth {
+	char name[128];            /* the source's name, for log lines (set by the caller) */
 	char *server;              /* "https://10.0.0.1:6443/prefix" */
 	bool is_tls;
 	char host[256];            /* without brackets */

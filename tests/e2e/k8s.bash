@@ -15,7 +15,7 @@ make_pki() {
 # start_fakeapi NAME [fakeapi options...]: an HTTPS fake API server with a
 # bearer token in $T/NAME.token, and $T/NAME.kubeconfig pointing at it.
 # Sets FAKE_<NAME>_URL (NAME with - as _) and prints nothing.
-# FAKE_HTTP=1 serves plain http instead.
+# FAKE_HTTP=1 serves plain http instead; FAKE_NOAUTH=1 accepts any request.
 start_fakeapi() {
   local name=$1; shift
   local var=${name//-/_} tls=() scheme=https port
@@ -27,7 +27,9 @@ start_fakeapi() {
     scheme=http
   fi
   rm -f "$T/$name.port"
-  "$FAKEAPI" --port-file "$T/$name.port" --token-file "$T/$name.token" \
+  local auth=(--token-file "$T/$name.token")
+  [ -n "${FAKE_NOAUTH:-}" ] && auth=()
+  "$FAKEAPI" --port-file "$T/$name.port" "${auth[@]}" \
     --bookmark-interval 0.5 "${tls[@]}" "$@" >"$T/$name.fakeapi.log" 2>&1 &
   local pid=$!
   on_exit "kill $pid"

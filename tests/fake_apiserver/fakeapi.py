@@ -406,7 +406,8 @@ class Handler(BaseHTTPRequestHandler):
         with self.server.log_lock:
             self.server.log.append({"method": self.command, "path": self.path, "code": code,
                                     "auth": self.headers.get("Authorization", "")[:7],
-                                    "accept": self.headers.get("Accept", "")})
+                                    "accept": self.headers.get("Accept", ""),
+                                    "ua": self.headers.get("User-Agent", "")})
             if len(self.server.log) > 10000:
                 del self.server.log[:5000]
 
