@@ -27,6 +27,7 @@ Only the Python standard library is used.
 
 import argparse
 import base64
+import bisect
 import datetime
 import json
 import os
@@ -136,6 +137,7 @@ class Store:
         self.events = []         # (rv, type, key, Entry new, Entry old)
         self.floor = self.rv     # oldest RV a watch/continue may start from
         self.history = history
+        self.snaps = {}          # rv -> (sorted keys, state) for paginated LISTs
         self.epoch = 0           # bumped by drop/restart: streams end
         self.expire = 0          # bumped by gone+stream: open watches get ERROR 410
 
@@ -216,21 +218,33 @@ class Store:
             self.lock.notify_all()
 
     def snapshot_at(self, rv):
-        """(sorted [(key, Entry)], rv) as of resourceVersion rv, or None when
-        the history no longer reaches back that far. Lock held by caller."""
+        """(sorted keys, {key: Entry}, rv) as of resourceVersion rv, or None
+        when the history no longer reaches back that far. Lock held by the
+        caller. Snapshots are cached per rv so that paging through a large
+        LIST costs one sort, not one per page."""
         if rv >= self.rv:
-            return sorted(self.objs.items()), self.rv
-        if rv < self.floor:
+            rv = self.rv
+        elif rv < self.floor:
             return None
-        state = dict(self.objs)
-        for (erv, typ, key, new, old) in reversed(self.events):
-            if erv <= rv:
-                break
-            if old is None:
-                state.pop(key, None)
-            else:
-                state[key] = old
-        return sorted(state.items()), rv
+        hit = self.snaps.get(rv)
+        if hit is not None:
+            return hit
+        if rv == self.rv:
+            state = self.objs
+        else:
+            state = dict(self.objs)
+            for (erv, typ, key, new, old) in reversed(self.events):
+                if erv <= rv:
+                    break
+                if old is None:
+                    state.pop(key, None)
+                else:
+                    state[key] = old
+        snap = (sorted(state), dict(state), rv)
+        if len(self.snaps) >= 4:
+            del self.snaps[min(self.snaps)]
+        self.snaps[rv] = snap
+        return snap
 
 
 def continue_token(rv, start_key):
@@ -624,14 +638,23 @@ class Handler(BaseHTTPRequestHandler):
                         meta={"continue": newtok}))
             else:
                 snap = st.snapshot_at(st.rv)
-        items, rv = snap
-        sel = [(k, e) for (k, e) in items if k >= start and match(k)]
-        more = limit > 0 and len(sel) > limit
-        page = sel[:limit] if limit > 0 else sel
+        keys, state, rv = snap
+        filtered = q.get("fieldSelector") or ns is not None
+        i = bisect.bisect_left(keys, start) if start else 0
+        page = []
+        while i < len(keys) and (limit <= 0 or len(page) < limit):
+            if not filtered or match(keys[i]):
+                page.append((keys[i], state[keys[i]]))
+            i += 1
+        if filtered:
+            remaining = sum(1 for k in keys[i:] if match(k))
+        else:
+            remaining = len(keys) - i
+        more = limit > 0 and remaining > 0
         meta = {"continue": continue_token(rv, page[-1][0]) if more else "",
                 "resourceVersion": str(rv)}
         if more:
-            meta["remainingItemCount"] = len(sel) - limit
+            meta["remainingItemCount"] = remaining
         if self.wants_table():
             return self.reply(200, self.table([e for _, e in page], meta))
         body = ('{"apiVersion":"%s/%s","items":[%s],"kind":"ServiceEntryList","metadata":%s}'

@@ -1,0 +1,301 @@
+#!/usr/bin/python3
+"""k8s_bench.py DNSD_BIN [OUT.md] - the Kubernetes half of `make bench`.
+
+Against the fake API server (HTTPS, as in the e2e tests):
+  1. LIST of N ServiceEntries -> serving: dnsd started with N entries at the
+     API; time from exec to /ready 200 (discovery, paginated LIST, JSON
+     parse, zone build, publish), and dnsd's own "listed ... -> ready" span.
+  2. RSS of dnsd serving those N entries (VmRSS and VmHWM).
+  3. Change -> answer: C changes, one at a time, each a PUT of an existing
+     ServiceEntry with a new address; the time from sending the PUT to the
+     first UDP answer from dnsd carrying the new address (polled back to back,
+     each change bounded by a 2 s deadline). p50/p90/p99/max over C changes,
+     with the zone at N entries.
+Environment: K8S_BENCH_N (default 100000), K8S_BENCH_CHANGES (default 1000).
+Every loop is bounded; traffic goes to 127.0.0.1 only.
+"""
+
+import http.client
+import json
+import os
+import re
+import socket
+import ssl
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
+MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, secs, what):
+    deadline = time.monotonic() + secs
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.005)
+    raise SystemExit("k8s_bench: timed out waiting for %s" % what)
+
+
+def dns_query(name, qid):
+    q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 0)
+    for label in name.rstrip(".").split("."):
+        q += bytes([len(label)]) + label.encode()
+    return q + b"\x00" + struct.pack(">HH", 1, 1)
+
+
+def a_records(resp):
+    """IPv4 addresses in the answer section of a reply (no compression of
+    owner names assumed beyond pointers, which dnsd uses)."""
+    if len(resp) < 12:
+        return []
+    qd, an = struct.unpack(">HH", resp[4:8])
+    i = 12
+
+    def skip_name(i):
+        while True:
+            n = resp[i]
+            if n == 0:
+                return i + 1
+            if n & 0xC0 == 0xC0:
+                return i + 2
+            i += n + 1
+    for _ in range(qd):
+        i = skip_name(i) + 4
+    out = []
+    for _ in range(an):
+        i = skip_name(i)
+        typ, _cls, _ttl, rdlen = struct.unpack(">HHIH", resp[i:i + 10])
+        i += 10
+        if typ == 1 and rdlen == 4:
+            out.append(socket.inet_ntoa(resp[i:i + 4]))
+        i += rdlen
+    return out
+
+
+def pct(vals, p):
+    vals = sorted(vals)
+    k = max(0, min(len(vals) - 1, int(round(p / 100.0 * len(vals) + 0.5)) - 1))
+    return vals[k]
+
+
+def proc_status(pid, key):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1])  # kB
+    return 0
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    dnsd = sys.argv[1]
+    out_md = sys.argv[2] if len(sys.argv) > 2 else None
+    n = int(os.environ.get("K8S_BENCH_N", "100000"))
+    changes = int(os.environ.get("K8S_BENCH_CHANGES", "1000"))
+    tmp = tempfile.mkdtemp(prefix="dnsd-k8s-bench.")
+    procs = []
+    try:
+        pki = os.path.join(tmp, "pki")
+        subprocess.run([MKCERTS, pki], check=True)
+        with open(os.path.join(tmp, "token"), "w") as f:
+            f.write("bench-token\n")
+        portfile = os.path.join(tmp, "api.port")
+        fake = subprocess.Popen([sys.executable, FAKEAPI, "--port-file", portfile,
+                                 "--token-file", os.path.join(tmp, "token"),
+                                 "--cert", os.path.join(pki, "server.crt"),
+                                 "--key", os.path.join(pki, "server.key"),
+                                 "--bookmark-interval", "60", "--history", "100000"],
+                                stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
+        procs.append(fake)
+        wait_for(lambda: os.path.exists(portfile), 10, "fakeapi")
+        api_port = int(open(portfile).read())
+        ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+
+        def api(method, path, body=None, conn=[None]):
+            if conn[0] is None:
+                conn[0] = http.client.HTTPSConnection("127.0.0.1", api_port, context=ctx,
+                                                      timeout=120)
+            c = conn[0]
+            hdr = {"Authorization": "Bearer bench-token", "Content-Type": "application/json"}
+            c.request(method, path, body=json.dumps(body) if body is not None else None,
+                      headers=hdr)
+            r = c.getresponse()
+            data = r.read()
+            if r.status >= 400:
+                raise SystemExit("k8s_bench: %s %s: %d %s" % (method, path, r.status, data[:200]))
+            return data
+
+        t = time.monotonic()
+        api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc"})
+        gen_s = time.monotonic() - t
+        # Warm the fake's encoding cache and time its own LIST cost (all pages).
+        t = time.monotonic()
+        cont = ""
+        while True:
+            d = json.loads(api("GET", "/apis/networking.istio.io/v1/serviceentries?limit=500"
+                               + ("&continue=" + cont if cont else "")))
+            cont = d["metadata"].get("continue", "")
+            if not cont:
+                break
+        fake_list_s = time.monotonic() - t
+
+        with open(os.path.join(tmp, "kubeconfig"), "w") as f:
+            f.write("""apiVersion: v1
+kind: Config
+clusters:
+- name: bench
+  cluster: {server: "https://127.0.0.1:%d", certificate-authority: pki/ca.crt}
+users:
+- name: dnsd
+  user: {tokenFile: token}
+contexts:
+- {name: bench, context: {cluster: bench, user: dnsd}}
+current-context: bench
+""" % api_port)
+        dns_port, hport = free_port(), free_port()
+        with open(os.path.join(tmp, "dnsd.yaml"), "w") as f:
+            f.write("""listen: ["127.0.0.1:%d"]
+workers: 1
+zones:
+  - {name: global, ttl: 30, kubernetes: [bench]}
+kubernetes:
+  - {name: bench, kubeconfig: %s}
+log: {level: info, queries: false}
+metrics: {listen: "127.0.0.1:%d"}
+health: {listen: "127.0.0.1:%d"}
+""" % (dns_port, os.path.join(tmp, "kubeconfig"), hport, hport))
+        log = open(os.path.join(tmp, "dnsd.log"), "w")
+        t0 = time.monotonic()
+        d = subprocess.Popen([dnsd, "-c", os.path.join(tmp, "dnsd.yaml")], stderr=log, stdout=log)
+        procs.append(d)
+
+        def ready():
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/ready" % hport, timeout=1) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        wait_for(ready, 120, "dnsd /ready")
+        ready_s = time.monotonic() - t0
+        time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
+        rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
+        text = open(os.path.join(tmp, "dnsd.log")).read()
+
+        def stamp(pattern):
+            m = re.search(r"^(\S+) .*" + pattern, text, re.M)
+            if not m:
+                return None
+            ts = m.group(1).rstrip("Z")
+            hh, mm, ss = ts.split("T")[1].split(":")
+            return int(hh) * 3600 + int(mm) * 60 + float(ss)
+        t_disc = stamp("using networking.istio.io")
+        t_listed = stamp("listed %d ServiceEntries" % n)
+        t_ready = stamp("ready: every zone")
+        build_ms = (t_ready - t_listed) * 1000 if t_listed and t_ready else float("nan")
+        list_ms = (t_listed - t_disc) * 1000 if t_listed and t_disc else float("nan")
+
+        # change -> answer
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.connect(("127.0.0.1", dns_port))
+        sock.settimeout(0.05)
+        lat = []
+        misses = 0
+        qid = 1
+        for i in range(changes):
+            k = (i * 7919) % n
+            ns = "ns-%d" % (k % 100)
+            name = "svc-%d" % k
+            host = "%s.%s.global" % (name, ns)
+            addr = "10.%d.%d.%d" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
+            body = {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                    "metadata": {"name": name, "namespace": ns},
+                    "spec": {"hosts": [host], "addresses": [addr], "location": "MESH_INTERNAL",
+                             "resolution": "DNS",
+                             "ports": [{"name": "http", "number": 80, "protocol": "HTTP"}]}}
+            t = time.monotonic()
+            api("PUT", "/apis/networking.istio.io/v1/namespaces/%s/serviceentries/%s"
+                % (ns, name), body)
+            deadline = t + 2.0
+            seen = False
+            while time.monotonic() < deadline:
+                qid = (qid + 1) & 0xFFFF
+                sock.send(dns_query(host, qid))
+                try:
+                    resp = sock.recv(4096)
+                except socket.timeout:
+                    continue
+                if addr in a_records(resp):
+                    seen = True
+                    break
+            if seen:
+                lat.append((time.monotonic() - t) * 1000)
+            else:
+                misses += 1
+        hwm2_kb = proc_status(d.pid, "VmHWM")
+
+        res = {
+            "n": n, "changes": changes, "misses": misses,
+            "fake_generate_s": gen_s, "fake_list_s": fake_list_s,
+            "exec_to_ready_s": ready_s, "list_ms": list_ms, "listed_to_ready_ms": build_ms,
+            "rss_mb": rss_kb / 1024, "hwm_mb": hwm_kb / 1024, "hwm_after_changes_mb": hwm2_kb / 1024,
+            "p50_ms": pct(lat, 50) if lat else float("nan"),
+            "p90_ms": pct(lat, 90) if lat else float("nan"),
+            "p99_ms": pct(lat, 99) if lat else float("nan"),
+            "max_ms": max(lat) if lat else float("nan"),
+            "mean_ms": statistics.mean(lat) if lat else float("nan"),
+        }
+        lines = [
+            "### Kubernetes: %d ServiceEntries, %d changes" % (n, changes),
+            "",
+            "| measure | value | target |",
+            "|---|---|---|",
+            "| exec -> /ready with %d entries at the API | %.2f s | |" % (n, ready_s),
+            "| ... of which discovery -> LIST done (fake API serving %d pages of 500) | %.0f ms | |"
+            % ((n + 499) // 500, list_ms),
+            "| ... of which LIST done -> serving (zone build + publish) | %.0f ms | < 1 s |" % build_ms,
+            "| the fake API's own time to serve that LIST (python client) | %.2f s | |" % fake_list_s,
+            "| RSS serving %d entries (VmRSS / VmHWM) | %.0f MB / %.0f MB | |"
+            % (n, res["rss_mb"], res["hwm_mb"]),
+            "| change at the API -> new answer, p50 | %.1f ms | |" % res["p50_ms"],
+            "| ... p90 | %.1f ms | |" % res["p90_ms"],
+            "| ... p99 | %.1f ms | < 50 ms |" % res["p99_ms"],
+            "| ... max (misses after 2 s: %d) | %.1f ms | |" % (misses, res["max_ms"]),
+            "| VmHWM after the changes | %.0f MB | |" % res["hwm_after_changes_mb"],
+            "",
+        ]
+        md = "\n".join(lines)
+        print(md)
+        print("k8s_bench: " + json.dumps(res), file=sys.stderr)
+        if out_md:
+            with open(out_md, "w") as f:
+                f.write(md)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        subprocess.run(["rm", "-rf", tmp])
+
+
+if __name__ == "__main__":
+    main()
