@@ -14,8 +14,23 @@ void zone_unref(struct zone *z)
 {
 	if (!z || atomic_fetch_sub(&z->refs, 1) != 1)
 		return;
+	for (unsigned i = 0; i < z->part_count; i++)
+		zone_part_unref(z->parts[i]);
 	arena_clear(&z->arena);
 	free(z);
+}
+
+void zone_part_ref(struct zone_part *p)
+{
+	atomic_fetch_add(&p->refs, 1);
+}
+
+void zone_part_unref(struct zone_part *p)
+{
+	if (!p || atomic_fetch_sub(&p->refs, 1) != 1)
+		return;
+	arena_clear(&p->arena);
+	free(p);
 }
 
 struct zone_set *zone_set_new(struct zone *const *zones, size_t count)

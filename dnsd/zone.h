@@ -59,6 +59,25 @@ struct zone_slot {
 	uint32_t index_plus1;      /* 0 = empty */
 };
 
+/* A zone's names are kept in parts: the apex in part 0, every other name in
+ * the part its label just below the apex hashes to (so a name, its empty
+ * non-terminals, wildcards and SRV owners below it share a part). A change
+ * re-renders only the parts it touched (and parts whose answers carry data
+ * from them, e.g. additional A/AAAA); the others are shared, by reference,
+ * with the previous snapshot. Zones with CNAMEs or delegations below the
+ * apex, whose answers follow data anywhere, keep everything in part 0. */
+#define ZONE_PARTS 64              /* hashed parts, besides part 0 */
+
+struct zone_part {
+	_Atomic unsigned refs;     /* zones sharing this part */
+	struct zone_node *nodes;
+	size_t node_count;
+	struct zone_slot *table;
+	uint32_t table_mask;
+	uint64_t deps;             /* hashed parts (bit p-1) whose data its answers carry */
+	struct arena arena;        /* owns the above */
+};
+
 struct zone {
 	_Atomic unsigned refs;     /* zone sets sharing this zone */
 	uint8_t apex[DNAME_MAX_LEN];   /* lower case */
@@ -68,14 +87,33 @@ struct zone {
 	uint32_t serial;
 	const struct zone_blob *nxdomain;   /* RFC 2308 §2.1: NXDOMAIN + SOA */
 	const struct zone_blob *nodata;     /* RFC 2308 §2.2: NOERROR + SOA */
-	struct zone_node *nodes;
+	unsigned part_count;       /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
+	struct zone_part *parts[1 + ZONE_PARTS];
 	size_t node_count;         /* names including empty non-terminals */
 	size_t record_count;       /* resource records */
-	struct zone_slot *table;
-	uint32_t table_mask;
-	struct arena arena;        /* owns everything above */
+	struct arena arena;        /* zone-level data: the negative answers */
 	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
 };
+
+/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case). */
+static inline unsigned zone_label_part(const uint8_t *label)
+{
+	uint32_t h = 2166136261u;
+	for (unsigned i = 0; i <= label[0]; i++)
+		h = (h ^ label[i]) * 16777619u;
+	return (h ^ (h >> 15)) % ZONE_PARTS;
+}
+
+/* The index in parts[] of a name at or below the apex (lower-case wire form). */
+static inline unsigned zone_part_index(size_t apex_len, const uint8_t *name, size_t len)
+{
+	if (len <= apex_len)
+		return 0;
+	size_t end = len - apex_len, off = 0;
+	while (off + name[off] + 1u < end)
+		off += name[off] + 1u;
+	return 1 + zone_label_part(name + off);
+}
 
 /* A snapshot for one view: the zones it serves. Immutable once published. */
 struct zone_set {
@@ -83,22 +121,30 @@ struct zone_set {
 	struct zone *zones[];
 };
 
-/* Exact match of a lower-case wire name; NULL if absent. */
-static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name,
-						  size_t len, uint32_t hash)
+/* Exact match in one part. */
+static inline const struct zone_node *zone_part_lookup(const struct zone_part *p, const uint8_t *name,
+						       size_t len, uint32_t hash)
 {
-	uint32_t i = hash & z->table_mask;
+	uint32_t i = hash & p->table_mask;
 	for (;;) {
-		const struct zone_slot *s = &z->table[i];
+		const struct zone_slot *s = &p->table[i];
 		if (s->index_plus1 == 0)
 			return NULL;
 		if (s->hash == hash) {
-			const struct zone_node *n = &z->nodes[s->index_plus1 - 1];
+			const struct zone_node *n = &p->nodes[s->index_plus1 - 1];
 			if (n->name_len == len && memcmp(n->name, name, len) == 0)
 				return n;
 		}
-		i = (i + 1) & z->table_mask;
+		i = (i + 1) & p->table_mask;
 	}
+}
+
+/* Exact match of a lower-case wire name at or below the apex; NULL if absent. */
+static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name,
+						  size_t len, uint32_t hash)
+{
+	unsigned pi = z->part_count == 1 ? 0 : zone_part_index(z->apex_len, name, len);
+	return zone_part_lookup(z->parts[pi], name, len, hash);
 }
 
 /* The positive answer of node for qtype, or NULL. */
@@ -113,6 +159,9 @@ static inline const struct zone_blob *zone_node_find_type(const struct zone_node
 /* Takes a reference / drops one, freeing the zone with the last. */
 void zone_ref(struct zone *z);
 void zone_unref(struct zone *z);
+/* The same for parts (zone_unref drops its parts). */
+void zone_part_ref(struct zone_part *p);
+void zone_part_unref(struct zone_part *p);
 
 /* A new set holding a reference to each zone; NULL when out of memory. */
 struct zone_set *zone_set_new(struct zone *const *zones, size_t count);

@@ -45,7 +45,9 @@ struct build_node {
 	uint8_t name_len;
 	uint32_t hash;
 	uint16_t rrset_count, rrset_cap;
+	uint8_t part;              /* zone part index (zone.h) */
 	struct build_rrset *rrsets;
+	struct build_node *part_prev, *part_next;   /* the nodes of one part */
 };
 
 struct zone_build {
@@ -56,6 +58,12 @@ struct zone_build {
 	uint32_t table_mask;
 	size_t node_count;
 	size_t record_count;
+	struct build_node *part_head[1 + ZONE_PARTS];
+	/* incremental freezes: what changed since the last one */
+	struct zone *last;         /* the last zone frozen (a reference) */
+	uint64_t dirty;            /* hashed parts changed: bit p-1 for part p */
+	size_t cname_sets;         /* CNAME RRsets: answers follow data across parts */
+	size_t cut_sets;           /* NS RRsets below the apex */
 	/* rendering scratch, reused between freezes */
 	uint8_t *buf;
 	uint32_t *relocs;
@@ -158,6 +166,7 @@ void zone_build_free(struct zone_build *b)
 	free(b->table);
 	free(b->buf);
 	free(b->relocs);
+	zone_unref(b->last);
 	free(b);
 }
 
@@ -227,6 +236,20 @@ static const struct build_node *build_lookup(const struct zone_build *b, const u
 	return *table_find_slot(b, lname, len, dname_hash(lname, len));
 }
 
+static void mark_dirty(struct zone_build *b, unsigned part)
+{
+	if (part > 0)
+		b->dirty |= 1ull << (part - 1);
+}
+
+static void count_rrset(struct zone_build *b, const struct build_node *n, uint16_t type, int delta)
+{
+	if (type == WIRE_TYPE_CNAME)
+		b->cname_sets += (size_t)delta;
+	else if (type == WIRE_TYPE_NS && n->name_len != b->apex_len)
+		b->cut_sets += (size_t)delta;
+}
+
 int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 		   const uint8_t *rdata, uint16_t rdlen)
 {
@@ -259,9 +282,15 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		memcpy(n->lname, lname, len);
 		n->name_len = (uint8_t)len;
 		n->hash = hash;
+		n->part = (uint8_t)zone_part_index(b->apex_len, lname, len);
+		n->part_next = b->part_head[n->part];
+		if (n->part_next)
+			n->part_next->part_prev = n;
+		b->part_head[n->part] = n;
 		*slot = n;
 		b->node_count++;
 	}
+	mark_dirty(b, n->part);
 	struct build_rrset *set = node_rrset(n, type);
 	if (!set) {
 		if (n->rrset_count == n->rrset_cap) {
@@ -275,6 +304,7 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		set = &n->rrsets[n->rrset_count++];
 		memset(set, 0, sizeof(*set));
 		set->type = type;
+		count_rrset(b, n, type, 1);
 	}
 	for (uint16_t i = 0; i < set->count; i++) {
 		struct build_rr *rr = set->rrs[i];
@@ -326,16 +356,24 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 		struct build_rr *rr = set->rrs[i];
 		if (rr->rdlen != rdlen || memcmp(rr->rdata, rdata, rdlen) != 0)
 			continue;
+		mark_dirty(b, n->part);
 		if (--rr->refs > 0)
 			return 0;
 		free(rr);
 		set->rrs[i] = set->rrs[--set->count];
 		b->record_count--;
 		if (set->count == 0) {
+			count_rrset(b, n, set->type, -1);
 			free(set->rrs);
 			*set = n->rrsets[--n->rrset_count];
 		}
 		if (n->rrset_count == 0) {
+			if (n->part_prev)
+				n->part_prev->part_next = n->part_next;
+			else
+				b->part_head[n->part] = n->part_next;
+			if (n->part_next)
+				n->part_next->part_prev = n->part_prev;
 			table_delete(b, slot);
 			node_free(n);
 			b->node_count--;
@@ -414,6 +452,8 @@ struct comp_entry {
 
 struct render {
 	struct zone_build *b;
+	unsigned part;             /* the part being rendered; 0 with one part */
+	uint64_t deps;             /* hashed parts whose data went into its answers */
 	uint8_t *buf;
 	size_t len;
 	size_t reloc_count;
@@ -628,6 +668,16 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 				seen = true;
 		if (seen)
 			continue;
+		if (r->part > 0) {
+			uint8_t lt[DNAME_MAX_LEN];
+			size_t tl = dname_len(target);
+			dname_lower(lt, target, tl);
+			if (dname_is_subdomain(lt, tl, r->b->apex, r->b->apex_len)) {
+				unsigned tp = zone_part_index(r->b->apex_len, lt, tl);
+				if (tp > 0 && tp != r->part)
+					r->deps |= 1ull << (tp - 1);
+			}
+		}
 		const struct build_node *t = build_lookup(r->b, target);
 		if (!t)
 			continue;
@@ -646,13 +696,13 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 static void rdata_sort(struct build_rrset *set);
 
 /* Copies the render into the zone's arena as a blob. */
-static int blob_store(struct zone *z, struct render *r, struct zone_blob *blob, size_t an_ns_len,
+static int blob_store(struct arena *arena, struct render *r, struct zone_blob *blob, size_t an_ns_len,
 		      uint8_t rcode, uint8_t flags)
 {
-	uint8_t *data = arena_memdup(&z->arena, r->buf, r->len);
+	uint8_t *data = arena_memdup(arena, r->buf, r->len);
 	uint32_t *relocs = NULL;
 	if (r->reloc_count) {
-		relocs = arena_alloc(&z->arena, r->reloc_count * sizeof(uint32_t));   /* aligned */
+		relocs = arena_alloc(arena, r->reloc_count * sizeof(uint32_t));   /* aligned */
 		if (relocs)
 			memcpy(relocs, r->b->relocs, r->reloc_count * sizeof(uint32_t));
 	}
@@ -696,7 +746,9 @@ struct freeze {
 	struct zone_build *b;
 	struct zone *z;
 	struct render *r;
-	struct build_node **bnodes;  /* parallel to z->nodes; NULL for empty non-terminals */
+	struct zone_part *part;      /* the part being built */
+	struct arena *arena;         /* where blobs go: the part's, or the zone's */
+	struct build_node **bnodes;  /* parallel to part->nodes; NULL for empty non-terminals */
 	size_t cap;
 	const struct build_rr *soa;
 	uint32_t neg_ttl;
@@ -761,7 +813,7 @@ static const struct zone_node *freeze_resolve(const struct freeze *f, const uint
 
 static struct build_node *bnode_of(const struct freeze *f, const struct zone_node *n)
 {
-	return f->bnodes[n - f->z->nodes];
+	return f->bnodes[n - f->part->nodes];
 }
 
 /* Starts an answer with the CNAME chain: the node's record, then one per link. */
@@ -807,8 +859,8 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	}
 	const struct build_node *end_b = end && !(end->flags & ZONE_NODE_CNAME) ? bnode_of(f, end) : NULL;
 	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
-	uint16_t *types = arena_alloc(&f->z->arena, ntypes * sizeof(*types));
-	struct zone_blob *blobs = arena_alloc(&f->z->arena, (ntypes + 1) * sizeof(*blobs));
+	uint16_t *types = arena_alloc(f->arena, ntypes * sizeof(*types));
+	struct zone_blob *blobs = arena_alloc(f->arena, (ntypes + 1) * sizeof(*blobs));
 	if (!types || !blobs)
 		return DNSD_ENOMEM;
 
@@ -817,14 +869,14 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	render_begin(r, zn);
 	r->ancount = render_rrset(r, zn->name, cset);
 	types[k] = WIRE_TYPE_CNAME;
-	if (blob_store(f->z, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
+	if (blob_store(f->arena, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
 		return DNSD_ENOMEM;
 	for (uint16_t i = 0; end_b && i < end_b->rrset_count; i++) {
 		const struct build_rrset *set = &end_b->rrsets[i];
 		render_chain(r, zn, cset, chain, owners, links);
 		r->ancount += render_rrset(r, target, set);
 		types[k] = set->type;
-		if (blob_store(f->z, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
+		if (blob_store(f->arena, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
 			return DNSD_ENOMEM;
 	}
 	/* any other qtype: the chain plus the negative answer at its end */
@@ -853,7 +905,7 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 		render_negative_tail(f);
 		rcode = is_nx ? WIRE_RCODE_NXDOMAIN : WIRE_RCODE_NOERROR;
 	}
-	if (blob_store(f->z, r, &blobs[k], an_ns_len ? an_ns_len : r->len, rcode, blob_flags) != 0)
+	if (blob_store(f->arena, r, &blobs[k], an_ns_len ? an_ns_len : r->len, rcode, blob_flags) != 0)
 		return DNSD_ENOMEM;
 	/* keep types ascending (CNAME = 5 was placed first) */
 	for (uint16_t i = 1; i < k; i++) {
@@ -881,8 +933,8 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 {
 	struct render *r = f->r;
 	uint16_t ntypes = bn->rrset_count;
-	uint16_t *types = arena_alloc(&f->z->arena, ntypes * sizeof(*types));
-	struct zone_blob *blobs = arena_alloc(&f->z->arena, ntypes * sizeof(*blobs));
+	uint16_t *types = arena_alloc(f->arena, ntypes * sizeof(*types));
+	struct zone_blob *blobs = arena_alloc(f->arena, ntypes * sizeof(*blobs));
 	if (!types || !blobs)
 		return DNSD_ENOMEM;
 	for (uint16_t i = 0; i < ntypes; i++) {
@@ -893,7 +945,7 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 		render_additional(r, set, NULL, NULL);
 		r->is_full = false;
 		types[i] = set->type;
-		if (blob_store(f->z, r, &blobs[i], an_len, 0, ZONE_BLOB_AA) != 0)
+		if (blob_store(f->arena, r, &blobs[i], an_len, 0, ZONE_BLOB_AA) != 0)
 			return DNSD_ENOMEM;
 	}
 	zn->types = types;
@@ -917,10 +969,10 @@ static int render_referral(struct freeze *f, struct zone_node *zn, struct build_
 	bool has_glue = false;
 	render_additional(r, ns, &has_glue, zn->name);
 	r->is_full = false;
-	struct zone_blob *blob = arena_alloc(&f->z->arena, sizeof(*blob));
+	struct zone_blob *blob = arena_alloc(f->arena, sizeof(*blob));
 	if (!blob)
 		return DNSD_ENOMEM;
-	if (blob_store(f->z, r, blob, an_ns_len, 0, has_glue ? ZONE_BLOB_GLUE_REQUIRED : 0) != 0)
+	if (blob_store(f->arena, r, blob, an_ns_len, 0, has_glue ? ZONE_BLOB_GLUE_REQUIRED : 0) != 0)
 		return DNSD_ENOMEM;
 	zn->referral = blob;
 	return 0;
@@ -933,48 +985,47 @@ static int freeze_negative(struct freeze *f, uint8_t rcode, const struct zone_bl
 	comp_add_qtail(r, f->z->apex, f->z->apex_len);
 	if (render_negative_tail(f) != 0)
 		return DNSD_ERANGE;
-	struct zone_blob *blob = arena_alloc(&f->z->arena, sizeof(*blob));
-	if (!blob || blob_store(f->z, r, blob, r->len, rcode, ZONE_BLOB_AA) != 0)
+	struct zone_blob *blob = arena_alloc(f->arena, sizeof(*blob));
+	if (!blob || blob_store(f->arena, r, blob, r->len, rcode, ZONE_BLOB_AA) != 0)
 		return DNSD_ENOMEM;
 	*out = blob;
 	return 0;
 }
 
-/* Adds a node for name (lower case) unless present; returns its index. */
+/* Adds a node for name (lower case) to the part being built unless present;
+ * returns its index. */
 static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, struct build_node *bn)
 {
-	struct zone *z = f->z;
+	struct zone_part *p = f->part;
 	uint32_t hash = dname_hash(lname, len);
-	uint32_t i = hash & z->table_mask;
+	uint32_t i = hash & p->table_mask;
 	for (;;) {
-		struct zone_slot *s = &z->table[i];
+		struct zone_slot *s = &p->table[i];
 		if (s->index_plus1 == 0)
 			break;
 		if (s->hash == hash) {
-			struct zone_node *n = &z->nodes[s->index_plus1 - 1];
+			struct zone_node *n = &p->nodes[s->index_plus1 - 1];
 			if (n->name_len == len && memcmp(n->name, lname, len) == 0) {
 				if (bn)
 					f->bnodes[s->index_plus1 - 1] = bn;
 				return (long)s->index_plus1 - 1;
 			}
 		}
-		i = (i + 1) & z->table_mask;
+		i = (i + 1) & p->table_mask;
 	}
-	if (z->node_count == f->cap)
+	if (p->node_count == f->cap)
 		return -1;         /* sized up front: cannot happen */
-	size_t idx = z->node_count++;
-	struct zone_node *n = &z->nodes[idx];
+	size_t idx = p->node_count++;
+	struct zone_node *n = &p->nodes[idx];
 	memset(n, 0, sizeof(*n));
-	n->name = bn ? arena_memdup(&z->arena, lname, len) : NULL;
-	if (!n->name)
-		n->name = arena_memdup(&z->arena, lname, len);
+	n->name = arena_memdup(&p->arena, lname, len);
 	if (!n->name)
 		return -1;
 	n->name_len = (uint8_t)len;
 	n->hash = hash;
 	f->bnodes[idx] = bn;
-	z->table[i].hash = hash;
-	z->table[i].index_plus1 = (uint32_t)idx + 1;
+	p->table[i].hash = hash;
+	p->table[i].index_plus1 = (uint32_t)idx + 1;
 	return (long)idx;
 }
 
@@ -1008,8 +1059,17 @@ static int freeze_fail(struct freeze *f, const uint8_t *name, const char *what)
 	return DNSD_EZONE;
 }
 
-/* RFC 1034 §3.6.2 / RFC 2181 §10.1: CNAME stands alone; one SOA at the apex. */
-static int freeze_check(struct freeze *f)
+/* True when the freeze renders part pi (rebuild: bit p-1 for hashed part p;
+ * part 0 is always rendered). */
+static bool part_rebuilt(uint64_t rebuild, unsigned pi)
+{
+	return pi == 0 || (rebuild >> (pi - 1)) & 1u;
+}
+
+/* RFC 1034 §3.6.2 / RFC 2181 §10.1: CNAME stands alone; one SOA at the apex.
+ * Checks (and sorts, for rendering) the nodes of the parts to be rebuilt:
+ * the others have not changed since the last freeze checked them. */
+static int freeze_check(struct freeze *f, uint64_t rebuild)
 {
 	struct zone_build *b = f->b;
 	const struct build_node *apex = build_lookup(b, b->apex);
@@ -1022,18 +1082,19 @@ static int freeze_check(struct freeze *f)
 		return freeze_fail(f, b->apex, "no NS records at the zone apex");
 	if (node_rrset((struct build_node *)apex, WIRE_TYPE_CNAME))
 		return freeze_fail(f, b->apex, "CNAME at the zone apex");
-	for (uint32_t i = 0; i <= b->table_mask; i++) {
-		struct build_node *n = b->table[i];
-		if (!n)
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
+		if (!part_rebuilt(rebuild, pi))
 			continue;
-		struct build_rrset *c = node_rrset(n, WIRE_TYPE_CNAME);
-		if (c && (n->rrset_count > 1 || c->count > 1))
-			return freeze_fail(f, n->name, "CNAME and other data (RFC 1034 section 3.6.2)");
-		if (node_rrset(n, WIRE_TYPE_SOA) && n->name_len != b->apex_len)
-			return freeze_fail(f, n->name, "SOA record below the zone apex");
-		qsort(n->rrsets, n->rrset_count, sizeof(n->rrsets[0]), rrset_cmp);
-		for (uint16_t j = 0; j < n->rrset_count; j++)
-			rdata_sort(&n->rrsets[j]);
+		for (struct build_node *n = b->part_head[pi]; n; n = n->part_next) {
+			struct build_rrset *c = node_rrset(n, WIRE_TYPE_CNAME);
+			if (c && (n->rrset_count > 1 || c->count > 1))
+				return freeze_fail(f, n->name, "CNAME and other data (RFC 1034 section 3.6.2)");
+			if (node_rrset(n, WIRE_TYPE_SOA) && n->name_len != b->apex_len)
+				return freeze_fail(f, n->name, "SOA record below the zone apex");
+			qsort(n->rrsets, n->rrset_count, sizeof(n->rrsets[0]), rrset_cmp);
+			for (uint16_t j = 0; j < n->rrset_count; j++)
+				rdata_sort(&n->rrsets[j]);
+		}
 	}
 	/* the sort above moved RRsets around: look the SOA up again */
 	soa = node_rrset((struct build_node *)apex, WIRE_TYPE_SOA);
@@ -1054,8 +1115,32 @@ static struct zone *zone_alloc(const uint8_t *apex)
 	dname_lower(z->apex, apex, z->apex_len);
 	z->apex_labels = (uint8_t)dname_label_count(z->apex);
 	dname_to_text(z->name_text, sizeof(z->name_text), z->apex);
-	arena_init(&z->arena, 256 * 1024);
+	arena_init(&z->arena, 4096);
 	return z;
+}
+
+/* An empty part with room for max_nodes names. */
+static struct zone_part *part_alloc(size_t max_nodes)
+{
+	struct zone_part *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	atomic_init(&p->refs, 1);
+	/* names, nodes and their answers: about 256 bytes a name */
+	size_t chunk = max_nodes * 256;
+	arena_init(&p->arena, chunk < 4096 ? 4096 : chunk > 1024 * 1024 ? 1024 * 1024 : chunk);
+	uint32_t tsize = 16;
+	while (tsize < max_nodes * 2)
+		tsize *= 2;
+	p->nodes = max_nodes ? arena_alloc(&p->arena, max_nodes * sizeof(*p->nodes)) : NULL;
+	p->table = arena_alloc(&p->arena, tsize * sizeof(*p->table));
+	if ((max_nodes && !p->nodes) || !p->table) {
+		zone_part_unref(p);
+		return NULL;
+	}
+	memset(p->table, 0, tsize * sizeof(*p->table));
+	p->table_mask = tsize - 1;
+	return p;
 }
 
 struct zone *zone_new_pending(const uint8_t *apex)
@@ -1064,91 +1149,81 @@ struct zone *zone_new_pending(const uint8_t *apex)
 	if (!z)
 		return NULL;
 	z->is_pending = true;
-	z->table = arena_alloc(&z->arena, sizeof(*z->table));
-	z->nodes = NULL;
-	if (!z->table) {
+	z->part_count = 1;
+	z->parts[0] = part_alloc(0);
+	if (!z->parts[0]) {
 		zone_unref(z);
 		return NULL;
 	}
-	z->table[0].index_plus1 = 0;
-	z->table_mask = 0;
 	return z;
 }
 
-struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
+/* The builder nodes that go into part pi: with one part, all of them. */
+#define FOR_PART_NODES(f, pi, n)                                                                 \
+	for (unsigned pi_ = (f)->z->part_count == 1 ? 0 : (pi);                                   \
+	     pi_ <= ((f)->z->part_count == 1 ? ZONE_PARTS : (pi)); pi_++)                          \
+		for (struct build_node *n = (f)->b->part_head[pi_]; n; n = n->part_next)
+
+/* Builds part pi's names (each name plus its empty non-terminals down from
+ * the apex; names in a hashed part share its label below the apex, so they
+ * all land in the same part) into a new f->part. */
+static int build_part_names(struct freeze *f, unsigned pi)
 {
-	struct freeze f = { .b = b, .err = err, .errlen = errlen };
-	err[0] = '\0';
-	f.r = malloc(sizeof(*f.r));
-	f.z = zone_alloc(b->apex);
-	if (!f.r || !f.z) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	f.r->b = b;
-	f.r->buf = b->buf;
-	if (freeze_check(&f) != 0)
-		goto fail;
-	struct zone *z = f.z;
-	z->serial = wire_read_u32(f.soa->rdata + f.soa->rdlen - 20);
-	z->record_count = b->record_count;
-
-	/* every name plus the empty non-terminals between it and the apex */
+	struct zone *z = f->z;
 	size_t max_nodes = 0;
-	for (uint32_t i = 0; i <= b->table_mask; i++)
-		if (b->table[i])
-			max_nodes += dname_label_count(b->table[i]->lname) - z->apex_labels + 1;
-	f.cap = max_nodes;
-	uint32_t tsize = 16;
-	while (tsize < max_nodes * 2)
-		tsize *= 2;
-	z->nodes = arena_alloc(&z->arena, max_nodes * sizeof(*z->nodes));
-	z->table = arena_alloc(&z->arena, tsize * sizeof(*z->table));
-	f.bnodes = calloc(max_nodes ? max_nodes : 1, sizeof(*f.bnodes));
-	if (!z->nodes || !z->table || !f.bnodes) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	memset(z->table, 0, tsize * sizeof(*z->table));
-	z->table_mask = tsize - 1;
-	for (uint32_t i = 0; i <= b->table_mask; i++) {
-		struct build_node *bn = b->table[i];
-		if (!bn)
-			continue;
-		if (freeze_add_name(&f, bn->lname, bn->name_len, bn) < 0)
-			goto oom;
-		for (size_t off = (size_t)bn->lname[0] + 1; bn->name_len - off >= z->apex_len;
+	FOR_PART_NODES(f, pi, bn)
+		max_nodes += dname_label_count(bn->lname) - z->apex_labels + 1;
+	f->part = part_alloc(max_nodes);
+	f->bnodes = calloc(max_nodes ? max_nodes : 1, sizeof(*f->bnodes));
+	if (!f->part || !f->bnodes)
+		return DNSD_ENOMEM;
+	z->parts[pi] = f->part;
+	f->cap = max_nodes;
+	FOR_PART_NODES(f, pi, bn) {
+		if (freeze_add_name(f, bn->lname, bn->name_len, bn) < 0)
+			return DNSD_ENOMEM;
+		/* the apex itself lives in part 0: stop above it in hashed parts */
+		for (size_t off = (size_t)bn->lname[0] + 1;
+		     bn->name_len - off > z->apex_len || (z->part_count == 1 && bn->name_len - off == z->apex_len);
 		     off += (size_t)bn->lname[off] + 1)
-			if (freeze_add_name(&f, bn->lname + off, bn->name_len - off, NULL) < 0)
-				goto oom;
+			if (freeze_add_name(f, bn->lname + off, bn->name_len - off, NULL) < 0)
+				return DNSD_ENOMEM;
 	}
+	return 0;
+}
 
-	/* structure: cuts, CNAMEs, wildcards */
+/* Structure inside the part just built: wildcards (a "*.x" node and x share
+ * a part unless x is the apex, handled by the caller), cuts and CNAME flags. */
+static void part_structure(struct freeze *f)
+{
+	struct zone *z = f->z;
+	struct zone_part *p = f->part;
 	bool has_cuts = false;
-	for (size_t i = 0; i < z->node_count; i++) {
-		struct zone_node *n = &z->nodes[i];
-		struct build_node *bn = f.bnodes[i];
+	for (size_t i = 0; i < p->node_count; i++) {
+		struct zone_node *n = &p->nodes[i];
+		struct build_node *bn = f->bnodes[i];
 		if (bn && n->name_len != z->apex_len && node_rrset(bn, WIRE_TYPE_NS)) {
 			n->flags |= ZONE_NODE_CUT;
 			has_cuts = true;
 		}
 		if (bn && node_rrset(bn, WIRE_TYPE_CNAME))
 			n->flags |= ZONE_NODE_CNAME;
-		if (n->name[0] == 1 && n->name[1] == '*') {
-			struct zone_node *parent = (struct zone_node *)zone_lookup(z, n->name + 2,
+		if (n->name[0] == 1 && n->name[1] == '*' && (z->part_count == 1 || n->name_len - 2u > z->apex_len)) {
+			struct zone_node *parent = (struct zone_node *)zone_part_lookup(p, n->name + 2,
 				n->name_len - 2u, dname_hash(n->name + 2, n->name_len - 2u));
 			if (parent)
 				parent->wildcard = n;
 		}
 	}
-	for (size_t i = 0; has_cuts && i < z->node_count; i++) {
-		struct zone_node *n = &z->nodes[i];
+	/* delegations only exist in one-part zones: every lookup stays in p */
+	for (size_t i = 0; has_cuts && i < p->node_count; i++) {
+		struct zone_node *n = &p->nodes[i];
 		/* the topmost cut: walk suffixes from just below the apex downwards */
 		size_t offs[DNAME_MAX_LABELS], count = 0;
 		for (size_t off = 0; n->name_len - off > z->apex_len; off += (size_t)n->name[off] + 1)
 			offs[count++] = off;
 		while (count-- > 0) {
-			const struct zone_node *a = zone_lookup(z, n->name + offs[count],
+			const struct zone_node *a = zone_part_lookup(p, n->name + offs[count],
 				n->name_len - offs[count], dname_hash(n->name + offs[count], n->name_len - offs[count]));
 			if (a && (a->flags & ZONE_NODE_CUT)) {
 				n->cut = a;
@@ -1156,31 +1231,132 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 			}
 		}
 	}
+}
 
-	/* answers */
-	for (size_t i = 0; i < z->node_count; i++) {
-		struct zone_node *n = &z->nodes[i];
-		struct build_node *bn = f.bnodes[i];
+/* Renders every answer of the part just built; records which other parts
+ * its answers drew data from. */
+static int part_render(struct freeze *f, unsigned pi)
+{
+	struct zone_part *p = f->part;
+	f->arena = &p->arena;
+	f->r->part = f->z->part_count == 1 ? 0 : pi;
+	f->r->deps = 0;
+	for (size_t i = 0; i < p->node_count; i++) {
+		struct zone_node *n = &p->nodes[i];
+		struct build_node *bn = f->bnodes[i];
 		int rc = 0;
 		if (n->cut && n->cut != n)
 			continue;          /* occluded: below a delegation, answered by referral */
 		if (n->flags & ZONE_NODE_CUT)
-			rc = render_referral(&f, n, bn);
+			rc = render_referral(f, n, bn);
 		if (rc == 0 && bn)
-			rc = (n->flags & ZONE_NODE_CNAME) ? render_cname_node(&f, n, bn)
-							  : render_plain_node(&f, n, bn);
+			rc = (n->flags & ZONE_NODE_CNAME) ? render_cname_node(f, n, bn)
+							  : render_plain_node(f, n, bn);
+		if (rc != 0)
+			return rc;
+	}
+	p->deps = f->r->deps;
+	return 0;
+}
+
+struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
+{
+	struct freeze f = { .b = b, .err = err, .errlen = errlen };
+	struct zone_part *built[1 + ZONE_PARTS];
+	struct build_node **built_bnodes[1 + ZONE_PARTS];
+	unsigned built_index[1 + ZONE_PARTS];
+	size_t built_count = 0;
+	err[0] = '\0';
+	/* Partitioned unless answers may follow data anywhere (CNAME chains,
+	 * delegations). Incremental when the last zone has the same layout:
+	 * then only changed parts, and parts whose answers carry their data,
+	 * are rendered again; the rest are shared with the last zone. */
+	unsigned part_count = b->cname_sets == 0 && b->cut_sets == 0 ? 1 + ZONE_PARTS : 1;
+	const struct zone *last = b->last;
+	uint64_t rebuild = UINT64_MAX;
+	if (last && last->part_count == part_count && part_count > 1) {
+		rebuild = b->dirty;
+		for (unsigned pi = 1; pi <= ZONE_PARTS; pi++)
+			if (last->parts[pi]->deps & b->dirty)
+				rebuild |= 1ull << (pi - 1);
+	}
+	f.r = malloc(sizeof(*f.r));
+	f.z = zone_alloc(b->apex);
+	if (!f.r || !f.z) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	memset(f.r, 0, sizeof(*f.r));
+	f.r->b = b;
+	f.r->buf = b->buf;
+	if (freeze_check(&f, part_count == 1 ? UINT64_MAX : rebuild) != 0)
+		goto fail;
+	struct zone *z = f.z;
+	z->serial = wire_read_u32(f.soa->rdata + f.soa->rdlen - 20);
+	z->record_count = b->record_count;
+	z->part_count = part_count;
+
+	for (unsigned pi = 0; pi < part_count; pi++) {
+		if (!part_rebuilt(rebuild, pi)) {
+			z->parts[pi] = last->parts[pi];
+			zone_part_ref(z->parts[pi]);
+			continue;
+		}
+		int rc = build_part_names(&f, pi);
+		built_bnodes[built_count] = f.bnodes;
+		built[built_count] = f.part;
+		built_index[built_count++] = pi;
+		f.bnodes = NULL;
+		if (rc != 0)
+			goto oom;
+		f.bnodes = built_bnodes[built_count - 1];
+		part_structure(&f);
+		f.bnodes = NULL;
+		f.part = NULL;
+	}
+	/* the apex's wildcard, "*.<apex>", lives in a hashed part */
+	if (part_count > 1) {
+		uint8_t wild[DNAME_MAX_LEN];
+		if ((size_t)z->apex_len + 2 <= DNAME_MAX_LEN) {
+			wild[0] = 1;
+			wild[1] = '*';
+			memcpy(wild + 2, z->apex, z->apex_len);
+			size_t wl = z->apex_len + 2u;
+			struct zone_node *apex = (struct zone_node *)zone_part_lookup(z->parts[0], z->apex,
+				z->apex_len, dname_hash(z->apex, z->apex_len));
+			if (apex)
+				apex->wildcard = zone_lookup(z, wild, wl, dname_hash(wild, wl));
+		}
+	}
+	/* answers: every part is in place, so CNAME chasing may look anywhere */
+	for (size_t i = 0; i < built_count; i++) {
+		f.part = built[i];
+		f.bnodes = built_bnodes[i];
+		int rc = part_render(&f, built_index[i]);
+		f.bnodes = NULL;
 		if (rc != 0)
 			goto oom;
 	}
+	f.part = NULL;
+	f.arena = &z->arena;
 	if (freeze_negative(&f, WIRE_RCODE_NXDOMAIN, &z->nxdomain) != 0 ||
 	    freeze_negative(&f, WIRE_RCODE_NOERROR, &z->nodata) != 0)
 		goto oom;
-	free(f.bnodes);
+	for (unsigned pi = 0; pi < part_count; pi++)
+		z->node_count += z->parts[pi]->node_count;
+	for (size_t i = 0; i < built_count; i++)
+		free(built_bnodes[i]);
 	free(f.r);
+	b->dirty = 0;
+	zone_unref(b->last);
+	b->last = z;
+	zone_ref(z);
 	return z;
 oom:
 	snprintf(err, errlen, "zone %s: out of memory or answer too large", f.z->name_text);
 fail:
+	for (size_t i = 0; i < built_count; i++)
+		free(built_bnodes[i]);
 	free(f.bnodes);
 	free(f.r);
 	zone_unref(f.z);

@@ -353,6 +353,9 @@ class Server(ThreadingHTTPServer):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Go's net/http (the apiserver) sets TCP_NODELAY; without it a watch
+    # event split over two writes waits for a delayed ACK (40 ms).
+    disable_nagle_algorithm = True
     server_version = "fakeapi"
     sys_version = ""
 
