@@ -48,6 +48,33 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FIXTURES = os.path.join(HERE, "..", "data", "k8s")
 
 
+# --builtin-kinds: discovery for the built-in kinds dnsd's manifests use, so
+# that `kubectl apply --dry-run=client` can map them; their objects are never
+# stored (GET answers 404, so kubectl plans a create).
+BUILTIN = {  # group ("" = core) -> (version, [(resource, kind, namespaced, shortnames)])
+    "": ("v1", [("configmaps", "ConfigMap", True, ["cm"]), ("services", "Service", True, ["svc"]),
+                ("serviceaccounts", "ServiceAccount", True, ["sa"]),
+                ("namespaces", "Namespace", False, ["ns"])]),
+    "apps": ("v1", [("deployments", "Deployment", True, ["deploy"])]),
+    "rbac.authorization.k8s.io": ("v1", [("clusterroles", "ClusterRole", False, []),
+                                         ("clusterrolebindings", "ClusterRoleBinding", False, [])]),
+    "policy": ("v1", [("poddisruptionbudgets", "PodDisruptionBudget", True, ["pdb"])]),
+}
+
+
+def builtin_resources(group):
+    ver, res = BUILTIN[group]
+    gv = group + "/" + ver if group else ver
+    out = []
+    for name, kind, namespaced, short in res:
+        r = {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
+             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
+        if short:
+            r["shortNames"] = short
+        out.append(r)
+    return {"kind": "APIResourceList", "groupVersion": gv, "resources": out}
+
+
 def go_json(obj, sort=True):
     s = json.dumps(obj, separators=(",", ":"), sort_keys=sort, ensure_ascii=False)
     return (s.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
@@ -486,6 +513,8 @@ class Handler(BaseHTTPRequestHandler):
         if method == "GET" and parts in (["version"], ["api"], ["api", "v1"], ["apis"]) \
                 or parts[:2] == ["apis", GROUP] and len(parts) <= 3:
             return self.discovery_doc(parts)
+        if srv.args.builtin_kinds and (parts[:1] == ["api"] or parts[:2] != ["apis", GROUP]):
+            return self.builtin(method, parts)
         # /apis/GROUP/VER[/namespaces/NS]/serviceentries[/NAME]
         if len(parts) < 4 or parts[:2] != ["apis", GROUP]:
             return self.not_found()
@@ -558,11 +587,18 @@ class Handler(BaseHTTPRequestHandler):
                                                 "serverAddress": "%s:%d" % (host, port)}]
             return self.reply(200, go_json(d, sort=False))
         if parts == ["api", "v1"]:
+            if srv.args.builtin_kinds:
+                return self.reply(200, go_json(builtin_resources(""), sort=False))
             return self.reply(200, go_json(srv.discovery["api_v1"], sort=False))
         group = {"name": GROUP, "versions": gvs,
                  "preferredVersion": gvs[0] if gvs else {}}
         if parts == ["apis"]:
             groups = [group] if gvs else []
+            if srv.args.builtin_kinds:
+                for g, (v, _res) in BUILTIN.items():
+                    if g:
+                        gv = {"groupVersion": g + "/" + v, "version": v}
+                        groups.append({"name": g, "versions": [gv], "preferredVersion": gv})
             return self.reply(200, go_json({"kind": "APIGroupList", "apiVersion": "v1",
                                             "groups": groups}, sort=False))
         if not gvs:
@@ -577,6 +613,30 @@ class Handler(BaseHTTPRequestHandler):
         d = json.loads(json.dumps(srv.discovery["apis_networking.istio.io_v1"]))
         d["groupVersion"] = GROUP + "/" + ver
         return self.reply(200, go_json(d, sort=False))
+
+    def builtin(self, method, parts):
+        """Discovery for BUILTIN groups; their objects are never found."""
+        if parts[:1] == ["api"]:
+            group, rest = "", parts[2:]
+        else:
+            group, rest = (parts[1] if len(parts) > 1 else ""), parts[3:]
+        if group not in BUILTIN:
+            return self.not_found()
+        ver = BUILTIN[group][0]
+        if group and len(parts) == 2:
+            gv = {"groupVersion": group + "/" + ver, "version": ver}
+            return self.reply(200, go_json({"kind": "APIGroup", "apiVersion": "v1", "name": group,
+                                            "versions": [gv], "preferredVersion": gv}, sort=False))
+        if group and len(parts) == 3 and parts[2] == ver:
+            return self.reply(200, go_json(builtin_resources(group), sort=False))
+        if len(rest) >= 2 and rest[0] == "namespaces" and len(rest) != 2:
+            rest = rest[2:]
+        if rest and any(rest[0] == r[0] for r in BUILTIN[group][1]) and len(rest) == 2:
+            self.server.counts["get"] += 1
+            return self.reply(404, status_body(
+                404, "NotFound", '%s%s "%s" not found' % (rest[0], "." + group if group else "", rest[1]),
+                details={"name": rest[1], "group": group, "kind": rest[0]}))
+        return self.not_found()
 
     # ---------- LIST ----------
     @staticmethod
@@ -1016,6 +1076,8 @@ def main():
     ap.add_argument("--fixtures", default=DEFAULT_FIXTURES)
     ap.add_argument("--seed-list", help="a LIST document whose items are loaded at start")
     ap.add_argument("--versions", default="v1,v1beta1,v1alpha3")
+    ap.add_argument("--builtin-kinds", action="store_true",
+                    help="discovery for core, apps, rbac and policy kinds (kubectl apply --dry-run)")
     ap.add_argument("--history", type=int, default=10000, help="events kept for watch/continue")
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
     ap.add_argument("--watch-timeout", type=float, default=1800)
