@@ -32,6 +32,7 @@ workers: 2
 zones:
   - {name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1, mesh-2]}
   - {name: static.test, file: $T/static.zone}
+  - {name: 240.in-addr.arpa, kubernetes: [mesh-1, mesh-2]}
 kubernetes:
   - {name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}
   - {name: mesh-2, kubeconfig: $T/mesh-2.kubeconfig}
@@ -39,7 +40,18 @@ log: {level: debug, queries: false}
 metrics: {listen: "127.0.0.1:$HPORT"}
 health: {listen: "127.0.0.1:$HPORT"}
 YAML
-start_dnsd "$T/dnsd.yaml"
+# systemd's notify protocol: a datagram listener standing in for PID 1
+"$PY" - "$T/notify.sock" "$T/notify.log" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a", buffering=1) as log:
+    while True:
+        log.write(s.recv(4096).decode().replace("\n", " ") + "\n")
+PY
+on_exit "kill $!"
+wait_until 5 test -S "$T/notify.sock" || die "notify listener did not start"
+NOTIFY_SOCKET=$T/notify.sock start_dnsd "$T/dnsd.yaml"
 
 # mesh-1 synced, mesh-2 not: the zone is pending
 m1_synced() { [ "$(metric 'dnsd_kubernetes_synced{cluster="mesh-1"}')" = 1 ]; }
@@ -52,14 +64,20 @@ assert_eq "$(qstatus nosuch.default.global A)" SERVFAIL "... not a premature NXD
 assert_eq "$(qstatus global SOA)" SERVFAIL "... even at the apex"
 assert_eq "$(qshort www.static.test A)" 192.0.2.80 "a zone without Kubernetes sources answers"
 assert_eq "$(qstatus example.com A)" REFUSED "out of zone is still REFUSED"
+grep -q "READY=1" "$T/notify.log" 2>/dev/null && die "READY=1 sent before every source synced"
+echo "ok - no READY=1 to systemd yet"
 
 fault mesh-2 '{"kind":"clear"}'
 wait_until 15 is_ready || die "not ready after mesh-2's LIST succeeded"
 echo "ok - /ready is 200 once both clusters have listed"
+wait_until 5 grep -q "READY=1" "$T/notify.log" || die "no READY=1 after the first sync"
+echo "ok - READY=1 sent to \$NOTIFY_SOCKET after the first sync"
 expect_answer 5 $'240.0.1.1\n240.0.2.1' reviews.default.global
 echo "ok - the same host in two clusters: the union"
 expect_answer 5 240.0.1.9 only1.default.global
 expect_answer 5 240.0.2.9 only2.default.global
+expect_answer 5 only1.default.global. 9.1.0.240.in-addr.arpa PTR
+expect_answer 5 $'reviews.default.global.' 1.2.0.240.in-addr.arpa PTR
 # deterministic order: the same answer order every time, whatever the cluster
 a1=$(qdig +short reviews.default.global A | tr '\n' ' ')
 for _ in 1 2 3 4 5; do
