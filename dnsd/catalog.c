@@ -103,6 +103,10 @@ static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
 		return rc;
 	char ferr[256];
 	z->frozen = zone_build_freeze(z->builder, ferr, sizeof(ferr));
+	/* the frozen zone is all a file-only zone needs from now on (feeds
+	 * load builders of their own): the records need not stay twice */
+	zone_build_free(z->builder);
+	z->builder = NULL;
 	if (!z->frozen) {
 		snprintf(err, errlen, "%s: %s", z->cz->file ? z->cz->file : z->cz->name, ferr);
 		return DNSD_EZONE;

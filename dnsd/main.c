@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -77,6 +78,7 @@ static int load_all(const char *path, struct config **cfg, struct catalog **cat,
 		log_error("%s", err);
 		goto fail;
 	}
+	malloc_trim(0);   /* zone loading freed its builders: give the pages back */
 	return 0;
 fail:
 	catalog_free(*cat);
