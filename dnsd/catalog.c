@@ -103,10 +103,6 @@ static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
 		return rc;
 	char ferr[256];
 	z->frozen = zone_build_freeze(z->builder, ferr, sizeof(ferr));
-	/* the frozen zone is all a file-only zone needs from now on (feeds
-	 * load builders of their own): the records need not stay twice */
-	zone_build_free(z->builder);
-	z->builder = NULL;
 	if (!z->frozen) {
 		snprintf(err, errlen, "%s: %s", z->cz->file ? z->cz->file : z->cz->name, ferr);
 		return DNSD_EZONE;
@@ -511,6 +507,14 @@ void catalog_publisher_stop(struct catalog *c)
 }
 
 size_t catalog_zone_count(const struct catalog *c) { return c->zone_count; }
+
+void catalog_drop_file_builders(struct catalog *c)
+{
+	for (size_t i = 0; i < c->zone_count; i++) {
+		zone_build_free(c->zones[i].builder);
+		c->zones[i].builder = NULL;
+	}
+}
 
 size_t catalog_record_count(const struct catalog *c)
 {

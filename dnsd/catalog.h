@@ -20,6 +20,11 @@ struct catalog;
  * a pointer to cfg, which must outlive it. */
 struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen);
 void catalog_free(struct catalog *c);
+/* Frees the builders of the zone files once their zones are frozen and
+ * published: a file-only zone needs only the frozen zone from then on (feeds
+ * load builders of their own). Freeing 100k names' records takes a while,
+ * so the caller does it after the server answers, not before. */
+void catalog_drop_file_builders(struct catalog *c);
 
 /* A new snapshot of the catalog's current state; the caller publishes or
  * frees it. NULL with err on failure. */

@@ -78,7 +78,6 @@ static int load_all(const char *path, struct config **cfg, struct catalog **cat,
 		log_error("%s", err);
 		goto fail;
 	}
-	malloc_trim(0);   /* zone loading freed its builders: give the pages back */
 	return 0;
 fail:
 	catalog_free(*cat);
@@ -154,6 +153,8 @@ static void reload(struct daemon *d)
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
+	catalog_drop_file_builders(cat);
+	malloc_trim(0);
 	d->reloads++;
 	admin_count_reload(d->admin, true);
 	admin_notify("READY=1");
@@ -398,6 +399,8 @@ int main(int argc, char **argv)
 	}
 	catalog_publisher_start(d.catalog);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	catalog_drop_file_builders(d.catalog);
+	malloc_trim(0);   /* give the builders' pages back */
 	d.ready_timer = evtimer_new(d.base, ready_timer_cb, &d);
 	ready_timer_cb(-1, 0, &d);
 	event_base_dispatch(d.base);
