@@ -144,7 +144,7 @@ install: $(BUILD)/dnsd
 # The context holds exactly what Containerfile COPYs, so nothing else (build/,
 # .git) is sent to the builder.
 image:
-	@$(MAKE) --no-print-directory VARIANT=static all
+	@$(MAKE) --no-print-directory VARIANT=static SAN= OPT="-g -O2" all   # not under make asan
 	rm -rf $(IMAGE_CONTEXT) && mkdir -p $(IMAGE_CONTEXT)/zones
 	cp Containerfile $(IMAGE_CONTEXT)/Containerfile
 	cp build/static/dnsd $(IMAGE_CONTEXT)/dnsd
