@@ -173,7 +173,14 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	uint16_t qtype = q->qtype;
 	const uint8_t *qname = q->qname;
 	size_t qlen = q->qname_len;
-	const struct zone_node *n = zone_lookup(z, qname, qlen, dname_hash(qname, qlen));
+	/* every name looked up below is qname or one of its suffixes: all but
+	 * the apex share the label below the apex, so they share a zone part */
+	unsigned stop = q->label_count - z->apex_labels;
+	const struct zone_part *below = z->parts[0];
+	if (z->part_count > 1 && stop > 0)
+		below = z->parts[1 + zone_label_part(qname + q->label_off[stop - 1])];
+	const struct zone_node *n = zone_part_lookup(stop > 0 ? below : z->parts[0], qname, qlen,
+						     dname_hash(qname, qlen));
 	if (n) {
 		if (n->cut) {
 			/* RFC 4035 §3.1.4.1: DS at a cut belongs to the parent side */
@@ -188,11 +195,11 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 		return reply_blob(r, n->other ? n->other : z->nodata);
 	}
 	/* closest encloser: strip labels until a name exists (the apex does) */
-	unsigned stop = q->label_count - z->apex_labels;
 	for (unsigned i = 1; i <= stop; i++) {
 		const uint8_t *suffix = qname + q->label_off[i];
 		size_t slen = qlen - q->label_off[i];
-		const struct zone_node *ce = zone_lookup(z, suffix, slen, dname_hash(suffix, slen));
+		const struct zone_node *ce = zone_part_lookup(i < stop ? below : z->parts[0], suffix, slen,
+							      dname_hash(suffix, slen));
 		if (!ce)
 			continue;
 		if (ce->cut)

@@ -1303,16 +1303,15 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 			continue;
 		}
 		int rc = build_part_names(&f, pi);
-		built_bnodes[built_count] = f.bnodes;
+		built_bnodes[built_count] = f.bnodes;   /* freed through built_bnodes from here */
 		built[built_count] = f.part;
 		built_index[built_count++] = pi;
-		f.bnodes = NULL;
-		if (rc != 0)
-			goto oom;
-		f.bnodes = built_bnodes[built_count - 1];
-		part_structure(&f);
+		if (rc == 0)
+			part_structure(&f);
 		f.bnodes = NULL;
 		f.part = NULL;
+		if (rc != 0)
+			goto oom;
 	}
 	/* the apex's wildcard, "*.<apex>", lives in a hashed part */
 	if (part_count > 1) {
