@@ -15,40 +15,56 @@
  *   (RFC 2308 §5). */
 #include "zone_build.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "err.h"
+#include "slab.h"
 #include "wire.h"
 
 #define CNAME_CHAIN_MAX 8
 #define BLOB_MAX 65000   /* leaves room for header, question and OPT in 64 KiB */
 #define COMPRESS_TARGET_MAX (0x3FFF - 12 - DNAME_MAX_LEN - 4)
 
+/* The store is sized for large zones: every object comes from the builder's
+ * slab (no malloc header), a name is stored once (lower case, in its node)
+ * and an RRset of one record holds that record without a pointer array.
+ * About 150 bytes a name with one A and one AAAA. */
 struct build_rr {
 	uint32_t refs;             /* contributions; the record goes at 0 */
 	uint32_t ttl;
 	uint16_t rdlen;
 	uint8_t rdata[];
 };
+#define RR_SIZE(rdlen) (offsetof(struct build_rr, rdata) + (rdlen))
 
 struct build_rrset {
 	uint16_t type;
-	uint16_t count, cap;
-	struct build_rr **rrs;
+	uint16_t count, cap;       /* cap <= 1: the record is u.one */
+	union {
+		struct build_rr *one;
+		struct build_rr **many;
+	} u;
 };
 
+/* The records of an RRset as an array. */
+static inline struct build_rr **set_rrs(const struct build_rrset *set)
+{
+	return set->cap <= 1 ? (struct build_rr **)&set->u.one : set->u.many;
+}
+
 struct build_node {
-	uint8_t *name;             /* as first added (case kept for rdata use) */
-	uint8_t *lname;            /* lower case, hash key */
-	uint8_t name_len;
-	uint32_t hash;
-	uint16_t rrset_count, rrset_cap;
-	uint8_t part;              /* zone part index (zone.h) */
 	struct build_rrset *rrsets;
 	struct build_node *part_prev, *part_next;   /* the nodes of one part */
+	uint32_t hash;
+	uint16_t rrset_count, rrset_cap;
+	uint8_t name_len;
+	uint8_t part;              /* zone part index (zone.h) */
+	uint8_t lname[];           /* lower case, hash key */
 };
+#define NODE_SIZE(name_len) (offsetof(struct build_node, lname) + (name_len))
 
 struct zone_build {
 	uint8_t apex[DNAME_MAX_LEN];
@@ -59,6 +75,7 @@ struct zone_build {
 	size_t node_count;
 	size_t record_count;
 	struct build_node *part_head[1 + ZONE_PARTS];
+	struct slab slab;          /* nodes, RRset arrays, records */
 	/* incremental freezes: what changed since the last one */
 	struct zone *last;         /* the last zone frozen (a reference) */
 	uint64_t dirty;            /* hashed parts changed: bit p-1 for part p */
@@ -133,6 +150,7 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s)
 	b->apex_len = (uint8_t)dname_len(apex);
 	dname_lower(b->apex, apex, b->apex_len);
 	b->default_ttl = default_ttl_s;
+	slab_init(&b->slab);
 	b->table_mask = 63;
 	b->table = calloc(64, sizeof(*b->table));
 	b->buf = malloc(BLOB_MAX + 1024);
@@ -143,16 +161,23 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s)
 	return b;
 }
 
-static void node_free(struct build_node *n)
+static void rrset_free_array(struct zone_build *b, struct build_rrset *set)
+{
+	if (set->cap > 1)
+		slab_free(&b->slab, set->u.many, set->cap * sizeof(*set->u.many));
+}
+
+static void node_free(struct zone_build *b, struct build_node *n)
 {
 	for (uint16_t i = 0; i < n->rrset_count; i++) {
-		for (uint16_t j = 0; j < n->rrsets[i].count; j++)
-			free(n->rrsets[i].rrs[j]);
-		free(n->rrsets[i].rrs);
+		struct build_rrset *set = &n->rrsets[i];
+		struct build_rr **rrs = set_rrs(set);
+		for (uint16_t j = 0; j < set->count; j++)
+			slab_free(&b->slab, rrs[j], RR_SIZE(rrs[j]->rdlen));
+		rrset_free_array(b, set);
 	}
-	free(n->rrsets);
-	free(n->name);
-	free(n);
+	slab_free(&b->slab, n->rrsets, n->rrset_cap * sizeof(*n->rrsets));
+	slab_free(&b->slab, n, NODE_SIZE(n->name_len));
 }
 
 void zone_build_free(struct zone_build *b)
@@ -162,7 +187,8 @@ void zone_build_free(struct zone_build *b)
 	if (b->table)
 		for (uint32_t i = 0; i <= b->table_mask; i++)
 			if (b->table[i])
-				node_free(b->table[i]);
+				node_free(b, b->table[i]);
+	slab_clear(&b->slab);
 	free(b->table);
 	free(b->buf);
 	free(b->relocs);
@@ -269,16 +295,10 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 				return DNSD_ENOMEM;
 			slot = table_find_slot(b, lname, len, hash);
 		}
-		n = calloc(1, sizeof(*n));
+		n = slab_alloc(&b->slab, NODE_SIZE(len));
 		if (!n)
 			return DNSD_ENOMEM;
-		n->name = malloc(2 * len);
-		if (!n->name) {
-			free(n);
-			return DNSD_ENOMEM;
-		}
-		memcpy(n->name, owner, len);
-		n->lname = n->name + len;
+		memset(n, 0, NODE_SIZE(0));
 		memcpy(n->lname, lname, len);
 		n->name_len = (uint8_t)len;
 		n->hash = hash;
@@ -294,8 +314,9 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 	struct build_rrset *set = node_rrset(n, type);
 	if (!set) {
 		if (n->rrset_count == n->rrset_cap) {
-			uint16_t cap = n->rrset_cap ? (uint16_t)(n->rrset_cap * 2) : 2;
-			struct build_rrset *s = realloc(n->rrsets, cap * sizeof(*s));
+			uint16_t cap = n->rrset_cap ? (uint16_t)(n->rrset_cap * 2) : 1;
+			struct build_rrset *s = slab_realloc(&b->slab, n->rrsets,
+							     n->rrset_cap * sizeof(*s), cap * sizeof(*s));
 			if (!s)
 				return DNSD_ENOMEM;
 			n->rrsets = s;
@@ -306,8 +327,9 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		set->type = type;
 		count_rrset(b, n, type, 1);
 	}
+	struct build_rr **rrs = set_rrs(set);
 	for (uint16_t i = 0; i < set->count; i++) {
-		struct build_rr *rr = set->rrs[i];
+		struct build_rr *rr = rrs[i];
 		if (rr->rdlen == rdlen && memcmp(rr->rdata, rdata, rdlen) == 0) {
 			rr->refs++;
 			if (ttl_s < rr->ttl)
@@ -317,24 +339,33 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 	}
 	if (set->count == UINT16_MAX)
 		return DNSD_ELIMIT;
-	if (set->count == set->cap) {
-		uint32_t cap = set->cap ? set->cap * 2u : 2u;
+	if (set->count == set->cap && set->cap > 0) {
+		uint32_t cap = set->cap * 2u;
 		if (cap > UINT16_MAX)
 			cap = UINT16_MAX;
-		struct build_rr **rrs = realloc(set->rrs, cap * sizeof(*rrs));
-		if (!rrs)
+		struct build_rr **many;
+		if (set->cap == 1) {
+			many = slab_alloc(&b->slab, cap * sizeof(*many));
+			if (many)
+				many[0] = set->u.one;
+		} else
+			many = slab_realloc(&b->slab, set->u.many, set->cap * sizeof(*many),
+					    cap * sizeof(*many));
+		if (!many)
 			return DNSD_ENOMEM;
-		set->rrs = rrs;
+		set->u.many = many;
 		set->cap = (uint16_t)cap;
 	}
-	struct build_rr *rr = malloc(sizeof(*rr) + rdlen);
+	if (set->cap == 0)
+		set->cap = 1;
+	struct build_rr *rr = slab_alloc(&b->slab, RR_SIZE(rdlen));
 	if (!rr)
 		return DNSD_ENOMEM;
 	rr->refs = 1;
 	rr->ttl = ttl_s;
 	rr->rdlen = rdlen;
 	memcpy(rr->rdata, rdata, rdlen);
-	set->rrs[set->count++] = rr;
+	set_rrs(set)[set->count++] = rr;
 	b->record_count++;
 	return 0;
 }
@@ -352,19 +383,20 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 	struct build_rrset *set = node_rrset(n, type);
 	if (!set)
 		return DNSD_ENOENT;
+	struct build_rr **rrs = set_rrs(set);
 	for (uint16_t i = 0; i < set->count; i++) {
-		struct build_rr *rr = set->rrs[i];
+		struct build_rr *rr = rrs[i];
 		if (rr->rdlen != rdlen || memcmp(rr->rdata, rdata, rdlen) != 0)
 			continue;
 		mark_dirty(b, n->part);
 		if (--rr->refs > 0)
 			return 0;
-		free(rr);
-		set->rrs[i] = set->rrs[--set->count];
+		slab_free(&b->slab, rr, RR_SIZE(rr->rdlen));
+		rrs[i] = rrs[--set->count];
 		b->record_count--;
 		if (set->count == 0) {
 			count_rrset(b, n, set->type, -1);
-			free(set->rrs);
+			rrset_free_array(b, set);
 			*set = n->rrsets[--n->rrset_count];
 		}
 		if (n->rrset_count == 0) {
@@ -375,7 +407,7 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 			if (n->part_next)
 				n->part_next->part_prev = n->part_prev;
 			table_delete(b, slot);
-			node_free(n);
+			node_free(b, n);
 			b->node_count--;
 		}
 		return 0;
@@ -387,7 +419,7 @@ static struct build_rr *apex_soa(const struct zone_build *b)
 {
 	struct build_node *n = (struct build_node *)build_lookup(b, b->apex);
 	struct build_rrset *set = n ? node_rrset(n, WIRE_TYPE_SOA) : NULL;
-	return set && set->count > 0 ? set->rrs[0] : NULL;
+	return set && set->count > 0 ? set_rrs(set)[0] : NULL;
 }
 
 bool zone_build_has_soa(const struct zone_build *b) { return apex_soa(b) != NULL; }
@@ -622,9 +654,10 @@ static int render_rr(struct render *r, const uint8_t *owner, uint16_t type, uint
 static uint32_t rrset_ttl(const struct build_rrset *set)
 {
 	uint32_t ttl = UINT32_MAX;
+	struct build_rr **rrs = set_rrs(set);
 	for (uint16_t i = 0; i < set->count; i++)
-		if (set->rrs[i]->ttl < ttl)
-			ttl = set->rrs[i]->ttl;
+		if (rrs[i]->ttl < ttl)
+			ttl = rrs[i]->ttl;
 	return ttl;
 }
 
@@ -634,7 +667,7 @@ static uint16_t render_rrset(struct render *r, const uint8_t *owner, const struc
 	uint32_t ttl = rrset_ttl(set);
 	uint16_t n = 0;
 	for (uint16_t i = 0; i < set->count; i++) {
-		const struct build_rr *rr = set->rrs[i];
+		const struct build_rr *rr = set_rrs(set)[i];
 		if (render_rr(r, owner, set->type, ttl, rr->rdata, rr->rdlen) != 0)
 			break;
 		n++;
@@ -659,12 +692,12 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 {
 	size_t cut_len = cut ? dname_len(cut) : 0;
 	for (uint16_t i = 0; i < set->count && !r->is_full; i++) {
-		const uint8_t *target = rdata_target(set->type, set->rrs[i]->rdata);
+		const uint8_t *target = rdata_target(set->type, set_rrs(set)[i]->rdata);
 		if (!target)
 			return;
 		bool seen = false;
 		for (uint16_t j = 0; j < i; j++)
-			if (dname_equal(rdata_target(set->type, set->rrs[j]->rdata), target))
+			if (dname_equal(rdata_target(set->type, set_rrs(set)[j]->rdata), target))
 				seen = true;
 		if (seen)
 			continue;
@@ -837,7 +870,7 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	const struct build_node *chain[CNAME_CHAIN_MAX];
 	const uint8_t *owners[CNAME_CHAIN_MAX + 1];
 	size_t links = 0;
-	const uint8_t *target = cset->rrs[0]->rdata;
+	const uint8_t *target = set_rrs(cset)[0]->rdata;
 	const struct zone_node *end = NULL, *cut = NULL;
 	bool is_nx = false, is_out = false;
 	owners[0] = NULL;   /* the question name */
@@ -855,7 +888,7 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 		chain[links] = eb;
 		owners[links + 1] = target;
 		links++;
-		target = node_rrset((struct build_node *)eb, WIRE_TYPE_CNAME)->rrs[0]->rdata;
+		target = set_rrs(node_rrset((struct build_node *)eb, WIRE_TYPE_CNAME))[0]->rdata;
 	}
 	const struct build_node *end_b = end && !(end->flags & ZONE_NODE_CNAME) ? bnode_of(f, end) : NULL;
 	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
@@ -1047,7 +1080,7 @@ static int rrset_cmp(const void *a, const void *b)
 /* Deterministic order: records by rdata bytes (numeric for addresses), RRsets by type. */
 static void rdata_sort(struct build_rrset *set)
 {
-	qsort(set->rrs, set->count, sizeof(set->rrs[0]), rr_cmp);
+	qsort(set_rrs(set), set->count, sizeof(struct build_rr *), rr_cmp);
 }
 
 /* Writes "<name>: <what>" into the caller's error buffer. */
@@ -1088,9 +1121,9 @@ static int freeze_check(struct freeze *f, uint64_t rebuild)
 		for (struct build_node *n = b->part_head[pi]; n; n = n->part_next) {
 			struct build_rrset *c = node_rrset(n, WIRE_TYPE_CNAME);
 			if (c && (n->rrset_count > 1 || c->count > 1))
-				return freeze_fail(f, n->name, "CNAME and other data (RFC 1034 section 3.6.2)");
+				return freeze_fail(f, n->lname, "CNAME and other data (RFC 1034 section 3.6.2)");
 			if (node_rrset(n, WIRE_TYPE_SOA) && n->name_len != b->apex_len)
-				return freeze_fail(f, n->name, "SOA record below the zone apex");
+				return freeze_fail(f, n->lname, "SOA record below the zone apex");
 			qsort(n->rrsets, n->rrset_count, sizeof(n->rrsets[0]), rrset_cmp);
 			for (uint16_t j = 0; j < n->rrset_count; j++)
 				rdata_sort(&n->rrsets[j]);
@@ -1098,9 +1131,9 @@ static int freeze_check(struct freeze *f, uint64_t rebuild)
 	}
 	/* the sort above moved RRsets around: look the SOA up again */
 	soa = node_rrset((struct build_node *)apex, WIRE_TYPE_SOA);
-	f->soa = soa->rrs[0];
+	f->soa = set_rrs(soa)[0];
 	uint32_t minimum = wire_read_u32(f->soa->rdata + f->soa->rdlen - 4);
-	uint32_t soa_ttl = soa->rrs[0]->ttl;
+	uint32_t soa_ttl = f->soa->ttl;
 	f->neg_ttl = soa_ttl < minimum ? soa_ttl : minimum;
 	return 0;
 }
@@ -1170,9 +1203,22 @@ struct zone *zone_new_pending(const uint8_t *apex)
 static int build_part_names(struct freeze *f, unsigned pi)
 {
 	struct zone *z = f->z;
-	size_t max_nodes = 0;
-	FOR_PART_NODES(f, pi, bn)
-		max_nodes += dname_label_count(bn->lname) - z->apex_labels + 1;
+	/* room for the names, their empty non-terminals and the apex: an
+	 * ancestor that is also one of the previous name's is not counted
+	 * again (names sharing a parent usually come one after another) */
+	size_t max_nodes = 1;
+	const struct build_node *prev = NULL;
+	FOR_PART_NODES(f, pi, bn) {
+		max_nodes++;
+		for (size_t off = (size_t)bn->lname[0] + 1; bn->name_len - off > z->apex_len;
+		     off += (size_t)bn->lname[off] + 1) {
+			if (prev && dname_is_subdomain(prev->lname, prev->name_len, bn->lname + off,
+						       bn->name_len - off))
+				break;
+			max_nodes++;
+		}
+		prev = bn;
+	}
 	f->part = part_alloc(max_nodes);
 	f->bnodes = calloc(max_nodes ? max_nodes : 1, sizeof(*f->bnodes));
 	if (!f->part || !f->bnodes)

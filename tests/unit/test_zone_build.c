@@ -268,6 +268,55 @@ START_TEST(unchanged_parts_are_shared)
 }
 END_TEST
 
+/* The freeze sizes each part from the builder's names before it builds it,
+ * counting an empty non-terminal shared with the previous name once. Names
+ * whose parents alternate (a0.b0.c0, a1.b1.c1, a2.b2.c0, ...) must still
+ * all fit, with one part and with many, and every empty non-terminal must
+ * exist (NODATA) exactly once. */
+START_TEST(interleaved_empty_non_terminals)
+{
+	char err[256], text[64];
+	uint8_t owner[DNAME_MAX_LEN], buf[512];
+	uint8_t a[4] = { 10, 0, 0, 1 };
+	for (int with_cname = 0; with_cname < 2; with_cname++) {
+		struct zone_build *b = new_builder();
+		for (unsigned i = 0; i < 31; i++) {
+			snprintf(text, sizeof(text), "a%u.b%u.c%u.global", i, i % 3, i % 2);
+			dname_from_text(owner, text);
+			a[3] = (uint8_t)i;
+			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+		}
+		if (with_cname) {
+			dname_from_text(owner, "alias.global");
+			uint8_t target[DNAME_MAX_LEN];
+			size_t tl = dname_from_text(target, "a1.b1.c1.global");
+			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_CNAME, 30, target, (uint16_t)tl), 0);
+		}
+		struct zone *z = zone_build_freeze(b, err, sizeof(err));
+		ck_assert_msg(z != NULL, "%s", err);
+		ck_assert_uint_eq(z->part_count, with_cname ? 1 : 1 + ZONE_PARTS);
+		/* apex + 31 names + 6 bX.cY + 2 cY (+ alias) */
+		ck_assert_uint_eq(z->node_count, 40u + (unsigned)with_cname);
+		struct snapshot *s = snap_of(z);
+		for (unsigned y = 0; y < 2; y++)
+			for (unsigned x = 0; x < 3; x++) {
+				snprintf(text, sizeof(text), "b%u.c%u.global", x, y);
+				size_t len = query(s, text, WIRE_TYPE_A, buf, sizeof(buf));
+				ck_assert_uint_gt(len, 12);
+				ck_assert_uint_eq(buf[3] & 0xF, 0);            /* NOERROR */
+				ck_assert_uint_eq(buf[6] << 8 | buf[7], 0);     /* no answer: NODATA */
+				ck_assert_uint_eq(buf[8] << 8 | buf[9], 1);     /* the SOA */
+			}
+		size_t len = query(s, "b0.c9.global", WIRE_TYPE_A, buf, sizeof(buf));
+		ck_assert_uint_gt(len, 12);
+		ck_assert_uint_eq(buf[3] & 0xF, 3);                    /* NXDOMAIN */
+		snapshot_free(s);
+		zone_unref(z);
+		zone_build_free(b);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("zone_build");
@@ -275,6 +324,7 @@ int main(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, incremental_equals_full);
 	tcase_add_test(tc, unchanged_parts_are_shared);
+	tcase_add_test(tc, interleaved_empty_non_terminals);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * slab.h - size-class allocator for a builder's many small objects that
+ * are freed one by one (zone_build.c: names, RRsets, records). Objects up to
+ * SLAB_MAX bytes come from chunks in 8-byte classes with no per-object
+ * header; a freed object goes on its class's list for the next allocation of
+ * that class; slab_clear() returns every chunk at once. Larger objects go to
+ * malloc. Compared with malloc, a 14-byte A record takes 16 bytes instead
+ * of 32. Under AddressSanitizer every object comes from malloc, so that the
+ * sanitizer still sees each one. Build time only, never on the query path. */
+#ifndef DNSD_SLAB_H
+#define DNSD_SLAB_H
+
+#include <stddef.h>
+
+#include "arena.h"
+
+#define SLAB_MAX 256
+
+struct slab {
+	struct arena arena;
+	void *free[SLAB_MAX / 8];  /* per class: freed objects, linked through their first bytes */
+	size_t in_use;             /* bytes allocated and not freed */
+};
+
+void slab_init(struct slab *s);
+/* Frees every chunk; objects from malloc (larger than SLAB_MAX, or every
+ * object under ASan) must have been slab_free()d before. */
+void slab_clear(struct slab *s);
+/* size > 0; 8-byte aligned; NULL when out of memory. */
+void *slab_alloc(struct slab *s, size_t size);
+/* size: what p was allocated with. p may be NULL. */
+void slab_free(struct slab *s, void *p, size_t size);
+/* Moves p (old_size bytes) to an object of new_size bytes; NULL (p kept) when out of memory. */
+void *slab_realloc(struct slab *s, void *p, size_t old_size, size_t new_size);
+
+#endif
