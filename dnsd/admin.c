@@ -46,7 +46,7 @@ static uint64_t load(const _Atomic uint64_t *c)
 
 void admin_write_metrics(struct admin *a, FILE *out)
 {
-	unsigned nw = server_worker_count(a->server);
+	unsigned nw = server_stats_count(a->server);
 	const struct snapshot *snap = publish_read_begin(&publish_global, a->reader);
 
 	fprintf(out, "# HELP dnsd_build_info Version of dnsd.\n# TYPE dnsd_build_info gauge\n"
@@ -69,7 +69,7 @@ void admin_write_metrics(struct admin *a, FILE *out)
 				for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
 					uint64_t sum = 0;
 					for (unsigned w = 0; w < nw; w++)
-						sum += load(&server_worker_stats(a->server, w)->requests[v][z][proto][t]);
+						sum += load(&server_stats_at(a->server, w)->requests[v][z][proto][t]);
 					if (sum)
 						fprintf(out, "dnsd_dns_requests_total{view=\"%s\",zone=\"%s\",proto=\"%s\",type=\"%s\"} %llu\n",
 							snap->views->views[v].name, zone_name, proto ? "tcp" : "udp",
@@ -83,7 +83,7 @@ void admin_write_metrics(struct admin *a, FILE *out)
 		for (unsigned r = 0; r < SERVER_RCODE_SLOTS; r++) {
 			uint64_t sum = 0;
 			for (unsigned w = 0; w < nw; w++)
-				sum += load(&server_worker_stats(a->server, w)->responses[v][r]);
+				sum += load(&server_stats_at(a->server, w)->responses[v][r]);
 			if (sum || r == 0 || r == 3)
 				fprintf(out, "dnsd_dns_responses_total{view=\"%s\",rcode=\"%s\"} %llu\n",
 					snap->views->views[v].name, rcode_names[r], (unsigned long long)sum);
@@ -92,7 +92,7 @@ void admin_write_metrics(struct admin *a, FILE *out)
 	uint64_t buckets[SERVER_DURATION_BUCKETS] = { 0 }, ns_sum = 0, dropped = 0, truncated = 0,
 		 no_view = 0, tcp_conn = 0, tcp_open = 0, tcp_timeouts = 0, tcp_refused = 0;
 	for (unsigned w = 0; w < nw; w++) {
-		const struct server_stats *st = server_worker_stats(a->server, w);
+		const struct server_stats *st = server_stats_at(a->server, w);
 		for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++)
 			buckets[b] += load(&st->duration_bucket[b]);
 		ns_sum += load(&st->duration_ns_sum);
@@ -104,7 +104,7 @@ void admin_write_metrics(struct admin *a, FILE *out)
 		tcp_timeouts += load(&st->tcp_timeouts);
 		tcp_refused += load(&st->tcp_refused);
 	}
-	fprintf(out, "# HELP dnsd_dns_request_duration_seconds Time to answer a query (parse to response built).\n"
+	fprintf(out, "# HELP dnsd_dns_request_duration_seconds Time the server spent on a query: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.\n"
 		     "# TYPE dnsd_dns_request_duration_seconds histogram\n");
 	uint64_t cum = 0;
 	for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++) {

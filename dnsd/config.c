@@ -204,7 +204,7 @@ static const struct config_item config_items[] = {
 	  .def = "[\"127.0.0.1:5353\"]", CONFIG_LIST(struct config, listen, listen_count),
 	  .help = "UDP and TCP addresses: \"IPv4:port\", \"[IPv6]:port\", \":port\" = all" },
 	{ .name = "workers", .type = CONFIG_T_UINT, .def = "0", .min = 0, .max = 256,
-	  CONFIG_FIELD(struct config, workers), .help = "worker threads; 0 = one per CPU" },
+	  CONFIG_FIELD(struct config, workers), .help = "workers (a TCP event loop and a UDP thread per listening address each); 0 = one per CPU" },
 	{ .name = "udp-payload-max", .type = CONFIG_T_UINT, .def = "1232", .min = 512,
 	  .max = 4096, CONFIG_FIELD(struct config, udp_payload_max),
 	  .help = "largest UDP response with EDNS; 1232 avoids fragmentation (DNS flag day 2020)" },

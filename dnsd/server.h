@@ -19,8 +19,9 @@
 #define SERVER_ZONE_SLOTS 8     /* zone index in the view's set; the last = no zone */
 #define SERVER_DURATION_BUCKETS 12
 
-/* Counters of one worker. Only that worker writes them (relaxed atomics so
- * a scrape from another thread reads whole values); /metrics sums workers. */
+/* Counters of one thread (a worker's TCP loop, or a UDP socket's thread).
+ * Only that thread writes them (relaxed atomics so a scrape from another
+ * thread reads whole values); /metrics sums them. */
 struct server_stats {
 	/* [view][zone][udp/tcp][qtype] */
 	_Atomic uint64_t requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][2][SERVER_QTYPE_SLOTS];
@@ -55,6 +56,9 @@ void server_stop(struct server *s, unsigned drain_ms);
 void server_free(struct server *s);
 
 unsigned server_worker_count(const struct server *s);
-const struct server_stats *server_worker_stats(const struct server *s, unsigned worker);
+/* Counters come in several sets (each worker's TCP, each UDP socket's
+ * thread); the totals are their sums. */
+unsigned server_stats_count(const struct server *s);
+const struct server_stats *server_stats_at(const struct server *s, unsigned i);
 
 #endif
