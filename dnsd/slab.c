@@ -27,7 +27,9 @@ void slab_clear(struct slab *s)
 	slab_init(s);
 }
 
+#ifndef SLAB_USE_MALLOC
 static size_t slab_class(size_t size) { return (size - 1) / 8; }
+#endif
 
 void *slab_alloc(struct slab *s, size_t size)
 {
