@@ -368,9 +368,14 @@ class Server(ThreadingHTTPServer):
             sock = self.ctx.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
         return sock, addr
 
-    def kill_connections(self):
+    def open_connections(self, but=None):
         with self.conns_lock:
-            conns = list(self.conns)
+            return [c for c in self.conns if c is not but]
+
+    def kill_connections(self, conns=None):
+        """Resets conns (default: every open connection)."""
+        if conns is None:
+            conns = self.open_connections()
         for c in conns:
             try:
                 c.shutdown(socket.SHUT_RDWR)
@@ -1043,8 +1048,11 @@ class Handler(BaseHTTPRequestHandler):
                 st.compact(bool(body.get("stream")))
             elif kind == "restart":
                 st.restart(int(body.get("jump", 100000)))
-                srv.kill_connections_later = True
-                threading.Timer(0.05, srv.kill_connections).start()
+                # the connections open now (not this control request's, nor
+                # those that come after: the API is back by then) are reset
+                # once this reply is out
+                threading.Timer(0.05, srv.kill_connections,
+                                [srv.open_connections(but=self.connection)]).start()
             elif kind == "expire-continue":
                 f.expire_continue = int(body.get("count", 1))
             elif kind == "too-large-rv":
