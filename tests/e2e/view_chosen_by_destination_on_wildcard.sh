@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# A socket bound to a wildcard address (0.0.0.0, [::]) learns each query's
+# destination from IP_PKTINFO / IPV6_PKTINFO: views by match-destinations
+# work on it, and every reply leaves from the address the query was sent to
+# (dig drops a reply from another source: "reply from unexpected source").
+# Sockets bound to one address skip those control messages (server.c), so
+# this is the only test of that path.
+. "$(dirname "$0")/lib.sh"
+
+P=$(free_port) || die "no free port"
+cat >"$T/dnsd.yaml" <<YAML
+listen: ["0.0.0.0:$P", "[::]:$P"]
+workers: 2
+zones:
+  - {name: global, file: $REPO/conf/examples/zones/mesh-1.global.zone, views: [mesh-1]}
+  - {name: global, file: $REPO/conf/examples/zones/mesh-2.global.zone, views: [mesh-2, v6]}
+views:
+  - name: mesh-1
+    match-destinations: ["127.0.0.21:$P"]
+  - name: mesh-2
+    match-destinations: ["127.0.0.22:$P"]
+  - name: v6
+    match-destinations: ["[::1]:$P"]
+  - {name: other, match-clients: [any], zones: []}
+log: {level: info, queries: true}
+metrics: {listen: ""}
+health: {listen: ""}
+chaos: true
+YAML
+DNSD_ADDR=127.0.0.21
+start_dnsd "$T/dnsd.yaml"
+
+for try in udp tcp; do
+  opt=; [ $try = tcp ] && opt=+tcp
+  DNSD_ADDR=127.0.0.21
+  assert_eq "$(qdig $opt +short view.dnsd CH TXT)" '"mesh-1"' "$try to 127.0.0.21: view mesh-1"
+  assert_eq "$(qdig $opt +short messenger.default.global)" 127.127.42.69 "$try to 127.0.0.21: mesh-1's data"
+  DNSD_ADDR=127.0.0.22
+  assert_eq "$(qdig $opt +short view.dnsd CH TXT)" '"mesh-2"' "$try to 127.0.0.22: view mesh-2"
+  assert_eq "$(qdig $opt +short messenger.default.global)" 127.127.43.69 "$try to 127.0.0.22: mesh-2's data"
+  DNSD_ADDR=::1
+  assert_eq "$(qdig $opt +short view.dnsd CH TXT)" '"v6"' "$try to ::1: view v6"
+  DNSD_ADDR=127.0.0.23
+  assert_eq "$(qstatus $opt messenger.default.global)" REFUSED "$try to 127.0.0.23: no view serves it"
+done
+
+# the reply's source address, checked without dig's own filtering
+"$PY" - "$P" <<'PY' || die "a UDP reply left from the wrong address"
+import socket, struct, sys
+port = int(sys.argv[1])
+q = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\x09messenger\x07default\x06global\x00" + struct.pack(">HH", 1, 1)
+for dst in ("127.0.0.21", "127.0.0.22", "127.0.0.23"):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(2)
+    s.sendto(q, (dst, port))
+    data, src = s.recvfrom(512)
+    assert src == (dst, port), (dst, src)
+    print("ok - the reply to %s came from %s:%d" % (dst, *src))
+PY
+assert_running
