@@ -184,7 +184,7 @@ static int open_socket(const struct config_addr *a, int type, char *err, size_t 
 		int size = 4 * 1024 * 1024;
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 		/* stopping wakes the thread with shutdown(); this bounds the wait if not */
-		struct timeval tv = { 1, 0 };
+		struct timeval tv = { 5, 0 };
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
 	if (bind(fd, (const struct sockaddr *)&a->ss, a->sslen) != 0) {
