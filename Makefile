@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, serve zones/ + conf/dnsd.yaml on 127.0.0.1:5353
 #   make check      install missing packages, build, run every test
 #   make asan       the same tests under ASan + UBSan in build/asan
+#   make tsan       the same tests under ThreadSanitizer in build/tsan
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS per target
 #   make bench      dnsperf against dnsd, NSD and Knot on the same zone
 #   make install    PREFIX/DESTDIR-aware: binary, man page, systemd unit, sample config
@@ -55,7 +56,7 @@ IMAGE   ?= localhost/dnsd:latest
 IMAGE_CONTEXT := build/image
 BUILDAH ?= buildah --storage-driver vfs
 
-.PHONY: all deps run check test unit e2e fuzz-replay asan fuzz bench install image clean
+.PHONY: all deps run check test unit e2e fuzz-replay asan tsan fuzz bench install image clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dnsd
@@ -120,6 +121,17 @@ check: deps
 asan: deps
 	@$(MAKE) --no-print-directory VARIANT=asan OPT="-g -O1" \
 	  SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" test
+
+# The same tests under ThreadSanitizer (worker loops, UDP threads, the
+# publisher, Kubernetes sources, /metrics): a race reported anywhere, even by
+# a dnsd that exits cleanly afterwards, fails the run.
+TSAN_LOGS := build/tsan-logs
+tsan: deps
+	@rm -rf $(TSAN_LOGS) && mkdir -p $(TSAN_LOGS)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 log_path=$(abspath $(TSAN_LOGS))/race" \
+	  $(MAKE) --no-print-directory VARIANT=tsan OPT="-g -O1" SAN="-fsanitize=thread" test
+	@if ls $(TSAN_LOGS)/race* >/dev/null 2>&1; then cat $(TSAN_LOGS)/race*; \
+	  echo "tsan: data races reported (above)"; exit 1; fi; echo "tsan: no data races reported"
 
 fuzz: deps
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-libfuzzer

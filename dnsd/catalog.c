@@ -440,7 +440,8 @@ static void publish_locked(struct catalog *c, bool is_forced)
 	publish_lock();
 	publish_swap(&publish_global, s);
 	publish_unlock();
-	c->publications++;
+	/* read without the lock by /metrics */
+	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
 }
 
 void catalog_publish_pending(struct catalog *c)
