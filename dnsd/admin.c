@@ -20,6 +20,7 @@
 #include "log.h"
 #include "publish.h"
 #include "server.h"
+#include "slots.h"
 
 #define ADMIN_LISTENERS_MAX 2
 
@@ -57,12 +58,15 @@ void admin_write_metrics(struct admin *a, FILE *out)
 
 	fprintf(out, "# HELP dnsd_dns_requests_total Queries answered, by view, zone, protocol and type.\n"
 		     "# TYPE dnsd_dns_requests_total counter\n");
-	size_t views = snap ? snap->view_count : 0;
-	for (size_t v = 0; v < views && v < SERVER_VIEW_SLOTS; v++) {
-		const struct zone_set *set = snap->sets[v];
+	/* by slot (slots.h): every view and zone seen since the start, each under
+	 * its own name whatever reloads did to the order */
+	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+		const char *view_name = slots_name(&slots_views, v);
+		if (!view_name)
+			continue;
 		for (unsigned z = 0; z < SERVER_ZONE_SLOTS; z++) {
 			const char *zone_name = z == SERVER_ZONE_SLOTS - 1 ? "."   /* no zone: REFUSED etc. */
-					      : (set && z < set->count) ? set->zones[z]->name_text : NULL;
+					      : slots_name(&slots_zones, z);
 			if (!zone_name)
 				continue;
 			for (int proto = 0; proto < 2; proto++)
@@ -72,21 +76,21 @@ void admin_write_metrics(struct admin *a, FILE *out)
 						sum += load(&server_stats_at(a->server, w)->requests[v][z][proto][t]);
 					if (sum)
 						fprintf(out, "dnsd_dns_requests_total{view=\"%s\",zone=\"%s\",proto=\"%s\",type=\"%s\"} %llu\n",
-							snap->views->views[v].name, zone_name, proto ? "tcp" : "udp",
+							view_name, zone_name, proto ? "tcp" : "udp",
 							server_qtype_name(t), (unsigned long long)sum);
 				}
 		}
 	}
 	fprintf(out, "# HELP dnsd_dns_responses_total Responses sent, by view and rcode.\n"
 		     "# TYPE dnsd_dns_responses_total counter\n");
-	for (size_t v = 0; v < views && v < SERVER_VIEW_SLOTS; v++)
-		for (unsigned r = 0; r < SERVER_RCODE_SLOTS; r++) {
+	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++)
+		for (unsigned r = 0; r < SERVER_RCODE_SLOTS && slots_name(&slots_views, v); r++) {
 			uint64_t sum = 0;
 			for (unsigned w = 0; w < nw; w++)
 				sum += load(&server_stats_at(a->server, w)->responses[v][r]);
 			if (sum || r == 0 || r == 3)
 				fprintf(out, "dnsd_dns_responses_total{view=\"%s\",rcode=\"%s\"} %llu\n",
-					snap->views->views[v].name, rcode_names[r], (unsigned long long)sum);
+					slots_name(&slots_views, v), rcode_names[r], (unsigned long long)sum);
 		}
 
 	uint64_t buckets[SERVER_DURATION_BUCKETS] = { 0 }, ns_sum = 0, dropped = 0, truncated = 0,
@@ -133,6 +137,7 @@ void admin_write_metrics(struct admin *a, FILE *out)
 	SIMPLE("dnsd_snapshot_generation", "gauge", "Snapshots published since start.", snap ? snap->generation : 0);
 #undef SIMPLE
 
+	size_t views = snap ? snap->view_count : 0;   /* gauges: the current views only */
 	fprintf(out, "# HELP dnsd_zone_records Resource records in a zone, by view.\n# TYPE dnsd_zone_records gauge\n");
 	for (size_t v = 0; v < views; v++)
 		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++)

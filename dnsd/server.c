@@ -242,18 +242,13 @@ static void account(const struct server *s, struct server_stats *st, const struc
 		count(&st->dropped, 1);
 		return;
 	}
-	unsigned view = info->view < 0 ? 0 : (unsigned)info->view;
-	if (view >= SERVER_VIEW_SLOTS)
-		view = SERVER_VIEW_SLOTS - 1;
+	/* slots by name (slots.h): a reload does not move counts between labels */
+	unsigned view = 0;
 	if (info->view < 0)
 		count(&st->no_view, 1);
-	unsigned zone = SERVER_ZONE_SLOTS - 1;
-	if (info->zone && snap && info->view >= 0) {
-		const struct zone_set *set = snap->sets[info->view];
-		for (unsigned i = 0; set && i < set->count && i < SERVER_ZONE_SLOTS - 1; i++)
-			if (set->zones[i] == info->zone)
-				zone = i;
-	}
+	else if (snap)
+		view = snap->views->views[info->view].stats_slot;
+	unsigned zone = info->zone ? info->zone->stats_slot : SERVER_ZONE_SLOTS - 1;
 	count(&st->requests[view][zone][req->is_tcp][server_qtype_slot(info->qtype)], 1);
 	count(&st->responses[view][info->rcode < SERVER_RCODE_SLOTS ? info->rcode : SERVER_RCODE_SLOTS - 1], 1);
 	if (info->is_truncated)

@@ -12,11 +12,12 @@
 
 #include "config.h"
 #include "publish.h"
+#include "slots.h"
 
 #define SERVER_RCODE_SLOTS 24
 #define SERVER_QTYPE_SLOTS 16   /* see server_qtype_slot() */
-#define SERVER_VIEW_SLOTS 16    /* views beyond this are counted in the last slot */
-#define SERVER_ZONE_SLOTS 8     /* zone index in the view's set; the last = no zone */
+#define SERVER_VIEW_SLOTS SLOTS_VIEWS          /* a view's slot: view->stats_slot */
+#define SERVER_ZONE_SLOTS (SLOTS_ZONES + 1)    /* zone->stats_slot; the last = no zone */
 #define SERVER_DURATION_BUCKETS 12
 
 /* Counters of one thread (a worker's TCP loop, or a UDP socket's thread).

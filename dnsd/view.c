@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "err.h"
+#include "slots.h"
 
 int view_prefix_parse(struct view_prefix *p, const char *text)
 {
@@ -78,12 +79,14 @@ struct view_table *view_table_new(const struct config *cfg)
 	t->count = count;
 	if (cfg->views_count == 0) {
 		snprintf(t->views[0].name, VIEW_NAME_MAX, "default");
+		t->views[0].stats_slot = slots_get(&slots_views, t->views[0].name);
 		return t;
 	}
 	for (size_t i = 0; i < count; i++) {
 		const struct config_view *cv = &cfg->views[i];
 		struct view *v = &t->views[i];
 		snprintf(v->name, VIEW_NAME_MAX, "%s", cv->name);
+		v->stats_slot = slots_get(&slots_views, v->name);
 		if (cv->match_clients_count) {
 			v->clients = calloc(cv->match_clients_count, sizeof(*v->clients));
 			if (!v->clients)

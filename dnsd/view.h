@@ -26,6 +26,7 @@ struct view_prefix {
 
 struct view {
 	char name[VIEW_NAME_MAX];
+	unsigned stats_slot;           /* its counters (slots.h), kept across reloads */
 	struct view_prefix *clients;   /* empty = any client */
 	size_t client_count;
 	struct sockaddr_storage *destinations;   /* empty = any listening address */

@@ -93,6 +93,7 @@ struct zone {
 	size_t record_count;       /* resource records */
 	struct arena arena;        /* zone-level data: the negative answers */
 	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
+	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
 };
 
 /* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case). */

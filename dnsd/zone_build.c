@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "slab.h"
+#include "slots.h"
 #include "wire.h"
 
 #define CNAME_CHAIN_MAX 8
@@ -1148,6 +1149,7 @@ static struct zone *zone_alloc(const uint8_t *apex)
 	dname_lower(z->apex, apex, z->apex_len);
 	z->apex_labels = (uint8_t)dname_label_count(z->apex);
 	dname_to_text(z->name_text, sizeof(z->name_text), z->apex);
+	z->stats_slot = slots_get(&slots_zones, z->name_text);
 	arena_init(&z->arena, 4096);
 	return z;
 }
