@@ -83,6 +83,7 @@ struct udp_batch {
 	struct answer_info info[UDP_BATCH];
 	uint8_t rbuf[UDP_BATCH][UDP_RECV_MAX];
 	uint8_t sbuf[UDP_BATCH][UDP_SEND_MAX];
+	unsigned used;                          /* receive headers the last recvmmsg() filled */
 };
 
 struct udp_socket {
@@ -308,7 +309,21 @@ static void udp_local_address(const struct udp_socket *u, struct msghdr *mh, str
 
 /* Receives one batch (waiting for its first datagram), answers it, sends
  * the replies. */
-static void udp_serve_batch(struct udp_socket *u)
+/* Resets what recvmmsg() wrote into the first count receive headers (the
+ * address and control lengths, the flags); the pointers stay as set once. */
+static void udp_rearm(struct udp_socket *u, unsigned count)
+{
+	struct udp_batch *b = u->batch;
+	for (unsigned i = 0; i < count; i++) {
+		struct msghdr *mh = &b->rmsg[i].msg_hdr;
+		mh->msg_namelen = sizeof(b->raddr[i]);
+		mh->msg_controllen = u->has_pktinfo ? sizeof(b->rctl[i]) : 0;
+		mh->msg_flags = 0;
+	}
+}
+
+/* Points every receive header at its buffers, once per socket. */
+static void udp_batch_init(struct udp_socket *u)
 {
 	struct udp_batch *b = u->batch;
 	for (unsigned i = 0; i < UDP_BATCH; i++) {
@@ -316,14 +331,20 @@ static void udp_serve_batch(struct udp_socket *u)
 		b->riov[i].iov_len = UDP_RECV_MAX;
 		struct msghdr *mh = &b->rmsg[i].msg_hdr;
 		mh->msg_name = &b->raddr[i];
-		mh->msg_namelen = sizeof(b->raddr[i]);
 		mh->msg_iov = &b->riov[i];
 		mh->msg_iovlen = 1;
 		mh->msg_control = u->has_pktinfo ? b->rctl[i] : NULL;
-		mh->msg_controllen = u->has_pktinfo ? sizeof(b->rctl[i]) : 0;
-		mh->msg_flags = 0;
 	}
+	udp_rearm(u, UDP_BATCH);
+	b->used = 0;
+}
+
+static void udp_serve_batch(struct udp_socket *u)
+{
+	struct udp_batch *b = u->batch;
+	udp_rearm(u, b->used);
 	int n = recvmmsg(u->fd, b->rmsg, UDP_BATCH, MSG_WAITFORONE, NULL);
+	b->used = n > 0 ? (unsigned)n : 1;   /* on an error the first may have been touched */
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		return;            /* timeout, signal or shutdown() */
 	uint64_t started = now_ns();
@@ -679,6 +700,7 @@ static int worker_init(struct server *s, struct worker *w, const struct config *
 		socklen_t l = sizeof(u->local);
 		getsockname(u->fd, (struct sockaddr *)&u->local, &l);
 		u->has_pktinfo = addr_is_wildcard(&a->ss);
+		udp_batch_init(u);
 		struct tcp_listener *t = &w->tcp[i];
 		t->w = w;
 		t->fd = open_socket(a, SOCK_STREAM, err, errlen);
