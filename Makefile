@@ -28,17 +28,23 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wformat=2 -Wvla
 OPT     ?= -g -O2
 SAN     ?=
+# The version is defined here and nowhere else: the code sees DNSD_VERSION.
+VERSION := 0.1.0
 ALL_CFLAGS := -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -pthread -MMD -MP -Idnsd \
-              $(PKG_CFLAGS) $(SAN) $(CFLAGS)
+              -DDNSD_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SAN) $(CFLAGS)
 ALL_LDFLAGS := -pthread $(STATIC_LDFLAGS) $(SAN) $(LDFLAGS)
 LIBS    := $(PKG_LIBS) -lm
 
-# Extra objects/libraries for one unit test: test_json links jansson as its oracle.
-TEST_LIBS_json := -ljansson
+# Extra libraries for one unit test: test_json links jansson as its oracle.
+TEST_LIBS_test_json := -ljansson
 
-LIB_SRCS  := $(filter-out dnsd/main.c,$(sort $(wildcard dnsd/*.c)))
+# The source tree has one folder per layer (README "Architecture"); every
+# file but main.c goes into libdnsd.a, which the daemon and every test link.
+LAYERS    := dns util conf query zone k8s server
+LIB_SRCS  := $(sort $(foreach l,$(LAYERS),$(wildcard dnsd/$(l)/*.c)))
 LIB_OBJS  := $(LIB_SRCS:dnsd/%.c=$(BUILD)/obj/%.o)
-UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+# Unit tests mirror the tree: tests/unit/<layer>/test_<module>.c.
+UNIT_SRCS := $(sort $(wildcard tests/unit/*/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_REPLAY := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
@@ -56,7 +62,7 @@ IMAGE   ?= localhost/dnsd:latest
 IMAGE_CONTEXT := build/image
 BUILDAH ?= buildah --storage-driver vfs
 
-.PHONY: all deps run check test unit e2e fuzz-replay asan tsan fuzz bench install image clean
+.PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dnsd
@@ -79,14 +85,11 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(shell pkg-config --cflags check 2>/dev/null) -Itests/unit -c -o $@ $<
 
-$(BUILD)/tests/json_oracle.o: tests/unit/json_oracle.c
-	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+$(BUILD)/tests/k8s/test_json: $(BUILD)/tests/json_oracle.o
 
-$(BUILD)/tests/test_json: $(BUILD)/tests/json_oracle.o
-
-$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/libdnsd.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libdnsd.a $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$*)
+# Every unit test shares check_main.o's main(); it defines unit_suite().
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/check_main.o $(BUILD)/libdnsd.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libdnsd.a $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$(notdir $*))
 
 # Fuzz harnesses built with a replay main() so `make check` runs their corpus.
 $(BUILD)/fuzz/%.o: tests/fuzz/%.c
@@ -113,7 +116,12 @@ fuzz-replay: $(FUZZ_REPLAY)
 e2e: $(BUILD)/dnsd
 	@DNSD_BIN=$(abspath $(BUILD)/dnsd) tests/e2e/run-all
 
-test: all unit fuzz-replay e2e
+# The layer rule (README "Architecture"), and a test that it catches violations.
+layers:
+	@tests/layers/check-layers
+	@tests/layers/test-check-layers
+
+test: layers all unit fuzz-replay e2e
 
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -151,7 +159,8 @@ install: $(BUILD)/dnsd
 	sed 's|@SBINDIR@|$(PREFIX)/sbin|g; s|@SYSCONFDIR@|$(SYSCONFDIR)|g' systemd/dnsd.service \
 	  > $(DESTDIR)$(UNITDIR)/dnsd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/dnsd.service
-	install -m 0644 dnsd/dnsd.8 $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
+	sed 's|@VERSION@|$(VERSION)|g' dnsd/dnsd.8 > $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
+	chmod 0644 $(DESTDIR)$(PREFIX)/share/man/man8/dnsd.8
 
 # The context holds exactly what Containerfile COPYs, so nothing else (build/,
 # .git) is sent to the builder.

@@ -17,16 +17,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin.h"
-#include "catalog.h"
-#include "config.h"
-#include "err.h"
-#include "k8s_watch.h"
-#include "log.h"
-#include "publish.h"
-#include "server.h"
+#include "server/admin.h"
+#include "zone/catalog.h"
+#include "conf/config.h"
+#include "util/err.h"
+#include "k8s/k8s_watch.h"
+#include "util/log.h"
+#include "zone/publish.h"
+#include "server/server.h"
 
-#define DNSD_VERSION "0.1.0"
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
 #define DRAIN_MS 2000
 

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "k8s/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "answer.h"
-#include "zone_build.h"
-#include "zonefile.h"
+#include "query/answer.h"
+#include "zone/zone_build.h"
+#include "zone/zonefile.h"
 
 static struct snapshot *snap;
 

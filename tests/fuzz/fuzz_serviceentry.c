@@ -4,10 +4,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "dname.h"
-#include "json.h"
-#include "se_zone.h"
-#include "serviceentry.h"
+#include "dns/dname.h"
+#include "k8s/json.h"
+#include "k8s/se_zone.h"
+#include "k8s/serviceentry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * config.h - the YAML configuration (libyaml) turned into plain, defaulted,
+ * validated structs. libyaml never leaks past config.c: runtime code receives
+ * a const struct config *. Every option is described once, in the option
+ * table in config.c; errors name file:line:column and the key. */
+#ifndef DNSD_CONFIG_H
+#define DNSD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/socket.h>
+
+#include "util/log.h"
+
+/* An address:port such as "127.0.0.1:5353", "[::1]:53" or ":53" (all IPv4 and IPv6). */
+struct config_addr {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	char text[64];        /* as written in the file, for logs */
+};
+
+/* A client prefix in match-clients: "10.1.0.0/16", "!10.1.9.0/24", "any", "::1". */
+struct config_prefix {
+	int family;           /* AF_INET or AF_INET6; 0 for "any" */
+	uint8_t addr[16];     /* network bytes, host bits zero */
+	uint8_t len;          /* prefix length in bits */
+	bool is_negated;      /* "!" form: a match excludes the client */
+};
+
+struct config_zone {
+	char *name;            /* presentation form without trailing dot: "global" */
+	char *file;            /* zone file path (relative paths resolved against the
+	                          config file's directory), or NULL */
+	uint32_t ttl_s;        /* default TTL for generated records; default 30 */
+	char **kubernetes;     /* names of config_kubernetes sources feeding this zone */
+	size_t kubernetes_count;
+	char **views;          /* views this entry serves; empty = every view. A name may
+	                          repeat across entries whose views are disjoint: each view
+	                          then has its own data for the same zone (split horizon) */
+	size_t views_count;
+	int line;              /* where it was declared, for messages */
+};
+
+struct config_kubernetes {
+	char *name;
+	char *kubeconfig;      /* path (resolved like zone files), or NULL */
+	bool is_in_cluster;    /* in-cluster: true */
+	char *context;         /* NULL = current-context */
+	char **namespaces;     /* empty = all namespaces */
+	size_t namespaces_count;
+	char *api_version;     /* NULL = discover: v1, else v1beta1, else v1alpha3 */
+	int line;
+};
+
+struct config_view {
+	char *name;
+	struct config_prefix *match_clients;     /* empty = any */
+	size_t match_clients_count;
+	struct config_addr *match_destinations;  /* empty = any */
+	size_t match_destinations_count;
+	char **zones;          /* zone names served in this view; the loader fills in every
+	                          zone name with an entry for this view when the key is
+	                          absent, "zones: []" stays empty */
+	size_t zones_count;
+	char **kubernetes;     /* clusters feeding this view's copy of the zones */
+	size_t kubernetes_count;
+	int line;
+};
+
+struct config {
+	char *path;                    /* the file this was loaded from */
+	struct config_addr *listen;    /* UDP and TCP on each; default 127.0.0.1:5353 */
+	size_t listen_count;
+	unsigned workers;              /* 0 = one per CPU */
+	uint16_t udp_payload_max;      /* default 1232, range 512..4096 */
+	uint32_t tcp_idle_timeout_ms;  /* default 10000 */
+	uint32_t tcp_max_connections;  /* default 1024 */
+	struct config_zone *zones;
+	size_t zones_count;
+	struct config_kubernetes *kubernetes;
+	size_t kubernetes_count;
+	struct config_view *views;     /* empty = one implicit view with every zone and cluster */
+	size_t views_count;
+	enum log_level log_level;      /* log: {level: info} */
+	bool log_queries;              /* log: {queries: false} */
+	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;
+	                                  parse with config_addr_parse() */
+	char *health_listen;           /* health: {listen: "[::]:8080"}; "" = off; never NULL */
+	bool chaos_enabled;            /* chaos: true answers view.dnsd / version.dnsd CH TXT */
+	char *user;                    /* user to drop to after binding when started as root */
+	char *pid_file;                /* NULL = none */
+};
+
+/* Parse and validate the YAML file at path. On success *out is a new config
+ * (caller frees with config_free()) and 0 is returned. On failure returns a
+ * negative dnsd_err and writes "file:line:column: message" into err. */
+int config_load(const char *path, struct config **out, char *err, size_t errlen);
+
+/* The same as config_load() for a document already in memory (the fuzzer,
+ * tests). name is used in messages and, like config_load()'s path, to resolve
+ * relative file: and kubeconfig: paths against its directory. buf need not be
+ * NUL-terminated. */
+int config_load_buffer(const char *name, const char *buf, size_t len, struct config **out,
+		       char *err, size_t errlen);
+
+/* Parse "127.0.0.1:53", "[::1]:53" or ":53" (the IPv6 wildcard, which with
+ * IPV6_V6ONLY off takes IPv4 too) into dest, as the loader does for listen.
+ * The port is required (1..65535). Returns 0, DNSD_EINVAL or DNSD_ERANGE.
+ * For metrics_listen and health_listen, which the config keeps as text. */
+int config_addr_parse(struct config_addr *dest, const char *text);
+
+/* Parse "10.1.0.0/16", "!10.1.9.0/24", "any" or a bare address (/32, /128)
+ * into dest. Host bits beyond the length are an error. Returns 0,
+ * DNSD_EINVAL or DNSD_ERANGE. */
+int config_prefix_parse(struct config_prefix *dest, const char *text);
+
+/* Does zone entry z serve view_name (its views list is empty or names it)? */
+bool config_zone_in_view(const struct config_zone *z, const char *view_name);
+
+/* Frees the config and everything it owns; accepts NULL. */
+void config_free(struct config *cfg);
+
+/* Writes the option table as a commented sample YAML document (used for docs). */
+void config_print_reference(FILE *out);
+
+#endif

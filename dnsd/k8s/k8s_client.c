@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * k8s_client.c - blocking, cancellable HTTP/1.1 client for the API server. */
+#include "k8s/k8s_client.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "util/log.h"
+
+#define TOKEN_REFRESH_S 60
+#define CONNECT_TIMEOUT_MS 10000
+
+struct k8s_client {
+	struct k8s_auth auth;      /* copied strings */
+	int stop_fd;
+	SSL_CTX *ctx;
+	int fd;
+	SSL *ssl;
+	bool is_reused;            /* the connection served a request already */
+	char *token;               /* current bearer token */
+	time_t token_read;
+	char rbuf[16384];          /* bytes read past what was consumed */
+	size_t rlen;
+};
+
+/* ---------- pure pieces ---------- */
+
+enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LF, CH_DONE };
+
+void k8s_chunked_init(struct k8s_chunked *d) { memset(d, 0, sizeof(*d)); }
+
+long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_data_cb *out, void *ctx)
+{
+	size_t i = 0;
+	while (i < len && d->state != CH_DONE && !d->is_stopped) {
+		char c = in[i];
+		switch (d->state) {
+		case CH_SIZE: {
+			int v = -1;
+			if (c >= '0' && c <= '9')
+				v = c - '0';
+			else if (c >= 'a' && c <= 'f')
+				v = c - 'a' + 10;
+			else if (c >= 'A' && c <= 'F')
+				v = c - 'A' + 10;
+			if (v >= 0) {
+				if (++d->size_digits > 15)
+					return DNSD_EHTTP;
+				d->remaining = d->remaining * 16 + (uint64_t)v;
+			} else if (d->size_digits > 0 && (c == ';' || c == ' ' || c == '\t')) {
+				d->state = CH_EXT;
+			} else if (d->size_digits > 0 && c == '\r') {
+				d->state = CH_SIZE_LF;
+			} else {
+				return DNSD_EHTTP;
+			}
+			i++;
+			break;
+		}
+		case CH_EXT:
+			if (c == '\r')
+				d->state = CH_SIZE_LF;
+			i++;
+			break;
+		case CH_SIZE_LF:
+			if (c != '\n')
+				return DNSD_EHTTP;
+			i++;
+			d->state = d->remaining ? CH_DATA : CH_TRAILER;
+			break;
+		case CH_DATA: {
+			size_t n = len - i;
+			if (n > d->remaining)
+				n = (size_t)d->remaining;
+			int rc = out(ctx, in + i, n);
+			if (rc < 0)
+				return rc;
+			i += n;
+			if (rc > 0) {
+				d->is_stopped = true;
+				d->remaining -= n;
+				return (long)i;
+			}
+			d->remaining -= n;
+			if (d->remaining == 0)
+				d->state = CH_DATA_CR;
+			break;
+		}
+		case CH_DATA_CR:
+			if (c != '\r')
+				return DNSD_EHTTP;
+			d->state = CH_DATA_LF;
+			i++;
+			break;
+		case CH_DATA_LF:
+			if (c != '\n')
+				return DNSD_EHTTP;
+			d->state = CH_SIZE;
+			d->size_digits = 0;
+			i++;
+			break;
+		case CH_TRAILER:
+			/* trailer fields are skipped up to the empty line */
+			if (c == '\r')
+				d->state = CH_TRAILER_LF;
+			else
+				d->size_digits = 1;   /* inside a trailer line */
+			i++;
+			break;
+		case CH_TRAILER_LF:
+			if (c != '\n')
+				return DNSD_EHTTP;
+			i++;
+			if (d->size_digits == 0) {
+				d->state = CH_DONE;
+				d->is_done = true;
+			} else {
+				d->size_digits = 0;
+				d->state = CH_TRAILER;
+			}
+			break;
+		}
+	}
+	return (long)i;
+}
+
+void k8s_lines_init(struct k8s_lines *l, k8s_line_cb *cb, void *ctx)
+{
+	memset(l, 0, sizeof(*l));
+	l->cb = cb;
+	l->ctx = ctx;
+}
+
+void k8s_lines_clear(struct k8s_lines *l)
+{
+	free(l->buf);
+	l->buf = NULL;
+	l->len = l->cap = 0;
+}
+
+int k8s_lines_feed(void *arg, const char *data, size_t len)
+{
+	struct k8s_lines *l = arg;
+	while (len > 0 && !l->is_stopped) {
+		const char *nl = memchr(data, '\n', len);
+		size_t take = nl ? (size_t)(nl - data) : len;
+		if (l->len + take > K8S_LINE_MAX)
+			return DNSD_ELIMIT;
+		if (l->len + take + 1 > l->cap) {
+			size_t cap = l->cap ? l->cap : 4096;
+			while (cap < l->len + take + 1)
+				cap *= 2;
+			char *b = realloc(l->buf, cap);
+			if (!b)
+				return DNSD_ENOMEM;
+			l->buf = b;
+			l->cap = cap;
+		}
+		memcpy(l->buf + l->len, data, take);
+		l->len += take;
+		data += take;
+		len -= take;
+		if (!nl)
+			break;
+		data++;
+		len--;
+		size_t n = l->len;
+		if (n > 0 && l->buf[n - 1] == '\r')
+			n--;
+		l->buf[n] = '\0';
+		l->len = 0;
+		if (l->cb(l->ctx, l->buf, n) != 0) {
+			l->is_stopped = true;
+			return 1;
+		}
+	}
+	return l->is_stopped ? 1 : 0;
+}
+
+int k8s_head_parse(struct k8s_head *h, const char *text, size_t len)
+{
+	memset(h, 0, sizeof(*h));
+	h->content_length = -1;
+	const char *end = text + len;
+	const char *eol = memchr(text, '\n', len);
+	if (!eol || len < 12 || strncmp(text, "HTTP/1.", 7) != 0)
+		return DNSD_EHTTP;
+	char *num_end;
+	long status = strtol(text + 9, &num_end, 10);
+	if (status < 100 || status > 999 || num_end != text + 12)
+		return DNSD_EHTTP;
+	h->status = (int)status;
+	if (text[7] == '0')
+		h->is_close = true;           /* HTTP/1.0 closes unless told otherwise */
+	for (const char *line = eol + 1; line < end;) {
+		const char *le = memchr(line, '\n', (size_t)(end - line));
+		if (!le)
+			break;
+		size_t ll = (size_t)(le - line);
+		if (ll > 0 && line[ll - 1] == '\r')
+			ll--;
+		if (ll == 0)
+			break;
+		const char *colon = memchr(line, ':', ll);
+		if (colon) {
+			size_t nl = (size_t)(colon - line);
+			const char *v = colon + 1;
+			while (v < line + ll && (*v == ' ' || *v == '\t'))
+				v++;
+			size_t vl = (size_t)(line + ll - v);
+			char value[256];
+			if (vl >= sizeof(value))
+				vl = sizeof(value) - 1;
+			memcpy(value, v, vl);
+			value[vl] = '\0';
+			if (nl == 14 && strncasecmp(line, "content-length", nl) == 0) {
+				char *e;
+				long long cl = strtoll(value, &e, 10);
+				if (*e || cl < 0)
+					return DNSD_EHTTP;
+				h->content_length = cl;
+			} else if (nl == 17 && strncasecmp(line, "transfer-encoding", nl) == 0) {
+				h->is_chunked = strcasestr(value, "chunked") != NULL;
+			} else if (nl == 10 && strncasecmp(line, "connection", nl) == 0) {
+				h->is_close = strcasestr(value, "close") != NULL;
+			} else if (nl == 11 && strncasecmp(line, "retry-after", nl) == 0) {
+				long s = strtol(value, NULL, 10);
+				h->retry_after_s = s > 0 && s < 3600 ? (uint32_t)s : 0;
+			}
+		}
+		line = le + 1;
+	}
+	return 0;
+}
+
+void k8s_backoff_init(struct k8s_backoff *b)
+{
+	b->seed = (unsigned)time(NULL) ^ (unsigned)(uintptr_t)b;
+	k8s_backoff_reset(b);
+}
+
+void k8s_backoff_reset(struct k8s_backoff *b) { b->next_ms = 800; }
+
+uint32_t k8s_backoff_next_ms(struct k8s_backoff *b, uint32_t retry_after_s)
+{
+	uint32_t base = b->next_ms;
+	b->next_ms = base * 2 > 30000 ? 30000 : base * 2;
+	/* +-20% so that many clients restarted together spread out */
+	int jitter = (int)(rand_r(&b->seed) % (base / 5 * 2 + 1)) - (int)(base / 5);
+	uint32_t ms = (uint32_t)((int)base + jitter);
+	if (retry_after_s && retry_after_s * 1000u > ms)
+		ms = retry_after_s * 1000u;
+	return ms;
+}
+
+/* ---------- connection ---------- */
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Waits for events on fd or the stop fd until deadline_ms. */
+static int wait_fd(struct k8s_client *c, short events, uint64_t deadline_ms)
+{
+	for (;;) {
+		uint64_t now = now_ms();
+		if (now >= deadline_ms)
+			return DNSD_EAGAIN;
+		struct pollfd p[2] = { { .fd = c->fd, .events = events }, { .fd = c->stop_fd, .events = POLLIN } };
+		int n = poll(p, c->stop_fd >= 0 ? 2 : 1, (int)(deadline_ms - now));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return DNSD_EIO;
+		if (c->stop_fd >= 0 && (p[1].revents & POLLIN))
+			return DNSD_EAGAIN;
+		if (n > 0)
+			return 0;
+	}
+}
+
+static void conn_close(struct k8s_client *c)
+{
+	if (c->ssl) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->rlen = 0;
+	c->is_reused = false;
+}
+
+static int tls_error(const char *what, char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+	char text[256] = "";
+	if (e)
+		ERR_error_string_n(e, text, sizeof(text));
+	snprintf(buf, len, "%s: %s", what, text[0] ? text : "failed");
+	ERR_clear_error();
+	return DNSD_ETLS;
+}
+
+static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
+{
+	char port[8];
+	snprintf(port, sizeof(port), "%u", c->auth.port);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_flags = AI_ADDRCONFIG };
+	struct addrinfo *res = NULL;
+	int gai = getaddrinfo(c->auth.host, port, &hints, &res);
+	if (gai != 0) {
+		log_warn("kubernetes %s: %s: %s", c->auth.name, c->auth.host, gai_strerror(gai));
+		return DNSD_EIO;
+	}
+	int rc = DNSD_EIO;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		if (c->fd < 0)
+			continue;
+		int one = 1;
+		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			conn_close(c);
+			continue;
+		}
+		rc = wait_fd(c, POLLOUT, deadline_ms);
+		int soerr = 0;
+		socklen_t sl = sizeof(soerr);
+		if (rc == 0 && (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0))
+			rc = DNSD_EIO;
+		if (rc == 0)
+			break;
+		conn_close(c);
+		if (rc == DNSD_EAGAIN)
+			break;
+	}
+	freeaddrinfo(res);
+	if (rc != 0)
+		return rc;
+	if (!c->auth.is_tls)
+		return 0;
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl) {
+		conn_close(c);
+		return DNSD_ENOMEM;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	const char *name = c->auth.tls_server_name ? c->auth.tls_server_name : c->auth.host;
+	struct in6_addr ip;
+	bool is_ip = inet_pton(AF_INET, name, &ip) == 1 || inet_pton(AF_INET6, name, &ip) == 1;
+	if (!c->auth.is_insecure) {
+		/* verify the name (or IP SAN) the server must present */
+		X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
+		if (is_ip)
+			X509_VERIFY_PARAM_set1_ip_asc(param, name);
+		else
+			X509_VERIFY_PARAM_set1_host(param, name, 0);
+	}
+	if (!is_ip)
+		SSL_set_tlsext_host_name(c->ssl, name);   /* SNI is for names only (RFC 6066 §3) */
+	for (;;) {
+		int r = SSL_connect(c->ssl);
+		if (r == 1)
+			return 0;
+		int e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+			if (rc != 0)
+				break;
+			continue;
+		}
+		char msg[300];
+		long verify = SSL_get_verify_result(c->ssl);
+		if (verify != X509_V_OK)
+			snprintf(msg, sizeof(msg), "certificate verification failed: %s",
+				 X509_verify_cert_error_string(verify));
+		else
+			tls_error("TLS handshake", msg, sizeof(msg));
+		log_warn("kubernetes %s: %s:%u: %s", c->auth.name, c->auth.host, c->auth.port, msg);
+		ERR_clear_error();
+		rc = DNSD_ETLS;
+		break;
+	}
+	conn_close(c);
+	return rc;
+}
+
+static int conn_write(struct k8s_client *c, const char *data, size_t len, uint64_t deadline_ms)
+{
+	while (len > 0) {
+		ssize_t n;
+		if (c->ssl) {
+			int r = SSL_write(c->ssl, data, (int)len);
+			if (r <= 0) {
+				int e = SSL_get_error(c->ssl, r);
+				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+					int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+					if (rc != 0)
+						return rc;
+					continue;
+				}
+				ERR_clear_error();
+				return DNSD_EIO;
+			}
+			n = r;
+		} else {
+			n = send(c->fd, data, len, MSG_NOSIGNAL);
+			if (n < 0) {
+				if (errno == EAGAIN || errno == EINTR) {
+					int rc = wait_fd(c, POLLOUT, deadline_ms);
+					if (rc != 0)
+						return rc;
+					continue;
+				}
+				return DNSD_EIO;
+			}
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Reads some bytes into buf; 0 bytes means the peer closed. */
+static int conn_read(struct k8s_client *c, char *buf, size_t cap, size_t *got, uint64_t deadline_ms)
+{
+	for (;;) {
+		if (c->ssl) {
+			int r = SSL_read(c->ssl, buf, (int)cap);
+			if (r > 0) {
+				*got = (size_t)r;
+				return 0;
+			}
+			int e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_ZERO_RETURN) {
+				*got = 0;
+				return 0;
+			}
+			if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+				int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+				if (rc != 0)
+					return rc;
+				continue;
+			}
+			/* a peer that closes without close_notify counts as a close */
+			ERR_clear_error();
+			*got = 0;
+			return e == SSL_ERROR_SYSCALL ? 0 : DNSD_EIO;
+		}
+		ssize_t n = recv(c->fd, buf, cap, 0);
+		if (n >= 0) {
+			*got = (size_t)n;
+			return 0;
+		}
+		if (errno != EAGAIN && errno != EINTR)
+			return DNSD_EIO;
+		int rc = wait_fd(c, POLLIN, deadline_ms);
+		if (rc != 0)
+			return rc;
+	}
+}
+
+/* ---------- requests ---------- */
+
+static void token_refresh(struct k8s_client *c, bool is_forced)
+{
+	if (!c->auth.token_file)
+		return;
+	time_t now = time(NULL);
+	if (!is_forced && c->token && now - c->token_read < TOKEN_REFRESH_S)
+		return;
+	FILE *f = fopen(c->auth.token_file, "r");
+	if (!f) {
+		log_warn("kubernetes %s: token file %s: %s", c->auth.name, c->auth.token_file, strerror(errno));
+		return;
+	}
+	char buf[16384];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
+		n--;
+	buf[n] = '\0';
+	free(c->token);
+	c->token = strdup(buf);
+	c->token_read = now;
+}
+
+static int send_request(struct k8s_client *c, const char *path, uint64_t deadline_ms)
+{
+	token_refresh(c, false);
+	/* as client-go does, never send a bearer token over plain HTTP */
+	const char *token = c->auth.is_tls && c->token && *c->token ? c->token : NULL;
+	char host[300];
+	bool is_v6 = strchr(c->auth.host, ':') != NULL;
+	snprintf(host, sizeof(host), is_v6 ? "[%s]:%u" : "%s:%u", c->auth.host, c->auth.port);
+	size_t cap = strlen(path) + strlen(c->auth.base_path) + (token ? strlen(token) : 0) + 512;
+	char *req = malloc(cap);
+	if (!req)
+		return DNSD_ENOMEM;
+	int n = snprintf(req, cap,
+			 "GET %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: dnsd/" DNSD_VERSION "\r\nAccept: application/json\r\n"
+			 "%s%s%s\r\n",
+			 c->auth.base_path, path, host, token ? "Authorization: Bearer " : "", token ? token : "",
+			 token ? "\r\n" : "");
+	int rc = conn_write(c, req, (size_t)n, deadline_ms);
+	free(req);
+	return rc;
+}
+
+/* Reads the response head; leftover body bytes stay in c->rbuf. */
+static int read_head(struct k8s_client *c, struct k8s_head *h, uint64_t deadline_ms, bool *got_any)
+{
+	char *head = malloc(K8S_HEADERS_MAX);
+	if (!head)
+		return DNSD_ENOMEM;
+	size_t len = 0;
+	*got_any = false;
+	int rc;
+	for (;;) {
+		char *end = len >= 4 ? memmem(head, len, "\r\n\r\n", 4) : NULL;
+		if (end) {
+			size_t head_len = (size_t)(end - head) + 4;
+			rc = k8s_head_parse(h, head, head_len);
+			c->rlen = len - head_len;
+			memcpy(c->rbuf, head + head_len, c->rlen);
+			break;
+		}
+		if (len >= K8S_HEADERS_MAX - sizeof(c->rbuf)) {
+			rc = DNSD_EHTTP;
+			break;
+		}
+		size_t got;
+		size_t room = K8S_HEADERS_MAX - len;
+		rc = conn_read(c, head + len, room < sizeof(c->rbuf) ? room : sizeof(c->rbuf), &got, deadline_ms);
+		if (rc != 0)
+			break;
+		if (got == 0) {
+			rc = DNSD_EIO;
+			break;
+		}
+		*got_any = true;
+		len += got;
+	}
+	free(head);
+	return rc;
+}
+
+struct body_buf {
+	char *data;
+	size_t len, cap;
+};
+
+static int body_append(void *arg, const char *data, size_t len)
+{
+	struct body_buf *b = arg;
+	if (b->len + len > K8S_BODY_MAX)
+		return DNSD_ELIMIT;
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		char *d = realloc(b->data, cap);
+		if (!d)
+			return DNSD_ENOMEM;
+		b->data = d;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Reads a body framed by h into out (data callback). is_idle_deadline:
+ * deadline is renewed after every read (watch streams). */
+static int read_body(struct k8s_client *c, const struct k8s_head *h, k8s_data_cb *out, void *ctx,
+		     uint32_t timeout_ms, bool is_idle_deadline)
+{
+	uint64_t deadline = now_ms() + timeout_ms;
+	struct k8s_chunked ch;
+	k8s_chunked_init(&ch);
+	long long remaining = h->content_length;
+	char buf[16384];
+	size_t have = c->rlen;
+	memcpy(buf, c->rbuf, have);
+	c->rlen = 0;
+	for (;;) {
+		if (have > 0) {
+			if (h->is_chunked) {
+				long used = k8s_chunked_feed(&ch, buf, have, out, ctx);
+				if (used < 0)
+					return (int)used;
+				if (ch.is_stopped)
+					return 1;
+				if (ch.is_done) {
+					c->rlen = have - (size_t)used;   /* pipelined leftovers (unused) */
+					return 0;
+				}
+			} else {
+				size_t n = have;
+				if (remaining >= 0 && (long long)n > remaining)
+					n = (size_t)remaining;
+				int rc = out(ctx, buf, n);
+				if (rc != 0)
+					return rc;
+				if (remaining >= 0) {
+					remaining -= (long long)n;
+					if (remaining == 0)
+						return 0;
+				}
+			}
+		} else if (!h->is_chunked && remaining == 0) {
+			return 0;
+		}
+		size_t got;
+		int rc = conn_read(c, buf, sizeof(buf), &got, deadline);
+		if (rc != 0)
+			return rc;
+		if (got == 0) {
+			/* closed: fine only for a body delimited by the close */
+			return !h->is_chunked && remaining < 0 ? 0 : DNSD_EIO;
+		}
+		have = got;
+		if (is_idle_deadline)
+			deadline = now_ms() + timeout_ms;
+	}
+}
+
+void k8s_response_clear(struct k8s_response *r)
+{
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}
+
+/* One request/response exchange, reconnecting once when a kept-alive
+ * connection turns out to have been closed by the server. */
+static int exchange(struct k8s_client *c, const char *path, struct k8s_head *h, uint64_t deadline_ms)
+{
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool was_reused = c->is_reused;
+		int rc = 0;
+		if (c->fd < 0)
+			rc = conn_open(c, deadline_ms);
+		if (rc != 0)
+			return rc;
+		bool got_any = false;
+		rc = send_request(c, path, deadline_ms);
+		if (rc == 0)
+			rc = read_head(c, h, deadline_ms, &got_any);
+		if (rc == 0)
+			return 0;
+		conn_close(c);
+		if (!(was_reused && !got_any && rc == DNSD_EIO))
+			return rc;
+	}
+	return DNSD_EIO;
+}
+
+int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *resp, uint32_t timeout_ms)
+{
+	memset(resp, 0, sizeof(*resp));
+	for (int attempt = 0; attempt < 2; attempt++) {
+		uint64_t deadline = now_ms() + timeout_ms;
+		struct k8s_head h;
+		int rc = exchange(c, path, &h, deadline);
+		if (rc != 0)
+			return rc;
+		struct body_buf b = { 0 };
+		rc = read_body(c, &h, body_append, &b, timeout_ms, false);
+		if (rc != 0) {
+			free(b.data);
+			conn_close(c);
+			return rc;
+		}
+		if (h.is_close || (h.content_length < 0 && !h.is_chunked))
+			conn_close(c);
+		else
+			c->is_reused = true;
+		resp->status = h.status;
+		resp->retry_after_s = h.retry_after_s;
+		resp->body = b.data ? b.data : strdup("");
+		resp->body_len = b.len;
+		/* a bound token may have been rotated: read it again, retry once */
+		if (h.status == 401 && attempt == 0 && c->auth.token_file) {
+			token_refresh(c, true);
+			k8s_response_clear(resp);
+			continue;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, void *ctx,
+		     uint32_t idle_timeout_ms, struct k8s_response *status_out)
+{
+	memset(status_out, 0, sizeof(*status_out));
+	/* a watch gets a fresh connection and does not keep it */
+	conn_close(c);
+	struct k8s_head h;
+	int rc = exchange(c, path, &h, now_ms() + CONNECT_TIMEOUT_MS + idle_timeout_ms);
+	if (rc != 0)
+		return rc;
+	status_out->status = h.status;
+	status_out->retry_after_s = h.retry_after_s;
+	if (h.status != 200) {
+		struct body_buf b = { 0 };
+		read_body(c, &h, body_append, &b, CONNECT_TIMEOUT_MS, false);
+		status_out->body = b.data ? b.data : strdup("");
+		status_out->body_len = b.len;
+		conn_close(c);
+		if (h.status == 401)
+			token_refresh(c, true);
+		return h.status == 410 ? DNSD_EGONE : h.status == 401 ? DNSD_EAUTH : DNSD_EHTTP;
+	}
+	struct k8s_lines lines;
+	k8s_lines_init(&lines, cb, ctx);
+	rc = read_body(c, &h, k8s_lines_feed, &lines, idle_timeout_ms, true);
+	bool is_stopped = lines.is_stopped;
+	k8s_lines_clear(&lines);
+	conn_close(c);
+	if (is_stopped)
+		return 1;
+	return rc;
+}
+
+/* ---------- setup ---------- */
+
+static int load_pem_ca(SSL_CTX *ctx, const char *pem)
+{
+	BIO *bio = BIO_new_mem_buf(pem, -1);
+	if (!bio)
+		return DNSD_ENOMEM;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	int count = 0;
+	X509 *x;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(store, x) == 1)
+			count++;
+		X509_free(x);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	return count > 0 ? 0 : DNSD_ETLS;
+}
+
+/* The client identity: certificate and key each from a file or from PEM
+ * text (-data); kubeconfigs mix the two, e.g. client-certificate-data with
+ * client-key. */
+static int use_client_identity(SSL_CTX *ctx, const struct k8s_auth *a, char *err, size_t errlen)
+{
+	bool has_cert = a->cert_file || a->cert_pem, has_key = a->key_file || a->key_pem;
+	if (!has_cert && !has_key)
+		return 0;
+	if (!has_cert || !has_key) {
+		snprintf(err, errlen, "a client certificate needs both client-certificate(-data) and client-key(-data)");
+		return DNSD_ETLS;
+	}
+	int ok;
+	if (a->cert_file) {
+		ok = SSL_CTX_use_certificate_chain_file(ctx, a->cert_file) == 1;
+	} else {
+		BIO *b = BIO_new_mem_buf(a->cert_pem, -1);
+		X509 *x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		ok = x && SSL_CTX_use_certificate(ctx, x) == 1;
+		X509_free(x);
+		BIO_free(b);
+	}
+	if (!ok) {
+		tls_error(a->cert_file ? a->cert_file : "client-certificate-data", err, errlen);
+		return DNSD_ETLS;
+	}
+	if (a->key_file) {
+		ok = SSL_CTX_use_PrivateKey_file(ctx, a->key_file, SSL_FILETYPE_PEM) == 1;
+	} else {
+		BIO *b = BIO_new_mem_buf(a->key_pem, -1);
+		EVP_PKEY *k = b ? PEM_read_bio_PrivateKey(b, NULL, NULL, NULL) : NULL;
+		ok = k && SSL_CTX_use_PrivateKey(ctx, k) == 1;
+		EVP_PKEY_free(k);
+		BIO_free(b);
+	}
+	if (!ok) {
+		tls_error(a->key_file ? a->key_file : "client-key-data", err, errlen);
+		return DNSD_ETLS;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		tls_error("client certificate and key do not match", err, errlen);
+		return DNSD_ETLS;
+	}
+	return 0;
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+struct k8s_client *k8s_client_new(const struct k8s_auth *auth, int stop_fd, char *err, size_t errlen)
+{
+	struct k8s_client *c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->fd = -1;
+	c->stop_fd = stop_fd;
+	c->auth = *auth;
+	c->auth.server = dup_or_null(auth->server);
+	c->auth.ca_file = dup_or_null(auth->ca_file);
+	c->auth.ca_pem = dup_or_null(auth->ca_pem);
+	c->auth.tls_server_name = dup_or_null(auth->tls_server_name);
+	c->auth.token = dup_or_null(auth->token);
+	c->auth.token_file = dup_or_null(auth->token_file);
+	c->auth.cert_file = dup_or_null(auth->cert_file);
+	c->auth.cert_pem = dup_or_null(auth->cert_pem);
+	c->auth.key_file = dup_or_null(auth->key_file);
+	c->auth.key_pem = dup_or_null(auth->key_pem);
+	c->token = dup_or_null(auth->token);
+	if (!auth->is_tls)
+		return c;
+	c->ctx = SSL_CTX_new(TLS_client_method());
+	if (!c->ctx) {
+		tls_error("TLS context", err, errlen);
+		goto fail;
+	}
+	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	if (!auth->is_insecure) {
+		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
+		if (auth->ca_file && SSL_CTX_load_verify_locations(c->ctx, auth->ca_file, NULL) != 1) {
+			tls_error(auth->ca_file, err, errlen);
+			goto fail;
+		}
+		if (auth->ca_pem && load_pem_ca(c->ctx, auth->ca_pem) != 0) {
+			snprintf(err, errlen, "certificate-authority-data holds no usable certificate");
+			goto fail;
+		}
+		if (!auth->ca_file && !auth->ca_pem)
+			SSL_CTX_set_default_verify_paths(c->ctx);
+	}
+	if (use_client_identity(c->ctx, auth, err, errlen) != 0)
+		goto fail;
+	return c;
+fail:
+	k8s_client_free(c);
+	return NULL;
+}
+
+void k8s_client_free(struct k8s_client *c)
+{
+	if (!c)
+		return;
+	conn_close(c);
+	if (c->ctx)
+		SSL_CTX_free(c->ctx);
+	free(c->token);
+	k8s_auth_clear(&c->auth);
+	free(c);
+}

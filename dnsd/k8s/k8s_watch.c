@@ -1,0 +1,779 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * k8s_watch.c - list + watch of Istio ServiceEntries for one source. */
+#include "k8s/k8s_watch.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/err.h"
+#include "k8s/json.h"
+#include "k8s/k8s_client.h"
+#include "k8s/kubeconfig.h"
+#include "util/log.h"
+#include "k8s/se_zone.h"
+#include "k8s/serviceentry.h"
+
+#define LIST_PAGE_LIMIT 500
+#define REQUEST_TIMEOUT_MS 60000
+#define WATCH_TIMEOUT_MIN_S 300
+
+/* ---------- the entries one reflector holds, by namespace/name ---------- */
+
+struct object {
+	char *key;                  /* "namespace/name" */
+	uint32_t hash;
+	struct serviceentry *se;    /* owned */
+	bool is_seen;               /* relist bookkeeping */
+	struct object *next;
+};
+
+struct objmap {
+	struct object **buckets;
+	size_t bucket_count;        /* power of two */
+	size_t count;
+};
+
+static uint32_t str_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++) {
+		h ^= (uint8_t)*s;
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
+{
+	if (!m->bucket_count)
+		return NULL;
+	for (struct object *o = m->buckets[hash & (m->bucket_count - 1)]; o; o = o->next)
+		if (o->hash == hash && strcmp(o->key, key) == 0)
+			return o;
+	return NULL;
+}
+
+static int objmap_grow(struct objmap *m)
+{
+	size_t n = m->bucket_count ? m->bucket_count * 2 : 1024;
+	struct object **b = calloc(n, sizeof(*b));
+	if (!b)
+		return DNSD_ENOMEM;
+	for (size_t i = 0; i < m->bucket_count; i++) {
+		struct object *o = m->buckets[i];
+		while (o) {
+			struct object *next = o->next;
+			o->next = b[o->hash & (n - 1)];
+			b[o->hash & (n - 1)] = o;
+			o = next;
+		}
+	}
+	free(m->buckets);
+	m->buckets = b;
+	m->bucket_count = n;
+	return 0;
+}
+
+/* Takes ownership of key and se. */
+static struct object *objmap_put(struct objmap *m, char *key, struct serviceentry *se)
+{
+	if (m->count + 1 > m->bucket_count && objmap_grow(m) != 0)
+		return NULL;
+	struct object *o = calloc(1, sizeof(*o));
+	if (!o)
+		return NULL;
+	o->key = key;
+	o->hash = str_hash(key);
+	o->se = se;
+	size_t i = o->hash & (m->bucket_count - 1);
+	o->next = m->buckets[i];
+	m->buckets[i] = o;
+	m->count++;
+	return o;
+}
+
+static void objmap_unlink(struct objmap *m, struct object *victim)
+{
+	struct object **p = &m->buckets[victim->hash & (m->bucket_count - 1)];
+	while (*p != victim)
+		p = &(*p)->next;
+	*p = victim->next;
+	m->count--;
+}
+
+static void object_free(struct object *o)
+{
+	serviceentry_free(o->se);
+	free(o->key);
+	free(o);
+}
+
+static void objmap_clear(struct objmap *m)
+{
+	for (size_t i = 0; i < m->bucket_count; i++) {
+		struct object *o = m->buckets[i];
+		while (o) {
+			struct object *next = o->next;
+			object_free(o);
+			o = next;
+		}
+	}
+	free(m->buckets);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---------- reflector ---------- */
+
+struct reflector {
+	struct k8s_watch *w;
+	char *namespace_;           /* NULL = all namespaces */
+	pthread_t thread;
+	bool has_thread;
+	struct objmap objects;      /* guarded by w->lock */
+	char rv[128];               /* last resourceVersion seen */
+	bool is_synced;
+	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
+	uint64_t stream_lines;      /* events read from the current watch */
+	struct k8s_client *list_client, *watch_client;
+	struct k8s_backoff backoff;
+	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
+};
+
+struct k8s_watch {
+	char name[128];
+	char api_version[16];       /* from the configuration; "" = discover */
+	unsigned cluster;
+	struct k8s_auth auth;
+	int stop_fd;
+	pthread_mutex_t lock;       /* objects of every reflector, sink, synced */
+	struct catalog *sink;
+	struct reflector *reflectors;
+	size_t reflector_count;
+	char version[16];           /* the served API version in use */
+	struct k8s_watch_stats stats;
+};
+
+static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
+
+static bool is_stopped(const struct k8s_watch *w)
+{
+	struct pollfd p = { .fd = w->stop_fd, .events = POLLIN };
+	return poll(&p, 1, 0) > 0;
+}
+
+/* Sleeps ms, returning early (true) when stopped. */
+static bool pause_ms(const struct k8s_watch *w, uint32_t ms)
+{
+	struct pollfd p = { .fd = w->stop_fd, .events = POLLIN };
+	return poll(&p, 1, (int)ms) > 0;
+}
+
+static void note_sync(struct k8s_watch *w)
+{
+	atomic_store_explicit(&w->stats.last_sync_unix, (int64_t)time(NULL), memory_order_relaxed);
+}
+
+/* Sends a change to the catalog, counting refused records as skipped. */
+static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *new_se)
+{
+	size_t refused = catalog_apply(w->sink, w->cluster, se_zone_records, old_se, new_se);
+	if (refused && new_se) {
+		log_warn("kubernetes %s: ServiceEntry %s/%s: %zu records refused (invalid data)", w->name,
+			 new_se->namespace_, new_se->name, refused);
+		count(&w->stats.skipped);
+	}
+}
+
+static char *object_key(const struct serviceentry *se)
+{
+	size_t n = strlen(se->namespace_) + strlen(se->name) + 2;
+	char *k = malloc(n);
+	if (k)
+		snprintf(k, n, "%s/%s", se->namespace_, se->name);
+	return k;
+}
+
+/* ADDED or MODIFIED: replace what we hold under the entry's key. */
+static void upsert_locked(struct reflector *r, struct serviceentry *se)
+{
+	struct k8s_watch *w = r->w;
+	char *key = object_key(se);
+	if (!key) {
+		serviceentry_free(se);
+		return;
+	}
+	struct object *o = objmap_get(&r->objects, key, str_hash(key));
+	if (o) {
+		free(key);
+		apply_locked(w, o->se, se);
+		serviceentry_free(o->se);
+		o->se = se;
+		o->is_seen = true;
+		return;
+	}
+	apply_locked(w, NULL, se);
+	o = objmap_put(&r->objects, key, se);
+	if (!o) {
+		apply_locked(w, se, NULL);
+		free(key);
+		serviceentry_free(se);
+		return;
+	}
+	o->is_seen = true;
+	atomic_fetch_add(&w->stats.objects, 1);
+}
+
+static void delete_locked(struct reflector *r, const char *ns, const char *name)
+{
+	struct k8s_watch *w = r->w;
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	struct object *o = objmap_get(&r->objects, key, str_hash(key));
+	if (!o)
+		return;
+	apply_locked(w, o->se, NULL);
+	objmap_unlink(&r->objects, o);
+	object_free(o);
+	atomic_fetch_sub(&w->stats.objects, 1);
+}
+
+static void collection_path(const struct reflector *r, char *out, size_t len)
+{
+	if (r->namespace_)
+		snprintf(out, len, "/apis/networking.istio.io/%s/namespaces/%s/serviceentries", r->w->version,
+			 r->namespace_);
+	else
+		snprintf(out, len, "/apis/networking.istio.io/%s/serviceentries", r->w->version);
+}
+
+/* The Status message of an error body, for logs. */
+static void status_message(const struct k8s_response *resp, char *out, size_t len)
+{
+	snprintf(out, len, "HTTP %d", resp->status);
+	struct json_doc *doc = NULL;
+	struct json_error jerr;
+	if (resp->body && json_parse(resp->body, resp->body_len, &doc, &jerr) == 0) {
+		const struct json_value *m = json_get(json_doc_root(doc), "message");
+		size_t mlen;
+		const char *s = m ? json_get_string(m, &mlen) : NULL;
+		if (s)
+			snprintf(out, len, "HTTP %d: %s", resp->status, s);
+	} else if (resp->body && resp->body_len) {
+		/* e.g. the text/plain body of an API Priority and Fairness 429 */
+		snprintf(out, len, "HTTP %d: %.*s", resp->status, (int)(resp->body_len > 200 ? 200 : resp->body_len),
+			 resp->body);
+		out[strcspn(out, "\n")] = '\0';
+	}
+	json_doc_free(doc);
+}
+
+/* Discovery: the first of v1, v1beta1, v1alpha3 that the group serves. */
+static int discover_version(struct reflector *r)
+{
+	struct k8s_watch *w = r->w;
+	if (w->api_version[0]) {
+		snprintf(w->version, sizeof(w->version), "%s", w->api_version);
+		return 0;
+	}
+	struct k8s_response resp = { 0 };
+	int rc = k8s_client_get(r->list_client, "/apis/networking.istio.io", &resp, REQUEST_TIMEOUT_MS);
+	if (rc == 0 && resp.status != 200) {
+		char msg[300];
+		status_message(&resp, msg, sizeof(msg));
+		log_error("kubernetes %s: discovery of networking.istio.io failed: %s%s", w->name, msg,
+			  resp.status == 404 ? " (is Istio installed?)"
+			  : resp.status == 401 ? " (check the token or client certificate)"
+			  : resp.status == 403 ? " (RBAC: dnsd needs get/list/watch on serviceentries)" : "");
+		rc = resp.status == 404 ? DNSD_ENOENT : DNSD_EHTTP;
+	}
+	if (rc != 0) {
+		k8s_response_clear(&resp);
+		return rc;
+	}
+	struct json_doc *doc = NULL;
+	struct json_error jerr;
+	rc = DNSD_EPARSE;
+	if (json_parse(resp.body, resp.body_len, &doc, &jerr) == 0) {
+		const struct json_value *versions = json_get(json_doc_root(doc), "versions");
+		static const char *const wanted[] = { "v1", "v1beta1", "v1alpha3" };
+		for (size_t k = 0; k < 3 && rc != 0; k++) {
+			for (size_t i = 0; versions && i < json_array_count(versions); i++) {
+				const struct json_value *v = json_get(json_array_at(versions, i), "version");
+				size_t len;
+				const char *s = v ? json_get_string(v, &len) : NULL;
+				if (s && strcmp(s, wanted[k]) == 0) {
+					snprintf(w->version, sizeof(w->version), "%s", wanted[k]);
+					rc = 0;
+					break;
+				}
+			}
+		}
+	}
+	if (rc != 0)
+		log_error("kubernetes %s: networking.istio.io serves none of v1, v1beta1, v1alpha3", w->name);
+	else
+		log_info("kubernetes %s: using networking.istio.io/%s", w->name, w->version);
+	json_doc_free(doc);
+	k8s_response_clear(&resp);
+	return rc;
+}
+
+/* A full LIST, page by page, then one diff against what we hold: entries
+ * that did not change are not touched, so a relist costs the catalog only
+ * the real differences. */
+static int do_list(struct reflector *r)
+{
+	struct k8s_watch *w = r->w;
+	char base[512], path[4096], cont[2048] = "", rv[128] = "";
+	collection_path(r, base, sizeof(base));
+	struct objmap fresh = { 0 };
+	int rc = 0;
+	for (;;) {
+		if (cont[0])
+			snprintf(path, sizeof(path), "%s?limit=%d&continue=%s", base, LIST_PAGE_LIMIT, cont);
+		else
+			snprintf(path, sizeof(path), "%s?limit=%d", base, LIST_PAGE_LIMIT);
+		struct k8s_response resp = { 0 };
+		rc = k8s_client_get(r->list_client, path, &resp, REQUEST_TIMEOUT_MS);
+		if (rc == 0 && resp.status != 200) {
+			char msg[300];
+			status_message(&resp, msg, sizeof(msg));
+			log_warn("kubernetes %s: list %s: %s", w->name, base, msg);
+			r->backoff_retry_after_s = resp.retry_after_s;
+			rc = resp.status == 410 ? DNSD_EGONE : resp.status == 401 ? DNSD_EAUTH : DNSD_EHTTP;
+		}
+		if (rc != 0) {
+			k8s_response_clear(&resp);
+			break;
+		}
+		struct json_doc *doc = NULL;
+		struct json_error jerr;
+		if (json_parse(resp.body, resp.body_len, &doc, &jerr) != 0) {
+			log_warn("kubernetes %s: list %s: bad JSON at %u:%u: %s", w->name, base, jerr.line, jerr.column,
+				 jerr.msg);
+			k8s_response_clear(&resp);
+			rc = DNSD_EPARSE;
+			break;
+		}
+		const struct json_value *root = json_doc_root(doc);
+		const struct json_value *meta = json_get(root, "metadata");
+		const struct json_value *items = json_get(root, "items");
+		size_t slen;
+		const struct json_value *v = json_get(meta, "resourceVersion");
+		const char *s = v ? json_get_string(v, &slen) : NULL;
+		if (s)
+			snprintf(rv, sizeof(rv), "%s", s);
+		v = json_get(meta, "continue");
+		s = v ? json_get_string(v, &slen) : NULL;
+		snprintf(cont, sizeof(cont), "%s", s ? s : "");
+		for (size_t i = 0; items && i < json_array_count(items); i++) {
+			struct serviceentry *se = NULL;
+			char err[256];
+			if (serviceentry_from_json(json_array_at(items, i), &se, err, sizeof(err)) != 0) {
+				log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
+				count(&w->stats.skipped);
+				continue;
+			}
+			char *key = object_key(se);
+			if (!key || !objmap_put(&fresh, key, se)) {
+				free(key);
+				serviceentry_free(se);
+				rc = DNSD_ENOMEM;
+			}
+		}
+		json_doc_free(doc);
+		k8s_response_clear(&resp);
+		if (rc != 0 || !cont[0])
+			break;
+	}
+	if (rc != 0) {
+		objmap_clear(&fresh);
+		return rc;
+	}
+	/* diff: fresh entries become ours; ours not in fresh are deleted */
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < r->objects.bucket_count; i++)
+		for (struct object *o = r->objects.buckets[i]; o; o = o->next)
+			o->is_seen = false;
+	for (size_t i = 0; i < fresh.bucket_count; i++) {
+		struct object *f = fresh.buckets[i];
+		while (f) {
+			struct object *next = f->next;
+			struct object *o = objmap_get(&r->objects, f->key, f->hash);
+			if (o && o->se->resource_version && f->se->resource_version &&
+			    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
+				o->is_seen = true;
+				serviceentry_free(f->se);
+			} else {
+				upsert_locked(r, f->se);
+			}
+			free(f->key);
+			free(f);
+			f = next;
+		}
+		fresh.buckets[i] = NULL;
+	}
+	objmap_clear(&fresh);
+	for (size_t i = 0; i < r->objects.bucket_count; i++) {
+		struct object *o = r->objects.buckets[i];
+		while (o) {
+			struct object *next = o->next;
+			if (!o->is_seen) {
+				apply_locked(w, o->se, NULL);
+				objmap_unlink(&r->objects, o);
+				object_free(o);
+				atomic_fetch_sub(&w->stats.objects, 1);
+			}
+			o = next;
+		}
+	}
+	snprintf(r->rv, sizeof(r->rv), "%s", rv);
+	bool was_synced = r->is_synced;
+	r->is_synced = true;
+	bool all = true;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		all = all && w->reflectors[i].is_synced;
+	if (all && !was_synced)
+		catalog_cluster_synced(w->sink, w->cluster);
+	pthread_mutex_unlock(&w->lock);
+	note_sync(w);
+	if (!was_synced)
+		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s", w->name,
+			 r->objects.count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv);
+	return 0;
+}
+
+/* One line of the watch stream: {"type": ..., "object": {...}}. */
+static int watch_line(void *ctx, const char *line, size_t len)
+{
+	struct reflector *r = ctx;
+	struct k8s_watch *w = r->w;
+	struct json_doc *doc = NULL;
+	struct json_error jerr;
+	if (len == 0)
+		return 0;
+	r->stream_lines++;
+	if (json_parse(line, len, &doc, &jerr) != 0) {
+		log_warn("kubernetes %s: bad watch event JSON at column %u: %s", w->name, jerr.column, jerr.msg);
+		count(&w->stats.request_errors);
+		return 1;   /* a broken stream: reopen from the last good resourceVersion */
+	}
+	const struct json_value *root = json_doc_root(doc);
+	const struct json_value *tv = json_get(root, "type");
+	const struct json_value *obj = json_get(root, "object");
+	size_t tlen;
+	const char *type = tv ? json_get_string(tv, &tlen) : NULL;
+	int stop = 0;
+	if (!type || !obj) {
+		count(&w->stats.request_errors);
+		stop = 1;
+	} else if (strcmp(type, "ERROR") == 0) {
+		/* a Status object: 410 Gone means our resourceVersion is too old */
+		count(&w->stats.error_events);
+		int64_t code = 0;
+		const struct json_value *cv = json_get(obj, "code");
+		if (cv)
+			json_get_int64(cv, &code);
+		const struct json_value *mv = json_get(obj, "message");
+		size_t mlen;
+		const char *msg = mv ? json_get_string(mv, &mlen) : NULL;
+		log_info("kubernetes %s: watch ERROR %lld: %s", w->name, (long long)code, msg ? msg : "");
+		if (code == 410)
+			r->is_relist_needed = true;
+		stop = 1;
+	} else if (strcmp(type, "BOOKMARK") == 0) {
+		const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
+		size_t vlen;
+		const char *s = v ? json_get_string(v, &vlen) : NULL;
+		if (s)
+			snprintf(r->rv, sizeof(r->rv), "%s", s);
+		count(&w->stats.bookmarks);
+		note_sync(w);
+	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
+		const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
+		size_t vlen;
+		const char *s = v ? json_get_string(v, &vlen) : NULL;
+		if (s)
+			snprintf(r->rv, sizeof(r->rv), "%s", s);
+		struct serviceentry *se = NULL;
+		char err[256];
+		if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
+			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
+			count(&w->stats.skipped);
+			if (type[0] == 'D') {
+				/* a broken object can still be deleted by its name */
+				const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
+				const struct json_value *nm = json_get_path(obj, "metadata", "name", NULL);
+				size_t l1, l2;
+				const char *a = ns ? json_get_string(ns, &l1) : NULL, *b = nm ? json_get_string(nm, &l2) : NULL;
+				if (a && b) {
+					pthread_mutex_lock(&w->lock);
+					delete_locked(r, a, b);
+					pthread_mutex_unlock(&w->lock);
+				}
+			}
+		} else {
+			pthread_mutex_lock(&w->lock);
+			if (type[0] == 'D') {
+				count(&w->stats.events_deleted);
+				delete_locked(r, se->namespace_, se->name);
+				serviceentry_free(se);
+			} else {
+				count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
+				upsert_locked(r, se);
+			}
+			pthread_mutex_unlock(&w->lock);
+		}
+		note_sync(w);
+	}
+	json_doc_free(doc);
+	return stop;
+}
+
+/* Waits out the back-off; true when stopped meanwhile. */
+static bool back_off(struct reflector *r, uint32_t retry_after_s)
+{
+	uint32_t ms = k8s_backoff_next_ms(&r->backoff, retry_after_s);
+	log_debug("kubernetes %s: retrying in %u ms", r->w->name, ms);
+	return pause_ms(r->w, ms);
+}
+
+static void *reflector_main(void *arg)
+{
+	struct reflector *r = arg;
+	struct k8s_watch *w = r->w;
+	while (!is_stopped(w) && discover_version(r) != 0) {
+		count(&w->stats.request_errors);
+		if (back_off(r, 0))
+			return NULL;
+	}
+	bool is_list_needed = true;
+	while (!is_stopped(w)) {
+		if (is_list_needed) {
+			r->backoff_retry_after_s = 0;
+			int rc = do_list(r);
+			if (rc == DNSD_EGONE) {
+				/* an expired continue token: start the list over at once */
+				count(&w->stats.relists);
+				continue;
+			}
+			if (rc != 0) {
+				count(&w->stats.request_errors);
+				if (back_off(r, r->backoff_retry_after_s))
+					break;
+				continue;
+			}
+			is_list_needed = false;
+			k8s_backoff_reset(&r->backoff);
+		}
+		char base[512], path[1024];
+		collection_path(r, base, sizeof(base));
+		uint32_t timeout_s = WATCH_TIMEOUT_MIN_S + (uint32_t)(rand() % WATCH_TIMEOUT_MIN_S);
+		snprintf(path, sizeof(path), "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
+			 base, r->rv, timeout_s);
+		r->is_relist_needed = false;
+		r->stream_lines = 0;
+		count(&w->stats.watches);
+		struct k8s_response status = { 0 };
+		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
+		if (is_stopped(w)) {
+			k8s_response_clear(&status);
+			break;
+		}
+		if (r->is_relist_needed || rc == DNSD_EGONE) {
+			count(&w->stats.relists);
+			is_list_needed = true;
+			k8s_response_clear(&status);
+			continue;
+		}
+		if (rc == 0 && status.status == 200) {
+			/* the server ended the stream (timeoutSeconds): resume */
+			k8s_backoff_reset(&r->backoff);
+			k8s_response_clear(&status);
+			continue;
+		}
+		count(&w->stats.request_errors);
+		if (status.status == 200 && r->stream_lines > 0) {
+			/* the stream worked before it broke (an apiserver or load
+			 * balancer went away): not a reason to slow down further */
+			k8s_backoff_reset(&r->backoff);
+		}
+		if (status.status == 200) {
+			log_warn("kubernetes %s: watch stream broken (%s); resuming from resourceVersion %s", w->name,
+				 rc < 0 ? dnsd_strerror(rc) : "ended early", r->rv);
+		} else if (status.status) {
+			char msg[300];
+			status_message(&status, msg, sizeof(msg));
+			log_warn("kubernetes %s: watch: %s", w->name, msg);
+		} else if (rc != 0 && rc != 1) {
+			log_warn("kubernetes %s: watch: %s", w->name, dnsd_strerror(rc));
+		}
+		uint32_t retry_after = status.retry_after_s;
+		k8s_response_clear(&status);
+		if (back_off(r, retry_after))
+			break;
+	}
+	return NULL;
+}
+
+struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
+				struct catalog *sink, char *err, size_t errlen)
+{
+	struct k8s_watch *w = calloc(1, sizeof(*w));
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->cluster = cluster;
+	snprintf(w->api_version, sizeof(w->api_version), "%s", ck->api_version ? ck->api_version : "");
+	w->sink = sink;
+	w->stop_fd = -1;
+	snprintf(w->name, sizeof(w->name), "%s", ck->name);
+	pthread_mutex_init(&w->lock, NULL);
+	char why[512];
+	int rc = ck->is_in_cluster ? k8s_auth_in_cluster(&w->auth, why, sizeof(why))
+				   : kubeconfig_load(&w->auth, ck->kubeconfig, ck->context, why, sizeof(why));
+	if (rc != 0) {
+		snprintf(err, errlen, "kubernetes %s: %s", ck->name, why);
+		goto fail;
+	}
+	snprintf(w->auth.name, sizeof(w->auth.name), "%s", ck->name);
+	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	w->reflector_count = ck->namespaces_count ? ck->namespaces_count : 1;
+	w->reflectors = calloc(w->reflector_count, sizeof(*w->reflectors));
+	if (w->stop_fd < 0 || !w->reflectors) {
+		snprintf(err, errlen, "kubernetes %s: out of resources", ck->name);
+		goto fail;
+	}
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		struct reflector *r = &w->reflectors[i];
+		r->w = w;
+		/* copied: the configuration may be replaced by a reload */
+		r->namespace_ = ck->namespaces_count ? strdup(ck->namespaces[i]) : NULL;
+		k8s_backoff_init(&r->backoff);
+		r->list_client = k8s_client_new(&w->auth, w->stop_fd, why, sizeof(why));
+		r->watch_client = r->list_client ? k8s_client_new(&w->auth, w->stop_fd, why, sizeof(why)) : NULL;
+		if (!r->watch_client) {
+			snprintf(err, errlen, "kubernetes %s: %s", ck->name, why);
+			goto fail;
+		}
+	}
+	return w;
+fail:
+	k8s_watch_free(w);
+	return NULL;
+}
+
+int k8s_watch_start(struct k8s_watch *w)
+{
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		struct reflector *r = &w->reflectors[i];
+		if (pthread_create(&r->thread, NULL, reflector_main, r) != 0)
+			return DNSD_EIO;
+		r->has_thread = true;
+	}
+	return 0;
+}
+
+void k8s_watch_stop(struct k8s_watch *w)
+{
+	if (!w || w->stop_fd < 0)
+		return;
+	uint64_t one = 1;
+	ssize_t n = write(w->stop_fd, &one, sizeof(one));
+	(void)n;
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		if (w->reflectors[i].has_thread)
+			pthread_join(w->reflectors[i].thread, NULL);
+		w->reflectors[i].has_thread = false;
+	}
+}
+
+void k8s_watch_free(struct k8s_watch *w)
+{
+	if (!w)
+		return;
+	k8s_watch_stop(w);
+	for (size_t i = 0; w->reflectors && i < w->reflector_count; i++) {
+		struct reflector *r = &w->reflectors[i];
+		k8s_client_free(r->list_client);
+		k8s_client_free(r->watch_client);
+		objmap_clear(&r->objects);
+		free(r->namespace_);
+	}
+	free(w->reflectors);
+	if (w->stop_fd >= 0)
+		close(w->stop_fd);
+	k8s_auth_clear(&w->auth);
+	pthread_mutex_destroy(&w->lock);
+	free(w);
+}
+
+void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
+{
+	pthread_mutex_lock(&w->lock);
+	bool all = true;
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		struct reflector *r = &w->reflectors[i];
+		for (size_t b = 0; b < r->objects.bucket_count; b++)
+			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
+				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
+		all = all && r->is_synced;
+	}
+	if (all)
+		catalog_cluster_synced(c, w->cluster);
+	w->sink = c;
+	pthread_mutex_unlock(&w->lock);
+}
+
+const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
+
+bool k8s_watch_is_synced(const struct k8s_watch *w)
+{
+	bool all = true;
+	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
+	for (size_t i = 0; i < w->reflector_count; i++)
+		all = all && w->reflectors[i].is_synced;
+	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
+	return all;
+}
+
+const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w) { return &w->stats; }
+
+void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first)
+{
+	const struct k8s_watch_stats *s = &w->stats;
+#define FAMILY(name, type, help)                                                             \
+	if (is_first)                                                                        \
+		fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
+#define LOAD(x) ((unsigned long long)atomic_load_explicit(&s->x, memory_order_relaxed))
+	FAMILY("dnsd_kubernetes_events_total", "counter", "Watch events received, by cluster and type.");
+	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ADDED\"} %llu\n", w->name, LOAD(events_added));
+	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"MODIFIED\"} %llu\n", w->name, LOAD(events_modified));
+	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"DELETED\"} %llu\n", w->name, LOAD(events_deleted));
+	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"BOOKMARK\"} %llu\n", w->name, LOAD(bookmarks));
+	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ERROR\"} %llu\n", w->name, LOAD(error_events));
+	FAMILY("dnsd_kubernetes_errors_total", "counter", "Failed API requests and broken watch streams.");
+	fprintf(out, "dnsd_kubernetes_errors_total{cluster=\"%s\"} %llu\n", w->name, LOAD(request_errors));
+	FAMILY("dnsd_kubernetes_relists_total", "counter", "Relists after 410 Gone or an expired continue token.");
+	fprintf(out, "dnsd_kubernetes_relists_total{cluster=\"%s\"} %llu\n", w->name, LOAD(relists));
+	FAMILY("dnsd_kubernetes_watches_total", "counter", "Watch requests opened.");
+	fprintf(out, "dnsd_kubernetes_watches_total{cluster=\"%s\"} %llu\n", w->name, LOAD(watches));
+	FAMILY("dnsd_kubernetes_serviceentries", "gauge", "ServiceEntries held.");
+	fprintf(out, "dnsd_kubernetes_serviceentries{cluster=\"%s\"} %llu\n", w->name, LOAD(objects));
+	FAMILY("dnsd_kubernetes_serviceentries_skipped_total", "counter", "Malformed ServiceEntries skipped.");
+	fprintf(out, "dnsd_kubernetes_serviceentries_skipped_total{cluster=\"%s\"} %llu\n", w->name, LOAD(skipped));
+	FAMILY("dnsd_kubernetes_last_sync_timestamp_seconds", "gauge", "Last successful list or watch event.");
+	fprintf(out, "dnsd_kubernetes_last_sync_timestamp_seconds{cluster=\"%s\"} %lld\n", w->name,
+		(long long)atomic_load_explicit(&s->last_sync_unix, memory_order_relaxed));
+	FAMILY("dnsd_kubernetes_synced", "gauge", "1 once the first list completed.");
+	fprintf(out, "dnsd_kubernetes_synced{cluster=\"%s\"} %d\n", w->name, k8s_watch_is_synced(w) ? 1 : 0);
+#undef LOAD
+#undef FAMILY
+}

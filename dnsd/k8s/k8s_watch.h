@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * k8s_watch.h - the reflector for one Kubernetes source (client-go
+ * semantics): discover the served version of networking.istio.io, LIST
+ * ServiceEntries with limit/continue pagination, then WATCH from the list's
+ * resourceVersion with bookmarks; ERROR 410 or an expired continue token
+ * means relist (diffed against what we hold, so only changes are applied); a
+ * dropped or timed-out watch resumes from the last resourceVersion; 429, 5xx
+ * and connection errors back off (0.8 s doubling to 30 s, jitter,
+ * Retry-After). Every change goes to the catalog as (old, new) entries.
+ *
+ * Threads: one per namespace listed in the source (one for all namespaces
+ * when none is), each with its own LIST and WATCH connections. */
+#ifndef DNSD_K8S_WATCH_H
+#define DNSD_K8S_WATCH_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "zone/catalog.h"
+#include "conf/config.h"
+
+struct k8s_watch_stats {
+	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
+	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
+	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
+	_Atomic uint64_t relists;
+	_Atomic uint64_t watches;         /* watch requests opened */
+	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
+	_Atomic uint64_t objects;         /* ServiceEntries held now */
+	_Atomic int64_t last_sync_unix;   /* last successful list or event */
+};
+
+struct k8s_watch;
+
+/* Loads the source's credentials (kubeconfig or in-cluster). NULL with err
+ * on failure. cluster is the source's index in the configuration. */
+struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
+				struct catalog *sink, char *err, size_t errlen);
+int k8s_watch_start(struct k8s_watch *w);
+/* Aborts blocked requests and joins the threads. */
+void k8s_watch_stop(struct k8s_watch *w);
+void k8s_watch_free(struct k8s_watch *w);
+
+/* Reload: feeds every held entry into c (and synced state), then sends all
+ * further changes there. The old catalog is no longer touched afterwards. */
+void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
+
+const char *k8s_watch_name(const struct k8s_watch *w);
+bool k8s_watch_is_synced(const struct k8s_watch *w);
+const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w);
+
+/* Appends this source's metric samples (HELP/TYPE written when is_first). */
+void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * se_zone.h - the records one ServiceEntry contributes to one zone. Pure and
+ * deterministic: called once to add an entry's records and once, with the
+ * same entry, to remove them (catalog_records_fn). */
+#ifndef DNSD_SE_ZONE_H
+#define DNSD_SE_ZONE_H
+
+#include "zone/catalog.h"
+
+/* item is a const struct serviceentry *. For each host at or below apex:
+ *  - A / AAAA per single address (/32 and /128 included);
+ *  - SRV "_<port name>._<protocol in lower case>.<host>" -> "0 0 <port> <host>"
+ *    per named port (not for wildcard hosts);
+ *  - a wildcard host "*.x.global" becomes the RFC 4592 wildcard owner.
+ * When apex is under in-addr.arpa or ip6.arpa: a PTR from each address's
+ * reverse name (when under apex) to each host. */
+void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
+		     void *emit_ctx);
+
+/* Reverse name of an address: "69.42.127.127.in-addr.arpa." or the nibble
+ * form under ip6.arpa. Returns the wire length. */
+int se_zone_reverse_name(uint8_t *out, int family, const uint8_t *addr);
+
+#endif

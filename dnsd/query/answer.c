@@ -1,0 +1,277 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * answer.c - builds the response for one query from a published snapshot.
+ * No I/O, no allocation. Like NSD's query_process, a checklist of early
+ * returns, each named after the rule that decides it; answers themselves were
+ * rendered at build time (zone_build.c) and are only copied and patched here. */
+#include "query/answer.h"
+
+#include <string.h>
+
+#define DNSD_VERSION_TEXT "dnsd " DNSD_VERSION
+
+struct reply {
+	const struct wire_query *q;
+	const struct snapshot *snap;
+	uint8_t *out;
+	size_t cap;
+	size_t max_len;            /* the size this reply must fit */
+	uint8_t ecs_scope;
+	struct answer_info *info;
+};
+
+/* Size limit: RFC 1035 §4.2.1 512 bytes without EDNS; with EDNS the smaller of
+ * the requestor's payload size and ours (RFC 6891 §6.2.5); 65535 over TCP. */
+static size_t reply_limit(const struct wire_query *q, const struct snapshot *snap, bool is_tcp,
+			  size_t cap)
+{
+	size_t max = 512;
+	if (is_tcp)
+		max = 65535;
+	else if (q->has_opt)
+		max = q->udp_size < snap->settings.udp_payload_max ? q->udp_size
+								  : snap->settings.udp_payload_max;
+	if (max < 512)
+		max = 512;
+	return max < cap ? max : cap;
+}
+
+static size_t opt_len(const struct reply *r)
+{
+	if (!r->q->has_opt)
+		return 0;
+	return WIRE_OPT_LEN + (r->q->has_ecs ? 8 + ((size_t)r->q->ecs.source_len + 7) / 8 : 0);
+}
+
+/* Header: ID, QR, opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9),
+ * RA clear since we never recurse. */
+static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_t qdcount,
+			 uint16_t ancount, uint16_t nscount, uint16_t arcount)
+{
+	const struct wire_query *q = r->q;
+	uint8_t *h = r->out;
+	wire_write_u16(h, q->id);
+	uint16_t f = WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) | (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD)) |
+		     flags | (rcode & 0xF);
+	wire_write_u16(h + 2, f);
+	wire_write_u16(h + 4, qdcount);
+	wire_write_u16(h + 6, ancount);
+	wire_write_u16(h + 8, nscount);
+	wire_write_u16(h + 10, arcount);
+	r->info->rcode = rcode;
+	r->info->is_truncated = (flags & WIRE_FLAG_TC) != 0;
+}
+
+static size_t write_opt(struct reply *r, size_t pos, uint8_t ext_rcode)
+{
+	const struct wire_query *q = r->q;
+	return pos + wire_write_opt(r->out + pos, r->snap ? r->snap->settings.udp_payload_max : 1232,
+				    ext_rcode, q->is_do, q->has_ecs ? &q->ecs : NULL, r->ecs_scope);
+}
+
+/* A reply with no records: errors, REFUSED, SERVFAIL, TC. The question is
+ * echoed when it was parsed; OPT is added when the query had one. */
+static size_t reply_empty(struct reply *r, uint16_t flags, uint8_t rcode)
+{
+	const struct wire_query *q = r->q;
+	bool has_question = q->has_question && WIRE_HEADER_LEN + q->question_len <= r->cap;
+	size_t pos = WIRE_HEADER_LEN;
+	if (has_question) {
+		memcpy(r->out + pos, q->pkt + WIRE_HEADER_LEN, q->question_len);
+		pos += q->question_len;
+	}
+	bool has_opt = q->has_opt && pos + opt_len(r) <= r->cap;
+	write_header(r, flags, rcode & 0xF, has_question, 0, 0, has_opt);
+	if (has_opt)
+		pos = write_opt(r, pos, (uint8_t)(rcode >> 4));
+	r->info->rcode = rcode;
+	return pos;
+}
+
+/* Copies a pre-rendered blob after the question and patches the compression
+ * pointers that depend on the question's length. */
+static size_t reply_blob(struct reply *r, const struct zone_blob *b)
+{
+	const struct wire_query *q = r->q;
+	size_t qlen = q->question_len;
+	size_t base = WIRE_HEADER_LEN + qlen;
+	size_t olen = opt_len(r);
+	uint16_t flags = (b->flags & ZONE_BLOB_AA) ? WIRE_FLAG_AA : 0;
+	size_t body = b->len;
+	uint16_t arcount = b->arcount;
+	size_t relocs = b->reloc_count;
+	if (base + body + olen > r->max_len) {
+		/* RFC 2181 §9: drop additional data first; TC only when required
+		 * records (or in-domain glue, RFC 9471) do not fit */
+		body = b->an_ns_len;
+		arcount = 0;
+		relocs = b->reloc_an_ns_count;
+		if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_GLUE_REQUIRED))
+			return reply_empty(r, flags | WIRE_FLAG_TC, b->rcode);
+	}
+	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, qlen);
+	uint8_t *dst = r->out + base;
+	memcpy(dst, b->data, body);
+	for (size_t i = 0; i < relocs; i++) {
+		uint32_t rel = b->relocs[i];
+		uint8_t *p = dst + (rel & 0xFFFFu);
+		uint16_t v = wire_read_u16(p) & 0x3FFF;
+		size_t target = (rel & ZONE_RELOC_QTAIL) ? (size_t)WIRE_HEADER_LEN + q->qname_len - v : base + v;
+		wire_write_u16(p, (uint16_t)(0xC000u | target));
+	}
+	size_t pos = base + body;
+	write_header(r, flags, b->rcode, 1, b->ancount, b->nscount, (uint16_t)(arcount + (olen > 0)));
+	if (olen)
+		pos = write_opt(r, pos, 0);
+	return pos;
+}
+
+/* CHAOS class TXT: version.dnsd, view.dnsd (which view answered), and the
+ * conventional version.bind / version.server, when chaos is enabled. */
+static size_t reply_chaos(struct reply *r, int view)
+{
+	const struct wire_query *q = r->q;
+	static const uint8_t version_dnsd[] = "\7version\4dnsd";
+	static const uint8_t version_bind[] = "\7version\4bind";
+	static const uint8_t version_server[] = "\7version\6server";
+	static const uint8_t view_dnsd[] = "\4view\4dnsd";
+	const char *text = NULL;
+	if (q->qtype == WIRE_TYPE_TXT || q->qtype == WIRE_TYPE_ANY) {
+		if ((q->qname_len == sizeof(version_dnsd) && memcmp(q->qname, version_dnsd, sizeof(version_dnsd)) == 0) ||
+		    (q->qname_len == sizeof(version_bind) && memcmp(q->qname, version_bind, sizeof(version_bind)) == 0) ||
+		    (q->qname_len == sizeof(version_server) && memcmp(q->qname, version_server, sizeof(version_server)) == 0))
+			text = DNSD_VERSION_TEXT;
+		else if (q->qname_len == sizeof(view_dnsd) && memcmp(q->qname, view_dnsd, sizeof(view_dnsd)) == 0)
+			text = view >= 0 ? r->snap->views->views[view].name : "";
+	}
+	if (!text)
+		return reply_empty(r, 0, WIRE_RCODE_REFUSED);
+	size_t tlen = strlen(text);
+	size_t base = WIRE_HEADER_LEN + q->question_len;
+	size_t olen = opt_len(r);
+	if (base + 12 + 1 + tlen + olen > r->max_len)
+		return reply_empty(r, WIRE_FLAG_TC, WIRE_RCODE_NOERROR);
+	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, q->question_len);
+	uint8_t *p = r->out + base;
+	wire_write_u16(p, 0xC000 | WIRE_HEADER_LEN);
+	wire_write_u16(p + 2, WIRE_TYPE_TXT);
+	wire_write_u16(p + 4, WIRE_CLASS_CH);
+	wire_write_u32(p + 6, 0);
+	wire_write_u16(p + 10, (uint16_t)(1 + tlen));
+	p[12] = (uint8_t)tlen;
+	memcpy(p + 13, text, tlen);
+	size_t pos = base + 13 + tlen;
+	write_header(r, WIRE_FLAG_AA, WIRE_RCODE_NOERROR, 1, 1, 0, olen > 0);
+	if (olen)
+		pos = write_opt(r, pos, 0);
+	return pos;
+}
+
+/* RFC 1034 §4.3.2 with RFC 4592 wildcards, over a pre-rendered zone. */
+static size_t reply_from_zone(struct reply *r, const struct zone *z)
+{
+	const struct wire_query *q = r->q;
+	uint16_t qtype = q->qtype;
+	const uint8_t *qname = q->qname;
+	size_t qlen = q->qname_len;
+	/* every name looked up below is qname or one of its suffixes: all but
+	 * the apex share the label below the apex, so they share a zone part */
+	unsigned stop = q->label_count - z->apex_labels;
+	const struct zone_part *below = z->parts[0];
+	if (z->part_count > 1 && stop > 0)
+		below = z->parts[1 + zone_label_part(qname + q->label_off[stop - 1])];
+	const struct zone_node *n = zone_part_lookup(stop > 0 ? below : z->parts[0], qname, qlen,
+						     dname_hash(qname, qlen));
+	if (n) {
+		if (n->cut) {
+			/* RFC 4035 §3.1.4.1: DS at a cut belongs to the parent side */
+			if (!(n->cut == n && qtype == WIRE_TYPE_DS))
+				return reply_blob(r, n->cut->referral);
+		}
+		if (qtype == WIRE_TYPE_ANY)
+			return reply_blob(r, n->any ? n->any : z->nodata);
+		const struct zone_blob *b = zone_node_find_type(n, qtype);
+		if (b)
+			return reply_blob(r, b);
+		return reply_blob(r, n->other ? n->other : z->nodata);
+	}
+	/* closest encloser: strip labels until a name exists (the apex does) */
+	for (unsigned i = 1; i <= stop; i++) {
+		const uint8_t *suffix = qname + q->label_off[i];
+		size_t slen = qlen - q->label_off[i];
+		const struct zone_node *ce = zone_part_lookup(i < stop ? below : z->parts[0], suffix, slen,
+							      dname_hash(suffix, slen));
+		if (!ce)
+			continue;
+		if (ce->cut)
+			return reply_blob(r, ce->cut->referral);
+		const struct zone_node *w = ce->wildcard;
+		if (!w)
+			break;
+		/* RFC 4592 §3.3.1: synthesise from "*.<closest encloser>" */
+		if (qtype == WIRE_TYPE_ANY)
+			return reply_blob(r, w->any ? w->any : z->nodata);
+		const struct zone_blob *b = zone_node_find_type(w, qtype);
+		if (b)
+			return reply_blob(r, b);
+		return reply_blob(r, w->other ? w->other : z->nodata);
+	}
+	return reply_blob(r, z->nxdomain);
+}
+
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
+		    uint8_t *out, size_t cap, struct answer_info *info)
+{
+	struct wire_query *q = &info->query;
+	info->is_dropped = false;
+	info->is_truncated = false;
+	info->rcode = 0;
+	info->view = -1;
+	info->zone = NULL;
+	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
+	info->qtype = q->has_question ? q->qtype : 0;
+	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info };
+	r.max_len = cap < 512 ? cap : 512;
+
+	if (st == WIRE_DROP || cap < 512) {
+		info->is_dropped = true;
+		return 0;
+	}
+	if (snap)
+		r.max_len = reply_limit(q, snap, req->is_tcp, cap);
+	if (st == WIRE_NOTIMP)
+		return reply_empty(&r, 0, WIRE_RCODE_NOTIMP);
+	if (st == WIRE_FORMERR)
+		return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
+	if (st == WIRE_BADVERS)
+		return reply_empty(&r, 0, WIRE_RCODE_BADVERS);
+	if (!snap)
+		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+
+	int view = view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+			       &r.ecs_scope);
+	info->view = view;
+	if (q->qclass == WIRE_CLASS_CH && snap->settings.is_chaos_enabled)
+		return reply_chaos(&r, view);
+	if (view < 0)
+		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+	if (q->qclass != WIRE_CLASS_IN)
+		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+	/* zone transfers are not offered (yet) */
+	if (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR)
+		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+	/* RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question */
+	if (q->qtype == WIRE_TYPE_OPT)
+		return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
+	if (q->qtype == WIRE_TYPE_MAILA || q->qtype == WIRE_TYPE_MAILB || q->qtype == WIRE_TYPE_TSIG)
+		return reply_empty(&r, 0, WIRE_RCODE_NOTIMP);
+
+	const struct zone_set *set = snap->sets[view];
+	const struct zone *z = set ? zone_set_find(set, q->qname, q->qname_len) : NULL;
+	/* not ours, including ". NS" (CoreDNS's health probe): REFUSED, AA clear */
+	if (!z)
+		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+	info->zone = z;
+	if (z->is_pending)
+		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+	return reply_from_zone(&r, z);
+}

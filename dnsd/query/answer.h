@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * answer.h - THE query path: (snapshot, query bytes) -> response bytes.
+ * No I/O, no allocation, no ldns, no locks: the caller owns both buffers and
+ * holds the snapshot in a publish read section. */
+#ifndef DNSD_ANSWER_H
+#define DNSD_ANSWER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "zone/publish.h"
+#include "dns/wire.h"
+
+#define ANSWER_BUF_MAX 65535
+
+struct answer_request {
+	const uint8_t *pkt;
+	size_t len;
+	bool is_tcp;
+	const struct sockaddr *client;   /* source address, for views */
+	const struct sockaddr *local;    /* address and port the query arrived on */
+};
+
+/* What happened, for metrics and the query log. */
+struct answer_info {
+	bool is_dropped;        /* no reply sent */
+	bool is_truncated;      /* TC=1 */
+	uint8_t rcode;          /* including extended (BADVERS = 16) */
+	uint16_t qtype;
+	int view;               /* index into the snapshot's views, -1 if none */
+	const struct zone *zone;   /* the zone that answered, or NULL */
+	struct wire_query query;   /* the parsed question (valid if has_question) */
+};
+
+/* Builds the response to one query into out (cap >= 512; 65535 for TCP).
+ * Returns its length, or 0 when the query gets no reply at all. */
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
+		    uint8_t *out, size_t cap, struct answer_info *info);
+
+#endif

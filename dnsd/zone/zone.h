@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * zone.h - the immutable snapshot of a zone: a hash index of names whose
+ * answers were pre-rendered to wire format at build time (zone_build.c).
+ * Lookup only; nothing here allocates, locks or calls ldns. A snapshot never
+ * changes once published; readers hold it under publish.h's rules. */
+#ifndef DNSD_ZONE_H
+#define DNSD_ZONE_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "util/arena.h"
+#include "dns/dname.h"
+
+/* A pre-rendered response tail: the answer, authority and additional
+ * sections that follow the question. Compression pointers in data that
+ * depend on the question's length are listed in relocs and fixed up per
+ * query (see zone_blob_copy()). */
+#define ZONE_RELOC_QTAIL 0x10000u  /* target = 12 + qname_len - value (a suffix of the qname) */
+                                   /* otherwise target = 12 + question_len + value (in the blob) */
+#define ZONE_BLOB_AA 0x01          /* authoritative data */
+#define ZONE_BLOB_GLUE_REQUIRED 0x02  /* RFC 9471: TC=1 if the additional glue does not fit */
+
+struct zone_blob {
+	const uint8_t *data;
+	const uint32_t *relocs;    /* low 16 bits: offset of a 2-byte pointer in data */
+	uint16_t len;              /* bytes of data */
+	uint16_t an_ns_len;        /* answer + authority bytes: additional may be cut here */
+	uint16_t ancount, nscount, arcount;
+	uint16_t reloc_count;
+	uint16_t reloc_an_ns_count;   /* relocs (sorted) that lie below an_ns_len */
+	uint8_t rcode;
+	uint8_t flags;             /* ZONE_BLOB_* */
+};
+
+#define ZONE_NODE_CUT 0x01         /* a delegation point (NS below the apex) */
+#define ZONE_NODE_CNAME 0x02
+
+struct zone_node {
+	const uint8_t *name;       /* lower-case wire form */
+	uint32_t hash;
+	uint8_t name_len;
+	uint8_t flags;             /* ZONE_NODE_* */
+	uint16_t type_count;
+	const uint16_t *types;     /* ascending qtypes that have a positive answer */
+	const struct zone_blob *blobs;      /* parallel to types */
+	const struct zone_blob *other;      /* other qtypes; NULL = the zone's NODATA */
+	const struct zone_blob *any;        /* RFC 8482 answer to ANY; NULL = NODATA */
+	const struct zone_blob *referral;   /* when flags has ZONE_NODE_CUT */
+	const struct zone_node *wildcard;   /* the "*.<name>" child, or NULL */
+	const struct zone_node *cut;        /* topmost delegation at or above, or NULL */
+};
+
+struct zone_slot {
+	uint32_t hash;
+	uint32_t index_plus1;      /* 0 = empty */
+};
+
+/* A zone's names are kept in parts: the apex in part 0, every other name in
+ * the part its label just below the apex hashes to (so a name, its empty
+ * non-terminals, wildcards and SRV owners below it share a part). A change
+ * re-renders only the parts it touched (and parts whose answers carry data
+ * from them, e.g. additional A/AAAA); the others are shared, by reference,
+ * with the previous snapshot. Zones with CNAMEs or delegations below the
+ * apex, whose answers follow data anywhere, keep everything in part 0. */
+#define ZONE_PARTS 64              /* hashed parts, besides part 0 */
+
+struct zone_part {
+	_Atomic unsigned refs;     /* zones sharing this part */
+	struct zone_node *nodes;
+	size_t node_count;
+	struct zone_slot *table;
+	uint32_t table_mask;
+	uint64_t deps;             /* hashed parts (bit p-1) whose data its answers carry */
+	struct arena arena;        /* owns the above */
+};
+
+struct zone {
+	_Atomic unsigned refs;     /* zone sets sharing this zone */
+	uint8_t apex[DNAME_MAX_LEN];   /* lower case */
+	uint8_t apex_len;
+	uint8_t apex_labels;
+	bool is_pending;           /* waiting for its first Kubernetes sync: SERVFAIL */
+	uint32_t serial;
+	const struct zone_blob *nxdomain;   /* RFC 2308 §2.1: NXDOMAIN + SOA */
+	const struct zone_blob *nodata;     /* RFC 2308 §2.2: NOERROR + SOA */
+	unsigned part_count;       /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
+	struct zone_part *parts[1 + ZONE_PARTS];
+	size_t node_count;         /* names including empty non-terminals */
+	size_t record_count;       /* resource records */
+	struct arena arena;        /* zone-level data: the negative answers */
+	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
+	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
+};
+
+/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case). */
+static inline unsigned zone_label_part(const uint8_t *label)
+{
+	uint32_t h = 2166136261u;
+	for (unsigned i = 0; i <= label[0]; i++)
+		h = (h ^ label[i]) * 16777619u;
+	return (h ^ (h >> 15)) % ZONE_PARTS;
+}
+
+/* The index in parts[] of a name at or below the apex (lower-case wire form). */
+static inline unsigned zone_part_index(size_t apex_len, const uint8_t *name, size_t len)
+{
+	if (len <= apex_len)
+		return 0;
+	size_t end = len - apex_len, off = 0;
+	while (off + name[off] + 1u < end)
+		off += name[off] + 1u;
+	return 1 + zone_label_part(name + off);
+}
+
+/* A snapshot for one view: the zones it serves. Immutable once published. */
+struct zone_set {
+	size_t count;
+	struct zone *zones[];
+};
+
+/* Exact match in one part. */
+static inline const struct zone_node *zone_part_lookup(const struct zone_part *p, const uint8_t *name,
+						       size_t len, uint32_t hash)
+{
+	uint32_t i = hash & p->table_mask;
+	for (;;) {
+		const struct zone_slot *s = &p->table[i];
+		if (s->index_plus1 == 0)
+			return NULL;
+		if (s->hash == hash) {
+			const struct zone_node *n = &p->nodes[s->index_plus1 - 1];
+			if (n->name_len == len && memcmp(n->name, name, len) == 0)
+				return n;
+		}
+		i = (i + 1) & p->table_mask;
+	}
+}
+
+/* Exact match of a lower-case wire name at or below the apex; NULL if absent. */
+static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name,
+						  size_t len, uint32_t hash)
+{
+	unsigned pi = z->part_count == 1 ? 0 : zone_part_index(z->apex_len, name, len);
+	return zone_part_lookup(z->parts[pi], name, len, hash);
+}
+
+/* The positive answer of node for qtype, or NULL. */
+static inline const struct zone_blob *zone_node_find_type(const struct zone_node *n, uint16_t qtype)
+{
+	for (uint16_t i = 0; i < n->type_count; i++)
+		if (n->types[i] == qtype)
+			return &n->blobs[i];
+	return NULL;
+}
+
+/* Takes a reference / drops one, freeing the zone with the last. */
+void zone_ref(struct zone *z);
+void zone_unref(struct zone *z);
+/* The same for parts (zone_unref drops its parts). */
+void zone_part_ref(struct zone_part *p);
+void zone_part_unref(struct zone_part *p);
+
+/* A new set holding a reference to each zone; NULL when out of memory. */
+struct zone_set *zone_set_new(struct zone *const *zones, size_t count);
+/* Drops the set's zone references and frees it; accepts NULL. */
+void zone_set_free(struct zone_set *set);
+/* The zone whose apex is the longest suffix of qname (lower case), or NULL. */
+const struct zone *zone_set_find(const struct zone_set *set, const uint8_t *qname, size_t qname_len);
+
+#endif

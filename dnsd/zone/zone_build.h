@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * zone_build.h - the mutable side of a zone. Sources (zone files, Kubernetes)
+ * add and remove resource records; zone_build_freeze() checks the data and
+ * renders every answer (each owner and type, referrals, negative answers) to
+ * wire format in a new immutable struct zone. The builder stays usable, so a
+ * watch stream can keep applying events to it and freeze again.
+ * One thread at a time may use a builder; the zones it returns are shared. */
+#ifndef DNSD_ZONE_BUILD_H
+#define DNSD_ZONE_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zone/zone.h"
+
+struct zone_build;
+
+/* A builder for the zone at apex (wire form, any case). default_ttl_s is what
+ * zone_build_add_default_soa() uses. NULL when out of memory. */
+struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s);
+/* Frees the builder and its records; accepts NULL. Zones it froze live on. */
+void zone_build_free(struct zone_build *b);
+
+/* Adds one record (class IN). owner must be at or below the apex; rdata is
+ * uncompressed wire data and is validated for the types whose layout we know.
+ * Adding a record that is already present counts a second contribution: it
+ * stays until removed as many times (several ServiceEntries may give the same
+ * address). Returns 0, DNSD_EINVAL (out of zone, bad rdata) or DNSD_ENOMEM. */
+int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
+		   const uint8_t *rdata, uint16_t rdlen);
+/* Removes one contribution of a record; DNSD_ENOENT if it is not there. */
+int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
+		      const uint8_t *rdata, uint16_t rdlen);
+
+/* Adds "apex SOA ns.<apex> hostmaster.<apex> serial 3600 600 86400 ttl" and
+ * "apex NS ns.<apex>" when the zone has no SOA yet (a zone fed only by
+ * Kubernetes has no file). */
+int zone_build_add_default_soa(struct zone_build *b, uint32_t serial);
+bool zone_build_has_soa(const struct zone_build *b);
+/* The SOA serial; set rewrites it (RFC 1982 arithmetic is the caller's job). */
+uint32_t zone_build_serial(const struct zone_build *b);
+void zone_build_set_serial(struct zone_build *b, uint32_t serial);
+size_t zone_build_record_count(const struct zone_build *b);
+const uint8_t *zone_build_apex(const struct zone_build *b);
+
+/* Checks the rules (one SOA at the apex, NS at the apex, no CNAME beside
+ * other data, no CNAME at the apex) and renders a new zone with one reference
+ * held by the caller (drop it with zone_unref()). On failure returns NULL and
+ * writes the reason into err. */
+struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen);
+
+/* A zone that answers SERVFAIL for every name: used until the first
+ * Kubernetes sync of a zone has completed. */
+struct zone *zone_new_pending(const uint8_t *apex);
+
+#endif

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * zonefile.h - RFC 1035 master files, parsed by ldns, fed into a zone builder.
+ * Loading only: nothing here runs on the query path. */
+#ifndef DNSD_ZONEFILE_H
+#define DNSD_ZONEFILE_H
+
+#include <stddef.h>
+
+#include "zone/zone_build.h"
+
+/* Reads path (origin = the builder's apex, default TTL default_ttl_s) and
+ * adds every record. Records must be class IN and at or below the apex.
+ * On failure returns a negative dnsd_err with "file:line: reason" in err; the
+ * builder may then hold part of the file and should be discarded. */
+int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
+		  size_t errlen);
+
+#endif

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_slab.c - the builder's size-class allocator: objects keep their
+ * contents while others of every class come and go, freed objects are
+ * reused by their class, realloc moves contents, large objects work. */
+#include <check.h>
+
+#include "check_main.h"
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/slab.h"
+
+#define OBJS 3000
+
+static void fill(uint8_t *p, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		p[i] = (uint8_t)(seed * 31 + i);
+}
+
+static int intact(const uint8_t *p, size_t size, unsigned seed)
+{
+	for (size_t i = 0; i < size; i++)
+		if (p[i] != (uint8_t)(seed * 31 + i))
+			return 0;
+	return 1;
+}
+
+START_TEST(objects_keep_contents_under_churn)
+{
+	static uint8_t *obj[OBJS];
+	static size_t size[OBJS];
+	struct slab s;
+	slab_init(&s);
+	unsigned rng = 7;
+	size_t expect = 0;
+	for (unsigned round = 0; round < 20000; round++) {
+		rng = rng * 1103515245u + 12345u;
+		unsigned i = (rng >> 8) % OBJS;
+		if (obj[i]) {
+			ck_assert_msg(intact(obj[i], size[i], i), "object %u (%zu bytes) was overwritten", i, size[i]);
+			if (rng & 1) {
+				size_t ns = 1 + (rng >> 20) % 300;
+				uint8_t *q = slab_realloc(&s, obj[i], size[i], ns);
+				ck_assert_ptr_nonnull(q);
+				size_t keep = ns < size[i] ? ns : size[i];
+				ck_assert(intact(q, keep, i));
+				expect = expect - size[i] + ns;
+				obj[i] = q;
+				size[i] = ns;
+				fill(q, ns, i);
+			} else {
+				slab_free(&s, obj[i], size[i]);
+				expect -= size[i];
+				obj[i] = NULL;
+			}
+		} else {
+			size[i] = 1 + (rng >> 16) % 400;   /* some above SLAB_MAX: malloc */
+			obj[i] = slab_alloc(&s, size[i]);
+			ck_assert_ptr_nonnull(obj[i]);
+			ck_assert_uint_eq((uintptr_t)obj[i] % 8, 0);
+			fill(obj[i], size[i], i);
+			expect += size[i];
+		}
+		ck_assert_uint_eq(s.in_use, expect);
+	}
+	for (unsigned i = 0; i < OBJS; i++)
+		if (obj[i]) {
+			ck_assert(intact(obj[i], size[i], i));
+			slab_free(&s, obj[i], size[i]);
+			obj[i] = NULL;
+		}
+	ck_assert_uint_eq(s.in_use, 0);
+	slab_clear(&s);
+}
+END_TEST
+
+#if !defined(__SANITIZE_ADDRESS__)
+/* (under ASan every object comes from malloc, which reuses as it likes) */
+START_TEST(freed_objects_are_reused_by_their_class)
+{
+	struct slab s;
+	slab_init(&s);
+	void *a = slab_alloc(&s, 20), *b = slab_alloc(&s, 24), *c = slab_alloc(&s, 40);
+	slab_free(&s, a, 20);
+	slab_free(&s, c, 40);
+	ck_assert_ptr_eq(slab_alloc(&s, 17), a);     /* 17..24: a's class */
+	ck_assert_ptr_eq(slab_alloc(&s, 33), c);
+	ck_assert_ptr_ne(slab_alloc(&s, 24), b);     /* b is still in use */
+	/* growing within a class keeps the object */
+	ck_assert_ptr_eq(slab_realloc(&s, b, 24, 18), b);
+	slab_clear(&s);
+}
+END_TEST
+#endif
+
+Suite *unit_suite(void)
+{
+	Suite *su = suite_create("slab");
+	TCase *tc = tcase_create("slab");
+	tcase_add_test(tc, objects_keep_contents_under_churn);
+#if !defined(__SANITIZE_ADDRESS__)
+	tcase_add_test(tc, freed_objects_are_reused_by_their_class);
+#endif
+	suite_add_tcase(su, tc);
+	return su;
+}

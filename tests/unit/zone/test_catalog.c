@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_catalog.c - dynamic feeds: a zone fed by clusters is pending (SERVFAIL)
+ * until every cluster synced, applies add/remove contributions, bumps its
+ * serial per publication, and each view gets only its own clusters' data. */
+#include <arpa/inet.h>
+#include <check.h>
+
+#include "check_main.h"
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "query/answer.h"
+#include "zone/catalog.h"
+#include "dns/wire.h"
+
+/* a stand-in source object: one host with one IPv4 address */
+struct item {
+	const char *host;
+	uint8_t addr[4];
+};
+
+static void item_records(const void *p, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit, void *ctx)
+{
+	const struct item *it = p;
+	uint8_t owner[DNAME_MAX_LEN];
+	int len = dname_from_text(owner, it->host);
+	if (len < 0 || !dname_is_subdomain(owner, (size_t)len, apex, dname_len(apex)))
+		return;
+	emit(ctx, owner, WIRE_TYPE_A, ttl_s, it->addr, 4);
+}
+
+static char *names_mesh1[] = { "mesh-1" };
+static char *names_mesh2[] = { "mesh-2" };
+static char *names_both[] = { "mesh-1", "mesh-2" };
+static char *zone_global[] = { "global" };
+
+static struct config_kubernetes clusters[2] = { { .name = "mesh-1" }, { .name = "mesh-2" } };
+static struct config_zone zones[1] = {
+	{ .name = "global", .ttl_s = 30, .kubernetes = names_both, .kubernetes_count = 2 },
+};
+
+/* rcode and first A address for name, as the given client sees it */
+static int ask(const char *name, const char *client, uint8_t *addr_out)
+{
+	uint8_t q[512] = { 0x12, 0x34, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0 };
+	int len = dname_from_text(q + 12, name);
+	size_t n = 12 + (size_t)len;
+	wire_write_u16(q + n, WIRE_TYPE_A);
+	wire_write_u16(q + n + 2, WIRE_CLASS_IN);
+	n += 4;
+	struct sockaddr_in cl = { .sin_family = AF_INET };
+	inet_pton(AF_INET, client, &cl.sin_addr);
+	struct answer_request req = { .pkt = q, .len = n, .client = (struct sockaddr *)&cl,
+				      .local = (struct sockaddr *)&cl };
+	static uint8_t out[4096];
+	struct answer_info info;
+	struct publish_reader *r = publish_reader_register(&publish_global);
+	const struct snapshot *s = publish_read_begin(&publish_global, r);
+	size_t rlen = answer_query(s, &req, out, sizeof(out), &info);
+	publish_read_end(r);
+	publish_reader_unregister(r);
+	ck_assert_uint_gt(rlen, 12);
+	if (addr_out && wire_read_u16(out + 6) > 0)
+		memcpy(addr_out, out + rlen - 4, 4);   /* one A record, last in the message */
+	return out[3] & 0xF;
+}
+
+static struct catalog *start(struct config *cfg)
+{
+	char err[256];
+	struct catalog *c = catalog_new(cfg, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	struct snapshot *s = catalog_snapshot(c, err, sizeof(err));
+	ck_assert_ptr_nonnull(s);
+	publish_lock();
+	publish_swap(&publish_global, s);
+	publish_unlock();
+	return c;
+}
+
+START_TEST(test_pending_until_all_synced)
+{
+	struct config cfg = { .zones = zones, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
+			      .udp_payload_max = 1232 };
+	struct catalog *c = start(&cfg);
+	char why[256];
+	ck_assert(!catalog_is_ready(c, why, sizeof(why)));
+	ck_assert_ptr_nonnull(strstr(why, "mesh-1"));
+	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
+
+	struct item a = { "svc.default.global", { 10, 0, 0, 1 } };
+	struct item b = { "svc.default.global", { 10, 0, 0, 2 } };
+	struct item other = { "svc.default.example.com", { 10, 0, 0, 3 } };
+	catalog_apply(c, 0, item_records, NULL, &a);
+	catalog_apply(c, 0, item_records, NULL, &other);   /* outside the zone: ignored */
+	catalog_cluster_synced(c, 0);
+	catalog_publish_pending(c);
+	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
+	catalog_apply(c, 1, item_records, NULL, &b);
+	catalog_apply(c, 1, item_records, NULL, &a);      /* same record from two clusters */
+	catalog_cluster_synced(c, 1);
+	catalog_publish_pending(c);
+	ck_assert(catalog_is_ready(c, why, sizeof(why)));
+	uint8_t addr[4];
+	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", addr), WIRE_RCODE_NOERROR);
+	uint64_t gen = publish_current(&publish_global)->generation;
+	uint32_t serial = publish_current(&publish_global)->sets[0]->zones[0]->serial;
+
+	/* cluster 0 deletes a: still there through cluster 1's copy */
+	catalog_apply(c, 0, item_records, &a, NULL);
+	catalog_publish_pending(c);
+	ck_assert_uint_gt(publish_current(&publish_global)->generation, gen);
+	ck_assert_uint_eq(publish_current(&publish_global)->sets[0]->zones[0]->serial, serial + 1);
+	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
+	catalog_apply(c, 1, item_records, &a, NULL);
+	catalog_apply(c, 1, item_records, &b, NULL);
+	catalog_publish_pending(c);
+	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	catalog_free(c);
+}
+END_TEST
+
+START_TEST(test_views_get_their_own_clusters)
+{
+	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
+	struct config_prefix p2 = { .family = AF_INET, .addr = { 127, 0, 0, 12 }, .len = 32 };
+	struct config_view views[2] = {
+		{ .name = "mesh-1", .match_clients = &p1, .match_clients_count = 1, .zones = zone_global,
+		  .zones_count = 1, .kubernetes = names_mesh1, .kubernetes_count = 1 },
+		{ .name = "mesh-2", .match_clients = &p2, .match_clients_count = 1, .zones = zone_global,
+		  .zones_count = 1, .kubernetes = names_mesh2, .kubernetes_count = 1 },
+	};
+	struct config_zone z = { .name = "global", .ttl_s = 30 };
+	struct config cfg = { .zones = &z, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
+			      .views = views, .views_count = 2, .udp_payload_max = 1232 };
+	struct catalog *c = start(&cfg);
+	ck_assert_int_eq(catalog_publisher_start(c), 0);
+	struct item m1 = { "messenger.default.global", { 127, 127, 42, 69 } };
+	struct item m2 = { "messenger.default.global", { 127, 127, 42, 70 } };
+	catalog_apply(c, 0, item_records, NULL, &m1);
+	catalog_apply(c, 1, item_records, NULL, &m2);
+	catalog_cluster_synced(c, 0);
+	catalog_cluster_synced(c, 1);
+	/* the publisher thread publishes within a few ms: poll with a deadline */
+	uint8_t addr[4] = { 0 };
+	for (int i = 0; i < 2000 && ask("messenger.default.global", "127.0.0.12", addr) != 0; i++) {
+		struct timespec ts = { 0, 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	ck_assert_int_eq(ask("messenger.default.global", "127.0.0.11", addr), WIRE_RCODE_NOERROR);
+	ck_assert_uint_eq(addr[3], 69);
+	ck_assert_int_eq(ask("messenger.default.global", "127.0.0.12", addr), WIRE_RCODE_NOERROR);
+	ck_assert_uint_eq(addr[3], 70);
+	ck_assert_int_eq(ask("messenger.default.global", "127.0.0.13", NULL), WIRE_RCODE_REFUSED);
+	catalog_free(c);
+}
+END_TEST
+
+/* "zones: []" is a view that serves nothing: its clients get REFUSED, not
+ * every zone (the catalog used to treat an empty list as "all zones"). */
+START_TEST(test_view_with_no_zones_refuses)
+{
+	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
+	struct config_view views[2] = {
+		{ .name = "mesh-1", .match_clients = &p1, .match_clients_count = 1, .zones = zone_global,
+		  .zones_count = 1 },
+		{ .name = "default" },
+	};
+	struct config_zone z = { .name = "global", .ttl_s = 30 };
+	struct config cfg = { .zones = &z, .zones_count = 1, .views = views, .views_count = 2,
+			      .udp_payload_max = 1232 };
+	struct catalog *c = start(&cfg);
+	ck_assert_int_eq(ask("global", "127.0.0.11", NULL), WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(ask("global", "127.0.0.13", NULL), WIRE_RCODE_REFUSED);
+	catalog_free(c);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("catalog");
+	TCase *tc = tcase_create("feeds");
+	tcase_add_test(tc, test_pending_until_all_synced);
+	tcase_add_test(tc, test_views_get_their_own_clusters);
+	tcase_add_test(tc, test_view_with_no_zones_refuses);
+	suite_add_tcase(s, tc);
+	return s;
+}

@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_zone_build.c - incremental freezes against full ones. A builder takes
+ * random adds and removes (A, AAAA, SRV whose targets sit in other parts,
+ * TXT, wildcards below names and at the apex) and is frozen after every
+ * batch, re-rendering only the parts that changed; a fresh builder loaded
+ * with the same records is frozen from scratch. Both zones must give
+ * byte-identical answers to every query of a fixed battery. Then the same
+ * with a CNAME added (the zone falls back to one part) and removed. */
+#include <arpa/inet.h>
+#include <check.h>
+
+#include "check_main.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "query/answer.h"
+#include "conf/config.h"
+#include "util/err.h"
+#include "dns/wire.h"
+#include "zone/zone_build.h"
+
+#define NAMES 40
+#define SERIAL 7
+
+struct rec {
+	char owner[128];
+	uint16_t type;
+	uint8_t rdata[300];
+	uint16_t rdlen;
+	int count;             /* contributions currently in the builder */
+};
+
+static struct rec recs[400];
+static size_t rec_count;
+static unsigned rng = 12345;
+
+static unsigned next(void)
+{
+	rng = rng * 1103515245u + 12345u;
+	return (rng >> 8) & 0xFFFFFF;
+}
+
+static void host_name(char *out, size_t len, unsigned i)
+{
+	snprintf(out, len, "h%u.ns%u.global", i, i % 7);
+}
+
+static void add_rec(const char *owner, uint16_t type, const uint8_t *rdata, uint16_t rdlen)
+{
+	ck_assert_uint_lt(rec_count, sizeof(recs) / sizeof(recs[0]));
+	struct rec *r = &recs[rec_count++];
+	snprintf(r->owner, sizeof(r->owner), "%s", owner);
+	r->type = type;
+	memcpy(r->rdata, rdata, rdlen);
+	r->rdlen = rdlen;
+}
+
+/* The universe of records the random walk picks from. */
+static void make_universe(void)
+{
+	char owner[128], target[128];
+	uint8_t rd[300];
+	for (unsigned i = 0; i < NAMES; i++) {
+		host_name(owner, sizeof(owner), i);
+		uint8_t a[4] = { 10, 0, (uint8_t)(i >> 8), (uint8_t)i };
+		add_rec(owner, WIRE_TYPE_A, a, 4);
+		uint8_t a2[4] = { 10, 1, 0, (uint8_t)i };
+		add_rec(owner, WIRE_TYPE_A, a2, 4);
+		uint8_t aaaa[16] = { 0x20, 0x01, 0x0d, 0xb8 };
+		aaaa[15] = (uint8_t)i;
+		add_rec(owner, WIRE_TYPE_AAAA, aaaa, 16);
+		/* SRV whose target is another host, usually in another part */
+		char srv[160];
+		snprintf(srv, sizeof(srv), "_http._tcp.%s", owner);
+		host_name(target, sizeof(target), (i * 7 + 3) % NAMES);
+		rd[0] = 0, rd[1] = 0, rd[2] = 0, rd[3] = 0, rd[4] = 0x1F, rd[5] = 0x90;
+		size_t tl = dname_from_text(rd + 6, target);
+		add_rec(srv, WIRE_TYPE_SRV, rd, (uint16_t)(6 + tl));
+		uint8_t txt[8] = { 6, 'h', 'e', 'l', 'l', 'o', '0' + (char)(i % 10) };
+		add_rec(owner, WIRE_TYPE_TXT, txt, 7);
+	}
+	for (unsigned j = 0; j < 7; j++) {
+		snprintf(owner, sizeof(owner), "*.ns%u.global", j);
+		uint8_t a[4] = { 10, 9, 0, (uint8_t)j };
+		add_rec(owner, WIRE_TYPE_A, a, 4);
+	}
+	uint8_t a[4] = { 10, 99, 0, 1 };
+	add_rec("*.global", WIRE_TYPE_A, a, 4);
+}
+
+static int apply(struct zone_build *b, const struct rec *r, bool add)
+{
+	uint8_t owner[DNAME_MAX_LEN];
+	dname_from_text(owner, r->owner);
+	return add ? zone_build_add(b, owner, r->type, 30, r->rdata, r->rdlen)
+		   : zone_build_remove(b, owner, r->type, r->rdata, r->rdlen);
+}
+
+static const uint8_t soa_rdata[] = {
+	2, 'n', 's', 6, 'g', 'l', 'o', 'b', 'a', 'l', 0,
+	10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r', 6, 'g', 'l', 'o', 'b', 'a', 'l', 0,
+	0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 1, 81, 128, 0, 0, 0, 30 };
+
+static struct zone_build *new_builder(void)
+{
+	uint8_t apex[DNAME_MAX_LEN];
+	dname_from_text(apex, "global");
+	struct zone_build *b = zone_build_new(apex, 30);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(zone_build_add(b, apex, WIRE_TYPE_SOA, 300, soa_rdata, sizeof(soa_rdata)), 0);
+	ck_assert_int_eq(zone_build_add(b, apex, WIRE_TYPE_NS, 300, soa_rdata, 11), 0);
+	return b;
+}
+
+static struct snapshot *snap_of(struct zone *z)
+{
+	struct config cfg = { 0 };
+	struct view_table *views = view_table_new(&cfg);
+	struct snapshot_settings st = { .udp_payload_max = 1232 };
+	struct snapshot *s = snapshot_new(views, &st);
+	view_table_unref(views);
+	for (size_t i = 0; i < s->view_count; i++)
+		s->sets[i] = zone_set_new(&z, 1);
+	return s;
+}
+
+static size_t query(const struct snapshot *s, const char *name, uint16_t qtype, uint8_t *out, size_t cap)
+{
+	uint8_t q[512] = { 0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
+	size_t len = 12 + dname_from_text(q + 12, name);
+	q[len++] = (uint8_t)(qtype >> 8);
+	q[len++] = (uint8_t)qtype;
+	q[len++] = 0;
+	q[len++] = 1;
+	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353) };
+	inet_pton(AF_INET, "127.0.0.1", &cl.sin_addr);
+	struct answer_request req = { .pkt = q, .len = len, .is_tcp = true,
+				      .client = (struct sockaddr *)&cl, .local = (struct sockaddr *)&cl };
+	struct answer_info info;
+	return answer_query(s, &req, out, cap, &info);
+}
+
+/* Every name the universe knows, its ENTs, names under the wildcards and
+ * names that do not exist, for several types. */
+static void compare(struct zone *inc, struct zone *full, const char *when)
+{
+	static uint8_t a[65535], b[65535];
+	struct snapshot *si = snap_of(inc), *sf = snap_of(full);
+	static const uint16_t types[] = { WIRE_TYPE_A, WIRE_TYPE_AAAA, WIRE_TYPE_SRV, WIRE_TYPE_TXT,
+					  WIRE_TYPE_SOA, WIRE_TYPE_NS, 255 };
+	char extra[8][128];
+	size_t nq = 0, positive = 0;
+	for (size_t i = 0; i < rec_count + 8; i++) {
+		const char *name;
+		if (i < rec_count) {
+			name = recs[i].owner;
+		} else {
+			static const char *more[] = { "global", "ns3.global", "nope.global", "x.nope.global",
+						      "q.ns2.global", "a.b.ns5.global", "_tcp.h1.ns1.global",
+						      "h99.ns6.global" };
+			snprintf(extra[i - rec_count], sizeof(extra[0]), "%s", more[i - rec_count]);
+			name = extra[i - rec_count];
+		}
+		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+			size_t la = query(si, name, types[t], a, sizeof(a));
+			size_t lb = query(sf, name, types[t], b, sizeof(b));
+			ck_assert_msg(la == lb && memcmp(a, b, la) == 0,
+				      "%s: %s type %u: incremental answer (%zu bytes) differs from full (%zu)",
+				      when, name, types[t], la, lb);
+			nq++;
+			positive += la > 12 && (a[6] | a[7]) != 0;
+		}
+	}
+	ck_assert_uint_eq(inc->node_count, full->node_count);
+	ck_assert_uint_eq(inc->record_count, full->record_count);
+	ck_assert_uint_gt(nq, 100);
+	ck_assert_msg(inc->record_count < 40 || positive > 20, "%s: only %zu answers with data: the battery lost its teeth", when, positive);
+	snapshot_free(si);
+	snapshot_free(sf);
+}
+
+static void check_round(struct zone_build *inc_b, const char *when, unsigned want_parts)
+{
+	char err[256];
+	zone_build_set_serial(inc_b, SERIAL);
+	struct zone *zi = zone_build_freeze(inc_b, err, sizeof(err));
+	ck_assert_msg(zi != NULL, "%s", err);
+	ck_assert_uint_eq(zi->part_count, want_parts);
+	struct zone_build *fb = new_builder();
+	for (size_t i = 0; i < rec_count; i++)
+		for (int k = 0; k < recs[i].count; k++)
+			ck_assert_int_eq(apply(fb, &recs[i], true), 0);
+	zone_build_set_serial(fb, SERIAL);
+	struct zone *zf = zone_build_freeze(fb, err, sizeof(err));
+	ck_assert_msg(zf != NULL, "%s", err);
+	compare(zi, zf, when);
+	zone_unref(zi);
+	zone_unref(zf);
+	zone_build_free(fb);
+}
+
+START_TEST(incremental_equals_full)
+{
+	rec_count = 0;
+	make_universe();
+	struct zone_build *b = new_builder();
+	check_round(b, "empty", 1 + ZONE_PARTS);
+	char when[64];
+	for (int round = 0; round < 60; round++) {
+		int ops = 1 + (int)(next() % (round < 5 ? 40 : 4));
+		for (int k = 0; k < ops; k++) {
+			struct rec *r = &recs[next() % rec_count];
+			bool add = r->count == 0 || (r->count < 2 && next() % 2);
+			ck_assert_int_eq(apply(b, r, add), 0);
+			r->count += add ? 1 : -1;
+		}
+		snprintf(when, sizeof(when), "round %d", round);
+		check_round(b, when, 1 + ZONE_PARTS);
+	}
+	/* a CNAME makes answers follow data anywhere: one part, then back */
+	uint8_t target[DNAME_MAX_LEN];
+	size_t tl = dname_from_text(target, "h1.ns1.global");
+	add_rec("alias.ns4.global", WIRE_TYPE_CNAME, target, (uint16_t)tl);
+	struct rec *c = &recs[rec_count - 1];
+	ck_assert_int_eq(apply(b, c, true), 0);
+	c->count = 1;
+	check_round(b, "with a CNAME", 1);
+	ck_assert_int_eq(apply(b, c, false), 0);
+	c->count = 0;
+	check_round(b, "CNAME removed", 1 + ZONE_PARTS);
+	for (int round = 0; round < 20; round++) {
+		struct rec *r = &recs[next() % (rec_count - 1)];
+		bool add = r->count == 0;
+		ck_assert_int_eq(apply(b, r, add), 0);
+		r->count += add ? 1 : -1;
+		snprintf(when, sizeof(when), "after CNAME, round %d", round);
+		check_round(b, when, 1 + ZONE_PARTS);
+	}
+	zone_build_free(b);
+}
+END_TEST
+
+/* A part that did not change is shared with the previous zone, not copied. */
+START_TEST(unchanged_parts_are_shared)
+{
+	char err[256];
+	struct zone_build *b = new_builder();
+	uint8_t owner[DNAME_MAX_LEN];
+	uint8_t a[4] = { 10, 0, 0, 1 };
+	dname_from_text(owner, "one.ns1.global");
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+	dname_from_text(owner, "two.ns2.global");
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+	struct zone *z1 = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_ptr_nonnull(z1);
+	a[3] = 2;
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+	struct zone *z2 = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_ptr_nonnull(z2);
+	unsigned shared = 0, p2 = zone_part_index(z2->apex_len, owner, dname_len(owner));
+	for (unsigned i = 1; i < z2->part_count; i++)
+		shared += z1->parts[i] == z2->parts[i];
+	ck_assert_uint_eq(shared, ZONE_PARTS - 1);
+	ck_assert_ptr_ne(z1->parts[p2], z2->parts[p2]);
+	ck_assert_ptr_ne(z1->parts[0], z2->parts[0]);   /* the apex: always rebuilt */
+	zone_unref(z1);
+	zone_unref(z2);
+	zone_build_free(b);
+}
+END_TEST
+
+/* The freeze sizes each part from the builder's names before it builds it,
+ * counting an empty non-terminal shared with the previous name once. Names
+ * whose parents alternate (a0.b0.c0, a1.b1.c1, a2.b2.c0, ...) must still
+ * all fit, with one part and with many, and every empty non-terminal must
+ * exist (NODATA) exactly once. */
+START_TEST(interleaved_empty_non_terminals)
+{
+	char err[256], text[64];
+	uint8_t owner[DNAME_MAX_LEN], buf[512];
+	uint8_t a[4] = { 10, 0, 0, 1 };
+	for (int with_cname = 0; with_cname < 2; with_cname++) {
+		struct zone_build *b = new_builder();
+		for (unsigned i = 0; i < 31; i++) {
+			snprintf(text, sizeof(text), "a%u.b%u.c%u.global", i, i % 3, i % 2);
+			dname_from_text(owner, text);
+			a[3] = (uint8_t)i;
+			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+		}
+		if (with_cname) {
+			dname_from_text(owner, "alias.global");
+			uint8_t target[DNAME_MAX_LEN];
+			size_t tl = dname_from_text(target, "a1.b1.c1.global");
+			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_CNAME, 30, target, (uint16_t)tl), 0);
+		}
+		struct zone *z = zone_build_freeze(b, err, sizeof(err));
+		ck_assert_msg(z != NULL, "%s", err);
+		ck_assert_uint_eq(z->part_count, with_cname ? 1 : 1 + ZONE_PARTS);
+		/* apex + 31 names + 6 bX.cY + 2 cY (+ alias) */
+		ck_assert_uint_eq(z->node_count, 40u + (unsigned)with_cname);
+		struct snapshot *s = snap_of(z);
+		for (unsigned y = 0; y < 2; y++)
+			for (unsigned x = 0; x < 3; x++) {
+				snprintf(text, sizeof(text), "b%u.c%u.global", x, y);
+				size_t len = query(s, text, WIRE_TYPE_A, buf, sizeof(buf));
+				ck_assert_uint_gt(len, 12);
+				ck_assert_uint_eq(buf[3] & 0xF, 0);            /* NOERROR */
+				ck_assert_uint_eq(buf[6] << 8 | buf[7], 0);     /* no answer: NODATA */
+				ck_assert_uint_eq(buf[8] << 8 | buf[9], 1);     /* the SOA */
+			}
+		size_t len = query(s, "b0.c9.global", WIRE_TYPE_A, buf, sizeof(buf));
+		ck_assert_uint_gt(len, 12);
+		ck_assert_uint_eq(buf[3] & 0xF, 3);                    /* NXDOMAIN */
+		snapshot_free(s);
+		zone_unref(z);
+		zone_build_free(b);
+	}
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("zone_build");
+	TCase *tc = tcase_create("incremental");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, incremental_equals_full);
+	tcase_add_test(tc, unchanged_parts_are_shared);
+	tcase_add_test(tc, interleaved_empty_non_terminals);
+	suite_add_tcase(s, tc);
+	return s;
+}
