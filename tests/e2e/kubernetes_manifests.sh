@@ -1,20 +1,33 @@
 #!/usr/bin/env bash
-# conf/kubernetes/ drops dnsd into Istio's istiocoredns slot: every document
-# parses, the security properties hold (non-root, read-only root, only
-# NET_BIND_SERVICE, RBAC limited to reading ServiceEntries), the ConfigMap's
-# dnsd.yaml passes `dnsd -t`, and kubectl accepts the objects.
+# conf/kubernetes/ drops dnsd into Istio's istiocoredns slot: what
+# `kubectl kustomize` makes of it parses, the security properties hold
+# (non-root, read-only root, only NET_BIND_SERVICE, RBAC limited to reading
+# ServiceEntries), no object but the Service has a name istiocoredns's chart
+# uses, the image comes from kustomization.yaml's images:, the grace period
+# fits lameduck and drain, the optional autoscaling component renders, the
+# ConfigMap's dnsd.yaml passes `dnsd -t`, and kubectl accepts the objects.
 . "$(dirname "$0")/lib.sh"
 
 dir=$REPO/conf/kubernetes
-$PY - "$dir" "$T" <<'PY' || die "manifest checks failed"
-import glob, os, sys, yaml
-d, tmp = sys.argv[1], sys.argv[2]
+command -v kubectl >/dev/null || skip "no kubectl (kubectl kustomize renders the manifests)"
+export HOME=$T/home   # kubectl caches discovery under $HOME/.kube
+# an empty kubeconfig: kubectl must never reach a real cluster from here
+printf 'apiVersion: v1\nkind: Config\n' >"$T/kubeconfig"
+export KUBECONFIG=$T/kubeconfig
+kubectl kustomize "$dir" >"$T/rendered.yaml" || die "kubectl kustomize $dir failed"
+# the autoscaling component, switched on as the comment in kustomization.yaml says
+mkdir -p "$T/with-hpa"
+cp -r "$dir"/. "$T/with-hpa/"
+sed 's|^# components:|components:|; s|^#   - autoscaling|  - autoscaling|' "$dir/kustomization.yaml" >"$T/with-hpa/kustomization.yaml"
+kubectl kustomize "$T/with-hpa" >"$T/rendered-hpa.yaml" || die "kubectl kustomize with the autoscaling component failed"
+$PY - "$T/rendered.yaml" "$T" "$T/rendered-hpa.yaml" <<'PY' || die "manifest checks failed"
+import os, sys, yaml
+rendered, tmp, rendered_hpa = sys.argv[1], sys.argv[2], sys.argv[3]
 docs = []
-for path in sorted(glob.glob(os.path.join(d, "*.yaml"))):
-    for doc in yaml.safe_load_all(open(path)):
-        if doc is not None:
-            assert "apiVersion" in doc and "kind" in doc and "metadata" in doc, path
-            docs.append(doc)
+for doc in yaml.safe_load_all(open(rendered)):
+    if doc is not None:
+        assert "apiVersion" in doc and "kind" in doc and "metadata" in doc, doc
+        docs.append(doc)
 kinds = {}
 for doc in docs:
     kinds.setdefault(doc["kind"], []).append(doc)
@@ -27,9 +40,17 @@ def ok(cond, what):
     print("ok - " + what)
 
 for doc in docs:
-    if doc["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+    if doc["kind"] not in ("ClusterRole", "ClusterRoleBinding", "PriorityClass"):
         assert doc["metadata"].get("namespace") == "istio-system", "%s not in istio-system" % doc["kind"]
 print("ok - namespaced objects are in istio-system")
+# the names Istio's istiocoredns chart (1.1-1.7) gives its objects: only the
+# Service may share one, to keep its ClusterIP
+chart = {("Deployment", "istiocoredns"), ("ConfigMap", "coredns"), ("ServiceAccount", "istiocoredns-service-account"),
+         ("ClusterRole", "istiocoredns"), ("ClusterRoleBinding", "istio-istiocoredns-role-binding-istio-system"),
+         ("HorizontalPodAutoscaler", "istiocoredns"), ("PodDisruptionBudget", "istiocoredns")}
+clash = [(d["kind"], d["metadata"]["name"]) for d in docs if (d["kind"], d["metadata"]["name"]) in chart]
+ok(not clash, "no object but the Service has a name of istiocoredns's chart (%s)" % clash)
+ok(all(d["metadata"]["name"] == "dnsd" for d in docs if d["kind"] != "Service"), "every object but the Service is named dnsd")
 
 dep = one("Deployment")
 spec = dep["spec"]["template"]["spec"]
@@ -41,7 +62,11 @@ ok(psc.get("runAsNonRoot") is True and psc.get("runAsUser", 0) != 0, "pod: runAs
 ok(psc.get("seccompProfile", {}).get("type") == "RuntimeDefault", "pod: seccomp RuntimeDefault")
 sysctls = {s["name"]: s["value"] for s in psc.get("sysctls", [])}
 ok(int(sysctls.get("net.ipv4.ip_unprivileged_port_start", 1024)) <= 53, "pod: port 53 bindable without root")
-ok(spec.get("serviceAccountName") == "istiocoredns", "pod: runs as ServiceAccount istiocoredns")
+ok(spec.get("serviceAccountName") == "dnsd", "pod: runs as ServiceAccount dnsd")
+ok(labels.get("app") == "dnsd" and dep["spec"]["selector"]["matchLabels"].get("app") == "dnsd",
+   "pods labelled app: dnsd (never counted as istiocoredns's)")
+ok(spec.get("priorityClassName") == one("PriorityClass")["metadata"]["name"], "pod: priorityClassName is the PriorityClass shipped")
+ok(spec.get("terminationGracePeriodSeconds", 30) >= 5 + 2 + 3, "pod: grace period covers lameduck (5 s) and drain (2 s)")
 anti = spec.get("affinity", {}).get("podAntiAffinity", {})
 terms = anti.get("requiredDuringSchedulingIgnoredDuringExecution", []) + \
         [t["podAffinityTerm"] for t in anti.get("preferredDuringSchedulingIgnoredDuringExecution", [])]
@@ -50,6 +75,7 @@ ok(any(t.get("topologyKey") == "kubernetes.io/hostname" and
    "pod: anti-affinity spreads replicas over nodes")
 assert len(spec["containers"]) == 1
 c = spec["containers"][0]
+ok(c["image"] == "localhost/dnsd:latest", "container: image set by kustomization.yaml images:")
 sc = c.get("securityContext", {})
 ok(sc.get("readOnlyRootFilesystem") is True, "container: readOnlyRootFilesystem")
 ok(sc.get("allowPrivilegeEscalation") is False, "container: no privilege escalation")
@@ -84,10 +110,12 @@ for k, v in cm["data"].items():
 
 svc = one("Service")
 ok(svc["metadata"]["name"] == "istiocoredns", "Service is named istiocoredns")
+ok("clusterIP" not in svc["spec"], "Service: no clusterIP (the existing one stays)")
+ok(list(svc["spec"]["selector"]) == ["app"], "Service: selector key app, as istiocoredns's (a patch replaces its value)")
 ok(all(labels.get(k) == v for k, v in svc["spec"]["selector"].items()), "Service selects the pods")
 sp = {(p["port"], p.get("protocol", "TCP")): p for p in svc["spec"]["ports"]}
-ok(sp.get((53, "UDP"), {}).get("targetPort") == 53 and sp.get((53, "TCP"), {}).get("targetPort") == 53,
-   "Service: 53/UDP and 53/TCP to targetPort 53")
+ok(all(sp.get((53, proto), {}).get("targetPort", 53) == 53 for proto in ("UDP", "TCP")),
+   "Service: 53/UDP and 53/TCP to targetPort 53 (the default: the port)")
 ok((9153, "TCP") in sp, "Service: 9153 metrics")
 
 sa = one("ServiceAccount")
@@ -104,31 +132,30 @@ pdb = one("PodDisruptionBudget")
 ok(pdb["apiVersion"] == "policy/v1" and all(labels.get(k) == v for k, v in pdb["spec"]["selector"]["matchLabels"].items())
    and (pdb["spec"].get("minAvailable", 0) >= 1 or "maxUnavailable" in pdb["spec"]),
    "PodDisruptionBudget: keeps a replica up")
+hpa = [d for d in yaml.safe_load_all(open(rendered_hpa)) if d and d["kind"] == "HorizontalPodAutoscaler"]
+ok(len(hpa) == 1 and hpa[0]["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "dnsd"}
+   and hpa[0]["spec"]["minReplicas"] >= 2 and hpa[0]["spec"]["metrics"][0]["resource"]["name"] == "cpu",
+   "autoscaling component: an HPA on dnsd's CPU, never below 2 replicas")
 PY
 
 out=$("$DNSD_BIN" -t -c "$T/etc-dnsd/dnsd.yaml" 2>&1) || die "ConfigMap dnsd.yaml fails dnsd -t: $out"
 echo "ok - ConfigMap's dnsd.yaml and zone pass dnsd -t"
 
-command -v kubectl >/dev/null || skip "no kubectl (the checks above passed)"
-# an empty kubeconfig: kubectl must never reach a real cluster from here
-printf 'apiVersion: v1\nkind: Config\n' >"$T/kubeconfig"
-export KUBECONFIG=$T/kubeconfig
 # --local decodes every object with kubectl's own builder, with no server
-out=$(kubectl label --local -f "$dir" --dry-run=client -o name checked=yes 2>&1) ||
+out=$(kubectl label --local -f "$T/rendered.yaml" --dry-run=client -o name checked=yes 2>&1) ||
   die "kubectl cannot decode the manifests: $out"
-assert_eq "$(wc -l <<<"$out")" 7 "kubectl decodes all 7 objects offline"
+assert_eq "$(wc -l <<<"$out")" 8 "kubectl decodes all 8 objects offline"
 
 # apply --dry-run=client needs API discovery and a GET of each object: the
-# fake API server provides both (--builtin-kinds; nothing is stored). The
-# fake serves no OpenAPI schema, so kubectl's client-side validation is off.
+# fake API server (--builtin-kinds) has none of them, so kubectl plans creates.
 . "$E2E_DIR/k8s.bash"
 start_fakeapi mesh-1 --builtin-kinds
-export HOME=$T/home   # kubectl caches discovery under $HOME/.kube
-out=$(timeout 30 kubectl --kubeconfig "$T/mesh-1.kubeconfig" apply --dry-run=client --validate=false -f "$dir" 2>&1) ||
-  die "kubectl apply --dry-run=client: $out"
+out=$(timeout 30 kubectl --kubeconfig "$T/mesh-1.kubeconfig" apply --dry-run=client -k "$dir" 2>&1) ||
+  die "kubectl apply --dry-run=client -k: $out"
 echo "$out"
-assert_eq "$(grep -c 'created (dry run)$' <<<"$out")" 7 "kubectl apply --dry-run=client plans all 7 objects"
-for k in deployment.apps/istiocoredns service/istiocoredns serviceaccount/ clusterrole.rbac.authorization.k8s.io/ \
-         clusterrolebinding.rbac.authorization.k8s.io/ poddisruptionbudget.policy/ configmap/; do
+assert_eq "$(grep -c 'created (dry run)$' <<<"$out")" 8 "kubectl apply --dry-run=client -k plans all 8 objects"
+for k in deployment.apps/dnsd service/istiocoredns serviceaccount/dnsd clusterrole.rbac.authorization.k8s.io/dnsd \
+         clusterrolebinding.rbac.authorization.k8s.io/dnsd poddisruptionbudget.policy/dnsd configmap/dnsd \
+         priorityclass.scheduling.k8s.io/dnsd; do
   assert_contains "$out" "$k" "kubectl maps $k"
 done

@@ -18,6 +18,10 @@ It speaks what dnsd and kubectl use of the real protocol:
     resourceVersion older than the history window;
   * POST / PUT / DELETE of ServiceEntries (the store accepts any JSON object:
     schema validation is not what is under test, broken objects are);
+  * with --builtin-kinds, the built-in kinds kubectl applies (Deployments,
+    Services, ConfigMaps, RBAC, ...): stored, patched and watched as the
+    apiserver does, with stand-ins for the Deployment and Endpoints
+    controllers (builtin.py);
   * fault injection and inspection under /_fake/ (see do_fake below).
 
 Encoding follows the apiserver for custom resources: compact JSON with sorted
@@ -41,6 +45,9 @@ import urllib.parse
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import builtin  # noqa: E402  (tests/fake_apiserver/builtin.py)
+
 GROUP = "networking.istio.io"
 ALL_VERSIONS = ["v1", "v1beta1", "v1alpha3"]
 KIND = "ServiceEntry"
@@ -48,31 +55,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_FIXTURES = os.path.join(HERE, "..", "data", "k8s")
 
 
-# --builtin-kinds: discovery for the built-in kinds dnsd's manifests use, so
-# that `kubectl apply --dry-run=client` can map them; their objects are never
-# stored (GET answers 404, so kubectl plans a create).
-BUILTIN = {  # group ("" = core) -> (version, [(resource, kind, namespaced, shortnames)])
-    "": ("v1", [("configmaps", "ConfigMap", True, ["cm"]), ("services", "Service", True, ["svc"]),
-                ("serviceaccounts", "ServiceAccount", True, ["sa"]),
-                ("namespaces", "Namespace", False, ["ns"])]),
-    "apps": ("v1", [("deployments", "Deployment", True, ["deploy"])]),
-    "rbac.authorization.k8s.io": ("v1", [("clusterroles", "ClusterRole", False, []),
-                                         ("clusterrolebindings", "ClusterRoleBinding", False, [])]),
-    "policy": ("v1", [("poddisruptionbudgets", "PodDisruptionBudget", True, ["pdb"])]),
-}
+# --builtin-kinds: the built-in kinds (Deployments, Services, ConfigMaps,
+# RBAC, ...) that kubectl applies, stored and served by builtin.py.
+BUILTIN = builtin.KINDS
 
 
 def builtin_resources(group):
-    ver, res = BUILTIN[group]
-    gv = group + "/" + ver if group else ver
-    out = []
-    for name, kind, namespaced, short in res:
-        r = {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind,
-             "verbs": ["create", "delete", "get", "list", "patch", "update", "watch"]}
-        if short:
-            r["shortNames"] = short
-        out.append(r)
-    return {"kind": "APIResourceList", "groupVersion": gv, "resources": out}
+    return builtin.resources_doc(group)
 
 
 def go_json(obj, sort=True):
@@ -339,6 +328,7 @@ class Server(ThreadingHTTPServer):
         self.args = args
         self.store = Store(args.history)
         self.faults = Faults()
+        self.builtin = builtin.Objects()
         self.log = []
         self.log_lock = threading.Lock()
         self.counts = {"list": 0, "watch": 0, "get": 0, "write": 0, "discovery": 0,
@@ -495,6 +485,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_DELETE(self):
         self.dispatch("DELETE")
 
+    def do_PATCH(self):
+        self.dispatch("PATCH")
+
     def dispatch(self, method):
         # Read any body first (DELETE carries DeleteOptions) so keep-alive
         # framing stays right whatever the route does with it.
@@ -620,28 +613,10 @@ class Handler(BaseHTTPRequestHandler):
         return self.reply(200, go_json(d, sort=False))
 
     def builtin(self, method, parts):
-        """Discovery for BUILTIN groups; their objects are never found."""
-        if parts[:1] == ["api"]:
-            group, rest = "", parts[2:]
-        else:
-            group, rest = (parts[1] if len(parts) > 1 else ""), parts[3:]
-        if group not in BUILTIN:
-            return self.not_found()
-        ver = BUILTIN[group][0]
-        if group and len(parts) == 2:
-            gv = {"groupVersion": group + "/" + ver, "version": ver}
-            return self.reply(200, go_json({"kind": "APIGroup", "apiVersion": "v1", "name": group,
-                                            "versions": [gv], "preferredVersion": gv}, sort=False))
-        if group and len(parts) == 3 and parts[2] == ver:
-            return self.reply(200, go_json(builtin_resources(group), sort=False))
-        if len(rest) >= 2 and rest[0] == "namespaces" and len(rest) != 2:
-            rest = rest[2:]
-        if rest and any(rest[0] == r[0] for r in BUILTIN[group][1]) and len(rest) == 2:
-            self.server.counts["get"] += 1
-            return self.reply(404, status_body(
-                404, "NotFound", '%s%s "%s" not found' % (rest[0], "." + group if group else "", rest[1]),
-                details={"name": rest[1], "group": group, "kind": rest[0]}))
-        return self.not_found()
+        """Built-in kinds (--builtin-kinds): see builtin.py."""
+        u = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(u.query, keep_blank_values=True))
+        return builtin.handle(self, method, parts, q)
 
     # ---------- LIST ----------
     @staticmethod
@@ -949,6 +924,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_fake(self, method, parts, q):
         """/_fake/ control endpoints (no auth):
           GET  state            rv, floor, objects, open watches, request counts
+          GET  objects          every built-in object stored (--builtin-kinds), Endpoints included
           GET  requests         the request log (method, path, code, auth, accept)
           POST reset            empty store and faults, request log cleared
           POST apply            {"objects":[...]} create or replace each (any JSON object)
@@ -976,6 +952,8 @@ class Handler(BaseHTTPRequestHandler):
                      "watchers": srv.watchers, "counts": dict(srv.counts),
                      "keys": sorted(st.objs) if q.get("keys") else None}
             return self.reply(200, json.dumps(d))
+        if method == "GET" and parts == ["objects"]:
+            return self.reply(200, json.dumps(srv.builtin.dump()))
         if method == "GET" and parts == ["requests"]:
             with srv.log_lock:
                 body = json.dumps(srv.log)
@@ -1085,7 +1063,8 @@ def main():
     ap.add_argument("--seed-list", help="a LIST document whose items are loaded at start")
     ap.add_argument("--versions", default="v1,v1beta1,v1alpha3")
     ap.add_argument("--builtin-kinds", action="store_true",
-                    help="discovery for core, apps, rbac and policy kinds (kubectl apply --dry-run)")
+                    help="serve core, apps, rbac, policy, autoscaling and scheduling kinds "
+                         "(builtin.py: kubectl apply, get, delete, scale, rollout status)")
     ap.add_argument("--history", type=int, default=10000, help="events kept for watch/continue")
     ap.add_argument("--bookmark-interval", type=float, default=1.0)
     ap.add_argument("--watch-timeout", type=float, default=1800)
