@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
 #include "k8s/kubeconfig.h"
@@ -38,16 +39,6 @@ struct objmap {
 	size_t bucket_count;        /* power of two */
 	size_t count;
 };
-
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -89,7 +80,7 @@ static struct object *objmap_put(struct objmap *m, char *key, struct serviceentr
 	if (!o)
 		return NULL;
 	o->key = key;
-	o->hash = str_hash(key);
+	o->hash = hash_fnv1a_str(key);
 	o->se = se;
 	size_t i = o->hash & (m->bucket_count - 1);
 	o->next = m->buckets[i];
@@ -208,7 +199,7 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 		serviceentry_free(se);
 		return;
 	}
-	struct object *o = objmap_get(&r->objects, key, str_hash(key));
+	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
@@ -234,7 +225,7 @@ static void delete_locked(struct reflector *r, const char *ns, const char *name)
 	struct k8s_watch *w = r->w;
 	char key[512];
 	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	struct object *o = objmap_get(&r->objects, key, str_hash(key));
+	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	if (!o)
 		return;
 	apply_locked(w, o->se, NULL);

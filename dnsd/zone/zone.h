@@ -96,12 +96,11 @@ struct zone {
 	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
 };
 
-/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case). */
+/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case):
+ * FNV-1a of its length byte and its bytes, high bits folded in. */
 static inline unsigned zone_label_part(const uint8_t *label)
 {
-	uint32_t h = 2166136261u;
-	for (unsigned i = 0; i <= label[0]; i++)
-		h = (h ^ label[i]) * 16777619u;
+	uint32_t h = hash_fnv1a(label, label[0] + 1u);
 	return (h ^ (h >> 15)) % ZONE_PARTS;
 }
 
