@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 /* Deepest nesting a valid config needs is 4 (views[0].match-clients[0]);
@@ -1398,8 +1399,8 @@ fail:
 
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct buf text;
+	char chunk[16384];
 	char ebuf[128];
 	int rc;
 
@@ -1420,29 +1421,21 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 				 strerror_r(e, ebuf, sizeof(ebuf)));
 		return e == ENOENT ? DNSD_ENOENT : DNSD_EIO;
 	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= CONFIG_FILE_MAX) {
-				if (err && errlen > 0)
-					snprintf(err, errlen, "%s: larger than %u bytes", path,
-						 CONFIG_FILE_MAX);
-				rc = DNSD_ELIMIT;
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 4096;
-			char *nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				if (err && errlen > 0)
-					snprintf(err, errlen, "%s: out of memory", path);
-				rc = DNSD_ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
+	buf_init(&text, CONFIG_FILE_MAX);
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = buf_append(&text, chunk, n);
+		if (rc == DNSD_ELIMIT) {
+			if (err && errlen > 0)
+				snprintf(err, errlen, "%s: larger than %u bytes", path,
+					 CONFIG_FILE_MAX);
+			goto fail;
 		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		if (n == 0)
-			break;
-		len += n;
+		if (rc != 0) {
+			if (err && errlen > 0)
+				snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
 	}
 	if (ferror(f)) {
 		/* fopen() succeeds on a directory; the read is what fails. */
@@ -1454,16 +1447,14 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		goto fail;
 	}
 	fclose(f);
-	f = NULL;
 
-	rc = config_load_buffer(path, buf, len, out, err, errlen);
-	free(buf);
+	rc = config_load_buffer(path, text.data, text.len, out, err, errlen);
+	buf_clear(&text);
 	return rc;
 
 fail:
-	if (f)
-		fclose(f);
-	free(buf);
+	fclose(f);
+	buf_clear(&text);
 	return rc;
 }
 

@@ -144,16 +144,12 @@ long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_dat
 void k8s_lines_init(struct k8s_lines *l, k8s_line_cb *cb, void *ctx)
 {
 	memset(l, 0, sizeof(*l));
+	buf_init(&l->line, K8S_LINE_MAX);
 	l->cb = cb;
 	l->ctx = ctx;
 }
 
-void k8s_lines_clear(struct k8s_lines *l)
-{
-	free(l->buf);
-	l->buf = NULL;
-	l->len = l->cap = 0;
-}
+void k8s_lines_clear(struct k8s_lines *l) { buf_clear(&l->line); }
 
 int k8s_lines_feed(void *arg, const char *data, size_t len)
 {
@@ -161,32 +157,21 @@ int k8s_lines_feed(void *arg, const char *data, size_t len)
 	while (len > 0 && !l->is_stopped) {
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
-		if (l->len + take > K8S_LINE_MAX)
-			return DNSD_ELIMIT;
-		if (l->len + take + 1 > l->cap) {
-			size_t cap = l->cap ? l->cap : 4096;
-			while (cap < l->len + take + 1)
-				cap *= 2;
-			char *b = realloc(l->buf, cap);
-			if (!b)
-				return DNSD_ENOMEM;
-			l->buf = b;
-			l->cap = cap;
-		}
-		memcpy(l->buf + l->len, data, take);
-		l->len += take;
+		int rc = buf_append(&l->line, data, take);
+		if (rc != 0)
+			return rc;
 		data += take;
 		len -= take;
 		if (!nl)
 			break;
 		data++;
 		len--;
-		size_t n = l->len;
-		if (n > 0 && l->buf[n - 1] == '\r')
-			n--;
-		l->buf[n] = '\0';
-		l->len = 0;
-		if (l->cb(l->ctx, l->buf, n) != 0) {
+		size_t n = l->line.len;
+		if (n > 0 && l->line.data[n - 1] == '\r')
+			l->line.data[--n] = '\0';
+		rc = l->cb(l->ctx, l->line.data, n);
+		buf_reset(&l->line);
+		if (rc != 0) {
 			l->is_stopped = true;
 			return 1;
 		}
@@ -567,30 +552,10 @@ static int read_head(struct k8s_client *c, struct k8s_head *h, uint64_t deadline
 	return rc;
 }
 
-struct body_buf {
-	char *data;
-	size_t len, cap;
-};
-
+/* A k8s_data_cb that collects a response body in a struct buf. */
 static int body_append(void *arg, const char *data, size_t len)
 {
-	struct body_buf *b = arg;
-	if (b->len + len > K8S_BODY_MAX)
-		return DNSD_ELIMIT;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return DNSD_ENOMEM;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
+	return buf_append(arg, data, len);
 }
 
 /* Reads a body framed by h into out (data callback). is_idle_deadline:
@@ -687,10 +652,11 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 		int rc = exchange(c, path, &h, deadline);
 		if (rc != 0)
 			return rc;
-		struct body_buf b = { 0 };
+		struct buf b;
+		buf_init(&b, K8S_BODY_MAX);
 		rc = read_body(c, &h, body_append, &b, timeout_ms, false);
 		if (rc != 0) {
-			free(b.data);
+			buf_clear(&b);
 			conn_close(c);
 			return rc;
 		}
@@ -700,8 +666,7 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 			c->is_reused = true;
 		resp->status = h.status;
 		resp->retry_after_s = h.retry_after_s;
-		resp->body = b.data ? b.data : strdup("");
-		resp->body_len = b.len;
+		resp->body = buf_take(&b, &resp->body_len);
 		/* a bound token may have been rotated: read it again, retry once */
 		if (h.status == 401 && attempt == 0 && c->auth.token_file) {
 			token_refresh(c, true);
@@ -726,10 +691,10 @@ int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, vo
 	status_out->status = h.status;
 	status_out->retry_after_s = h.retry_after_s;
 	if (h.status != 200) {
-		struct body_buf b = { 0 };
+		struct buf b;
+		buf_init(&b, K8S_BODY_MAX);
 		read_body(c, &h, body_append, &b, CONNECT_TIMEOUT_MS, false);
-		status_out->body = b.data ? b.data : strdup("");
-		status_out->body_len = b.len;
+		status_out->body = buf_take(&b, &status_out->body_len);
 		conn_close(c);
 		if (h.status == 401)
 			token_refresh(c, true);
