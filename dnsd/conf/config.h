@@ -2,7 +2,7 @@
  * config.h - the YAML configuration (libyaml) turned into plain, defaulted,
  * validated structs. libyaml never leaks past config.c: runtime code receives
  * a const struct config *. Every option is described once, in the option
- * table in config.c; errors name file:line:column and the key. */
+ * table in config_schema.c; errors name file:line:column and the key. */
 #ifndef DNSD_CONFIG_H
 #define DNSD_CONFIG_H
 
@@ -97,7 +97,8 @@ bool config_zone_in_view(const struct config_zone *z, const char *view_name);
 /* Frees the config and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);
 
-/* Writes the option table as a commented sample YAML document (used for docs). */
+/* Writes the option table as a commented sample YAML document that loads
+ * as a valid configuration (`dnsd -p`, docs). Does nothing when out is NULL. */
 void config_print_reference(FILE *out);
 
 #endif
