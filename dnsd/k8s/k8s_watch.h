@@ -38,9 +38,9 @@ struct k8s_watch;
  * on failure. cluster is the source's index in the configuration. */
 struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
 				struct catalog *sink, char *err, size_t errlen);
+/* Starts the reflector threads. */
 int k8s_watch_start(struct k8s_watch *w);
-/* Aborts blocked requests and joins the threads. */
-void k8s_watch_stop(struct k8s_watch *w);
+/* Aborts blocked requests, joins the threads and frees w; accepts NULL. */
 void k8s_watch_free(struct k8s_watch *w);
 
 /* Reload: feeds every held entry into c (and synced state), then sends all
