@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * k8s_client.c - blocking, cancellable HTTP/1.1 client for the API server. */
+ * k8s_client.c - blocking, cancellable HTTP/1.1 client for the API server:
+ * the pure framing pieces (chunked coding, lines, response heads, back-off),
+ * then connections, requests and TLS setup. Runs on reflector threads only;
+ * never on the query path or an event loop. */
 #include "k8s/k8s_client.h"
 
 #include <arpa/inet.h>
@@ -308,7 +311,9 @@ static int tls_error(const char *what, char *buf, size_t len)
 	return DNSD_ETLS;
 }
 
-static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
+/* A non-blocking TCP connection to the first address of auth.host that
+ * answers before deadline_ms; c->fd is -1 on failure. */
+static int conn_connect_tcp(struct k8s_client *c, uint64_t deadline_ms)
 {
 	char port[8];
 	snprintf(port, sizeof(port), "%u", c->auth.port);
@@ -342,21 +347,17 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 			break;
 	}
 	freeaddrinfo(res);
-	if (rc != 0)
-		return rc;
-	if (!c->auth.is_tls)
-		return 0;
-	c->ssl = SSL_new(c->ctx);
-	if (!c->ssl) {
-		conn_close(c);
-		return DNSD_ENOMEM;
-	}
-	SSL_set_fd(c->ssl, c->fd);
+	return rc;
+}
+
+/* Sets what the handshake checks: the name (or IP SAN) the server must
+ * present, and SNI for names. */
+static void conn_tls_expect_name(struct k8s_client *c)
+{
 	const char *name = c->auth.tls_server_name ? c->auth.tls_server_name : c->auth.host;
 	struct in6_addr ip;
 	bool is_ip = inet_pton(AF_INET, name, &ip) == 1 || inet_pton(AF_INET6, name, &ip) == 1;
 	if (!c->auth.is_insecure) {
-		/* verify the name (or IP SAN) the server must present */
 		X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
 		if (is_ip)
 			X509_VERIFY_PARAM_set1_ip_asc(param, name);
@@ -365,15 +366,21 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 	}
 	if (!is_ip)
 		SSL_set_tlsext_host_name(c->ssl, name);   /* SNI is for names only (RFC 6066 §3) */
+}
+
+/* The TLS handshake on c->ssl until deadline_ms; a failure is logged with
+ * the verification error when there is one. */
+static int conn_tls_handshake(struct k8s_client *c, uint64_t deadline_ms)
+{
 	for (;;) {
 		int r = SSL_connect(c->ssl);
 		if (r == 1)
 			return 0;
 		int e = SSL_get_error(c->ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+			int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
 			if (rc != 0)
-				break;
+				return rc;
 			continue;
 		}
 		char msg[300];
@@ -385,10 +392,27 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 			tls_error("TLS handshake", msg, sizeof(msg));
 		log_warn("kubernetes %s: %s:%u: %s", c->auth.name, c->auth.host, c->auth.port, msg);
 		ERR_clear_error();
-		rc = DNSD_ETLS;
-		break;
+		return DNSD_ETLS;
 	}
-	conn_close(c);
+}
+
+/* Connects, and for https completes the handshake, before deadline_ms.
+ * On failure nothing stays open. */
+static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
+{
+	int rc = conn_connect_tcp(c, deadline_ms);
+	if (rc != 0 || !c->auth.is_tls)
+		return rc;
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl) {
+		conn_close(c);
+		return DNSD_ENOMEM;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	conn_tls_expect_name(c);
+	rc = conn_tls_handshake(c, deadline_ms);
+	if (rc != 0)
+		conn_close(c);
 	return rc;
 }
 
