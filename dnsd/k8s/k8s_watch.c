@@ -139,6 +139,19 @@ struct reflector {
 	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
 };
 
+/* Counters for /metrics: written by the reflector threads, read by
+ * k8s_watch_write_metrics() from any thread (relaxed atomics). */
+struct k8s_watch_stats {
+	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
+	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
+	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
+	_Atomic uint64_t relists;
+	_Atomic uint64_t watches;         /* watch requests opened */
+	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
+	_Atomic uint64_t objects;         /* ServiceEntries held now */
+	_Atomic int64_t last_sync_unix;   /* last successful list or event */
+};
+
 struct k8s_watch {
 	char name[128];
 	char api_version[16];       /* from the configuration; "" = discover */
@@ -769,17 +782,14 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 	pthread_mutex_unlock(&w->lock);
 }
 
-const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
-
-bool k8s_watch_is_synced(const struct k8s_watch *w)
+/* Has every reflector finished its first list? Any thread. */
+static bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);
 	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
 	return all;
 }
-
-const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w) { return &w->stats; }
 
 void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first)
 {
