@@ -782,8 +782,7 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 	pthread_mutex_unlock(&w->lock);
 }
 
-/* Has every reflector finished its first list? Any thread. */
-static bool k8s_watch_is_synced(const struct k8s_watch *w)
+bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);

@@ -36,6 +36,9 @@ void k8s_watch_free(struct k8s_watch *w);
  * further changes there. The old catalog is no longer touched afterwards. */
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 
+/* Has every reflector finished its first list? Any thread. */
+bool k8s_watch_is_synced(const struct k8s_watch *w);
+
 /* Appends this source's metric samples (HELP/TYPE written when is_first). */
 void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
 
