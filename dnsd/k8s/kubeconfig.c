@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * kubeconfig.c - kubeconfig files (clusters, contexts, users) and the
- * in-cluster service account, turned into struct k8s_auth. */
+ * in-cluster service account, turned into struct k8s_auth. Reads files only:
+ * no network, no credential plugins (exec, auth-provider are refused). */
 #include "k8s/kubeconfig.h"
 
 #include <errno.h>
