@@ -45,8 +45,8 @@ struct config_ctx {
 	size_t errlen;
 };
 
-/* Writes "name:line:column: " and the message into ctx->err (at NULL: line
- * 1, column 1) and returns code. */
+/* Writes "name:line:column: " (line 1, column 1 when at is NULL) and the
+ * message into ctx->err, and returns code. */
 __attribute__((format(printf, 4, 5)))
 int config_error(struct config_ctx *ctx, int code, const struct config_node *at,
 		 const char *fmt, ...);
