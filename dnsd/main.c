@@ -429,10 +429,8 @@ int main(int argc, char **argv)
 	event_free(sigint);
 	event_base_free(d.base);
 	publish_lock();
-	struct snapshot *last = publish_current(&publish_global);
-	atomic_store(&publish_global.current, NULL);
+	publish_clear(&publish_global);
 	publish_unlock();
-	snapshot_free(last);
 	catalog_free(d.catalog);
 	if (d.cfg->pid_file)
 		unlink(d.cfg->pid_file);
