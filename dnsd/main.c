@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * main.c - command line, startup order, signals. Wires the modules together
- * and does nothing else: config -> catalog (zones) -> publish -> server
- * (sockets, then privileges dropped) -> admin and sources -> main loop. */
+ * main.c - command line, start-up order, signals. Wires the modules together
+ * and does nothing else: config -> catalog (zones) -> first publication ->
+ * server (sockets, then privileges dropped) -> admin and sources -> main
+ * loop -> shutdown in reverse. Builds, swaps and frees no snapshot itself. */
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -17,14 +18,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/admin.h"
-#include "zone/catalog.h"
 #include "conf/config.h"
-#include "util/err.h"
 #include "k8s/k8s_watch.h"
-#include "util/log.h"
-#include "zone/publish.h"
+#include "server/admin.h"
 #include "server/server.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "zone/catalog.h"
+#include "zone/publish.h"
+#include "zone/publisher.h"
 
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
 #define DRAIN_MS 2000
@@ -54,14 +56,12 @@ static void usage(FILE *out)
 		"dnsd runs in the foreground and logs to stderr.\n");
 }
 
-/* Loads config and zones; on success *cfg, *cat and *snap are new. */
-static int load_all(const char *path, struct config **cfg, struct catalog **cat,
-		    struct snapshot **snap)
+/* Loads config and zones; on success *cfg and *cat are new. */
+static int load_all(const char *path, struct config **cfg, struct catalog **cat)
 {
 	char err[1024];
 	*cfg = NULL;
 	*cat = NULL;
-	*snap = NULL;
 	int rc = config_load(path, cfg, err, sizeof(err));
 	if (rc != 0) {
 		log_error("%s", err);
@@ -70,20 +70,11 @@ static int load_all(const char *path, struct config **cfg, struct catalog **cat,
 	*cat = catalog_new(*cfg, err, sizeof(err));
 	if (!*cat) {
 		log_error("%s", err);
-		goto fail;
-	}
-	*snap = catalog_snapshot(*cat, err, sizeof(err));
-	if (!*snap) {
-		log_error("%s", err);
-		goto fail;
+		config_free(*cfg);
+		*cfg = NULL;
+		return DNSD_EINVAL;
 	}
 	return 0;
-fail:
-	catalog_free(*cat);
-	config_free(*cfg);
-	*cat = NULL;
-	*cfg = NULL;
-	return DNSD_EINVAL;
 }
 
 /* Settings that live in sockets and threads need a restart to change. */
@@ -118,6 +109,14 @@ static bool same_sources(const struct config *a, const struct config *b)
 	return true;
 }
 
+/* publisher_attach_fn: the Kubernetes sources move to the new catalog. */
+static void attach_sources(void *ctx, struct catalog *next)
+{
+	struct daemon *d = ctx;
+	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_watch_set_catalog(d->watches[i], next);
+}
+
 /* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
  * error keep serving the old state. */
 static void reload(struct daemon *d)
@@ -126,41 +125,29 @@ static void reload(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct config *cfg;
 	struct catalog *cat;
-	struct snapshot *snap;
 	log_info("reload: reading %s", d->config_path);
 	admin_notify("RELOADING=1");
-	if (load_all(d->config_path, &cfg, &cat, &snap) != 0)
+	if (load_all(d->config_path, &cfg, &cat) != 0)
 		goto fail;
 	if (!same_sources(d->cfg, cfg)) {
 		log_error("reload: the kubernetes sources changed; that needs a restart");
-		snapshot_free(snap);
 		catalog_free(cat);
 		config_free(cfg);
 		goto fail;
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
-	/* the old catalog stops publishing; the sources feed the new one what
-	 * they hold, and it publishes with every zone already built */
-	catalog_publisher_stop(d->catalog);
-	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_set_catalog(d->watches[i], cat);
-	snapshot_free(snap);
-	catalog_publish(cat);
-	catalog_publisher_start(cat);
-	catalog_free(d->catalog);
+	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
-	catalog_drop_file_builders(cat);
 	malloc_trim(0);
 	d->reloads++;
 	admin_count_reload(d->admin, true);
 	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
-		 (unsigned long long)publish_current(&publish_global)->generation, catalog_zone_count(cat),
-		 catalog_record_count(cat),
+		 (unsigned long long)generation, catalog_zone_count(cat), catalog_record_count(cat),
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return;
 fail:
@@ -320,8 +307,7 @@ int main(int argc, char **argv)
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 
-	struct snapshot *snap;
-	if (load_all(d.config_path, &d.cfg, &d.catalog, &snap) != 0)
+	if (load_all(d.config_path, &d.cfg, &d.catalog) != 0)
 		return 1;
 	if (is_check) {
 		for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
@@ -340,15 +326,16 @@ int main(int argc, char **argv)
 		}
 		printf("%s: ok (%zu zones, %zu records)\n", d.config_path, catalog_zone_count(d.catalog),
 		       catalog_record_count(d.catalog));
-		snapshot_free(snap);
 		catalog_free(d.catalog);
 		config_free(d.cfg);
 		return 0;
 	}
 	log_set_level(d.cfg->log_level);
-	publish_swap(&publish_global, snap);
-
 	char err[512];
+	if (publisher_publish_first(d.catalog, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return 1;
+	}
 	d.server = server_new(d.cfg, &publish_global, err, sizeof(err));
 	if (!d.server) {
 		log_error("%s", err);
@@ -408,7 +395,7 @@ int main(int argc, char **argv)
 		}
 		d.watch_count++;
 	}
-	catalog_publisher_start(d.catalog);
+	publisher_start(d.catalog);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	catalog_drop_file_builders(d.catalog);
 	malloc_trim(0);   /* give the builders' pages back */
@@ -419,7 +406,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < d.watch_count; i++)
 		k8s_watch_free(d.watches[i]);
 	free(d.watches);
-	catalog_publisher_stop(d.catalog);
+	publisher_stop(d.catalog);
 	event_free(d.ready_timer);
 	admin_free(d.admin);
 	server_stop(d.server, DRAIN_MS);
