@@ -42,7 +42,6 @@ struct daemon {
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	size_t watch_count;
 	struct event *ready_timer;     /* until READY=1 has been sent */
-	unsigned reloads;
 };
 
 static void usage(FILE *out)
@@ -143,7 +142,6 @@ static void reload(struct daemon *d)
 	d->cfg = cfg;
 	d->catalog = cat;
 	malloc_trim(0);
-	d->reloads++;
 	admin_count_reload(d->admin, true);
 	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -43,8 +43,9 @@ struct catalog_feed {
 
 /* Lock order, everywhere in dnsd: a source's own lock (k8s_watch's, held
  * while it feeds the catalog) -> catalog lock -> publish_lock(); never the
- * other way round. lock guards feeds, synced, is_dirty, is_stopping and view_list; it is
- * taken by source threads (catalog_apply, catalog_cluster_synced) and by the
+ * other way round. lock guards feeds, synced, is_dirty, is_stopping and
+ * view_list; source threads take it (catalog_apply, catalog_cluster_synced),
+ * so do the main thread (catalog_is_ready, catalog_snapshot) and the
  * publisher, which takes publish_lock() inside it to swap. zones, views and
  * cfg are set by catalog_new() and read-only afterwards (zones[].builder
  * excepted: catalog_drop_file_builders() frees them on the owner's thread). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * snapshot.h - what the query path reads: the views, one zone set per view
  * and the settings that travel with a reload, immutable once published.
- * Built here; published, swapped and freed once published only by publish.c. */
+ * Made here (or by hand, in tests); once published, only publish.c swaps or
+ * frees one. */
 #ifndef DNSD_SNAPSHOT_H
 #define DNSD_SNAPSHOT_H
 
