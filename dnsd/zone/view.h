@@ -27,7 +27,7 @@ struct view {
 };
 
 struct view_table {
-	_Atomic unsigned refs;     /* snapshots sharing this table */
+	_Atomic unsigned refs;     /* snapshots and catalogs sharing this table */
 	struct view *views;
 	size_t count;
 };
