@@ -51,7 +51,9 @@ const char *k8s_watch_name(const struct k8s_watch *w);
 bool k8s_watch_is_synced(const struct k8s_watch *w);
 const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w);
 
-/* Appends this source's metric samples (HELP/TYPE written when is_first). */
+/* Appends this source's samples to out through the metrics writers
+ * (util/metrics.h), each family's HELP/TYPE lines first when is_first: the
+ * first source writes them, the others add their samples. Any thread. */
 void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
 
 #endif
