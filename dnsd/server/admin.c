@@ -19,12 +19,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "dns/wire.h"
 #include "server/server.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
-#include "util/slots.h"
 #include "zone/publish.h"
 
 #define ADMIN_LISTENERS_MAX 2
@@ -53,132 +51,10 @@ static void collect_process(void *ctx, struct metrics_out *m)
 	metrics_sample_int(m, "dnsd_start_time_seconds", NULL, 0, (int64_t)a->started);
 }
 
-static const char *const rcode_names[SERVER_RCODE_SLOTS] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
-	"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "BADCOOKIE",
-};
-
-static uint64_t load(const _Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
-
-/* By slot (slots.h): every view and zone seen since the start, each under
- * its own name whatever reloads did to the order. */
-static void write_requests(const struct server *s, struct metrics_out *m)
-{
-	static const char name[] = "dnsd_dns_requests_total";
-	metrics_family(m, name, METRICS_COUNTER, "Queries answered, by view, zone, protocol and type.");
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-		const char *view_name = slots_name(&slots_views, v);
-		if (!view_name)
-			continue;
-		for (unsigned z = 0; z < SERVER_ZONE_SLOTS; z++) {
-			const char *zone_name = z == SERVER_ZONE_SLOTS - 1 ? "."   /* no zone: REFUSED etc. */
-					      : slots_name(&slots_zones, z);
-			if (!zone_name)
-				continue;
-			for (int proto = 0; proto < 2; proto++)
-				for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
-					uint64_t sum = 0;
-					for (unsigned i = 0; i < server_stats_count(s); i++)
-						sum += load(&server_stats_at(s, i)->requests[v][z][proto][t]);
-					if (!sum)
-						continue;
-					const struct metrics_label labels[] = {
-						{ "view", view_name }, { "zone", zone_name },
-						{ "proto", proto ? "tcp" : "udp" }, { "type", server_qtype_name(t) },
-					};
-					metrics_sample(m, name, labels, 4, sum);
-				}
-		}
-	}
-}
-
-/* NOERROR and NXDOMAIN always, other rcodes once they occurred. */
-static void write_responses(const struct server *s, struct metrics_out *m)
-{
-	static const char name[] = "dnsd_dns_responses_total";
-	metrics_family(m, name, METRICS_COUNTER, "Responses sent, by view and rcode.");
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-		const char *view_name = slots_name(&slots_views, v);
-		if (!view_name)
-			continue;
-		for (unsigned r = 0; r < SERVER_RCODE_SLOTS; r++) {
-			uint64_t sum = 0;
-			for (unsigned i = 0; i < server_stats_count(s); i++)
-				sum += load(&server_stats_at(s, i)->responses[v][r]);
-			if (!sum && r != WIRE_RCODE_NOERROR && r != WIRE_RCODE_NXDOMAIN)
-				continue;
-			const struct metrics_label labels[] = { { "view", view_name }, { "rcode", rcode_names[r] } };
-			metrics_sample(m, name, labels, 2, sum);
-		}
-	}
-}
-
-/* The unlabelled counters, summed over every thread. */
-struct server_totals {
-	uint64_t duration_bucket[SERVER_DURATION_BUCKETS];
-	uint64_t duration_ns_sum;
-	uint64_t dropped, truncated, no_view;
-	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused;
-};
-
-static void sum_totals(const struct server *s, struct server_totals *t)
-{
-	*t = (struct server_totals){ 0 };
-	for (unsigned i = 0; i < server_stats_count(s); i++) {
-		const struct server_stats *st = server_stats_at(s, i);
-		for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++)
-			t->duration_bucket[b] += load(&st->duration_bucket[b]);
-		t->duration_ns_sum += load(&st->duration_ns_sum);
-		t->dropped += load(&st->dropped);
-		t->truncated += load(&st->truncated);
-		t->no_view += load(&st->no_view);
-		t->tcp_connections += load(&st->tcp_connections);
-		t->tcp_open += load(&st->tcp_open);
-		t->tcp_timeouts += load(&st->tcp_timeouts);
-		t->tcp_refused += load(&st->tcp_refused);
-	}
-}
-
-static void write_duration(const struct server_totals *t, struct metrics_out *m)
-{
-	static const char name[] = "dnsd_dns_request_duration_seconds";
-	metrics_family(m, name, METRICS_HISTOGRAM,
-		       "Time the server spent on a query: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.");
-	metrics_histogram(m, name, NULL, 0, server_duration_bounds, t->duration_bucket,
-			  SERVER_DURATION_BUCKETS - 1, (double)t->duration_ns_sum / 1e9);
-}
-
-static void write_totals(const struct server_totals *t, struct metrics_out *m)
-{
-	metrics_single(m, "dnsd_dns_dropped_total", METRICS_COUNTER,
-		       "Messages dropped without reply (unreadable header, QR=1).", t->dropped);
-	metrics_single(m, "dnsd_dns_truncated_total", METRICS_COUNTER, "Responses sent with TC=1.",
-		       t->truncated);
-	metrics_single(m, "dnsd_dns_no_view_total", METRICS_COUNTER, "Queries no view matched (REFUSED).",
-		       t->no_view);
-	metrics_single(m, "dnsd_tcp_connections_total", METRICS_COUNTER, "TCP connections accepted.",
-		       t->tcp_connections);
-	metrics_single(m, "dnsd_tcp_connections_open", METRICS_GAUGE, "TCP connections open now.",
-		       t->tcp_open);
-	metrics_single(m, "dnsd_tcp_timeouts_total", METRICS_COUNTER,
-		       "TCP connections closed by the idle or message timeout.", t->tcp_timeouts);
-	metrics_single(m, "dnsd_tcp_accept_paused_total", METRICS_COUNTER,
-		       "Times accepting paused at the connection cap or on EMFILE.", t->tcp_refused);
-}
-
 static void collect_server(void *ctx, struct metrics_out *m)
 {
 	struct admin *a = ctx;
-	write_requests(a->server, m);
-	write_responses(a->server, m);
-	struct server_totals t;
-	sum_totals(a->server, &t);
-	write_duration(&t, m);
-	write_totals(&t, m);
+	server_write_metrics(a->server, m);
 }
 
 static void collect_reloads(void *ctx, struct metrics_out *m)
