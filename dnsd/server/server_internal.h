@@ -25,8 +25,8 @@ struct tcp_conn;
 struct udp_batch;
 
 /* One listening address's UDP socket in one worker, and the thread that
- * serves it (udp.c). Everything but is_stopping belongs to that thread once
- * it runs. */
+ * serves it (udp.c). Once the thread runs it alone touches the batch, the
+ * reader and the counters; the main thread sets is_stopping and joins it. */
 struct udp_socket {
 	int fd;
 	struct sockaddr_storage local;    /* bound address, for port and family */
@@ -50,7 +50,8 @@ struct tcp_listener {
 
 /* One worker: a libevent loop for TCP, plus a UDP thread per listening
  * address. The loop's state is touched by the worker thread only; the main
- * thread reaches it through stop_ev (event_active). */
+ * thread reaches it through stop_ev (event_active) and loopexit, which
+ * libevent's locking makes safe (server_new turns it on). */
 struct worker {
 	unsigned id;
 	pthread_t thread;

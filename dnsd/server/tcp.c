@@ -2,8 +2,8 @@
  * tcp.c - DNS over TCP (RFC 7766) in each worker's libevent loop: 2-byte
  * length framing, pipelined queries, an idle timeout and a per-message
  * deadline (slowloris), a per-worker connection cap, and accept() paused on
- * the cap or on EMFILE instead of spinning. Runs on the worker's thread only
- * and touches only that worker. */
+ * the cap or on EMFILE instead of spinning. server.c sets it up and tears it
+ * down; the callbacks run on the worker's thread and touch only that worker. */
 #include "server/server_internal.h"
 
 #include <errno.h>
