@@ -20,6 +20,7 @@
 #include "k8s/k8s_client.h"
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
 
@@ -793,31 +794,42 @@ bool k8s_watch_is_synced(const struct k8s_watch *w)
 void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first)
 {
 	const struct k8s_watch_stats *s = &w->stats;
-#define FAMILY(name, type, help)                                                             \
-	if (is_first)                                                                        \
-		fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-#define LOAD(x) ((unsigned long long)atomic_load_explicit(&s->x, memory_order_relaxed))
-	FAMILY("dnsd_kubernetes_events_total", "counter", "Watch events received, by cluster and type.");
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ADDED\"} %llu\n", w->name, LOAD(events_added));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"MODIFIED\"} %llu\n", w->name, LOAD(events_modified));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"DELETED\"} %llu\n", w->name, LOAD(events_deleted));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"BOOKMARK\"} %llu\n", w->name, LOAD(bookmarks));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ERROR\"} %llu\n", w->name, LOAD(error_events));
-	FAMILY("dnsd_kubernetes_errors_total", "counter", "Failed API requests and broken watch streams.");
-	fprintf(out, "dnsd_kubernetes_errors_total{cluster=\"%s\"} %llu\n", w->name, LOAD(request_errors));
-	FAMILY("dnsd_kubernetes_relists_total", "counter", "Relists after 410 Gone or an expired continue token.");
-	fprintf(out, "dnsd_kubernetes_relists_total{cluster=\"%s\"} %llu\n", w->name, LOAD(relists));
-	FAMILY("dnsd_kubernetes_watches_total", "counter", "Watch requests opened.");
-	fprintf(out, "dnsd_kubernetes_watches_total{cluster=\"%s\"} %llu\n", w->name, LOAD(watches));
-	FAMILY("dnsd_kubernetes_serviceentries", "gauge", "ServiceEntries held.");
-	fprintf(out, "dnsd_kubernetes_serviceentries{cluster=\"%s\"} %llu\n", w->name, LOAD(objects));
-	FAMILY("dnsd_kubernetes_serviceentries_skipped_total", "counter", "Malformed ServiceEntries skipped.");
-	fprintf(out, "dnsd_kubernetes_serviceentries_skipped_total{cluster=\"%s\"} %llu\n", w->name, LOAD(skipped));
-	FAMILY("dnsd_kubernetes_last_sync_timestamp_seconds", "gauge", "Last successful list or watch event.");
-	fprintf(out, "dnsd_kubernetes_last_sync_timestamp_seconds{cluster=\"%s\"} %lld\n", w->name,
-		(long long)atomic_load_explicit(&s->last_sync_unix, memory_order_relaxed));
-	FAMILY("dnsd_kubernetes_synced", "gauge", "1 once the first list completed.");
-	fprintf(out, "dnsd_kubernetes_synced{cluster=\"%s\"} %d\n", w->name, k8s_watch_is_synced(w) ? 1 : 0);
+	struct metrics_out m;
+	metrics_out_init(&m, out);
+	m.is_continued = !is_first;
+	const struct metrics_label cluster = { "cluster", w->name };
+#define LOAD(x) atomic_load_explicit(&s->x, memory_order_relaxed)
+	static const char events[] = "dnsd_kubernetes_events_total";
+	metrics_family(&m, events, METRICS_COUNTER, "Watch events received, by cluster and type.");
+	const struct { const char *type; uint64_t count; } by_type[] = {
+		{ "ADDED", LOAD(events_added) }, { "MODIFIED", LOAD(events_modified) },
+		{ "DELETED", LOAD(events_deleted) }, { "BOOKMARK", LOAD(bookmarks) },
+		{ "ERROR", LOAD(error_events) },
+	};
+	for (size_t i = 0; i < sizeof(by_type) / sizeof(by_type[0]); i++) {
+		const struct metrics_label labels[] = { cluster, { "type", by_type[i].type } };
+		metrics_sample(&m, events, labels, 2, by_type[i].count);
+	}
+	const struct { const char *name; enum metrics_type type; const char *help; uint64_t value; } one[] = {
+		{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
+		  LOAD(request_errors) },
+		{ "dnsd_kubernetes_relists_total", METRICS_COUNTER,
+		  "Relists after 410 Gone or an expired continue token.", LOAD(relists) },
+		{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", LOAD(watches) },
+		{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", LOAD(objects) },
+		{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
+		  "Malformed ServiceEntries skipped.", LOAD(skipped) },
+	};
+	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
+		metrics_family(&m, one[i].name, one[i].type, one[i].help);
+		metrics_sample(&m, one[i].name, &cluster, 1, one[i].value);
+	}
+	metrics_family(&m, "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE,
+		       "Last successful list or watch event.");
+	metrics_sample_int(&m, "dnsd_kubernetes_last_sync_timestamp_seconds", &cluster, 1,
+			   LOAD(last_sync_unix));
+	metrics_family(&m, "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.");
+	metrics_sample(&m, "dnsd_kubernetes_synced", &cluster, 1, k8s_watch_is_synced(w) ? 1 : 0);
 #undef LOAD
-#undef FAMILY
+	metrics_out_clear(&m);
 }

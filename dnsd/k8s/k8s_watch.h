@@ -39,7 +39,9 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 /* Has every reflector finished its first list? Any thread. */
 bool k8s_watch_is_synced(const struct k8s_watch *w);
 
-/* Appends this source's metric samples (HELP/TYPE written when is_first). */
+/* Appends this source's samples to out through the metrics writers
+ * (util/metrics.h), each family's HELP/TYPE lines first when is_first: the
+ * first source writes them, the others add their samples. Any thread. */
 void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
 
 #endif
