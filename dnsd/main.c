@@ -24,6 +24,7 @@
 #include "server/server.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "zone/catalog.h"
 #include "zone/publish.h"
 #include "zone/publisher.h"
@@ -161,14 +162,14 @@ static bool ready_hook(void *arg, char *why, size_t why_len)
 	return catalog_is_ready(d->catalog, why, why_len);
 }
 
-static void metrics_hook(void *arg, FILE *out)
+/* The sources' and the publisher's metric families; /metrics runs it on
+ * the main loop, the thread that swaps d->catalog on reload. */
+static void collect_sources(void *arg, struct metrics_out *m)
 {
 	struct daemon *d = arg;
-	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_write_metrics(d->watches[i], out, i == 0);
-	fprintf(out, "# HELP dnsd_publications_total Snapshots published after source changes.\n"
-		     "# TYPE dnsd_publications_total counter\ndnsd_publications_total %llu\n",
-		(unsigned long long)catalog_publish_count(d->catalog));
+	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
+	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
+		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -397,11 +398,15 @@ static int start_loop(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		event_add(d->signals[i], NULL);
 	char err[512];
-	struct admin_hooks hooks = { .is_ready = ready_hook, .metrics = metrics_hook, .ctx = d };
+	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d };
 	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
 			     err, sizeof(err));
 	if (!d->admin) {
 		log_error("%s", err);
+		return 1;
+	}
+	if (metrics_register("sources", collect_sources, d) != 0) {
+		log_error("out of memory");
 		return 1;
 	}
 	for (size_t i = 0; i < d->cfg->listen_count; i++)
@@ -450,6 +455,7 @@ static void run(struct daemon *d)
  * answers), the loop, the last snapshot, the zones. */
 static void shut_down(struct daemon *d)
 {
+	metrics_unregister("sources");
 	for (size_t i = 0; i < d->watch_count; i++)
 		k8s_watch_free(d->watches[i]);
 	free(d->watches);

@@ -783,7 +783,7 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 	pthread_mutex_unlock(&w->lock);
 }
 
-bool k8s_watch_is_synced(const struct k8s_watch *w)
+static bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);
@@ -791,45 +791,65 @@ bool k8s_watch_is_synced(const struct k8s_watch *w)
 	return all;
 }
 
-void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first)
+#define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
+
+/* One counter or gauge per source: its value for w. */
+struct watch_family {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	int64_t (*value)(const struct k8s_watch *w);
+};
+
+static int64_t errors_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, request_errors); }
+static int64_t relists_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, relists); }
+static int64_t watches_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, watches); }
+static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, objects); }
+static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
+static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
+static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
+
+static const struct watch_family watch_families[] = {
+	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
+	  errors_of },
+	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER, "Relists after 410 Gone or an expired continue token.",
+	  relists_of },
+	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
+	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
+	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER, "Malformed ServiceEntries skipped.",
+	  skipped_of },
+	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
+	  last_sync_of },
+	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
+};
+
+void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m)
 {
-	const struct k8s_watch_stats *s = &w->stats;
-	struct metrics_out m;
-	metrics_out_init(&m, out);
-	m.is_continued = !is_first;
-	const struct metrics_label cluster = { "cluster", w->name };
-#define LOAD(x) atomic_load_explicit(&s->x, memory_order_relaxed)
+	if (count == 0)
+		return;
+	/* the exposition format wants each family's samples together:
+	 * family by family, one sample per source */
 	static const char events[] = "dnsd_kubernetes_events_total";
-	metrics_family(&m, events, METRICS_COUNTER, "Watch events received, by cluster and type.");
-	const struct { const char *type; uint64_t count; } by_type[] = {
-		{ "ADDED", LOAD(events_added) }, { "MODIFIED", LOAD(events_modified) },
-		{ "DELETED", LOAD(events_deleted) }, { "BOOKMARK", LOAD(bookmarks) },
-		{ "ERROR", LOAD(error_events) },
-	};
-	for (size_t i = 0; i < sizeof(by_type) / sizeof(by_type[0]); i++) {
-		const struct metrics_label labels[] = { cluster, { "type", by_type[i].type } };
-		metrics_sample(&m, events, labels, 2, by_type[i].count);
+	metrics_family(m, events, METRICS_COUNTER, "Watch events received, by cluster and type.");
+	for (size_t i = 0; i < count; i++) {
+		const struct k8s_watch *w = watches[i];
+		const struct { const char *type; uint64_t count; } by_type[] = {
+			{ "ADDED", LOAD(w, events_added) }, { "MODIFIED", LOAD(w, events_modified) },
+			{ "DELETED", LOAD(w, events_deleted) }, { "BOOKMARK", LOAD(w, bookmarks) },
+			{ "ERROR", LOAD(w, error_events) },
+		};
+		for (size_t k = 0; k < sizeof(by_type) / sizeof(by_type[0]); k++) {
+			const struct metrics_label labels[] = { { "cluster", w->name }, { "type", by_type[k].type } };
+			metrics_sample(m, events, labels, 2, by_type[k].count);
+		}
 	}
-	const struct { const char *name; enum metrics_type type; const char *help; uint64_t value; } one[] = {
-		{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
-		  LOAD(request_errors) },
-		{ "dnsd_kubernetes_relists_total", METRICS_COUNTER,
-		  "Relists after 410 Gone or an expired continue token.", LOAD(relists) },
-		{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", LOAD(watches) },
-		{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", LOAD(objects) },
-		{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
-		  "Malformed ServiceEntries skipped.", LOAD(skipped) },
-	};
-	for (size_t i = 0; i < sizeof(one) / sizeof(one[0]); i++) {
-		metrics_family(&m, one[i].name, one[i].type, one[i].help);
-		metrics_sample(&m, one[i].name, &cluster, 1, one[i].value);
+	for (size_t f = 0; f < sizeof(watch_families) / sizeof(watch_families[0]); f++) {
+		const struct watch_family *wf = &watch_families[f];
+		metrics_family(m, wf->name, wf->type, wf->help);
+		for (size_t i = 0; i < count; i++) {
+			const struct metrics_label cluster = { "cluster", watches[i]->name };
+			metrics_sample_int(m, wf->name, &cluster, 1, wf->value(watches[i]));
+		}
 	}
-	metrics_family(&m, "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE,
-		       "Last successful list or watch event.");
-	metrics_sample_int(&m, "dnsd_kubernetes_last_sync_timestamp_seconds", &cluster, 1,
-			   LOAD(last_sync_unix));
-	metrics_family(&m, "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.");
-	metrics_sample(&m, "dnsd_kubernetes_synced", &cluster, 1, k8s_watch_is_synced(w) ? 1 : 0);
-#undef LOAD
-	metrics_out_clear(&m);
 }
+#undef LOAD

@@ -36,12 +36,10 @@ void k8s_watch_free(struct k8s_watch *w);
  * further changes there. The old catalog is no longer touched afterwards. */
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 
-/* Has every reflector finished its first list? Any thread. */
-bool k8s_watch_is_synced(const struct k8s_watch *w);
+struct metrics_out;
 
-/* Appends this source's samples to out through the metrics writers
- * (util/metrics.h), each family's HELP/TYPE lines first when is_first: the
- * first source writes them, the others add their samples. Any thread. */
-void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
+/* Writes the dnsd_kubernetes_* families to m, each family once with one
+ * sample per source (labelled cluster=<name>). Any thread. */
+void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m);
 
 #endif

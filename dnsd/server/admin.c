@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * admin.c - /metrics, /health, /ready over libevent's evhttp, and sd_notify.
  * /metrics is metrics_write(): admin registers the collectors for the
- * process, the server's query counters, reloads, the current snapshot and
- * admin_hooks.metrics, in that order. Metric names follow CoreDNS's where
+ * process, the server's query counters, reloads and the current snapshot,
+ * in that order; other modules register their own (main.c: the Kubernetes
+ * sources and the publisher). Metric names follow CoreDNS's where
  * one exists (coredns_dns_requests_total -> dnsd_dns_requests_total), so
  * dashboards carry over. Keeps no query counters itself. */
 #include "server/admin.h"
@@ -26,7 +27,7 @@
 #include "zone/publish.h"
 
 #define ADMIN_LISTENERS_MAX 2
-#define ADMIN_COLLECTORS_MAX 5
+#define ADMIN_COLLECTORS_MAX 4
 
 struct admin {
 	struct evhttp *http[ADMIN_LISTENERS_MAX];
@@ -101,14 +102,6 @@ static void collect_snapshot(void *ctx, struct metrics_out *m)
 	publish_read_end(a->reader);
 }
 
-/* The families other modules append through admin_hooks.metrics. */
-static void collect_hooks(void *ctx, struct metrics_out *m)
-{
-	struct admin *a = ctx;
-	if (a->hooks.metrics)
-		a->hooks.metrics(a->hooks.ctx, m->file);
-}
-
 static int admin_register(struct admin *a, const char *name, metrics_collect_fn *collect,
 			  char *err, size_t errlen)
 {
@@ -132,7 +125,6 @@ static int admin_register_collectors(struct admin *a, char *err, size_t errlen)
 		{ "server", collect_server },
 		{ "reloads", collect_reloads },
 		{ "snapshot", collect_snapshot },
-		{ "admin_hooks", collect_hooks },
 	};
 	for (size_t i = 0; i < ADMIN_COLLECTORS_MAX; i++) {
 		if (collectors[i].collect == collect_server && !a->server)

@@ -15,16 +15,12 @@ struct event_base;
 struct server;
 struct admin;
 
-/* Readiness, and metric families not yet behind a collector of their own,
- * come from other modules through these. */
+/* Readiness comes from other modules through these; their metrics do not
+ * pass through admin: they register collectors with metrics_register(). */
 typedef bool admin_ready_fn(void *ctx, char *why, size_t why_len);
-typedef void admin_metrics_fn(void *ctx, FILE *out);
 
 struct admin_hooks {
 	admin_ready_fn *is_ready;      /* NULL = always ready */
-	/* Appends text-format families after admin's own; may be NULL. New
-	 * counters register a collector with metrics_register() instead. */
-	admin_metrics_fn *metrics;
 	void *ctx;
 };
 

@@ -13,8 +13,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "util/arena.h"
 #include "dns/dname.h"
+#include "util/arena.h"
+#include "util/hash.h"
 
 /* A pre-rendered response tail: the answer, authority and additional
  * sections that follow the question. Compression pointers in data that
