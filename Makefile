@@ -8,6 +8,8 @@
 #   make bench      dnsperf against dnsd, NSD and Knot on the same zone
 #   make install    PREFIX/DESTDIR-aware: binary, man page, systemd unit, sample config
 #   make image      static build (VARIANT=static), then a FROM scratch image with buildah
+#   make format     clang-format dnsd/, tests/unit/, tests/fuzz/ in place (.clang-format)
+#   make format-check  list the files make format would change; exit 1 if any
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -62,7 +64,8 @@ IMAGE   ?= localhost/dnsd:latest
 IMAGE_CONTEXT := build/image
 BUILDAH ?= buildah --storage-driver vfs
 
-.PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean
+.PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean \
+        format format-check
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dnsd
@@ -181,5 +184,13 @@ image:
 
 clean:
 	rm -rf build
+
+# clang-format (Debian 12's, version 14) with .clang-format over the C files of
+# dnsd/, tests/unit/ and tests/fuzz/. format-check is not part of check (yet).
+format:
+	@tests/tools/clang-format-files --fix
+
+format-check:
+	@tests/tools/clang-format-files --check
 
 -include $(shell find build -name '*.d' 2>/dev/null)
