@@ -10,6 +10,8 @@
 #   make image      static build (VARIANT=static), then a FROM scratch image with buildah
 #   make format     clang-format dnsd/, tests/unit/, tests/fuzz/ in place (.clang-format)
 #   make format-check  list the files make format would change; exit 1 if any
+#   (make all also writes build/compile_commands.json, linked from the top, for
+#   editors and clang-tidy: clang-tidy -p build dnsd/dns/wire.c)
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -65,7 +67,7 @@ IMAGE_CONTEXT := build/image
 BUILDAH ?= buildah --storage-driver vfs
 
 .PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean \
-        format format-check
+        format format-check compile-commands
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dnsd
@@ -192,5 +194,18 @@ format:
 
 format-check:
 	@tests/tools/clang-format-files --check
+
+# The compilation database, from the compile lines `make -n` prints for this
+# variant's daemon, unit tests and fuzz replays: exactly the rules' flags. The
+# last `make all` wins (VARIANT=asan writes asan's). The link at the top is
+# made only where no compile_commands.json of your own is in the way.
+COMPDB := build/compile_commands.json
+all: compile-commands
+compile-commands:
+	@mkdir -p build
+	@$(MAKE) --no-print-directory -nB $(BUILD)/dnsd $(UNIT_BINS) $(FUZZ_REPLAY) | \
+	  tests/tools/compile-commands $(COMPDB)
+	@if [ -L compile_commands.json ] || [ ! -e compile_commands.json ]; then \
+	  ln -sfn $(COMPDB) compile_commands.json; fi
 
 -include $(shell find build -name '*.d' 2>/dev/null)
