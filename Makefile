@@ -197,10 +197,14 @@ format-check:
 
 # The compilation database, from the compile lines `make -n` prints for this
 # variant's daemon, unit tests and fuzz replays: exactly the rules' flags. The
-# last `make all` wins (VARIANT=asan writes asan's). The link at the top is
-# made only where no compile_commands.json of your own is in the way.
+# last `make all` wins (VARIANT=asan writes asan's), except the static build
+# for the image (make image, and the e2e test of it), which leaves it alone.
+# The link at the top is made only where no compile_commands.json of your own
+# is in the way.
 COMPDB := build/compile_commands.json
+ifneq ($(VARIANT),static)
 all: compile-commands
+endif
 compile-commands:
 	@mkdir -p build
 	@$(MAKE) --no-print-directory -nB $(BUILD)/dnsd $(UNIT_BINS) $(FUZZ_REPLAY) | \
