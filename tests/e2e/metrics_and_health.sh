@@ -5,16 +5,7 @@
 
 port=$(free_port) || die "no free port"
 mport=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$mport"}
-health: {listen: "127.0.0.1:$mport"}
-chaos: true
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --http "127.0.0.1:$mport" --chaos
 start_dnsd "$T/dnsd.yaml"
 base=http://127.0.0.1:$mport
 

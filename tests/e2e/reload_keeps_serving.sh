@@ -9,19 +9,7 @@ port=$(free_port) || die "no free port"
 mport=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-write_conf() {   # write_conf FILE [zone-file]: the config, written aside and renamed in
-  cat >"$1.tmp" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: ${2:-$zone}, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$mport"}
-health: {listen: "127.0.0.1:$mport"}
-YAML
-  mv "$1.tmp" "$1"
-}
-write_conf "$T/dnsd.yaml"
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" --http "127.0.0.1:$mport"
 start_dnsd "$T/dnsd.yaml"
 
 $PY - "$port" "$mport" "$DNSD_PID" "$zone" "$T/dnsd.yaml" "$DNSD_LOG" <<'PY' || die "reload test failed"

@@ -4,15 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port"
 start_dnsd "$T/dnsd.yaml"
 
 # The client: 16 idle connections (so that both workers have some), and one

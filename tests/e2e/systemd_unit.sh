@@ -37,15 +37,7 @@ echo "ok - unit has the required hardening lines"
 port=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}"
 $PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$DNSD_LOG" <<'PY' || die "notify protocol"
 import os, random, signal, socket, struct, subprocess, sys, time
 dnsd, conf, port, sock_path, zone, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
