@@ -11,6 +11,8 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 DNSD_BIN=${DNSD_BIN:-$REPO/build/release/dnsd}
 PY=/usr/bin/python3          # Debian's python3, which has python3-dnspython
+# so that Python in a test (a heredoc, say) can `import dnsq`
+export PYTHONPATH=$E2E_DIR${PYTHONPATH:+:$PYTHONPATH}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dnsd-e2e.XXXXXX")
 _CLEANUP=()
 DNSD_PID=

@@ -35,9 +35,10 @@ done
 
 # the reply's source address, checked without dig's own filtering
 "$PY" - "$P" <<'PY' || die "a UDP reply left from the wrong address"
-import socket, struct, sys
+import socket, sys
+import dnsq
 port = int(sys.argv[1])
-q = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\x09messenger\x07default\x06global\x00" + struct.pack(">HH", 1, 1)
+q = dnsq.query_wire("messenger.default.global", "A", edns=False, qid=7)
 for dst in ("127.0.0.21", "127.0.0.22", "127.0.0.23"):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)
