@@ -6,15 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$P", "[::1]:$P"]
-workers: 3
-zones:
-  - {name: global, file: $REPO/zones/global.zone}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$P" --listen "[::1]:$P" --workers 3
 start_dnsd "$T/dnsd.yaml"
 assert_eq "$(qshort messenger.default.global)" 127.127.42.69 "answers over IPv4"
 DNSD_ADDR=::1
