@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every UDP socket has a thread waiting in recvmmsg() (server.c). On SIGTERM
+# Every UDP socket has a thread waiting in recvmmsg() (dnsd/server/udp.c). On SIGTERM
 # dnsd wakes them with shutdown() and exits at once, without waiting for
 # their 5 s receive timeout; an idle server with 3 workers and two
 # addresses (6 such threads) must be gone well within that.

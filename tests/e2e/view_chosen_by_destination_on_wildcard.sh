@@ -3,7 +3,7 @@
 # destination from IP_PKTINFO / IPV6_PKTINFO: views by match-destinations
 # work on it, and every reply leaves from the address the query was sent to
 # (dig drops a reply from another source: "reply from unexpected source").
-# Sockets bound to one address skip those control messages (server.c), so
+# Sockets bound to one address skip those control messages (dnsd/server/socket.c), so
 # this is the only test of that path.
 . "$(dirname "$0")/lib.sh"
 
