@@ -43,6 +43,8 @@ struct daemon {
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	size_t watch_count;
 	struct event *ready_timer;     /* until READY=1 has been sent */
+	struct event *lameduck_timer;  /* armed by SIGTERM: ends lameduck */
+	bool is_lameduck;              /* SIGTERM came: /ready fails, queries are still answered */
 };
 
 static void usage(FILE *out)
@@ -159,6 +161,10 @@ fail:
 static bool ready_hook(void *arg, char *why, size_t why_len)
 {
 	struct daemon *d = arg;
+	if (d->is_lameduck) {
+		snprintf(why, why_len, "lameduck: shutting down, still answering");
+		return false;
+	}
 	return catalog_is_ready(d->catalog, why, why_len);
 }
 
@@ -188,6 +194,20 @@ static void ready_timer_cb(evutil_socket_t fd, short what, void *arg)
 	admin_notify("READY=1");
 }
 
+static void lameduck_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	log_info("lameduck over, draining");
+	event_base_loopbreak(d->base);
+}
+
+/* SIGTERM (Kubernetes, systemd) with lameduck-ms > 0: /ready fails at once,
+ * so that endpoints and probes take the replica out, while UDP and TCP keep
+ * answering for lameduck-ms (kube-proxy and the forwarders may still send
+ * here for a while); then the drain. SIGINT (Ctrl-C), a second SIGTERM, or
+ * lameduck-ms: 0 drain at once. */
 static void signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
@@ -196,7 +216,17 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		reload(d);
 		return;
 	}
-	log_info("received %s, draining", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+	if (sig == SIGTERM && !d->is_lameduck && d->cfg->lameduck_ms > 0) {
+		d->is_lameduck = true;
+		admin_notify("STOPPING=1");
+		log_info("received SIGTERM: lameduck for %u ms (/ready fails, queries are answered), then draining",
+			 (unsigned)d->cfg->lameduck_ms);
+		struct timeval tv = { d->cfg->lameduck_ms / 1000, (d->cfg->lameduck_ms % 1000) * 1000 };
+		if (d->lameduck_timer && evtimer_add(d->lameduck_timer, &tv) == 0)
+			return;
+	}
+	log_info("received %s, %s", name, d->is_lameduck ? "lameduck cut short, draining" : "draining");
 	admin_notify("STOPPING=1");
 	event_base_loopbreak(d->base);
 }
@@ -409,9 +439,10 @@ static int start_loop(struct daemon *d)
 		log_error("out of memory");
 		return 1;
 	}
-	for (size_t i = 0; i < d->cfg->listen_count; i++)
-		log_info("listening on %s (UDP and TCP)", d->cfg->listen[i].text);
-	log_info("dnsd %s ready: %u workers, %zu zones, %zu records", DNSD_VERSION,
+	for (size_t i = 0; i < server_listen_count(d->server); i++)
+		log_info("listening on %s (UDP and TCP)", server_listen_text(d->server, i));
+	/* "ready" is logged once every source has synced (ready_timer_cb) */
+	log_info("dnsd %s started: %u workers, %zu zones, %zu records", DNSD_VERSION,
 		 server_worker_count(d->server), catalog_zone_count(d->catalog),
 		 catalog_record_count(d->catalog));
 	return 0;
@@ -447,6 +478,7 @@ static void run(struct daemon *d)
 	catalog_drop_file_builders(d->catalog);
 	malloc_trim(0);   /* give the builders' pages back */
 	d->ready_timer = evtimer_new(d->base, ready_timer_cb, d);
+	d->lameduck_timer = evtimer_new(d->base, lameduck_timer_cb, d);
 	ready_timer_cb(-1, 0, d);
 	event_base_dispatch(d->base);
 }
@@ -461,6 +493,8 @@ static void shut_down(struct daemon *d)
 	free(d->watches);
 	publisher_stop(d->catalog);
 	event_free(d->ready_timer);
+	if (d->lameduck_timer)
+		event_free(d->lameduck_timer);
 	admin_free(d->admin);
 	server_stop(d->server, DRAIN_MS);
 	server_free(d->server);

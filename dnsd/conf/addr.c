@@ -33,7 +33,7 @@ static int addr_parse_number(const char *text, uint32_t max, uint32_t *value)
 	return 0;
 }
 
-int config_addr_parse_why(struct config_addr *dest, const char *text, const char **why)
+static int addr_parse(struct config_addr *dest, const char *text, bool is_port0_ok, const char **why)
 {
 	char host[INET6_ADDRSTRLEN];
 	const char *host_start = text, *port;
@@ -86,11 +86,11 @@ int config_addr_parse_why(struct config_addr *dest, const char *text, const char
 	uint32_t port_num;
 	int rc = addr_parse_number(port, 65535, &port_num);
 	if (rc == DNSD_EINVAL) {
-		*why = "port is required: a number 1..65535";
+		*why = is_port0_ok ? "port is required: a number 0..65535" : "port is required: a number 1..65535";
 		return DNSD_EINVAL;
 	}
-	if (rc != 0 || port_num < 1) {
-		*why = "port is out of range 1..65535";
+	if (rc != 0 || (port_num < 1 && !is_port0_ok)) {
+		*why = is_port0_ok ? "port is out of range 0..65535" : "port is out of range 1..65535";
 		return DNSD_ERANGE;
 	}
 
@@ -118,6 +118,16 @@ int config_addr_parse_why(struct config_addr *dest, const char *text, const char
 	}
 	snprintf(dest->text, sizeof(dest->text), "%s", text);
 	return 0;
+}
+
+int config_addr_parse_why(struct config_addr *dest, const char *text, const char **why)
+{
+	return addr_parse(dest, text, false, why);
+}
+
+int config_addr_parse_bind_why(struct config_addr *dest, const char *text, const char **why)
+{
+	return addr_parse(dest, text, true, why);
 }
 
 int config_addr_parse(struct config_addr *dest, const char *text)

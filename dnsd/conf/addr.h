@@ -38,6 +38,10 @@ int config_addr_parse(struct config_addr *dest, const char *text);
  * to a static phrase such as "port is out of range 1..65535". */
 int config_addr_parse_why(struct config_addr *dest, const char *text, const char **why);
 
+/* config_addr_parse_why() for an address to bind (listen, metrics, health):
+ * port 0 is allowed too, and means a port the kernel picks. */
+int config_addr_parse_bind_why(struct config_addr *dest, const char *text, const char **why);
+
 /* Parses "10.1.0.0/16", "!10.1.9.0/24", "any" (any case) or a bare address
  * (/32, /128) into dest. The length is decimal digits only; host bits set
  * beyond the length are an error (almost always a typo). Returns 0,

@@ -70,13 +70,19 @@ struct config {
 	size_t views_count;
 	enum log_level log_level;      /* log: {level: info} */
 	bool log_queries;              /* log: {queries: false} */
-	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;
-	                                  parse with config_addr_parse()
-	                                  (conf/addr.h) */
-	char *health_listen;           /* health: {listen: "[::]:8080"}; "" = off; never NULL */
+	char *metrics_listen;          /* metrics: {listen: ""}; "" = off (the default); never
+	                                  NULL; port 0 = any; parse with
+	                                  config_addr_parse_bind_why() (conf/addr.h) */
+	char *health_listen;           /* health: {listen: ""}; "" = off; never NULL */
 	bool chaos_enabled;            /* chaos: true answers view.dnsd / version.dnsd CH TXT */
 	char *user;                    /* user to drop to after binding when started as root */
 	char *pid_file;                /* NULL = none */
+	uint32_t lameduck_ms;          /* SIGTERM: /ready fails, answering goes on this long; 5000 */
+	bool is_reload_on_change;      /* reload-on-change: true: inotify on config and zone files */
+	char *identity;                /* NSID / id.server text; "" = $HOSTNAME, else gethostname();
+	                                  never NULL, at most 255 bytes */
+	bool is_nsid_enabled;          /* nsid: false */
+	bool is_id_server_enabled;     /* id-server: false */
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

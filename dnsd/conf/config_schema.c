@@ -36,6 +36,7 @@ enum {
 	CONFIG_F_UNIQUE = 1 << 2,      /* MAP_LIST key: no two elements share the value */
 	CONFIG_F_DNAME = 1 << 3,       /* domain name: lowercased, trailing dot dropped */
 	CONFIG_F_NONEMPTY = 1 << 4,    /* list must have at least one element */
+	CONFIG_F_PORT0 = 1 << 5,       /* ADDR_TEXT, ADDR_LIST: port 0 = one the kernel picks */
 };
 
 struct config_item {
@@ -44,7 +45,7 @@ struct config_item {
 	unsigned flags;
 	const char *def;              /* default as YAML text, parsed like the file; NULL = zero */
 	const char *example;          /* value config_print_reference() shows when def is NULL */
-	uint32_t min, max;            /* CONFIG_T_UINT range */
+	uint32_t min, max;            /* CONFIG_T_UINT range; STRING: max = longest in bytes (0 = any) */
 	size_t offset;                /* field offset in the struct this table describes */
 	size_t size;                  /* UINT: field size; MAP_LIST: element size */
 	size_t count_offset;          /* lists: offset of the size_t element count */
@@ -84,16 +85,16 @@ static const struct config_item config_log_items[] = {
 };
 
 static const struct config_item config_metrics_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .def = "\"[::]:9153\"",
-	  CONFIG_FIELD(struct config, metrics_listen),
-	  .help = "address for Prometheus /metrics over HTTP; \"\" disables" },
+	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .flags = CONFIG_F_PORT0, .def = "\"\"",
+	  .example = "\"127.0.0.1:9153\"", CONFIG_FIELD(struct config, metrics_listen),
+	  .help = "address for Prometheus /metrics and /status over HTTP; \"\" = none; port 0 = any" },
 	{ .name = NULL },
 };
 
 static const struct config_item config_health_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .def = "\"[::]:8080\"",
-	  CONFIG_FIELD(struct config, health_listen),
-	  .help = "address for /health and /ready over HTTP; \"\" disables" },
+	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .flags = CONFIG_F_PORT0, .def = "\"\"",
+	  .example = "\"127.0.0.1:8080\"", CONFIG_FIELD(struct config, health_listen),
+	  .help = "address for /health, /ready and /status over HTTP; \"\" = none; port 0 = any" },
 	{ .name = NULL },
 };
 
@@ -163,9 +164,9 @@ static const struct config_item config_view_items[] = {
 };
 
 static const struct config_item config_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_LIST, .flags = CONFIG_F_NONEMPTY,
+	{ .name = "listen", .type = CONFIG_T_ADDR_LIST, .flags = CONFIG_F_NONEMPTY | CONFIG_F_PORT0,
 	  .def = "[\"127.0.0.1:5353\"]", CONFIG_LIST(struct config, listen, listen_count),
-	  .help = "UDP and TCP addresses: \"IPv4:port\", \"[IPv6]:port\", \":port\" = all" },
+	  .help = "UDP and TCP addresses: \"IPv4:port\", \"[IPv6]:port\", \":port\" = all; port 0 = any (logged)" },
 	{ .name = "workers", .type = CONFIG_T_UINT, .def = "0", .min = 0, .max = 256,
 	  CONFIG_FIELD(struct config, workers), .help = "workers (a TCP event loop and a UDP thread per listening address each); 0 = one per CPU" },
 	{ .name = "udp-payload-max", .type = CONFIG_T_UINT, .def = "1232", .min = 512,
@@ -197,6 +198,21 @@ static const struct config_item config_items[] = {
 	  .help = "user to switch to after binding when started as root; \"\" = stay" },
 	{ .name = "pid-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
 	  CONFIG_FIELD(struct config, pid_file), .help = "write the PID here; \"\" = none" },
+	{ .name = "lameduck-ms", .type = CONFIG_T_UINT, .def = "5000", .min = 0, .max = 600000,
+	  CONFIG_FIELD(struct config, lameduck_ms),
+	  .help = "on SIGTERM, fail /ready at once and keep answering this long, then drain; 0 = drain at once" },
+	{ .name = "reload-on-change", .type = CONFIG_T_BOOL, .def = "true",
+	  CONFIG_FIELD(struct config, is_reload_on_change),
+	  .help = "reload as on SIGHUP when this file or a zone file changes (inotify, ConfigMap updates too)" },
+	{ .name = "identity", .type = CONFIG_T_STRING, .def = "\"\"", .max = 255,
+	  CONFIG_FIELD(struct config, identity),
+	  .help = "what NSID and id.server report; \"\" = $HOSTNAME (the pod name), else the host name" },
+	{ .name = "nsid", .type = CONFIG_T_BOOL, .def = "false",
+	  CONFIG_FIELD(struct config, is_nsid_enabled),
+	  .help = "answer the EDNS NSID option (RFC 5001) with the identity" },
+	{ .name = "id-server", .type = CONFIG_T_BOOL, .def = "false",
+	  CONFIG_FIELD(struct config, is_id_server_enabled),
+	  .help = "answer CH TXT id.server and hostname.bind (RFC 4892) with the identity" },
 	{ .name = NULL },
 };
 
@@ -339,6 +355,9 @@ static int config_set_string(struct config_ctx *ctx, const struct config_item *i
 
 	if (text[0] == '\0' && (it->flags & CONFIG_F_REQUIRED))
 		return config_error(ctx, DNSD_EINVAL, node, "%s: must not be empty", path);
+	if (it->type == CONFIG_T_STRING && it->max && strlen(text) > it->max)
+		return config_error(ctx, DNSD_ERANGE, node, "%s: longer than %u bytes", path,
+				    (unsigned)it->max);
 	if (text[0] != '\0' && it->choices) {
 		size_t i;
 		for (i = 0; it->choices[i]; i++)
@@ -352,7 +371,8 @@ static int config_set_string(struct config_ctx *ctx, const struct config_item *i
 	if (it->type == CONFIG_T_ADDR_TEXT && text[0] != '\0') {
 		struct config_addr addr;
 		const char *why = "";
-		int rc = config_addr_parse_why(&addr, text, &why);
+		int rc = (it->flags & CONFIG_F_PORT0) ? config_addr_parse_bind_why(&addr, text, &why)
+						      : config_addr_parse_why(&addr, text, &why);
 		if (rc != 0)
 			return config_error(ctx, rc, node, "%s: '%s' is not a valid address: %s",
 					    path, config_quote(node, quoted, sizeof(quoted)), why);
@@ -419,7 +439,9 @@ static int config_set_list(struct config_ctx *ctx, const struct config_item *it,
 		const char *text = config_node_is_null(elem) ? "" : elem->value;
 		switch (it->type) {
 		case CONFIG_T_ADDR_LIST:
-			rc = config_addr_parse_why((struct config_addr *)array + i, text, &why);
+			rc = (it->flags & CONFIG_F_PORT0)
+				     ? config_addr_parse_bind_why((struct config_addr *)array + i, text, &why)
+				     : config_addr_parse_why((struct config_addr *)array + i, text, &why);
 			if (rc != 0)
 				return config_error(ctx, rc, elem,
 						    "%s: '%s' is not a valid address: %s", elem_path,

@@ -8,10 +8,12 @@
  * dashboards carry over. Keeps no query counters itself. */
 #include "server/admin.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "conf/addr.h"
 #include "server/server.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -185,42 +188,27 @@ static void http_cb(struct evhttp_request *req, void *arg)
 	}
 }
 
-/* "[::]:9153" -> "::" and 9153; "127.0.0.1:8080"; ":8080" -> "::" (dual stack). */
-static int split_host_port(const char *text, char *host, size_t hostlen, uint16_t *port)
+/* Binds an HTTP listener on addr (conf/addr.h's syntax; port 0 = one the
+ * kernel picks) and logs where it listens, naming what it serves. */
+static int admin_listen(struct admin *a, struct event_base *base, const char *addr, const char *what,
+			char *err, size_t errlen)
 {
-	const char *colon;
-	if (text[0] == '[') {
-		const char *end = strchr(text, ']');
-		if (!end || end[1] != ':' || (size_t)(end - text - 1) >= hostlen)
-			return DNSD_EINVAL;
-		memcpy(host, text + 1, (size_t)(end - text - 1));
-		host[end - text - 1] = '\0';
-		colon = end + 1;
-	} else {
-		colon = strrchr(text, ':');
-		if (!colon || (size_t)(colon - text) >= hostlen)
-			return DNSD_EINVAL;
-		memcpy(host, text, (size_t)(colon - text));
-		host[colon - text] = '\0';
-		if (!host[0])
-			strcpy(host, "::");
+	struct config_addr ca;
+	const char *why = "";
+	if (config_addr_parse_bind_why(&ca, addr, &why) != 0) {
+		snprintf(err, errlen, "admin: bad address '%s': %s", addr, why);
+		return DNSD_EINVAL;
 	}
-	char *end;
-	long p = strtol(colon + 1, &end, 10);
-	if (*end || p <= 0 || p > 65535)
-		return DNSD_EINVAL;
-	*port = (uint16_t)p;
-	return 0;
-}
-
-static int admin_listen(struct admin *a, struct event_base *base, const char *addr, char *err,
-			size_t errlen)
-{
-	char host[128];
+	char host[INET6_ADDRSTRLEN];
 	uint16_t port;
-	if (split_host_port(addr, host, sizeof(host), &port) != 0) {
-		snprintf(err, errlen, "admin: bad address '%s'", addr);
-		return DNSD_EINVAL;
+	if (ca.ss.ss_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)&ca.ss;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)&ca.ss;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
 	}
 	struct evhttp *http = evhttp_new(base);
 	if (!http) {
@@ -230,11 +218,19 @@ static int admin_listen(struct admin *a, struct event_base *base, const char *ad
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
 	evhttp_set_gencb(http, http_cb, a);
 	evhttp_set_timeout(http, 10);
-	if (!evhttp_bind_socket_with_handle(http, host, port)) {
+	struct evhttp_bound_socket *bound = evhttp_bind_socket_with_handle(http, host, port);
+	if (!bound) {
 		snprintf(err, errlen, "admin: cannot listen on %s: %s", addr, strerror(errno));
 		evhttp_free(http);
 		return DNSD_EIO;
 	}
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	if (getsockname(evhttp_bound_socket_get_fd(bound), (struct sockaddr *)&ss, &sl) == 0)
+		port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+						     : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	log_info("%s on %s%s%s:%u", what, ca.ss.ss_family == AF_INET6 ? "[" : "", host,
+		 ca.ss.ss_family == AF_INET6 ? "]" : "", (unsigned)port);
 	a->http[a->http_count++] = http;
 	return 0;
 }
@@ -259,11 +255,12 @@ struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 	}
 	if (admin_register_collectors(a, err, errlen) != 0)
 		goto fail;
-	if (metrics_listen && *metrics_listen && admin_listen(a, base, metrics_listen, err, errlen) != 0)
+	bool is_shared = metrics_listen && health_listen && strcmp(metrics_listen, health_listen) == 0;
+	if (metrics_listen && *metrics_listen &&
+	    admin_listen(a, base, metrics_listen, is_shared ? "metrics and health" : "metrics", err, errlen) != 0)
 		goto fail;
-	if (health_listen && *health_listen &&
-	    !(metrics_listen && strcmp(metrics_listen, health_listen) == 0) &&
-	    admin_listen(a, base, health_listen, err, errlen) != 0)
+	if (health_listen && *health_listen && !is_shared &&
+	    admin_listen(a, base, health_listen, "health", err, errlen) != 0)
 		goto fail;
 	return a;
 fail:

@@ -5,11 +5,14 @@
  * ordered stop (UDP first, then TCP drained). Answers nothing itself. */
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "server/server_internal.h"
@@ -32,6 +35,54 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	event_base_dispatch(w->base);
 	return NULL;
+}
+
+static uint16_t addr_port(const struct config_addr *a)
+{
+	return ntohs(a->ss.ss_family == AF_INET ? ((const struct sockaddr_in *)&a->ss)->sin_port
+						: ((const struct sockaddr_in6 *)&a->ss)->sin6_port);
+}
+
+/* a's port, in the sockaddr and in the text ("127.0.0.1:0" -> "127.0.0.1:40123"). */
+static void addr_set_port(struct config_addr *a, const char *configured, uint16_t port)
+{
+	if (a->ss.ss_family == AF_INET)
+		((struct sockaddr_in *)&a->ss)->sin_port = htons(port);
+	else
+		((struct sockaddr_in6 *)&a->ss)->sin6_port = htons(port);
+	const char *colon = strrchr(configured, ':');
+	int host_len = colon ? (int)(colon - configured) : 0;
+	snprintf(a->text, sizeof(a->text), "%.*s:%u", host_len, configured, (unsigned)port);
+}
+
+/* Binds w's UDP and TCP sockets for listen address i. A port 0 is chosen by
+ * the kernel for worker 0's UDP socket; its TCP socket and the other
+ * workers' then bind that port (tried again with a new port, a few times,
+ * should TCP find it taken). */
+static int worker_bind(struct server *s, struct worker *w, size_t i, const char *configured,
+		       char *err, size_t errlen)
+{
+	struct config_addr *a = &s->listen[i];
+	bool is_port0 = w->id == 0 && addr_port(a) == 0;
+	for (int attempt = 0;; attempt++) {
+		int rc = udp_socket_init(&w->udp[i], s, w->stats + 1 + i, a, err, errlen);
+		if (rc != 0)
+			return rc;
+		if (is_port0) {
+			const struct sockaddr_storage *l = &w->udp[i].local;
+			addr_set_port(a, configured,
+				      ntohs(l->ss_family == AF_INET ? ((const struct sockaddr_in *)l)->sin_port
+								    : ((const struct sockaddr_in6 *)l)->sin6_port));
+		}
+		rc = tcp_listener_init(&w->tcp[i], w, a, err, errlen);
+		if (rc == 0 || !is_port0 || attempt == 15)
+			return rc;
+		tcp_listener_clear(&w->tcp[i]);
+		udp_socket_clear(&w->udp[i]);
+		w->tcp[i] = (struct tcp_listener){ .fd = -1 };
+		w->udp[i] = (struct udp_socket){ .fd = -1 };
+		addr_set_port(a, configured, 0);
+	}
 }
 
 static int worker_init(struct server *s, struct worker *w, const struct config *cfg, char *err,
@@ -59,10 +110,7 @@ static int worker_init(struct server *s, struct worker *w, const struct config *
 		return DNSD_ENOMEM;
 	}
 	for (size_t i = 0; i < cfg->listen_count; i++) {
-		const struct config_addr *a = &cfg->listen[i];
-		int rc = udp_socket_init(&w->udp[i], s, w->stats + 1 + i, a, err, errlen);
-		if (rc == 0)
-			rc = tcp_listener_init(&w->tcp[i], w, a, err, errlen);
+		int rc = worker_bind(s, w, i, cfg->listen[i].text, err, errlen);
 		if (rc != 0)
 			return rc;
 	}
@@ -117,10 +165,13 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 		n = cpus > 0 ? (unsigned)cpus : 1;
 	}
 	s->worker_count = n;
+	s->listen = calloc(cfg->listen_count ? cfg->listen_count : 1, sizeof(*s->listen));
+	if (s->listen)
+		memcpy(s->listen, cfg->listen, cfg->listen_count * sizeof(*s->listen));
 	s->workers = calloc(n, sizeof(*s->workers));
 	s->stats_count = n * (1 + (unsigned)cfg->listen_count);
 	s->stats = calloc(s->stats_count, sizeof(*s->stats));
-	if (!s->workers || !s->stats) {
+	if (!s->workers || !s->stats || !s->listen) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -188,7 +239,15 @@ void server_free(struct server *s)
 		worker_clear(&s->workers[i]);
 	free(s->workers);
 	free(s->stats);
+	free(s->listen);
 	free(s);
 }
 
 unsigned server_worker_count(const struct server *s) { return s->worker_count; }
+
+size_t server_listen_count(const struct server *s) { return s->listen_count; }
+
+const char *server_listen_text(const struct server *s, size_t i)
+{
+	return i < s->listen_count ? s->listen[i].text : NULL;
+}

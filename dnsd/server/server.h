@@ -30,6 +30,12 @@ void server_free(struct server *s);
 
 unsigned server_worker_count(const struct server *s);
 
+/* The listening addresses as bound: listen i's text as configured, but with
+ * the port the kernel chose where the configuration said 0
+ * ("127.0.0.1:40123"). Borrowed, valid while s exists. */
+size_t server_listen_count(const struct server *s);
+const char *server_listen_text(const struct server *s, size_t i);
+
 /* Writes the query counters summed over every thread (requests, responses,
  * request durations, drops, TCP connections) through the metrics writers:
  * the server's part of /metrics. Any thread, while s exists. */

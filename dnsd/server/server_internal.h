@@ -79,6 +79,8 @@ struct server {
 	struct worker *workers;
 	unsigned worker_count;
 	size_t listen_count;
+	struct config_addr *listen;       /* [listen_count]: as configured, but a port 0 replaced
+	                                     by the one the kernel chose (worker_init) */
 	struct server_stats *stats;       /* per worker: its own, then one per UDP socket */
 	unsigned stats_count;
 };

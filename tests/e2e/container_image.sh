@@ -82,7 +82,7 @@ run_image() {   # run_image CHROOT_USERSPEC USER_KEY WANT_UID
   mport=$(free_port) || die "no free port"
   # the zone file's path is the image's, relative to /etc/dnsd
   write_config "$rootfs/etc/dnsd/dnsd.yaml" --port "$port" --zone "{name: global, file: zones/global.zone, ttl: 30}" \
-    --http "127.0.0.1:$mport" --user "$2"
+    --http "127.0.0.1:$mport" --user "$2" "lameduck-ms: 0"
   DNSD_PORT=$port
   DNSD_LOG=$T/chroot.$1.log
   chroot --userspec="$1" "$rootfs" "${entrypoint[@]}" >"$DNSD_LOG" 2>&1 &

@@ -11,7 +11,7 @@ nobody_gid=$(id -g nobody)
 run_as() {   # run_as USER WANT_UID WANT_GID
   local user=$1 want_uid=$2 want_gid=$3 port
   port=$(free_port) || die "no free port"
-  write_config "$T/dnsd.yaml" --port "$port" --user "$user"
+  write_config "$T/dnsd.yaml" --port "$port" --user "$user" "lameduck-ms: 0"
   start_dnsd "$T/dnsd.yaml"
   local status uids gids
   status=$(cat "/proc/$DNSD_PID/status")

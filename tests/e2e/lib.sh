@@ -95,10 +95,10 @@ start_dnsd() {
   wait_until 10 dnsd_alive || die "dnsd did not start answering within 10s"
   kill -0 "$DNSD_PID" 2>/dev/null || die "dnsd exited: $(tail -n 5 "$DNSD_LOG")"
 }
-# kill_dnsd PID: SIGTERM (so sanitizers get to report at exit), then SIGKILL
-# if it has not exited within 5 seconds.
+# kill_dnsd PID: SIGINT (a clean exit, so sanitizers get to report, without
+# SIGTERM's lameduck wait), then SIGKILL if it has not exited within 5 seconds.
 kill_dnsd() {
-  kill -TERM "$1" 2>/dev/null || return 0
+  kill -INT "$1" 2>/dev/null || return 0
   wait_until 5 not_running "$1" || kill -KILL "$1" 2>/dev/null
   wait "$1" 2>/dev/null
   return 0

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port) || die "no free port"
-write_config "$T/dnsd.yaml" --port "$port"
+write_config "$T/dnsd.yaml" --port "$port" "lameduck-ms: 0"   # the drain itself is tested
 start_dnsd "$T/dnsd.yaml"
 
 # The client: 16 idle connections (so that both workers have some), and one

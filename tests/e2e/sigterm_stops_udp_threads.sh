@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port) || die "no free port"
-write_config "$T/dnsd.yaml" --port "$P" --listen "[::1]:$P" --workers 3
+write_config "$T/dnsd.yaml" --port "$P" --listen "[::1]:$P" --workers 3 "lameduck-ms: 0"   # no lameduck: the stop itself
 start_dnsd "$T/dnsd.yaml"
 assert_eq "$(qshort messenger.default.global)" 127.127.42.69 "answers over IPv4"
 DNSD_ADDR=::1

@@ -179,6 +179,22 @@ START_TEST(prefix_match)
 }
 END_TEST
 
+START_TEST(bind_addresses_take_port_0)
+{
+	struct config_addr a;
+	const char *why = NULL;
+	/* to bind, 0 is a port the kernel picks; to match, it is no port at all */
+	ck_assert_int_eq(config_addr_parse_bind_why(&a, "127.0.0.1:0", &why), 0);
+	ck_assert_uint_eq(ntohs(((const struct sockaddr_in *)&a.ss)->sin_port), 0);
+	ck_assert_int_eq(config_addr_parse_bind_why(&a, "[::1]:0", &why), 0);
+	ck_assert_int_eq(config_addr_parse_bind_why(&a, ":0", &why), 0);
+	ck_assert_int_eq(config_addr_parse_bind_why(&a, "127.0.0.1:65536", &why), DNSD_ERANGE);
+	ck_assert_str_eq(why, "port is out of range 0..65535");
+	ck_assert_int_eq(config_addr_parse_why(&a, "127.0.0.1:0", &why), DNSD_ERANGE);
+	ck_assert_str_eq(why, "port is out of range 1..65535");
+}
+END_TEST
+
 START_TEST(addr_forms)
 {
 	struct config_addr a;
@@ -236,6 +252,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, prefix_host_bits);
 	tcase_add_test(tc, prefix_match);
 	tcase_add_test(tc, addr_forms);
+	tcase_add_test(tc, bind_addresses_take_port_0);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -122,11 +122,18 @@ START_TEST(test_defaults_top_level)
 	ck_assert_uint_eq(cfg->views_count, 0);
 	ck_assert_int_eq(cfg->log_level, LOG_LEVEL_INFO);
 	ck_assert(!cfg->log_queries);
-	ck_assert_str_eq(cfg->metrics_listen, "[::]:9153");
-	ck_assert_str_eq(cfg->health_listen, "[::]:8080");
+	/* no listener the operator did not name */
+	ck_assert_str_eq(cfg->metrics_listen, "");
+	ck_assert_str_eq(cfg->health_listen, "");
 	ck_assert(!cfg->chaos_enabled);
 	ck_assert_ptr_null(cfg->user);
 	ck_assert_ptr_null(cfg->pid_file);
+	ck_assert_uint_eq(cfg->lameduck_ms, 5000);
+	ck_assert(cfg->is_reload_on_change);
+	/* identity is off by default: nothing tells an outsider which replica answered */
+	ck_assert_str_eq(cfg->identity, "");
+	ck_assert(!cfg->is_nsid_enabled);
+	ck_assert(!cfg->is_id_server_enabled);
 }
 END_TEST
 
@@ -551,8 +558,15 @@ static const struct error_case error_cases[] = {
 	{ "tcp: {max-connections: 0}\n", DNSD_ERANGE, 1, 24, "tcp.max-connections" },
 	{ "tcp: {max-connections: 1000001}\n", DNSD_ERANGE, 1, 24, "tcp.max-connections" },
 	{ "zones:\n  - name: global\n    ttl: 604801\n", DNSD_ERANGE, 3, 10, "zones[0].ttl" },
-	{ "listen: [\"127.0.0.1:0\"]\n", DNSD_ERANGE, 1, 10, "listen[0]: '127.0.0.1:0'" },
-	{ "listen: [\"[::1]:65536\"]\n", DNSD_ERANGE, 1, 10, "port is out of range 1..65535" },
+	{ "listen: [\"[::1]:65536\"]\n", DNSD_ERANGE, 1, 10, "port is out of range 0..65535" },
+	{ "views: [{name: a, match-destinations: [\"127.0.0.1:0\"]}]\n", DNSD_ERANGE, 1, 40,
+	  "port is out of range 1..65535" },
+	{ "metrics: {listen: \"127.0.0.1:65536\"}\n", DNSD_ERANGE, 1, 19, "port is out of range 0..65535" },
+	{ "identity: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n", DNSD_ERANGE, 1, 11,
+	  "identity: longer than 255 bytes" },
+	{ "lameduck-ms: 600001\n", DNSD_ERANGE, 1, 14, "lameduck-ms" },
 	{ "health: {listen: \"[::]:99999\"}\n", DNSD_ERANGE, 1, 18, "health.listen" },
 	{ "views:\n  - name: v\n    match-clients: [10.0.0.0/33]\n", DNSD_ERANGE, 3, 21,
 	  "views[0].match-clients[0]: '10.0.0.0/33'" },
