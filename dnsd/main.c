@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "conf/config.h"
+#include "conf/filewatch.h"
 #include "k8s/k8s_watch.h"
 #include "server/admin.h"
 #include "server/server.h"
@@ -31,6 +32,9 @@
 
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
 #define DRAIN_MS 2000
+/* A file change reloads after this much quiet, so that a burst of writes
+ * (an editor, several files of one ConfigMap update) is one reload. */
+#define FILE_QUIET_MS 100
 
 struct daemon {
 	const char *config_path;
@@ -45,6 +49,10 @@ struct daemon {
 	struct event *ready_timer;     /* until READY=1 has been sent */
 	struct event *lameduck_timer;  /* armed by SIGTERM: ends lameduck */
 	bool is_lameduck;              /* SIGTERM came: /ready fails, queries are still answered */
+	struct filewatch *files;       /* the config and zone files (reload-on-change), or NULL */
+	struct event *files_ev;        /* files' descriptor readable */
+	struct event *files_timer;     /* FILE_QUIET_MS after a change: reload */
+	char changed[4096];            /* the first file that changed since the last reload */
 };
 
 static void usage(FILE *out)
@@ -59,18 +67,19 @@ static void usage(FILE *out)
 		"dnsd runs in the foreground and logs to stderr.\n");
 }
 
-/* Loads config and zones; on success *cfg and *cat are new. */
-static int load_all(const char *path, struct config **cfg, struct catalog **cat)
+/* Loads config and zones; on success *cfg and *cat are new. On failure the
+ * message ("file:line: reason") is logged and left in err. */
+static int load_all(const char *path, struct config **cfg, struct catalog **cat, char *err,
+		    size_t errlen)
 {
-	char err[1024];
 	*cfg = NULL;
 	*cat = NULL;
-	int rc = config_load(path, cfg, err, sizeof(err));
+	int rc = config_load(path, cfg, err, errlen);
 	if (rc != 0) {
 		log_error("%s", err);
 		return rc;
 	}
-	*cat = catalog_new(*cfg, err, sizeof(err));
+	*cat = catalog_new(*cfg, err, errlen);
 	if (!*cat) {
 		log_error("%s", err);
 		config_free(*cfg);
@@ -120,20 +129,31 @@ static void attach_sources(void *ctx, struct catalog *next)
 		k8s_watch_set_catalog(d->watches[i], next);
 }
 
-/* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
- * error keep serving the old state. */
-static void reload(struct daemon *d)
+static void watch_files(struct daemon *d);
+
+/* SIGHUP, or a changed file (sniproxy/NSD style): build everything aside,
+ * then swap; on any error keep serving the old state. trigger says why, for
+ * the log and /status. */
+static void reload(struct daemon *d, const char *trigger)
 {
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct config *cfg;
 	struct catalog *cat;
-	log_info("reload: reading %s", d->config_path);
+	char err[1024] = "";
+	/* this reload reads every file as it is now: a change waiting for its
+	 * quiet period needs no reload of its own */
+	if (d->files_timer)
+		evtimer_del(d->files_timer);
+	d->changed[0] = '\0';
+	log_info("reload (%s): reading %s", trigger, d->config_path);
 	admin_notify("RELOADING=1");
-	if (load_all(d->config_path, &cfg, &cat) != 0)
+	if (load_all(d->config_path, &cfg, &cat, err, sizeof(err)) != 0)
 		goto fail;
 	if (!same_sources(d->cfg, cfg)) {
-		log_error("reload: the kubernetes sources changed; that needs a restart");
+		snprintf(err, sizeof(err), "%s: the kubernetes sources changed; that needs a restart",
+			 d->config_path);
+		log_error("reload: %s", err);
 		catalog_free(cat);
 		config_free(cfg);
 		goto fail;
@@ -145,17 +165,92 @@ static void reload(struct daemon *d)
 	d->cfg = cfg;
 	d->catalog = cat;
 	malloc_trim(0);
-	admin_count_reload(d->admin, true);
+	admin_note_reload(d->admin, true, trigger, NULL);
 	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
 		 (unsigned long long)generation, catalog_zone_count(cat), catalog_record_count(cat),
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
+	watch_files(d);
 	return;
 fail:
 	log_error("reload failed: keeping the previous configuration and zones");
-	admin_count_reload(d->admin, false);
+	admin_note_reload(d->admin, false, trigger, err);
 	admin_notify("READY=1");
+	watch_files(d);   /* the config in force, and the file that failed, are watched */
+}
+
+/* ---------- reload on change ---------- */
+
+/* Watches the config file and the zone files of the config in force. */
+static void watch_files(struct daemon *d)
+{
+	if (!d->files)
+		return;
+	const char **paths = calloc(d->cfg->zones_count + 1, sizeof(*paths));
+	if (!paths) {
+		log_error("reload-on-change: out of memory");
+		return;
+	}
+	size_t n = 0;
+	paths[n++] = d->config_path;
+	for (size_t i = 0; i < d->cfg->zones_count; i++)
+		if (d->cfg->zones[i].file)
+			paths[n++] = d->cfg->zones[i].file;
+	char err[512];
+	if (filewatch_set(d->files, paths, n, err, sizeof(err)) != 0)
+		log_warn("reload-on-change: %s", err);
+	free(paths);
+}
+
+static void files_timer_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	char trigger[sizeof(d->changed) + 16];
+	snprintf(trigger, sizeof(trigger), "%s changed", d->changed);
+	reload(d, trigger);
+}
+
+static void files_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	struct daemon *d = arg;
+	char path[sizeof(d->changed)];
+	int rc = filewatch_read(d->files, path, sizeof(path));
+	if (rc < 0) {
+		log_warn("reload-on-change: reading inotify events: %s", dnsd_strerror(rc));
+		return;
+	}
+	if (rc == 0)
+		return;
+	log_info("reload: %s changed", path);
+	if (!d->changed[0])
+		snprintf(d->changed, sizeof(d->changed), "%s", path);
+	struct timeval tv = { 0, FILE_QUIET_MS * 1000 };
+	evtimer_add(d->files_timer, &tv);   /* re-armed: the quiet period starts again */
+}
+
+/* reload-on-change: inotify on the files, their events on the main loop. */
+static void start_file_watch(struct daemon *d)
+{
+	if (!d->cfg->is_reload_on_change)
+		return;
+	char err[256];
+	d->files = filewatch_new(err, sizeof(err));
+	if (!d->files) {
+		log_warn("reload-on-change: %s; reload with SIGHUP", err);
+		return;
+	}
+	d->files_ev = event_new(d->base, filewatch_fd(d->files), EV_READ | EV_PERSIST, files_cb, d);
+	d->files_timer = evtimer_new(d->base, files_timer_cb, d);
+	if (!d->files_ev || !d->files_timer || event_add(d->files_ev, NULL) != 0) {
+		log_warn("reload-on-change: out of memory; reload with SIGHUP");
+		return;
+	}
+	watch_files(d);
 }
 
 static bool ready_hook(void *arg, char *why, size_t why_len)
@@ -213,7 +308,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	struct daemon *d = arg;
 	if (sig == SIGHUP) {
-		reload(d);
+		reload(d, "SIGHUP");
 		return;
 	}
 	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
@@ -479,6 +574,7 @@ static void run(struct daemon *d)
 	malloc_trim(0);   /* give the builders' pages back */
 	d->ready_timer = evtimer_new(d->base, ready_timer_cb, d);
 	d->lameduck_timer = evtimer_new(d->base, lameduck_timer_cb, d);
+	start_file_watch(d);
 	ready_timer_cb(-1, 0, d);
 	event_base_dispatch(d->base);
 }
@@ -495,6 +591,11 @@ static void shut_down(struct daemon *d)
 	event_free(d->ready_timer);
 	if (d->lameduck_timer)
 		event_free(d->lameduck_timer);
+	if (d->files_ev)
+		event_free(d->files_ev);
+	if (d->files_timer)
+		event_free(d->files_timer);
+	filewatch_free(d->files);
 	admin_free(d->admin);
 	server_stop(d->server, DRAIN_MS);
 	server_free(d->server);
@@ -520,7 +621,8 @@ int main(int argc, char **argv)
 		return rc;
 	signal(SIGPIPE, SIG_IGN);
 	tune_malloc();
-	if (load_all(d.config_path, &d.cfg, &d.catalog) != 0)
+	char err[1024];
+	if (load_all(d.config_path, &d.cfg, &d.catalog, err, sizeof(err)) != 0)
 		return 1;
 	if (is_check)
 		return check_only(&d);

@@ -290,20 +290,36 @@ static int resolve_all(struct filewatch *w)
 int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err,
 		  size_t errlen)
 {
-	files_clear(w);
-	names_clear(w);
-	w->files = calloc(count ? count : 1, sizeof(*w->files));
-	if (!w->files)
+	struct filewatch_file *files = calloc(count ? count : 1, sizeof(*files));
+	if (!files)
 		return DNSD_ENOMEM;
 	for (size_t i = 0; i < count; i++) {
-		w->files[i].path = strdup(paths[i]);
-		if (!w->files[i].path) {
-			files_clear(w);
+		/* a file watched before keeps its baseline: a change not yet
+		 * reported stays reported */
+		struct filewatch_file *old = NULL;
+		for (size_t j = 0; j < w->file_count && !old; j++)
+			if (w->files[j].path && strcmp(w->files[j].path, paths[i]) == 0)
+				old = &w->files[j];
+		if (old) {
+			files[i] = *old;
+			*old = (struct filewatch_file){ 0 };
+			continue;
+		}
+		files[i].path = strdup(paths[i]);
+		if (!files[i].path) {
+			for (size_t j = 0; j <= i; j++) {
+				free(files[j].path);
+				free(files[j].state.real);
+			}
+			free(files);
 			return DNSD_ENOMEM;
 		}
-		w->file_count++;
-		state_take(&w->files[i].state, paths[i]);
+		state_take(&files[i].state, paths[i]);
 	}
+	files_clear(w);
+	names_clear(w);
+	w->files = files;
+	w->file_count = count;
 	int rc = resolve_all(w);
 	if (rc != 0)
 		return rc;

@@ -29,10 +29,12 @@ struct filewatch *filewatch_new(char *err, size_t errlen);
 void filewatch_free(struct filewatch *w);
 
 /* Watches exactly these files from now on (replacing the previous set; a
- * reload may name other zone files), taking their current state as the
- * baseline. Paths are copied. A file that does not exist yet is watched for
- * its appearance. Returns 0, DNSD_ENOMEM, or DNSD_EIO when a directory cannot
- * be watched (err names it and why; the rest are watched). */
+ * reload may name other zone files). A path that was in the set keeps its
+ * baseline (the state filewatch_read() last reported); a new one's current
+ * state is its baseline. Paths are copied. A file that does not exist yet is
+ * watched for its appearance. Returns 0, DNSD_ENOMEM, or DNSD_EIO when a
+ * directory cannot be watched (err names it and why; the rest are
+ * watched). */
 int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err,
 		  size_t errlen);
 

@@ -39,6 +39,11 @@ struct admin {
 	struct admin_hooks hooks;
 	struct publish_reader *reader;    /* used by the snapshot collector only */
 	_Atomic uint64_t reloads_ok, reloads_failed;
+	_Atomic bool is_last_reload_ok;   /* true until a reload fails */
+	/* the last reload, for /status: written and read on the main loop */
+	struct timespec last_reload;      /* CLOCK_REALTIME; 0 = none yet */
+	char last_reload_trigger[256];
+	char last_reload_error[1024];     /* "" = it worked */
 	time_t started;
 	const char *collectors[ADMIN_COLLECTORS_MAX];   /* registered by admin_new(), in order */
 	size_t collector_count;
@@ -69,6 +74,9 @@ static void collect_reloads(void *ctx, struct metrics_out *m)
 	metrics_single(m, "dnsd_reload_failures_total", METRICS_COUNTER,
 		       "Failed reloads; the previous state kept serving.",
 		       atomic_load_explicit(&a->reloads_failed, memory_order_relaxed));
+	metrics_single(m, "dnsd_config_last_reload_successful", METRICS_GAUGE,
+		       "1 if the last reload (or the start) loaded the configuration and zones, 0 if it failed.",
+		       atomic_load_explicit(&a->is_last_reload_ok, memory_order_relaxed) ? 1 : 0);
 }
 
 /* Gauges of the current snapshot: its views and zones only. */
@@ -246,6 +254,7 @@ struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 	}
 	a->server = server;
 	a->started = time(NULL);
+	atomic_init(&a->is_last_reload_ok, true);
 	if (hooks)
 		a->hooks = *hooks;
 	a->reader = publish_reader_register(&publish_global);
@@ -280,12 +289,16 @@ void admin_free(struct admin *a)
 	free(a);
 }
 
-void admin_count_reload(struct admin *a, bool is_ok)
+void admin_note_reload(struct admin *a, bool is_ok, const char *trigger, const char *error)
 {
 	if (!a)
 		return;
 	_Atomic uint64_t *c = is_ok ? &a->reloads_ok : &a->reloads_failed;
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
+	atomic_store_explicit(&a->is_last_reload_ok, is_ok, memory_order_relaxed);
+	clock_gettime(CLOCK_REALTIME, &a->last_reload);
+	snprintf(a->last_reload_trigger, sizeof(a->last_reload_trigger), "%s", trigger ? trigger : "");
+	snprintf(a->last_reload_error, sizeof(a->last_reload_error), "%s", !is_ok && error ? error : "");
 }
 
 void admin_notify(const char *state)

@@ -34,9 +34,11 @@ struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 /* Unregisters the collectors and closes the listeners. Accepts NULL. */
 void admin_free(struct admin *a);
 
-/* Counts a reload (dnsd_reloads_total or dnsd_reload_failures_total); a may
- * be NULL. */
-void admin_count_reload(struct admin *a, bool is_ok);
+/* Notes a reload: counted (dnsd_reloads_total or dnsd_reload_failures_total),
+ * dnsd_config_last_reload_successful, and for /status its time, trigger
+ * ("SIGHUP", "/etc/dnsd/dnsd.yaml changed") and error (NULL when it worked).
+ * Strings are copied. a may be NULL. The main loop's thread. */
+void admin_note_reload(struct admin *a, bool is_ok, const char *trigger, const char *error);
 
 /* systemd notify protocol; a no-op without $NOTIFY_SOCKET. */
 void admin_notify(const char *state);

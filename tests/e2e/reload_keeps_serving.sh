@@ -9,7 +9,8 @@ port=$(free_port) || die "no free port"
 mport=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" --http "127.0.0.1:$mport" "lameduck-ms: 0"
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" --http "127.0.0.1:$mport" "lameduck-ms: 0" \
+  "reload-on-change: false"   # SIGHUP is what is tested; the file edits must not reload by themselves
 start_dnsd "$T/dnsd.yaml"
 
 $PY - "$port" "$mport" "$DNSD_PID" "$zone" "$T/dnsd.yaml" "$DNSD_LOG" <<'PY' || die "reload test failed"

@@ -300,6 +300,29 @@ START_TEST(set_replaces_what_is_watched)
 }
 END_TEST
 
+START_TEST(a_kept_path_keeps_its_baseline)
+{
+	char a[PATH_MAX], b[PATH_MAX], changed[PATH_MAX], err[256];
+	path_in(a, "a.zone");
+	path_in(b, "b.zone");
+	write_file(a, "a\n");
+	const char *first[] = { a };
+	struct filewatch *w = watch(first, 1);
+	/* a changes, then the set is replaced before the events are read: the
+	 * change is still reported (against the old baseline) */
+	write_file(a, "a, longer\n");
+	const char *second[] = { a, b };
+	ck_assert_int_eq(filewatch_set(w, second, 2, err, sizeof(err)), 0);
+	ck_assert_int_eq(wait_change(w, changed, sizeof(changed)), 1);
+	ck_assert_str_eq(changed, a);
+	/* b, new to the set and absent, appears */
+	write_file(b, "b\n");
+	ck_assert_int_eq(wait_change(w, changed, sizeof(changed)), 1);
+	ck_assert_str_eq(changed, b);
+	filewatch_free(w);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *su = suite_create("filewatch");
@@ -310,6 +333,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, editor_rename_and_in_place_rewrites_are_seen);
 	tcase_add_test(tc, a_file_that_appears_and_one_behind_a_symlink);
 	tcase_add_test(tc, set_replaces_what_is_watched);
+	tcase_add_test(tc, a_kept_path_keeps_its_baseline);
 	suite_add_tcase(su, tc);
 	return su;
 }
