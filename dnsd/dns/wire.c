@@ -126,6 +126,10 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl,
 			return false;
 		if (code == WIRE_EDNS_OPTION_ECS && !parse_ecs(q, rdata + p, optlen))
 			return false;
+		/* RFC 5001 §2.1: the requestor sends it empty; a payload is
+		 * ignored, as BIND and Knot do */
+		if (code == WIRE_EDNS_OPTION_NSID)
+			q->has_nsid = true;
 		/* other options (cookies, padding, ...) are ignored, not echoed */
 		p += optlen;
 	}
@@ -141,6 +145,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	q->qname_len = 0;
 	q->has_opt = false;
 	q->has_ecs = false;
+	q->has_nsid = false;
 	q->is_do = false;
 	q->edns_version = 0;
 	q->udp_size = 512;
@@ -226,4 +231,16 @@ size_t wire_write_opt(uint8_t *out, uint16_t udp_size, uint8_t ext_rcode, bool i
 	}
 	wire_write_u16(out + 9, (uint16_t)rdlen);
 	return WIRE_OPT_LEN + rdlen;
+}
+
+size_t wire_opt_append(uint8_t *opt, uint16_t code, const uint8_t *data, uint16_t len)
+{
+	uint16_t rdlen = wire_read_u16(opt + 9);
+	uint8_t *o = opt + WIRE_OPT_LEN + rdlen;
+	wire_write_u16(o, code);
+	wire_write_u16(o + 2, len);
+	if (len)
+		memcpy(o + 4, data, len);
+	wire_write_u16(opt + 9, (uint16_t)(rdlen + 4 + len));
+	return 4 + (size_t)len;
 }

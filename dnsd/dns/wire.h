@@ -46,6 +46,7 @@ enum wire_type {
 
 enum wire_class { WIRE_CLASS_IN = 1, WIRE_CLASS_CH = 3, WIRE_CLASS_NONE = 254, WIRE_CLASS_ANY = 255 };
 
+#define WIRE_EDNS_OPTION_NSID 3     /* RFC 5001 */
 #define WIRE_EDNS_OPTION_ECS 8      /* RFC 7871 */
 
 /* What the parser concluded about a message. */
@@ -86,6 +87,7 @@ struct wire_query {
 	uint16_t udp_size;       /* requestor's payload size, at least 512 */
 	bool has_ecs;
 	struct wire_ecs ecs;
+	bool has_nsid;           /* an NSID option asks who answers (RFC 5001 §2.1) */
 };
 
 /* Parses one query message strictly: header, exactly one question with an
@@ -111,5 +113,10 @@ static inline void wire_write_u32(uint8_t *p, uint32_t v)
  * option echoing q's subnet with scope_len when has_ecs. Returns bytes written. */
 size_t wire_write_opt(uint8_t *out, uint16_t udp_size, uint8_t ext_rcode, bool is_do,
 		      const struct wire_ecs *ecs, uint8_t scope_len);
+
+/* Appends option (code, data, len) to the OPT record wire_write_opt() wrote
+ * at opt (room for 4 + len more bytes after it is the caller's job) and
+ * fixes its RDLENGTH. Returns the bytes added. */
+size_t wire_opt_append(uint8_t *opt, uint16_t code, const uint8_t *data, uint16_t len);
 
 #endif

@@ -36,11 +36,18 @@ static size_t reply_limit(const struct wire_query *q, const struct snapshot *sna
 	return max < cap ? max : cap;
 }
 
+/* RFC 5001 §2.1: NSID only when asked for, and only when turned on. */
+static bool has_nsid(const struct reply *r)
+{
+	return r->q->has_nsid && r->snap && r->snap->settings.is_nsid_enabled;
+}
+
 static size_t opt_len(const struct reply *r)
 {
 	if (!r->q->has_opt)
 		return 0;
-	return WIRE_OPT_LEN + (r->q->has_ecs ? 8 + ((size_t)r->q->ecs.source_len + 7) / 8 : 0);
+	return WIRE_OPT_LEN + (r->q->has_ecs ? 8 + ((size_t)r->q->ecs.source_len + 7) / 8 : 0) +
+	       (has_nsid(r) ? 4 + (size_t)r->snap->settings.identity_len : 0);
 }
 
 /* Header: ID, QR, opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9),
@@ -65,8 +72,13 @@ static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_
 static size_t write_opt(struct reply *r, size_t pos, uint8_t ext_rcode)
 {
 	const struct wire_query *q = r->q;
-	return pos + wire_write_opt(r->out + pos, r->snap ? r->snap->settings.udp_payload_max : 1232,
-				    ext_rcode, q->is_do, q->has_ecs ? &q->ecs : NULL, r->ecs_scope);
+	uint8_t *opt = r->out + pos;
+	size_t len = wire_write_opt(opt, r->snap ? r->snap->settings.udp_payload_max : 1232, ext_rcode,
+				    q->is_do, q->has_ecs ? &q->ecs : NULL, r->ecs_scope);
+	if (has_nsid(r))
+		len += wire_opt_append(opt, WIRE_EDNS_OPTION_NSID, r->snap->settings.identity,
+				       r->snap->settings.identity_len);
+	return pos + len;
 }
 
 /* A reply with no records: errors, REFUSED, SERVFAIL, TC. The question is
@@ -126,27 +138,47 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 	return pos;
 }
 
-/* CHAOS class TXT: version.dnsd, view.dnsd (which view answered), and the
- * conventional version.bind / version.server, when chaos is enabled. */
+static bool qname_is(const struct wire_query *q, const uint8_t *name, size_t len)
+{
+	return q->qname_len == len && memcmp(q->qname, name, len) == 0;
+}
+
+/* CHAOS class TXT: with chaos on, version.dnsd, view.dnsd (which view
+ * answered), and the conventional version.bind / version.server; with
+ * id-server on, id.server (RFC 4892 §2.1) and its forerunner hostname.bind
+ * name the replica. Anything else is REFUSED. */
 static size_t reply_chaos(struct reply *r, int view)
 {
 	const struct wire_query *q = r->q;
+	const struct snapshot_settings *st = &r->snap->settings;
 	static const uint8_t version_dnsd[] = "\7version\4dnsd";
 	static const uint8_t version_bind[] = "\7version\4bind";
 	static const uint8_t version_server[] = "\7version\6server";
 	static const uint8_t view_dnsd[] = "\4view\4dnsd";
+	static const uint8_t id_server[] = "\2id\6server";
+	static const uint8_t hostname_bind[] = "\10hostname\4bind";
 	const char *text = NULL;
+	size_t tlen = 0;
+	r->info->writer = ANSWER_WRITER_CHAOS;
 	if (q->qtype == WIRE_TYPE_TXT || q->qtype == WIRE_TYPE_ANY) {
-		if ((q->qname_len == sizeof(version_dnsd) && memcmp(q->qname, version_dnsd, sizeof(version_dnsd)) == 0) ||
-		    (q->qname_len == sizeof(version_bind) && memcmp(q->qname, version_bind, sizeof(version_bind)) == 0) ||
-		    (q->qname_len == sizeof(version_server) && memcmp(q->qname, version_server, sizeof(version_server)) == 0))
+		if (st->is_chaos_enabled && (qname_is(q, version_dnsd, sizeof(version_dnsd)) ||
+					     qname_is(q, version_bind, sizeof(version_bind)) ||
+					     qname_is(q, version_server, sizeof(version_server)))) {
 			text = DNSD_VERSION_TEXT;
-		else if (q->qname_len == sizeof(view_dnsd) && memcmp(q->qname, view_dnsd, sizeof(view_dnsd)) == 0)
+			tlen = strlen(text);
+		} else if (st->is_chaos_enabled && qname_is(q, view_dnsd, sizeof(view_dnsd))) {
 			text = view >= 0 ? r->snap->views->views[view].name : "";
+			tlen = strlen(text);
+		} else if (st->is_id_server_enabled && (qname_is(q, id_server, sizeof(id_server)) ||
+							qname_is(q, hostname_bind, sizeof(hostname_bind)))) {
+			text = (const char *)st->identity;
+			tlen = st->identity_len;
+		}
 	}
-	if (!text)
+	if (!text) {
+		r->info->writer = ANSWER_WRITER_SERVER;
 		return reply_empty(r, 0, WIRE_RCODE_REFUSED);
-	size_t tlen = strlen(text);
+	}
 	size_t base = WIRE_HEADER_LEN + q->question_len;
 	size_t olen = opt_len(r);
 	if (base + 12 + 1 + tlen + olen > r->max_len)
@@ -228,6 +260,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	info->rcode = 0;
 	info->view = -1;
 	info->zone = NULL;
+	info->writer = ANSWER_WRITER_SERVER;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
 	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info };
@@ -251,7 +284,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	int view = view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
 			       &r.ecs_scope);
 	info->view = view;
-	if (q->qclass == WIRE_CLASS_CH && snap->settings.is_chaos_enabled)
+	if (q->qclass == WIRE_CLASS_CH && (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
 		return reply_chaos(&r, view);
 	if (view < 0)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
@@ -272,6 +305,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	if (!z)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
 	info->zone = z;
+	info->writer = ANSWER_WRITER_ZONE;
 	if (z->is_pending)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
 	return reply_from_zone(&r, z);

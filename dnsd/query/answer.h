@@ -24,8 +24,18 @@ struct answer_request {
 };
 
 /* What happened, for metrics and the query log. */
+/* Who wrote the reply, for the responses' plugin label (CoreDNS names the
+ * plugin; "" is the server itself: malformed queries, REFUSED outside every
+ * zone). */
+enum answer_writer {
+	ANSWER_WRITER_SERVER = 0,
+	ANSWER_WRITER_ZONE,     /* a zone: answers, NXDOMAIN, NODATA, referrals, SERVFAIL while pending */
+	ANSWER_WRITER_CHAOS,    /* CH TXT version.dnsd, view.dnsd, id.server */
+};
+
 struct answer_info {
 	bool is_dropped;        /* no reply sent */
+	enum answer_writer writer;
 	bool is_truncated;      /* TC=1 */
 	uint8_t rcode;          /* including extended (BADVERS = 16) */
 	uint16_t qtype;

@@ -5,6 +5,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 struct snapshot *snapshot_new(struct view_table *views, const struct snapshot_settings *settings)
 {
@@ -29,6 +31,26 @@ void snapshot_free(struct snapshot *s)
 	free(s);
 }
 
+/* The identity NSID and id.server report: identity: as configured, else
+ * $HOSTNAME (Kubernetes sets it to the pod name), else the host name. */
+static void settings_identity(const struct config *cfg, struct snapshot_settings *st)
+{
+	char host[256] = "";
+	const char *id = cfg->identity;
+	if (!id || !*id)
+		id = getenv("HOSTNAME");
+	if (!id || !*id) {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			host[0] = '\0';
+		id = host;
+	}
+	size_t len = strlen(id);
+	if (len > sizeof(st->identity))
+		len = sizeof(st->identity);    /* a TXT string and NSID both fit 255 */
+	memcpy(st->identity, id, len);
+	st->identity_len = (uint8_t)len;
+}
+
 struct snapshot *snapshot_assemble(const struct config *cfg, struct view_table *views, size_t zones_max,
 				   snapshot_zones_fn *zones_of, void *ctx, char *err, size_t errlen)
 {
@@ -36,7 +58,11 @@ struct snapshot *snapshot_assemble(const struct config *cfg, struct view_table *
 		.udp_payload_max = cfg->udp_payload_max,
 		.is_chaos_enabled = cfg->chaos_enabled,
 		.is_query_log = cfg->log_queries,
+		.is_nsid_enabled = cfg->is_nsid_enabled,
+		.is_id_server_enabled = cfg->is_id_server_enabled,
 	};
+	if (settings.is_nsid_enabled || settings.is_id_server_enabled)
+		settings_identity(cfg, &settings);
 	struct snapshot *s = snapshot_new(views, &settings);
 	struct zone **zones = calloc(zones_max ? zones_max : 1, sizeof(*zones));
 	if (!s || !zones)

@@ -19,6 +19,10 @@ struct snapshot_settings {
 	uint16_t udp_payload_max;
 	bool is_chaos_enabled;
 	bool is_query_log;
+	bool is_nsid_enabled;          /* nsid: answer RFC 5001 NSID with identity */
+	bool is_id_server_enabled;     /* id-server: CH TXT id.server / hostname.bind */
+	uint8_t identity_len;
+	uint8_t identity[255];         /* identity:, else $HOSTNAME, else the host name */
 };
 
 struct snapshot {

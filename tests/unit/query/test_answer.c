@@ -305,6 +305,149 @@ START_TEST(test_chaos)
 }
 END_TEST
 
+/* A query for name/type with EDNS (payload 1232 unless nsid_payload is set)
+ * and an empty NSID option. */
+static uint16_t nsid_payload;
+static struct result run_nsid(const char *name, ldns_rr_type type, ldns_rr_class qclass)
+{
+	ldns_pkt *q = NULL;
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, qclass, 0), LDNS_STATUS_OK);
+	ldns_pkt_set_edns_udp_size(q, nsid_payload ? nsid_payload : 1232);
+	static const uint8_t nsid_opt[4] = { 0, 3, 0, 0 };
+	ldns_pkt_set_edns_data(q, ldns_rdf_new_frm_data(LDNS_RDF_TYPE_UNKNOWN, sizeof(nsid_opt), nsid_opt));
+	uint8_t *wire;
+	size_t len;
+	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
+	struct result r = run_bytes(snap, wire, len, false, NULL);
+	free(wire);
+	ldns_pkt_free(q);
+	return r;
+}
+
+/* The NSID option's payload in a reply's OPT, or NULL (len 0) when none. */
+static const uint8_t *reply_nsid(const struct result *r, size_t *len)
+{
+	ldns_rdf *data = ldns_pkt_edns_data(r->pkt);
+	*len = 0;
+	if (!data)
+		return NULL;
+	const uint8_t *p = ldns_rdf_data(data), *end = p + ldns_rdf_size(data);
+	while (end - p >= 4) {
+		uint16_t code = (uint16_t)(p[0] << 8 | p[1]), olen = (uint16_t)(p[2] << 8 | p[3]);
+		if (code == 3) {
+			*len = olen;
+			return p + 4;
+		}
+		p += 4 + olen;
+	}
+	return NULL;
+}
+
+static void set_identity(const char *id, bool nsid, bool id_server, bool chaos)
+{
+	struct snapshot_settings *st = &snap->settings;
+	st->identity_len = (uint8_t)strlen(id);
+	memcpy(st->identity, id, st->identity_len);
+	st->is_nsid_enabled = nsid;
+	st->is_id_server_enabled = id_server;
+	st->is_chaos_enabled = chaos;
+}
+
+START_TEST(test_nsid_only_when_on_and_asked)
+{
+	size_t len;
+	/* off (the default): asked, but nothing said */
+	set_identity("pod-a", false, false, true);
+	struct result r = run_nsid("messenger.default.global.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+	ck_assert_ptr_null(reply_nsid(&r, &len));
+	ck_assert_int_eq(r.info.writer, ANSWER_WRITER_ZONE);
+	done(&r);
+	/* on: in an answer, an NXDOMAIN and a REFUSED alike */
+	set_identity("pod-a", true, false, true);
+	const char *names[] = { "messenger.default.global.", "nope.global.", "example.org." };
+	const int rcodes[] = { LDNS_RCODE_NOERROR, LDNS_RCODE_NXDOMAIN, LDNS_RCODE_REFUSED };
+	for (int i = 0; i < 3; i++) {
+		r = run_nsid(names[i], LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+		ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), rcodes[i]);
+		const uint8_t *id = reply_nsid(&r, &len);
+		ck_assert_ptr_nonnull(id);
+		ck_assert_uint_eq(len, 5);
+		ck_assert(memcmp(id, "pod-a", 5) == 0);
+		done(&r);
+	}
+	/* on, but not asked: RFC 5001 §2.1, no NSID */
+	r = run("messenger.default.global.", LDNS_RR_TYPE_A, 1232, false);
+	ck_assert_ptr_null(reply_nsid(&r, &len));
+	done(&r);
+	r = run("example.org.", LDNS_RR_TYPE_A, 0, false);
+	ck_assert_int_eq(r.info.writer, ANSWER_WRITER_SERVER);   /* no zone chose it */
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_nsid_counts_in_the_size)
+{
+	/* big.global's 100 A records make a 1638-byte reply with OPT: it fits
+	 * a 1700-byte payload, but not with a 255-byte NSID as well, which must
+	 * then truncate it rather than go over */
+	char id[256];
+	memset(id, 'x', 255);
+	id[255] = '\0';
+	snap->settings.udp_payload_max = 4096;
+	nsid_payload = 1700;
+	set_identity(id, false, false, false);
+	struct result r = run_nsid("big.global.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+	ck_assert(!ldns_pkt_tc(r.pkt));
+	ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 100);
+	done(&r);
+	set_identity(id, true, false, false);
+	r = run_nsid("big.global.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+	ck_assert(ldns_pkt_tc(r.pkt));
+	ck_assert_uint_le(r.len, 1700);
+	size_t len;
+	ck_assert_ptr_nonnull(reply_nsid(&r, &len));
+	ck_assert_uint_eq(len, 255);
+	done(&r);
+	nsid_payload = 0;
+	/* and a reply that fits keeps every record with it */
+	r = run_nsid("messenger.default.global.", LDNS_RR_TYPE_A, LDNS_RR_CLASS_IN);
+	ck_assert(!ldns_pkt_tc(r.pkt));
+	ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 1);
+	ck_assert_ptr_nonnull(reply_nsid(&r, &len));
+	done(&r);
+}
+END_TEST
+
+START_TEST(test_id_server)
+{
+	const char *names[] = { "id.server.", "hostname.bind." };
+	/* off: REFUSED, whatever chaos says */
+	set_identity("pod-a", false, false, true);
+	for (int i = 0; i < 2; i++) {
+		struct result r = run_nsid(names[i], LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+		ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+		ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 0);
+		done(&r);
+	}
+	/* on, with chaos off: the identity, and version.dnsd still refused */
+	set_identity("pod-a", false, true, false);
+	for (int i = 0; i < 2; i++) {
+		struct result r = run_nsid(names[i], LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+		ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_NOERROR);
+		ck_assert(ldns_pkt_aa(r.pkt));
+		ck_assert_int_eq(r.info.writer, ANSWER_WRITER_CHAOS);
+		char want[64];
+		snprintf(want, sizeof(want), "%s\t0\tCH\tTXT\t\"pod-a\"", names[i]);
+		assert_rr(ldns_pkt_answer(r.pkt), 0, want);
+		done(&r);
+	}
+	struct result r = run_nsid("version.dnsd.", LDNS_RR_TYPE_TXT, LDNS_RR_CLASS_CH);
+	ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	ck_assert_int_eq(r.info.writer, ANSWER_WRITER_SERVER);
+	done(&r);
+}
+END_TEST
+
 START_TEST(test_formerr_echoes_header)
 {
 	uint8_t pkt[12] = { 0xAB, 0xCD, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0 };   /* QDCOUNT=2 */
@@ -492,6 +635,9 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_any_minimal);
 	tcase_add_test(tc, test_axfr_refused);
 	tcase_add_test(tc, test_chaos);
+	tcase_add_test(tc, test_nsid_only_when_on_and_asked);
+	tcase_add_test(tc, test_nsid_counts_in_the_size);
+	tcase_add_test(tc, test_id_server);
 	tcase_add_test(tc, test_formerr_echoes_header);
 	tcase_add_test(tc, test_badvers);
 	tcase_add_test(tc, test_views_by_client_and_ecs);
