@@ -251,8 +251,8 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	return reply_blob(r, z->nxdomain);
 }
 
-size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
-		    uint8_t *out, size_t cap, struct answer_info *info)
+static size_t answer_build(const struct snapshot *snap, const struct answer_request *req,
+			   uint8_t *out, size_t cap, struct answer_info *info)
 {
 	struct wire_query *q = &info->query;
 	info->is_dropped = false;
@@ -309,4 +309,12 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	if (z->is_pending)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
 	return reply_from_zone(&r, z);
+}
+
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
+		    uint8_t *out, size_t cap, struct answer_info *info)
+{
+	size_t len = answer_build(snap, req, out, cap, info);
+	info->reply_len = (uint32_t)len;
+	return len;
 }

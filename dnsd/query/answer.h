@@ -39,6 +39,7 @@ struct answer_info {
 	bool is_truncated;      /* TC=1 */
 	uint8_t rcode;          /* including extended (BADVERS = 16) */
 	uint16_t qtype;
+	uint32_t reply_len;     /* bytes of the reply (0: none), as answer_query() returned */
 	int view;               /* index into the snapshot's views, -1 if none */
 	const struct zone *zone;   /* the zone that answered, or NULL */
 	struct wire_query query;   /* the parsed question (valid if has_question) */

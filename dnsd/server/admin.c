@@ -27,6 +27,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/process_stats.h"
 #include "zone/publish.h"
 
 #define ADMIN_LISTENERS_MAX 2
@@ -51,9 +52,20 @@ struct admin {
 
 /* ---------- metrics ---------- */
 
+/* The standard process_* families, as every Prometheus client exports
+ * them (util/process_stats), then dnsd's build and start time. */
 static void collect_process(void *ctx, struct metrics_out *m)
 {
 	struct admin *a = ctx;
+	struct process_stats ps;
+	if (process_stats_read(&ps) == 0) {
+		for (unsigned i = 0; i < sizeof(process_stats_families) / sizeof(process_stats_families[0]); i++) {
+			const struct process_stats_family *f = &process_stats_families[i];
+			metrics_family(m, f->name, strcmp(f->type, "counter") == 0 ? METRICS_COUNTER : METRICS_GAUGE,
+				       f->help);
+			metrics_sample_double(m, f->name, NULL, 0, process_stats_value(&ps, i));
+		}
+	}
 	metrics_family(m, "dnsd_build_info", METRICS_GAUGE, "Version of dnsd.");
 	metrics_sample(m, "dnsd_build_info", &(struct metrics_label){ "version", DNSD_VERSION }, 1, 1);
 	metrics_family(m, "dnsd_start_time_seconds", METRICS_GAUGE, "Start time of the process.");

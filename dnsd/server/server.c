@@ -65,7 +65,10 @@ static int worker_bind(struct server *s, struct worker *w, size_t i, const char 
 	struct config_addr *a = &s->listen[i];
 	bool is_port0 = w->id == 0 && addr_port(a) == 0;
 	for (int attempt = 0;; attempt++) {
-		int rc = udp_socket_init(&w->udp[i], s, w->stats + 1 + i, a, err, errlen);
+		struct server_stats *udp_stats = w->stats + s->listen_count + i;
+		udp_stats->listen = (unsigned)i;
+		udp_stats->is_tcp = false;
+		int rc = udp_socket_init(&w->udp[i], s, udp_stats, a, err, errlen);
 		if (rc != 0)
 			return rc;
 		if (is_port0) {
@@ -74,7 +77,10 @@ static int worker_bind(struct server *s, struct worker *w, size_t i, const char 
 				      ntohs(l->ss_family == AF_INET ? ((const struct sockaddr_in *)l)->sin_port
 								    : ((const struct sockaddr_in6 *)l)->sin6_port));
 		}
-		rc = tcp_listener_init(&w->tcp[i], w, a, err, errlen);
+		struct server_stats *tcp_stats = w->stats + i;
+		tcp_stats->listen = (unsigned)i;
+		tcp_stats->is_tcp = true;
+		rc = tcp_listener_init(&w->tcp[i], w, tcp_stats, a, err, errlen);
 		if (rc == 0 || !is_port0 || attempt == 15)
 			return rc;
 		tcp_listener_clear(&w->tcp[i]);
@@ -94,8 +100,9 @@ static int worker_init(struct server *s, struct worker *w, const struct config *
 	w->conn_max = (cfg->tcp_max_connections + s->worker_count - 1) / s->worker_count;
 	if (w->conn_max == 0)
 		w->conn_max = 1;
-	/* stats: the worker's (TCP), then one per UDP socket */
-	w->stats = &s->stats[w->id * (1 + cfg->listen_count)];
+	/* stats: one per TCP listener (the first also counts the worker's
+	 * connections), then one per UDP socket */
+	w->stats = &s->stats[w->id * 2 * cfg->listen_count];
 	w->base = event_base_new();
 	w->udp = calloc(cfg->listen_count, sizeof(*w->udp));
 	w->tcp = calloc(cfg->listen_count, sizeof(*w->tcp));
@@ -169,7 +176,7 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 	if (s->listen)
 		memcpy(s->listen, cfg->listen, cfg->listen_count * sizeof(*s->listen));
 	s->workers = calloc(n, sizeof(*s->workers));
-	s->stats_count = n * (1 + (unsigned)cfg->listen_count);
+	s->stats_count = n * 2 * (unsigned)cfg->listen_count;
 	s->stats = calloc(s->stats_count, sizeof(*s->stats));
 	if (!s->workers || !s->stats || !s->listen) {
 		snprintf(err, errlen, "out of memory");

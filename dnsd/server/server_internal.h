@@ -46,6 +46,7 @@ struct tcp_listener {
 	struct sockaddr_storage local;
 	struct evconnlistener *listener;
 	struct worker *w;
+	struct server_stats *stats;       /* its queries' counters, written by w's thread */
 };
 
 /* One worker: a libevent loop for TCP, plus a UDP thread per listening
@@ -68,7 +69,7 @@ struct worker {
 	bool is_stopping;
 	unsigned conn_count, conn_max;
 	struct tcp_conn *conns;
-	struct server_stats *stats;       /* the TCP loop's */
+	struct server_stats *stats;       /* its TCP connection counters (listener 0's set) */
 	uint32_t idle_timeout_ms;
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
@@ -81,7 +82,8 @@ struct server {
 	size_t listen_count;
 	struct config_addr *listen;       /* [listen_count]: as configured, but a port 0 replaced
 	                                     by the one the kernel chose (worker_init) */
-	struct server_stats *stats;       /* per worker: its own, then one per UDP socket */
+	struct server_stats *stats;       /* per worker: one per TCP listener, then one per UDP
+	                                     socket, each for one listening address */
 	unsigned stats_count;
 };
 
@@ -106,8 +108,8 @@ void udp_socket_clear(struct udp_socket *u);
 /* tcp.c: opens t's listening socket on a in w's loop. On failure
  * (DNSD_ENOMEM, DNSD_EIO, with err) the caller still calls
  * tcp_listener_clear(). t->fd must be -1 beforehand. */
-int tcp_listener_init(struct tcp_listener *t, struct worker *w, const struct config_addr *a,
-		      char *err, size_t errlen);
+int tcp_listener_init(struct tcp_listener *t, struct worker *w, struct server_stats *stats,
+		      const struct config_addr *a, char *err, size_t errlen);
 void tcp_listener_clear(struct tcp_listener *t);
 /* w's accept retry timer; DNSD_ENOMEM. tcp_worker_clear() closes every
  * connection and frees the timer. */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "dns/dname.h"
+#include "dns/mnemonic.h"
 #include "server/server_internal.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -21,11 +22,6 @@ static const char *const qtype_slot_names[SERVER_QTYPE_SLOTS] = {
 	"AXFR", "IXFR", "HTTPS", "other",
 };
 
-static const char *const rcode_names[SERVER_RCODE_SLOTS] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
-	"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "BADCOOKIE",
-};
 
 /* ---------- query log ---------- */
 
@@ -49,14 +45,15 @@ static void addr_text(const struct sockaddr *sa, char *buf, size_t len)
 void server_stats_log_query(const struct snapshot *snap, const struct answer_request *req,
 			    const struct answer_info *info, uint64_t ns)
 {
-	char client[80], qname[DNAME_MAX_TEXT] = "?";
+	char client[80], qname[DNAME_MAX_TEXT] = "?", tbuf[MNEMONIC_BUF_LEN], rbuf[MNEMONIC_BUF_LEN];
 	addr_text(req->client, client, sizeof(client));
 	if (info->query.has_question)
 		dname_to_text(qname, sizeof(qname), info->query.qname);
 	const char *view_name = info->view >= 0 && snap ? snap->views->views[info->view].name : "-";
-	log_info("query client=%s proto=%s view=%s qname=%s qtype=%u rcode=%u tc=%d us=%.1f",
-		 client, req->is_tcp ? "tcp" : "udp", view_name, qname, info->qtype,
-		 info->rcode, info->is_truncated, (double)ns / 1000.0);
+	log_info("query client=%s proto=%s view=%s qname=%s qtype=%s rcode=%s tc=%d us=%.1f",
+		 client, req->is_tcp ? "tcp" : "udp", view_name, qname,
+		 info->query.has_question ? mnemonic_type(info->qtype, tbuf) : "-",
+		 mnemonic_rcode(info->rcode, rbuf), info->is_truncated, (double)ns / 1000.0);
 }
 
 /* ---------- /metrics ---------- */
@@ -66,63 +63,196 @@ static uint64_t load(const _Atomic uint64_t *c)
 	return atomic_load_explicit(c, memory_order_relaxed);
 }
 
+/* The counter at byte offset off (a field of struct server_stats) summed
+ * over the sets of listening address listen, in one protocol (is_tcp 0 or
+ * 1) or both (-1). */
+static uint64_t sum_at(const struct server *s, unsigned listen, int is_tcp, size_t off)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < s->stats_count; i++) {
+		const struct server_stats *st = &s->stats[i];
+		if (st->listen != listen || (is_tcp >= 0 && st->is_tcp != (bool)is_tcp))
+			continue;
+		sum += load((const _Atomic uint64_t *)((const char *)st + off));
+	}
+	return sum;
+}
+
+#define OFF(field) ((size_t)((const char *)&s->stats[0].field - (const char *)&s->stats[0]))
+
+/* CoreDNS's zone label: the zone with its dot, "dropped" for queries no
+ * zone took (vars.Dropped). */
+static const char *zone_label(unsigned z)
+{
+	return z == SERVER_ZONE_SLOTS - 1 ? "dropped" : slots_name(&slots_zones, z);
+}
+
+/* CoreDNS's server label: the listening address as "dns://:53". */
+static void server_label(const struct server *s, unsigned l, char *buf, size_t len)
+{
+	snprintf(buf, len, "dns://%s", s->listen[l].text);
+}
+
+static const char *const writer_names[SERVER_WRITER_SLOTS] = {
+	[ANSWER_WRITER_SERVER] = "", [ANSWER_WRITER_ZONE] = "zone", [ANSWER_WRITER_CHAOS] = "chaos",
+};
+
 /* By slot (slots.h): every view and zone seen since the start, each under
  * its own name whatever reloads did to the order. */
 static void write_requests(const struct server *s, struct metrics_out *m)
 {
 	static const char name[] = "dnsd_dns_requests_total";
-	metrics_family(m, name, METRICS_COUNTER, "Queries answered, by view, zone, protocol and type.");
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-		const char *view_name = slots_name(&slots_views, v);
-		if (!view_name)
-			continue;
-		for (unsigned z = 0; z < SERVER_ZONE_SLOTS; z++) {
-			const char *zone_name = z == SERVER_ZONE_SLOTS - 1 ? "."   /* no zone: REFUSED etc. */
-					      : slots_name(&slots_zones, z);
-			if (!zone_name)
-				continue;
-			for (int proto = 0; proto < 2; proto++)
-				for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
-					uint64_t sum = 0;
-					for (unsigned i = 0; i < s->stats_count; i++)
-						sum += load(&s->stats[i].requests[v][z][proto][t]);
-					if (!sum)
-						continue;
-					const struct metrics_label labels[] = {
-						{ "view", view_name }, { "zone", zone_name },
-						{ "proto", proto ? "tcp" : "udp" }, { "type", qtype_slot_names[t] },
-					};
-					metrics_sample(m, name, labels, 4, sum);
-				}
+	metrics_family(m, name, METRICS_COUNTER,
+		       "Queries received, by server (listening address), zone, view, protocol, address family and type.");
+	for (unsigned l = 0; l < s->listen_count; l++) {
+		char server[96];
+		server_label(s, l, server, sizeof(server));
+		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+			const char *view_name = slots_name(&slots_views, v);
+			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
+				const char *zone_name = zone_label(z);
+				for (int tcp = 0; zone_name && tcp < 2; tcp++)
+					for (unsigned f = 0; f < 2; f++)
+						for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
+							uint64_t sum = sum_at(s, l, tcp, OFF(requests[v][z][f][t]));
+							if (!sum)
+								continue;
+							const struct metrics_label labels[] = {
+								{ "server", server }, { "zone", zone_name },
+								{ "view", view_name }, { "proto", tcp ? "tcp" : "udp" },
+								{ "family", f ? "2" : "1" }, { "type", qtype_slot_names[t] },
+							};
+							metrics_sample(m, name, labels, 6, sum);
+						}
+			}
 		}
 	}
 }
 
-/* NOERROR and NXDOMAIN always, other rcodes once they occurred. */
+/* Every rcode once it occurred; NOERROR and NXDOMAIN from each zone from the
+ * start, so that rate() sees their first increase. */
 static void write_responses(const struct server *s, struct metrics_out *m)
 {
 	static const char name[] = "dnsd_dns_responses_total";
-	metrics_family(m, name, METRICS_COUNTER, "Responses sent, by view and rcode.");
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-		const char *view_name = slots_name(&slots_views, v);
-		if (!view_name)
-			continue;
-		for (unsigned r = 0; r < SERVER_RCODE_SLOTS; r++) {
-			uint64_t sum = 0;
-			for (unsigned i = 0; i < s->stats_count; i++)
-				sum += load(&s->stats[i].responses[v][r]);
-			if (!sum && r != WIRE_RCODE_NOERROR && r != WIRE_RCODE_NXDOMAIN)
-				continue;
-			const struct metrics_label labels[] = { { "view", view_name }, { "rcode", rcode_names[r] } };
-			metrics_sample(m, name, labels, 2, sum);
+	metrics_family(m, name, METRICS_COUNTER,
+		       "Responses sent, by server, zone, view, rcode and plugin (what wrote it: zone, chaos, or \"\" for the server itself).");
+	for (unsigned l = 0; l < s->listen_count; l++) {
+		char server[96];
+		server_label(s, l, server, sizeof(server));
+		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+			const char *view_name = slots_name(&slots_views, v);
+			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
+				const char *zone_name = zone_label(z);
+				for (unsigned r = 0; zone_name && r < SERVER_RCODE_SLOTS; r++)
+					for (unsigned w = 0; w < SERVER_WRITER_SLOTS; w++) {
+						char rbuf[MNEMONIC_BUF_LEN];
+						uint64_t sum = sum_at(s, l, -1, OFF(responses[v][z][r][w]));
+						bool is_always = w == ANSWER_WRITER_ZONE && z != SERVER_ZONE_SLOTS - 1 &&
+								 (r == WIRE_RCODE_NOERROR || r == WIRE_RCODE_NXDOMAIN);
+						if (!sum && !is_always)
+							continue;
+						const struct metrics_label labels[] = {
+							{ "server", server }, { "zone", zone_name }, { "view", view_name },
+							{ "rcode", mnemonic_rcode(r, rbuf) }, { "plugin", writer_names[w] },
+						};
+						metrics_sample(m, name, labels, 5, sum);
+					}
+			}
+		}
+	}
+}
+
+static void write_do_requests(const struct server *s, struct metrics_out *m)
+{
+	static const char name[] = "dnsd_dns_do_requests_total";
+	metrics_family(m, name, METRICS_COUNTER, "Queries with the DNSSEC OK bit, by server, view and zone.");
+	for (unsigned l = 0; l < s->listen_count; l++) {
+		char server[96];
+		server_label(s, l, server, sizeof(server));
+		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+			const char *view_name = slots_name(&slots_views, v);
+			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
+				const char *zone_name = zone_label(z);
+				uint64_t sum = zone_name ? sum_at(s, l, -1, OFF(do_requests[v][z])) : 0;
+				if (!sum)
+					continue;
+				const struct metrics_label labels[] = {
+					{ "server", server }, { "view", view_name }, { "zone", zone_name },
+				};
+				metrics_sample(m, name, labels, 3, sum);
+			}
+		}
+	}
+}
+
+static void write_durations(const struct server *s, struct metrics_out *m)
+{
+	static const char name[] = "dnsd_dns_request_duration_seconds";
+	metrics_family(m, name, METRICS_HISTOGRAM,
+		       "Time the server spent on a query, by server, zone, view and type: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.");
+	for (unsigned l = 0; l < s->listen_count; l++) {
+		char server[96];
+		server_label(s, l, server, sizeof(server));
+		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+			const char *view_name = slots_name(&slots_views, v);
+			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
+				const char *zone_name = zone_label(z);
+				for (unsigned t = 0; zone_name && t < SERVER_QTYPE_SLOTS; t++) {
+					uint64_t counts[SERVER_DURATION_BOUNDS + 1], total = 0;
+					for (unsigned b = 0; b <= SERVER_DURATION_BOUNDS; b++)
+						total += counts[b] = sum_at(s, l, -1, OFF(duration[v][z][t][b]));
+					if (!total)
+						continue;
+					const struct metrics_label labels[] = {
+						{ "server", server }, { "zone", zone_name }, { "view", view_name },
+						{ "type", qtype_slot_names[t] },
+					};
+					metrics_histogram(m, name, labels, 4, server_stats_duration_bounds, counts,
+							  SERVER_DURATION_BOUNDS,
+							  (double)sum_at(s, l, -1, OFF(duration_ns_sum[v][z][t])) / 1e9);
+				}
+			}
+		}
+	}
+}
+
+/* dnsd_dns_request_size_bytes or dnsd_dns_response_size_bytes. */
+static void write_sizes(const struct server *s, struct metrics_out *m, bool is_request)
+{
+	const char *name = is_request ? "dnsd_dns_request_size_bytes" : "dnsd_dns_response_size_bytes";
+	metrics_family(m, name, METRICS_HISTOGRAM,
+		       is_request ? "Size of the queries in bytes, by server, zone, view and protocol."
+				  : "Size of the responses in bytes, by server, zone, view and protocol.");
+	for (unsigned l = 0; l < s->listen_count; l++) {
+		char server[96];
+		server_label(s, l, server, sizeof(server));
+		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
+			const char *view_name = slots_name(&slots_views, v);
+			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
+				const char *zone_name = zone_label(z);
+				for (int tcp = 0; zone_name && tcp < 2; tcp++) {
+					uint64_t counts[SERVER_SIZE_BOUNDS + 1], total = 0;
+					for (unsigned b = 0; b <= SERVER_SIZE_BOUNDS; b++)
+						total += counts[b] = sum_at(s, l, tcp, is_request ? OFF(request_size[v][z][b])
+												    : OFF(response_size[v][z][b]));
+					if (!total)
+						continue;
+					const struct metrics_label labels[] = {
+						{ "server", server }, { "zone", zone_name }, { "view", view_name },
+						{ "proto", tcp ? "tcp" : "udp" },
+					};
+					uint64_t bytes = sum_at(s, l, tcp, is_request ? OFF(request_bytes[v][z])
+										      : OFF(response_bytes[v][z]));
+					metrics_histogram(m, name, labels, 4, server_stats_size_bounds, counts,
+							  SERVER_SIZE_BOUNDS, (double)bytes);
+				}
+			}
 		}
 	}
 }
 
 /* The unlabelled counters, summed over every thread. */
 struct server_totals {
-	uint64_t duration_bucket[SERVER_DURATION_BUCKETS];
-	uint64_t duration_ns_sum;
 	uint64_t dropped, truncated, no_view;
 	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused;
 };
@@ -132,9 +262,6 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 	*t = (struct server_totals){ 0 };
 	for (unsigned i = 0; i < s->stats_count; i++) {
 		const struct server_stats *st = &s->stats[i];
-		for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++)
-			t->duration_bucket[b] += load(&st->duration_bucket[b]);
-		t->duration_ns_sum += load(&st->duration_ns_sum);
 		t->dropped += load(&st->dropped);
 		t->truncated += load(&st->truncated);
 		t->no_view += load(&st->no_view);
@@ -143,15 +270,6 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 		t->tcp_timeouts += load(&st->tcp_timeouts);
 		t->tcp_refused += load(&st->tcp_refused);
 	}
-}
-
-static void write_duration(const struct server_totals *t, struct metrics_out *m)
-{
-	static const char name[] = "dnsd_dns_request_duration_seconds";
-	metrics_family(m, name, METRICS_HISTOGRAM,
-		       "Time the server spent on a query: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.");
-	metrics_histogram(m, name, NULL, 0, server_stats_duration_bounds, t->duration_bucket,
-			  SERVER_DURATION_BUCKETS - 1, (double)t->duration_ns_sum / 1e9);
 }
 
 static void write_totals(const struct server_totals *t, struct metrics_out *m)
@@ -176,8 +294,11 @@ void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
 	write_requests(s, m);
 	write_responses(s, m);
+	write_do_requests(s, m);
+	write_durations(s, m);
+	write_sizes(s, m, true);
+	write_sizes(s, m, false);
 	struct server_totals t;
 	sum_totals(s, &t);
-	write_duration(&t, m);
 	write_totals(&t, m);
 }

@@ -6,8 +6,10 @@
 #ifndef DNSD_SERVER_STATS_H
 #define DNSD_SERVER_STATS_H
 
+#include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "dns/wire.h"
@@ -18,31 +20,54 @@
 #define SERVER_RCODE_SLOTS 24
 #define SERVER_QTYPE_SLOTS 16   /* see server_stats_qtype_slot() */
 #define SERVER_VIEW_SLOTS SLOTS_VIEWS          /* a view's slot: view->stats_slot */
-#define SERVER_ZONE_SLOTS (SLOTS_ZONES + 1)    /* zone->stats_slot; the last = no zone */
-#define SERVER_DURATION_BUCKETS 12
+#define SERVER_ZONE_SLOTS (SLOTS_ZONES + 1)    /* zone->stats_slot; the last = no zone ("dropped") */
+#define SERVER_WRITER_SLOTS 3                  /* enum answer_writer: the plugin label */
+#define SERVER_DURATION_BOUNDS 16
+#define SERVER_SIZE_BOUNDS 14
 
-/* Counters of one thread (a worker's TCP loop, or a UDP socket's thread).
- * Only that thread writes them (relaxed atomics so a scrape from another
- * thread reads whole values); /metrics sums them (server_write_metrics()). */
+/* Counters of one thread and one listening address in one protocol (a UDP
+ * socket's thread, or a worker's TCP listener), so that the server and
+ * proto labels come with the set. Only that thread writes them (relaxed
+ * atomics so a scrape from another thread reads whole values); /metrics
+ * sums the sets (server_write_metrics()). The label sets are CoreDNS's
+ * (plugin/metrics/vars): requests by view, zone, family and type; responses
+ * by view, zone, rcode and the writer; durations by view, zone and type;
+ * sizes by view and zone. Indexed by name slots (slots.h), so a slot no
+ * query used costs no resident memory (the pages stay untouched). */
 struct server_stats {
-	/* [view][zone][udp/tcp][qtype] */
+	/* set before the thread starts, read-only after */
+	unsigned listen;          /* the listening address: the server label */
+	bool is_tcp;              /* the proto label */
+	/* [view][zone][IPv4, IPv6][qtype] */
 	_Atomic uint64_t requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][2][SERVER_QTYPE_SLOTS];
-	_Atomic uint64_t responses[SERVER_VIEW_SLOTS][SERVER_RCODE_SLOTS];
+	_Atomic uint64_t responses[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_RCODE_SLOTS][SERVER_WRITER_SLOTS];
+	_Atomic uint64_t do_requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS];
+	/* histograms: one count per bucket (the last above every bound), cumulated at scrape */
+	_Atomic uint64_t duration[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_QTYPE_SLOTS][SERVER_DURATION_BOUNDS + 1];
+	_Atomic uint64_t duration_ns_sum[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_QTYPE_SLOTS];
+	_Atomic uint64_t request_size[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_SIZE_BOUNDS + 1];
+	_Atomic uint64_t request_bytes[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS];
+	_Atomic uint64_t response_size[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_SIZE_BOUNDS + 1];
+	_Atomic uint64_t response_bytes[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS];
 	_Atomic uint64_t dropped;
 	_Atomic uint64_t truncated;
 	_Atomic uint64_t no_view;
-	_Atomic uint64_t duration_bucket[SERVER_DURATION_BUCKETS];   /* each its own; cumulated at scrape */
-	_Atomic uint64_t duration_ns_sum;
 	_Atomic uint64_t tcp_connections;    /* accepted */
 	_Atomic uint64_t tcp_open;           /* currently open */
 	_Atomic uint64_t tcp_timeouts;
 	_Atomic uint64_t tcp_refused;        /* accept paused at the cap or on EMFILE */
 };
 
-/* Upper bounds (seconds) of the request duration histogram's buckets but
- * the last, which takes everything above them (le="+Inf"). */
-static const double server_stats_duration_bounds[SERVER_DURATION_BUCKETS - 1] = {
-	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05,
+/* Upper bounds (seconds) of the request duration histogram's buckets:
+ * finer than CoreDNS's (which start at 250 µs) because answers here take
+ * microseconds; le="+Inf" takes the rest. */
+static const double server_stats_duration_bounds[SERVER_DURATION_BOUNDS] = {
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+	0.025, 0.05, 0.1, 0.25, 0.5, 1,
+};
+/* CoreDNS's size buckets (bytes), for requests and responses alike. */
+static const double server_stats_size_bounds[SERVER_SIZE_BOUNDS] = {
+	0, 100, 200, 300, 400, 511, 1023, 2047, 4095, 8291, 16e3, 32e3, 48e3, 64e3,
 };
 
 /* Adds n to a counter only the calling thread writes: no read-modify-write
@@ -78,6 +103,24 @@ static inline unsigned server_stats_qtype_slot(uint16_t qtype)
 void server_stats_log_query(const struct snapshot *snap, const struct answer_request *req,
 			    const struct answer_info *info, uint64_t ns);
 
+/* The bucket of value among bounds (the first bound >= value; count = above all). */
+static inline unsigned server_stats_bucket(const double *bounds, unsigned count, double value)
+{
+	unsigned b = 0;
+	while (b < count && value > bounds[b])
+		b++;
+	return b;
+}
+
+/* 0 for IPv4 (IPv4-mapped IPv6 included, as Go's To4() sees it), 1 for IPv6:
+ * CoreDNS's family label "1" and "2". */
+static inline unsigned server_stats_family(const struct sockaddr *sa)
+{
+	if (sa->sa_family != AF_INET6)
+		return 0;
+	return IN6_IS_ADDR_V4MAPPED(&((const struct sockaddr_in6 *)sa)->sin6_addr) ? 0 : 1;
+}
+
 /* Counts one answered (or dropped) query in st, the calling thread's own
  * counters. ns: the time the server spent on the query (for UDP, from the
  * batch's arrival to its replies' departure, which is what its clients wait
@@ -97,16 +140,23 @@ static inline void server_stats_account(struct server_stats *st, const struct sn
 	else if (snap)
 		view = snap->views->views[info->view].stats_slot;
 	unsigned zone = info->zone ? info->zone->stats_slot : SERVER_ZONE_SLOTS - 1;
-	server_stats_add(&st->requests[view][zone][req->is_tcp][server_stats_qtype_slot(info->qtype)], 1);
-	server_stats_add(&st->responses[view][info->rcode < SERVER_RCODE_SLOTS ? info->rcode : SERVER_RCODE_SLOTS - 1], 1);
+	unsigned type = server_stats_qtype_slot(info->qtype);
+	unsigned rcode = info->rcode < SERVER_RCODE_SLOTS ? info->rcode : SERVER_RCODE_SLOTS - 1;
+	server_stats_add(&st->requests[view][zone][server_stats_family(req->client)][type], 1);
+	server_stats_add(&st->responses[view][zone][rcode][info->writer], 1);
+	if (info->query.has_opt && info->query.is_do)
+		server_stats_add(&st->do_requests[view][zone], 1);
 	if (info->is_truncated)
 		server_stats_add(&st->truncated, 1);
-	server_stats_add(&st->duration_ns_sum, ns);
-	double secs = (double)ns / 1e9;
-	unsigned b = 0;
-	while (b < SERVER_DURATION_BUCKETS - 1 && secs > server_stats_duration_bounds[b])
-		b++;
-	server_stats_add(&st->duration_bucket[b], 1);
+	server_stats_add(&st->duration_ns_sum[view][zone][type], ns);
+	server_stats_add(&st->duration[view][zone][type][server_stats_bucket(
+				 server_stats_duration_bounds, SERVER_DURATION_BOUNDS, (double)ns / 1e9)], 1);
+	server_stats_add(&st->request_bytes[view][zone], req->len);
+	server_stats_add(&st->request_size[view][zone][server_stats_bucket(
+				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)req->len)], 1);
+	server_stats_add(&st->response_bytes[view][zone], info->reply_len);
+	server_stats_add(&st->response_size[view][zone][server_stats_bucket(
+				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)info->reply_len)], 1);
 	if (snap && snap->settings.is_query_log)
 		server_stats_log_query(snap, req, info, ns);
 }

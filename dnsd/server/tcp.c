@@ -29,6 +29,7 @@
 struct tcp_conn {
 	struct bufferevent *bev;
 	struct worker *w;
+	struct server_stats *stats;       /* its listener's: the queries' counters */
 	struct sockaddr_storage client;
 	struct sockaddr_storage local;
 	struct event *message_timer;      /* armed while a message is incomplete */
@@ -140,7 +141,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct answer_info info;
 		const struct snapshot *snap = publish_read_begin(w->s->publish, w->reader);
 		size_t len = answer_query(snap, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &info);
-		server_stats_account(w->stats, snap, &req, &info, server_stats_now_ns() - started);
+		server_stats_account(c->stats, snap, &req, &info, server_stats_now_ns() - started);
 		publish_read_end(w->reader);
 		if (len == 0)
 			continue;
@@ -207,6 +208,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->w = w;
+	c->stats = tl->stats;
 	memcpy(&c->client, sa, (size_t)salen < sizeof(c->client) ? (size_t)salen : sizeof(c->client));
 	socklen_t llen = sizeof(c->local);
 	if (getsockname(fd, (struct sockaddr *)&c->local, &llen) != 0)
@@ -266,10 +268,11 @@ static void accept_error_cb(struct evconnlistener *l, void *arg)
 
 /* ---------- set-up, drain and teardown ---------- */
 
-int tcp_listener_init(struct tcp_listener *t, struct worker *w, const struct config_addr *a,
-		      char *err, size_t errlen)
+int tcp_listener_init(struct tcp_listener *t, struct worker *w, struct server_stats *stats,
+		      const struct config_addr *a, char *err, size_t errlen)
 {
 	t->w = w;
+	t->stats = stats;
 	t->fd = socket_open(a, SOCK_STREAM, err, errlen);
 	if (t->fd < 0)
 		return DNSD_EIO;

@@ -111,6 +111,13 @@ void metrics_sample_int(struct metrics_out *m, const char *name,
 	fprintf(m->file, " %lld\n", (long long)value);
 }
 
+void metrics_sample_double(struct metrics_out *m, const char *name,
+			   const struct metrics_label *labels, size_t label_count, double value)
+{
+	write_series(m->file, name, "", labels, label_count, NULL);
+	fprintf(m->file, " %.17g\n", value);
+}
+
 void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type,
 		    const char *help, uint64_t value)
 {

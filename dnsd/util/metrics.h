@@ -50,6 +50,10 @@ void metrics_sample(struct metrics_out *m, const char *name, const struct metric
 		    size_t label_count, uint64_t value);
 void metrics_sample_int(struct metrics_out *m, const char *name,
 			const struct metrics_label *labels, size_t label_count, int64_t value);
+/* A sample with a fractional value (seconds, bytes as Prometheus clients
+ * give them), written exactly ("%.17g"). */
+void metrics_sample_double(struct metrics_out *m, const char *name,
+			   const struct metrics_label *labels, size_t label_count, double value);
 /* A family of one unlabelled sample: metrics_family() and metrics_sample(). */
 void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type,
 		    const char *help, uint64_t value);

@@ -64,13 +64,24 @@ def total(s, name, **want):
     return sum(v for (n, l), v in s.items() if n == name and all(dict(l).get(k) == x for k, x in want.items()))
 
 def check_histogram(s, name):
-    buckets = sorted(((float("inf") if dict(l)["le"] == "+Inf" else float(dict(l)["le"])), v)
-                     for (n, l), v in s.items() if n == name + "_bucket")
-    assert buckets and buckets[-1][0] == float("inf"), "no +Inf bucket"
-    counts = [v for _, v in buckets]
-    assert counts == sorted(counts), "buckets not monotonic: %r" % counts
-    assert total(s, name + "_count") == counts[-1], "_count != +Inf bucket"
-    return counts[-1]
+    """Each series (its labels but le) cumulative up to +Inf = _count; returns
+    the total count over the series."""
+    series = {}
+    for (n, l), v in s.items():
+        if n == name + "_bucket":
+            d = dict(l)
+            le = d.pop("le")
+            series.setdefault(frozenset(d.items()), []).append((float("inf") if le == "+Inf" else float(le), v))
+    assert series, "no %s series" % name
+    grand = 0
+    for key, buckets in series.items():
+        buckets.sort()
+        assert buckets[-1][0] == float("inf"), "no +Inf bucket"
+        counts = [v for _, v in buckets]
+        assert counts == sorted(counts), "buckets not monotonic: %r" % counts
+        assert total(s, name + "_count", **dict(key)) == counts[-1], "_count != +Inf bucket"
+        grand += counts[-1]
+    return grand
 
 m1, m2 = parse(sys.argv[1]), parse(sys.argv[2])
 print("ok - /metrics parses as Prometheus text (%d samples)" % len(m2))

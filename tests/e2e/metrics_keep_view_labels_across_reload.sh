@@ -14,11 +14,21 @@ config() { # VIEW-ON-P1 VIEW-ON-P2 ORDER(12|21)
   local v2=(--view "{name: $2, match-destinations: [\"127.0.0.1:$P2\"]}")
   local views=("${v1[@]}" "${v2[@]}")
   [ "$3" = 21 ] && views=("${v2[@]}" "${v1[@]}")
-  write_config "$T/dnsd.yaml" --port "$P1" --port "$P2" --workers 1 "${views[@]}" --metrics "127.0.0.1:$HPORT"
+  write_config "$T/dnsd.yaml" --port "$P1" --port "$P2" --workers 1 "${views[@]}" --metrics "127.0.0.1:$HPORT" \
+    "reload-on-change: false"   # the SIGHUP reload is the one under test
 }
 metric() { curl -sf --max-time 5 "http://127.0.0.1:$HPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
-noerror() { metric "dnsd_dns_responses_total{view=\"$1\",rcode=\"NOERROR\"}"; }
-a_udp() { metric "dnsd_dns_requests_total{view=\"$1\",zone=\"global.\",proto=\"udp\",type=\"A\"}"; }
+# sum NAME LABEL=VALUE...: the sum of NAME's samples that have those labels
+sum() {
+  local name=$1; shift
+  curl -sf --max-time 5 "http://127.0.0.1:$HPORT/metrics" | awk -v n="$name" -v want="$*" '
+    index($1, n "{") == 1 { ok = 1; k = split(want, w, " ")
+      for (i = 1; i <= k; i++) { split(w[i], kv, "="); if (!index($1, kv[1] "=\"" kv[2] "\"")) ok = 0 }
+      if (ok) s += $2 }
+    END { print s + 0 }'
+}
+noerror() { sum dnsd_dns_responses_total view="$1" rcode=NOERROR; }
+a_udp() { sum dnsd_dns_requests_total view="$1" zone=global. proto=udp type=A; }
 ask() { # PORT N
   local i
   for ((i = 0; i < $2; i++)); do
