@@ -16,6 +16,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,37 @@ struct k8s_client {
 	time_t token_read;
 	char rbuf[16384];          /* bytes read past what was consumed */
 	size_t rlen;
+	char error[400];           /* why the last request got no HTTP response; "" if it did */
 };
+
+__attribute__((format(printf, 2, 3)))
+static void set_error(struct k8s_client *c, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(c->error, sizeof(c->error), fmt, ap);
+	va_end(ap);
+}
+
+/* "10.0.0.1:6443" or "[fd00::1]:6443" for a connection's peer. */
+static void sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(sin->sin_port));
+	} else {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		snprintf(buf, len, "[%s]:%u", host, ntohs(sin6->sin6_port));
+	}
+}
+
+const char *k8s_client_error(const struct k8s_client *c)
+{
+	return c->error;
+}
 
 /* ---------- pure pieces ---------- */
 
@@ -321,25 +352,37 @@ static int conn_connect_tcp(struct k8s_client *c, uint64_t deadline_ms)
 	struct addrinfo *res = NULL;
 	int gai = getaddrinfo(c->auth.host, port, &hints, &res);
 	if (gai != 0) {
-		log_warn("kubernetes %s: %s: %s", c->auth.name, c->auth.host, gai_strerror(gai));
+		set_error(c, "resolving %s: %s", c->auth.host, gai_strerror(gai));
 		return DNSD_EIO;
 	}
 	int rc = DNSD_EIO;
+	set_error(c, "%s: no address to connect to", c->auth.host);
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		char addr[INET6_ADDRSTRLEN + 8];
+		sockaddr_text(ai->ai_addr, addr, sizeof(addr));
 		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-		if (c->fd < 0)
+		if (c->fd < 0) {
+			set_error(c, "connecting to %s: socket: %s", addr, strerror(errno));
 			continue;
+		}
 		int one = 1;
 		setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (connect(c->fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+			set_error(c, "connecting to %s: %s", addr, strerror(errno));
 			conn_close(c);
 			continue;
 		}
 		rc = wait_fd(c, POLLOUT, deadline_ms);
 		int soerr = 0;
 		socklen_t sl = sizeof(soerr);
-		if (rc == 0 && (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0))
+		if (rc == 0 && (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0 || soerr != 0)) {
+			set_error(c, "connecting to %s: %s", addr, strerror(soerr ? soerr : errno));
 			rc = DNSD_EIO;
+		} else if (rc == DNSD_EAGAIN) {
+			set_error(c, "connecting to %s: timed out", addr);
+		} else if (rc != 0) {
+			set_error(c, "connecting to %s: %s", addr, dnsd_strerror(rc));
+		}
 		if (rc == 0)
 			break;
 		conn_close(c);
@@ -347,6 +390,8 @@ static int conn_connect_tcp(struct k8s_client *c, uint64_t deadline_ms)
 			break;
 	}
 	freeaddrinfo(res);
+	if (rc == 0)
+		c->error[0] = '\0';
 	return rc;
 }
 
@@ -390,7 +435,7 @@ static int conn_tls_handshake(struct k8s_client *c, uint64_t deadline_ms)
 				 X509_verify_cert_error_string(verify));
 		else
 			tls_error("TLS handshake", msg, sizeof(msg));
-		log_warn("kubernetes %s: %s:%u: %s", c->auth.name, c->auth.host, c->auth.port, msg);
+		set_error(c, "%s:%u: %s", c->auth.host, c->auth.port, msg);
 		ERR_clear_error();
 		return DNSD_ETLS;
 	}
@@ -660,6 +705,8 @@ static int exchange(struct k8s_client *c, const char *path, struct k8s_head *h, 
 			rc = read_head(c, h, deadline_ms, &got_any);
 		if (rc == 0)
 			return 0;
+		set_error(c, "%s:%u: %s the response", c->auth.host, c->auth.port,
+			  rc == DNSD_EAGAIN ? "timed out waiting for" : got_any ? "malformed or cut" : "connection closed before");
 		conn_close(c);
 		if (!(was_reused && !got_any && rc == DNSD_EIO))
 			return rc;
@@ -670,6 +717,7 @@ static int exchange(struct k8s_client *c, const char *path, struct k8s_head *h, 
 int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *resp, uint32_t timeout_ms)
 {
 	memset(resp, 0, sizeof(*resp));
+	c->error[0] = '\0';
 	for (int attempt = 0; attempt < 2; attempt++) {
 		uint64_t deadline = now_ms() + timeout_ms;
 		struct k8s_head h;
@@ -706,6 +754,7 @@ int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, vo
 		     uint32_t idle_timeout_ms, struct k8s_response *status_out)
 {
 	memset(status_out, 0, sizeof(*status_out));
+	c->error[0] = '\0';
 	/* a watch gets a fresh connection and does not keep it */
 	conn_close(c);
 	struct k8s_head h;

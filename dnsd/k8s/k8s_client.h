@@ -51,6 +51,13 @@ typedef int k8s_line_cb(void *ctx, const char *line, size_t len);
 int k8s_client_watch(struct k8s_client *c, const char *path_and_query, k8s_line_cb *cb, void *ctx,
 		     uint32_t idle_timeout_ms, struct k8s_response *status_out);
 
+/* Why the last request got no HTTP response: the address and errno of a
+ * failed connection ("connecting to 10.0.0.1:6443: Connection refused"),
+ * OpenSSL's reason for a failed handshake or verification, a name that
+ * does not resolve; "" when it got one. Borrowed; valid until c's next
+ * request. The caller logs it (k8s_watch: where the decision is made). */
+const char *k8s_client_error(const struct k8s_client *c);
+
 /* ---------- pure pieces, unit-tested byte by byte ---------- */
 
 /* Incremental decoder of chunked transfer coding (RFC 9112 §7.1). */

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -16,6 +18,7 @@
 
 #include "util/err.h"
 #include "util/hash.h"
+#include "util/histogram.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
 #include "k8s/kubeconfig.h"
@@ -132,6 +135,7 @@ struct reflector {
 	bool has_thread;
 	struct objmap objects;      /* guarded by w->lock */
 	char rv[128];               /* last resourceVersion seen */
+	char status_rv[128];        /* rv for /status: under w->status_lock */
 	bool is_synced;
 	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
 	uint64_t stream_lines;      /* events read from the current watch */
@@ -165,7 +169,31 @@ struct k8s_watch {
 	size_t reflector_count;
 	char version[16];           /* the served API version in use */
 	struct k8s_watch_stats stats;
+	/* watch event -> the publication that serves it (catalog_note_event) */
+	struct histogram programming;
+	/* for /status and the one "recovered" line: under status_lock */
+	pthread_mutex_t status_lock;
+	bool is_failing;            /* the last request failed */
+	unsigned failures;          /* in a row, up to the next success */
+	char last_error[512];
+	int64_t last_error_ms;      /* Unix time */
+	int64_t last_event_ms;      /* the last ADDED, MODIFIED or DELETED */
+	char status_version[16];    /* version, once discovery found it */
 };
+
+/* Seconds from a watch event's arrival to its publication (CoreDNS's
+ * kubernetes_dns_programming_duration_seconds has 1 ms to ~17 min; changes
+ * here are served in milliseconds). */
+static const double programming_bounds[] = {
+	0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+};
+
+static int64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
@@ -182,9 +210,47 @@ static bool pause_ms(const struct k8s_watch *w, uint32_t ms)
 	return poll(&p, 1, (int)ms) > 0;
 }
 
+/* A request failed: logged once here, with its cause (HTTP status and the
+ * API's message, or the address and errno, or OpenSSL's reason), counted,
+ * and kept for /status. */
+__attribute__((format(printf, 2, 3)))
+static void note_failure(struct k8s_watch *w, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("kubernetes %s: %s", w->name, msg);
+	count(&w->stats.request_errors);
+	pthread_mutex_lock(&w->status_lock);
+	w->is_failing = true;
+	w->failures++;
+	snprintf(w->last_error, sizeof(w->last_error), "%s", msg);
+	w->last_error_ms = unix_ms();
+	pthread_mutex_unlock(&w->status_lock);
+}
+
+/* Why a request without an HTTP status failed: what the client saw. */
+static const char *transport_error(const struct k8s_client *c, int rc)
+{
+	const char *e = k8s_client_error(c);
+	return e && *e ? e : dnsd_strerror(rc);
+}
+
+/* A LIST, a bookmark or an event came through; the first after failures
+ * says so, once. */
 static void note_sync(struct k8s_watch *w)
 {
 	atomic_store_explicit(&w->stats.last_sync_unix, (int64_t)time(NULL), memory_order_relaxed);
+	pthread_mutex_lock(&w->status_lock);
+	if (w->is_failing) {
+		log_info("kubernetes %s: recovered: the API answers again after %u failed attempt%s (last: %s)",
+			 w->name, w->failures, w->failures == 1 ? "" : "s", w->last_error);
+		w->is_failing = false;
+		w->failures = 0;
+	}
+	pthread_mutex_unlock(&w->status_lock);
 }
 
 /* Sends a change to the catalog, counting refused records as skipped. */
@@ -301,6 +367,9 @@ static int discover_version(struct reflector *r)
 	struct k8s_watch *w = r->w;
 	if (w->api_version[0]) {
 		snprintf(w->version, sizeof(w->version), "%s", w->api_version);
+		pthread_mutex_lock(&w->status_lock);
+		snprintf(w->status_version, sizeof(w->status_version), "%s", w->api_version);
+		pthread_mutex_unlock(&w->status_lock);
 		return 0;
 	}
 	struct k8s_response resp = { 0 };
@@ -308,11 +377,16 @@ static int discover_version(struct reflector *r)
 	if (rc == 0 && resp.status != 200) {
 		char msg[300];
 		status_message(&resp, msg, sizeof(msg));
-		log_error("kubernetes %s: discovery of networking.istio.io failed: %s%s", w->name, msg,
-			  resp.status == 404 ? " (is Istio installed?)"
-			  : resp.status == 401 ? " (check the token or client certificate)"
-			  : resp.status == 403 ? " (RBAC: dnsd needs get/list/watch on serviceentries)" : "");
+		if (resp.status == 404)
+			note_failure(w, "no ServiceEntry API on %s: networking.istio.io is not served (%s); is Istio installed?",
+				     w->auth.host, msg);
+		else
+			note_failure(w, "discovery of networking.istio.io: %s%s", msg,
+				     resp.status == 401 ? " (check the token or client certificate)"
+				     : resp.status == 403 ? " (RBAC: dnsd needs get/list/watch on serviceentries)" : "");
 		rc = resp.status == 404 ? DNSD_ENOENT : DNSD_EHTTP;
+	} else if (rc != 0) {
+		note_failure(w, "discovery of networking.istio.io: %s", transport_error(r->list_client, rc));
 	}
 	if (rc != 0) {
 		k8s_response_clear(&resp);
@@ -331,6 +405,9 @@ static int discover_version(struct reflector *r)
 				const char *s = v ? json_get_string(v, &len) : NULL;
 				if (s && strcmp(s, wanted[k]) == 0) {
 					snprintf(w->version, sizeof(w->version), "%s", wanted[k]);
+					pthread_mutex_lock(&w->status_lock);
+					snprintf(w->status_version, sizeof(w->status_version), "%s", wanted[k]);
+					pthread_mutex_unlock(&w->status_lock);
 					rc = 0;
 					break;
 				}
@@ -338,7 +415,8 @@ static int discover_version(struct reflector *r)
 		}
 	}
 	if (rc != 0)
-		log_error("kubernetes %s: networking.istio.io serves none of v1, v1beta1, v1alpha3", w->name);
+		note_failure(w, "no ServiceEntry API on %s: networking.istio.io serves none of v1, v1beta1, v1alpha3",
+			     w->auth.host);
 	else
 		log_info("kubernetes %s: using networking.istio.io/%s", w->name, w->version);
 	json_doc_free(doc);
@@ -364,9 +442,14 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 	if (rc == 0 && resp.status != 200) {
 		char msg[300];
 		status_message(&resp, msg, sizeof(msg));
-		log_warn("kubernetes %s: list %s: %s", w->name, base, msg);
+		if (resp.status == 410)   /* an expired continue token: the list starts over */
+			log_info("kubernetes %s: list %s: %s; listing again", w->name, base, msg);
+		else
+			note_failure(w, "list %s: %s", base, msg);
 		r->backoff_retry_after_s = resp.retry_after_s;
 		rc = resp.status == 410 ? DNSD_EGONE : resp.status == 401 ? DNSD_EAUTH : DNSD_EHTTP;
+	} else if (rc != 0) {
+		note_failure(w, "list %s: %s", base, transport_error(r->list_client, rc));
 	}
 	if (rc != 0) {
 		k8s_response_clear(&resp);
@@ -375,8 +458,7 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 	struct json_doc *doc = NULL;
 	struct json_error jerr;
 	if (json_parse(resp.body, resp.body_len, &doc, &jerr) != 0) {
-		log_warn("kubernetes %s: list %s: bad JSON at %u:%u: %s", w->name, base, jerr.line, jerr.column,
-			 jerr.msg);
+		note_failure(w, "list %s: bad JSON at %u:%u: %s", base, jerr.line, jerr.column, jerr.msg);
 		k8s_response_clear(&resp);
 		return DNSD_EPARSE;
 	}
@@ -470,6 +552,9 @@ static int do_list(struct reflector *r)
 	pthread_mutex_lock(&w->lock);
 	list_merge_locked(r, &fresh);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
+	pthread_mutex_lock(&w->status_lock);
+	snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);
+	pthread_mutex_unlock(&w->status_lock);
 	bool was_synced = r->is_synced;
 	r->is_synced = true;
 	if (!was_synced && all_synced_locked(w))
@@ -488,8 +573,12 @@ static void note_resource_version(struct reflector *r, const struct json_value *
 	const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
 	size_t len;
 	const char *s = v ? json_get_string(v, &len) : NULL;
-	if (s)
+	if (s) {
 		snprintf(r->rv, sizeof(r->rv), "%s", s);
+		pthread_mutex_lock(&r->w->status_lock);
+		snprintf(r->status_rv, sizeof(r->status_rv), "%s", s);
+		pthread_mutex_unlock(&r->w->status_lock);
+	}
 }
 
 /* An ERROR event carries a Status object: 410 Gone means our
@@ -514,7 +603,8 @@ static int watch_error(struct reflector *r, const struct json_value *obj)
 /* ADDED, MODIFIED or DELETED (type[0] tells them apart). An object that is
  * not a usable ServiceEntry is skipped, but a DELETED one is still removed
  * by its namespace and name. */
-static void watch_change(struct reflector *r, const char *type, const struct json_value *obj)
+static void watch_change(struct reflector *r, const char *type, const struct json_value *obj,
+			 uint64_t arrival_ns)
 {
 	struct k8s_watch *w = r->w;
 	note_resource_version(r, obj);
@@ -545,7 +635,12 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
 		upsert_locked(r, se);
 	}
+	/* its wait for the publication that serves it is observed then */
+	catalog_note_event(w->sink, arrival_ns, &w->programming);
 	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&w->status_lock);
+	w->last_event_ms = unix_ms();
+	pthread_mutex_unlock(&w->status_lock);
 }
 
 /* One line of the watch stream: {"type": ..., "object": {...}}. Returns 1
@@ -559,10 +654,12 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	struct json_error jerr;
 	if (len == 0)
 		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t arrival_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	r->stream_lines++;
 	if (json_parse(line, len, &doc, &jerr) != 0) {
-		log_warn("kubernetes %s: bad watch event JSON at column %u: %s", w->name, jerr.column, jerr.msg);
-		count(&w->stats.request_errors);
+		note_failure(w, "bad watch event JSON at column %u: %s", jerr.column, jerr.msg);
 		return 1;   /* a broken stream: reopen from the last good resourceVersion */
 	}
 	const struct json_value *root = json_doc_root(doc);
@@ -572,7 +669,7 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	const char *type = tv ? json_get_string(tv, &tlen) : NULL;
 	int stop = 0;
 	if (!type || !obj) {
-		count(&w->stats.request_errors);
+		note_failure(w, "a watch event without type or object");
 		stop = 1;
 	} else if (strcmp(type, "ERROR") == 0) {
 		stop = watch_error(r, obj);
@@ -581,7 +678,7 @@ static int watch_line(void *ctx, const char *line, size_t len)
 		count(&w->stats.bookmarks);
 		note_sync(w);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
-		watch_change(r, type, obj);
+		watch_change(r, type, obj, arrival_ns);
 		note_sync(w);
 	}
 	json_doc_free(doc);
@@ -601,7 +698,6 @@ static void *reflector_main(void *arg)
 	struct reflector *r = arg;
 	struct k8s_watch *w = r->w;
 	while (!is_stopped(w) && discover_version(r) != 0) {
-		count(&w->stats.request_errors);
 		if (back_off(r, 0))
 			return NULL;
 	}
@@ -616,7 +712,7 @@ static void *reflector_main(void *arg)
 				continue;
 			}
 			if (rc != 0) {
-				count(&w->stats.request_errors);
+				/* counted and logged where it failed */
 				if (back_off(r, r->backoff_retry_after_s))
 					break;
 				continue;
@@ -650,21 +746,22 @@ static void *reflector_main(void *arg)
 			k8s_response_clear(&status);
 			continue;
 		}
-		count(&w->stats.request_errors);
 		if (status.status == 200 && r->stream_lines > 0) {
 			/* the stream worked before it broke (an apiserver or load
 			 * balancer went away): not a reason to slow down further */
 			k8s_backoff_reset(&r->backoff);
 		}
 		if (status.status == 200) {
-			log_warn("kubernetes %s: watch stream broken (%s); resuming from resourceVersion %s", w->name,
-				 rc < 0 ? dnsd_strerror(rc) : "ended early", r->rv);
+			note_failure(w, "watch stream broken (%s); resuming from resourceVersion %s",
+				     rc < 0 ? transport_error(r->watch_client, rc) : "ended early", r->rv);
 		} else if (status.status) {
 			char msg[300];
 			status_message(&status, msg, sizeof(msg));
-			log_warn("kubernetes %s: watch: %s", w->name, msg);
+			note_failure(w, "watch: %s", msg);
 		} else if (rc != 0 && rc != 1) {
-			log_warn("kubernetes %s: watch: %s", w->name, dnsd_strerror(rc));
+			note_failure(w, "watch: %s", transport_error(r->watch_client, rc));
+		} else {
+			count(&w->stats.request_errors);   /* a bad event line: logged by watch_line */
 		}
 		uint32_t retry_after = status.retry_after_s;
 		k8s_response_clear(&status);
@@ -688,6 +785,9 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	w->stop_fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
+	pthread_mutex_init(&w->status_lock, NULL);
+	histogram_init(&w->programming, programming_bounds,
+		       sizeof(programming_bounds) / sizeof(programming_bounds[0]));
 	char why[512];
 	int rc = ck->is_in_cluster ? k8s_auth_in_cluster(&w->auth, why, sizeof(why))
 				   : kubeconfig_load(&w->auth, ck->kubeconfig, ck->context, why, sizeof(why));
@@ -765,6 +865,7 @@ void k8s_watch_free(struct k8s_watch *w)
 		close(w->stop_fd);
 	k8s_auth_clear(&w->auth);
 	pthread_mutex_destroy(&w->lock);
+	pthread_mutex_destroy(&w->status_lock);
 	free(w);
 }
 
@@ -789,6 +890,38 @@ static bool k8s_watch_is_synced(const struct k8s_watch *w)
 	bool all = all_synced_locked(w);
 	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
 	return all;
+}
+
+void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", w->name);
+	snprintf(out->server, sizeof(out->server), "%s", w->auth.server ? w->auth.server : "");
+	pthread_mutex_lock(&w->lock);
+	out->is_synced = all_synced_locked(w);
+	out->reflector_count = w->reflector_count < K8S_WATCH_STATUS_REFLECTORS ? w->reflector_count
+									     : K8S_WATCH_STATUS_REFLECTORS;
+	for (size_t i = 0; i < out->reflector_count; i++) {
+		snprintf(out->reflectors[i].namespace_, sizeof(out->reflectors[i].namespace_), "%s",
+			 w->reflectors[i].namespace_ ? w->reflectors[i].namespace_ : "");
+		out->reflectors[i].is_synced = w->reflectors[i].is_synced;
+	}
+	pthread_mutex_unlock(&w->lock);
+	pthread_mutex_lock(&w->status_lock);
+	if (w->status_version[0])
+		snprintf(out->api_version, sizeof(out->api_version), "networking.istio.io/%s", w->status_version);
+	for (size_t i = 0; i < out->reflector_count; i++)
+		snprintf(out->reflectors[i].resource_version, sizeof(out->reflectors[i].resource_version), "%s",
+			 w->reflectors[i].status_rv);
+	snprintf(out->last_error, sizeof(out->last_error), "%s", w->last_error);
+	out->last_error_ms = w->last_error_ms;
+	out->last_event_ms = w->last_event_ms;
+	out->is_failing = w->is_failing;
+	pthread_mutex_unlock(&w->status_lock);
+	out->serviceentries = atomic_load_explicit(&w->stats.objects, memory_order_relaxed);
+	out->skipped = atomic_load_explicit(&w->stats.skipped, memory_order_relaxed);
+	out->errors = atomic_load_explicit(&w->stats.request_errors, memory_order_relaxed);
+	out->last_sync_ms = atomic_load_explicit(&w->stats.last_sync_unix, memory_order_relaxed) * 1000;
 }
 
 #define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
@@ -850,6 +983,16 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 			const struct metrics_label cluster = { "cluster", watches[i]->name };
 			metrics_sample_int(m, wf->name, &cluster, 1, wf->value(watches[i]));
 		}
+	}
+	static const char programming[] = "dnsd_kubernetes_programming_duration_seconds";
+	metrics_family(m, programming, METRICS_HISTOGRAM,
+		       "Time from a watch event's arrival to the publication of the first snapshot that serves it, by cluster.");
+	for (size_t i = 0; i < count; i++) {
+		const struct metrics_label cluster = { "cluster", watches[i]->name };
+		uint64_t counts[sizeof(programming_bounds) / sizeof(programming_bounds[0]) + 1];
+		double sum = histogram_read(&watches[i]->programming, counts);
+		metrics_histogram(m, programming, &cluster, 1, programming_bounds, counts,
+				  sizeof(programming_bounds) / sizeof(programming_bounds[0]), sum);
 	}
 }
 #undef LOAD

@@ -36,6 +36,33 @@ void k8s_watch_free(struct k8s_watch *w);
  * further changes there. The old catalog is no longer touched afterwards. */
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 
+/* What /status shows of one source (k8s_watch_get_status()). Times are
+ * Unix ms, 0 = never. */
+#define K8S_WATCH_STATUS_REFLECTORS 16
+struct k8s_watch_status {
+	char name[128];
+	char server[256];              /* the API server's URL */
+	bool is_synced;                /* every namespace listed once */
+	char api_version[48];          /* "networking.istio.io/v1" once synced, else "" */
+	uint64_t serviceentries;       /* held now */
+	uint64_t skipped;              /* refused as malformed, since the start */
+	uint64_t errors;               /* failed requests, since the start */
+	bool is_failing;               /* the last request failed */
+	char last_error[512];          /* "" = none yet */
+	int64_t last_error_ms;
+	int64_t last_event_ms;         /* the last ADDED, MODIFIED or DELETED */
+	int64_t last_sync_ms;          /* the last LIST, event or bookmark */
+	size_t reflector_count;        /* one per namespace (one for all namespaces) */
+	struct {
+		char namespace_[128];  /* "" = all */
+		bool is_synced;
+		char resource_version[128];
+	} reflectors[K8S_WATCH_STATUS_REFLECTORS];
+};
+
+/* Fills out with w's state as of now. Any thread. */
+void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out);
+
 struct metrics_out;
 
 /* Writes the dnsd_kubernetes_* families to m, each family once with one

@@ -183,6 +183,7 @@ void catalog_free(struct catalog *c)
 		zone_unref(c->feeds[i].pending);
 	}
 	free(c->feeds);
+	free(c->events);
 	free(c->view_list);
 	free(c->zones);
 	if (c->views)
@@ -266,11 +267,49 @@ size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn
 				refused = e.refused;
 		}
 		f->is_dirty = true;
+		f->dirty_by |= 1ull << cluster;
 		c->is_dirty = true;
 	}
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	return refused;
+}
+
+/* Appends e; out of memory, an observation is lost and nothing else.
+ * c->lock held. */
+static void event_push_locked(struct catalog *c, struct catalog_event e)
+{
+	if (c->event_count == c->event_cap) {
+		size_t cap = c->event_cap ? 2 * c->event_cap : 64;
+		struct catalog_event *events = realloc(c->events, cap * sizeof(*events));
+		if (!events)
+			return;
+		c->events = events;
+		c->event_cap = cap;
+	}
+	c->events[c->event_count++] = e;
+}
+
+void catalog_note_event(struct catalog *c, uint64_t arrival_ns, struct histogram *h)
+{
+	pthread_mutex_lock(&c->lock);
+	event_push_locked(c, (struct catalog_event){ .arrival_ns = arrival_ns, .h = h });
+	pthread_mutex_unlock(&c->lock);
+}
+
+void catalog_move_events(struct catalog *to, struct catalog *from)
+{
+	pthread_mutex_lock(&from->lock);
+	struct catalog_event *events = from->events;
+	size_t count = from->event_count;
+	from->events = NULL;
+	from->event_count = from->event_cap = 0;
+	pthread_mutex_unlock(&from->lock);
+	pthread_mutex_lock(&to->lock);
+	for (size_t i = 0; i < count; i++)
+		event_push_locked(to, events[i]);
+	pthread_mutex_unlock(&to->lock);
+	free(events);
 }
 
 void catalog_cluster_synced(struct catalog *c, unsigned cluster)
@@ -279,8 +318,10 @@ void catalog_cluster_synced(struct catalog *c, unsigned cluster)
 	if (!(c->synced & (1ull << cluster))) {
 		c->synced |= 1ull << cluster;
 		for (size_t i = 0; i < c->feed_count; i++)
-			if (c->feeds[i].clusters & (1ull << cluster))
+			if (c->feeds[i].clusters & (1ull << cluster)) {
 				c->feeds[i].is_dirty = true;
+				c->feeds[i].dirty_by |= 1ull << cluster;
+			}
 		c->is_dirty = true;
 		pthread_cond_signal(&c->cond);
 	}

@@ -48,6 +48,12 @@ typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t 
  * data), for the caller's skip counter. */
 size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn, const void *old_item,
 		     const void *new_item);
+/* A watch event that arrived at arrival_ns (CLOCK_MONOTONIC) was applied:
+ * once the publication that contains it is out, the time from arrival to
+ * publication is observed into h (which must outlive the catalog: the
+ * source's). Any thread. */
+struct histogram;
+void catalog_note_event(struct catalog *c, uint64_t arrival_ns, struct histogram *h);
 /* The cluster's first full list has been applied: zones it feeds may serve
  * (a zone serves once all its clusters are synced; until then SERVFAIL). */
 void catalog_cluster_synced(struct catalog *c, unsigned cluster);

@@ -12,6 +12,7 @@
 
 #include "conf/config.h"
 #include "dns/dname.h"
+#include "util/histogram.h"
 #include "zone/catalog.h"
 #include "zone/view.h"
 #include "zone/zone.h"
@@ -38,7 +39,16 @@ struct catalog_feed {
 	struct zone *frozen;           /* NULL until every cluster synced */
 	struct zone *pending;          /* the SERVFAIL stand-in until then */
 	bool is_dirty;
+	uint64_t dirty_by;             /* bit i: cluster i changed it since its last freeze */
 	uint32_t serial;
+};
+
+/* A watch event waiting for the publication that serves it: when it
+ * arrived, and the histogram (its source's, outliving the catalog) that
+ * observes the wait. */
+struct catalog_event {
+	uint64_t arrival_ns;           /* CLOCK_MONOTONIC */
+	struct histogram *h;
 };
 
 /* Lock order, everywhere in dnsd: a source's own lock (k8s_watch's, held
@@ -66,7 +76,13 @@ struct catalog {
 	bool has_thread;               /* the publisher runs (owner's thread only) */
 	pthread_t thread;
 	uint64_t publications;         /* written under lock, read by /metrics with atomics */
+	struct catalog_event *events;  /* waiting for the next publication (catalog_note_event) */
+	size_t event_count, event_cap;
 };
+
+/* Moves from's waiting watch events to to (each lock taken in turn, never
+ * both). */
+void catalog_move_events(struct catalog *to, struct catalog *from);
 
 /* catalog_snapshot() for a caller holding c->lock. */
 struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen);

@@ -14,15 +14,68 @@
 
 #define COALESCE_MS 5
 
+static int64_t now_unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Stamps the zones of s that no snapshot held before (no trigger yet) with
+ * now and reason, for /status. They are not published yet: nobody else
+ * reads them, and publish_swap() makes the writes visible to readers. */
+static void stamp_new_zones(struct snapshot *s, const char *reason)
+{
+	int64_t now = now_unix_ms();
+	for (size_t v = 0; v < s->view_count; v++)
+		for (size_t i = 0; s->sets[v] && i < s->sets[v]->count; i++) {
+			struct zone *z = s->sets[v]->zones[i];
+			if (z->published_ms)
+				continue;
+			z->published_ms = now;
+			if (!z->trigger[0])
+				snprintf(z->trigger, sizeof(z->trigger), "%s", reason);
+		}
+}
+
+/* The watch events this publication serves: each one's wait, from its
+ * arrival to now, into its source's histogram. c->lock held. */
+static void observe_events(struct catalog *c)
+{
+	if (!c->event_count)
+		return;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	for (size_t i = 0; i < c->event_count; i++) {
+		const struct catalog_event *e = &c->events[i];
+		histogram_observe(e->h, now > e->arrival_ns ? (double)(now - e->arrival_ns) / 1e9 : 0);
+	}
+	c->event_count = 0;
+}
+
 int publisher_publish_first(struct catalog *c, char *err, size_t errlen)
 {
 	struct snapshot *s = catalog_snapshot(c, err, errlen);
 	if (!s)
 		return DNSD_ENOMEM;
+	stamp_new_zones(s, "start");
 	publish_lock();
 	publish_swap(&publish_global, s);
 	publish_unlock();
 	return 0;
+}
+
+/* "kubernetes mesh-1" (and ", mesh-2" ...) for the clusters in mask. */
+static void trigger_of(const struct catalog *c, uint64_t mask, char *buf, size_t len)
+{
+	size_t n = (size_t)snprintf(buf, len, "kubernetes");
+	const char *sep = " ";
+	for (unsigned i = 0; i < c->cluster_count && n < len; i++)
+		if (mask & (1ull << i)) {
+			n += (size_t)snprintf(buf + n, len - n, "%s%s", sep, c->cfg->kubernetes[i].name);
+			sep = ", ";
+		}
 }
 
 /* Freezes the dirty feeds whose clusters have all synced; a feed that fails
@@ -45,6 +98,9 @@ static bool freeze_dirty_feeds(struct catalog *c)
 				  c->views->views[f->view].name, err);
 			continue;
 		}
+		if (f->dirty_by)
+			trigger_of(c, f->dirty_by, z->trigger, sizeof(z->trigger));
+		f->dirty_by = 0;
 		zone_unref(f->frozen);
 		f->frozen = z;
 		is_changed = true;
@@ -52,24 +108,30 @@ static bool freeze_dirty_feeds(struct catalog *c)
 	return is_changed;
 }
 
-/* Freezes what changed and publishes when a zone changed or is_forced.
- * Returns the generation published, 0 when none was. c->lock held. */
-static uint64_t publish_locked(struct catalog *c, bool is_forced)
+/* Freezes what changed and publishes when a zone changed or is_forced
+ * (reason: what zones new to this publication say triggered it, when the
+ * feeds do not say it themselves). Returns the generation published, 0
+ * when none was. c->lock held. */
+static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *reason)
 {
 	if (!c->is_dirty && !is_forced)
 		return 0;
 	c->is_dirty = false;
-	if (!freeze_dirty_feeds(c) && !is_forced)
+	if (!freeze_dirty_feeds(c) && !is_forced) {
+		observe_events(c);   /* nothing to publish: they are served as they are */
 		return 0;
+	}
 	char err[256];
 	struct snapshot *s = catalog_snapshot_locked(c, err, sizeof(err));
 	if (!s) {
 		log_error("publish: %s", err);
 		return 0;
 	}
+	stamp_new_zones(s, reason);
 	publish_lock();
 	uint64_t generation = publish_swap(&publish_global, s);
 	publish_unlock();
+	observe_events(c);
 	/* read without the lock by /metrics */
 	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
 	return generation;
@@ -78,7 +140,7 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced)
 void publisher_flush(struct catalog *c)
 {
 	pthread_mutex_lock(&c->lock);
-	publish_locked(c, false);
+	publish_locked(c, false, "kubernetes");
 	pthread_mutex_unlock(&c->lock);
 }
 
@@ -97,7 +159,7 @@ static void *publisher_main(void *arg)
 		struct timespec ts = { 0, COALESCE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&c->lock);
-		publish_locked(c, false);
+		publish_locked(c, false, "kubernetes");
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -133,8 +195,15 @@ uint64_t publisher_take_over(struct catalog *prev, struct catalog *next, publish
 	 * publishes below, which already has every zone the sources feed */
 	publisher_stop(prev);
 	attach(ctx, next);
+	/* the watch events prev had not published yet are served by next's
+	 * first publication */
+	catalog_move_events(next, prev);
 	pthread_mutex_lock(&next->lock);
-	uint64_t generation = publish_locked(next, true);
+	/* every feed was built again from what the sources hold: the reload
+	 * is what published them */
+	for (size_t i = 0; i < next->feed_count; i++)
+		next->feeds[i].dirty_by = 0;
+	uint64_t generation = publish_locked(next, true, "reload");
 	pthread_mutex_unlock(&next->lock);
 	publisher_start(next);
 	catalog_free(prev);

@@ -96,6 +96,11 @@ struct zone {
 	struct arena arena;        /* zone-level data: the negative answers */
 	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
 	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
+	/* when this version was first published and why ("start", "reload",
+	 * "kubernetes mesh-1"), for /status; set by the publisher before the
+	 * snapshot that first holds it goes out, read-only after */
+	int64_t published_ms;      /* Unix time, ms */
+	char trigger[96];
 };
 
 /* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case):
