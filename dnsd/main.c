@@ -24,6 +24,7 @@
 #include "server/admin.h"
 #include "server/server.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "zone/catalog.h"
@@ -263,6 +264,71 @@ static bool ready_hook(void *arg, char *why, size_t why_len)
 	return catalog_is_ready(d->catalog, why, why_len);
 }
 
+static void kv_time(struct jsonw *w, const char *key, int64_t unix_ms)
+{
+	jsonw_key(w, key);
+	if (unix_ms <= 0) {
+		jsonw_null(w);
+		return;
+	}
+	char text[40];
+	admin_format_time(unix_ms, text, sizeof(text));
+	jsonw_string(w, text);
+}
+
+/* /status's "kubernetes": one object per source. */
+static void sources_status(void *arg, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	jsonw_array_begin(w);
+	for (size_t i = 0; i < d->watch_count; i++) {
+		struct k8s_watch_status *st = malloc(sizeof(*st));
+		if (!st)
+			break;
+		k8s_watch_get_status(d->watches[i], st);
+		jsonw_object_begin(w);
+		jsonw_kv_string(w, "name", st->name);
+		jsonw_kv_string(w, "server", st->server);
+		jsonw_key(w, "synced");
+		jsonw_bool(w, st->is_synced);
+		jsonw_kv_string(w, "api_version", st->api_version);
+		jsonw_kv_string(w, "resource_version", st->reflector_count ? st->reflectors[0].resource_version : "");
+		jsonw_kv_uint(w, "serviceentries", st->serviceentries);
+		jsonw_key(w, "skipped");
+		jsonw_object_begin(w);
+		jsonw_kv_uint(w, "total", st->skipped);
+		jsonw_object_end(w);
+		jsonw_kv_uint(w, "errors", st->errors);
+		jsonw_key(w, "failing");
+		jsonw_bool(w, st->is_failing);
+		jsonw_key(w, "last_error");
+		if (st->last_error[0]) {
+			jsonw_object_begin(w);
+			kv_time(w, "time", st->last_error_ms);
+			jsonw_kv_string(w, "message", st->last_error);
+			jsonw_object_end(w);
+		} else {
+			jsonw_null(w);
+		}
+		kv_time(w, "last_event", st->last_event_ms);
+		kv_time(w, "last_sync", st->last_sync_ms);
+		jsonw_key(w, "namespaces");
+		jsonw_array_begin(w);
+		for (size_t r = 0; r < st->reflector_count; r++) {
+			jsonw_object_begin(w);
+			jsonw_kv_string(w, "namespace", st->reflectors[r].namespace_);
+			jsonw_key(w, "synced");
+			jsonw_bool(w, st->reflectors[r].is_synced);
+			jsonw_kv_string(w, "resource_version", st->reflectors[r].resource_version);
+			jsonw_object_end(w);
+		}
+		jsonw_array_end(w);
+		jsonw_object_end(w);
+		free(st);
+	}
+	jsonw_array_end(w);
+}
+
 /* The sources' and the publisher's metric families; /metrics runs it on
  * the main loop, the thread that swaps d->catalog on reload. */
 static void collect_sources(void *arg, struct metrics_out *m)
@@ -314,6 +380,7 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 	const char *name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
 	if (sig == SIGTERM && !d->is_lameduck && d->cfg->lameduck_ms > 0) {
 		d->is_lameduck = true;
+		admin_set_lameduck(d->admin, true);
 		admin_notify("STOPPING=1");
 		log_info("received SIGTERM: lameduck for %u ms (/ready fails, queries are answered), then draining",
 			 (unsigned)d->cfg->lameduck_ms);
@@ -523,7 +590,8 @@ static int start_loop(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		event_add(d->signals[i], NULL);
 	char err[512];
-	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d };
+	struct admin_hooks hooks = { .is_ready = ready_hook, .sources_status = sources_status,
+				     .config_path = d->config_path, .ctx = d };
 	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
 			     err, sizeof(err));
 	if (!d->admin) {

@@ -728,6 +728,10 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 		buf_init(&b, K8S_BODY_MAX);
 		rc = read_body(c, &h, body_append, &b, timeout_ms, false);
 		if (rc != 0) {
+			if (!c->error[0])
+				set_error(c, "%s:%u: reading the response: %s", c->auth.host, c->auth.port,
+					  rc == DNSD_EAGAIN ? "timed out" : rc == DNSD_ELIMIT ? "too large"
+					  : "the connection was closed or reset");
 			buf_clear(&b);
 			conn_close(c);
 			return rc;
@@ -776,6 +780,9 @@ int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, vo
 	struct k8s_lines lines;
 	k8s_lines_init(&lines, cb, ctx);
 	rc = read_body(c, &h, k8s_lines_feed, &lines, idle_timeout_ms, true);
+	if (rc != 0 && !c->error[0])
+		set_error(c, "%s:%u: %s", c->auth.host, c->auth.port,
+			  rc == DNSD_EAGAIN ? "no data within the idle timeout" : "the connection was closed or reset");
 	bool is_stopped = lines.is_stopped;
 	k8s_lines_clear(&lines);
 	conn_close(c);

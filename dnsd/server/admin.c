@@ -25,6 +25,7 @@
 #include "conf/addr.h"
 #include "server/server.h"
 #include "util/err.h"
+#include "util/jsonw.h"
 #include "util/log.h"
 #include "util/metrics.h"
 #include "util/process_stats.h"
@@ -45,6 +46,7 @@ struct admin {
 	struct timespec last_reload;      /* CLOCK_REALTIME; 0 = none yet */
 	char last_reload_trigger[256];
 	char last_reload_error[1024];     /* "" = it worked */
+	bool is_lameduck;
 	time_t started;
 	const char *collectors[ADMIN_COLLECTORS_MAX];   /* registered by admin_new(), in order */
 	size_t collector_count;
@@ -159,6 +161,117 @@ static int admin_register_collectors(struct admin *a, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---------- /status ---------- */
+
+void admin_format_time(int64_t unix_ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(unix_ms / 1000);
+	struct tm tm;
+	gmtime_r(&secs, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(unix_ms % 1000));
+}
+
+static void kv_time(struct jsonw *w, const char *key, int64_t unix_ms)
+{
+	jsonw_key(w, key);
+	if (unix_ms <= 0) {
+		jsonw_null(w);
+		return;
+	}
+	char text[40];
+	admin_format_time(unix_ms, text, sizeof(text));
+	jsonw_string(w, text);
+}
+
+static void kv_bool(struct jsonw *w, const char *key, bool v)
+{
+	jsonw_key(w, key);
+	jsonw_bool(w, v);
+}
+
+/* Per view, its zones as the current snapshot has them. */
+static void write_views_status(struct admin *a, struct jsonw *w)
+{
+	const struct snapshot *snap = publish_read_begin(&publish_global, a->reader);
+	jsonw_key(w, "views");
+	jsonw_array_begin(w);
+	for (size_t v = 0; snap && v < snap->view_count; v++) {
+		jsonw_object_begin(w);
+		jsonw_kv_string(w, "name", snap->views->views[v].name);
+		jsonw_key(w, "zones");
+		jsonw_array_begin(w);
+		for (size_t i = 0; snap->sets[v] && i < snap->sets[v]->count; i++) {
+			const struct zone *z = snap->sets[v]->zones[i];
+			jsonw_object_begin(w);
+			jsonw_kv_string(w, "name", z->name_text);
+			jsonw_kv_uint(w, "serial", z->serial);
+			jsonw_kv_uint(w, "records", z->record_count);
+			kv_bool(w, "pending", z->is_pending);
+			kv_time(w, "published", z->published_ms);
+			jsonw_kv_string(w, "trigger", z->trigger);
+			jsonw_object_end(w);
+		}
+		jsonw_array_end(w);
+		jsonw_object_end(w);
+	}
+	jsonw_array_end(w);
+	jsonw_key(w, "generation");
+	jsonw_uint(w, snap ? snap->generation : 0);
+	publish_read_end(a->reader);
+}
+
+void admin_write_status(struct admin *a, FILE *out)
+{
+	struct jsonw w;
+	jsonw_init(&w, out);
+	jsonw_object_begin(&w);
+	jsonw_kv_string(&w, "version", DNSD_VERSION);
+	kv_time(&w, "started", (int64_t)a->started * 1000);
+	char why[512] = "";
+	bool ready = !a->hooks.is_ready || a->hooks.is_ready(a->hooks.ctx, why, sizeof(why));
+	kv_bool(&w, "ready", ready);
+	jsonw_kv_string(&w, "not_ready_because", why);
+	kv_bool(&w, "lameduck", a->is_lameduck);
+	jsonw_key(&w, "config");
+	jsonw_object_begin(&w);
+	jsonw_kv_string(&w, "path", a->hooks.config_path ? a->hooks.config_path : "");
+	jsonw_kv_uint(&w, "reloads", atomic_load_explicit(&a->reloads_ok, memory_order_relaxed));
+	jsonw_kv_uint(&w, "reload_failures", atomic_load_explicit(&a->reloads_failed, memory_order_relaxed));
+	jsonw_key(&w, "last_reload");
+	if (!a->last_reload.tv_sec) {
+		jsonw_null(&w);
+	} else {
+		jsonw_object_begin(&w);
+		kv_time(&w, "time", (int64_t)a->last_reload.tv_sec * 1000 + a->last_reload.tv_nsec / 1000000);
+		kv_bool(&w, "ok", a->last_reload_error[0] == '\0');
+		jsonw_kv_string(&w, "trigger", a->last_reload_trigger);
+		jsonw_key(&w, "error");
+		if (a->last_reload_error[0])
+			jsonw_string(&w, a->last_reload_error);
+		else
+			jsonw_null(&w);
+		jsonw_object_end(&w);
+	}
+	jsonw_object_end(&w);
+	jsonw_key(&w, "kubernetes");
+	if (a->hooks.sources_status) {
+		a->hooks.sources_status(a->hooks.ctx, &w);
+	} else {
+		jsonw_array_begin(&w);
+		jsonw_array_end(&w);
+	}
+	write_views_status(a, &w);
+	jsonw_object_end(&w);
+	fputc('\n', out);
+}
+
+void admin_set_lameduck(struct admin *a, bool is_lameduck)
+{
+	if (a)
+		a->is_lameduck = is_lameduck;
+}
+
 /* ---------- HTTP ---------- */
 
 static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *type,
@@ -192,6 +305,18 @@ static void http_cb(struct evhttp_request *req, void *arg)
 		metrics_write(out);
 		fclose(out);
 		reply_text(req, 200, "OK", "text/plain; version=0.0.4", text, len);
+		free(text);
+	} else if (strcmp(path, "/status") == 0) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *out = open_memstream(&text, &len);
+		if (!out) {
+			evhttp_send_error(req, 500, NULL);
+			return;
+		}
+		admin_write_status(a, out);
+		fclose(out);
+		reply_text(req, 200, "OK", "application/json", text, len);
 		free(text);
 	} else if (strcmp(path, "/health") == 0) {
 		reply_text(req, 200, "OK", "text/plain", "ok\n", 3);

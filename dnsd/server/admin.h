@@ -9,18 +9,25 @@
 #define DNSD_ADMIN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct event_base;
 struct server;
 struct admin;
 
-/* Readiness comes from other modules through these; their metrics do not
- * pass through admin: they register collectors with metrics_register(). */
+/* Readiness and the sources' part of /status come from other modules
+ * through these; their metrics do not pass through admin: they register
+ * collectors with metrics_register(). */
 typedef bool admin_ready_fn(void *ctx, char *why, size_t why_len);
+struct jsonw;
+/* Writes the value of /status's "kubernetes" key (an array). */
+typedef void admin_status_fn(void *ctx, struct jsonw *w);
 
 struct admin_hooks {
 	admin_ready_fn *is_ready;      /* NULL = always ready */
+	admin_status_fn *sources_status;   /* NULL = "kubernetes": [] */
+	const char *config_path;       /* for /status; borrowed, outlives admin */
 	void *ctx;
 };
 
@@ -39,6 +46,15 @@ void admin_free(struct admin *a);
  * ("SIGHUP", "/etc/dnsd/dnsd.yaml changed") and error (NULL when it worked).
  * Strings are copied. a may be NULL. The main loop's thread. */
 void admin_note_reload(struct admin *a, bool is_ok, const char *trigger, const char *error);
+
+/* Lameduck began (SIGTERM): /status says so. The main loop's thread. */
+void admin_set_lameduck(struct admin *a, bool is_lameduck);
+
+/* Writes the /status document (JSON) to out. The main loop's thread. */
+void admin_write_status(struct admin *a, FILE *out);
+
+/* Formats Unix ms as RFC 3339 UTC ("2026-12-01T10:00:00.123Z"). */
+void admin_format_time(int64_t unix_ms, char *buf, size_t len);
 
 /* systemd notify protocol; a no-op without $NOTIFY_SOCKET. */
 void admin_notify(const char *state);
