@@ -56,10 +56,10 @@ check_forwarder_path() {
   # again over TCP (or dig does, through the forwarder), and all 100 arrive.
   out=$(fdig +short big.default.global A | sort -u)
   assert_eq "$(grep -c "^127\.128\.$octet\." <<<"$out")" 100 "$view: all 100 addresses of a TC answer"
-  wait_until 5 query_logged "proto=udp view=$view qname=big\.default\.global\. qtype=1 rcode=0 tc=1" ||
+  wait_until 5 query_logged "proto=udp view=$view qname=big\.default\.global\. qtype=A rcode=NOERROR tc=1" ||
     die "$view: dnsd did not log the truncated UDP answer"
   echo "ok - $view: dnsd truncated the UDP answer"
-  wait_until 5 query_logged "proto=tcp view=$view qname=big\.default\.global\. qtype=1 rcode=0 tc=0" ||
+  wait_until 5 query_logged "proto=tcp view=$view qname=big\.default\.global\. qtype=A rcode=NOERROR tc=0" ||
     die "$view: dnsd saw no TCP query for the truncated answer"
   echo "ok - $view: the retry reached dnsd over TCP"
 
@@ -72,7 +72,7 @@ check_forwarder_path() {
     [ -n "$ms" ] && [ "$ms" -lt 100 ] || die "$view: $name took '${ms}' ms warm, want < 100"
     echo "ok - $view: $name warm in ${ms} ms"
   done
-  wait_until 5 query_logged "view=$view qname=foo\.default\.svc\.cluster\.local\.global\. qtype=1 rcode=3" ||
+  wait_until 5 query_logged "view=$view qname=foo\.default\.svc\.cluster\.local\.global\. qtype=A rcode=NXDOMAIN" ||
     die "$view: the flood name did not reach dnsd in view $view"
   echo "ok - $view: dnsd answered the flood name in view $view"
 }
