@@ -718,7 +718,7 @@ int json_scan_next(const char *text, size_t len, size_t *pos, struct json_span *
 {
 	const char *end = text + len, *p;
 	if (*pos == SIZE_MAX)
-		return 0;   /* the closing bracket was seen */
+		return 0; /* the closing bracket was seen */
 	if (*pos == 0) {
 		p = scan_ws(text, end);
 		if (p >= end || *p != '[')

@@ -21,8 +21,16 @@
 
 /* JSON_ELIDED: an array or object nested deeper than JSON_DEPTH_MAX, valid
  * but not kept (no members, no elements). */
-enum json_type { JSON_NULL, JSON_FALSE, JSON_TRUE, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT,
-		 JSON_ELIDED };
+enum json_type {
+	JSON_NULL,
+	JSON_FALSE,
+	JSON_TRUE,
+	JSON_NUMBER,
+	JSON_STRING,
+	JSON_ARRAY,
+	JSON_OBJECT,
+	JSON_ELIDED
+};
 
 struct json_value;
 struct json_doc;

@@ -358,7 +358,8 @@ static void object_identity(struct json_span obj, char *out, size_t len)
 	struct json_span meta;
 	struct json_doc *doc = NULL;
 	snprintf(out, len, "(no readable metadata)");
-	if (json_scan_member(obj.text, obj.len, "metadata", &meta) != 0 || json_parse(meta.text, meta.len, &doc, NULL) != 0)
+	if (json_scan_member(obj.text, obj.len, "metadata", &meta) != 0 ||
+	    json_parse(meta.text, meta.len, &doc, NULL) != 0)
 		return;
 	const struct json_value *m = json_doc_root(doc);
 	const char *ns = json_get_string(json_get(m, "namespace"), NULL);
@@ -402,7 +403,8 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 	if (json_scan_member(resp.body, resp.body_len, "items", &items_span) != 0 ||
 	    json_scan_member(resp.body, resp.body_len, "metadata", &meta_span) != 0 ||
 	    json_parse(meta_span.text, meta_span.len, &doc, &jerr) != 0) {
-		log_warn("kubernetes %s: list %s: not a ServiceEntryList (truncated or not JSON)", w->name, base);
+		log_warn("kubernetes %s: list %s: not a ServiceEntryList (truncated or not JSON)", w->name,
+			 base);
 		k8s_response_clear(&resp);
 		return DNSD_EPARSE;
 	}
@@ -424,8 +426,8 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 		if (json_parse(item.text, item.len, &doc, &jerr) != 0) {
 			char who[400];
 			object_identity(item, who, sizeof(who));
-			log_warn("kubernetes %s: skipping ServiceEntry %s: bad JSON at byte %zu: %s", w->name, who,
-				 jerr.offset, jerr.msg);
+			log_warn("kubernetes %s: skipping ServiceEntry %s: bad JSON at byte %zu: %s", w->name,
+				 who, jerr.offset, jerr.msg);
 			count(&w->stats.undecodable);
 			count(&w->stats.skipped);
 			continue;
@@ -594,14 +596,16 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
  * resourceVersion would only bring it back. An event whose object can be
  * told (by scanning) is skipped like a malformed ServiceEntry, and its
  * resourceVersion kept; a DELETED one still removes what it names. */
-static int watch_line_undecodable(struct reflector *r, const char *line, size_t len, const struct json_error *jerr)
+static int watch_line_undecodable(struct reflector *r, const char *line, size_t len,
+				  const struct json_error *jerr)
 {
 	struct k8s_watch *w = r->w;
 	struct json_span obj, type;
 	char who[400] = "";
 	struct json_doc *meta = NULL;
 	count(&w->stats.undecodable);
-	if (json_scan_member(line, len, "object", &obj) == 0 && json_scan_member(line, len, "type", &type) == 0) {
+	if (json_scan_member(line, len, "object", &obj) == 0 &&
+	    json_scan_member(line, len, "type", &type) == 0) {
 		object_identity(obj, who, sizeof(who));
 		struct json_span ms;
 		if (json_scan_member(obj.text, obj.len, "metadata", &ms) == 0 &&
@@ -620,12 +624,13 @@ static int watch_line_undecodable(struct reflector *r, const char *line, size_t 
 			json_doc_free(meta);
 		}
 		count(&w->stats.skipped);
-		log_warn("kubernetes %s: skipping ServiceEntry %s in a watch event: bad JSON at byte %zu: %s", w->name,
-			 who, jerr->offset, jerr->msg);
+		log_warn("kubernetes %s: skipping ServiceEntry %s in a watch event: bad JSON at byte %zu: %s",
+			 w->name, who, jerr->offset, jerr->msg);
 		return 0;
 	}
 	log_warn("kubernetes %s: skipping a watch line that is not JSON (%zu bytes, at byte %zu: %s) after "
-		 "resourceVersion %s", w->name, len, jerr->offset, jerr->msg, r->rv);
+		 "resourceVersion %s",
+		 w->name, len, jerr->offset, jerr->msg, r->rv);
 	return 0;
 }
 
@@ -651,7 +656,8 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	int stop = 0;
 	if (!type || !obj) {
 		/* valid JSON, but no event: the framing still holds, read on */
-		log_warn("kubernetes %s: skipping a watch line that is not an event (%zu bytes) after resourceVersion %s",
+		log_warn("kubernetes %s: skipping a watch line that is not an event (%zu bytes) after "
+			 "resourceVersion %s",
 			 w->name, len, r->rv);
 		count(&w->stats.undecodable);
 	} else if (strcmp(type, "ERROR") == 0) {
@@ -755,8 +761,8 @@ static void *reflector_main(void *arg)
 			r->failed_count = 1;
 		}
 		if (r->failed_count >= WATCH_SAME_RV_FAILURES) {
-			log_warn("kubernetes %s: watch failed %u times at resourceVersion %s; relisting", w->name,
-				 r->failed_count, r->rv);
+			log_warn("kubernetes %s: watch failed %u times at resourceVersion %s; relisting",
+				 w->name, r->failed_count, r->rv);
 			r->failed_count = 0;
 			r->failed_rv[0] = '\0';
 			count(&w->stats.relists);
@@ -909,8 +915,8 @@ static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
 	  errors_of },
-	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER, "Relists after 410 Gone, an expired continue token or repeated watch failures.",
-	  relists_of },
+	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER,
+	  "Relists after 410 Gone, an expired continue token or repeated watch failures.", relists_of },
 	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
 	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
 	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER, "Malformed ServiceEntries skipped.",

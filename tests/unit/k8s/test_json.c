@@ -152,7 +152,8 @@ START_TEST(test_deep_status_keeps_spec)
 	struct json_error err;
 	ck_assert_int_eq(json_parse(text, strlen(text), &doc, &err), 0);
 	size_t len;
-	const struct json_value *h = json_array_at(json_get_path(json_doc_root(doc), "spec", "hosts", NULL), 0);
+	const struct json_value *h = json_array_at(json_get_path(json_doc_root(doc), "spec", "hosts", NULL),
+						   0);
 	ck_assert_str_eq(json_get_string(h, &len), "a.global");
 	ck_assert_int_eq(json_get_int64(json_get(json_doc_root(doc), "z"), &(int64_t){ 0 }), 0);
 	json_doc_free(doc);
@@ -165,13 +166,14 @@ END_TEST
  * its depth, and nesting beyond JSON_NESTING_MAX is refused. */
 START_TEST(test_deep_errors)
 {
-	static const char *const bad[] = { "[1 2]", "{\"k\" 1}", "[\"\xff\"]", "{\"k\":}", "[1,]", "{1:2}", "[tru]",
-					   "[" };
+	static const char *const bad[] = { "[1 2]", "{\"k\" 1}", "[\"\xff\"]", "{\"k\":}",
+					   "[1,]",  "{1:2}",     "[tru]",      "[" };
 	struct json_doc *doc;
 	struct json_error err;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char *t = nest(JSON_DEPTH_MAX + 5, bad[i]);
-		ck_assert_msg(json_parse(t, strlen(t), &doc, &err) == DNSD_EPARSE, "deep %s accepted", bad[i]);
+		ck_assert_msg(json_parse(t, strlen(t), &doc, &err) == DNSD_EPARSE, "deep %s accepted",
+			      bad[i]);
 		free(t);
 	}
 	char *t = nest(JSON_NESTING_MAX - 1, "[]");
