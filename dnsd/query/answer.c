@@ -247,8 +247,9 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	if (!snap)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
 
-	int view = view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-			       &r.ecs_scope);
+	int view = req->has_view ? req->view
+				 : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+					       &r.ecs_scope);
 	info->view = view;
 	if (q->qclass == WIRE_CLASS_CH && snap->settings.is_chaos_enabled)
 		return reply_chaos(&r, view);

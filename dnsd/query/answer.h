@@ -21,6 +21,8 @@ struct answer_request {
 	bool is_tcp;
 	const struct sockaddr *client;   /* source address, for views */
 	const struct sockaddr *local;    /* address and port the query arrived on */
+	bool has_view;                   /* view given (a TSIG key chose it, transfer.h) */
+	int view;
 };
 
 /* What happened, for metrics and the query log. */

@@ -2,6 +2,8 @@
  * zone.c - snapshot lifetime and zone selection. Lookup lives inline in zone.h. */
 #include "zone/zone.h"
 
+#include "zone/journal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,7 @@ void zone_unref(struct zone *z)
 		return;
 	for (unsigned i = 0; i < z->part_count; i++)
 		zone_part_unref(z->parts[i]);
+	journal_unref(z->journal);
 	arena_clear(&z->arena);
 	free(z);
 }
