@@ -142,10 +142,11 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (!is_xfr) {
 		/* a signed query (a secondary's SOA check): the key's view, signed */
 		struct answer_request r2 = *req;
-		r2.has_view = view >= 0;
+		r2.has_view = true;        /* -1: no view, REFUSED */
 		r2.view = view;
 		size_t room = cap - TSIG_RR_MAX;
 		size_t n = answer_query(snap, &r2, out, room, info);
+		*len = n;
 		if (n == 0)
 			return TRANSFER_REPLY;
 		*len = n;
@@ -221,9 +222,11 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	xfr_init(&x->x, z, z->journal, q, has_serial, serial);
 	info->rcode = WIRE_RCODE_NOERROR;
 	static const char *const kinds[] = { "AXFR", "IXFR current", "IXFR from journal", "IXFR as full zone" };
-	log_info("transfer %s zone %s view %s serial %u%s%u to %s key %s", kinds[x->x.kind], z->name_text,
-		 view_name, z->serial, has_serial ? " from " : "", has_serial ? serial : 0, client,
-		 key_name ? key_name : "-");
+	char from[24] = "";
+	if (has_serial)
+		snprintf(from, sizeof(from), " from %u", serial);
+	log_info("transfer %s zone %s view %s serial %u%s to %s key %s", kinds[x->x.kind], z->name_text, view_name,
+		 z->serial, from, client, key_name ? key_name : "-");
 	stat_add(x->x.kind == XFR_AXFR ? &transfer_stats.axfr
 		 : x->x.kind == XFR_IXFR_DIFF ? &transfer_stats.ixfr_diff
 		 : x->x.kind == XFR_IXFR_CURRENT ? &transfer_stats.ixfr_current : &transfer_stats.ixfr_full, 1);

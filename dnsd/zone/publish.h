@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "zone/view.h"
+#include "zone/xfr_policy.h"
 #include "zone/zone.h"
 
 #define PUBLISH_READERS_MAX 512
@@ -36,6 +37,7 @@ struct snapshot_settings {
 
 struct snapshot {
 	struct view_table *views;      /* one reference held */
+	struct xfr_policy *xfr;        /* transfer access and keys (xfr_policy.h); one reference, or NULL */
 	struct snapshot_settings settings;
 	uint64_t generation;           /* bumped on every publish */
 	size_t view_count;
