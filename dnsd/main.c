@@ -24,6 +24,7 @@
 #include "k8s/k8s_watch.h"
 #include "util/log.h"
 #include "zone/publish.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
@@ -40,7 +41,15 @@ struct daemon {
 	size_t watch_count;
 	struct event *ready_timer;     /* until READY=1 has been sent */
 	unsigned reloads;
+	struct notifier *notifier;     /* NOTIFY after each publication */
 };
+
+/* catalog_published_fn: secondaries hear of every change. */
+static void published_hook(void *ctx, const struct snapshot *s)
+{
+	struct daemon *d = ctx;
+	notify_snapshot(d->notifier, s);
+}
 
 static void usage(FILE *out)
 {
@@ -143,6 +152,8 @@ static void reload(struct daemon *d)
 	/* the old catalog stops publishing; the sources feed the new one what
 	 * they hold, and it publishes with every zone already built */
 	catalog_publisher_stop(d->catalog);
+	catalog_inherit(cat, d->catalog);
+	catalog_set_publish_hook(cat, published_hook, d);
 	for (size_t i = 0; i < d->watch_count; i++)
 		k8s_watch_set_catalog(d->watches[i], cat);
 	snapshot_free(snap);
@@ -347,6 +358,13 @@ int main(int argc, char **argv)
 	}
 	log_set_level(d.cfg->log_level);
 	publish_swap(&publish_global, snap);
+	d.notifier = notify_new(d.cfg->notify_attempts, d.cfg->notify_retry_ms);
+	if (!d.notifier || notify_start(d.notifier) != 0) {
+		log_error("cannot start the NOTIFY thread");
+		return 1;
+	}
+	notify_snapshot(d.notifier, snap);
+	catalog_set_publish_hook(d.catalog, published_hook, &d);
 
 	char err[512];
 	d.server = server_new(d.cfg, &publish_global, err, sizeof(err));
@@ -420,6 +438,7 @@ int main(int argc, char **argv)
 		k8s_watch_free(d.watches[i]);
 	free(d.watches);
 	catalog_publisher_stop(d.catalog);
+	notify_free(d.notifier);
 	event_free(d.ready_timer);
 	admin_free(d.admin);
 	server_stop(d.server, DRAIN_MS);

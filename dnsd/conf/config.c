@@ -18,6 +18,7 @@
 
 #include <yaml.h>
 
+#include "dns/tsig.h"
 #include "util/err.h"
 
 /* Deepest nesting a valid config needs is 4 (views[0].match-clients[0]);
@@ -151,6 +152,44 @@ static const struct config_item config_zone_items[] = {
 	  CONFIG_LIST(struct config_zone, views, views_count),
 	  .help = "views this entry serves; default all; repeat a name with disjoint views "
 		  "to give each view its own file" },
+	{ .name = "allow-transfer", .type = CONFIG_T_STRING_LIST,
+	  .example = "[10.0.0.0/8, \"key xfr-a\"]",
+	  CONFIG_LIST(struct config_zone, allow_transfer, allow_transfer_count),
+	  .help = "who may AXFR/IXFR: prefixes (\"!\" excludes, first match wins), \"key NAME\", "
+		  "\"none\"; default loopback only" },
+	{ .name = "notify", .type = CONFIG_T_STRING_LIST, .example = "[\"10.0.0.53:53 key xfr-a\"]",
+	  CONFIG_LIST(struct config_zone, notify, notify_count),
+	  .help = "secondaries to NOTIFY on every change: \"address:port\" [key NAME]" },
+	{ .name = NULL },
+};
+
+static const char *const config_tsig_algorithms[] = { "hmac-sha256", "hmac-sha512", NULL };
+
+static const struct config_item config_tsig_key_items[] = {
+	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_UNIQUE | CONFIG_F_DNAME,
+	  .example = "xfr-a", CONFIG_FIELD(struct config_tsig_key, name),
+	  .help = "key name, as the secondaries spell it" },
+	{ .name = "algorithm", .type = CONFIG_T_STRING, .def = "hmac-sha256", .choices = config_tsig_algorithms,
+	  CONFIG_FIELD(struct config_tsig_key, algorithm), .help = "HMAC algorithm (RFC 8945)" },
+	{ .name = "secret", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL,
+	  CONFIG_FIELD(struct config_tsig_key, secret),
+	  .help = "the secret in base64; set exactly one of secret and secret-file" },
+	{ .name = "secret-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
+	  .example = "/etc/dnsd/keys/xfr-a", CONFIG_FIELD(struct config_tsig_key, secret_file),
+	  .help = "a file holding the base64 secret (a mounted Kubernetes Secret), read at (re)load" },
+	{ .name = NULL },
+};
+
+static const struct config_item config_xfr_items[] = {
+	{ .name = "journal-size", .type = CONFIG_T_UINT, .def = "1048576", .min = 0, .max = 1073741824,
+	  CONFIG_FIELD(struct config, journal_size),
+	  .help = "bytes of change history per zone and view for IXFR; older clients get the whole zone" },
+	{ .name = "notify-attempts", .type = CONFIG_T_UINT, .def = "8", .min = 1, .max = 100,
+	  CONFIG_FIELD(struct config, notify_attempts),
+	  .help = "NOTIFY transmissions before giving up on a secondary" },
+	{ .name = "notify-retry-ms", .type = CONFIG_T_UINT, .def = "1000", .min = 10, .max = 60000,
+	  CONFIG_FIELD(struct config, notify_retry_ms),
+	  .help = "first NOTIFY retransmission after this long, doubling up to 60 s" },
 	{ .name = NULL },
 };
 
@@ -196,6 +235,10 @@ static const struct config_item config_view_items[] = {
 	{ .name = "kubernetes", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
 	  CONFIG_LIST(struct config_view, kubernetes, kubernetes_count),
 	  .help = "kubernetes sources feeding this view's copy of the zones; default none" },
+	{ .name = "match-keys", .type = CONFIG_T_STRING_LIST, .flags = CONFIG_F_DNAME, .example = "[xfr-a]",
+	  CONFIG_LIST(struct config_view, match_keys, match_keys_count),
+	  .help = "TSIG keys whose transfers and signed queries this view serves (unsigned transfers "
+		  "then never select it)" },
 	{ .name = NULL },
 };
 
@@ -221,6 +264,12 @@ static const struct config_item config_items[] = {
 	  .size = sizeof(struct config_view), .line_offset = offsetof(struct config_view, line),
 	  CONFIG_LIST(struct config, views, views_count),
 	  .help = "split horizon; first matching view answers; none = one view with everything" },
+	{ .name = "tsig-keys", .type = CONFIG_T_MAP_LIST, .sub = config_tsig_key_items,
+	  .size = sizeof(struct config_tsig_key), .line_offset = offsetof(struct config_tsig_key, line),
+	  CONFIG_LIST(struct config, tsig_keys, tsig_keys_count),
+	  .help = "TSIG keys for zone transfers and NOTIFY" },
+	{ .name = "xfr", .type = CONFIG_T_MAP, .sub = config_xfr_items,
+	  .help = "zone transfers (AXFR, IXFR) and NOTIFY" },
 	{ .name = "log", .type = CONFIG_T_MAP, .sub = config_log_items, .help = "logging to stderr" },
 	{ .name = "metrics", .type = CONFIG_T_MAP, .sub = config_metrics_items,
 	  .help = "Prometheus metrics" },
@@ -1193,9 +1242,114 @@ static bool config_has_kubernetes(const struct config *cfg, const char *name)
 	return false;
 }
 
+/* Is there a TSIG key named name (any case, trailing dot or not)? */
+static bool config_has_key(const struct config *cfg, const char *name)
+{
+	size_t len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < cfg->tsig_keys_count; i++)
+		if (strlen(cfg->tsig_keys[i].name) == len && strncasecmp(cfg->tsig_keys[i].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Reads a key's secret-file (a Kubernetes Secret volume holds the bare
+ * base64, maybe with a newline) into secret. */
+static int config_read_secret(struct config_tsig_key *k, char *why, size_t why_len)
+{
+	FILE *f = fopen(k->secret_file, "r");
+	if (!f) {
+		snprintf(why, why_len, "%s: %s", k->secret_file, strerror(errno));
+		return DNSD_EIO;
+	}
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	bool is_long = !feof(f);
+	fclose(f);
+	if (is_long) {
+		snprintf(why, why_len, "%s: longer than %zu bytes", k->secret_file, sizeof(buf) - 1);
+		return DNSD_ERANGE;
+	}
+	buf[n] = '\0';
+	k->secret = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return k->secret ? 0 : DNSD_ENOMEM;
+}
+
+/* Transfer settings: keys and the entries that name them. */
+static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
+{
+	const struct config_node *keys = config_map_get(root, "tsig-keys");
+	const struct config_node *zones = config_map_get(root, "zones");
+	const struct config_node *views = config_map_get(root, "views");
+	char why[512];
+	for (size_t i = 0; i < cfg->tsig_keys_count; i++) {
+		struct config_tsig_key *k = &cfg->tsig_keys[i];
+		if ((k->secret != NULL) == (k->secret_file != NULL))
+			return config_error(ctx, DNSD_EINVAL, keys->children[i],
+					    "tsig-keys[%zu]: set exactly one of 'secret' and 'secret-file'", i);
+		int rc = k->secret_file ? config_read_secret(k, why, sizeof(why)) : 0;
+		if (rc != 0)
+			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu].secret-file: %s", i, why);
+		struct tsig_key tk;
+		rc = tsig_key_init(&tk, k->name, k->algorithm, k->secret);
+		memset(&tk, 0, sizeof(tk));
+		if (rc != 0)
+			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu]: %s", i,
+					    rc == DNSD_EPARSE ? "the secret is not base64" : "bad key name");
+	}
+	for (size_t i = 0; i < cfg->zones_count; i++) {
+		const struct config_zone *z = &cfg->zones[i];
+		const struct config_node *refs = config_map_get(zones->children[i], "allow-transfer");
+		for (size_t j = 0; j < z->allow_transfer_count; j++) {
+			const char *e = z->allow_transfer[j];
+			struct config_prefix p;
+			bool ok = strcmp(e, "none") == 0 ? z->allow_transfer_count == 1
+				: strncmp(e, "key ", 4) == 0 ? config_has_key(cfg, e + 4)
+				: config_prefix_parse(&p, e) == 0;
+			if (!ok)
+				return config_error(ctx, DNSD_EINVAL, refs->children[j],
+						    "zones[%zu].allow-transfer[%zu]: '%s' is not a prefix, \"key NAME\" "
+						    "of a defined key, or \"none\" alone", i, j, e);
+		}
+		refs = config_map_get(zones->children[i], "notify");
+		for (size_t j = 0; j < z->notify_count; j++) {
+			const char *e = z->notify[j], *sp = strchr(e, ' ');
+			char addr[80];
+			size_t alen = sp ? (size_t)(sp - e) : strlen(e);
+			struct config_addr a;
+			bool ok = alen < sizeof(addr);
+			if (ok) {
+				memcpy(addr, e, alen);
+				addr[alen] = '\0';
+				ok = config_addr_parse(&a, addr) == 0 &&
+				     (!sp || (strncmp(sp, " key ", 5) == 0 && config_has_key(cfg, sp + 5)));
+			}
+			if (!ok)
+				return config_error(ctx, DNSD_EINVAL, refs->children[j],
+						    "zones[%zu].notify[%zu]: '%s' is not \"address:port\" or "
+						    "\"address:port key NAME\" of a defined key", i, j, e);
+		}
+	}
+	for (size_t i = 0; i < cfg->views_count; i++) {
+		const struct config_view *v = &cfg->views[i];
+		const struct config_node *refs = config_map_get(views->children[i], "match-keys");
+		for (size_t j = 0; j < v->match_keys_count; j++)
+			if (!config_has_key(cfg, v->match_keys[j]))
+				return config_error(ctx, DNSD_ENOENT, refs->children[j],
+						    "views[%zu].match-keys[%zu]: TSIG key '%s' is not defined", i, j,
+						    v->match_keys[j]);
+	}
+	return 0;
+}
+
 /* Runs after every field is set and valid, so the tree's shape is known. */
 static int config_check(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
 {
+	int xrc = config_check_xfr(ctx, cfg, root);
+	if (xrc != 0)
+		return xrc;
 	const struct config_node *zones = config_map_get(root, "zones");
 	const struct config_node *sources = config_map_get(root, "kubernetes");
 	const struct config_node *views = config_map_get(root, "views");

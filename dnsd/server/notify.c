@@ -19,6 +19,7 @@
 #include "dns/wire.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "zone/zone_records.h"
 
 #define NOTIFY_OPCODE 4
 #define NOTIFY_MSG_MAX 1024
@@ -41,9 +42,19 @@ struct notice {
 	unsigned retry_ms;
 };
 
+/* The serial last notified per view and zone, so that a publication
+ * notifies only the zones it changed. */
+struct notified {
+	char view[64];
+	uint8_t apex[DNAME_MAX_LEN];
+	uint32_t serial;
+};
+
 struct notifier {
-	pthread_mutex_t lock;         /* guards list */
+	pthread_mutex_t lock;         /* guards list and seen */
 	struct notice *list;
+	struct notified *seen;
+	size_t seen_count;
 	int fd4, fd6, wake_fd;
 	unsigned attempts, retry_ms;
 	pthread_t thread;
@@ -383,6 +394,7 @@ void notify_free(struct notifier *n)
 		close(n->fd6);
 	if (n->wake_fd >= 0)
 		close(n->wake_fd);
+	free(n->seen);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
 }
@@ -390,4 +402,60 @@ void notify_free(struct notifier *n)
 const struct notify_stats *notify_get_stats(const struct notifier *n)
 {
 	return &n->stats;
+}
+
+/* Has (view, apex) been notified at serial? Records it if not. */
+static bool already_notified(struct notifier *n, const char *view, const uint8_t *apex, uint32_t serial)
+{
+	bool done = false;
+	pthread_mutex_lock(&n->lock);
+	size_t i = 0;
+	for (; i < n->seen_count; i++)
+		if (strcmp(n->seen[i].view, view) == 0 && dname_equal(n->seen[i].apex, apex))
+			break;
+	if (i < n->seen_count) {
+		done = n->seen[i].serial == serial;
+		n->seen[i].serial = serial;
+	} else {
+		struct notified *a = realloc(n->seen, (n->seen_count + 1) * sizeof(*a));
+		if (a) {
+			n->seen = a;
+			struct notified *e = &a[n->seen_count++];
+			snprintf(e->view, sizeof(e->view), "%s", view);
+			memcpy(e->apex, apex, dname_len(apex));
+			e->serial = serial;
+		}
+	}
+	pthread_mutex_unlock(&n->lock);
+	return done;
+}
+
+void notify_snapshot(struct notifier *n, const struct snapshot *s)
+{
+	if (!n || !s || !s->xfr)
+		return;
+	for (size_t v = 0; v < s->view_count; v++) {
+		const struct zone_set *set = s->sets[v];
+		const char *view = s->view_count > 1 || s->views->views[v].name[0] ? s->views->views[v].name : "";
+		for (size_t i = 0; set && i < set->count; i++) {
+			const struct zone *z = set->zones[i];
+			const struct xfr_zone_policy *zp = xfr_policy_zone(s->xfr, v, z->apex, z->apex_len);
+			if (z->is_pending || !zp || zp->notify_count == 0 || already_notified(n, view, z->apex, z->serial))
+				continue;
+			uint8_t soa[ZONE_RDATA_DECODED_MAX];
+			uint32_t ttl;
+			size_t soa_len = zone_soa(z, soa, &ttl);
+			struct notify_target t[16];
+			for (size_t j = 0; j < zp->notify_count; j += 16) {
+				size_t k = 0;
+				for (; k < 16 && j + k < zp->notify_count; k++) {
+					const struct xfr_notify_target *c = &zp->notify[j + k];
+					memcpy(&t[k].addr, &c->addr, c->addr_len);
+					t[k].addr_len = c->addr_len;
+					t[k].key = c->key >= 0 ? &s->xfr->keys[c->key] : NULL;
+				}
+				notify_zone(n, view, z->apex, z->serial, soa, (uint16_t)soa_len, ttl, t, k);
+			}
+		}
+	}
 }

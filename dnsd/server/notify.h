@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "dns/tsig.h"
+#include "zone/publish.h"
 
 #define NOTIFY_ATTEMPTS_DEFAULT 8     /* 1 s doubling: gives up after about 4 minutes */
 #define NOTIFY_RETRY_MS_DEFAULT 1000
@@ -56,5 +57,11 @@ void notify_zone(struct notifier *n, const char *view, const uint8_t *apex, uint
 		 size_t count);
 
 const struct notify_stats *notify_get_stats(const struct notifier *n);
+
+/* Notifies every (view, zone) of s whose serial moved since the last call
+ * (all of them the first time) to the zone's targets in s's transfer
+ * policy. Called right after each publication (catalog_set_publish_hook). */
+struct snapshot;
+void notify_snapshot(struct notifier *n, const struct snapshot *s);
 
 #endif

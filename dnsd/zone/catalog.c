@@ -23,6 +23,8 @@
 #include "dns/dname.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "zone/journal.h"
+#include "zone/xfr_policy.h"
 #include "zone/zone_build.h"
 #include "zone/zonefile.h"
 
@@ -43,6 +45,8 @@ struct catalog_feed {
 	struct zone_build *builder;
 	struct zone *frozen;           /* NULL until every cluster synced */
 	struct zone *pending;          /* the SERVFAIL stand-in until then */
+	struct zone *inherited;        /* the previous catalog's zone (a reload): the first
+	                                  freeze's journal continues from it; one reference */
 	bool is_dirty;
 	uint32_t serial;
 };
@@ -63,6 +67,9 @@ struct catalog {
 	bool has_thread;
 	pthread_t thread;
 	uint64_t publications;
+	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
+	catalog_published_fn *on_publish;
+	void *on_publish_ctx;
 };
 
 static int zone_builder_load(const struct config_zone *cz, const uint8_t *apex, struct zone_build **out,
@@ -237,6 +244,9 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 	}
 	if (catalog_feeds_init(c, err, errlen) != 0)
 		goto fail;
+	c->policy = xfr_policy_from_config(cfg, c->views, err, errlen);
+	if (!c->policy)
+		goto fail;
 	return c;
 fail:
 	catalog_free(c);
@@ -256,7 +266,9 @@ void catalog_free(struct catalog *c)
 		zone_build_free(c->feeds[i].builder);
 		zone_unref(c->feeds[i].frozen);
 		zone_unref(c->feeds[i].pending);
+		zone_unref(c->feeds[i].inherited);
 	}
+	xfr_policy_unref(c->policy);
 	free(c->feeds);
 	free(c->zones);
 	if (c->views)
@@ -285,6 +297,10 @@ static struct snapshot *snapshot_locked(struct catalog *c, char *err, size_t err
 		.is_query_log = cfg->log_queries,
 	};
 	struct snapshot *s = snapshot_new(c->views, &settings);
+	if (s && c->policy) {
+		s->xfr = c->policy;
+		xfr_policy_ref(c->policy);
+	}
 	struct catalog_zone **list = calloc(c->zone_count ? c->zone_count : 1, sizeof(*list));
 	struct zone **zones = calloc(c->zone_count ? c->zone_count : 1, sizeof(*zones));
 	if (!s || !list || !zones)
@@ -415,8 +431,11 @@ static void publish_locked(struct catalog *c, bool is_forced)
 		if (!f->is_dirty || (f->clusters & ~c->synced))
 			continue;
 		f->is_dirty = false;
-		/* RFC 1982 serial arithmetic: +1 wraps harmlessly */
-		f->serial++;
+		/* RFC 1982: the serial only moves forward; it follows the clock
+		 * (seconds) when that is ahead, so that a restart, whose first
+		 * serial is the clock, continues above the last one */
+		uint32_t now = (uint32_t)time(NULL);
+		f->serial = serial_gt(now, f->serial) ? now : f->serial + 1;
 		zone_build_set_serial(f->builder, f->serial);
 		char err[256];
 		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
@@ -425,6 +444,12 @@ static void publish_locked(struct catalog *c, bool is_forced)
 				  c->views->views[f->view].name, err);
 			continue;
 		}
+		/* IXFR: what this publication changed, after the history so far */
+		const struct zone *prev = f->frozen ? f->frozen : f->inherited;
+		if (prev && !prev->is_pending)
+			z->journal = journal_append(prev->journal, journal_diff_new(prev, z), c->cfg->journal_size);
+		zone_unref(f->inherited);
+		f->inherited = NULL;
 		zone_unref(f->frozen);
 		f->frozen = z;
 		is_changed = true;
@@ -439,6 +464,8 @@ static void publish_locked(struct catalog *c, bool is_forced)
 	}
 	publish_lock();
 	publish_swap(&publish_global, s);
+	if (c->on_publish)
+		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
 	/* read without the lock by /metrics */
 	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
@@ -523,4 +550,60 @@ size_t catalog_record_count(const struct catalog *c)
 	for (size_t i = 0; i < c->zone_count; i++)
 		n += c->zones[i].frozen ? c->zones[i].frozen->record_count : 0;
 	return n;
+}
+
+void catalog_set_publish_hook(struct catalog *c, catalog_published_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&c->lock);
+	c->on_publish = fn;
+	c->on_publish_ctx = ctx;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The zone that view name / zone name had in catalog old, or NULL. */
+static struct zone *old_zone(struct catalog *old, const char *view, const char *zone)
+{
+	for (size_t v = 0; v < old->views->count; v++) {
+		if (strcmp(old->views->views[v].name, view) != 0)
+			continue;
+		struct catalog_zone *z = catalog_find(old, v, zone);
+		return z ? serving_zone(old, v, z) : NULL;
+	}
+	return NULL;
+}
+
+void catalog_inherit(struct catalog *c, struct catalog *old)
+{
+	pthread_mutex_lock(&old->lock);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->feed_count; i++) {
+		struct catalog_feed *f = &c->feeds[i];
+		struct zone *o = old_zone(old, c->views->views[f->view].name, f->zone->cz->name);
+		if (!o || o->is_pending)
+			continue;
+		if (serial_gt(o->serial, f->serial))
+			f->serial = o->serial;
+		zone_unref(f->inherited);
+		f->inherited = o;
+		zone_ref(o);
+	}
+	/* file-only zones were frozen at load: their history continues too */
+	for (size_t i = 0; i < c->zone_count; i++) {
+		struct catalog_zone *z = &c->zones[i];
+		for (size_t v = 0; z->frozen && v < c->views->count; v++) {
+			if (!config_zone_in_view(z->cz, c->views->views[v].name))
+				continue;
+			struct zone *o = old_zone(old, c->views->views[v].name, z->cz->name);
+			if (o && !o->is_pending && o != z->frozen && !z->frozen->journal) {
+				if (o->serial == z->frozen->serial)
+					log_warn("zone %s: reloaded with serial %u unchanged; secondaries keep the old "
+						 "data until it increases", z->cz->name, o->serial);
+				z->frozen->journal = journal_append(o->journal, journal_diff_new(o, z->frozen),
+								    c->cfg->journal_size);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&old->lock);
 }

@@ -61,6 +61,16 @@ void catalog_publish(struct catalog *c);
 /* Publications and the last one's freeze time, for metrics. */
 uint64_t catalog_publish_count(const struct catalog *c);
 
+/* Called with every snapshot the catalog publishes, right after the swap,
+ * on the publishing thread (the publisher, or the reload): how NOTIFY learns
+ * of changes. The snapshot is valid during the call. */
+typedef void catalog_published_fn(void *ctx, const struct snapshot *s);
+void catalog_set_publish_hook(struct catalog *c, catalog_published_fn *fn, void *ctx);
+
+/* Reload: c takes over from old, which still publishes nothing new. Each
+ * (view, zone) continues old's serial (never lower) and IXFR history. */
+void catalog_inherit(struct catalog *c, struct catalog *old);
+
 /* Totals for logs: zones and records across all views. */
 size_t catalog_zone_count(const struct catalog *c);
 size_t catalog_record_count(const struct catalog *c);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/err.h"
+#include "zone/view.h"
 
 struct xfr_policy *xfr_policy_new(size_t view_count, size_t journal_limit_bytes)
 {
@@ -119,6 +120,8 @@ struct xfr_zone_policy *xfr_policy_zone_add(struct xfr_policy *p, size_t view, c
 int xfr_policy_zone_allow(struct xfr_policy *p, struct xfr_zone_policy *z, const char *entry)
 {
 	z->is_default_allow = false;
+	if (strcmp(entry, "none") == 0)
+		return 0;
 	if (strncmp(entry, "key ", 4) == 0) {
 		int k = key_by_text(p, entry + 4);
 		if (k < 0)
@@ -258,4 +261,78 @@ bool xfr_policy_allows(const struct xfr_zone_policy *z, const struct sockaddr *c
 		if (prefix_matches(&z->allow[i], family, addr))
 			return !z->allow[i].is_negated;
 	return false;
+}
+
+/* Does view v (of cfg) serve zone entry cz? */
+static bool view_serves(const struct config *cfg, size_t v, const char *view_name, const struct config_zone *cz)
+{
+	if (!config_zone_in_view(cz, view_name))
+		return false;
+	if (cfg->views_count == 0)
+		return true;
+	const struct config_view *cv = &cfg->views[v];
+	for (size_t i = 0; i < cv->zones_count; i++)
+		if (strcmp(cv->zones[i], cz->name) == 0)
+			return true;
+	return false;
+}
+
+struct xfr_policy *xfr_policy_from_config(const struct config *cfg, const struct view_table *views, char *err,
+					  size_t errlen)
+{
+	struct xfr_policy *p = xfr_policy_new(views->count, cfg->journal_size);
+	if (!p)
+		goto oom;
+	for (size_t i = 0; i < cfg->tsig_keys_count; i++) {
+		const struct config_tsig_key *ck = &cfg->tsig_keys[i];
+		struct tsig_key k;
+		int rc = tsig_key_init(&k, ck->name, ck->algorithm, ck->secret ? ck->secret : "");
+		if (rc == 0)
+			rc = xfr_policy_add_key(p, &k);
+		memset(&k, 0, sizeof(k));
+		if (rc != 0) {
+			snprintf(err, errlen, "%s:%d: tsig key %s: %s", cfg->path ? cfg->path : "config", ck->line,
+				 ck->name, dnsd_strerror(rc));
+			goto fail;
+		}
+	}
+	for (size_t v = 0; v < views->count && v < cfg->views_count; v++)
+		for (size_t j = 0; j < cfg->views[v].match_keys_count; j++)
+			if (xfr_policy_add_view_key(p, v, cfg->views[v].match_keys[j]) != 0) {
+				snprintf(err, errlen, "%s:%d: view %s: unknown key %s", cfg->path ? cfg->path : "config",
+					 cfg->views[v].line, cfg->views[v].name, cfg->views[v].match_keys[j]);
+				goto fail;
+			}
+	for (size_t i = 0; i < cfg->zones_count; i++) {
+		const struct config_zone *cz = &cfg->zones[i];
+		uint8_t apex[DNAME_MAX_LEN];
+		if (dname_from_text(apex, cz->name) < 0)
+			continue;          /* the catalog reports it */
+		for (size_t v = 0; v < views->count; v++) {
+			if (!view_serves(cfg, v, views->views[v].name, cz))
+				continue;
+			struct xfr_zone_policy *z = xfr_policy_zone_add(p, v, apex);
+			if (!z)
+				goto oom;
+			int rc = 0;
+			const char *bad = NULL;
+			for (size_t j = 0; rc == 0 && j < cz->allow_transfer_count; j++)
+				if ((rc = xfr_policy_zone_allow(p, z, cz->allow_transfer[j])) != 0)
+					bad = cz->allow_transfer[j];
+			for (size_t j = 0; rc == 0 && j < cz->notify_count; j++)
+				if ((rc = xfr_policy_zone_notify(p, z, cz->notify[j])) != 0)
+					bad = cz->notify[j];
+			if (rc != 0) {
+				snprintf(err, errlen, "%s:%d: zone %s: '%s': %s", cfg->path ? cfg->path : "config",
+					 cz->line, cz->name, bad, dnsd_strerror(rc));
+				goto fail;
+			}
+		}
+	}
+	return p;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	xfr_policy_unref(p);
+	return NULL;
 }

@@ -67,6 +67,12 @@ int xfr_policy_zone_allow(struct xfr_policy *p, struct xfr_zone_policy *z, const
 /* "127.0.0.1:5300" or "127.0.0.1:5300 key xfr-a". */
 int xfr_policy_zone_notify(struct xfr_policy *p, struct xfr_zone_policy *z, const char *entry);
 
+/* The policy of a configuration, for the views of the table built from it
+ * (view_table_new(cfg)). NULL with "file:line: reason" in err. */
+struct view_table;
+struct xfr_policy *xfr_policy_from_config(const struct config *cfg, const struct view_table *views, char *err,
+					  size_t errlen);
+
 /* Lookups, from any thread. */
 int xfr_policy_find_key(const struct xfr_policy *p, const uint8_t *name, size_t len);
 /* The first view listing key, or -1. */
