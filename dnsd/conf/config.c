@@ -190,6 +190,10 @@ static const struct config_item config_xfr_items[] = {
 	{ .name = "notify-retry-ms", .type = CONFIG_T_UINT, .def = "1000", .min = 10, .max = 60000,
 	  CONFIG_FIELD(struct config, notify_retry_ms),
 	  .help = "first NOTIFY retransmission after this long, doubling up to 60 s" },
+	{ .name = "serial-replica", .type = CONFIG_T_UINT, .def = "256", .min = 0, .max = 256,
+	  CONFIG_FIELD(struct config, serial_replica),
+	  .help = "low byte of the serials of Kubernetes-fed zones, distinct per replica so that no two "
+		  "replicas number different contents alike; 256 = from the host (pod) name" },
 	{ .name = NULL },
 };
 

@@ -104,6 +104,8 @@ struct config {
 	uint32_t journal_size;         /* xfr: {journal-size}: bytes of IXFR history per zone and view */
 	uint32_t notify_attempts;      /* xfr: {notify-attempts} */
 	uint32_t notify_retry_ms;      /* xfr: {notify-retry-ms}: first retransmission, doubling */
+	uint32_t serial_replica;       /* xfr: {serial-replica}: 0..255, the low byte of Kubernetes-fed
+	                                  zones' serials; 256 = derived from the host name */
 	enum log_level log_level;      /* log: {level: info} */
 	bool log_queries;              /* log: {queries: false} */
 	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;

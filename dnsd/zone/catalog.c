@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns/dname.h"
 #include "util/err.h"
@@ -68,9 +69,52 @@ struct catalog {
 	pthread_t thread;
 	uint64_t publications;
 	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
+	uint8_t replica;               /* the low byte of Kubernetes-fed serials (serial_next) */
 	catalog_published_fn *on_publish;
 	void *on_publish_ctx;
 };
+
+/* Serials of Kubernetes-fed zones (RFC 1982): the clock in quarter seconds
+ * in the upper 24 bits, the replica in the low byte, so that
+ * - they only increase, across publications and restarts: a restart starts
+ *   from the clock, which is past every serial of the last run unless that
+ *   run published more than four times a second for a while (then its
+ *   serials ran ahead of the clock by a quarter second per extra one);
+ * - two replicas fed by the same API never give one serial to different
+ *   contents: their low bytes differ, so one replica's serials are never in
+ *   the other's journal, and a secondary that moves between them gets the
+ *   whole zone, never the other replica's difference;
+ * - the wrap (2^24 quarter seconds, 48 days) leaves RFC 1982's window (24
+ *   days) far beyond the SOA expire dnsd writes (1 day). */
+static uint32_t serial_next(uint32_t prev, uint64_t now_ms, uint8_t replica)
+{
+	uint32_t clock = (uint32_t)((now_ms / 250) << 8) | replica;
+	if (prev == 0)
+		return clock;
+	uint32_t next = (prev & ~0xFFu) | replica;
+	if (!serial_gt(next, prev))
+		next += 256;
+	return serial_gt(clock, next) ? clock : next;
+}
+
+static uint64_t wall_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* The replica byte from the host name: a pod's name is unique in its
+ * Deployment. FNV-1a, folded. */
+static uint8_t serial_replica_from_host(void)
+{
+	char host[256] = "";
+	gethostname(host, sizeof(host) - 1);
+	uint32_t h = 2166136261u;
+	for (const char *p = host; *p; p++)
+		h = (h ^ (uint8_t)*p) * 16777619u;
+	return (uint8_t)(h ^ h >> 8 ^ h >> 16 ^ h >> 24);
+}
 
 static int zone_builder_load(const struct config_zone *cz, const uint8_t *apex, struct zone_build **out,
 			     char *err, size_t errlen)
@@ -208,7 +252,8 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 				free(list);
 				return rc;
 			}
-			f->serial = zone_build_serial(f->builder);
+			/* a Kubernetes-fed zone's serial is serial_next()'s, not the file's */
+			f->serial = 0;
 		}
 	}
 	free(list);
@@ -247,6 +292,7 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 	c->policy = xfr_policy_from_config(cfg, c->views, err, errlen);
 	if (!c->policy)
 		goto fail;
+	c->replica = cfg->serial_replica < 256 ? (uint8_t)cfg->serial_replica : serial_replica_from_host();
 	return c;
 fail:
 	catalog_free(c);
@@ -431,11 +477,7 @@ static void publish_locked(struct catalog *c, bool is_forced)
 		if (!f->is_dirty || (f->clusters & ~c->synced))
 			continue;
 		f->is_dirty = false;
-		/* RFC 1982: the serial only moves forward; it follows the clock
-		 * (seconds) when that is ahead, so that a restart, whose first
-		 * serial is the clock, continues above the last one */
-		uint32_t now = (uint32_t)time(NULL);
-		f->serial = serial_gt(now, f->serial) ? now : f->serial + 1;
+		f->serial = serial_next(f->serial, wall_ms(), c->replica);
 		zone_build_set_serial(f->builder, f->serial);
 		char err[256];
 		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
