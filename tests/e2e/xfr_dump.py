@@ -41,14 +41,16 @@ def main():
                 q.use_tsig(keyring, keyname)
             out = []
             for m in dns.query.xfr(a.server, a.zone, port=a.port, rdtype=dns.rdatatype.IXFR,
-                                   serial=a.ixfr, keyring=keyring, keyname=keyname, lifetime=60):
+                                   serial=a.ixfr, keyring=keyring, keyname=keyname, lifetime=60,
+                                   relativize=False):
                 for rrset in m.answer:
                     for rd in rrset:
                         out.append("%s %d %s %s" % (rrset.name, rrset.ttl, dns.rdatatype.to_text(rrset.rdtype), rd))
             print("\n".join(out))
             return 0
         lines = []
-        for m in dns.query.xfr(a.server, a.zone, port=a.port, keyring=keyring, keyname=keyname, lifetime=120):
+        for m in dns.query.xfr(a.server, a.zone, port=a.port, keyring=keyring, keyname=keyname, lifetime=120,
+                               relativize=False):
             for rrset in m.answer:
                 for rd in rrset:
                     lines.append("%s %d IN %s %s" % (rrset.name.to_text().lower(), rrset.ttl,
