@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Transfers under hostile clients, with a 20,000-name zone (multi-message
+# AXFRs of about 1 MB): AXFR over UDP, IXFR with a malformed authority SOA,
+# 20 clients that send AXFR and never read, 20 that close after the first
+# message, 100 concurrent AXFRs. No crash; memory bounded while clients
+# hang (each connection queues at most 256 KiB); dnsd closes the silent
+# clients itself (idle timeout); every full transfer is the same; other
+# queries are answered throughout.
+. "$(dirname "$0")/lib.sh"
+"$PY" "$REPO/tests/bench/genzone.py" --names 20000 --zone "$T/big.zone" --queries "$T/q" --count 10 >/dev/null ||
+  die "genzone failed"
+# a zone of 8 MB (4,000 names with 2 KB of TXT each): more than the kernel's
+# socket buffers hold, so a client that reads nothing leaves dnsd's queue full
+"$PY" - "$T/fat.zone" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("$ORIGIN fat.test.\n$TTL 60\n@ SOA ns hostmaster 1 3600 600 86400 60\n@ NS ns\nns A 192.0.2.53\n")
+    for i in range(4000):
+        f.write("n%d TXT %s\n" % (i, " ".join('"%s"' % ("x%03d" % i * 50)[:200] for _ in range(10))))
+PY
+port=$(free_port) || die "no free port"
+cat >"$T/dnsd.yaml" <<YAML
+listen: ["127.0.0.1:$port"]
+workers: 2
+tcp: {idle-timeout-ms: 2000, max-connections: 1024}
+zones:
+  - {name: global, file: $T/big.zone}
+  - {name: fat.test, file: $T/fat.zone}
+log: {level: info}
+metrics: {listen: ""}
+health: {listen: ""}
+YAML
+start_dnsd "$T/dnsd.yaml"
+H=("$PY" "$E2E_DIR/hostile_xfr.py" --port "$DNSD_PORT" --pid "$DNSD_PID" --log "$DNSD_LOG")
+
+out=$(dnsq global AXFR)
+assert_eq "$(field rcode "$out")" REFUSED "AXFR over UDP: REFUSED"
+out=$("${H[@]}" badsoa) || die "badsoa: $out"
+assert_eq "$(field rcode "$out") $(field ancount "$out")" "FORMERR 0" "IXFR with a malformed authority SOA: FORMERR"
+
+out=$("${H[@]}" silent 20) || die "silent: $out"
+assert_eq "$(field answered "$out")" 20 "queries answered while 20 clients hang on AXFRs"
+growth=$(field rss_growth_kb "$out")
+[ "$growth" -lt 32768 ] || die "RSS grew by $growth kB with 20 silent clients"
+echo "ok - RSS grew by $growth kB with 20 silent clients (bound: 32 MB)"
+assert_eq "$(field closed "$out")" 20 "dnsd gave up on every silent client itself (idle timeout), freeing its transfer"
+
+out=$("${H[@]}" quitters 20) || die "quitters: $out"
+assert_eq "$(field answered "$out")" 20 "queries answered after 20 clients quit mid-transfer"
+aborted_at_least() { [ "$(grep -c 'aborted after' "$DNSD_LOG")" -ge "$1" ]; }
+wait_until 10 aborted_at_least 40 || die "quitters' transfers not freed: $(grep -c 'aborted after' "$DNSD_LOG") aborted"
+echo "ok - their transfers were freed"
+
+out=$("${H[@]}" parallel 100 40006) || die "parallel: $out"
+assert_eq "$(field completed "$out")" 100 "100 concurrent AXFRs completed"
+assert_eq "$(field distinct_counts "$out")" 1 "all 100 got the same records"
+assert_eq "$(field records "$out")" 40006 "all of them: 20,000 names x (A, AAAA), NS and glue, the SOA twice"
+assert_eq "$(field answered "$out")" 20 "queries answered during the 100 transfers"
+assert_running
