@@ -26,6 +26,8 @@
 #include "zone/publish.h"
 #include "server/notify.h"
 #include "server/server.h"
+#include "server/transfer.h"
+#include "zone/journal.h"
 
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
 #define DRAIN_MS 2000
@@ -180,6 +182,62 @@ fail:
 	admin_notify("READY=1");
 }
 
+static unsigned long long load(const _Atomic uint64_t *v)
+{
+	return (unsigned long long)atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* Zone transfers, TSIG, NOTIFY and the IXFR journal. */
+static void write_xfr_metrics(const struct daemon *d, FILE *out)
+{
+	const struct transfer_stats *t = &transfer_stats;
+	fprintf(out, "# HELP dnsd_xfr_requests_total Zone transfer requests by how they were answered.\n"
+		     "# TYPE dnsd_xfr_requests_total counter\n"
+		     "dnsd_xfr_requests_total{type=\"AXFR\",result=\"full\"} %llu\n"
+		     "dnsd_xfr_requests_total{type=\"IXFR\",result=\"journal\"} %llu\n"
+		     "dnsd_xfr_requests_total{type=\"IXFR\",result=\"full\"} %llu\n"
+		     "dnsd_xfr_requests_total{type=\"IXFR\",result=\"current\"} %llu\n"
+		     "dnsd_xfr_requests_total{type=\"IXFR\",result=\"udp_truncated\"} %llu\n"
+		     "dnsd_xfr_requests_total{type=\"any\",result=\"refused\"} %llu\n",
+		load(&t->axfr), load(&t->ixfr_diff), load(&t->ixfr_full), load(&t->ixfr_current),
+		load(&t->ixfr_udp_tc), load(&t->refused));
+	fprintf(out, "# HELP dnsd_xfr_streams_total TCP transfer streams by outcome.\n"
+		     "# TYPE dnsd_xfr_streams_total counter\n"
+		     "dnsd_xfr_streams_total{outcome=\"completed\"} %llu\n"
+		     "dnsd_xfr_streams_total{outcome=\"aborted\"} %llu\n"
+		     "# HELP dnsd_xfr_active Transfers being sent now.\n# TYPE dnsd_xfr_active gauge\n"
+		     "dnsd_xfr_active %llu\n"
+		     "# HELP dnsd_xfr_messages_total Transfer messages sent.\n# TYPE dnsd_xfr_messages_total counter\n"
+		     "dnsd_xfr_messages_total %llu\n"
+		     "# HELP dnsd_xfr_bytes_total Transfer bytes sent.\n# TYPE dnsd_xfr_bytes_total counter\n"
+		     "dnsd_xfr_bytes_total %llu\n"
+		     "# HELP dnsd_xfr_records_total Records sent in transfers.\n# TYPE dnsd_xfr_records_total counter\n"
+		     "dnsd_xfr_records_total %llu\n",
+		load(&t->completed), load(&t->aborted), load(&t->active), load(&t->messages), load(&t->bytes),
+		load(&t->records));
+	fprintf(out, "# HELP dnsd_tsig_requests_total TSIG-signed requests by verification result.\n"
+		     "# TYPE dnsd_tsig_requests_total counter\n"
+		     "dnsd_tsig_requests_total{result=\"ok\"} %llu\n"
+		     "dnsd_tsig_requests_total{result=\"BADKEY\"} %llu\n"
+		     "dnsd_tsig_requests_total{result=\"BADSIG\"} %llu\n"
+		     "dnsd_tsig_requests_total{result=\"BADTIME\"} %llu\n",
+		load(&t->tsig_ok), load(&t->tsig_badkey), load(&t->tsig_badsig), load(&t->tsig_badtime));
+	const struct notify_stats *n = notify_get_stats(d->notifier);
+	fprintf(out, "# HELP dnsd_notify_sent_total NOTIFY messages sent, retransmissions included.\n"
+		     "# TYPE dnsd_notify_sent_total counter\ndnsd_notify_sent_total %llu\n"
+		     "# HELP dnsd_notify_retries_total NOTIFY retransmissions.\n"
+		     "# TYPE dnsd_notify_retries_total counter\ndnsd_notify_retries_total %llu\n"
+		     "# HELP dnsd_notify_answered_total NOTIFYs a secondary acknowledged.\n"
+		     "# TYPE dnsd_notify_answered_total counter\ndnsd_notify_answered_total %llu\n"
+		     "# HELP dnsd_notify_failed_total NOTIFYs given up on or answered with an error.\n"
+		     "# TYPE dnsd_notify_failed_total counter\ndnsd_notify_failed_total %llu\n"
+		     "# HELP dnsd_notify_pending NOTIFYs waiting for an answer.\n"
+		     "# TYPE dnsd_notify_pending gauge\ndnsd_notify_pending %llu\n",
+		load(&n->sent), load(&n->retries), load(&n->answered), load(&n->failed), load(&n->pending));
+	fprintf(out, "# HELP dnsd_journal_bytes Memory held by the IXFR journals of every zone and view.\n"
+		     "# TYPE dnsd_journal_bytes gauge\ndnsd_journal_bytes %zu\n", journal_memory_bytes());
+}
+
 static bool ready_hook(void *arg, char *why, size_t why_len)
 {
 	struct daemon *d = arg;
@@ -194,6 +252,7 @@ static void metrics_hook(void *arg, FILE *out)
 	fprintf(out, "# HELP dnsd_publications_total Snapshots published after source changes.\n"
 		     "# TYPE dnsd_publications_total counter\ndnsd_publications_total %llu\n",
 		(unsigned long long)catalog_publish_count(d->catalog));
+	write_xfr_metrics(d, out);
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
