@@ -172,10 +172,10 @@ static const struct config_item config_tsig_key_items[] = {
 	{ .name = "algorithm", .type = CONFIG_T_STRING, .def = "hmac-sha256", .choices = config_tsig_algorithms,
 	  CONFIG_FIELD(struct config_tsig_key, algorithm), .help = "HMAC algorithm (RFC 8945)" },
 	{ .name = "secret", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL,
-	  CONFIG_FIELD(struct config_tsig_key, secret),
+	  .example = "\"c2VjcmV0LW9mLXRoZS1leGFtcGxlLWtleQ==\"", CONFIG_FIELD(struct config_tsig_key, secret),
 	  .help = "the secret in base64; set exactly one of secret and secret-file" },
 	{ .name = "secret-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
-	  .example = "/etc/dnsd/keys/xfr-a", CONFIG_FIELD(struct config_tsig_key, secret_file),
+	  CONFIG_FIELD(struct config_tsig_key, secret_file),
 	  .help = "a file holding the base64 secret (a mounted Kubernetes Secret), read at (re)load" },
 	{ .name = NULL },
 };

@@ -431,13 +431,15 @@ static int append_rr(uint8_t *msg, size_t *len, size_t cap, const uint8_t *key_n
 	wire_write_u16(p + 6, fudge);
 	wire_write_u16(p + 8, mac_len);
 	p += 10;
-	memcpy(p, mac, mac_len);
+	if (mac_len)
+		memcpy(p, mac, mac_len);
 	p += mac_len;
 	memcpy(p, msg, 2);         /* original ID */
 	wire_write_u16(p + 2, error);
 	wire_write_u16(p + 4, other_len);
 	p += 6;
-	memcpy(p, other, other_len);
+	if (other_len)
+		memcpy(p, other, other_len);
 	*len += need;
 	wire_write_u16(msg + 10, (uint16_t)(wire_read_u16(msg + 10) + 1));
 	return 0;
