@@ -157,6 +157,9 @@ static const struct config_item config_zone_items[] = {
 	  CONFIG_LIST(struct config_zone, allow_transfer, allow_transfer_count),
 	  .help = "who may AXFR/IXFR: prefixes (\"!\" excludes, first match wins), \"key NAME\", "
 		  "\"none\"; default loopback only" },
+	{ .name = "catalog", .type = CONFIG_T_BOOL, .def = "false", CONFIG_FIELD(struct config_zone, is_catalog),
+	  .help = "an RFC 9432 catalog zone listing the zones of this entry's views (for secondaries "
+		  "that configure themselves from it); no file or kubernetes" },
 	{ .name = "notify", .type = CONFIG_T_STRING_LIST, .example = "[\"10.0.0.53:53 key xfr-a\"]",
 	  CONFIG_LIST(struct config_zone, notify, notify_count),
 	  .help = "secondaries to NOTIFY on every change: \"address:port\" [key NAME]" },
@@ -1305,6 +1308,9 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 	}
 	for (size_t i = 0; i < cfg->zones_count; i++) {
 		const struct config_zone *z = &cfg->zones[i];
+		if (z->is_catalog && (z->file || z->kubernetes_count))
+			return config_error(ctx, DNSD_EINVAL, zones->children[i],
+					    "zones[%zu]: a catalog zone has no 'file' or 'kubernetes': dnsd builds it", i);
 		const struct config_node *refs = config_map_get(zones->children[i], "allow-transfer");
 		for (size_t j = 0; j < z->allow_transfer_count; j++) {
 			const char *e = z->allow_transfer[j];

@@ -45,6 +45,8 @@ struct config_zone {
 	size_t allow_transfer_count;
 	char **notify;         /* "127.0.0.1:5300" or "127.0.0.1:5300 key NAME": NOTIFY targets */
 	size_t notify_count;
+	bool is_catalog;       /* catalog: true - an RFC 9432 catalog of the zones of this entry's
+	                          views, built by dnsd (no file, no kubernetes) */
 	int line;              /* where it was declared, for messages */
 };
 

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "dns/dname.h"
+#include "dns/wire.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "zone/journal.h"
@@ -143,13 +144,86 @@ static int zone_builder_load(const struct config_zone *cz, const uint8_t *apex, 
 	return 0;
 }
 
-static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
+/* Adds name (text) as a member of catalog zone b: "<id>.zones.<catalog> PTR
+ * name." with a stable id, a hash of the name (RFC 9432 §4.2). */
+static int catalog_add_member(struct zone_build *b, const uint8_t *apex, const char *name)
+{
+	uint8_t owner[DNAME_MAX_LEN], target[DNAME_MAX_LEN];
+	int tl = dname_from_text(target, name);
+	size_t al = dname_len(apex);
+	if (tl < 0 || 1 + 16 + 6 + al > DNAME_MAX_LEN)
+		return DNSD_EINVAL;
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	owner[0] = 16;
+	snprintf((char *)owner + 1, 17, "%016llx", (unsigned long long)h);
+	memcpy(owner + 17, "\5zones", 6);
+	memcpy(owner + 23, apex, al);
+	return zone_build_add(b, owner, WIRE_TYPE_PTR, 0, target, (uint16_t)tl);
+}
+
+/* An RFC 9432 catalog zone: SOA and NS "invalid.", version 2, and a PTR for
+ * each zone of the views the entry serves (every zone without views). */
+static int catalog_build_catalog(const struct config *cfg, const struct config_zone *cz, const uint8_t *apex,
+				 uint32_t serial, struct zone_build **out, char *err, size_t errlen)
+{
+	struct zone_build *b = zone_build_new(apex, 0);
+	if (!b)
+		goto oom;
+	uint8_t rd[64];
+	static const uint8_t invalid[] = "\7invalid";
+	memcpy(rd, invalid, sizeof(invalid));
+	memcpy(rd + sizeof(invalid), invalid, sizeof(invalid));
+	uint32_t fields[5] = { serial, 3600, 600, 2147483646, 0 };
+	for (int i = 0; i < 5; i++)
+		wire_write_u32(rd + 2 * sizeof(invalid) + 4 * i, fields[i]);
+	uint8_t version[DNAME_MAX_LEN];
+	size_t al = dname_len(apex);
+	memcpy(version, "\7version", 8);
+	memcpy(version + 8, apex, al);
+	int rc = zone_build_add(b, apex, WIRE_TYPE_SOA, 0, rd, (uint16_t)(2 * sizeof(invalid) + 20));
+	if (rc == 0)
+		rc = zone_build_add(b, apex, WIRE_TYPE_NS, 0, invalid, sizeof(invalid));
+	if (rc == 0 && 8 + al <= DNAME_MAX_LEN)
+		rc = zone_build_add(b, version, WIRE_TYPE_TXT, 0, (const uint8_t *)"\0012", 2);
+	for (size_t i = 0; rc == 0 && i < cfg->zones_count; i++) {
+		const struct config_zone *m = &cfg->zones[i];
+		if (m->is_catalog)
+			continue;
+		bool is_member = cfg->views_count == 0;
+		for (size_t v = 0; !is_member && v < cfg->views_count; v++) {
+			if (!config_zone_in_view(cz, cfg->views[v].name))
+				continue;
+			for (size_t j = 0; j < cfg->views[v].zones_count; j++)
+				if (strcmp(cfg->views[v].zones[j], m->name) == 0)
+					is_member = true;
+		}
+		/* a name declared once per view is one member */
+		if (is_member && catalog_add_member(b, apex, m->name) == DNSD_EINVAL)
+			rc = DNSD_EINVAL;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "catalog zone %s: %s", cz->name, dnsd_strerror(rc));
+		zone_build_free(b);
+		return rc;
+	}
+	*out = b;
+	return 0;
+oom:
+	snprintf(err, errlen, "catalog zone %s: out of memory", cz->name);
+	return DNSD_ENOMEM;
+}
+
+static int catalog_zone_load(struct catalog *c, struct catalog_zone *z, char *err, size_t errlen)
 {
 	if (dname_from_text(z->apex, z->cz->name) < 0) {
 		snprintf(err, errlen, "zone %s: not a valid domain name", z->cz->name);
 		return DNSD_EINVAL;
 	}
-	int rc = zone_builder_load(z->cz, z->apex, &z->builder, err, errlen);
+	int rc = z->cz->is_catalog ? catalog_build_catalog(c->cfg, z->cz, z->apex, serial_next(0, wall_ms(), c->replica),
+							   &z->builder, err, errlen)
+				   : zone_builder_load(z->cz, z->apex, &z->builder, err, errlen);
 	if (rc != 0)
 		return rc;
 	char ferr[256];
@@ -282,9 +356,10 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	c->zone_count = cfg->zones_count;
+	c->replica = cfg->serial_replica < 256 ? (uint8_t)cfg->serial_replica : serial_replica_from_host();
 	for (size_t i = 0; i < cfg->zones_count; i++) {
 		c->zones[i].cz = &cfg->zones[i];
-		if (catalog_zone_load(&c->zones[i], err, errlen) != 0)
+		if (catalog_zone_load(c, &c->zones[i], err, errlen) != 0)
 			goto fail;
 	}
 	if (catalog_feeds_init(c, err, errlen) != 0)
@@ -292,7 +367,6 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 	c->policy = xfr_policy_from_config(cfg, c->views, err, errlen);
 	if (!c->policy)
 		goto fail;
-	c->replica = cfg->serial_replica < 256 ? (uint8_t)cfg->serial_replica : serial_replica_from_host();
 	return c;
 fail:
 	catalog_free(c);
