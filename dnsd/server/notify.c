@@ -19,6 +19,7 @@
 #include "dns/wire.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "zone/zone_records.h"
 
 #define NOTIFY_OPCODE 4
@@ -458,4 +459,19 @@ void notify_snapshot(struct notifier *n, const struct snapshot *s)
 			}
 		}
 	}
+}
+
+void notify_collect_metrics(void *ctx, struct metrics_out *m)
+{
+	const struct notify_stats *st = &((const struct notifier *)ctx)->stats;
+#define LOAD(f) atomic_load_explicit(&st->f, memory_order_relaxed)
+	metrics_single(m, "dnsd_notify_sent_total", METRICS_COUNTER, "NOTIFY messages sent, retransmissions included.",
+		       LOAD(sent));
+	metrics_single(m, "dnsd_notify_retries_total", METRICS_COUNTER, "NOTIFY retransmissions.", LOAD(retries));
+	metrics_single(m, "dnsd_notify_answered_total", METRICS_COUNTER, "NOTIFYs a secondary acknowledged.",
+		       LOAD(answered));
+	metrics_single(m, "dnsd_notify_failed_total", METRICS_COUNTER,
+		       "NOTIFYs given up on or answered with an error.", LOAD(failed));
+	metrics_single(m, "dnsd_notify_pending", METRICS_GAUGE, "NOTIFYs waiting for an answer.", LOAD(pending));
+#undef LOAD
 }

@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "dns/tsig.h"
-#include "zone/publish.h"
+#include "zone/snapshot.h"
 
 #define NOTIFY_ATTEMPTS_DEFAULT 8     /* 1 s doubling: gives up after about 4 minutes */
 #define NOTIFY_RETRY_MS_DEFAULT 1000
@@ -63,5 +63,9 @@ const struct notify_stats *notify_get_stats(const struct notifier *n);
  * policy. Called right after each publication (catalog_set_publish_hook). */
 struct snapshot;
 void notify_snapshot(struct notifier *n, const struct snapshot *s);
+
+/* metrics_collect_fn for /metrics (ctx: the notifier). */
+struct metrics_out;
+void notify_collect_metrics(void *ctx, struct metrics_out *m);
 
 #endif

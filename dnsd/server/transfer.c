@@ -16,6 +16,8 @@
 #include "query/xfr.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
+#include "zone/journal.h"
 
 struct transfer_stats transfer_stats;
 
@@ -299,4 +301,56 @@ void transfer_free(struct transfer *t)
 	atomic_fetch_sub_explicit(&transfer_stats.active, 1, memory_order_relaxed);
 	zone_unref(t->zone);
 	free(t);
+}
+
+static uint64_t load(const _Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* One labelled sample per row. */
+static void samples(struct metrics_out *m, const char *name, const char *const (*labels)[2], size_t label_count,
+		    const uint64_t *values, size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		struct metrics_label l[2];
+		for (size_t j = 0; j < label_count; j++)
+			l[j] = (struct metrics_label){ j == 0 ? (label_count == 2 ? "type" : "result") : "result",
+						       labels[i][j] };
+		metrics_sample(m, name, l, label_count, values[i]);
+	}
+}
+
+void transfer_collect_metrics(void *ctx, struct metrics_out *m)
+{
+	(void)ctx;
+	const struct transfer_stats *t = &transfer_stats;
+	static const char *const kinds[][2] = {
+		{ "AXFR", "full" }, { "IXFR", "journal" }, { "IXFR", "full" }, { "IXFR", "current" },
+		{ "IXFR", "udp_truncated" }, { "any", "refused" },
+	};
+	uint64_t kv[] = { load(&t->axfr), load(&t->ixfr_diff), load(&t->ixfr_full), load(&t->ixfr_current),
+			  load(&t->ixfr_udp_tc), load(&t->refused) };
+	metrics_family(m, "dnsd_xfr_requests_total", METRICS_COUNTER,
+		       "Zone transfer requests by type and how they were answered.");
+	samples(m, "dnsd_xfr_requests_total", kinds, 2, kv, 6);
+	static const char *const outcomes[][2] = { { "completed", NULL }, { "aborted", NULL } };
+	uint64_t ov[] = { load(&t->completed), load(&t->aborted) };
+	metrics_family(m, "dnsd_xfr_streams_total", METRICS_COUNTER, "TCP transfer streams by outcome.");
+	for (size_t i = 0; i < 2; i++) {
+		struct metrics_label l = { "outcome", outcomes[i][0] };
+		metrics_sample(m, "dnsd_xfr_streams_total", &l, 1, ov[i]);
+	}
+	metrics_single(m, "dnsd_xfr_active", METRICS_GAUGE, "Transfers being sent now.", load(&t->active));
+	metrics_single(m, "dnsd_xfr_messages_total", METRICS_COUNTER, "Transfer messages sent.", load(&t->messages));
+	metrics_single(m, "dnsd_xfr_bytes_total", METRICS_COUNTER, "Transfer bytes sent.", load(&t->bytes));
+	metrics_single(m, "dnsd_xfr_records_total", METRICS_COUNTER, "Records sent in transfers.", load(&t->records));
+	static const char *const results[][2] = { { "ok", NULL }, { "BADKEY", NULL }, { "BADSIG", NULL },
+						   { "BADTIME", NULL } };
+	uint64_t rv[] = { load(&t->tsig_ok), load(&t->tsig_badkey), load(&t->tsig_badsig), load(&t->tsig_badtime) };
+	metrics_family(m, "dnsd_tsig_requests_total", METRICS_COUNTER,
+		       "TSIG-signed requests by verification result.");
+	samples(m, "dnsd_tsig_requests_total", results, 1, rv, 4);
+	metrics_single(m, "dnsd_journal_bytes", METRICS_GAUGE,
+		       "Memory held by the IXFR journals of every zone and view.", journal_memory_bytes());
 }

@@ -60,4 +60,9 @@ bool transfer_is_done(const struct transfer *t);
  * it had not reached its end. Accepts NULL. */
 void transfer_free(struct transfer *t);
 
+/* metrics_collect_fn for /metrics: transfers, TSIG results, journal memory
+ * (ctx unused). */
+struct metrics_out;
+void transfer_collect_metrics(void *ctx, struct metrics_out *m);
+
 #endif

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "zone/serial.h"
 #include "zone/zone.h"
 #include "zone/zone_records.h"
 
@@ -74,11 +75,5 @@ bool journal_cursor_next(struct journal_cursor *c, struct zone_rr *out);
 
 /* Bytes held by every live difference, for the metric. */
 size_t journal_memory_bytes(void);
-
-/* RFC 1982: is serial a greater than b? */
-static inline bool serial_gt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
 
 #endif

@@ -228,21 +228,6 @@ static bool client_bytes(const struct sockaddr *sa, int *family, uint8_t *out)
 	return false;
 }
 
-static bool prefix_matches(const struct config_prefix *pre, int family, const uint8_t *addr)
-{
-	if (pre->family == 0)
-		return true;              /* any */
-	if (pre->family != family)
-		return false;
-	unsigned full = pre->len / 8, rest = pre->len % 8;
-	if (memcmp(pre->addr, addr, full) != 0)
-		return false;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xFF << (8 - rest));
-	return (pre->addr[full] & mask) == (addr[full] & mask);
-}
-
 bool xfr_policy_allows(const struct xfr_zone_policy *z, const struct sockaddr *client, int key)
 {
 	int family;
@@ -258,7 +243,7 @@ bool xfr_policy_allows(const struct xfr_zone_policy *z, const struct sockaddr *c
 			return true;
 	/* prefixes in order, first match decides ("!prefix" excludes) */
 	for (size_t i = 0; i < z->allow_count; i++)
-		if (prefix_matches(&z->allow[i], family, addr))
+		if (config_prefix_match(&z->allow[i], family, addr, family == AF_INET ? 32 : 128))
 			return !z->allow[i].is_negated;
 	return false;
 }
