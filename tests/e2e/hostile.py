@@ -322,6 +322,13 @@ def _(c):
     return check_reply(tcp_query(c, query("global", IXFR)), rcode=NOERROR, flags_set=AA)
 
 
+@case("tcp: IXFR whose authority SOA rdata is too short -> FORMERR (RFC 1995 section 3)")
+def _(c):
+    q = header(0x1234, 0, 1, 0, 1, 0) + question("global", IXFR, IN)
+    q += b"\xc0\x0c" + struct.pack("!HHIH", SOA, IN, 0, 10) + b"\x00" * 10
+    return check_reply(tcp_query(c, q), rcode=FORMERR, counts=(1, 0, 0, 0))
+
+
 @case("tcp: header-only garbage is dropped, the next query on the connection is answered")
 def _(c):
     s = c.tcp()

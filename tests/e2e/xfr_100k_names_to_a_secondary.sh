@@ -10,15 +10,7 @@ for k in knot nsd; do have_secondary "$k" && { kind=$k; break; }; done
 "$PY" "$REPO/tests/bench/genzone.py" --names 100000 --zone "$T/big.zone" --queries "$T/q" --count 10 >/dev/null ||
   die "genzone failed"
 port=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $T/big.zone}
-log: {level: info}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $T/big.zone}"
 start_dnsd "$T/dnsd.yaml"
 start_secondary "$kind" global
 wait_until 60 sec_has_serial "$kind" global 1 || die "$kind did not load the zone: $(tail -n 20 "$(sec_log "$kind")")"

@@ -9,16 +9,8 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/secondaries.bash"
 port=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $TEST_ZONE}
-  - {name: locked.example, file: $T/locked.zone, allow-transfer: ["10.0.0.0/8", "!127.0.0.0/8"]}
-log: {level: info}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $TEST_ZONE}" \
+  --zone "{name: locked.example, file: $T/locked.zone, allow-transfer: [\"10.0.0.0/8\", \"!127.0.0.0/8\"]}"
 cat >"$T/locked.zone" <<'ZONE'
 $ORIGIN locked.example.
 $TTL 60

@@ -14,21 +14,11 @@ mk() {  # FILE APEX ADDR
 mk "$T/a.zone" a.test 192.0.2.10
 mk "$T/b.zone" b.test 192.0.2.20
 mk "$T/c.zone" c.test 192.0.2.30
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: a.test, file: $T/a.zone}
-  - {name: b.test, file: $T/b.zone}
-  - {name: c.test, file: $T/c.zone, views: [other]}
-  - {name: catalog.mesh-1.invalid, catalog: true, views: [mesh-1]}
-views:
-  - {name: mesh-1, match-clients: [127.0.0.0/8], zones: [a.test, b.test, catalog.mesh-1.invalid]}
-  - {name: other, match-clients: [any], zones: [c.test]}
-log: {level: info}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: a.test, file: $T/a.zone}" \
+  --zone "{name: b.test, file: $T/b.zone}" --zone "{name: c.test, file: $T/c.zone, views: [other]}" \
+  --zone "{name: catalog.mesh-1.invalid, catalog: true, views: [mesh-1]}" \
+  --view "{name: mesh-1, match-clients: [127.0.0.0/8], zones: [a.test, b.test, catalog.mesh-1.invalid]}" \
+  --view "{name: other, match-clients: [any], zones: [c.test]}"
 start_dnsd "$T/dnsd.yaml"
 cat_dump=$(dnsd_dump catalog.mesh-1.invalid) || die "AXFR of the catalog failed"
 assert_contains "$cat_dump" 'version.catalog.mesh-1.invalid. 0 IN TXT "2"' "the catalog says version 2"

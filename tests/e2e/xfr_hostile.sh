@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Transfers under hostile clients, with a 20,000-name zone (multi-message
-# AXFRs of about 1 MB): AXFR over UDP, IXFR with a malformed authority SOA,
+# AXFRs of about 1 MB; hostile.py has the malformed IXFR): AXFR over UDP,
 # 20 clients that send AXFR and never read, 20 that close after the first
 # message, 100 concurrent AXFRs. No crash; memory bounded while clients
 # hang (each connection queues at most 256 KiB); dnsd closes the silent
@@ -19,24 +19,13 @@ with open(sys.argv[1], "w") as f:
         f.write("n%d TXT %s\n" % (i, " ".join('"%s"' % ("x%03d" % i * 50)[:200] for _ in range(10))))
 PY
 port=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-tcp: {idle-timeout-ms: 2000, max-connections: 1024}
-zones:
-  - {name: global, file: $T/big.zone}
-  - {name: fat.test, file: $T/fat.zone}
-log: {level: info}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $T/big.zone}" \
+  --zone "{name: fat.test, file: $T/fat.zone}" "tcp: {idle-timeout-ms: 2000, max-connections: 1024}"
 start_dnsd "$T/dnsd.yaml"
 H=("$PY" "$E2E_DIR/hostile_xfr.py" --port "$DNSD_PORT" --pid "$DNSD_PID" --log "$DNSD_LOG")
 
 out=$(dnsq global AXFR)
 assert_eq "$(field rcode "$out")" REFUSED "AXFR over UDP: REFUSED"
-out=$("${H[@]}" badsoa) || die "badsoa: $out"
-assert_eq "$(field rcode "$out") $(field ancount "$out")" "FORMERR 0" "IXFR with a malformed authority SOA: FORMERR"
 
 out=$("${H[@]}" silent 20) || die "silent: $out"
 assert_eq "$(field answered "$out")" 20 "queries answered while 20 clients hang on AXFRs"

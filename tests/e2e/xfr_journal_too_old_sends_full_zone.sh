@@ -15,8 +15,9 @@ HPORT=$(free_port) || die "no free port"
 DNSD_PORT=$port
 has_bind=; have_secondary bind && has_bind=1
 bport=$(free_port) || die "no free port"
-k8s_config "$T/dnsd.yaml" "$port" "$HPORT" mesh-1 "xfr: {journal-size: 5000, notify-retry-ms: 200}"
-sed -i "s|    kubernetes: \[mesh-1\]|    kubernetes: [mesh-1]\n    notify: [\"127.0.0.1:$bport\"]|" "$T/dnsd.yaml"
+write_config "$T/dnsd.yaml" --port "$port" --http "127.0.0.1:$HPORT" \
+  --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1], notify: [\"127.0.0.1:$bport\"]}" \
+  --kubernetes "{name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}" "xfr: {journal-size: 5000, notify-retry-ms: 200}"
 start_dnsd "$T/dnsd.yaml"
 wait_until 10 is_ready || die "not ready"
 s0=$(serial)

@@ -25,22 +25,9 @@ for k in "${kinds[@]}"; do
   printf -v "SEC_WANT_PORT_$k" '%s' "$p"
   notify+="\"127.0.0.1:$p\", "
 done
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$DNSD_PORT"]
-workers: 2
-zones:
-  - name: global
-    file: $REPO/zones/global.zone
-    ttl: 30
-    kubernetes: [mesh-1]
-    notify: [${notify%, }]
-kubernetes:
-  - {name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}
-xfr: {notify-retry-ms: 200}
-log: {level: info}
-metrics: {listen: "127.0.0.1:$HPORT"}
-health: {listen: "127.0.0.1:$HPORT"}
-YAML
+write_config "$T/dnsd.yaml" --port "$DNSD_PORT" --http "127.0.0.1:$HPORT" \
+  --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1], notify: [${notify%, }]}" \
+  --kubernetes "{name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}" "xfr: {notify-retry-ms: 200}"
 start_dnsd "$T/dnsd.yaml"
 wait_until 10 is_ready || die "dnsd not ready"
 expect_answer 5 10.0.0.1 api.team.global

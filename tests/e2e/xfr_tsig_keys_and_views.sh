@@ -40,23 +40,13 @@ ZONE
 }
 mkzone "$T/a.zone" 10 192.0.2.1
 mkzone "$T/b.zone" 10 198.51.100.1
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-tsig-keys:
-  - {name: xfr-a, algorithm: hmac-sha256, secret-file: $T/xfr-a.secret}
-  - {name: xfr-b, algorithm: hmac-sha256, secret: "$SECRET_B"}
-zones:
-  - {name: global, file: $T/a.zone, views: [mesh-a], allow-transfer: ["key xfr-a"], notify: [${notify%, }]}
-  - {name: global, file: $T/b.zone, views: [mesh-b], allow-transfer: ["key xfr-b"]}
-views:
-  - {name: mesh-a, match-clients: [10.1.0.0/16], match-keys: [xfr-a]}
-  - {name: mesh-b, match-clients: [any], match-keys: [xfr-b]}
-xfr: {notify-retry-ms: 200}
-log: {level: info}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" \
+  --zone "{name: global, file: $T/a.zone, views: [mesh-a], allow-transfer: [\"key xfr-a\"], notify: [${notify%, }]}" \
+  --zone "{name: global, file: $T/b.zone, views: [mesh-b], allow-transfer: [\"key xfr-b\"]}" \
+  --view "{name: mesh-a, match-clients: [10.1.0.0/16], match-keys: [xfr-a]}" \
+  --view "{name: mesh-b, match-clients: [any], match-keys: [xfr-b]}" \
+  "tsig-keys: [{name: xfr-a, algorithm: hmac-sha256, secret-file: $T/xfr-a.secret}, {name: xfr-b, secret: \"$SECRET_B\"}]" \
+  "xfr: {notify-retry-ms: 200}"
 start_dnsd "$T/dnsd.yaml"
 
 axfr_www() { qdig "$@" global AXFR | awk '$1 == "www.global." && $4 == "A" {print $5}'; }
