@@ -7,10 +7,11 @@
  * second, plain copy of every record would cost about 40 bytes per record.
  * No allocation, no locks: safe on any thread holding a reference to the zone.
  *
- * What the answers do not hold, a transfer cannot send: records of names
- * below a delegation (glue) are rendered only as additional data of the
- * referral, and an RRset larger than one answer (about 65,000 bytes) was cut
- * at rendering. Both are logged at freeze time by zone_build. */
+ * Names below a delegation (glue, occluded data), which queries never reach,
+ * get their answers rendered for this reader too (zone_render.c). What the
+ * answers cannot hold, a transfer cannot send: an RRset larger than one
+ * answer (about 65,000 bytes) is cut at rendering, silently, as queries for
+ * it are. */
 #ifndef DNSD_ZONE_RECORDS_H
 #define DNSD_ZONE_RECORDS_H
 

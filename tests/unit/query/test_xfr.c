@@ -317,6 +317,44 @@ START_TEST(test_journal_and_ixfr)
 }
 END_TEST
 
+/* A transfer in progress keeps showing the zone it started from while the
+ * builder changes and new versions are frozen (and the old one is released
+ * by everyone but the transfer). */
+START_TEST(test_transfer_keeps_its_version)
+{
+	struct zone_build *b = many_names(50);
+	struct zone *z1 = freeze(b, 50);
+	uint8_t pkt[512];
+	struct wire_query q;
+	make_query(&q, pkt, "global", WIRE_TYPE_AXFR);
+	ck_assert(xfr_init(&x, z1, NULL, &q, false, 0));
+	struct stream want = run(XFR_MESSAGE_MAX);
+	ck_assert(xfr_init(&x, z1, NULL, &q, false, 0));
+	/* one message out, then the zone moves on twice */
+	size_t len = xfr_next(&x, msg, XFR_MESSAGE_MAX);
+	ck_assert_uint_gt(len, 0);
+	ldns_pkt *first = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&first, msg, len), LDNS_STATUS_OK);
+	size_t first_count = ldns_rr_list_rr_count(ldns_pkt_answer(first));
+	ldns_pkt_free(first);
+	change(b, "svc-1.ns-1.global", true, 77);
+	change(b, "added.ns-9.global", true, 78);
+	struct zone *z2 = freeze(b, 51);
+	zone_unref(z2);
+	struct stream rest = run(XFR_MESSAGE_MAX);
+	ck_assert_uint_eq(first_count + rest.count, want.count);
+	for (size_t i = 0; i < rest.count; i++) {
+		ck_assert_ptr_null(strstr(rest.rrs[i], "192.0.2."));
+		ck_assert_str_eq(rest.rrs[i], want.rrs[first_count + i]);
+	}
+	ck_assert(strstr(rest.rrs[rest.count - 1], " 50 "));   /* the closing SOA: still serial 50 */
+	stream_free(&rest);
+	stream_free(&want);
+	zone_unref(z1);
+	zone_build_free(b);
+}
+END_TEST
+
 START_TEST(test_big_axfr_compresses)
 {
 	struct zone_build *b = many_names(7);
@@ -391,6 +429,7 @@ Suite *unit_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_axfr_has_every_record);
 	tcase_add_test(tc, test_journal_and_ixfr);
+	tcase_add_test(tc, test_transfer_keeps_its_version);
 	tcase_add_test(tc, test_big_axfr_compresses);
 	tcase_add_test(tc, test_ixfr_serial_parser);
 	suite_add_tcase(s, tc);
