@@ -7,7 +7,10 @@
 kind=
 for k in knot nsd; do have_secondary "$k" && { kind=$k; break; }; done
 [ -n "$kind" ] || skip "neither knotd nor nsd installed"
-"$PY" "$REPO/tests/bench/genzone.py" --names 100000 --zone "$T/big.zone" --queries "$T/q" --count 10 >/dev/null ||
+# a sanitizer build loads 100,000 names too slowly for start_dnsd's 10 s: 20,000 there
+names=100000
+if grep -q -e __asan_init -e __tsan_init "$DNSD_BIN" 2>/dev/null; then names=20000; note "sanitizer build: $names names"; fi
+"$PY" "$REPO/tests/bench/genzone.py" --names "$names" --zone "$T/big.zone" --queries "$T/q" --count 10 >/dev/null ||
   die "genzone failed"
 port=$(free_port) || die "no free port"
 write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $T/big.zone}"
@@ -17,7 +20,7 @@ wait_until 60 sec_has_serial "$kind" global 1 || die "$kind did not load the zon
 dump() { kdig -p "$1" @127.0.0.1 global AXFR +noall +answer +nottl 2>/dev/null | awk '{$1=tolower($1); print}' | LC_ALL=C sort -u; }
 want=$(dump "$DNSD_PORT")
 got=$(dump "$(sec_port "$kind")")
-assert_eq "$(wc -l <<<"$want")" 200005 "dnsd serves 200,005 distinct records"
+assert_eq "$(wc -l <<<"$want")" $((2 * names + 5)) "dnsd serves $((2 * names + 5)) distinct records"
 assert_eq "$(md5sum <<<"$got")" "$(md5sum <<<"$want")" "$kind holds every one of them"
 note "$(grep -m1 'done:' "$DNSD_LOG" | sed 's/.*done: //')"
 assert_running
