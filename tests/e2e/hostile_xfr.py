@@ -90,7 +90,7 @@ def main():
         # still hold their sockets open and read nothing: its log says so
         log = sys.argv[sys.argv.index("--log") + 1]
         base = open(log).read().count("aborted after")
-        deadline = time.time() + 20
+        deadline = time.time() + 40
         closed = 0
         while time.time() < deadline:
             closed = open(log).read().count("aborted after") - base
