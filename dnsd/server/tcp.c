@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "server/stats.h"
+#include "server/transfer.h"
 #include "util/err.h"
 
 #define TCP_MESSAGE_TIMEOUT_MS 3000
@@ -33,6 +34,7 @@ struct tcp_conn {
 	struct sockaddr_storage local;
 	struct event *message_timer;      /* armed while a message is incomplete */
 	bool is_message_pending;
+	struct transfer *xfr;             /* an AXFR/IXFR being sent; reading waits for it */
 	struct tcp_conn *prev, *next;
 };
 
@@ -83,12 +85,39 @@ static void tcp_conn_close(struct tcp_conn *c)
 		c->next->prev = c->prev;
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
+	transfer_free(c->xfr);
 	free(c);
 	w->conn_count--;
 	server_stats_add(&w->stats->tcp_open, (uint64_t)-1);
 	if (w->is_accept_paused && !w->is_stopping)
 		accept_resume(w);
 	tcp_maybe_finish_drain(w);
+}
+
+/* Queues the transfer's next messages while less than TCP_OUTPUT_HIGH is
+ * unsent: a client that reads slowly holds at most that much here, and one
+ * that reads nothing meets the idle timeout. Returns true when it is done
+ * (then reading resumes). */
+static bool tcp_xfr_pump(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	struct evbuffer *outbuf = bufferevent_get_output(c->bev);
+	while (evbuffer_get_length(outbuf) < TCP_OUTPUT_HIGH) {
+		size_t len = transfer_next(c->xfr, w->tcp_out + 2, ANSWER_BUF_MAX);
+		if (len == 0)
+			break;
+		wire_write_u16(w->tcp_out, (uint16_t)len);
+		evbuffer_add(outbuf, w->tcp_out, len + 2);
+	}
+	if (!transfer_is_done(c->xfr)) {
+		/* called back once half the queue has gone out */
+		bufferevent_setwatermark(c->bev, EV_WRITE, TCP_OUTPUT_HIGH / 2, 0);
+		return false;
+	}
+	transfer_free(c->xfr);
+	c->xfr = NULL;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	return true;
 }
 
 /* Answers every complete message in the input; RFC 7766 §6.2.1.1 allows
@@ -140,8 +169,22 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct answer_info info;
 		const struct snapshot *snap = publish_read_begin(w->s->publish, w->reader);
 		size_t len = answer_query(snap, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &info);
+		struct transfer *t = NULL;
+		enum transfer_verdict tv = TRANSFER_NONE;
+		if (info.is_transfer)
+			tv = transfer_begin(snap, snap ? snap->xfr : NULL, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &len,
+					    &t, &info);
 		server_stats_account(w->stats, snap, &req, &info, server_stats_now_ns() - started);
 		publish_read_end(w->reader);
+		if (tv == TRANSFER_STREAM) {
+			/* the transfer holds its zone: no read section needed */
+			c->xfr = t;
+			if (!tcp_xfr_pump(c)) {
+				bufferevent_disable(bev, EV_READ);
+				break;
+			}
+			continue;
+		}
 		if (len == 0)
 			continue;
 		wire_write_u16(w->tcp_out, (uint16_t)len);
@@ -160,6 +203,8 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 static void tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
+	if (c->xfr && !tcp_xfr_pump(c))
+		return;
 	if (c->w->is_stopping && tcp_conn_is_drained(c)) {
 		tcp_conn_close(c);
 		return;

@@ -26,6 +26,8 @@
 #define ZONE_BLOB_AA 0x01          /* authoritative data */
 #define ZONE_BLOB_GLUE_REQUIRED 0x02  /* RFC 9471: TC=1 if the additional glue does not fit */
 
+struct journal;
+
 struct zone_blob {
 	const uint8_t *data;
 	const uint32_t *relocs;    /* low 16 bits: offset of a 2-byte pointer in data */
@@ -94,6 +96,8 @@ struct zone {
 	size_t node_count;         /* names including empty non-terminals */
 	size_t record_count;       /* resource records */
 	struct arena arena;        /* zone-level data: the negative answers */
+	struct journal *journal;   /* IXFR differences up to this version (journal.h); one
+	                              reference held, NULL for none; set before publication */
 	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
 	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
 };
