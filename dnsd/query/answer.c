@@ -44,15 +44,17 @@ static size_t opt_len(const struct reply *r)
 }
 
 /* Header: ID, QR, opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9),
- * RA clear since we never recurse. */
+ * RA clear since we never recurse. RD, CD, AD, RA and AA are defined only for
+ * opcode QUERY, so a reply to any other opcode (NOTIMP) has them all clear:
+ * the rule the ISC EDNS compliance test ("opcode") checks. */
 static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_t qdcount,
 			 uint16_t ancount, uint16_t nscount, uint16_t arcount)
 {
 	const struct wire_query *q = r->q;
 	uint8_t *h = r->out;
 	wire_write_u16(h, q->id);
-	uint16_t f = WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) | (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD)) |
-		     flags | (rcode & 0xF);
+	uint16_t copied = q->opcode == 0 ? q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD) : 0;
+	uint16_t f = WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) | copied | flags | (rcode & 0xF);
 	wire_write_u16(h + 2, f);
 	wire_write_u16(h + 4, qdcount);
 	wire_write_u16(h + 6, ancount);
