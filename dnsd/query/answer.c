@@ -16,6 +16,7 @@ struct reply {
 	uint8_t *out;
 	size_t cap;
 	size_t max_len;            /* the size this reply must fit */
+	bool is_tcp;
 	uint8_t ecs_scope;
 	struct answer_info *info;
 };
@@ -102,13 +103,18 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 	size_t body = b->len;
 	uint16_t arcount = b->arcount;
 	size_t relocs = b->reloc_count;
-	if (base + body + olen > r->max_len) {
+	/* an RRset larger than any message: never a partial RRset posing as the
+	 * whole one. Over UDP it is truncated below like any large answer; over
+	 * TCP there is nothing to retry with, so SERVFAIL (as Knot answers). */
+	if ((b->flags & ZONE_BLOB_TOO_LARGE) && r->is_tcp)
+		return reply_empty(r, 0, WIRE_RCODE_SERVFAIL);
+	if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_TOO_LARGE)) {
 		/* RFC 2181 §9: drop additional data first; TC only when required
 		 * records (or in-domain glue, RFC 9471) do not fit */
 		body = b->an_ns_len;
 		arcount = 0;
 		relocs = b->reloc_an_ns_count;
-		if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_GLUE_REQUIRED))
+		if (base + body + olen > r->max_len || (b->flags & (ZONE_BLOB_GLUE_REQUIRED | ZONE_BLOB_TOO_LARGE)))
 			return reply_empty(r, flags | WIRE_FLAG_TC, b->rcode);
 	}
 	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, qlen);
@@ -232,7 +238,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	info->zone = NULL;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
-	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info };
+	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info, .is_tcp = req->is_tcp };
 	r.max_len = cap < 512 ? cap : 512;
 
 	if (st == WIRE_DROP || cap < 512) {
