@@ -112,8 +112,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		uint8_t lenbuf[2];
 		evbuffer_copyout(in, lenbuf, 2);
 		size_t mlen = wire_read_u16(lenbuf);
-		if (mlen == 0) {
-			/* a zero-length message cannot be a query: give up on the stream */
+		if (mlen < WIRE_HEADER_LEN) {
+			/* too short to be a query: the stream is garbage, close it now
+			 * rather than let it idle out (NSD and BIND reset, Knot closes) */
 			tcp_conn_close(c);
 			return;
 		}
@@ -130,6 +131,12 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		if (c->is_message_pending) {
 			evtimer_del(c->message_timer);
 			c->is_message_pending = false;
+		}
+		if (w->tcp_in[2] & 0x80) {
+			/* QR=1: a response sent to a server, so not a DNS client; UDP
+			 * drops these, and a stream has nothing after it worth reading */
+			tcp_conn_close(c);
+			return;
 		}
 		uint64_t started = server_stats_now_ns();
 		struct answer_request req = {

@@ -316,12 +316,12 @@ def _(c):
     return check_reply(tcp_query(c, query("global", IXFR)), rcode=REFUSED)
 
 
-@case("tcp: header-only garbage is dropped, the next query on the connection is answered")
+@case("tcp: a frame shorter than a header closes the connection at once")
 def _(c):
     s = c.tcp()
     try:
         s.sendall(frame(b"\x12\x34\x00") + frame(query(qid=0x4321)))
-        return check_reply(dnsq.recv_tcp_message(s), rcode=NOERROR, qid=0x4321)
+        return None if closed_within(s, 1.0) else "connection still open after 1 s"
     finally:
         s.close()
 
@@ -337,12 +337,12 @@ def _(c):
         s.close()
 
 
-@case("tcp: QR=1 is dropped, the next query is answered")
+@case("tcp: QR=1 closes the connection at once")
 def _(c):
     s = c.tcp()
     try:
         s.sendall(frame(query(flags=QR, qid=0x1111)) + frame(query(qid=0x2222)))
-        return check_reply(dnsq.recv_tcp_message(s), rcode=NOERROR, qid=0x2222)
+        return None if closed_within(s, 1.0) else "connection still open after 1 s"
     finally:
         s.close()
 
