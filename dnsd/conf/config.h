@@ -62,6 +62,7 @@ struct config {
 	uint16_t udp_payload_max;      /* default 1232, range 512..4096 */
 	uint32_t tcp_idle_timeout_ms;  /* default 10000 */
 	uint32_t tcp_max_connections;  /* default 1024 */
+	uint32_t tcp_io_timeout_ms;    /* default 3000: one message's deadline */
 	struct config_zone *zones;
 	size_t zones_count;
 	struct config_kubernetes *kubernetes;

@@ -71,7 +71,10 @@ static const struct config_item config_tcp_items[] = {
 	  .help = "close a TCP connection idle this long (RFC 7766 §6.2.3)" },
 	{ .name = "max-connections", .type = CONFIG_T_UINT, .def = "1024", .min = 1,
 	  .max = 1000000, CONFIG_FIELD(struct config, tcp_max_connections),
-	  .help = "open TCP connections across all workers; more are refused" },
+	  .help = "open TCP connections across all workers; at the cap the longest-idle one is closed to admit a new one" },
+	{ .name = "io-timeout-ms", .type = CONFIG_T_UINT, .def = "3000", .min = 100,
+	  .max = 60000, CONFIG_FIELD(struct config, tcp_io_timeout_ms),
+	  .help = "close a TCP connection whose message (length prefix and body) takes longer than this to arrive" },
 	{ .name = NULL },
 };
 

@@ -67,9 +67,11 @@ struct worker {
 	bool is_accept_paused;
 	bool is_stopping;
 	unsigned conn_count, conn_max;
-	struct tcp_conn *conns;
+	struct tcp_conn *conns;           /* most recently active first */
+	struct tcp_conn *conns_tail;      /* least recently active: evicted first at the cap */
 	struct server_stats *stats;       /* the TCP loop's */
 	uint32_t idle_timeout_ms;
+	uint32_t io_timeout_ms;           /* one message's deadline */
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
 };

@@ -37,6 +37,7 @@ struct server_stats {
 	_Atomic uint64_t tcp_open;           /* currently open */
 	_Atomic uint64_t tcp_timeouts;
 	_Atomic uint64_t tcp_refused;        /* accept paused at the cap or on EMFILE */
+	_Atomic uint64_t tcp_evicted;        /* idle connections closed to admit a new one */
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets but

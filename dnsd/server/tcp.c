@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tcp.c - DNS over TCP (RFC 7766) in each worker's libevent loop: 2-byte
- * length framing, pipelined queries, an idle timeout and a per-message
- * deadline (slowloris), a per-worker connection cap, and accept() paused on
- * the cap or on EMFILE instead of spinning. server.c sets it up and tears it
+ * length framing, pipelined queries, an idle timeout (shorter under
+ * pressure) and a per-message deadline (slowloris), a per-worker connection
+ * cap at which the longest-idle connection makes room for a new one, and
+ * accept() paused when none is idle or on EMFILE instead of spinning. server.c sets it up and tears it
  * down; the callbacks run on the worker's thread and touch only that worker. */
 #include "server/server_internal.h"
 
@@ -21,11 +22,11 @@
 #include "server/stats.h"
 #include "util/err.h"
 
-#define TCP_MESSAGE_TIMEOUT_MS 3000
 #define TCP_OUTPUT_HIGH 262144    /* stop reading while this much is unsent */
 #define ACCEPT_RETRY_MS 100
 
-/* One client connection; on its worker's list while open. */
+/* One client connection; on its worker's list while open, most recently
+ * active first. */
 struct tcp_conn {
 	struct bufferevent *bev;
 	struct worker *w;
@@ -72,7 +73,7 @@ static bool tcp_conn_is_drained(struct tcp_conn *c)
 	return pending == 0;
 }
 
-static void tcp_conn_close(struct tcp_conn *c)
+static void tcp_conn_unlink(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	if (c->prev)
@@ -81,6 +82,59 @@ static void tcp_conn_close(struct tcp_conn *c)
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		w->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void tcp_conn_push_front(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	c->prev = NULL;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	else
+		w->conns_tail = c;
+	w->conns = c;
+}
+
+/* The idle timeout, a quarter of it (at least 100 ms) once the worker holds
+ * three quarters of its connection cap, so idle clients make room sooner. */
+static void tcp_conn_set_idle_timeout(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	uint32_t ms = w->idle_timeout_ms;
+	if ((uint64_t)w->conn_count * 4 >= (uint64_t)w->conn_max * 3) {
+		ms /= 4;
+		if (ms < 100)
+			ms = 100;
+	}
+	struct timeval idle = { ms / 1000, (ms % 1000) * 1000 };
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+}
+
+/* A connection with nothing in flight: no partial message, nothing unread
+ * or unsent. Closing it loses no query and no answer. */
+static bool tcp_conn_is_idle(struct tcp_conn *c)
+{
+	return !c->is_message_pending && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+/* The longest-idle connection that has nothing in flight, or NULL. */
+static struct tcp_conn *tcp_eviction_victim(struct worker *w)
+{
+	for (struct tcp_conn *c = w->conns_tail; c; c = c->prev)
+		if (tcp_conn_is_idle(c))
+			return c;
+	return NULL;
+}
+
+static void tcp_conn_close(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	tcp_conn_unlink(c);
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
 	free(c);
@@ -103,7 +157,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		size_t avail = evbuffer_get_length(in);
 		if (avail < 2) {
 			if (avail > 0 && !c->is_message_pending) {
-				struct timeval tv = { TCP_MESSAGE_TIMEOUT_MS / 1000, (TCP_MESSAGE_TIMEOUT_MS % 1000) * 1000 };
+				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
 				evtimer_add(c->message_timer, &tv);
 				c->is_message_pending = true;
 			}
@@ -120,7 +174,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (avail < 2 + mlen) {
 			if (!c->is_message_pending) {
-				struct timeval tv = { TCP_MESSAGE_TIMEOUT_MS / 1000, (TCP_MESSAGE_TIMEOUT_MS % 1000) * 1000 };
+				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
 				evtimer_add(c->message_timer, &tv);
 				c->is_message_pending = true;
 			}
@@ -132,6 +186,11 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			evtimer_del(c->message_timer);
 			c->is_message_pending = false;
 		}
+		if (c != w->conns) {
+			tcp_conn_unlink(c);
+			tcp_conn_push_front(c);
+		}
+		tcp_conn_set_idle_timeout(c);
 		if (w->tcp_in[2] & 0x80) {
 			/* QR=1: a response sent to a server, so not a DNS client; UDP
 			 * drops these, and a stream has nothing after it worth reading */
@@ -167,10 +226,14 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 static void tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
-	if (c->w->is_stopping && tcp_conn_is_drained(c)) {
+	struct worker *w = c->w;
+	if (w->is_stopping && tcp_conn_is_drained(c)) {
 		tcp_conn_close(c);
 		return;
 	}
+	/* paused at the cap with every connection busy: this one is idle now */
+	if (w->is_accept_paused && !w->is_stopping && w->conn_count >= w->conn_max && tcp_conn_is_idle(c))
+		accept_resume(w);
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		tcp_read_cb(bev, c);
@@ -208,6 +271,21 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	struct tcp_listener *tl = arg;
 	struct worker *w = tl->w;
+	if (w->conn_count >= w->conn_max) {
+		/* at the cap: the longest-idle connection makes room (RFC 7766
+		 * §6.2.3 lets a server close idle connections), so a forwarder
+		 * retrying a truncated answer is not kept waiting */
+		struct tcp_conn *victim = tcp_eviction_victim(w);
+		if (!victim) {
+			/* every connection became busy since the last accept */
+			server_stats_add(&w->stats->tcp_refused, 1);
+			close(fd);
+			accept_pause(w);
+			return;
+		}
+		server_stats_add(&w->stats->tcp_evicted, 1);
+		tcp_conn_close(victim);
+	}
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -229,20 +307,16 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		free(c);
 		return;
 	}
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	tcp_conn_push_front(c);
 	w->conn_count++;
 	server_stats_add(&w->stats->tcp_connections, 1);
 	server_stats_add(&w->stats->tcp_open, 1);
 	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
-	struct timeval idle = { w->idle_timeout_ms / 1000, (w->idle_timeout_ms % 1000) * 1000 };
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	tcp_conn_set_idle_timeout(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (w->conn_count >= w->conn_max) {
+	if (w->conn_count >= w->conn_max && !tcp_eviction_victim(w)) {
 		server_stats_add(&w->stats->tcp_refused, 1);
-		accept_pause(w);   /* the backlog holds further connections until one closes */
+		accept_pause(w);   /* the backlog holds further connections until one is idle or closes */
 	}
 }
 
