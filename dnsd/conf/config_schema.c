@@ -75,6 +75,9 @@ static const struct config_item config_tcp_items[] = {
 	{ .name = "io-timeout-ms", .type = CONFIG_T_UINT, .def = "3000", .min = 100,
 	  .max = 60000, CONFIG_FIELD(struct config, tcp_io_timeout_ms),
 	  .help = "close a TCP connection whose message (length prefix and body) takes longer than this to arrive" },
+	{ .name = "output-buffer-max", .type = CONFIG_T_UINT, .def = "67108864", .min = 131072,
+	  .max = 4294967295u, CONFIG_FIELD(struct config, tcp_output_buffer_max),
+	  .help = "bytes of TCP answers waiting unsent, across all workers; past it the connection adding more is closed and counted" },
 	{ .name = NULL },
 };
 

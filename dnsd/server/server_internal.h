@@ -72,6 +72,9 @@ struct worker {
 	struct server_stats *stats;       /* the TCP loop's */
 	uint32_t idle_timeout_ms;
 	uint32_t io_timeout_ms;           /* one message's deadline */
+	size_t output_len;                /* unsent TCP answers in this worker's buffers */
+	size_t output_max;                /* past it, shed (tcp.output-buffer-max / workers) */
+	int64_t shed_logged_s;            /* when shedding was last logged (monotonic s) */
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
 };

@@ -17,10 +17,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/stats.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #define TCP_OUTPUT_HIGH 262144    /* stop reading while this much is unsent */
 #define ACCEPT_RETRY_MS 100
@@ -33,6 +35,7 @@ struct tcp_conn {
 	struct sockaddr_storage client;
 	struct sockaddr_storage local;
 	struct event *message_timer;      /* armed while a message is incomplete */
+	struct evbuffer_cb_entry *output_cb;  /* keeps w->output_len */
 	bool is_message_pending;
 	struct tcp_conn *prev, *next;
 };
@@ -131,10 +134,24 @@ static struct tcp_conn *tcp_eviction_victim(struct worker *w)
 	return NULL;
 }
 
+/* Keeps the worker's total of unsent answers as libevent adds and drains. */
+static void tcp_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct worker *w = arg;
+	w->output_len += info->n_added;
+	w->output_len -= info->n_deleted;
+}
+
 static void tcp_conn_close(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	tcp_conn_unlink(c);
+	if (c->output_cb) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		w->output_len -= evbuffer_get_length(out);
+		evbuffer_remove_cb_entry(out, c->output_cb);
+	}
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
 	free(c);
@@ -210,6 +227,20 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		publish_read_end(w->reader);
 		if (len == 0)
 			continue;
+		if (w->output_len + len + 2 > w->output_max) {
+			/* the memory ceiling: shed the client adding to it, never grow */
+			server_stats_add(&w->stats->tcp_shed, 1);
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec != w->shed_logged_s) {
+				w->shed_logged_s = now.tv_sec;
+				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker %zu): "
+					 "closing a connection that does not read (dnsd_tcp_shed_total)",
+					 w->output_len, w->output_max);
+			}
+			tcp_conn_close(c);
+			return;
+		}
 		wire_write_u16(w->tcp_out, (uint16_t)len);
 		evbuffer_add(outbuf, w->tcp_out, len + 2);
 		if (evbuffer_get_length(outbuf) > TCP_OUTPUT_HIGH) {
@@ -303,6 +334,13 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 			bufferevent_free(c->bev);
 		else
 			close(fd);
+		event_free(c->message_timer);
+		free(c);
+		return;
+	}
+	c->output_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), tcp_output_cb, w);
+	if (!c->output_cb) {
+		bufferevent_free(c->bev);
 		event_free(c->message_timer);
 		free(c);
 		return;
