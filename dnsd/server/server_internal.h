@@ -72,6 +72,7 @@ struct worker {
 	struct server_stats *stats;       /* the TCP loop's */
 	uint32_t idle_timeout_ms;
 	uint32_t io_timeout_ms;           /* one message's deadline */
+	uint32_t conn_max_per_client;     /* per client address; 0 = no limit */
 	size_t output_len;                /* unsent TCP answers in this worker's buffers */
 	size_t output_max;                /* past it, shed (tcp.output-buffer-max / workers) */
 	int64_t shed_logged_s;            /* when shedding was last logged (monotonic s) */

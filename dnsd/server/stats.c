@@ -124,7 +124,7 @@ struct server_totals {
 	uint64_t duration_bucket[SERVER_DURATION_BUCKETS];
 	uint64_t duration_ns_sum;
 	uint64_t dropped, truncated, no_view;
-	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed;
+	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed, tcp_client_limited;
 };
 
 static void sum_totals(const struct server *s, struct server_totals *t)
@@ -144,6 +144,7 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 		t->tcp_refused += load(&st->tcp_refused);
 		t->tcp_evicted += load(&st->tcp_evicted);
 		t->tcp_shed += load(&st->tcp_shed);
+		t->tcp_client_limited += load(&st->tcp_client_limited);
 	}
 }
 
@@ -176,6 +177,9 @@ static void write_totals(const struct server_totals *t, struct metrics_out *m)
 		       "Idle TCP connections closed at the connection cap to admit a new one.", t->tcp_evicted);
 	metrics_single(m, "dnsd_tcp_shed_total", METRICS_COUNTER,
 		       "TCP connections closed because unsent answers passed tcp.output-buffer-max.", t->tcp_shed);
+	metrics_single(m, "dnsd_tcp_client_limited_total", METRICS_COUNTER,
+		       "TCP connections refused because their client address had tcp.max-connections-per-client open.",
+		       t->tcp_client_limited);
 }
 
 void server_write_metrics(const struct server *s, struct metrics_out *m)
