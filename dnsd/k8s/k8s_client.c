@@ -198,7 +198,7 @@ int k8s_head_parse(struct k8s_head *h, const char *text, size_t len)
 			return DNSD_EHTTP;
 		status = status * 10 + (text[i] - '0');
 	}
-	if (status < 100)
+	if (status < 100 || (len > 12 && text[12] >= '0' && text[12] <= '9'))
 		return DNSD_EHTTP;
 	h->status = status;
 	if (text[7] == '0')
