@@ -6,6 +6,9 @@
 #include "zone/publisher.h"
 
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "util/err.h"
 #include "util/log.h"
@@ -13,6 +16,8 @@
 #include "zone/publish.h"
 
 #define COALESCE_MS 5
+/* At most one malloc_trim() a second, however fast changes come. */
+#define TRIM_INTERVAL_MS 1000
 
 int publisher_publish_first(struct catalog *c, char *err, size_t errlen)
 {
@@ -82,13 +87,50 @@ void publisher_flush(struct catalog *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+static uint64_t now_ms(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Gives memory back once the changes have settled. glibc keeps what a
+ * thread freed in that thread's arena: a relist, a burst of deletes or a
+ * replaced snapshot would otherwise leave RSS at its high-water mark
+ * (issue #14: 47 MB instead of 10 MB after three cycles of 20,000
+ * entries added and deleted). True when it trimmed; c->lock held, and
+ * released while trimming. */
+static bool trim_if_due(struct catalog *c, uint64_t *last_trim_ms)
+{
+	uint64_t now = now_ms(CLOCK_MONOTONIC);
+	if (now - *last_trim_ms < TRIM_INTERVAL_MS) {
+		/* come back when it is due, unless a change wakes us first */
+		uint64_t wake = now_ms(CLOCK_REALTIME) + TRIM_INTERVAL_MS - (now - *last_trim_ms);
+		struct timespec ts = { (time_t)(wake / 1000u), (long)(wake % 1000u) * 1000000L };
+		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+		return false;
+	}
+	pthread_mutex_unlock(&c->lock);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	pthread_mutex_lock(&c->lock);
+	*last_trim_ms = now_ms(CLOCK_MONOTONIC);
+	return true;
+}
+
 static void *publisher_main(void *arg)
 {
 	struct catalog *c = arg;
+	bool is_trim_due = false;
+	uint64_t last_trim_ms = 0;
 	pthread_mutex_lock(&c->lock);
 	while (!c->is_stopping) {
 		if (!c->is_dirty) {
-			pthread_cond_wait(&c->cond, &c->lock);
+			if (is_trim_due)
+				is_trim_due = !trim_if_due(c, &last_trim_ms);
+			else
+				pthread_cond_wait(&c->cond, &c->lock);
 			continue;
 		}
 		/* let a burst of events (a relist, a kubectl apply of many
@@ -97,7 +139,8 @@ static void *publisher_main(void *arg)
 		struct timespec ts = { 0, COALESCE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&c->lock);
-		publish_locked(c, false);
+		if (publish_locked(c, false))
+			is_trim_due = true;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
