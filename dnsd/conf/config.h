@@ -80,6 +80,9 @@ struct config {
 	uint16_t udp_payload_max;      /* default 1232, range 512..4096 */
 	uint32_t tcp_idle_timeout_ms;  /* default 10000 */
 	uint32_t tcp_max_connections;  /* default 1024 */
+	uint32_t tcp_io_timeout_ms;    /* default 3000: one message's deadline */
+	uint32_t tcp_max_connections_per_client; /* default 0: no limit */
+	uint32_t tcp_output_buffer_max; /* default 64 MiB: unsent TCP answers, all workers */
 	struct config_zone *zones;
 	size_t zones_count;
 	struct config_kubernetes *kubernetes;

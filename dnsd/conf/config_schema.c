@@ -71,7 +71,16 @@ static const struct config_item config_tcp_items[] = {
 	  .help = "close a TCP connection idle this long (RFC 7766 §6.2.3)" },
 	{ .name = "max-connections", .type = CONFIG_T_UINT, .def = "1024", .min = 1,
 	  .max = 1000000, CONFIG_FIELD(struct config, tcp_max_connections),
-	  .help = "open TCP connections across all workers; more are refused" },
+	  .help = "open TCP connections across all workers; at the cap the longest-idle one is closed to admit a new one" },
+	{ .name = "max-connections-per-client", .type = CONFIG_T_UINT, .def = "0", .min = 0,
+	  .max = 1000000, CONFIG_FIELD(struct config, tcp_max_connections_per_client),
+	  .help = "open TCP connections from one client address per worker; 0 = no limit (forwarders share few addresses)" },
+	{ .name = "io-timeout-ms", .type = CONFIG_T_UINT, .def = "3000", .min = 100,
+	  .max = 60000, CONFIG_FIELD(struct config, tcp_io_timeout_ms),
+	  .help = "close a TCP connection whose message (length prefix and body) takes longer than this to arrive" },
+	{ .name = "output-buffer-max", .type = CONFIG_T_UINT, .def = "67108864", .min = 131072,
+	  .max = 4294967295u, CONFIG_FIELD(struct config, tcp_output_buffer_max),
+	  .help = "bytes of TCP answers waiting unsent, across all workers; past it the connection adding more is closed and counted" },
 	{ .name = NULL },
 };
 

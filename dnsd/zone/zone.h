@@ -25,6 +25,7 @@
                                    /* otherwise target = 12 + question_len + value (in the blob) */
 #define ZONE_BLOB_AA 0x01          /* authoritative data */
 #define ZONE_BLOB_GLUE_REQUIRED 0x02  /* RFC 9471: TC=1 if the additional glue does not fit */
+#define ZONE_BLOB_TOO_LARGE 0x04  /* an answer or authority RRset did not fit in 64 KiB: cut short */
 
 struct journal;
 
