@@ -88,10 +88,12 @@ struct wire_query {
 	bool has_ecs;
 	struct wire_ecs ecs;
 	bool has_nsid;           /* an NSID option asks who answers (RFC 5001 §2.1) */
+	bool has_tsig;           /* a TSIG record ends the message (checked by dns/tsig.c) */
 };
 
 /* Parses one query message strictly: header, exactly one question with an
- * uncompressed name, no answer or authority records, additional records
+ * uncompressed name, no answer or authority records (but IXFR's one SOA in
+ * authority, RFC 1995 §3), additional records
  * well-formed (backward compression pointers only), at most one OPT with the
  * root owner, well-formed EDNS options (ECS validated) and no trailing bytes.
  * Fills q as far as it got and returns the verdict. Never reads past len. */

@@ -318,6 +318,79 @@ static int parse_number(struct parser *ps, struct json_value *v)
 
 static int parse_value(struct parser *ps, struct json_value *v);
 
+static int skip_key(struct parser *ps)
+{
+	const char *key;
+	uint32_t key_len;
+	skip_ws(ps);
+	if (ps->p >= ps->end || *ps->p != '"')
+		return fail(ps, "object key expected");
+	int rc = parse_string(ps, &key, &key_len);
+	if (rc != 0)
+		return rc;
+	skip_ws(ps);
+	if (ps->p >= ps->end || *ps->p != ':')
+		return fail(ps, "':' expected");
+	ps->p++;
+	return 0;
+}
+
+/* Validates the container at ps->p, ps->depth levels down, without keeping
+ * it. Iterative, one byte of stack per level, so that nesting as deep as
+ * the API server accepts costs no recursion. Scalars inside go through the
+ * ordinary parsers (their text lands in the arena, bounded by the input). */
+static int skip_container(struct parser *ps)
+{
+	char closers[JSON_NESTING_MAX];
+	size_t depth = 0;
+	int rc;
+	for (;;) {
+		/* at the start of a value */
+		skip_ws(ps);
+		if (ps->p >= ps->end)
+			return fail(ps, "unexpected end of input");
+		if (*ps->p == '{' || *ps->p == '[') {
+			if (ps->depth + depth >= JSON_NESTING_MAX)
+				return fail(ps, "nesting deeper than %d", JSON_NESTING_MAX);
+			bool is_object = *ps->p == '{';
+			closers[depth++] = is_object ? '}' : ']';
+			ps->p++;
+			skip_ws(ps);
+			if (ps->p < ps->end && *ps->p == closers[depth - 1]) {
+				ps->p++;
+				depth--;
+			} else {
+				if (is_object && (rc = skip_key(ps)) != 0)
+					return rc;
+				continue;
+			}
+		} else {
+			struct json_value scalar;
+			if ((rc = parse_value(ps, &scalar)) != 0)
+				return rc;
+		}
+		/* after a value: close containers until a ',' starts the next */
+		for (;;) {
+			if (depth == 0)
+				return 0;
+			skip_ws(ps);
+			if (ps->p >= ps->end)
+				return fail(ps, "unexpected end of input");
+			if (*ps->p == closers[depth - 1]) {
+				ps->p++;
+				depth--;
+				continue;
+			}
+			if (*ps->p != ',')
+				return fail(ps, "',' or '%c' expected", closers[depth - 1]);
+			ps->p++;
+			if (closers[depth - 1] == '}' && (rc = skip_key(ps)) != 0)
+				return rc;
+			break;
+		}
+	}
+}
+
 /* Copies the members above base off the stack into the arena. */
 static int close_container(struct parser *ps, size_t base, struct json_value *v, bool is_object)
 {
@@ -346,8 +419,12 @@ static int close_container(struct parser *ps, size_t base, struct json_value *v,
 
 static int parse_container(struct parser *ps, struct json_value *v, bool is_object)
 {
-	if (++ps->depth > JSON_DEPTH_MAX)
-		return fail(ps, "nesting deeper than %d", JSON_DEPTH_MAX);
+	if (ps->depth >= JSON_DEPTH_MAX) {
+		v->type = JSON_ELIDED;
+		v->count = 0;
+		return skip_container(ps);
+	}
+	ps->depth++;
 	char close = is_object ? '}' : ']';
 	size_t base = ps->top;
 	v->type = is_object ? JSON_OBJECT : JSON_ARRAY;
@@ -554,4 +631,115 @@ const struct json_value *json_get_path(const struct json_value *v, ...)
 		v = json_get(v, key);
 	va_end(ap);
 	return v;
+}
+
+/* The end of the value starting at p (after leading whitespace): strings
+ * and brackets balanced, nothing else checked. NULL when it does not end. */
+static const char *scan_value(const char *p, const char *end)
+{
+	size_t depth = 0;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p >= end)
+		return NULL;
+	do {
+		char c = *p;
+		if (c == '"') {
+			for (p++; p < end && *p != '"'; p++)
+				if (*p == '\\')
+					p++;
+			if (p >= end)
+				return NULL;
+			p++;
+		} else if (c == '{' || c == '[') {
+			depth++;
+			p++;
+		} else if (c == '}' || c == ']') {
+			if (depth == 0)
+				return NULL;
+			depth--;
+			p++;
+		} else if (depth > 0) {
+			p++;
+		} else {
+			/* a scalar at the top: up to a delimiter */
+			while (p < end && !strchr(",]} \t\r\n", *p))
+				p++;
+		}
+	} while (depth > 0 && p < end);
+	return depth == 0 ? p : NULL;
+}
+
+static const char *scan_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+int json_scan_member(const char *text, size_t len, const char *key, struct json_span *out)
+{
+	const char *p = scan_ws(text, text + len), *end = text + len;
+	size_t klen = strlen(key);
+	if (p >= end || *p != '{')
+		return DNSD_EPARSE;
+	p = scan_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return DNSD_ENOENT;
+	for (;;) {
+		const char *k = scan_ws(p, end);
+		if (k >= end || *k != '"')
+			return DNSD_EPARSE;
+		const char *ke = scan_value(k, end);
+		if (!ke)
+			return DNSD_EPARSE;
+		p = scan_ws(ke, end);
+		if (p >= end || *p != ':')
+			return DNSD_EPARSE;
+		const char *v = scan_ws(p + 1, end);
+		const char *ve = scan_value(v, end);
+		if (!ve || ve == v)
+			return DNSD_EPARSE;
+		if ((size_t)(ke - k) == klen + 2 && memcmp(k + 1, key, klen) == 0) {
+			out->text = v;
+			out->len = (size_t)(ve - v);
+			return 0;
+		}
+		p = scan_ws(ve, end);
+		if (p < end && *p == ',') {
+			p++;
+			continue;
+		}
+		return p < end && *p == '}' ? DNSD_ENOENT : DNSD_EPARSE;
+	}
+}
+
+int json_scan_next(const char *text, size_t len, size_t *pos, struct json_span *out)
+{
+	const char *end = text + len, *p;
+	if (*pos == SIZE_MAX)
+		return 0; /* the closing bracket was seen */
+	if (*pos == 0) {
+		p = scan_ws(text, end);
+		if (p >= end || *p != '[')
+			return DNSD_EPARSE;
+		p = scan_ws(p + 1, end);
+	} else {
+		p = scan_ws(text + *pos, end);
+		if (p < end && *p == ',')
+			p = scan_ws(p + 1, end);
+		else if (p >= end || *p != ']')
+			return DNSD_EPARSE;
+	}
+	if (p < end && *p == ']') {
+		*pos = SIZE_MAX;
+		return 0;
+	}
+	const char *e = scan_value(p, end);
+	if (!e || e == p)
+		return DNSD_EPARSE;
+	out->text = p;
+	out->len = (size_t)(e - p);
+	*pos = (size_t)(e - text);
+	return 1;
 }

@@ -221,11 +221,17 @@ int k8s_head_parse(struct k8s_head *h, const char *text, size_t len)
 	const char *eol = memchr(text, '\n', len);
 	if (!eol || len < 12 || strncmp(text, "HTTP/1.", 7) != 0)
 		return DNSD_EHTTP;
-	char *num_end;
-	long status = strtol(text + 9, &num_end, 10);
-	if (status < 100 || status > 999 || num_end != text + 12)
+	/* exactly three digits: strtol would skip whitespace (CR, LF) and read
+	 * on past len, into the body or beyond the buffer (found by fuzz_http) */
+	int status = 0;
+	for (size_t i = 9; i < 12; i++) {
+		if (text[i] < '0' || text[i] > '9')
+			return DNSD_EHTTP;
+		status = status * 10 + (text[i] - '0');
+	}
+	if (status < 100 || (len > 12 && text[12] >= '0' && text[12] <= '9'))
 		return DNSD_EHTTP;
-	h->status = (int)status;
+	h->status = status;
 	if (text[7] == '0')
 		h->is_close = true;           /* HTTP/1.0 closes unless told otherwise */
 	for (const char *line = eol + 1; line < end;) {

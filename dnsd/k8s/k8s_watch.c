@@ -30,6 +30,8 @@
 #define LIST_PAGE_LIMIT 500
 #define REQUEST_TIMEOUT_MS 60000
 #define WATCH_TIMEOUT_MIN_S 300
+/* Watches that fail at one resourceVersion before we relist instead. */
+#define WATCH_SAME_RV_FAILURES 3
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
@@ -139,6 +141,8 @@ struct reflector {
 	bool is_synced;
 	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
 	uint64_t stream_lines;      /* events read from the current watch */
+	char failed_rv[128];        /* where the last failed watch started */
+	unsigned failed_count;      /* consecutive failed watches from failed_rv */
 	struct k8s_client *list_client, *watch_client;
 	struct k8s_backoff backoff;
 	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
@@ -153,6 +157,7 @@ struct k8s_watch_stats {
 	_Atomic uint64_t relists;
 	_Atomic uint64_t watches;         /* watch requests opened */
 	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
+	_Atomic uint64_t undecodable;     /* list items and watch lines that are not JSON */
 	_Atomic uint64_t objects;         /* ServiceEntries held now */
 	_Atomic int64_t last_sync_unix;   /* last successful list or event */
 };
@@ -424,6 +429,24 @@ static int discover_version(struct reflector *r)
 	return rc;
 }
 
+/* "namespace/name at resourceVersion N" of an object that may not parse:
+ * its metadata alone, found by scanning, for the log. */
+static void object_identity(struct json_span obj, char *out, size_t len)
+{
+	struct json_span meta;
+	struct json_doc *doc = NULL;
+	snprintf(out, len, "(no readable metadata)");
+	if (json_scan_member(obj.text, obj.len, "metadata", &meta) != 0 ||
+	    json_parse(meta.text, meta.len, &doc, NULL) != 0)
+		return;
+	const struct json_value *m = json_doc_root(doc);
+	const char *ns = json_get_string(json_get(m, "namespace"), NULL);
+	const char *name = json_get_string(json_get(m, "name"), NULL);
+	const char *rv = json_get_string(json_get(m, "resourceVersion"), NULL);
+	snprintf(out, len, "%s/%s at resourceVersion %s", ns ? ns : "?", name ? name : "?", rv ? rv : "?");
+	json_doc_free(doc);
+}
+
 /* One page of a LIST: GET it, keep the list's resourceVersion in rv and its
  * continue token in cont ("" after the last page), and decode its items
  * into fresh. Items that are not usable ServiceEntries are skipped, logged
@@ -455,16 +478,19 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 		k8s_response_clear(&resp);
 		return rc;
 	}
+	/* Each item is parsed on its own: one that is not JSON costs only
+	 * itself, and only one object's tree is held at a time. */
+	struct json_span meta_span, items_span, item;
 	struct json_doc *doc = NULL;
 	struct json_error jerr;
-	if (json_parse(resp.body, resp.body_len, &doc, &jerr) != 0) {
-		note_failure(w, "list %s: bad JSON at %u:%u: %s", base, jerr.line, jerr.column, jerr.msg);
+	if (json_scan_member(resp.body, resp.body_len, "items", &items_span) != 0 ||
+	    json_scan_member(resp.body, resp.body_len, "metadata", &meta_span) != 0 ||
+	    json_parse(meta_span.text, meta_span.len, &doc, &jerr) != 0) {
+		note_failure(w, "list %s: not a ServiceEntryList (truncated or not JSON)", base);
 		k8s_response_clear(&resp);
 		return DNSD_EPARSE;
 	}
-	const struct json_value *root = json_doc_root(doc);
-	const struct json_value *meta = json_get(root, "metadata");
-	const struct json_value *items = json_get(root, "items");
+	const struct json_value *meta = json_doc_root(doc);
 	size_t slen;
 	const struct json_value *v = json_get(meta, "resourceVersion");
 	const char *s = v ? json_get_string(v, &slen) : NULL;
@@ -473,10 +499,24 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 	v = json_get(meta, "continue");
 	s = v ? json_get_string(v, &slen) : NULL;
 	snprintf(cont, cont_len, "%s", s ? s : "");
-	for (size_t i = 0; items && i < json_array_count(items); i++) {
+	json_doc_free(doc);
+	size_t pos = 0;
+	int more;
+	while (rc == 0 && (more = json_scan_next(items_span.text, items_span.len, &pos, &item)) == 1) {
 		struct serviceentry *se = NULL;
 		char err[256];
-		if (serviceentry_from_json(json_array_at(items, i), &se, err, sizeof(err)) != 0) {
+		if (json_parse(item.text, item.len, &doc, &jerr) != 0) {
+			char who[400];
+			object_identity(item, who, sizeof(who));
+			log_warn("kubernetes %s: skipping ServiceEntry %s: bad JSON at byte %zu: %s", w->name,
+				 who, jerr.offset, jerr.msg);
+			count(&w->stats.undecodable);
+			count(&w->stats.skipped);
+			continue;
+		}
+		int bad = serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err));
+		json_doc_free(doc);
+		if (bad != 0) {
 			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
 			count(&w->stats.skipped);
 			continue;
@@ -488,7 +528,10 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			rc = DNSD_ENOMEM;
 		}
 	}
-	json_doc_free(doc);
+	if (rc == 0 && more < 0) {
+		log_warn("kubernetes %s: list %s: the items array is cut short", w->name, base);
+		rc = DNSD_EPARSE;
+	}
 	k8s_response_clear(&resp);
 	return rc;
 }
@@ -643,9 +686,56 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	pthread_mutex_unlock(&w->status_lock);
 }
 
+/* A watch line that is not JSON. Lines are framed by newlines, so the next
+ * one is read whatever this one holds: reopening from the same
+ * resourceVersion would only bring it back. An event whose object can be
+ * told (by scanning) is skipped like a malformed ServiceEntry, and its
+ * resourceVersion kept; a DELETED one still removes what it names. */
+static int watch_line_undecodable(struct reflector *r, const char *line, size_t len,
+				  const struct json_error *jerr)
+{
+	struct k8s_watch *w = r->w;
+	struct json_span obj, type;
+	char who[400] = "";
+	struct json_doc *meta = NULL;
+	count(&w->stats.undecodable);
+	if (json_scan_member(line, len, "object", &obj) == 0 &&
+	    json_scan_member(line, len, "type", &type) == 0) {
+		object_identity(obj, who, sizeof(who));
+		struct json_span ms;
+		if (json_scan_member(obj.text, obj.len, "metadata", &ms) == 0 &&
+		    json_parse(ms.text, ms.len, &meta, NULL) == 0) {
+			const struct json_value *m = json_doc_root(meta);
+			const char *ns = json_get_string(json_get(m, "namespace"), NULL);
+			const char *name = json_get_string(json_get(m, "name"), NULL);
+			const char *rv = json_get_string(json_get(m, "resourceVersion"), NULL);
+			if (rv) {
+				snprintf(r->rv, sizeof(r->rv), "%s", rv);
+				pthread_mutex_lock(&w->status_lock);
+				snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);
+				pthread_mutex_unlock(&w->status_lock);
+			}
+			if (ns && name && type.len == 9 && memcmp(type.text, "\"DELETED\"", 9) == 0) {
+				pthread_mutex_lock(&w->lock);
+				delete_locked(r, ns, name);
+				pthread_mutex_unlock(&w->lock);
+			}
+			json_doc_free(meta);
+		}
+		count(&w->stats.skipped);
+		log_warn("kubernetes %s: skipping ServiceEntry %s in a watch event: bad JSON at byte %zu: %s",
+			 w->name, who, jerr->offset, jerr->msg);
+		return 0;
+	}
+	log_warn("kubernetes %s: skipping a watch line that is not JSON (%zu bytes, at byte %zu: %s) after "
+		 "resourceVersion %s",
+		 w->name, len, jerr->offset, jerr->msg, r->rv);
+	return 0;
+}
+
 /* One line of the watch stream: {"type": ..., "object": {...}}. Returns 1
- * to end the stream (bad JSON, an ERROR event), 0 to read on. Unknown event
- * types are ignored. */
+ * to end the stream (an ERROR event), 0 to read on. Unknown event types,
+ * and lines that are not events, are skipped. */
 static int watch_line(void *ctx, const char *line, size_t len)
 {
 	struct reflector *r = ctx;
@@ -658,10 +748,8 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	uint64_t arrival_ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 	r->stream_lines++;
-	if (json_parse(line, len, &doc, &jerr) != 0) {
-		note_failure(w, "bad watch event JSON at column %u: %s", jerr.column, jerr.msg);
-		return 1;   /* a broken stream: reopen from the last good resourceVersion */
-	}
+	if (json_parse(line, len, &doc, &jerr) != 0)
+		return watch_line_undecodable(r, line, len, &jerr);
 	const struct json_value *root = json_doc_root(doc);
 	const struct json_value *tv = json_get(root, "type");
 	const struct json_value *obj = json_get(root, "object");
@@ -669,8 +757,11 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	const char *type = tv ? json_get_string(tv, &tlen) : NULL;
 	int stop = 0;
 	if (!type || !obj) {
-		note_failure(w, "a watch event without type or object");
-		stop = 1;
+		/* valid JSON, but no event: the framing still holds, read on */
+		log_warn("kubernetes %s: skipping a watch line that is not an event (%zu bytes) after "
+			 "resourceVersion %s",
+			 w->name, len, r->rv);
+		count(&w->stats.undecodable);
 	} else if (strcmp(type, "ERROR") == 0) {
 		stop = watch_error(r, obj);
 	} else if (strcmp(type, "BOOKMARK") == 0) {
@@ -762,6 +853,22 @@ static void *reflector_main(void *arg)
 			note_failure(w, "watch: %s", transport_error(r->watch_client, rc));
 		} else {
 			count(&w->stats.request_errors);   /* a bad event line: logged by watch_line */
+		}
+		/* a watch that keeps failing where it starts would loop forever on
+		 * whatever waits there: after a few tries relist, still backing off */
+		if (strcmp(r->failed_rv, r->rv) == 0) {
+			r->failed_count++;
+		} else {
+			snprintf(r->failed_rv, sizeof(r->failed_rv), "%s", r->rv);
+			r->failed_count = 1;
+		}
+		if (r->failed_count >= WATCH_SAME_RV_FAILURES) {
+			log_warn("kubernetes %s: watch failed %u times at resourceVersion %s; relisting",
+				 w->name, r->failed_count, r->rv);
+			r->failed_count = 0;
+			r->failed_rv[0] = '\0';
+			count(&w->stats.relists);
+			is_list_needed = true;
 		}
 		uint32_t retry_after = status.retry_after_s;
 		k8s_response_clear(&status);
@@ -939,18 +1046,21 @@ static int64_t relists_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, r
 static int64_t watches_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, watches); }
 static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, objects); }
 static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
+static int64_t undecodable_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, undecodable); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
 static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
 
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
 	  errors_of },
-	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER, "Relists after 410 Gone or an expired continue token.",
-	  relists_of },
+	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER,
+	  "Relists after 410 Gone, an expired continue token or repeated watch failures.", relists_of },
 	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
 	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
 	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER, "Malformed ServiceEntries skipped.",
 	  skipped_of },
+	{ "dnsd_kubernetes_undecodable_total", METRICS_COUNTER,
+	  "List items and watch lines that were not JSON, skipped.", undecodable_of },
 	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
 	  last_sync_of },
 	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },

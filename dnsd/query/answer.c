@@ -16,6 +16,7 @@ struct reply {
 	uint8_t *out;
 	size_t cap;
 	size_t max_len;            /* the size this reply must fit */
+	bool is_tcp;
 	uint8_t ecs_scope;
 	struct answer_info *info;
 };
@@ -51,15 +52,17 @@ static size_t opt_len(const struct reply *r)
 }
 
 /* Header: ID, QR, opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9),
- * RA clear since we never recurse. */
+ * RA clear since we never recurse. RD, CD, AD, RA and AA are defined only for
+ * opcode QUERY, so a reply to any other opcode (NOTIMP) has them all clear:
+ * the rule the ISC EDNS compliance test ("opcode") checks. */
 static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_t qdcount,
 			 uint16_t ancount, uint16_t nscount, uint16_t arcount)
 {
 	const struct wire_query *q = r->q;
 	uint8_t *h = r->out;
 	wire_write_u16(h, q->id);
-	uint16_t f = WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) | (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD)) |
-		     flags | (rcode & 0xF);
+	uint16_t copied = q->opcode == 0 ? q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD) : 0;
+	uint16_t f = WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) | copied | flags | (rcode & 0xF);
 	wire_write_u16(h + 2, f);
 	wire_write_u16(h + 4, qdcount);
 	wire_write_u16(h + 6, ancount);
@@ -112,13 +115,18 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 	size_t body = b->len;
 	uint16_t arcount = b->arcount;
 	size_t relocs = b->reloc_count;
-	if (base + body + olen > r->max_len) {
+	/* an RRset larger than any message: never a partial RRset posing as the
+	 * whole one. Over UDP it is truncated below like any large answer; over
+	 * TCP there is nothing to retry with, so SERVFAIL (as Knot answers). */
+	if ((b->flags & ZONE_BLOB_TOO_LARGE) && r->is_tcp)
+		return reply_empty(r, 0, WIRE_RCODE_SERVFAIL);
+	if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_TOO_LARGE)) {
 		/* RFC 2181 §9: drop additional data first; TC only when required
 		 * records (or in-domain glue, RFC 9471) do not fit */
 		body = b->an_ns_len;
 		arcount = 0;
 		relocs = b->reloc_an_ns_count;
-		if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_GLUE_REQUIRED))
+		if (base + body + olen > r->max_len || (b->flags & (ZONE_BLOB_GLUE_REQUIRED | ZONE_BLOB_TOO_LARGE)))
 			return reply_empty(r, flags | WIRE_FLAG_TC, b->rcode);
 	}
 	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, qlen);
@@ -256,6 +264,7 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 {
 	struct wire_query *q = &info->query;
 	info->is_dropped = false;
+	info->is_transfer = false;
 	info->is_truncated = false;
 	info->rcode = 0;
 	info->view = -1;
@@ -263,7 +272,7 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	info->writer = ANSWER_WRITER_SERVER;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
-	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info };
+	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info, .is_tcp = req->is_tcp };
 	r.max_len = cap < 512 ? cap : 512;
 
 	if (st == WIRE_DROP || cap < 512) {
@@ -280,9 +289,16 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return reply_empty(&r, 0, WIRE_RCODE_BADVERS);
 	if (!snap)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+	/* zone transfers and signed requests are the server's (transfer.h):
+	 * they need TSIG, state across messages and access control */
+	if ((q->has_tsig || q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR) && !req->has_view) {
+		info->is_transfer = true;
+		return 0;
+	}
 
-	int view = view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-			       &r.ecs_scope);
+	int view = req->has_view ? req->view
+				 : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+					       &r.ecs_scope);
 	info->view = view;
 	if (q->qclass == WIRE_CLASS_CH && (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
 		return reply_chaos(&r, view);
@@ -290,7 +306,7 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
 	if (q->qclass != WIRE_CLASS_IN)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
-	/* zone transfers are not offered (yet) */
+	/* a transfer type in a signed query that transfer.c handed back */
 	if (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
 	/* RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question */

@@ -68,9 +68,15 @@ struct worker {
 	bool is_accept_paused;
 	bool is_stopping;
 	unsigned conn_count, conn_max;
-	struct tcp_conn *conns;
+	struct tcp_conn *conns;           /* most recently active first */
+	struct tcp_conn *conns_tail;      /* least recently active: evicted first at the cap */
 	struct server_stats *stats;       /* its TCP connection counters (listener 0's set) */
 	uint32_t idle_timeout_ms;
+	uint32_t io_timeout_ms;           /* one message's deadline */
+	uint32_t conn_max_per_client;     /* per client address; 0 = no limit */
+	size_t output_len;                /* unsent TCP answers in this worker's buffers */
+	size_t output_max;                /* past it, shed (tcp.output-buffer-max / workers) */
+	int64_t shed_logged_s;            /* when shedding was last logged (monotonic s) */
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
 };

@@ -254,7 +254,7 @@ static void write_sizes(const struct server *s, struct metrics_out *m, bool is_r
 /* The unlabelled counters, summed over every thread. */
 struct server_totals {
 	uint64_t dropped, truncated, no_view;
-	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused;
+	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed, tcp_client_limited;
 };
 
 static void sum_totals(const struct server *s, struct server_totals *t)
@@ -269,6 +269,9 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 		t->tcp_open += load(&st->tcp_open);
 		t->tcp_timeouts += load(&st->tcp_timeouts);
 		t->tcp_refused += load(&st->tcp_refused);
+		t->tcp_evicted += load(&st->tcp_evicted);
+		t->tcp_shed += load(&st->tcp_shed);
+		t->tcp_client_limited += load(&st->tcp_client_limited);
 	}
 }
 
@@ -288,6 +291,13 @@ static void write_totals(const struct server_totals *t, struct metrics_out *m)
 		       "TCP connections closed by the idle or message timeout.", t->tcp_timeouts);
 	metrics_single(m, "dnsd_tcp_accept_paused_total", METRICS_COUNTER,
 		       "Times accepting paused at the connection cap or on EMFILE.", t->tcp_refused);
+	metrics_single(m, "dnsd_tcp_evicted_total", METRICS_COUNTER,
+		       "Idle TCP connections closed at the connection cap to admit a new one.", t->tcp_evicted);
+	metrics_single(m, "dnsd_tcp_shed_total", METRICS_COUNTER,
+		       "TCP connections closed because unsent answers passed tcp.output-buffer-max.", t->tcp_shed);
+	metrics_single(m, "dnsd_tcp_client_limited_total", METRICS_COUNTER,
+		       "TCP connections refused because their client address had tcp.max-connections-per-client open.",
+		       t->tcp_client_limited);
 }
 
 void server_write_metrics(const struct server *s, struct metrics_out *m)

@@ -56,6 +56,9 @@ struct server_stats {
 	_Atomic uint64_t tcp_open;           /* currently open */
 	_Atomic uint64_t tcp_timeouts;
 	_Atomic uint64_t tcp_refused;        /* accept paused at the cap or on EMFILE */
+	_Atomic uint64_t tcp_evicted;        /* idle connections closed to admit a new one */
+	_Atomic uint64_t tcp_shed;           /* connections closed at the output ceiling */
+	_Atomic uint64_t tcp_client_limited; /* refused: the client address is at its limit */
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets:

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * tcp.c - DNS over TCP (RFC 7766) in each worker's libevent loop: 2-byte
- * length framing, pipelined queries, an idle timeout and a per-message
- * deadline (slowloris), a per-worker connection cap, and accept() paused on
- * the cap or on EMFILE instead of spinning. server.c sets it up and tears it
+ * length framing, pipelined queries, an idle timeout (shorter under
+ * pressure) and a per-message deadline (slowloris), a per-worker connection
+ * cap at which the longest-idle connection makes room for a new one, and
+ * accept() paused when none is idle or on EMFILE instead of spinning. server.c sets it up and tears it
  * down; the callbacks run on the worker's thread and touch only that worker. */
 #include "server/server_internal.h"
 
@@ -16,16 +17,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "server/stats.h"
+#include "server/transfer.h"
 #include "util/err.h"
+#include "util/log.h"
 
-#define TCP_MESSAGE_TIMEOUT_MS 3000
 #define TCP_OUTPUT_HIGH 262144    /* stop reading while this much is unsent */
 #define ACCEPT_RETRY_MS 100
 
-/* One client connection; on its worker's list while open. */
+/* One client connection; on its worker's list while open, most recently
+ * active first. */
 struct tcp_conn {
 	struct bufferevent *bev;
 	struct worker *w;
@@ -33,7 +37,9 @@ struct tcp_conn {
 	struct sockaddr_storage client;
 	struct sockaddr_storage local;
 	struct event *message_timer;      /* armed while a message is incomplete */
+	struct evbuffer_cb_entry *output_cb;  /* keeps w->output_len */
 	bool is_message_pending;
+	struct transfer *xfr;             /* an AXFR/IXFR being sent; reading waits for it */
 	struct tcp_conn *prev, *next;
 };
 
@@ -73,7 +79,7 @@ static bool tcp_conn_is_drained(struct tcp_conn *c)
 	return pending == 0;
 }
 
-static void tcp_conn_close(struct tcp_conn *c)
+static void tcp_conn_unlink(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	if (c->prev)
@@ -82,14 +88,131 @@ static void tcp_conn_close(struct tcp_conn *c)
 		w->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
+	else
+		w->conns_tail = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void tcp_conn_push_front(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	c->prev = NULL;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	else
+		w->conns_tail = c;
+	w->conns = c;
+}
+
+/* The idle timeout, a quarter of it (at least 100 ms) once the worker holds
+ * three quarters of its connection cap, so idle clients make room sooner. */
+static void tcp_conn_set_idle_timeout(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	uint32_t ms = w->idle_timeout_ms;
+	if ((uint64_t)w->conn_count * 4 >= (uint64_t)w->conn_max * 3) {
+		ms /= 4;
+		if (ms < 100)
+			ms = 100;
+	}
+	struct timeval idle = { ms / 1000, (ms % 1000) * 1000 };
+	bufferevent_set_timeouts(c->bev, &idle, &idle);
+}
+
+/* A connection with nothing in flight: no partial message, nothing unread
+ * or unsent. Closing it loses no query and no answer. */
+static bool tcp_conn_is_idle(struct tcp_conn *c)
+{
+	return !c->is_message_pending && !c->xfr && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+static bool sockaddr_same_address(const struct sockaddr *a, const struct sockaddr *b)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET)
+		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
+		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
+	if (a->sa_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+			      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
+	return false;
+}
+
+/* How many of the worker's connections come from sa's address. A walk of the
+ * list (at most the per-worker cap) per accept, only when a limit is set. */
+static unsigned tcp_client_conn_count(struct worker *w, const struct sockaddr *sa)
+{
+	unsigned n = 0;
+	for (struct tcp_conn *c = w->conns; c; c = c->next)
+		n += sockaddr_same_address((const struct sockaddr *)&c->client, sa);
+	return n;
+}
+
+/* The longest-idle connection that has nothing in flight, or NULL. */
+static struct tcp_conn *tcp_eviction_victim(struct worker *w)
+{
+	for (struct tcp_conn *c = w->conns_tail; c; c = c->prev)
+		if (tcp_conn_is_idle(c))
+			return c;
+	return NULL;
+}
+
+/* Keeps the worker's total of unsent answers as libevent adds and drains. */
+static void tcp_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct worker *w = arg;
+	w->output_len += info->n_added;
+	w->output_len -= info->n_deleted;
+}
+
+static void tcp_conn_close(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	tcp_conn_unlink(c);
+	if (c->output_cb) {
+		struct evbuffer *out = bufferevent_get_output(c->bev);
+		w->output_len -= evbuffer_get_length(out);
+		evbuffer_remove_cb_entry(out, c->output_cb);
+	}
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
+	transfer_free(c->xfr);
 	free(c);
 	w->conn_count--;
 	server_stats_add(&w->stats->tcp_open, (uint64_t)-1);
 	if (w->is_accept_paused && !w->is_stopping)
 		accept_resume(w);
 	tcp_maybe_finish_drain(w);
+}
+
+/* Queues the transfer's next messages while less than TCP_OUTPUT_HIGH is
+ * unsent: a client that reads slowly holds at most that much here, and one
+ * that reads nothing meets the idle timeout. Returns true when it is done
+ * (then reading resumes). */
+static bool tcp_xfr_pump(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	struct evbuffer *outbuf = bufferevent_get_output(c->bev);
+	while (evbuffer_get_length(outbuf) < TCP_OUTPUT_HIGH) {
+		size_t len = transfer_next(c->xfr, w->tcp_out + 2, ANSWER_BUF_MAX);
+		if (len == 0)
+			break;
+		wire_write_u16(w->tcp_out, (uint16_t)len);
+		evbuffer_add(outbuf, w->tcp_out, len + 2);
+	}
+	if (!transfer_is_done(c->xfr)) {
+		/* called back once half the queue has gone out */
+		bufferevent_setwatermark(c->bev, EV_WRITE, TCP_OUTPUT_HIGH / 2, 0);
+		return false;
+	}
+	transfer_free(c->xfr);
+	c->xfr = NULL;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	return true;
 }
 
 /* Answers every complete message in the input; RFC 7766 §6.2.1.1 allows
@@ -104,7 +227,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		size_t avail = evbuffer_get_length(in);
 		if (avail < 2) {
 			if (avail > 0 && !c->is_message_pending) {
-				struct timeval tv = { TCP_MESSAGE_TIMEOUT_MS / 1000, (TCP_MESSAGE_TIMEOUT_MS % 1000) * 1000 };
+				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
 				evtimer_add(c->message_timer, &tv);
 				c->is_message_pending = true;
 			}
@@ -113,14 +236,15 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		uint8_t lenbuf[2];
 		evbuffer_copyout(in, lenbuf, 2);
 		size_t mlen = wire_read_u16(lenbuf);
-		if (mlen == 0) {
-			/* a zero-length message cannot be a query: give up on the stream */
+		if (mlen < WIRE_HEADER_LEN) {
+			/* too short to be a query: the stream is garbage, close it now
+			 * rather than let it idle out (NSD and BIND reset, Knot closes) */
 			tcp_conn_close(c);
 			return;
 		}
 		if (avail < 2 + mlen) {
 			if (!c->is_message_pending) {
-				struct timeval tv = { TCP_MESSAGE_TIMEOUT_MS / 1000, (TCP_MESSAGE_TIMEOUT_MS % 1000) * 1000 };
+				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
 				evtimer_add(c->message_timer, &tv);
 				c->is_message_pending = true;
 			}
@@ -132,6 +256,17 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			evtimer_del(c->message_timer);
 			c->is_message_pending = false;
 		}
+		if (c != w->conns) {
+			tcp_conn_unlink(c);
+			tcp_conn_push_front(c);
+		}
+		tcp_conn_set_idle_timeout(c);
+		if (w->tcp_in[2] & 0x80) {
+			/* QR=1: a response sent to a server, so not a DNS client; UDP
+			 * drops these, and a stream has nothing after it worth reading */
+			tcp_conn_close(c);
+			return;
+		}
 		uint64_t started = server_stats_now_ns();
 		struct answer_request req = {
 			.pkt = w->tcp_in, .len = mlen, .is_tcp = true,
@@ -141,10 +276,40 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct answer_info info;
 		const struct snapshot *snap = publish_read_begin(w->s->publish, w->reader);
 		size_t len = answer_query(snap, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &info);
+		struct transfer *t = NULL;
+		enum transfer_verdict tv = TRANSFER_NONE;
+		if (info.is_transfer) {
+			tv = transfer_begin(snap, snap ? snap->xfr : NULL, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &len,
+					    &t, &info);
+			info.reply_len = (uint32_t)len;   /* its first message */
+		}
 		server_stats_account(c->stats, snap, &req, &info, server_stats_now_ns() - started);
 		publish_read_end(w->reader);
+		if (tv == TRANSFER_STREAM) {
+			/* the transfer holds its zone: no read section needed */
+			c->xfr = t;
+			if (!tcp_xfr_pump(c)) {
+				bufferevent_disable(bev, EV_READ);
+				break;
+			}
+			continue;
+		}
 		if (len == 0)
 			continue;
+		if (w->output_len + len + 2 > w->output_max) {
+			/* the memory ceiling: shed the client adding to it, never grow */
+			server_stats_add(&w->stats->tcp_shed, 1);
+			struct timespec now;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec != w->shed_logged_s) {
+				w->shed_logged_s = now.tv_sec;
+				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker %zu): "
+					 "closing a connection that does not read (dnsd_tcp_shed_total)",
+					 w->output_len, w->output_max);
+			}
+			tcp_conn_close(c);
+			return;
+		}
 		wire_write_u16(w->tcp_out, (uint16_t)len);
 		evbuffer_add(outbuf, w->tcp_out, len + 2);
 		if (evbuffer_get_length(outbuf) > TCP_OUTPUT_HIGH) {
@@ -161,10 +326,16 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 static void tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
-	if (c->w->is_stopping && tcp_conn_is_drained(c)) {
+	struct worker *w = c->w;
+	if (c->xfr && !tcp_xfr_pump(c))
+		return;
+	if (w->is_stopping && tcp_conn_is_drained(c)) {
 		tcp_conn_close(c);
 		return;
 	}
+	/* paused at the cap with every connection busy: this one is idle now */
+	if (w->is_accept_paused && !w->is_stopping && w->conn_count >= w->conn_max && tcp_conn_is_idle(c))
+		accept_resume(w);
 	if (!(bufferevent_get_enabled(bev) & EV_READ)) {
 		bufferevent_enable(bev, EV_READ);
 		tcp_read_cb(bev, c);
@@ -202,6 +373,26 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	(void)l;
 	struct tcp_listener *tl = arg;
 	struct worker *w = tl->w;
+	if (w->conn_max_per_client && tcp_client_conn_count(w, sa) >= w->conn_max_per_client) {
+		server_stats_add(&w->stats->tcp_client_limited, 1);
+		close(fd);
+		return;
+	}
+	if (w->conn_count >= w->conn_max) {
+		/* at the cap: the longest-idle connection makes room (RFC 7766
+		 * §6.2.3 lets a server close idle connections), so a forwarder
+		 * retrying a truncated answer is not kept waiting */
+		struct tcp_conn *victim = tcp_eviction_victim(w);
+		if (!victim) {
+			/* every connection became busy since the last accept */
+			server_stats_add(&w->stats->tcp_refused, 1);
+			close(fd);
+			accept_pause(w);
+			return;
+		}
+		server_stats_add(&w->stats->tcp_evicted, 1);
+		tcp_conn_close(victim);
+	}
 	struct tcp_conn *c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
@@ -224,20 +415,23 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		free(c);
 		return;
 	}
-	c->next = w->conns;
-	if (w->conns)
-		w->conns->prev = c;
-	w->conns = c;
+	c->output_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), tcp_output_cb, w);
+	if (!c->output_cb) {
+		bufferevent_free(c->bev);
+		event_free(c->message_timer);
+		free(c);
+		return;
+	}
+	tcp_conn_push_front(c);
 	w->conn_count++;
 	server_stats_add(&w->stats->tcp_connections, 1);
 	server_stats_add(&w->stats->tcp_open, 1);
 	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
-	struct timeval idle = { w->idle_timeout_ms / 1000, (w->idle_timeout_ms % 1000) * 1000 };
-	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	tcp_conn_set_idle_timeout(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
-	if (w->conn_count >= w->conn_max) {
+	if (w->conn_count >= w->conn_max && !tcp_eviction_victim(w)) {
 		server_stats_add(&w->stats->tcp_refused, 1);
-		accept_pause(w);   /* the backlog holds further connections until one closes */
+		accept_pause(w);   /* the backlog holds further connections until one is idle or closes */
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "util/histogram.h"
 #include "zone/catalog.h"
 #include "zone/view.h"
+#include "zone/xfr_policy.h"
 #include "zone/zone.h"
 #include "zone/zone_build.h"
 
@@ -38,9 +39,11 @@ struct catalog_feed {
 	struct zone_build *builder;
 	struct zone *frozen;           /* NULL until every cluster synced */
 	struct zone *pending;          /* the SERVFAIL stand-in until then */
+	struct zone *inherited;        /* the previous catalog's zone (a reload): the first
+	                                  freeze's journal continues from it; one reference */
 	bool is_dirty;
 	uint64_t dirty_by;             /* bit i: cluster i changed it since its last freeze */
-	uint32_t serial;
+	uint32_t serial;               /* serial.h's, not the file's */
 };
 
 /* A watch event waiting for the publication that serves it: when it
@@ -76,6 +79,10 @@ struct catalog {
 	bool has_thread;               /* the publisher runs (owner's thread only) */
 	pthread_t thread;
 	uint64_t publications;         /* written under lock, read by /metrics with atomics */
+	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
+	uint8_t replica;               /* the low byte of Kubernetes-fed serials (serial.h) */
+	catalog_published_fn *on_publish;   /* set before publishing starts; read under lock */
+	void *on_publish_ctx;
 	struct catalog_event *events;  /* waiting for the next publication (catalog_note_event) */
 	size_t event_count, event_cap;
 };

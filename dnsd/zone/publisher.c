@@ -6,13 +6,20 @@
 #include "zone/publisher.h"
 
 #include <time.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "util/err.h"
 #include "util/log.h"
 #include "zone/catalog_impl.h"
+#include "zone/journal.h"
 #include "zone/publish.h"
+#include "zone/serial.h"
 
 #define COALESCE_MS 5
+/* At most one malloc_trim() a second, however fast changes come. */
+#define TRIM_INTERVAL_MS 1000
 
 static int64_t now_unix_ms(void)
 {
@@ -62,6 +69,8 @@ int publisher_publish_first(struct catalog *c, char *err, size_t errlen)
 	stamp_new_zones(s, "start");
 	publish_lock();
 	publish_swap(&publish_global, s);
+	if (c->on_publish)
+		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
 	return 0;
 }
@@ -88,8 +97,7 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		if (!f->is_dirty || (f->clusters & ~c->synced))
 			continue;
 		f->is_dirty = false;
-		/* RFC 1982 serial arithmetic: +1 wraps harmlessly */
-		f->serial++;
+		f->serial = serial_next(f->serial, serial_clock_ms(), c->replica);
 		zone_build_set_serial(f->builder, f->serial);
 		char err[256];
 		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
@@ -101,6 +109,12 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		if (f->dirty_by)
 			trigger_of(c, f->dirty_by, z->trigger, sizeof(z->trigger));
 		f->dirty_by = 0;
+		/* IXFR: what this publication changed, after the history so far */
+		const struct zone *prev = f->frozen ? f->frozen : f->inherited;
+		if (prev && !prev->is_pending)
+			z->journal = journal_append(prev->journal, journal_diff_new(prev, z), c->cfg->journal_size);
+		zone_unref(f->inherited);
+		f->inherited = NULL;
 		zone_unref(f->frozen);
 		f->frozen = z;
 		is_changed = true;
@@ -130,6 +144,8 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *re
 	stamp_new_zones(s, reason);
 	publish_lock();
 	uint64_t generation = publish_swap(&publish_global, s);
+	if (c->on_publish)
+		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
 	observe_events(c);
 	/* read without the lock by /metrics */
@@ -144,13 +160,50 @@ void publisher_flush(struct catalog *c)
 	pthread_mutex_unlock(&c->lock);
 }
 
+static uint64_t now_ms(clockid_t clock)
+{
+	struct timespec ts;
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Gives memory back once the changes have settled. glibc keeps what a
+ * thread freed in that thread's arena: a relist, a burst of deletes or a
+ * replaced snapshot would otherwise leave RSS at its high-water mark
+ * (issue #14: 47 MB instead of 10 MB after three cycles of 20,000
+ * entries added and deleted). True when it trimmed; c->lock held, and
+ * released while trimming. */
+static bool trim_if_due(struct catalog *c, uint64_t *last_trim_ms)
+{
+	uint64_t now = now_ms(CLOCK_MONOTONIC);
+	if (now - *last_trim_ms < TRIM_INTERVAL_MS) {
+		/* come back when it is due, unless a change wakes us first */
+		uint64_t wake = now_ms(CLOCK_REALTIME) + TRIM_INTERVAL_MS - (now - *last_trim_ms);
+		struct timespec ts = { (time_t)(wake / 1000u), (long)(wake % 1000u) * 1000000L };
+		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
+		return false;
+	}
+	pthread_mutex_unlock(&c->lock);
+#ifdef __GLIBC__
+	malloc_trim(0);
+#endif
+	pthread_mutex_lock(&c->lock);
+	*last_trim_ms = now_ms(CLOCK_MONOTONIC);
+	return true;
+}
+
 static void *publisher_main(void *arg)
 {
 	struct catalog *c = arg;
+	bool is_trim_due = false;
+	uint64_t last_trim_ms = 0;
 	pthread_mutex_lock(&c->lock);
 	while (!c->is_stopping) {
 		if (!c->is_dirty) {
-			pthread_cond_wait(&c->cond, &c->lock);
+			if (is_trim_due)
+				is_trim_due = !trim_if_due(c, &last_trim_ms);
+			else
+				pthread_cond_wait(&c->cond, &c->lock);
 			continue;
 		}
 		/* let a burst of events (a relist, a kubectl apply of many
@@ -159,7 +212,8 @@ static void *publisher_main(void *arg)
 		struct timespec ts = { 0, COALESCE_MS * 1000000L };
 		nanosleep(&ts, NULL);
 		pthread_mutex_lock(&c->lock);
-		publish_locked(c, false, "kubernetes");
+		if (publish_locked(c, false, "kubernetes"))
+			is_trim_due = true;
 	}
 	pthread_mutex_unlock(&c->lock);
 	return NULL;
@@ -194,6 +248,7 @@ uint64_t publisher_take_over(struct catalog *prev, struct catalog *next, publish
 	/* prev stops publishing first, so nothing of it replaces what next
 	 * publishes below, which already has every zone the sources feed */
 	publisher_stop(prev);
+	catalog_inherit(next, prev);
 	attach(ctx, next);
 	/* the watch events prev had not published yet are served by next's
 	 * first publication */

@@ -285,6 +285,29 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 	return 0;
 }
 
+static const struct build_node *node_find(const struct zone_build *b, const uint8_t *owner)
+{
+	uint8_t lname[DNAME_MAX_LEN];
+	size_t len = dname_len(owner);
+	dname_lower(lname, owner, len);
+	return *table_find_slot(b, lname, len, dname_hash(lname, len));
+}
+
+size_t zone_build_rrset_size(const struct zone_build *b, const uint8_t *owner, uint16_t type)
+{
+	const struct build_node *n = node_find(b, owner);
+	if (!n)
+		return 0;
+	const struct build_rrset *set = node_rrset(n, type);
+	return set ? set->count : 0;
+}
+
+size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner)
+{
+	const struct build_node *n = node_find(b, owner);
+	return n ? n->rrset_count : 0;
+}
+
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 		      const uint8_t *rdata, uint16_t rdlen)
 {

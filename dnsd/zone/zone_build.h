@@ -41,6 +41,11 @@ int zone_build_add_default_soa(struct zone_build *b, uint32_t serial);
 /* The SOA serial; set rewrites it (RFC 1982 arithmetic is the caller's job). */
 uint32_t zone_build_serial(const struct zone_build *b);
 void zone_build_set_serial(struct zone_build *b, uint32_t serial);
+/* How many records of type the builder holds at owner (0: none), and how
+ * many RRsets owner has in all. For loaders that report a rule broken at the
+ * line that broke it; zone_build_freeze() checks the same rules again. */
+size_t zone_build_rrset_size(const struct zone_build *b, const uint8_t *owner, uint16_t type);
+size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner);
 /* The apex, lower-case wire form; borrowed for the builder's lifetime. */
 const uint8_t *zone_build_apex(const struct zone_build *b);
 

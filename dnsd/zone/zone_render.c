@@ -20,8 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/dname.h"
 #include "dns/wire.h"
 #include "util/err.h"
+#include "util/log.h"
 #include "zone/zone_build_impl.h"
 
 #define CNAME_CHAIN_MAX 8
@@ -48,6 +50,7 @@ struct render {
 	size_t reloc_count;
 	uint16_t ancount, nscount, arcount;
 	bool is_full;              /* a record did not fit: rest skipped */
+	bool is_cut;               /* ... and it was in the answer or authority section */
 	struct comp_entry comp[COMP_MAX];
 	uint8_t comp_names[COMP_MAX][DNAME_MAX_LEN];   /* copies of blob names */
 	size_t comp_count;
@@ -59,6 +62,7 @@ static void render_reset(struct render *r)
 	r->reloc_count = 0;
 	r->ancount = r->nscount = r->arcount = 0;
 	r->is_full = false;
+	r->is_cut = false;
 	r->comp_count = 0;
 }
 
@@ -225,8 +229,10 @@ static uint16_t render_rrset(struct render *r, const uint8_t *owner, const struc
 	uint16_t n = 0;
 	for (uint16_t i = 0; i < set->count; i++) {
 		const struct build_rr *rr = set_rrs(set)[i];
-		if (render_rr(r, owner, set->type, ttl, rr->rdata, rr->rdlen) != 0)
+		if (render_rr(r, owner, set->type, ttl, rr->rdata, rr->rdlen) != 0) {
+			r->is_cut = true;
 			break;
+		}
 		n++;
 	}
 	return n;
@@ -276,7 +282,9 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 			struct build_rrset *a = node_rrset((struct build_node *)t, addr_types[k]);
 			if (!a)
 				continue;
+			bool is_cut = r->is_cut;     /* additional data may be dropped (RFC 2181 §9) */
 			r->arcount += render_rrset(r, target, a);
+			r->is_cut = is_cut;
 			if (has_glue && cut && dname_is_subdomain(t->lname, t->name_len, cut, cut_len))
 				*has_glue = true;
 		}
@@ -310,7 +318,7 @@ static int blob_store(struct arena *arena, struct render *r, struct zone_blob *b
 			below++;
 	blob->reloc_an_ns_count = below;
 	blob->rcode = rcode;
-	blob->flags = flags;
+	blob->flags = flags | (r->is_cut ? ZONE_BLOB_TOO_LARGE : 0);
 	return 0;
 }
 
@@ -547,6 +555,12 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 		render_begin(r, zn);
 		r->ancount = render_rrset(r, zn->name, set);
 		size_t an_len = r->len;
+		if (r->is_cut) {
+			char name[DNAME_MAX_TEXT];
+			dname_to_text(name, sizeof(name), zn->name);
+			log_warn("%s type %u: %u records do not fit in one message; answered with SERVFAIL over TCP",
+				 name, (unsigned)set->type, (unsigned)set->count);
+		}
 		render_additional(r, set, NULL, NULL);
 		r->is_full = false;
 		types[i] = set->type;
@@ -607,8 +621,14 @@ int zone_render_part(struct freeze *f, unsigned pi)
 		struct zone_node *n = &p->nodes[i];
 		struct build_node *bn = f->bnodes[i];
 		int rc = 0;
-		if (n->cut && n->cut != n)
-			continue;          /* occluded: below a delegation, answered by referral */
+		if (n->cut && n->cut != n) {
+			/* occluded: below a delegation, every query gets the
+			 * referral; its own records are rendered for zone
+			 * transfers only (zone_records.h), glue included */
+			if (bn && (rc = render_plain_node(f, n, bn)) != 0)
+				return rc;
+			continue;
+		}
 		if (n->flags & ZONE_NODE_CUT)
 			rc = render_referral(f, n, bn);
 		if (rc == 0 && bn)

@@ -4,26 +4,212 @@
  * freezes a zone. */
 #include "zone/zonefile.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "dns/dname.h"
+#include "dns/wire.h"
 #include "util/err.h"
+
+/* RFC 2181 §8: a TTL is an unsigned 31-bit number. ldns keeps 32 bits and
+ * wraps above them (4294967296 loads as 0), so the text is checked here. */
+#define TTL_MAX 2147483647ull
+
+/* Parses one TTL token ("3600", "1h30m", "2W"); false if it is not a TTL
+ * or exceeds TTL_MAX. */
+static bool ttl_token_is_valid(const char *t, size_t len)
+{
+	unsigned long long total = 0, value = 0;
+	bool has_digit = false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)t[i];
+		if (isdigit(c)) {
+			value = value * 10 + (c - '0');
+			has_digit = true;
+		} else {
+			unsigned long long unit;
+			switch (tolower(c)) {
+			case 's': unit = 1; break;
+			case 'm': unit = 60; break;
+			case 'h': unit = 3600; break;
+			case 'd': unit = 86400; break;
+			case 'w': unit = 604800; break;
+			default: return false;
+			}
+			if (!has_digit)
+				return false;
+			total += value * unit;
+			value = 0;
+			has_digit = false;
+		}
+		if (value > TTL_MAX || total > TTL_MAX)
+			return false;
+	}
+	total += value;
+	return total <= TTL_MAX;
+}
+
+static bool token_is_class(const char *t, size_t len)
+{
+	return (len == 2 && (strncasecmp(t, "IN", 2) == 0 || strncasecmp(t, "CH", 2) == 0 ||
+			     strncasecmp(t, "HS", 2) == 0 || strncasecmp(t, "CS", 2) == 0)) ||
+	       (len > 5 && strncasecmp(t, "CLASS", 5) == 0);
+}
+
+/* Checks the TTL fields of one record or $TTL line whose text is text[0..len):
+ * the tokens between the owner (present when the first line of the record
+ * starts in column one) and the type mnemonic, or the $TTL argument. Returns
+ * false when one of them is a TTL above TTL_MAX. */
+static bool record_ttls_are_valid(const char *text, size_t len, const char *type_name)
+{
+	size_t i = 0;
+	/* skip blank and comment-only lines that precede the record */
+	for (;;) {
+		size_t j = i;
+		while (j < len && (text[j] == ' ' || text[j] == '\t'))
+			j++;
+		if (j < len && text[j] == ';')
+			while (j < len && text[j] != '\n')
+				j++;
+		if (j < len && text[j] == '\n') {
+			i = j + 1;
+			continue;
+		}
+		break;
+	}
+	bool is_ttl_line = len - i >= 4 && strncasecmp(text + i, "$TTL", 4) == 0;
+	bool skip_owner = !is_ttl_line && i < len && text[i] != ' ' && text[i] != '\t';
+	bool first = true;
+	while (i < len) {
+		char c = text[i];
+		if (c == ';') {
+			while (i < len && text[i] != '\n')
+				i++;
+			continue;
+		}
+		if (isspace((unsigned char)c) || c == '(' || c == ')') {
+			i++;
+			continue;
+		}
+		size_t start = i;
+		while (i < len && !isspace((unsigned char)text[i]) && text[i] != '(' && text[i] != ')' &&
+		       text[i] != ';')
+			i++;
+		size_t tlen = i - start;
+		const char *t = text + start;
+		if (first && (skip_owner || is_ttl_line)) {
+			first = false;
+			continue;
+		}
+		first = false;
+		if (is_ttl_line)
+			return ttl_token_is_valid(t, tlen);
+		if (type_name && strlen(type_name) == tlen && strncasecmp(t, type_name, tlen) == 0)
+			return true;
+		if (token_is_class(t, tlen))
+			continue;
+		if (isdigit((unsigned char)t[0]) && !ttl_token_is_valid(t, tlen))
+			return false;
+	}
+	return true;
+}
+
+/* Opens path for reading only if it is a regular file no larger than
+ * ZONEFILE_MAX_LEN: a directory, /dev/zero or a FIFO would otherwise make
+ * the loader spin or block (O_NONBLOCK keeps open() itself from waiting on
+ * a FIFO with no writer). Returns the stream or NULL with the reason in err. */
+static FILE *zonefile_open(const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		return NULL;
+	}
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (st.st_size > ZONEFILE_MAX_LEN) {
+		snprintf(err, errlen, "%s: larger than %d MiB", path, ZONEFILE_MAX_LEN >> 20);
+		close(fd);
+		return NULL;
+	}
+	/* a regular file never blocks; clear the flag for stdio's sake */
+	int fl = fcntl(fd, F_GETFL);
+	if (fl >= 0)
+		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+	FILE *fp = fdopen(fd, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		close(fd);
+	}
+	return fp;
+}
+
+/* Reads text[0..len) of the record that starts at offset start, without
+ * moving the stream (pread on its descriptor). */
+static size_t record_text(FILE *fp, long start, long end, char *text, size_t cap)
+{
+	if (start < 0 || end <= start)
+		return 0;
+	size_t want = (size_t)(end - start) < cap ? (size_t)(end - start) : cap;
+	ssize_t got = pread(fileno(fp), text, want, start);
+	return got > 0 ? (size_t)got : 0;
+}
+
+/* The rules a zone must keep, checked as each record arrives so the error
+ * names its line (RFC 1034 §3.6.2: a CNAME has no other data, RRSIG and
+ * NSEC aside (RFC 4035 §2.5), and is never at the apex; RFC 1035 §5.2: one
+ * SOA, at the apex). Returns NULL or the reason. */
+static const char *record_rule_broken(const struct zone_build *b, const uint8_t *owner, size_t owner_len,
+				      uint16_t type)
+{
+	const uint8_t *apex = zone_build_apex(b);
+	uint8_t lname[DNAME_MAX_LEN];
+	dname_lower(lname, owner, owner_len);
+	bool is_apex = owner_len == dname_len(apex) && memcmp(lname, apex, owner_len) == 0;
+	if (type == WIRE_TYPE_SOA && !is_apex)
+		return "SOA record below the zone apex";
+	if (type == WIRE_TYPE_SOA && zone_build_rrset_size(b, owner, WIRE_TYPE_SOA) > 1)
+		return "a second SOA record";
+	size_t cnames = zone_build_rrset_size(b, owner, WIRE_TYPE_CNAME);
+	if (cnames == 0)
+		return NULL;
+	if (is_apex)
+		return "CNAME at the zone apex";
+	if (cnames > 1)
+		return "more than one CNAME record";
+	size_t others = zone_build_rrset_count(b, owner) - 1;
+	others -= zone_build_rrset_size(b, owner, 46) > 0;    /* RRSIG */
+	others -= zone_build_rrset_size(b, owner, 47) > 0;    /* NSEC */
+	return others > 0 ? "CNAME and other data" : NULL;
+}
 
 int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
 		  size_t errlen)
 {
 	char apex_text[DNAME_MAX_TEXT];
 	dname_to_text(apex_text, sizeof(apex_text), zone_build_apex(b));
-	FILE *fp = fopen(path, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	FILE *fp = zonefile_open(path, err, errlen);
+	if (!fp)
 		return DNSD_ENOENT;
-	}
 	int rc = 0;
+	bool has_soa = false;
 	int line = 1;
 	uint32_t ttl = default_ttl_s;
 	ldns_rdf *origin = ldns_dname_new_frm_str(apex_text);
@@ -34,10 +220,24 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 		rc = DNSD_ENOMEM;
 		goto out;
 	}
+	char text[4096];
 	while (!feof(fp)) {
 		ldns_rr *rr = NULL;
 		int rr_line = line;
+		long start = ftell(fp);
 		ldns_status st = ldns_rr_new_frm_fp_l(&rr, fp, &ttl, &origin, &prev, &line);
+		if (ferror(fp)) {
+			snprintf(err, errlen, "%s:%d: read error: %s", path, rr_line, strerror(errno));
+			ldns_rr_free(rr);
+			rc = DNSD_EIO;
+			goto out;
+		}
+		size_t text_len = record_text(fp, start, ftell(fp), text, sizeof(text));
+		if (st == LDNS_STATUS_SYNTAX_TTL && !record_ttls_are_valid(text, text_len, NULL)) {
+			snprintf(err, errlen, "%s:%d: $TTL above 2147483647 (RFC 2181 §8)", path, rr_line);
+			rc = DNSD_EPARSE;
+			goto out;
+		}
 		if (st == LDNS_STATUS_SYNTAX_EMPTY || st == LDNS_STATUS_SYNTAX_TTL ||
 		    st == LDNS_STATUS_SYNTAX_ORIGIN)
 			continue;
@@ -58,6 +258,18 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 			snprintf(err, errlen, "%s:%d: only class IN is served", path, rr_line);
 			ldns_rr_free(rr);
 			rc = DNSD_EPARSE;
+			goto out;
+		}
+		char type_name[32];
+		const ldns_rr_descriptor *d = ldns_rr_descript((uint16_t)ldns_rr_get_type(rr));
+		if (d && d->_name)
+			snprintf(type_name, sizeof(type_name), "%s", d->_name);
+		else
+			snprintf(type_name, sizeof(type_name), "TYPE%u", (unsigned)ldns_rr_get_type(rr));
+		if (!record_ttls_are_valid(text, text_len, type_name)) {
+			snprintf(err, errlen, "%s:%d: TTL above 2147483647 (RFC 2181 §8)", path, rr_line);
+			ldns_rr_free(rr);
+			rc = DNSD_ERANGE;
 			goto out;
 		}
 		ldns_rdf *owner = ldns_rr_owner(rr);
@@ -82,6 +294,19 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 				snprintf(err, errlen, "%s:%d: %s: %s", path, rr_line, owner_text, dnsd_strerror(add));
 			ldns_rr_free(rr);
 			rc = add;
+			goto out;
+		}
+		uint16_t type = (uint16_t)ldns_rr_get_type(rr);
+		const char *broken = record_rule_broken(b, ldns_rdf_data(owner), ldns_rdf_size(owner), type);
+		if (!broken && type == WIRE_TYPE_SOA && has_soa)
+			broken = "a second SOA record";
+		has_soa = has_soa || type == WIRE_TYPE_SOA;
+		if (broken) {
+			char owner_text[DNAME_MAX_TEXT];
+			dname_to_text(owner_text, sizeof(owner_text), ldns_rdf_data(owner));
+			snprintf(err, errlen, "%s:%d: %s: %s", path, rr_line, owner_text, broken);
+			ldns_rr_free(rr);
+			rc = DNSD_EZONE;
 			goto out;
 		}
 		ldns_rr_free(rr);

@@ -11,8 +11,14 @@
 #include "conf/config.h"
 #include "zone/zone_build.h"
 
+/* The largest zone file read: 256 MiB (60,000 A records take about 2 MiB). */
+#define ZONEFILE_MAX_LEN (256 << 20)
+
 /* Reads path (origin = the builder's apex, default TTL default_ttl_s) and
- * adds every record. Records must be class IN and at or below the apex.
+ * adds every record. path must be a regular file of at most ZONEFILE_MAX_LEN
+ * bytes; records must be class IN, at or below the apex, with TTLs of at most
+ * 2^31-1, and keep the SOA and CNAME rules (one SOA, at the apex; no CNAME at
+ * the apex or beside other data).
  * On failure returns a negative dnsd_err with "file:line: reason" in err; the
  * builder may then hold part of the file and should be discarded. */
 int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,

@@ -37,7 +37,7 @@ echo "ok - unit has the required hardening lines"
 port=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" "lameduck-ms: 0"
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" "lameduck-ms: 0" "reload-on-change: false"
 $PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$DNSD_LOG" <<'PY' || die "notify protocol"
 import os, signal, socket, subprocess, sys, time
 import dnsq

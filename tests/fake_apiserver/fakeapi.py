@@ -124,13 +124,16 @@ def obj_key(o):
 
 class Entry:
     """One stored object: the dict and its encoding for one API version."""
-    __slots__ = ("obj", "enc")
+    __slots__ = ("obj", "enc", "raw")
 
-    def __init__(self, obj):
+    def __init__(self, obj, raw=None):
         self.obj = obj
         self.enc = {}
+        self.raw = raw      # text served as is (apply-raw: broken objects)
 
     def encode(self, version):
+        if self.raw is not None:
+            return self.raw
         e = self.enc.get(version)
         if e is None:
             o = self.obj
@@ -199,6 +202,26 @@ class Store:
             self.objs[key] = ent
             self._record(rv, "MODIFIED" if old else "ADDED", key, ent, old)
             return (200 if old else 201), ent
+
+    def put_raw(self, key, text):
+        """Stores text, served verbatim as the object key (ns/name); $RV in
+        it becomes its resourceVersion. For objects a real client must
+        survive but Python would not write: too deep, not UTF-8, cut."""
+        ns, _, name = key.partition("/")
+        with self.lock:
+            old = self.objs.get(key)
+            obj = {"metadata": {"namespace": ns, "name": name}}
+            rv = self._stamp(obj)
+            ent = Entry(obj, text.replace("$RV", str(rv)))
+            self.objs[key] = ent
+            self._record(rv, "MODIFIED" if old else "ADDED", key, ent, old)
+
+    def put_line(self, text):
+        """A line written verbatim into every watch stream that passes this
+        point (not an event, or not JSON); it takes a resourceVersion."""
+        with self.lock:
+            self.rv += 1
+            self._record(self.rv, "RAW", None, text, None)
 
     def delete(self, key):
         with self.lock:
@@ -427,7 +450,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def reply(self, code, body, ctype="application/json", headers=()):
         if isinstance(body, str):
-            body = body.encode()
+            body = body.encode("utf-8", "surrogateescape")
         if body and not body.endswith(b"\n") and ctype == "application/json":
             body += b"\n"
         self.send_response(code)
@@ -767,6 +790,8 @@ class Handler(BaseHTTPRequestHandler):
         self.record(200)
 
         def enc_event(typ, ent):
+            if typ == "RAW":
+                return ent.encode("utf-8", "surrogateescape") + b"\n"
             if table:
                 if typ in ("BOOKMARK", "ERROR"):
                     obj = ent
@@ -775,7 +800,7 @@ class Handler(BaseHTTPRequestHandler):
                                                         ent.obj["metadata"]["resourceVersion"]}))
                 return go_json({"type": typ, "object": obj}, sort=False).encode() + b"\n"
             body = ent if isinstance(ent, str) else ent.encode(ver)
-            return ('{"type":"%s","object":%s}\n' % (typ, body)).encode()
+            return ('{"type":"%s","object":%s}\n' % (typ, body)).encode("utf-8", "surrogateescape")
 
         pending = []   # encoded events not yet written
         sent = 0
@@ -856,7 +881,7 @@ class Handler(BaseHTTPRequestHandler):
                             new = [ev for ev in st.events if ev[0] > cur]
                             if new:
                                 for (erv, typ, key, ent, _old) in new:
-                                    if match(key):
+                                    if typ == "RAW" or match(key):
                                         pending.append(enc_event(typ, ent))
                                 cur = new[-1][0]
                                 break
@@ -929,6 +954,8 @@ class Handler(BaseHTTPRequestHandler):
           POST reset            empty store and faults, request log cleared
           POST apply            {"objects":[...]} create or replace each (any JSON object)
           POST delete           {"keys":["ns/name",...]}
+          POST apply-raw        {"key":"ns/name","b64":...} store these bytes as the object
+          POST raw-line         {"b64":...} a verbatim line in the watch streams
           POST generate         {"n":N,"namespaces":K,"prefix":"svc","v6":bool} N synthetic entries
           POST fault            {"kind":..., ...}:
              status       code (500|503|429|...), count, match (list|watch|get|write|any = reads), retry_after
@@ -980,6 +1007,10 @@ class Handler(BaseHTTPRequestHandler):
         elif what == "apply":
             for o in body.get("objects", []):
                 st.put(o)
+        elif what == "apply-raw":
+            st.put_raw(body["key"], base64.b64decode(body["b64"]).decode("utf-8", "surrogateescape"))
+        elif what == "raw-line":
+            st.put_line(base64.b64decode(body["b64"]).decode("utf-8", "surrogateescape"))
         elif what == "delete":
             for k in body.get("keys", []):
                 st.delete(k)

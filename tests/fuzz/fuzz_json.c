@@ -37,6 +37,7 @@ static size_t walk(const struct json_value *v, unsigned depth)
 		(void)json_get_int64(v, &i);
 		(void)json_get_double(v, &d);
 		break;
+	case JSON_ELIDED:
 	default:
 		break;
 	}

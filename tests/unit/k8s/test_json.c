@@ -97,6 +97,20 @@ START_TEST(test_accessors)
 }
 END_TEST
 
+/* n levels of {"a": ... } around inner, as a malloc'd string. */
+static char *nest(size_t n, const char *inner)
+{
+	size_t il = strlen(inner);
+	char *t = malloc(n * 7 + il + 1), *p = t;
+	for (size_t i = 0; i < n; i++)
+		p += sprintf(p, "{\"a\":");
+	p += sprintf(p, "%s", inner);
+	for (size_t i = 0; i < n; i++)
+		*p++ = '}';
+	*p = '\0';
+	return t;
+}
+
 START_TEST(test_depth_limit)
 {
 	char deep[2 * JSON_DEPTH_MAX + 8];
@@ -108,12 +122,107 @@ START_TEST(test_depth_limit)
 	struct json_doc *doc;
 	struct json_error err;
 	ck_assert_int_eq(json_parse(deep, n, &doc, &err), 0);
+	const struct json_value *v = json_doc_root(doc);
+	for (int i = 1; i < JSON_DEPTH_MAX; i++)
+		v = json_array_at(v, 0);
+	ck_assert_int_eq(json_type(v), JSON_ARRAY);
 	json_doc_free(doc);
+	/* one level more: still valid, the innermost array is elided */
 	memmove(deep + 1, deep, n);
 	deep[0] = '[';
 	deep[n + 1] = ']';
-	ck_assert_int_eq(json_parse(deep, n + 2, &doc, &err), DNSD_EPARSE);
+	ck_assert_int_eq(json_parse(deep, n + 2, &doc, &err), 0);
+	v = json_doc_root(doc);
+	for (int i = 0; i < JSON_DEPTH_MAX; i++)
+		v = json_array_at(v, 0);
+	ck_assert_int_eq(json_type(v), JSON_ELIDED);
+	ck_assert_uint_eq(json_array_count(v), 0);
+	json_doc_free(doc);
+}
+END_TEST
+
+/* Istio preserves unknown fields in status: 70 levels there must not hide
+ * the spec (issue #14). */
+START_TEST(test_deep_status_keeps_spec)
+{
+	char *inner = nest(70, "[1,\"x\",{\"b\":[true,null,-1.5e3]}]");
+	char *text = malloc(strlen(inner) + 100);
+	sprintf(text, "{\"spec\":{\"hosts\":[\"a.global\"]},\"status\":%s,\"z\":1}", inner);
+	struct json_doc *doc;
+	struct json_error err;
+	ck_assert_int_eq(json_parse(text, strlen(text), &doc, &err), 0);
+	size_t len;
+	const struct json_value *h = json_array_at(json_get_path(json_doc_root(doc), "spec", "hosts", NULL),
+						   0);
+	ck_assert_str_eq(json_get_string(h, &len), "a.global");
+	ck_assert_int_eq(json_get_int64(json_get(json_doc_root(doc), "z"), &(int64_t){ 0 }), 0);
+	json_doc_free(doc);
+	free(text);
+	free(inner);
+}
+END_TEST
+
+/* What is elided is still checked: a document is valid or not whatever
+ * its depth, and nesting beyond JSON_NESTING_MAX is refused. */
+START_TEST(test_deep_errors)
+{
+	static const char *const bad[] = { "[1 2]", "{\"k\" 1}", "[\"\xff\"]", "{\"k\":}",
+					   "[1,]",  "{1:2}",     "[tru]",      "[" };
+	struct json_doc *doc;
+	struct json_error err;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *t = nest(JSON_DEPTH_MAX + 5, bad[i]);
+		ck_assert_msg(json_parse(t, strlen(t), &doc, &err) == DNSD_EPARSE, "deep %s accepted",
+			      bad[i]);
+		free(t);
+	}
+	char *t = nest(JSON_NESTING_MAX - 1, "[]");
+	ck_assert_int_eq(json_parse(t, strlen(t), &doc, &err), 0);
+	json_doc_free(doc);
+	free(t);
+	t = nest(JSON_NESTING_MAX, "[]");
+	ck_assert_int_eq(json_parse(t, strlen(t), &doc, &err), DNSD_EPARSE);
 	ck_assert_ptr_nonnull(strstr(err.msg, "nesting"));
+	free(t);
+	/* truncated deep inside */
+	t = nest(200, "[]");
+	ck_assert_int_eq(json_parse(t, strlen(t) - 1, &doc, &err), DNSD_EPARSE);
+	free(t);
+}
+END_TEST
+
+START_TEST(test_scan)
+{
+	const char *list = " {\"kind\":\"X\",\"items\":[ {\"a\":\"}]\\\"\"} , [1,{}], \"\xff\" ,7 ],"
+			   "\"metadata\":{\"resourceVersion\":\"5\"}}";
+	struct json_span sp, it;
+	ck_assert_int_eq(json_scan_member(list, strlen(list), "metadata", &sp), 0);
+	ck_assert_int_eq((int)sp.len, 23);
+	ck_assert_int_eq(json_scan_member(list, strlen(list), "nope", &sp), DNSD_ENOENT);
+	ck_assert_int_eq(json_scan_member(list, strlen(list), "items", &sp), 0);
+	size_t pos = 0;
+	static const char *const want[] = { "{\"a\":\"}]\\\"\"}", "[1,{}]", "\"\xff\"", "7" };
+	for (int i = 0; i < 4; i++) {
+		ck_assert_int_eq(json_scan_next(sp.text, sp.len, &pos, &it), 1);
+		ck_assert_int_eq((int)it.len, (int)strlen(want[i]));
+		ck_assert(memcmp(it.text, want[i], it.len) == 0);
+	}
+	ck_assert_int_eq(json_scan_next(sp.text, sp.len, &pos, &it), 0);
+	ck_assert_int_eq(json_scan_next(sp.text, sp.len, &pos, &it), 0);
+	/* a truncated page: the items array does not end */
+	ck_assert_int_eq(json_scan_member(list, 40, "items", &sp), DNSD_EPARSE);
+	const char *cut = "[{\"a\":1},{\"b\":";
+	pos = 0;
+	ck_assert_int_eq(json_scan_next(cut, strlen(cut), &pos, &it), 1);
+	ck_assert_int_eq(json_scan_next(cut, strlen(cut), &pos, &it), DNSD_EPARSE);
+	cut = "[{\"a\":1}";
+	pos = 0;
+	ck_assert_int_eq(json_scan_next(cut, strlen(cut), &pos, &it), 1);
+	ck_assert_int_eq(json_scan_next(cut, strlen(cut), &pos, &it), DNSD_EPARSE);
+	pos = 0;
+	ck_assert_int_eq(json_scan_next("[]", 2, &pos, &it), 0);
+	ck_assert_int_eq(json_scan_member("[]", 2, "a", &sp), DNSD_EPARSE);
+	ck_assert_int_eq(json_scan_member("{}", 2, "a", &sp), DNSD_ENOENT);
 }
 END_TEST
 
@@ -163,6 +272,7 @@ static void canon(FILE *o, const struct json_value *v)
 			fprintf(o, "%02x", s[i]);
 		fputc('"', o);
 		break;
+	case JSON_ELIDED: fputs("E", o); break;
 	case JSON_ARRAY:
 		fputc('[', o);
 		for (size_t i = 0; i < json_array_count(v); i++) {
@@ -296,6 +406,9 @@ Suite *unit_suite(void)
 	tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
 	tcase_add_test(tc, test_accessors);
 	tcase_add_test(tc, test_depth_limit);
+	tcase_add_test(tc, test_deep_status_keeps_spec);
+	tcase_add_test(tc, test_deep_errors);
+	tcase_add_test(tc, test_scan);
 	tcase_add_test(tc, test_error_position);
 	tcase_add_test(tc, test_differential_with_jansson);
 	suite_add_tcase(s, tc);
