@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * proxy.h - the PROXY protocol version 2 header (HAProxy's "PROXY protocol"
+ * specification, section 2.2: the binary form) that a load balancer such as
+ * dnsdist (useProxyProtocol) or HAProxy (send-proxy-v2) puts in front of a
+ * UDP datagram or at the start of a TCP stream to carry the original client's
+ * source and destination addresses, and the allowlist of peers that may send
+ * one. Pure: no allocation, no I/O, no locks; it runs on the UDP and TCP paths
+ * of the workers. Version 1 (the text form) is not accepted. */
+#ifndef DNSD_PROXY_H
+#define DNSD_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "conf/config.h"
+
+#define PROXY_SIGNATURE_LEN 12
+#define PROXY_HEADER_MIN 16      /* signature, version/command, family/transport, length */
+/* The longest header dnsd accepts, TLVs included (the protocol allows 16 +
+ * 65535). dnsdist and HAProxy send 28 (IPv4) or 52 (IPv6) bytes plus the TLVs
+ * they are told to add; a longer one is refused as malformed. */
+#define PROXY_HEADER_MAX 4096
+
+extern const uint8_t proxy_signature[PROXY_SIGNATURE_LEN];
+
+enum proxy_status {
+	PROXY_OK = 0,         /* a complete, valid header: the result is filled in */
+	PROXY_NONE,           /* the bytes do not start with the version 2 signature */
+	PROXY_INCOMPLETE,     /* a valid beginning of a header: more bytes are needed (TCP) */
+	PROXY_MALFORMED,      /* a version 2 signature, then something dnsd refuses */
+};
+
+/* One parsed header. */
+struct proxy_header {
+	size_t len;           /* bytes the header takes, TLVs included: the DNS data follows */
+	/* LOCAL command (health checks of dnsdist and HAProxy): the sender speaks
+	 * for itself, so the connection's own addresses stand and source and
+	 * destination are not filled in (spec §2.2). */
+	bool is_local;
+	bool is_stream;       /* transport STREAM (TCP); otherwise DGRAM, or LOCAL */
+	/* PROXY command: the original client's address and the address it sent
+	 * to, as AF_INET or AF_INET6 socket addresses with their ports. */
+	struct sockaddr_storage source;
+	struct sockaddr_storage destination;
+	const char *why;      /* PROXY_MALFORMED: a static reason, for the debug log */
+};
+
+/* Parses the header at the start of buf. Never reads past len.
+ * PROXY_INCOMPLETE means buf is shorter than the header it starts; with the
+ * whole datagram in hand (UDP) the caller treats that as malformed. Refused
+ * (PROXY_MALFORMED): a version other than 2, a command other than LOCAL and
+ * PROXY, a PROXY command for an unspecified, UNIX or unknown family or
+ * transport (dnsd needs the client's IP address to choose its view), an
+ * address block shorter than its family needs, TLVs that do not add up to the
+ * length, and headers longer than PROXY_HEADER_MAX. TLVs are skipped. */
+enum proxy_status proxy_parse(struct proxy_header *hdr, const uint8_t *buf, size_t len);
+
+/* Does buf start with the version 2 signature? The check for peers that may
+ * not send a header; the first byte rules out nearly every DNS message. */
+static inline bool proxy_has_signature(const uint8_t *buf, size_t len)
+{
+	return len >= PROXY_SIGNATURE_LEN && buf[0] == proxy_signature[0] &&
+	       memcmp(buf, proxy_signature, PROXY_SIGNATURE_LEN) == 0;
+}
+
+/* The peers that may, and then must, send a header: the `proxy-protocol:`
+ * prefixes, first match wins, "!prefix" excludes. Borrowed from the
+ * configuration, which outlives the server. */
+struct proxy_allowlist {
+	const struct config_prefix *prefixes;
+	size_t count;
+};
+
+/* Is peer (the address the datagram or connection came from) a proxy that
+ * must send a header? An IPv4-mapped IPv6 peer (::ffff:a.b.c.d, seen on a
+ * dual-stack listener) is matched as the IPv4 address. False for an empty
+ * allowlist. */
+bool proxy_is_allowed(const struct proxy_allowlist *allow, const struct sockaddr *peer);
+
+#endif
