@@ -129,6 +129,31 @@ enum proxy_status proxy_parse(struct proxy_header *hdr, const uint8_t *buf, size
 	return PROXY_OK;
 }
 
+enum proxy_verdict proxy_classify_slow(struct proxy_header *hdr, bool is_allowed, bool is_stream,
+				       const uint8_t *buf, size_t len)
+{
+	enum proxy_status st = proxy_parse(hdr, buf, len);
+	if (!is_allowed) {
+		/* a stream that so far matches the signature may still become one */
+		if (st == PROXY_NONE)
+			return PROXY_VERDICT_DIRECT;
+		if (len < PROXY_SIGNATURE_LEN)
+			return is_stream ? PROXY_VERDICT_WAIT : PROXY_VERDICT_DIRECT;
+		return PROXY_VERDICT_NOT_ALLOWED;
+	}
+	switch (st) {
+	case PROXY_OK:
+		return hdr->is_local ? PROXY_VERDICT_LOCAL : PROXY_VERDICT_PROXIED;
+	case PROXY_NONE:
+		return PROXY_VERDICT_MISSING;
+	case PROXY_INCOMPLETE:
+		return is_stream ? PROXY_VERDICT_WAIT : PROXY_VERDICT_MALFORMED;
+	case PROXY_MALFORMED:
+		break;
+	}
+	return PROXY_VERDICT_MALFORMED;
+}
+
 /* Does the prefix cover family/addr? Host bits of the prefix are zero. */
 static bool prefix_covers(const struct config_prefix *pfx, int family, const uint8_t *addr)
 {

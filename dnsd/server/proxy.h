@@ -66,6 +66,33 @@ static inline bool proxy_has_signature(const uint8_t *buf, size_t len)
 	       memcmp(buf, proxy_signature, PROXY_SIGNATURE_LEN) == 0;
 }
 
+/* What the UDP and TCP paths do with what a peer sent first. */
+enum proxy_verdict {
+	PROXY_VERDICT_DIRECT = 0,    /* no header and none required: the peer is the client */
+	PROXY_VERDICT_PROXIED,       /* a PROXY header: hdr's source and destination stand for the peer's */
+	PROXY_VERDICT_LOCAL,         /* a LOCAL header (health check): the peer speaks for itself */
+	PROXY_VERDICT_WAIT,          /* TCP: too few bytes yet to decide */
+	PROXY_VERDICT_NOT_ALLOWED,   /* a header from a peer outside the allowlist: drop, count */
+	PROXY_VERDICT_MISSING,       /* no header from a peer inside it: drop, count */
+	PROXY_VERDICT_MALFORMED,     /* a header dnsd refuses (UDP: or a truncated one): drop, count */
+};
+
+enum proxy_verdict proxy_classify_slow(struct proxy_header *hdr, bool is_allowed, bool is_stream,
+				       const uint8_t *buf, size_t len);
+
+/* Decides on the first bytes of a datagram (the whole of it) or of a TCP
+ * stream (what has arrived so far). is_allowed: proxy_is_allowed() for the
+ * peer. A peer inside the allowlist must start with a header; one outside it
+ * must not, so that no client can claim another's address. For the direct
+ * path the cost is one byte compare: nearly no DNS message starts with 0x0D. */
+static inline enum proxy_verdict proxy_classify(struct proxy_header *hdr, bool is_allowed, bool is_stream,
+						const uint8_t *buf, size_t len)
+{
+	if (!is_allowed && len > 0 && buf[0] != proxy_signature[0])
+		return PROXY_VERDICT_DIRECT;
+	return proxy_classify_slow(hdr, is_allowed, is_stream, buf, len);
+}
+
 /* The peers that may, and then must, send a header: the `proxy-protocol:`
  * prefixes, first match wins, "!prefix" excludes. Borrowed from the
  * configuration, which outlives the server. */

@@ -2,9 +2,11 @@
  * fuzz_proxy.c - PROXY protocol v2 headers (server/proxy.c) on arbitrary
  * bytes, as a UDP datagram (the whole input) and as the start of a TCP stream
  * arriving a byte at a time: whatever the bytes, the parser returns without
- * reading past them, a header it accepts lies within them and carries an IP
- * address (or is LOCAL), and every shorter prefix of an accepted header is
- * "incomplete" (so the TCP path waits for it rather than refusing it early).
+ * reading past them; a peer outside the allowlist never has a header
+ * honoured, nor one inside it a message without one; a header it accepts
+ * lies within the bytes and carries an IP address (or is LOCAL); and every
+ * shorter prefix of an accepted header is "incomplete" (so the TCP path
+ * waits for it rather than refusing it early).
  * The corpus (corpus/proxy/) starts from headers captured from dnsdist 1.7
  * (UDP and TCP, IPv4 and IPv6, TLVs, LOCAL health checks) and HAProxy 2.6
  * send-proxy-v2, plus hostile variants. */
@@ -18,6 +20,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct proxy_header hdr;
+	/* the decision of the UDP and TCP paths, for a peer in and out of the
+	 * allowlist: a peer outside never gets its header honoured */
+	for (int allowed = 0; allowed < 2; allowed++)
+		for (int stream = 0; stream < 2; stream++) {
+			enum proxy_verdict v = proxy_classify(&hdr, allowed, stream, data, size);
+			if (!allowed && (v == PROXY_VERDICT_PROXIED || v == PROXY_VERDICT_LOCAL ||
+					 v == PROXY_VERDICT_MISSING || v == PROXY_VERDICT_MALFORMED))
+				abort();
+			if (allowed && v == PROXY_VERDICT_DIRECT)
+				abort();
+			if (!stream && v == PROXY_VERDICT_WAIT)
+				abort();
+		}
 	enum proxy_status st = proxy_parse(&hdr, data, size);
 	if (st == PROXY_MALFORMED && !hdr.why)
 		abort();

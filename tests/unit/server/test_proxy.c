@@ -252,6 +252,42 @@ START_TEST(test_allowlist)
 }
 END_TEST
 
+START_TEST(test_classify)
+{
+	struct proxy_header h;
+	const uint8_t dns[] = { 0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1 };
+	/* outside the allowlist: direct, unless it starts like a header */
+	ck_assert_int_eq(proxy_classify(&h, false, false, dns, sizeof(dns)), PROXY_VERDICT_DIRECT);
+	ck_assert_int_eq(proxy_classify(&h, false, true, dns, 1), PROXY_VERDICT_DIRECT);
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, sizeof(dnsdist_udp4)), PROXY_VERDICT_NOT_ALLOWED);
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_local, sizeof(dnsdist_local)), PROXY_VERDICT_NOT_ALLOWED);
+	/* a forged header with a bad version or cut short is refused all the same */
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, 14), PROXY_VERDICT_NOT_ALLOWED);
+	uint8_t v3[sizeof(dnsdist_udp4)];
+	memcpy(v3, dnsdist_udp4, sizeof(v3));
+	v3[12] = 0x31;
+	ck_assert_int_eq(proxy_classify(&h, false, false, v3, sizeof(v3)), PROXY_VERDICT_NOT_ALLOWED);
+	/* TCP: a prefix of the signature waits for more; UDP cannot wait */
+	ck_assert_int_eq(proxy_classify(&h, false, true, dnsdist_udp4, 5), PROXY_VERDICT_WAIT);
+	ck_assert_int_eq(proxy_classify(&h, false, true, dnsdist_udp4, 0), PROXY_VERDICT_WAIT);
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, 5), PROXY_VERDICT_DIRECT);
+	ck_assert_int_eq(proxy_classify(&h, false, true, haproxy_tcp4, sizeof(haproxy_tcp4)), PROXY_VERDICT_NOT_ALLOWED);
+	/* inside: a header is required */
+	ck_assert_int_eq(proxy_classify(&h, true, false, dns, sizeof(dns)), PROXY_VERDICT_MISSING);
+	ck_assert_int_eq(proxy_classify(&h, true, true, dns, 1), PROXY_VERDICT_MISSING);
+	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_udp4, sizeof(dnsdist_udp4)), PROXY_VERDICT_PROXIED);
+	assert_inet(&h.source, "127.0.0.11", 0xb2fc);
+	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_local, sizeof(dnsdist_local)), PROXY_VERDICT_LOCAL);
+	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_udp4, 20), PROXY_VERDICT_MALFORMED);
+	ck_assert_int_eq(proxy_classify(&h, true, true, dnsdist_udp4, 20), PROXY_VERDICT_WAIT);
+	ck_assert_int_eq(proxy_classify(&h, true, true, dnsdist_udp4, 0), PROXY_VERDICT_WAIT);
+	ck_assert_int_eq(proxy_classify(&h, true, true, v3, sizeof(v3)), PROXY_VERDICT_MALFORMED);
+	ck_assert_int_eq(proxy_classify(&h, true, true, haproxy_tcp4, sizeof(haproxy_tcp4)), PROXY_VERDICT_PROXIED);
+	const char *v1 = "PROXY TCP4 127.0.0.11 127.0.0.1 4711 53\r\n";
+	ck_assert_int_eq(proxy_classify(&h, true, true, (const uint8_t *)v1, strlen(v1)), PROXY_VERDICT_MISSING);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("proxy");
@@ -267,6 +303,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_tlv_framing);
 	tcase_add_test(tc, test_local_with_addresses);
 	tcase_add_test(tc, test_allowlist);
+	tcase_add_test(tc, test_classify);
 	suite_add_tcase(s, tc);
 	return s;
 }
