@@ -82,9 +82,11 @@ static void assert_same_se(const struct serviceentry *a, const struct serviceent
 	for (size_t i = 0; i < a->hosts_count; i++)
 		ck_assert_str_eq(a->hosts[i], b->hosts[i]);
 	ck_assert_uint_eq(a->addresses_count, b->addresses_count);
-	ck_assert_int_eq(memcmp(a->addresses, b->addresses, a->addresses_count * sizeof(*a->addresses)), 0);
+	if (a->addresses_count)
+		ck_assert_int_eq(memcmp(a->addresses, b->addresses, a->addresses_count * sizeof(*a->addresses)), 0);
 	ck_assert_uint_eq(a->ports_count, b->ports_count);
-	ck_assert_int_eq(memcmp(a->ports, b->ports, a->ports_count * sizeof(*a->ports)), 0);
+	if (a->ports_count)
+		ck_assert_int_eq(memcmp(a->ports, b->ports, a->ports_count * sizeof(*a->ports)), 0);
 }
 
 START_TEST(test_round_trip)
@@ -411,7 +413,7 @@ static uint64_t now_us(void)
 /* A child saves generation 1 and 2 alternately, as fast as it can, and tells
  * the parent after each completed save; the parent kills it with SIGKILL at
  * a random moment. Whatever the moment, the file then loads as exactly one
- * whole generation. Bounded: at most 100 kills and 60 s. */
+ * whole generation. Bounded: at most 60 kills and 60 s. */
 START_TEST(test_kill_during_writes)
 {
 	make_dir();
@@ -420,7 +422,7 @@ START_TEST(test_kill_during_writes)
 	unsigned iterations = 0, mid_write = 0;
 	uint64_t deadline = now_us() + 60u * 1000000u;
 	srand((unsigned)getpid());
-	while (iterations < 100 && now_us() < deadline) {
+	while (iterations < 60 && now_us() < deadline) {
 		int pfd[2];
 		ck_assert_int_eq(pipe(pfd), 0);
 		pid_t pid = fork();
@@ -437,10 +439,14 @@ START_TEST(test_kill_during_writes)
 		}
 		close(pfd[1]);
 		/* after the first save completed (a previous file exists), kill it
-		 * somewhere in the next 0..4 ms */
+		 * once the next write has begun (its temporary file exists), at a
+		 * random point in it */
 		char c;
 		ck_assert_int_eq(read(pfd[0], &c, 1), 1);
-		usleep((useconds_t)(rand() % 4000));
+		uint64_t spin_end = now_us() + 2000000;
+		while (count_tmp_files() == 0 && now_us() < spin_end)
+			;
+		usleep((useconds_t)(rand() % 500));
 		kill(pid, SIGKILL);
 		int status;
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -468,7 +474,7 @@ START_TEST(test_kill_during_writes)
 		iterations++;
 	}
 	/* the test means something only if kills landed inside writes */
-	ck_assert_msg(mid_write >= iterations / 10, "only %u of %u kills hit a write", mid_write, iterations);
+	ck_assert_msg(mid_write >= iterations / 2, "only %u of %u kills hit a write", mid_write, iterations);
 	fprintf(stderr, "test_kill_during_writes: %u kills, %u during a write\n", iterations, mid_write);
 	k8s_state_free(gen[1]);
 	k8s_state_free(gen[2]);
