@@ -16,42 +16,28 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/buf.h"
 #include "util/err.h"
 
 #define SHA256_LEN 32
 #define MAGIC "dnsd-state "
 #define SUFFIX ".state"
 
-/* ---------- a growable byte buffer ---------- */
+/* ---------- appending to a util/buf, the first failure kept ---------- */
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool is_failed;       /* an allocation failed: the contents are incomplete */
+struct out {
+	struct buf b;
+	int rc;               /* the first append that failed, else 0 */
 };
 
-static void sbuf_add(struct sbuf *b, const void *data, size_t len)
+static void out_add(struct out *o, const void *data, size_t len)
 {
-	if (b->is_failed)
-		return;
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		while (cap < b->len + len)
-			cap *= 2;
-		char *p = realloc(b->p, cap);
-		if (!p) {
-			b->is_failed = true;
-			return;
-		}
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, data, len);
-	b->len += len;
+	if (o->rc == 0)
+		o->rc = buf_append(&o->b, data, len);
 }
 
-static void sbuf_str(struct sbuf *b, const char *s) { sbuf_add(b, s, strlen(s)); }
-static void sbuf_byte(struct sbuf *b, char c) { sbuf_add(b, &c, 1); }
+static void out_str(struct out *o, const char *s) { out_add(o, s, strlen(s)); }
+static void out_byte(struct out *o, char c) { out_add(o, &c, 1); }
 
 /* ---------- the in-memory state ---------- */
 
@@ -69,7 +55,7 @@ struct k8s_state {
 	int64_t saved_unix;
 	struct cursor *cursors;
 	size_t cursor_count;
-	struct sbuf text;     /* the object lines, back to back */
+	struct buf text;      /* the object lines, back to back */
 	struct object_line *lines;
 	size_t line_count, line_cap;
 };
@@ -79,6 +65,7 @@ struct k8s_state *k8s_state_new(const char *source)
 	struct k8s_state *st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
+	buf_init(&st->text, K8S_STATE_FILE_MAX);
 	st->source = strdup(source);
 	if (!st->source) {
 		free(st);
@@ -96,7 +83,7 @@ void k8s_state_free(struct k8s_state *st)
 		free(st->cursors[i].resource_version);
 	}
 	free(st->cursors);
-	free(st->text.p);
+	buf_clear(&st->text);
 	free(st->lines);
 	free(st->source);
 	free(st);
@@ -147,9 +134,9 @@ int k8s_state_add_object(struct k8s_state *st, const char *line, size_t len)
 		st->line_cap = cap;
 	}
 	size_t off = st->text.len;
-	sbuf_add(&st->text, line, len);
-	if (st->text.is_failed)
-		return DNSD_ENOMEM;
+	int rc = buf_append(&st->text, line, len);
+	if (rc != 0)
+		return rc;
 	st->lines[st->line_count++] = (struct object_line){ off, len };
 	return 0;
 }
@@ -172,28 +159,28 @@ const char *k8s_state_cursor_resource_version(const struct k8s_state *st, size_t
 const char *k8s_state_object_at(const struct k8s_state *st, size_t i, size_t *len)
 {
 	*len = st->lines[i].len;
-	return st->text.p + st->lines[i].off;
+	return st->text.data + st->lines[i].off;
 }
 
 /* ---------- compact JSON (RFC 8259 §7 escapes; no newline can appear) ---------- */
 
-static void write_string(struct sbuf *b, const char *s, size_t len)
+static void write_string(struct out *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
-	sbuf_byte(b, '"');
+	out_byte(b, '"');
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c == '"' || c == '\\') {
-			sbuf_byte(b, '\\');
-			sbuf_byte(b, (char)c);
+			out_byte(b, '\\');
+			out_byte(b, (char)c);
 		} else if (c < 0x20) {
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
-			sbuf_add(b, e, sizeof(e));
+			out_add(b, e, sizeof(e));
 		} else {
-			sbuf_byte(b, (char)c);   /* the parser let only valid UTF-8 in */
+			out_byte(b, (char)c);   /* the parser let only valid UTF-8 in */
 		}
 	}
-	sbuf_byte(b, '"');
+	out_byte(b, '"');
 }
 
 static bool key_is(const char *key, size_t len, const char *want)
@@ -206,20 +193,20 @@ static bool key_is(const char *key, size_t len, const char *want)
  * depth limit bounds the recursion. */
 enum trim { TRIM_NONE, TRIM_ROOT, TRIM_METADATA, TRIM_ANNOTATIONS };
 
-static void write_value(struct sbuf *b, const struct json_value *v, enum trim trim)
+static void write_value(struct out *b, const struct json_value *v, enum trim trim)
 {
 	switch (json_type(v)) {
 	case JSON_NULL:
-		sbuf_str(b, "null");
+		out_str(b, "null");
 		break;
 	case JSON_FALSE:
-		sbuf_str(b, "false");
+		out_str(b, "false");
 		break;
 	case JSON_TRUE:
-		sbuf_str(b, "true");
+		out_str(b, "true");
 		break;
 	case JSON_NUMBER:
-		sbuf_str(b, json_number_text(v));
+		out_str(b, json_number_text(v));
 		break;
 	case JSON_STRING: {
 		size_t len;
@@ -228,16 +215,16 @@ static void write_value(struct sbuf *b, const struct json_value *v, enum trim tr
 		break;
 	}
 	case JSON_ARRAY:
-		sbuf_byte(b, '[');
+		out_byte(b, '[');
 		for (size_t i = 0; i < json_array_count(v); i++) {
 			if (i)
-				sbuf_byte(b, ',');
+				out_byte(b, ',');
 			write_value(b, json_array_at(v, i), TRIM_NONE);
 		}
-		sbuf_byte(b, ']');
+		out_byte(b, ']');
 		break;
 	case JSON_OBJECT: {
-		sbuf_byte(b, '{');
+		out_byte(b, '{');
 		bool is_first = true;
 		for (size_t i = 0; i < json_object_count(v); i++) {
 			const char *key;
@@ -254,13 +241,13 @@ static void write_value(struct sbuf *b, const struct json_value *v, enum trim tr
 			    key_is(key, key_len, "kubectl.kubernetes.io/last-applied-configuration"))
 				continue;
 			if (!is_first)
-				sbuf_byte(b, ',');
+				out_byte(b, ',');
 			is_first = false;
 			write_string(b, key, key_len);
-			sbuf_byte(b, ':');
+			out_byte(b, ':');
 			write_value(b, m, sub);
 		}
-		sbuf_byte(b, '}');
+		out_byte(b, '}');
 		break;
 	}
 	}
@@ -270,15 +257,14 @@ int k8s_state_encode_object(char **out, size_t *len, const struct json_value *ob
 {
 	if (!obj || json_type(obj) != JSON_OBJECT)
 		return DNSD_EINVAL;
-	struct sbuf b = { 0 };
-	write_value(&b, obj, TRIM_ROOT);
-	sbuf_byte(&b, '\0');
-	if (b.is_failed) {
-		free(b.p);
-		return DNSD_ENOMEM;
-	}
-	*out = b.p;
-	*len = b.len - 1;
+	struct out o = { .rc = 0 };
+	buf_init(&o.b, K8S_STATE_FILE_MAX);
+	write_value(&o, obj, TRIM_ROOT);
+	char *text = o.rc == 0 ? buf_take(&o.b, len) : NULL;
+	buf_clear(&o.b);
+	if (!text)
+		return o.rc ? o.rc : DNSD_ENOMEM;
+	*out = text;
 	return 0;
 }
 
@@ -297,40 +283,38 @@ static int sha256_hex(char hex[2 * SHA256_LEN + 1], const char *data, size_t len
 
 int k8s_state_encode(const struct k8s_state *st, int64_t saved_unix, char **out, size_t *len)
 {
-	struct sbuf b = { 0 };
+	struct out o = { .rc = 0 };
+	buf_init(&o.b, K8S_STATE_FILE_MAX);
 	char line[256];
 	snprintf(line, sizeof(line), MAGIC "%d\nsource ", K8S_STATE_VERSION);
-	sbuf_str(&b, line);
-	sbuf_str(&b, st->source);
+	out_str(&o, line);
+	out_str(&o, st->source);
 	snprintf(line, sizeof(line), "\nsaved-unix %" PRId64 "\n", saved_unix);
-	sbuf_str(&b, line);
+	out_str(&o, line);
 	for (size_t i = 0; i < st->cursor_count; i++) {
-		sbuf_str(&b, "cursor ");
-		sbuf_str(&b, st->cursors[i].namespace_ ? st->cursors[i].namespace_ : "*");
-		sbuf_byte(&b, ' ');
-		sbuf_str(&b, st->cursors[i].resource_version);
-		sbuf_byte(&b, '\n');
+		out_str(&o, "cursor ");
+		out_str(&o, st->cursors[i].namespace_ ? st->cursors[i].namespace_ : "*");
+		out_byte(&o, ' ');
+		out_str(&o, st->cursors[i].resource_version);
+		out_byte(&o, '\n');
 	}
 	snprintf(line, sizeof(line), "objects %zu\n", st->line_count);
-	sbuf_str(&b, line);
+	out_str(&o, line);
 	for (size_t i = 0; i < st->line_count; i++) {
-		sbuf_add(&b, st->text.p + st->lines[i].off, st->lines[i].len);
-		sbuf_byte(&b, '\n');
+		out_add(&o, st->text.data + st->lines[i].off, st->lines[i].len);
+		out_byte(&o, '\n');
 	}
-	char hex[2 * SHA256_LEN + 1];
-	if (b.is_failed || sha256_hex(hex, b.p, b.len) != 0) {
-		free(b.p);
-		return DNSD_ENOMEM;
-	}
-	sbuf_str(&b, "sha256 ");
-	sbuf_str(&b, hex);
-	sbuf_byte(&b, '\n');
-	if (b.is_failed) {
-		free(b.p);
-		return DNSD_ENOMEM;
-	}
-	*out = b.p;
-	*len = b.len;
+	char hex[2 * SHA256_LEN + 1] = "";
+	if (o.rc == 0 && sha256_hex(hex, o.b.data, o.b.len) != 0)
+		o.rc = DNSD_ENOMEM;
+	out_str(&o, "sha256 ");
+	out_str(&o, hex);
+	out_byte(&o, '\n');
+	char *text = o.rc == 0 ? buf_take(&o.b, len) : NULL;
+	buf_clear(&o.b);
+	if (!text)
+		return o.rc ? o.rc : DNSD_ENOMEM;
+	*out = text;
 	return 0;
 }
 

@@ -154,22 +154,6 @@ enum proxy_verdict proxy_classify_slow(struct proxy_header *hdr, bool is_allowed
 	return PROXY_VERDICT_MALFORMED;
 }
 
-/* Does the prefix cover family/addr? Host bits of the prefix are zero. */
-static bool prefix_covers(const struct config_prefix *pfx, int family, const uint8_t *addr)
-{
-	if (pfx->family == 0)
-		return true;      /* "any" */
-	if (pfx->family != family)
-		return false;
-	unsigned full = pfx->len / 8, bits = pfx->len % 8;
-	if (memcmp(pfx->addr, addr, full) != 0)
-		return false;
-	if (bits == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xFF << (8 - bits));
-	return (addr[full] & mask) == pfx->addr[full];
-}
-
 bool proxy_is_allowed(const struct proxy_allowlist *allow, const struct sockaddr *peer)
 {
 	if (allow->count == 0)
@@ -188,7 +172,7 @@ bool proxy_is_allowed(const struct proxy_allowlist *allow, const struct sockaddr
 		return false;
 	}
 	for (size_t i = 0; i < allow->count; i++)
-		if (prefix_covers(&allow->prefixes[i], family, addr))
+		if (config_prefix_match(&allow->prefixes[i], family, addr, family == AF_INET ? 32 : 128))
 			return !allow->prefixes[i].is_negated;
 	return false;
 }

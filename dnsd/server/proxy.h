@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "conf/config.h"
+#include "conf/addr.h"
 
 #define PROXY_SIGNATURE_LEN 12
 #define PROXY_HEADER_MIN 16      /* signature, version/command, family/transport, length */
