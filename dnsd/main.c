@@ -88,6 +88,15 @@ static void warn_restart_only(const struct config *old, const struct config *new
 		same = strcmp(old->listen[i].text, new->listen[i].text) == 0;
 	if (!same)
 		log_warn("reload: listen, workers and tcp settings take effect after a restart");
+	/* the PROXY allowlist is copied into the server at start */
+	same = old->proxy_protocol_count == new->proxy_protocol_count;
+	for (size_t i = 0; same && i < old->proxy_protocol_count; i++) {
+		const struct config_prefix *x = &old->proxy_protocol[i], *y = &new->proxy_protocol[i];
+		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
+		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+	}
+	if (!same)
+		log_warn("reload: proxy-protocol takes effect after a restart");
 }
 
 /* The Kubernetes sources live across reloads (their threads hold the
