@@ -18,6 +18,7 @@
 #include "util/hash.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
+#include "k8s/k8s_state.h"
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -34,6 +35,10 @@ struct object {
 	char *key;                  /* "namespace/name" */
 	uint32_t hash;
 	struct serviceentry *se;    /* owned */
+	char *state_line;           /* the object as the state file keeps it (k8s_state.h),
+	                               only with state-dir; owned */
+	size_t state_len;
+	bool is_from_state;         /* restored from the state file, not listed since */
 	bool is_seen;               /* relist bookkeeping */
 	struct object *next;
 };
@@ -105,6 +110,7 @@ static void objmap_unlink(struct objmap *m, struct object *victim)
 static void object_free(struct object *o)
 {
 	serviceentry_free(o->se);
+	free(o->state_line);
 	free(o->key);
 	free(o);
 }
@@ -131,8 +137,9 @@ struct reflector {
 	pthread_t thread;
 	bool has_thread;
 	struct objmap objects;      /* guarded by w->lock */
-	char rv[128];               /* last resourceVersion seen */
-	bool is_synced;
+	char rv[128];               /* last resourceVersion seen; written under w->lock */
+	bool is_synced;             /* a LIST completed */
+	bool is_stale;              /* serving entries restored from the state file */
 	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
 	uint64_t stream_lines;      /* events read from the current watch */
 	struct k8s_client *list_client, *watch_client;
@@ -165,6 +172,11 @@ struct k8s_watch {
 	size_t reflector_count;
 	char version[16];           /* the served API version in use */
 	struct k8s_watch_stats stats;
+	/* last known state (k8s_persist.h): objects keep their state lines and
+	 * every change is signalled on change_fd; set before k8s_watch_start() */
+	bool is_keeping_state;
+	int change_fd;
+	_Atomic int64_t stale_since_unix;   /* 0 = serving no restored entries */
 };
 
 static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
@@ -198,6 +210,27 @@ static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
 	}
 }
 
+/* Tells the state writer that what the source holds changed. */
+static void notify_change(struct k8s_watch *w)
+{
+	if (w->change_fd < 0)
+		return;
+	uint64_t one = 1;
+	ssize_t n = write(w->change_fd, &one, sizeof(one));
+	(void)n;
+}
+
+/* The state line of obj, as the API sent it; NULL without state-dir (or
+ * out of memory, which then keeps the state from being saved). */
+static char *state_line_of(const struct k8s_watch *w, const struct json_value *obj, size_t *len)
+{
+	char *line = NULL;
+	*len = 0;
+	if (w->is_keeping_state && k8s_state_encode_object(&line, len, obj) != 0)
+		return NULL;
+	return line;
+}
+
 static char *object_key(const struct serviceentry *se)
 {
 	size_t n = strlen(se->namespace_) + strlen(se->name) + 2;
@@ -207,23 +240,30 @@ static char *object_key(const struct serviceentry *se)
 	return k;
 }
 
-/* ADDED or MODIFIED: replace what we hold under the entry's key. */
-static void upsert_locked(struct reflector *r, struct serviceentry *se)
+/* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
+ * ownership of se and of line (its state line, may be NULL). Returns the
+ * object, or NULL when out of memory. */
+static struct object *upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
 {
 	struct k8s_watch *w = r->w;
 	char *key = object_key(se);
 	if (!key) {
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
 	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
 		serviceentry_free(o->se);
+		free(o->state_line);
 		o->se = se;
+		o->state_line = line;
+		o->state_len = line_len;
+		o->is_from_state = false;
 		o->is_seen = true;
-		return;
+		return o;
 	}
 	apply_locked(w, NULL, se);
 	o = objmap_put(&r->objects, key, se);
@@ -231,10 +271,14 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 		apply_locked(w, se, NULL);
 		free(key);
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
+	o->state_line = line;
+	o->state_len = line_len;
 	o->is_seen = true;
 	atomic_fetch_add(&w->stats.objects, 1);
+	return o;
 }
 
 /* Withdraws o's records from the catalog and forgets o. */
@@ -261,6 +305,16 @@ static bool all_synced_locked(const struct k8s_watch *w)
 {
 	for (size_t i = 0; i < w->reflector_count; i++)
 		if (!w->reflectors[i].is_synced)
+			return false;
+	return true;
+}
+
+/* May the zones w feeds answer: has every reflector listed, or restored
+ * its saved entries? */
+static bool all_serving_locked(const struct k8s_watch *w)
+{
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced && !w->reflectors[i].is_stale)
 			return false;
 	return true;
 }
@@ -400,11 +454,14 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			continue;
 		}
 		char *key = object_key(se);
-		if (!key || !objmap_put(fresh, key, se)) {
+		struct object *f = key ? objmap_put(fresh, key, se) : NULL;
+		if (!f) {
 			free(key);
 			serviceentry_free(se);
 			rc = DNSD_ENOMEM;
+			continue;
 		}
+		f->state_line = state_line_of(w, json_array_at(items, i), &f->state_len);
 	}
 	json_doc_free(doc);
 	k8s_response_clear(&resp);
@@ -412,8 +469,9 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 }
 
 /* The diff of a relist: entries in fresh become ours (an entry whose
- * resourceVersion did not change is not touched), and ours that fresh lacks
- * are deleted. Empties fresh. */
+ * resourceVersion did not change is not touched, unless it was restored from
+ * the state file: a rebuilt API server may number differently), and ours
+ * that fresh lacks are deleted. Empties fresh. */
 static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 {
 	for (size_t i = 0; i < r->objects.bucket_count; i++)
@@ -424,12 +482,13 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 		while (f) {
 			struct object *next = f->next;
 			struct object *o = objmap_get(&r->objects, f->key, f->hash);
-			if (o && o->se->resource_version && f->se->resource_version &&
+			if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
 			    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
 				o->is_seen = true;
 				serviceentry_free(f->se);
+				free(f->state_line);
 			} else {
-				upsert_locked(r, f->se);
+				upsert_locked(r, f->se, f->state_line, f->state_len);
 			}
 			free(f->key);
 			free(f);
@@ -470,26 +529,39 @@ static int do_list(struct reflector *r)
 	pthread_mutex_lock(&w->lock);
 	list_merge_locked(r, &fresh);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
-	bool was_synced = r->is_synced;
+	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	r->is_synced = true;
-	if (!was_synced && all_synced_locked(w))
+	r->is_stale = false;
+	if (!was_synced && all_serving_locked(w))
 		catalog_cluster_synced(w->sink, w->cluster);
+	bool is_any_stale = false;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		is_any_stale = is_any_stale || w->reflectors[i].is_stale;
+	if (!is_any_stale)
+		atomic_store(&w->stale_since_unix, 0);
+	size_t count = r->objects.count;
 	pthread_mutex_unlock(&w->lock);
 	note_sync(w);
+	notify_change(w);
 	if (!was_synced)
-		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s", w->name,
-			 r->objects.count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv);
+		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name, count,
+			 r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
+			 was_stale ? "; replaces the saved state" : "");
 	return 0;
 }
 
-/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. */
+/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. Under
+ * the lock: the state writer reads it (k8s_watch_export_state()). */
 static void note_resource_version(struct reflector *r, const struct json_value *obj)
 {
 	const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
 	size_t len;
 	const char *s = v ? json_get_string(v, &len) : NULL;
-	if (s)
-		snprintf(r->rv, sizeof(r->rv), "%s", s);
+	if (!s)
+		return;
+	pthread_mutex_lock(&r->w->lock);
+	snprintf(r->rv, sizeof(r->rv), "%s", s);
+	pthread_mutex_unlock(&r->w->lock);
 }
 
 /* An ERROR event carries a Status object: 410 Gone means our
@@ -533,9 +605,12 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 			pthread_mutex_lock(&w->lock);
 			delete_locked(r, a, b);
 			pthread_mutex_unlock(&w->lock);
+			notify_change(w);
 		}
 		return;
 	}
+	size_t state_len = 0;
+	char *state_line = type[0] == 'D' ? NULL : state_line_of(w, obj, &state_len);
 	pthread_mutex_lock(&w->lock);
 	if (type[0] == 'D') {
 		count(&w->stats.events_deleted);
@@ -543,9 +618,10 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 		serviceentry_free(se);
 	} else {
 		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
-		upsert_locked(r, se);
+		upsert_locked(r, se, state_line, state_len);
 	}
 	pthread_mutex_unlock(&w->lock);
+	notify_change(w);
 }
 
 /* One line of the watch stream: {"type": ..., "object": {...}}. Returns 1
@@ -686,6 +762,7 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	snprintf(w->api_version, sizeof(w->api_version), "%s", ck->api_version ? ck->api_version : "");
 	w->sink = sink;
 	w->stop_fd = -1;
+	w->change_fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
 	char why[512];
@@ -777,18 +854,151 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
 	}
-	if (all_synced_locked(w))
+	if (all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
 	w->sink = c;
 	pthread_mutex_unlock(&w->lock);
 }
 
-static bool k8s_watch_is_synced(const struct k8s_watch *w)
+bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);
 	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
 	return all;
+}
+
+/* ---------- last known state (k8s_persist.c drives these) ---------- */
+
+const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
+
+void k8s_watch_keep_state(struct k8s_watch *w, int change_fd)
+{
+	w->is_keeping_state = true;
+	w->change_fd = change_fd;
+}
+
+int64_t k8s_watch_stale_since(const struct k8s_watch *w)
+{
+	return atomic_load(&w->stale_since_unix);
+}
+
+/* Copies every state line under the lock (a memcpy per entry; the watch
+ * threads wait that long, the query path never). */
+int k8s_watch_export_state(struct k8s_watch *w, struct k8s_state **out)
+{
+	*out = NULL;
+	pthread_mutex_lock(&w->lock);
+	int rc = 0;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced || w->reflectors[i].is_stale)
+			rc = DNSD_EAGAIN;
+	struct k8s_state *st = rc == 0 ? k8s_state_new(w->name) : NULL;
+	if (rc == 0 && !st)
+		rc = DNSD_ENOMEM;
+	for (size_t i = 0; rc == 0 && i < w->reflector_count; i++) {
+		struct reflector *r = &w->reflectors[i];
+		rc = k8s_state_add_cursor(st, r->namespace_, r->rv[0] ? r->rv : "0");
+		for (size_t b = 0; rc == 0 && b < r->objects.bucket_count; b++)
+			for (struct object *o = r->objects.buckets[b]; rc == 0 && o; o = o->next)
+				rc = o->state_line ? k8s_state_add_object(st, o->state_line, o->state_len) : DNSD_ENOMEM;
+	}
+	pthread_mutex_unlock(&w->lock);
+	if (rc != 0) {
+		k8s_state_free(st);
+		return rc;
+	}
+	*out = st;
+	return 0;
+}
+
+int k8s_watch_check_state(const struct k8s_watch *w, const struct k8s_state *st, char *err, size_t errlen)
+{
+	size_t n = k8s_state_cursor_count(st);
+	bool is_same = n == w->reflector_count;
+	for (size_t i = 0; is_same && i < n; i++) {
+		const char *ns = k8s_state_cursor_namespace(st, i);
+		bool is_found = false;
+		for (size_t j = 0; j < w->reflector_count && !is_found; j++) {
+			const char *mine = w->reflectors[j].namespace_;
+			is_found = (!ns && !mine) || (ns && mine && strcmp(ns, mine) == 0);
+		}
+		is_same = is_found;
+	}
+	if (is_same)
+		return 0;
+	snprintf(err, errlen, "saved for other namespaces than this source watches (%zu lists saved, %zu configured)",
+		 n, w->reflector_count);
+	return DNSD_EINVAL;
+}
+
+/* The reflector that holds entries of namespace ns, or NULL. */
+static struct reflector *reflector_for(struct k8s_watch *w, const char *ns)
+{
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].namespace_ || strcmp(w->reflectors[i].namespace_, ns) == 0)
+			return &w->reflectors[i];
+	return NULL;
+}
+
+/* One saved entry into the reflector of its namespace, if that has not
+ * listed meanwhile. 0, or DNSD_EPARSE with the reason in err. */
+static int restore_one_locked(struct k8s_watch *w, const char *text, size_t len, bool *is_restored, char *err,
+			      size_t errlen)
+{
+	struct json_doc *doc = NULL;
+	struct json_error jerr;
+	struct serviceentry *se = NULL;
+	*is_restored = false;
+	if (json_parse(text, len, &doc, &jerr) != 0) {
+		snprintf(err, errlen, "bad JSON at column %u: %s", jerr.column, jerr.msg);
+		return DNSD_EPARSE;
+	}
+	int rc = serviceentry_from_json(json_doc_root(doc), &se, err, errlen);
+	json_doc_free(doc);
+	if (rc != 0)
+		return DNSD_EPARSE;
+	struct reflector *r = reflector_for(w, se->namespace_);
+	char *line = r && !r->is_synced ? strndup(text, len) : NULL;
+	if (!line) {
+		serviceentry_free(se);
+		return 0;
+	}
+	struct object *o = upsert_locked(r, se, line, len);
+	if (o) {
+		o->is_from_state = true;
+		*is_restored = true;
+	}
+	return 0;
+}
+
+size_t k8s_watch_restore_state(struct k8s_watch *w, const struct k8s_state *st)
+{
+	size_t restored = 0;
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < k8s_state_object_count(st); i++) {
+		size_t len;
+		const char *text = k8s_state_object_at(st, i, &len);
+		char err[256];
+		bool is_restored;
+		if (restore_one_locked(w, text, len, &is_restored, err, sizeof(err)) != 0) {
+			log_warn("kubernetes %s: skipping saved ServiceEntry %zu: %s", w->name, i + 1, err);
+			count(&w->stats.skipped);
+		}
+		restored += is_restored;
+	}
+	bool is_any_stale = false;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced) {
+			w->reflectors[i].is_stale = true;
+			is_any_stale = true;
+		}
+	if (is_any_stale) {
+		atomic_store(&w->stale_since_unix, (int64_t)time(NULL));
+		catalog_cluster_synced(w->sink, w->cluster);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return restored;
 }
 
 #define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
@@ -808,6 +1018,8 @@ static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, o
 static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
 static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
+static int64_t stale_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w) ? 1 : 0; }
+static int64_t stale_since_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w); }
 
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
@@ -821,6 +1033,10 @@ static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
 	  last_sync_of },
 	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
+	{ "dnsd_kubernetes_stale", METRICS_GAUGE,
+	  "1 while the source serves entries saved by an earlier run (state-dir), no LIST yet.", stale_of },
+	{ "dnsd_kubernetes_stale_since_timestamp_seconds", METRICS_GAUGE,
+	  "When the source started serving saved entries; 0 when it serves none.", stale_since_of },
 };
 
 void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m)
