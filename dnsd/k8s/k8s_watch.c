@@ -2,8 +2,11 @@
  * k8s_watch.c - list + watch of Istio ServiceEntries for one source: the
  * entries each reflector holds, and the reflector threads that keep them in
  * step with the API server. Changes go to the catalog as (old, new) pairs;
- * nothing here builds zones or touches a published snapshot. */
+ * nothing here builds zones or touches a published snapshot. The structs
+ * live in k8s_watch_impl.h, shared with k8s_watch_state.c (the source's last
+ * known state). */
 #include "k8s/k8s_watch.h"
+#include "k8s/k8s_watch_impl.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -31,23 +34,6 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-struct object {
-	char *key;                  /* "namespace/name" */
-	uint32_t hash;
-	struct serviceentry *se;    /* owned */
-	char *state_line;           /* the object as the state file keeps it (k8s_state.h),
-	                               only with state-dir; owned */
-	size_t state_len;
-	bool is_from_state;         /* restored from the state file, not listed since */
-	bool is_seen;               /* relist bookkeeping */
-	struct object *next;
-};
-
-struct objmap {
-	struct object **buckets;
-	size_t bucket_count;        /* power of two */
-	size_t count;
-};
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -131,55 +117,7 @@ static void objmap_clear(struct objmap *m)
 
 /* ---------- reflector ---------- */
 
-struct reflector {
-	struct k8s_watch *w;
-	char *namespace_;           /* NULL = all namespaces */
-	pthread_t thread;
-	bool has_thread;
-	struct objmap objects;      /* guarded by w->lock */
-	char rv[128];               /* last resourceVersion seen; written under w->lock */
-	bool is_synced;             /* a LIST completed */
-	bool is_stale;              /* serving entries restored from the state file */
-	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
-	uint64_t stream_lines;      /* events read from the current watch */
-	struct k8s_client *list_client, *watch_client;
-	struct k8s_backoff backoff;
-	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
-};
 
-/* Counters for /metrics: written by the reflector threads, read by
- * k8s_watch_write_metrics() from any thread (relaxed atomics). */
-struct k8s_watch_stats {
-	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
-	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
-	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
-	_Atomic uint64_t relists;
-	_Atomic uint64_t watches;         /* watch requests opened */
-	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
-	_Atomic uint64_t objects;         /* ServiceEntries held now */
-	_Atomic int64_t last_sync_unix;   /* last successful list or event */
-};
-
-struct k8s_watch {
-	char name[128];
-	char api_version[16];       /* from the configuration; "" = discover */
-	unsigned cluster;
-	struct k8s_auth auth;
-	int stop_fd;
-	pthread_mutex_t lock;       /* objects of every reflector, sink, synced */
-	struct catalog *sink;
-	struct reflector *reflectors;
-	size_t reflector_count;
-	char version[16];           /* the served API version in use */
-	struct k8s_watch_stats stats;
-	/* last known state (k8s_persist.h): objects keep their state lines and
-	 * every change is signalled on change_fd; set before k8s_watch_start() */
-	bool is_keeping_state;
-	int change_fd;
-	_Atomic int64_t stale_since_unix;   /* 0 = serving no restored entries */
-};
-
-static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
 static bool is_stopped(const struct k8s_watch *w)
 {
@@ -206,7 +144,7 @@ static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
 	if (refused && new_se) {
 		log_warn("kubernetes %s: ServiceEntry %s/%s: %zu records refused (invalid data)", w->name,
 			 new_se->namespace_, new_se->name, refused);
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 	}
 }
 
@@ -243,7 +181,7 @@ static char *object_key(const struct serviceentry *se)
 /* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
  * ownership of se and of line (its state line, may be NULL). Returns the
  * object, or NULL when out of memory. */
-static struct object *upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
+struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
 {
 	struct k8s_watch *w = r->w;
 	char *key = object_key(se);
@@ -450,7 +388,7 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 		char err[256];
 		if (serviceentry_from_json(json_array_at(items, i), &se, err, sizeof(err)) != 0) {
 			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-			count(&w->stats.skipped);
+			k8s_watch_count(&w->stats.skipped);
 			continue;
 		}
 		char *key = object_key(se);
@@ -488,7 +426,7 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 				serviceentry_free(f->se);
 				free(f->state_line);
 			} else {
-				upsert_locked(r, f->se, f->state_line, f->state_len);
+				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
 			}
 			free(f->key);
 			free(f);
@@ -569,7 +507,7 @@ static void note_resource_version(struct reflector *r, const struct json_value *
 static int watch_error(struct reflector *r, const struct json_value *obj)
 {
 	struct k8s_watch *w = r->w;
-	count(&w->stats.error_events);
+	k8s_watch_count(&w->stats.error_events);
 	int64_t code = 0;
 	const struct json_value *cv = json_get(obj, "code");
 	if (cv)
@@ -594,7 +532,7 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	char err[256];
 	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
 		log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 		if (type[0] != 'D')
 			return;
 		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
@@ -613,12 +551,12 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	char *state_line = type[0] == 'D' ? NULL : state_line_of(w, obj, &state_len);
 	pthread_mutex_lock(&w->lock);
 	if (type[0] == 'D') {
-		count(&w->stats.events_deleted);
+		k8s_watch_count(&w->stats.events_deleted);
 		delete_locked(r, se->namespace_, se->name);
 		serviceentry_free(se);
 	} else {
-		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
-		upsert_locked(r, se, state_line, state_len);
+		k8s_watch_count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
+		k8s_watch_upsert_locked(r, se, state_line, state_len);
 	}
 	pthread_mutex_unlock(&w->lock);
 	notify_change(w);
@@ -638,7 +576,7 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	r->stream_lines++;
 	if (json_parse(line, len, &doc, &jerr) != 0) {
 		log_warn("kubernetes %s: bad watch event JSON at column %u: %s", w->name, jerr.column, jerr.msg);
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		return 1;   /* a broken stream: reopen from the last good resourceVersion */
 	}
 	const struct json_value *root = json_doc_root(doc);
@@ -648,13 +586,13 @@ static int watch_line(void *ctx, const char *line, size_t len)
 	const char *type = tv ? json_get_string(tv, &tlen) : NULL;
 	int stop = 0;
 	if (!type || !obj) {
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		stop = 1;
 	} else if (strcmp(type, "ERROR") == 0) {
 		stop = watch_error(r, obj);
 	} else if (strcmp(type, "BOOKMARK") == 0) {
 		note_resource_version(r, obj);
-		count(&w->stats.bookmarks);
+		k8s_watch_count(&w->stats.bookmarks);
 		note_sync(w);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
 		watch_change(r, type, obj);
@@ -677,7 +615,7 @@ static void *reflector_main(void *arg)
 	struct reflector *r = arg;
 	struct k8s_watch *w = r->w;
 	while (!is_stopped(w) && discover_version(r) != 0) {
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		if (back_off(r, 0))
 			return NULL;
 	}
@@ -688,11 +626,11 @@ static void *reflector_main(void *arg)
 			int rc = do_list(r);
 			if (rc == DNSD_EGONE) {
 				/* an expired continue token: start the list over at once */
-				count(&w->stats.relists);
+				k8s_watch_count(&w->stats.relists);
 				continue;
 			}
 			if (rc != 0) {
-				count(&w->stats.request_errors);
+				k8s_watch_count(&w->stats.request_errors);
 				if (back_off(r, r->backoff_retry_after_s))
 					break;
 				continue;
@@ -707,7 +645,7 @@ static void *reflector_main(void *arg)
 			 base, r->rv, timeout_s);
 		r->is_relist_needed = false;
 		r->stream_lines = 0;
-		count(&w->stats.watches);
+		k8s_watch_count(&w->stats.watches);
 		struct k8s_response status = { 0 };
 		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
 		if (is_stopped(w)) {
@@ -715,7 +653,7 @@ static void *reflector_main(void *arg)
 			break;
 		}
 		if (r->is_relist_needed || rc == DNSD_EGONE) {
-			count(&w->stats.relists);
+			k8s_watch_count(&w->stats.relists);
 			is_list_needed = true;
 			k8s_response_clear(&status);
 			continue;
@@ -726,7 +664,7 @@ static void *reflector_main(void *arg)
 			k8s_response_clear(&status);
 			continue;
 		}
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		if (status.status == 200 && r->stream_lines > 0) {
 			/* the stream worked before it broke (an apiserver or load
 			 * balancer went away): not a reason to slow down further */
@@ -868,138 +806,7 @@ bool k8s_watch_is_synced(const struct k8s_watch *w)
 	return all;
 }
 
-/* ---------- last known state (k8s_persist.c drives these) ---------- */
-
 const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
-
-void k8s_watch_keep_state(struct k8s_watch *w, int change_fd)
-{
-	w->is_keeping_state = true;
-	w->change_fd = change_fd;
-}
-
-int64_t k8s_watch_stale_since(const struct k8s_watch *w)
-{
-	return atomic_load(&w->stale_since_unix);
-}
-
-/* Copies every state line under the lock (a memcpy per entry; the watch
- * threads wait that long, the query path never). */
-int k8s_watch_export_state(struct k8s_watch *w, struct k8s_state **out)
-{
-	*out = NULL;
-	pthread_mutex_lock(&w->lock);
-	int rc = 0;
-	for (size_t i = 0; i < w->reflector_count; i++)
-		if (!w->reflectors[i].is_synced || w->reflectors[i].is_stale)
-			rc = DNSD_EAGAIN;
-	struct k8s_state *st = rc == 0 ? k8s_state_new(w->name) : NULL;
-	if (rc == 0 && !st)
-		rc = DNSD_ENOMEM;
-	for (size_t i = 0; rc == 0 && i < w->reflector_count; i++) {
-		struct reflector *r = &w->reflectors[i];
-		rc = k8s_state_add_cursor(st, r->namespace_, r->rv[0] ? r->rv : "0");
-		for (size_t b = 0; rc == 0 && b < r->objects.bucket_count; b++)
-			for (struct object *o = r->objects.buckets[b]; rc == 0 && o; o = o->next)
-				rc = o->state_line ? k8s_state_add_object(st, o->state_line, o->state_len) : DNSD_ENOMEM;
-	}
-	pthread_mutex_unlock(&w->lock);
-	if (rc != 0) {
-		k8s_state_free(st);
-		return rc;
-	}
-	*out = st;
-	return 0;
-}
-
-int k8s_watch_check_state(const struct k8s_watch *w, const struct k8s_state *st, char *err, size_t errlen)
-{
-	size_t n = k8s_state_cursor_count(st);
-	bool is_same = n == w->reflector_count;
-	for (size_t i = 0; is_same && i < n; i++) {
-		const char *ns = k8s_state_cursor_namespace(st, i);
-		bool is_found = false;
-		for (size_t j = 0; j < w->reflector_count && !is_found; j++) {
-			const char *mine = w->reflectors[j].namespace_;
-			is_found = (!ns && !mine) || (ns && mine && strcmp(ns, mine) == 0);
-		}
-		is_same = is_found;
-	}
-	if (is_same)
-		return 0;
-	snprintf(err, errlen, "saved for other namespaces than this source watches (%zu lists saved, %zu configured)",
-		 n, w->reflector_count);
-	return DNSD_EINVAL;
-}
-
-/* The reflector that holds entries of namespace ns, or NULL. */
-static struct reflector *reflector_for(struct k8s_watch *w, const char *ns)
-{
-	for (size_t i = 0; i < w->reflector_count; i++)
-		if (!w->reflectors[i].namespace_ || strcmp(w->reflectors[i].namespace_, ns) == 0)
-			return &w->reflectors[i];
-	return NULL;
-}
-
-/* One saved entry into the reflector of its namespace, if that has not
- * listed meanwhile. 0, or DNSD_EPARSE with the reason in err. */
-static int restore_one_locked(struct k8s_watch *w, const char *text, size_t len, bool *is_restored, char *err,
-			      size_t errlen)
-{
-	struct json_doc *doc = NULL;
-	struct json_error jerr;
-	struct serviceentry *se = NULL;
-	*is_restored = false;
-	if (json_parse(text, len, &doc, &jerr) != 0) {
-		snprintf(err, errlen, "bad JSON at column %u: %s", jerr.column, jerr.msg);
-		return DNSD_EPARSE;
-	}
-	int rc = serviceentry_from_json(json_doc_root(doc), &se, err, errlen);
-	json_doc_free(doc);
-	if (rc != 0)
-		return DNSD_EPARSE;
-	struct reflector *r = reflector_for(w, se->namespace_);
-	char *line = r && !r->is_synced ? strndup(text, len) : NULL;
-	if (!line) {
-		serviceentry_free(se);
-		return 0;
-	}
-	struct object *o = upsert_locked(r, se, line, len);
-	if (o) {
-		o->is_from_state = true;
-		*is_restored = true;
-	}
-	return 0;
-}
-
-size_t k8s_watch_restore_state(struct k8s_watch *w, const struct k8s_state *st)
-{
-	size_t restored = 0;
-	pthread_mutex_lock(&w->lock);
-	for (size_t i = 0; i < k8s_state_object_count(st); i++) {
-		size_t len;
-		const char *text = k8s_state_object_at(st, i, &len);
-		char err[256];
-		bool is_restored;
-		if (restore_one_locked(w, text, len, &is_restored, err, sizeof(err)) != 0) {
-			log_warn("kubernetes %s: skipping saved ServiceEntry %zu: %s", w->name, i + 1, err);
-			count(&w->stats.skipped);
-		}
-		restored += is_restored;
-	}
-	bool is_any_stale = false;
-	for (size_t i = 0; i < w->reflector_count; i++)
-		if (!w->reflectors[i].is_synced) {
-			w->reflectors[i].is_stale = true;
-			is_any_stale = true;
-		}
-	if (is_any_stale) {
-		atomic_store(&w->stale_since_unix, (int64_t)time(NULL));
-		catalog_cluster_synced(w->sink, w->cluster);
-	}
-	pthread_mutex_unlock(&w->lock);
-	return restored;
-}
 
 #define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
 
