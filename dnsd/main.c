@@ -364,20 +364,31 @@ static void tune_malloc(void)
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 }
 
-/* state-dir must be a folder (dnsd creates files in it, not it). */
-static int check_state_dir(const struct config *cfg)
+/* state-dir: a folder, created (0700) when missing. With is_check (-t)
+ * nothing is created: a missing folder is only mentioned (it may be a volume
+ * that exists in the pod only). DNSD_EINVAL when the path is something else,
+ * DNSD_EIO when it cannot be made; both are logged here. */
+static int check_state_dir(const struct config *cfg, bool is_check)
 {
 	struct stat sb;
 	if (!cfg->state_dir || !cfg->kubernetes_count)
 		return 0;
-	if (stat(cfg->state_dir, &sb) != 0) {
-		log_error("state-dir %s: %s", cfg->state_dir, strerror(errno));
-		return DNSD_EIO;
-	}
-	if (!S_ISDIR(sb.st_mode)) {
-		log_error("state-dir %s: not a folder", cfg->state_dir);
+	if (stat(cfg->state_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		log_error("state-dir %s: not a folder%s", cfg->state_dir, is_check ? "" : "; running without saved state");
 		return DNSD_EINVAL;
 	}
+	if (stat(cfg->state_dir, &sb) == 0)
+		return 0;
+	if (is_check) {
+		printf("state-dir %s does not exist yet; dnsd creates it at start\n", cfg->state_dir);
+		return 0;
+	}
+	if (mkdir(cfg->state_dir, 0700) != 0) {
+		log_error("state-dir %s: cannot create it: %s; running without saved state", cfg->state_dir,
+			  strerror(errno));
+		return DNSD_EIO;
+	}
+	log_info("state-dir %s: created", cfg->state_dir);
 	return 0;
 }
 
@@ -400,7 +411,7 @@ static int check_only(struct daemon *d)
 		}
 		k8s_watch_free(w);
 	}
-	if (check_state_dir(d->cfg) != 0)
+	if (check_state_dir(d->cfg, true) != 0)
 		return 1;
 	printf("%s: ok (%zu zones, %zu records)\n", d->config_path, catalog_zone_count(d->catalog),
 	       catalog_record_count(d->catalog));
@@ -494,15 +505,17 @@ static int start_sources(struct daemon *d)
 	size_t n = d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1;
 	d->watches = calloc(n, sizeof(*d->watches));
 	d->persists = calloc(n, sizeof(*d->persists));
-	if (!d->watches || !d->persists || check_state_dir(d->cfg) != 0)
+	if (!d->watches || !d->persists)
 		return 1;
+	/* saved state is an aid: a bad state-dir is logged, never a reason not to serve */
+	const char *state_dir = check_state_dir(d->cfg, false) == 0 ? d->cfg->state_dir : NULL;
 	sigset_t old;
 	block_signals(&old);
 	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
 		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, err, sizeof(err));
 		struct k8s_persist *p = NULL;
-		if (w && d->cfg->state_dir) {
-			p = k8s_persist_new(w, d->cfg->state_dir, d->cfg->stale_start_timeout_ms,
+		if (w && state_dir) {
+			p = k8s_persist_new(w, state_dir, d->cfg->stale_start_timeout_ms,
 					    d->cfg->state_write_interval_ms, err, sizeof(err));
 			if (!p) {
 				k8s_watch_free(w);

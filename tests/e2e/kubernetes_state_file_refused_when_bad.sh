@@ -9,8 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/k8s.bash"
 
-STATE=$T/state
-mkdir -p "$STATE"
+STATE=$T/state       # dnsd creates it
 EXTRA="state-dir: $STATE
 stale-start-timeout-ms: 500
 state-write-interval-ms: 100"
@@ -22,6 +21,13 @@ wait_until 10 is_ready || die "not ready"
 se_create mesh-1 a one one.a.global 240.0.1.1
 se_create mesh-1 b two two.b.global 240.0.1.2
 wait_until 10 grep -q '^objects 2$' "$STATE/mesh-1.state" || die "no state file written"
+assert_contains "$(cat "$DNSD_LOG")" "state-dir $STATE: created" "a missing state-dir is created"
+assert_eq "$(stat -c %a "$STATE")" 700 "... private to dnsd"
+# a state-dir that is not a folder: dnsd -t fails, dnsd itself serves without
+sed "s|^state-dir: .*|state-dir: $T/good.state.x|" "$T/dnsd.yaml" >"$T/dnsd-file.yaml"
+: >"$T/good.state.x"
+out=$("$DNSD_BIN" -t -c "$T/dnsd-file.yaml" 2>&1) && die "dnsd -t accepts a state-dir that is a file: $out"
+assert_contains "$out" "not a folder" "dnsd -t: a state-dir that is a file is an error"
 stop_dnsd || die "dnsd did not stop cleanly"
 kill "$FAKE_mesh_1_PID"
 wait_until 10 not_running "$FAKE_mesh_1_PID" || die "the fake API server did not stop"
