@@ -69,7 +69,10 @@ assert_eq "$(grep -c 'serving the state saved at' "$DNSD_LOG")" 1 "the switch to
 # nothing is written while the source serves saved state
 before=$(stat -c %Y.%s "$STATE/mesh-1.state")
 
-# the API returns with different data: one changed, one deleted, one new
+# the API returns with different data: one changed, one deleted, one new.
+# The rebuilt fake numbers from 1001 again, so one.a comes back with the
+# resourceVersion it was saved with and other data: the saved entry must
+# be replaced all the same.
 cat >"$T/seed.json" <<JSON
 {"kind":"ServiceEntryList","apiVersion":"networking.istio.io/v1","metadata":{},"items":[
  $(se_json a one one.a.global 240.0.9.1),
