@@ -45,7 +45,7 @@ struct proxy_header {
 	 * to, as AF_INET or AF_INET6 socket addresses with their ports. */
 	struct sockaddr_storage source;
 	struct sockaddr_storage destination;
-	const char *why;      /* PROXY_MALFORMED: a static reason, for the debug log */
+	const char *why;      /* PROXY_MALFORMED: a static reason (tests, fuzzing) */
 };
 
 /* Parses the header at the start of buf. Never reads past len.
