@@ -105,6 +105,13 @@ struct config {
 	bool chaos_enabled;            /* chaos: true answers view.dnsd / version.dnsd CH TXT */
 	char *user;                    /* user to drop to after binding when started as root */
 	char *pid_file;                /* NULL = none */
+	struct config_prefix *proxy_protocol;   /* peers that must send a PROXY v2 header
+	                                           (server/proxy.h); empty = none may */
+	size_t proxy_protocol_count;
+	char *state_dir;               /* Kubernetes sources' last known state (k8s/k8s_persist.h);
+	                                  NULL = none */
+	uint32_t stale_start_timeout_ms;   /* serve saved state after this; default 10000 */
+	uint32_t state_write_interval_ms;  /* at most one state write per source per this; 2000 */
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

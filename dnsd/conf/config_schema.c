@@ -261,6 +261,19 @@ static const struct config_item config_items[] = {
 	  .help = "user to switch to after binding when started as root; \"\" = stay" },
 	{ .name = "pid-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
 	  CONFIG_FIELD(struct config, pid_file), .help = "write the PID here; \"\" = none" },
+	{ .name = "proxy-protocol", .type = CONFIG_T_PREFIX_LIST, .example = "[10.0.0.5, 192.0.2.0/28]",
+	  CONFIG_LIST(struct config, proxy_protocol, proxy_protocol_count),
+	  .help = "load balancers that send a PROXY v2 header, and must; from any other peer a "
+		  "header is dropped; default none" },
+	{ .name = "state-dir", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
+	  CONFIG_FIELD(struct config, state_dir),
+	  .help = "folder for each Kubernetes source's last known state; \"\" = none" },
+	{ .name = "stale-start-timeout-ms", .type = CONFIG_T_UINT, .def = "10000", .min = 0,
+	  .max = 3600000, CONFIG_FIELD(struct config, stale_start_timeout_ms),
+	  .help = "a source not listed this long after start serves its saved state, marked stale" },
+	{ .name = "state-write-interval-ms", .type = CONFIG_T_UINT, .def = "2000", .min = 100,
+	  .max = 600000, CONFIG_FIELD(struct config, state_write_interval_ms),
+	  .help = "at most one state write per source in this time" },
 	{ .name = NULL },
 };
 

@@ -2,8 +2,11 @@
  * k8s_watch.c - list + watch of Istio ServiceEntries for one source: the
  * entries each reflector holds, and the reflector threads that keep them in
  * step with the API server. Changes go to the catalog as (old, new) pairs;
- * nothing here builds zones or touches a published snapshot. */
+ * nothing here builds zones or touches a published snapshot. The structs
+ * live in k8s_watch_impl.h, shared with k8s_watch_state.c (the source's last
+ * known state). */
 #include "k8s/k8s_watch.h"
+#include "k8s/k8s_watch_impl.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -18,6 +21,7 @@
 #include "util/hash.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
+#include "k8s/k8s_state.h"
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -32,19 +36,6 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-struct object {
-	char *key;                  /* "namespace/name" */
-	uint32_t hash;
-	struct serviceentry *se;    /* owned */
-	bool is_seen;               /* relist bookkeeping */
-	struct object *next;
-};
-
-struct objmap {
-	struct object **buckets;
-	size_t bucket_count;        /* power of two */
-	size_t count;
-};
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -107,6 +98,7 @@ static void objmap_unlink(struct objmap *m, struct object *victim)
 static void object_free(struct object *o)
 {
 	serviceentry_free(o->se);
+	free(o->state_line);
 	free(o->key);
 	free(o);
 }
@@ -127,52 +119,7 @@ static void objmap_clear(struct objmap *m)
 
 /* ---------- reflector ---------- */
 
-struct reflector {
-	struct k8s_watch *w;
-	char *namespace_;           /* NULL = all namespaces */
-	pthread_t thread;
-	bool has_thread;
-	struct objmap objects;      /* guarded by w->lock */
-	char rv[128];               /* last resourceVersion seen */
-	bool is_synced;
-	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
-	uint64_t stream_lines;      /* events read from the current watch */
-	char failed_rv[128];        /* where the last failed watch started */
-	unsigned failed_count;      /* consecutive failed watches from failed_rv */
-	struct k8s_client *list_client, *watch_client;
-	struct k8s_backoff backoff;
-	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
-};
 
-/* Counters for /metrics: written by the reflector threads, read by
- * k8s_watch_write_metrics() from any thread (relaxed atomics). */
-struct k8s_watch_stats {
-	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
-	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
-	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
-	_Atomic uint64_t relists;
-	_Atomic uint64_t watches;         /* watch requests opened */
-	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
-	_Atomic uint64_t undecodable;     /* list items and watch lines that are not JSON */
-	_Atomic uint64_t objects;         /* ServiceEntries held now */
-	_Atomic int64_t last_sync_unix;   /* last successful list or event */
-};
-
-struct k8s_watch {
-	char name[128];
-	char api_version[16];       /* from the configuration; "" = discover */
-	unsigned cluster;
-	struct k8s_auth auth;
-	int stop_fd;
-	pthread_mutex_t lock;       /* objects of every reflector, sink, synced */
-	struct catalog *sink;
-	struct reflector *reflectors;
-	size_t reflector_count;
-	char version[16];           /* the served API version in use */
-	struct k8s_watch_stats stats;
-};
-
-static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
 static bool is_stopped(const struct k8s_watch *w)
 {
@@ -199,8 +146,29 @@ static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
 	if (refused && new_se) {
 		log_warn("kubernetes %s: ServiceEntry %s/%s: %zu records refused (invalid data)", w->name,
 			 new_se->namespace_, new_se->name, refused);
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 	}
+}
+
+/* Tells the state writer that what the source holds changed. */
+static void notify_change(struct k8s_watch *w)
+{
+	if (w->change_fd < 0)
+		return;
+	uint64_t one = 1;
+	ssize_t n = write(w->change_fd, &one, sizeof(one));
+	(void)n;
+}
+
+/* The state line of obj, as the API sent it; NULL without state-dir (or
+ * out of memory, which then keeps the state from being saved). */
+static char *state_line_of(const struct k8s_watch *w, const struct json_value *obj, size_t *len)
+{
+	char *line = NULL;
+	*len = 0;
+	if (w->is_keeping_state && k8s_state_encode_object(&line, len, obj) != 0)
+		return NULL;
+	return line;
 }
 
 static char *object_key(const struct serviceentry *se)
@@ -212,23 +180,30 @@ static char *object_key(const struct serviceentry *se)
 	return k;
 }
 
-/* ADDED or MODIFIED: replace what we hold under the entry's key. */
-static void upsert_locked(struct reflector *r, struct serviceentry *se)
+/* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
+ * ownership of se and of line (its state line, may be NULL). Returns the
+ * object, or NULL when out of memory. */
+struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
 {
 	struct k8s_watch *w = r->w;
 	char *key = object_key(se);
 	if (!key) {
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
 	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
 		serviceentry_free(o->se);
+		free(o->state_line);
 		o->se = se;
+		o->state_line = line;
+		o->state_len = line_len;
+		o->is_from_state = false;
 		o->is_seen = true;
-		return;
+		return o;
 	}
 	apply_locked(w, NULL, se);
 	o = objmap_put(&r->objects, key, se);
@@ -236,10 +211,14 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 		apply_locked(w, se, NULL);
 		free(key);
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
+	o->state_line = line;
+	o->state_len = line_len;
 	o->is_seen = true;
 	atomic_fetch_add(&w->stats.objects, 1);
+	return o;
 }
 
 /* Withdraws o's records from the catalog and forgets o. */
@@ -266,6 +245,16 @@ static bool all_synced_locked(const struct k8s_watch *w)
 {
 	for (size_t i = 0; i < w->reflector_count; i++)
 		if (!w->reflectors[i].is_synced)
+			return false;
+	return true;
+}
+
+/* May the zones w feeds answer: has every reflector listed, or restored
+ * its saved entries? */
+static bool all_serving_locked(const struct k8s_watch *w)
+{
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced && !w->reflectors[i].is_stale)
 			return false;
 	return true;
 }
@@ -428,23 +417,28 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			object_identity(item, who, sizeof(who));
 			log_warn("kubernetes %s: skipping ServiceEntry %s: bad JSON at byte %zu: %s", w->name,
 				 who, jerr.offset, jerr.msg);
-			count(&w->stats.undecodable);
-			count(&w->stats.skipped);
+			k8s_watch_count(&w->stats.undecodable);
+			k8s_watch_count(&w->stats.skipped);
 			continue;
 		}
 		int bad = serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err));
-		json_doc_free(doc);
 		if (bad != 0) {
+			json_doc_free(doc);
 			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-			count(&w->stats.skipped);
+			k8s_watch_count(&w->stats.skipped);
 			continue;
 		}
 		char *key = object_key(se);
-		if (!key || !objmap_put(fresh, key, se)) {
+		struct object *f = key ? objmap_put(fresh, key, se) : NULL;
+		if (!f) {
+			json_doc_free(doc);
 			free(key);
 			serviceentry_free(se);
 			rc = DNSD_ENOMEM;
+			continue;
 		}
+		f->state_line = state_line_of(w, json_doc_root(doc), &f->state_len);
+		json_doc_free(doc);
 	}
 	if (rc == 0 && more < 0) {
 		log_warn("kubernetes %s: list %s: the items array is cut short", w->name, base);
@@ -455,8 +449,9 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 }
 
 /* The diff of a relist: entries in fresh become ours (an entry whose
- * resourceVersion did not change is not touched), and ours that fresh lacks
- * are deleted. Empties fresh. */
+ * resourceVersion did not change is not touched, unless it was restored from
+ * the state file: a rebuilt API server may number differently), and ours
+ * that fresh lacks are deleted. Empties fresh. */
 static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 {
 	for (size_t i = 0; i < r->objects.bucket_count; i++)
@@ -467,12 +462,13 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 		while (f) {
 			struct object *next = f->next;
 			struct object *o = objmap_get(&r->objects, f->key, f->hash);
-			if (o && o->se->resource_version && f->se->resource_version &&
+			if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
 			    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
 				o->is_seen = true;
 				serviceentry_free(f->se);
+				free(f->state_line);
 			} else {
-				upsert_locked(r, f->se);
+				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
 			}
 			free(f->key);
 			free(f);
@@ -513,26 +509,39 @@ static int do_list(struct reflector *r)
 	pthread_mutex_lock(&w->lock);
 	list_merge_locked(r, &fresh);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
-	bool was_synced = r->is_synced;
+	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	r->is_synced = true;
-	if (!was_synced && all_synced_locked(w))
+	r->is_stale = false;
+	if (!was_synced && all_serving_locked(w))
 		catalog_cluster_synced(w->sink, w->cluster);
+	bool is_any_stale = false;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		is_any_stale = is_any_stale || w->reflectors[i].is_stale;
+	if (!is_any_stale)
+		atomic_store(&w->stale_since_unix, 0);
+	size_t count = r->objects.count;
 	pthread_mutex_unlock(&w->lock);
 	note_sync(w);
+	notify_change(w);
 	if (!was_synced)
-		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s", w->name,
-			 r->objects.count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv);
+		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name, count,
+			 r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
+			 was_stale ? "; replaces the saved state" : "");
 	return 0;
 }
 
-/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. */
+/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. Under
+ * the lock: the state writer reads it (k8s_watch_export_state()). */
 static void note_resource_version(struct reflector *r, const struct json_value *obj)
 {
 	const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
 	size_t len;
 	const char *s = v ? json_get_string(v, &len) : NULL;
-	if (s)
-		snprintf(r->rv, sizeof(r->rv), "%s", s);
+	if (!s)
+		return;
+	pthread_mutex_lock(&r->w->lock);
+	snprintf(r->rv, sizeof(r->rv), "%s", s);
+	pthread_mutex_unlock(&r->w->lock);
 }
 
 /* An ERROR event carries a Status object: 410 Gone means our
@@ -540,7 +549,7 @@ static void note_resource_version(struct reflector *r, const struct json_value *
 static int watch_error(struct reflector *r, const struct json_value *obj)
 {
 	struct k8s_watch *w = r->w;
-	count(&w->stats.error_events);
+	k8s_watch_count(&w->stats.error_events);
 	int64_t code = 0;
 	const struct json_value *cv = json_get(obj, "code");
 	if (cv)
@@ -565,7 +574,7 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	char err[256];
 	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
 		log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 		if (type[0] != 'D')
 			return;
 		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
@@ -576,19 +585,23 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 			pthread_mutex_lock(&w->lock);
 			delete_locked(r, a, b);
 			pthread_mutex_unlock(&w->lock);
+			notify_change(w);
 		}
 		return;
 	}
+	size_t state_len = 0;
+	char *state_line = type[0] == 'D' ? NULL : state_line_of(w, obj, &state_len);
 	pthread_mutex_lock(&w->lock);
 	if (type[0] == 'D') {
-		count(&w->stats.events_deleted);
+		k8s_watch_count(&w->stats.events_deleted);
 		delete_locked(r, se->namespace_, se->name);
 		serviceentry_free(se);
 	} else {
-		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
-		upsert_locked(r, se);
+		k8s_watch_count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
+		k8s_watch_upsert_locked(r, se, state_line, state_len);
 	}
 	pthread_mutex_unlock(&w->lock);
+	notify_change(w);
 }
 
 /* A watch line that is not JSON. Lines are framed by newlines, so the next
@@ -603,7 +616,7 @@ static int watch_line_undecodable(struct reflector *r, const char *line, size_t 
 	struct json_span obj, type;
 	char who[400] = "";
 	struct json_doc *meta = NULL;
-	count(&w->stats.undecodable);
+	k8s_watch_count(&w->stats.undecodable);
 	if (json_scan_member(line, len, "object", &obj) == 0 &&
 	    json_scan_member(line, len, "type", &type) == 0) {
 		object_identity(obj, who, sizeof(who));
@@ -623,7 +636,7 @@ static int watch_line_undecodable(struct reflector *r, const char *line, size_t 
 			}
 			json_doc_free(meta);
 		}
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 		log_warn("kubernetes %s: skipping ServiceEntry %s in a watch event: bad JSON at byte %zu: %s",
 			 w->name, who, jerr->offset, jerr->msg);
 		return 0;
@@ -659,12 +672,12 @@ static int watch_line(void *ctx, const char *line, size_t len)
 		log_warn("kubernetes %s: skipping a watch line that is not an event (%zu bytes) after "
 			 "resourceVersion %s",
 			 w->name, len, r->rv);
-		count(&w->stats.undecodable);
+		k8s_watch_count(&w->stats.undecodable);
 	} else if (strcmp(type, "ERROR") == 0) {
 		stop = watch_error(r, obj);
 	} else if (strcmp(type, "BOOKMARK") == 0) {
 		note_resource_version(r, obj);
-		count(&w->stats.bookmarks);
+		k8s_watch_count(&w->stats.bookmarks);
 		note_sync(w);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
 		watch_change(r, type, obj);
@@ -687,7 +700,7 @@ static void *reflector_main(void *arg)
 	struct reflector *r = arg;
 	struct k8s_watch *w = r->w;
 	while (!is_stopped(w) && discover_version(r) != 0) {
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		if (back_off(r, 0))
 			return NULL;
 	}
@@ -698,11 +711,11 @@ static void *reflector_main(void *arg)
 			int rc = do_list(r);
 			if (rc == DNSD_EGONE) {
 				/* an expired continue token: start the list over at once */
-				count(&w->stats.relists);
+				k8s_watch_count(&w->stats.relists);
 				continue;
 			}
 			if (rc != 0) {
-				count(&w->stats.request_errors);
+				k8s_watch_count(&w->stats.request_errors);
 				if (back_off(r, r->backoff_retry_after_s))
 					break;
 				continue;
@@ -717,7 +730,7 @@ static void *reflector_main(void *arg)
 			 base, r->rv, timeout_s);
 		r->is_relist_needed = false;
 		r->stream_lines = 0;
-		count(&w->stats.watches);
+		k8s_watch_count(&w->stats.watches);
 		struct k8s_response status = { 0 };
 		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
 		if (is_stopped(w)) {
@@ -725,7 +738,7 @@ static void *reflector_main(void *arg)
 			break;
 		}
 		if (r->is_relist_needed || rc == DNSD_EGONE) {
-			count(&w->stats.relists);
+			k8s_watch_count(&w->stats.relists);
 			is_list_needed = true;
 			k8s_response_clear(&status);
 			continue;
@@ -736,7 +749,7 @@ static void *reflector_main(void *arg)
 			k8s_response_clear(&status);
 			continue;
 		}
-		count(&w->stats.request_errors);
+		k8s_watch_count(&w->stats.request_errors);
 		if (status.status == 200 && r->stream_lines > 0) {
 			/* the stream worked before it broke (an apiserver or load
 			 * balancer went away): not a reason to slow down further */
@@ -765,7 +778,7 @@ static void *reflector_main(void *arg)
 				 w->name, r->failed_count, r->rv);
 			r->failed_count = 0;
 			r->failed_rv[0] = '\0';
-			count(&w->stats.relists);
+			k8s_watch_count(&w->stats.relists);
 			is_list_needed = true;
 		}
 		uint32_t retry_after = status.retry_after_s;
@@ -788,6 +801,7 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	snprintf(w->api_version, sizeof(w->api_version), "%s", ck->api_version ? ck->api_version : "");
 	w->sink = sink;
 	w->stop_fd = -1;
+	w->change_fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
 	char why[512];
@@ -879,19 +893,21 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
 	}
-	if (all_synced_locked(w))
+	if (all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
 	w->sink = c;
 	pthread_mutex_unlock(&w->lock);
 }
 
-static bool k8s_watch_is_synced(const struct k8s_watch *w)
+bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);
 	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
 	return all;
 }
+
+const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
 
 #define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
 
@@ -911,6 +927,8 @@ static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, s
 static int64_t undecodable_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, undecodable); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
 static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
+static int64_t stale_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w) ? 1 : 0; }
+static int64_t stale_since_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w); }
 
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
@@ -926,6 +944,10 @@ static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
 	  last_sync_of },
 	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
+	{ "dnsd_kubernetes_stale", METRICS_GAUGE,
+	  "1 while the source serves entries saved by an earlier run (state-dir), no LIST yet.", stale_of },
+	{ "dnsd_kubernetes_stale_since_timestamp_seconds", METRICS_GAUGE,
+	  "When the source started serving saved entries; 0 when it serves none.", stale_since_of },
 };
 
 void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m)

@@ -36,6 +36,33 @@ void k8s_watch_free(struct k8s_watch *w);
  * further changes there. The old catalog is no longer touched afterwards. */
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 
+const char *k8s_watch_name(const struct k8s_watch *w);
+/* Has every list+watch of the source completed a LIST? Any thread. */
+bool k8s_watch_is_synced(const struct k8s_watch *w);
+
+/* ---------- last known state (k8s_persist.h) ---------- */
+struct k8s_state;
+
+/* Before k8s_watch_start(): keep each entry's state line (k8s_state.h) and
+ * signal every change (a LIST applied, a watch event) by writing to the
+ * eventfd change_fd. */
+void k8s_watch_keep_state(struct k8s_watch *w, int change_fd);
+/* What the source holds now, for the state file; caller frees *out with
+ * k8s_state_free(). DNSD_EAGAIN while a list+watch has not completed its
+ * LIST or serves restored entries: such a state is not worth saving. */
+int k8s_watch_export_state(struct k8s_watch *w, struct k8s_state **out);
+/* 0 when st was saved for the namespaces this source watches; otherwise
+ * DNSD_EINVAL with the reason in err. */
+int k8s_watch_check_state(const struct k8s_watch *w, const struct k8s_state *st, char *err, size_t errlen);
+/* Serves st's entries in every list+watch that has not completed a LIST,
+ * marked stale until it does (the zones the source feeds answer from then
+ * on); entries that do not decode are skipped, logged and counted as
+ * skipped. Returns how many entries were restored. */
+size_t k8s_watch_restore_state(struct k8s_watch *w, const struct k8s_state *st);
+/* Since when the source serves restored entries (unix seconds); 0 when it
+ * serves none. Any thread. */
+int64_t k8s_watch_stale_since(const struct k8s_watch *w);
+
 struct metrics_out;
 
 /* Writes the dnsd_kubernetes_* families to m, each family once with one
