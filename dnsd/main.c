@@ -21,7 +21,9 @@
 #include "conf/config.h"
 #include "k8s/k8s_watch.h"
 #include "server/admin.h"
+#include "server/notify.h"
 #include "server/server.h"
+#include "server/transfer.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -43,7 +45,15 @@ struct daemon {
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	size_t watch_count;
 	struct event *ready_timer;     /* until READY=1 has been sent */
+	struct notifier *notifier;     /* NOTIFY after each publication */
 };
+
+/* catalog_published_fn: secondaries hear of every change. */
+static void published_hook(void *ctx, const struct snapshot *s)
+{
+	struct daemon *d = ctx;
+	notify_snapshot(d->notifier, s);
+}
 
 static void usage(FILE *out)
 {
@@ -138,6 +148,7 @@ static void reload(struct daemon *d)
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
+	catalog_set_publish_hook(cat, published_hook, d);
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
 	config_free(d->cfg);
 	d->cfg = cfg;
@@ -356,6 +367,12 @@ static void block_signals(sigset_t *old)
 static int start_server(struct daemon *d)
 {
 	char err[512];
+	d->notifier = notify_new(d->cfg->notify_attempts, d->cfg->notify_retry_ms);
+	if (!d->notifier || notify_start(d->notifier) != 0) {
+		log_error("cannot start the NOTIFY thread");
+		return 1;
+	}
+	catalog_set_publish_hook(d->catalog, published_hook, d);
 	if (publisher_publish_first(d->catalog, err, sizeof(err)) != 0) {
 		log_error("%s", err);
 		return 1;
@@ -405,7 +422,9 @@ static int start_loop(struct daemon *d)
 		log_error("%s", err);
 		return 1;
 	}
-	if (metrics_register("sources", collect_sources, d) != 0) {
+	if (metrics_register("sources", collect_sources, d) != 0 ||
+	    metrics_register("transfers", transfer_collect_metrics, NULL) != 0 ||
+	    metrics_register("notify", notify_collect_metrics, d->notifier) != 0) {
 		log_error("out of memory");
 		return 1;
 	}
@@ -456,10 +475,13 @@ static void run(struct daemon *d)
 static void shut_down(struct daemon *d)
 {
 	metrics_unregister("sources");
+	metrics_unregister("transfers");
+	metrics_unregister("notify");
 	for (size_t i = 0; i < d->watch_count; i++)
 		k8s_watch_free(d->watches[i]);
 	free(d->watches);
 	publisher_stop(d->catalog);
+	notify_free(d->notifier);
 	event_free(d->ready_timer);
 	admin_free(d->admin);
 	server_stop(d->server, DRAIN_MS);

@@ -16,6 +16,7 @@
 #include <yaml.h>
 
 #include "conf/config_schema.h"
+#include "dns/tsig.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -353,9 +354,117 @@ static bool config_has_kubernetes(const struct config *cfg, const char *name)
 	return false;
 }
 
+/* Is there a TSIG key named name (any case, trailing dot or not)? */
+static bool config_has_key(const struct config *cfg, const char *name)
+{
+	size_t len = strlen(name);
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (size_t i = 0; i < cfg->tsig_keys_count; i++)
+		if (strlen(cfg->tsig_keys[i].name) == len && strncasecmp(cfg->tsig_keys[i].name, name, len) == 0)
+			return true;
+	return false;
+}
+
+/* Reads a key's secret-file (a Kubernetes Secret volume holds the bare
+ * base64, maybe with a newline) into secret. */
+static int config_read_secret(struct config_tsig_key *k, char *why, size_t why_len)
+{
+	FILE *f = fopen(k->secret_file, "r");
+	if (!f) {
+		snprintf(why, why_len, "%s: %s", k->secret_file, strerror(errno));
+		return DNSD_EIO;
+	}
+	char buf[1024];
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	bool is_long = !feof(f);
+	fclose(f);
+	if (is_long) {
+		snprintf(why, why_len, "%s: longer than %zu bytes", k->secret_file, sizeof(buf) - 1);
+		return DNSD_ERANGE;
+	}
+	buf[n] = '\0';
+	k->secret = strdup(buf);
+	memset(buf, 0, sizeof(buf));
+	return k->secret ? 0 : DNSD_ENOMEM;
+}
+
+/* Transfer settings: keys and the entries that name them. */
+static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
+{
+	const struct config_node *keys = config_map_get(root, "tsig-keys");
+	const struct config_node *zones = config_map_get(root, "zones");
+	const struct config_node *views = config_map_get(root, "views");
+	char why[512];
+	for (size_t i = 0; i < cfg->tsig_keys_count; i++) {
+		struct config_tsig_key *k = &cfg->tsig_keys[i];
+		if ((k->secret != NULL) == (k->secret_file != NULL))
+			return config_error(ctx, DNSD_EINVAL, keys->children[i],
+					    "tsig-keys[%zu]: set exactly one of 'secret' and 'secret-file'", i);
+		int rc = k->secret_file ? config_read_secret(k, why, sizeof(why)) : 0;
+		if (rc != 0)
+			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu].secret-file: %s", i, why);
+		struct tsig_key tk;
+		rc = tsig_key_init(&tk, k->name, k->algorithm, k->secret);
+		memset(&tk, 0, sizeof(tk));
+		if (rc != 0)
+			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu]: %s", i,
+					    rc == DNSD_EPARSE ? "the secret is not base64" : "bad key name");
+	}
+	for (size_t i = 0; i < cfg->zones_count; i++) {
+		const struct config_zone *z = &cfg->zones[i];
+		if (z->is_catalog && (z->file || z->kubernetes_count))
+			return config_error(ctx, DNSD_EINVAL, zones->children[i],
+					    "zones[%zu]: a catalog zone has no 'file' or 'kubernetes': dnsd builds it", i);
+		const struct config_node *refs = config_map_get(zones->children[i], "allow-transfer");
+		for (size_t j = 0; j < z->allow_transfer_count; j++) {
+			const char *e = z->allow_transfer[j];
+			struct config_prefix p;
+			bool ok = strcmp(e, "none") == 0 ? z->allow_transfer_count == 1
+				: strncmp(e, "key ", 4) == 0 ? config_has_key(cfg, e + 4)
+				: config_prefix_parse(&p, e) == 0;
+			if (!ok)
+				return config_error(ctx, DNSD_EINVAL, refs->children[j],
+						    "zones[%zu].allow-transfer[%zu]: '%s' is not a prefix, \"key NAME\" "
+						    "of a defined key, or \"none\" alone", i, j, e);
+		}
+		refs = config_map_get(zones->children[i], "notify");
+		for (size_t j = 0; j < z->notify_count; j++) {
+			const char *e = z->notify[j], *sp = strchr(e, ' ');
+			char addr[80];
+			size_t alen = sp ? (size_t)(sp - e) : strlen(e);
+			struct config_addr a;
+			bool ok = alen < sizeof(addr);
+			if (ok) {
+				memcpy(addr, e, alen);
+				addr[alen] = '\0';
+				ok = config_addr_parse(&a, addr) == 0 &&
+				     (!sp || (strncmp(sp, " key ", 5) == 0 && config_has_key(cfg, sp + 5)));
+			}
+			if (!ok)
+				return config_error(ctx, DNSD_EINVAL, refs->children[j],
+						    "zones[%zu].notify[%zu]: '%s' is not \"address:port\" or "
+						    "\"address:port key NAME\" of a defined key", i, j, e);
+		}
+	}
+	for (size_t i = 0; i < cfg->views_count; i++) {
+		const struct config_view *v = &cfg->views[i];
+		const struct config_node *refs = config_map_get(views->children[i], "match-keys");
+		for (size_t j = 0; j < v->match_keys_count; j++)
+			if (!config_has_key(cfg, v->match_keys[j]))
+				return config_error(ctx, DNSD_ENOENT, refs->children[j],
+						    "views[%zu].match-keys[%zu]: TSIG key '%s' is not defined", i, j,
+						    v->match_keys[j]);
+	}
+	return 0;
+}
+
 /* Runs after every field is set and valid, so the tree's shape is known. */
 static int config_check(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
 {
+	int xrc = config_check_xfr(ctx, cfg, root);
+	if (xrc != 0)
+		return xrc;
 	const struct config_node *zones = config_map_get(root, "zones");
 	const struct config_node *sources = config_map_get(root, "kubernetes");
 	const struct config_node *views = config_map_get(root, "views");

@@ -25,7 +25,23 @@ struct config_zone {
 	                          repeat across entries whose views are disjoint: each view
 	                          then has its own data for the same zone (split horizon) */
 	size_t views_count;
+	char **allow_transfer; /* "10.0.0.0/8", "!10.9.0.0/16", "::1", "any", "key NAME", "none";
+	                          empty = loopback only (127.0.0.0/8, ::1) */
+	size_t allow_transfer_count;
+	char **notify;         /* "127.0.0.1:5300" or "127.0.0.1:5300 key NAME": NOTIFY targets */
+	size_t notify_count;
+	bool is_catalog;       /* catalog: true - an RFC 9432 catalog of the zones of this entry's
+	                          views, built by dnsd (no file, no kubernetes) */
 	int line;              /* where it was declared, for messages */
+};
+
+/* A TSIG key (RFC 8945) for transfers and NOTIFY. */
+struct config_tsig_key {
+	char *name;            /* key name, lowercase, no trailing dot */
+	char *algorithm;       /* "hmac-sha256" (default) or "hmac-sha512" */
+	char *secret;          /* base64; read from secret_file by the loader when that is set */
+	char *secret_file;     /* a file holding the base64 secret (a mounted Kubernetes Secret) */
+	int line;
 };
 
 struct config_kubernetes {
@@ -51,6 +67,8 @@ struct config_view {
 	size_t zones_count;
 	char **kubernetes;     /* clusters feeding this view's copy of the zones */
 	size_t kubernetes_count;
+	char **match_keys;     /* TSIG keys whose transfers this view serves, whatever the address */
+	size_t match_keys_count;
 	int line;
 };
 
@@ -71,6 +89,13 @@ struct config {
 	size_t kubernetes_count;
 	struct config_view *views;     /* empty = one implicit view with every zone and cluster */
 	size_t views_count;
+	struct config_tsig_key *tsig_keys;
+	size_t tsig_keys_count;
+	uint32_t journal_size;         /* xfr: {journal-size}: bytes of IXFR history per zone and view */
+	uint32_t notify_attempts;      /* xfr: {notify-attempts} */
+	uint32_t notify_retry_ms;      /* xfr: {notify-retry-ms}: first retransmission, doubling */
+	uint32_t serial_replica;       /* xfr: {serial-replica}: 0..255, the low byte of Kubernetes-fed
+	                                  zones' serials; 256 = derived from the host name */
 	enum log_level log_level;      /* log: {level: info} */
 	bool log_queries;              /* log: {queries: false} */
 	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;

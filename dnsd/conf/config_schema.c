@@ -123,6 +123,51 @@ static const struct config_item config_zone_items[] = {
 	  CONFIG_LIST(struct config_zone, views, views_count),
 	  .help = "views this entry serves; default all; repeat a name with disjoint views "
 		  "to give each view its own file" },
+	{ .name = "allow-transfer", .type = CONFIG_T_STRING_LIST,
+	  .example = "[10.0.0.0/8, \"key xfr-a\"]",
+	  CONFIG_LIST(struct config_zone, allow_transfer, allow_transfer_count),
+	  .help = "who may AXFR/IXFR: prefixes (\"!\" excludes, first match wins), \"key NAME\", "
+		  "\"none\"; default loopback only" },
+	{ .name = "catalog", .type = CONFIG_T_BOOL, .def = "false", CONFIG_FIELD(struct config_zone, is_catalog),
+	  .help = "an RFC 9432 catalog zone listing the zones of this entry's views (for secondaries "
+		  "that configure themselves from it); no file or kubernetes" },
+	{ .name = "notify", .type = CONFIG_T_STRING_LIST, .example = "[\"10.0.0.53:53 key xfr-a\"]",
+	  CONFIG_LIST(struct config_zone, notify, notify_count),
+	  .help = "secondaries to NOTIFY on every change: \"address:port\" [key NAME]" },
+	{ .name = NULL },
+};
+
+static const char *const config_tsig_algorithms[] = { "hmac-sha256", "hmac-sha512", NULL };
+
+static const struct config_item config_tsig_key_items[] = {
+	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_UNIQUE | CONFIG_F_DNAME,
+	  .example = "xfr-a", CONFIG_FIELD(struct config_tsig_key, name),
+	  .help = "key name, as the secondaries spell it" },
+	{ .name = "algorithm", .type = CONFIG_T_STRING, .def = "hmac-sha256", .choices = config_tsig_algorithms,
+	  CONFIG_FIELD(struct config_tsig_key, algorithm), .help = "HMAC algorithm (RFC 8945)" },
+	{ .name = "secret", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL,
+	  .example = "\"c2VjcmV0LW9mLXRoZS1leGFtcGxlLWtleQ==\"", CONFIG_FIELD(struct config_tsig_key, secret),
+	  .help = "the secret in base64; set exactly one of secret and secret-file" },
+	{ .name = "secret-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
+	  CONFIG_FIELD(struct config_tsig_key, secret_file),
+	  .help = "a file holding the base64 secret (a mounted Kubernetes Secret), read at (re)load" },
+	{ .name = NULL },
+};
+
+static const struct config_item config_xfr_items[] = {
+	{ .name = "journal-size", .type = CONFIG_T_UINT, .def = "1048576", .min = 0, .max = 1073741824,
+	  CONFIG_FIELD(struct config, journal_size),
+	  .help = "bytes of change history per zone and view for IXFR; older clients get the whole zone" },
+	{ .name = "notify-attempts", .type = CONFIG_T_UINT, .def = "8", .min = 1, .max = 100,
+	  CONFIG_FIELD(struct config, notify_attempts),
+	  .help = "NOTIFY transmissions before giving up on a secondary" },
+	{ .name = "notify-retry-ms", .type = CONFIG_T_UINT, .def = "1000", .min = 10, .max = 60000,
+	  CONFIG_FIELD(struct config, notify_retry_ms),
+	  .help = "first NOTIFY retransmission after this long, doubling up to 60 s" },
+	{ .name = "serial-replica", .type = CONFIG_T_UINT, .def = "256", .min = 0, .max = 256,
+	  CONFIG_FIELD(struct config, serial_replica),
+	  .help = "low byte of the serials of Kubernetes-fed zones, distinct per replica so that no two "
+		  "replicas number different contents alike; 256 = from the host (pod) name" },
 	{ .name = NULL },
 };
 
@@ -168,6 +213,10 @@ static const struct config_item config_view_items[] = {
 	{ .name = "kubernetes", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
 	  CONFIG_LIST(struct config_view, kubernetes, kubernetes_count),
 	  .help = "kubernetes sources feeding this view's copy of the zones; default none" },
+	{ .name = "match-keys", .type = CONFIG_T_STRING_LIST, .flags = CONFIG_F_DNAME, .example = "[xfr-a]",
+	  CONFIG_LIST(struct config_view, match_keys, match_keys_count),
+	  .help = "TSIG keys whose transfers and signed queries this view serves (unsigned transfers "
+		  "then never select it)" },
 	{ .name = NULL },
 };
 
@@ -193,6 +242,12 @@ static const struct config_item config_items[] = {
 	  .size = sizeof(struct config_view), .line_offset = offsetof(struct config_view, line),
 	  CONFIG_LIST(struct config, views, views_count),
 	  .help = "split horizon; first matching view answers; none = one view with everything" },
+	{ .name = "tsig-keys", .type = CONFIG_T_MAP_LIST, .sub = config_tsig_key_items,
+	  .size = sizeof(struct config_tsig_key), .line_offset = offsetof(struct config_tsig_key, line),
+	  CONFIG_LIST(struct config, tsig_keys, tsig_keys_count),
+	  .help = "TSIG keys for zone transfers and NOTIFY" },
+	{ .name = "xfr", .type = CONFIG_T_MAP, .sub = config_xfr_items,
+	  .help = "zone transfers (AXFR, IXFR) and NOTIFY" },
 	{ .name = "log", .type = CONFIG_T_MAP, .sub = config_log_items, .help = "logging to stderr" },
 	{ .name = "metrics", .type = CONFIG_T_MAP, .sub = config_metrics_items,
 	  .help = "Prometheus metrics" },

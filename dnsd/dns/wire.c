@@ -141,6 +141,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	q->qname_len = 0;
 	q->has_opt = false;
 	q->has_ecs = false;
+	q->has_tsig = false;
 	q->is_do = false;
 	q->edns_version = 0;
 	q->udp_size = 512;
@@ -173,10 +174,12 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	if (qdcount != 1 || !q->has_question)
 		return WIRE_FORMERR;
 	/* A query carries nothing in answer or authority (an OPT there is
-	 * FORMERR by RFC 6891 §6.1.1 too). */
-	if (ancount != 0 || nscount != 0)
+	 * FORMERR by RFC 6891 §6.1.1 too), except IXFR's one authority SOA
+	 * (RFC 1995 §3), which xfr_ixfr_serial() reads. */
+	bool is_ixfr_soa = q->qtype == WIRE_TYPE_IXFR && nscount == 1;
+	if (ancount != 0 || (nscount != 0 && !is_ixfr_soa))
 		return WIRE_FORMERR;
-	for (uint16_t i = 0; i < arcount; i++) {
+	for (unsigned i = 0; i < (unsigned)arcount + is_ixfr_soa; i++) {
 		bool is_root;
 		if (!skip_name(pkt, len, &pos, &is_root))
 			return WIRE_FORMERR;
@@ -189,9 +192,17 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 		pos += 10;
 		if (rdlen > len - pos)
 			return WIRE_FORMERR;
-		if (rtype == WIRE_TYPE_OPT) {
+		if (is_ixfr_soa && i == 0) {
+			if (rtype != WIRE_TYPE_SOA)
+				return WIRE_FORMERR;
+		} else if (rtype == WIRE_TYPE_OPT) {
 			if (!is_root || !parse_opt(q, rclass, ttl, pkt + pos, rdlen))
 				return WIRE_FORMERR;
+		} else if (rtype == WIRE_TYPE_TSIG) {
+			/* RFC 8945 §5.1: the last record; dns/tsig.c checks it */
+			if (i + 1u != (unsigned)arcount + is_ixfr_soa)
+				return WIRE_FORMERR;
+			q->has_tsig = true;
 		}
 		pos += rdlen;
 	}

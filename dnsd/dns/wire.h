@@ -86,10 +86,12 @@ struct wire_query {
 	uint16_t udp_size;       /* requestor's payload size, at least 512 */
 	bool has_ecs;
 	struct wire_ecs ecs;
+	bool has_tsig;           /* a TSIG record ends the message (checked by dns/tsig.c) */
 };
 
 /* Parses one query message strictly: header, exactly one question with an
- * uncompressed name, no answer or authority records, additional records
+ * uncompressed name, no answer or authority records (but IXFR's one SOA in
+ * authority, RFC 1995 §3), additional records
  * well-formed (backward compression pointers only), at most one OPT with the
  * root owner, well-formed EDNS options (ECS validated) and no trailing bytes.
  * Fills q as far as it got and returns the verdict. Never reads past len. */

@@ -232,6 +232,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 {
 	struct wire_query *q = &info->query;
 	info->is_dropped = false;
+	info->is_transfer = false;
 	info->is_truncated = false;
 	info->rcode = 0;
 	info->view = -1;
@@ -255,9 +256,16 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 		return reply_empty(&r, 0, WIRE_RCODE_BADVERS);
 	if (!snap)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+	/* zone transfers and signed requests are the server's (transfer.h):
+	 * they need TSIG, state across messages and access control */
+	if ((q->has_tsig || q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR) && !req->has_view) {
+		info->is_transfer = true;
+		return 0;
+	}
 
-	int view = view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-			       &r.ecs_scope);
+	int view = req->has_view ? req->view
+				 : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+					       &r.ecs_scope);
 	info->view = view;
 	if (q->qclass == WIRE_CLASS_CH && snap->settings.is_chaos_enabled)
 		return reply_chaos(&r, view);
@@ -265,7 +273,7 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
 	if (q->qclass != WIRE_CLASS_IN)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
-	/* zone transfers are not offered (yet) */
+	/* a transfer type in a signed query that transfer.c handed back */
 	if (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
 	/* RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question */

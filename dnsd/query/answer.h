@@ -21,11 +21,14 @@ struct answer_request {
 	bool is_tcp;
 	const struct sockaddr *client;   /* source address, for views */
 	const struct sockaddr *local;    /* address and port the query arrived on */
+	bool has_view;                   /* view given (a TSIG key chose it, transfer.h) */
+	int view;
 };
 
 /* What happened, for metrics and the query log. */
 struct answer_info {
 	bool is_dropped;        /* no reply sent */
+	bool is_transfer;       /* AXFR, IXFR or TSIG-signed: hand it to transfer.h (returns 0) */
 	bool is_truncated;      /* TC=1 */
 	uint8_t rcode;          /* including extended (BADVERS = 16) */
 	uint16_t qtype;
@@ -35,7 +38,8 @@ struct answer_info {
 };
 
 /* Builds the response to one query into out (cap >= 512; 65535 for TCP).
- * Returns its length, or 0 when the query gets no reply at all. */
+ * Returns its length, or 0 when the query gets no reply at all, or when
+ * info->is_transfer says it is the server's transfer code's to answer. */
 size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
 		    uint8_t *out, size_t cap, struct answer_info *info);
 

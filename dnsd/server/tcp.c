@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "server/stats.h"
+#include "server/transfer.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -37,6 +38,7 @@ struct tcp_conn {
 	struct event *message_timer;      /* armed while a message is incomplete */
 	struct evbuffer_cb_entry *output_cb;  /* keeps w->output_len */
 	bool is_message_pending;
+	struct transfer *xfr;             /* an AXFR/IXFR being sent; reading waits for it */
 	struct tcp_conn *prev, *next;
 };
 
@@ -121,7 +123,7 @@ static void tcp_conn_set_idle_timeout(struct tcp_conn *c)
  * or unsent. Closing it loses no query and no answer. */
 static bool tcp_conn_is_idle(struct tcp_conn *c)
 {
-	return !c->is_message_pending && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
+	return !c->is_message_pending && !c->xfr && evbuffer_get_length(bufferevent_get_input(c->bev)) == 0 &&
 	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
@@ -177,12 +179,39 @@ static void tcp_conn_close(struct tcp_conn *c)
 	}
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
+	transfer_free(c->xfr);
 	free(c);
 	w->conn_count--;
 	server_stats_add(&w->stats->tcp_open, (uint64_t)-1);
 	if (w->is_accept_paused && !w->is_stopping)
 		accept_resume(w);
 	tcp_maybe_finish_drain(w);
+}
+
+/* Queues the transfer's next messages while less than TCP_OUTPUT_HIGH is
+ * unsent: a client that reads slowly holds at most that much here, and one
+ * that reads nothing meets the idle timeout. Returns true when it is done
+ * (then reading resumes). */
+static bool tcp_xfr_pump(struct tcp_conn *c)
+{
+	struct worker *w = c->w;
+	struct evbuffer *outbuf = bufferevent_get_output(c->bev);
+	while (evbuffer_get_length(outbuf) < TCP_OUTPUT_HIGH) {
+		size_t len = transfer_next(c->xfr, w->tcp_out + 2, ANSWER_BUF_MAX);
+		if (len == 0)
+			break;
+		wire_write_u16(w->tcp_out, (uint16_t)len);
+		evbuffer_add(outbuf, w->tcp_out, len + 2);
+	}
+	if (!transfer_is_done(c->xfr)) {
+		/* called back once half the queue has gone out */
+		bufferevent_setwatermark(c->bev, EV_WRITE, TCP_OUTPUT_HIGH / 2, 0);
+		return false;
+	}
+	transfer_free(c->xfr);
+	c->xfr = NULL;
+	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+	return true;
 }
 
 /* Answers every complete message in the input; RFC 7766 §6.2.1.1 allows
@@ -246,8 +275,22 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct answer_info info;
 		const struct snapshot *snap = publish_read_begin(w->s->publish, w->reader);
 		size_t len = answer_query(snap, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &info);
+		struct transfer *t = NULL;
+		enum transfer_verdict tv = TRANSFER_NONE;
+		if (info.is_transfer)
+			tv = transfer_begin(snap, snap ? snap->xfr : NULL, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &len,
+					    &t, &info);
 		server_stats_account(w->stats, snap, &req, &info, server_stats_now_ns() - started);
 		publish_read_end(w->reader);
+		if (tv == TRANSFER_STREAM) {
+			/* the transfer holds its zone: no read section needed */
+			c->xfr = t;
+			if (!tcp_xfr_pump(c)) {
+				bufferevent_disable(bev, EV_READ);
+				break;
+			}
+			continue;
+		}
 		if (len == 0)
 			continue;
 		if (w->output_len + len + 2 > w->output_max) {
@@ -281,6 +324,8 @@ static void tcp_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct tcp_conn *c = arg;
 	struct worker *w = c->w;
+	if (c->xfr && !tcp_xfr_pump(c))
+		return;
 	if (w->is_stopping && tcp_conn_is_drained(c)) {
 		tcp_conn_close(c);
 		return;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "server/stats.h"
+#include "server/transfer.h"
 #include "util/err.h"
 
 #define UDP_BATCH 32
@@ -133,6 +134,13 @@ static void udp_serve_batch(struct udp_socket *u)
 			.local = (const struct sockaddr *)&b->local[i],
 		};
 		size_t len = answer_query(snap, req, b->sbuf[out], UDP_SEND_MAX, &b->info[i]);
+		if (b->info[i].is_transfer) {
+			/* IXFR, AXFR (refused) or signed: rare, off the fast path */
+			struct transfer *t;
+			if (transfer_begin(snap, snap ? snap->xfr : NULL, req, b->sbuf[out], UDP_SEND_MAX, &len, &t,
+					   &b->info[i]) != TRANSFER_REPLY)
+				len = 0;
+		}
 		if (len == 0)
 			continue;
 		b->siov[out].iov_base = b->sbuf[out];

@@ -13,18 +13,94 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/wire.h"
 #include "util/err.h"
+#include "util/hash.h"
+#include "util/log.h"
 #include "zone/catalog_impl.h"
+#include "zone/journal.h"
+#include "zone/serial.h"
 #include "zone/publisher.h"
 #include "zone/zonefile.h"
 
-static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
+/* Adds name (text) as a member of catalog zone b: "<id>.zones.<catalog> PTR
+ * name." with a stable id, a hash of the name (RFC 9432 §4.2). */
+static int catalog_add_member(struct zone_build *b, const uint8_t *apex, const char *name)
+{
+	uint8_t owner[DNAME_MAX_LEN], target[DNAME_MAX_LEN];
+	int tl = dname_from_text(target, name);
+	size_t al = dname_len(apex);
+	if (tl < 0 || 1 + 16 + 6 + al > DNAME_MAX_LEN)
+		return DNSD_EINVAL;
+	uint64_t h = 14695981039346656037ull;
+	for (const char *p = name; *p; p++)
+		h = (h ^ (uint8_t)*p) * 1099511628211ull;
+	owner[0] = 16;
+	snprintf((char *)owner + 1, 17, "%016llx", (unsigned long long)h);
+	memcpy(owner + 17, "\5zones", 6);
+	memcpy(owner + 23, apex, al);
+	return zone_build_add(b, owner, WIRE_TYPE_PTR, 0, target, (uint16_t)tl);
+}
+
+/* An RFC 9432 catalog zone: SOA and NS "invalid.", version 2, and a PTR for
+ * each zone of the views the entry serves (every zone without views). */
+static struct zone_build *catalog_build_catalog(const struct config *cfg, const struct config_zone *cz,
+						const uint8_t *apex, uint32_t serial, char *err, size_t errlen)
+{
+	struct zone_build *b = zone_build_new(apex, 0);
+	if (!b) {
+		snprintf(err, errlen, "catalog zone %s: out of memory", cz->name);
+		return NULL;
+	}
+	uint8_t rd[64];
+	static const uint8_t invalid[] = "\7invalid";
+	memcpy(rd, invalid, sizeof(invalid));
+	memcpy(rd + sizeof(invalid), invalid, sizeof(invalid));
+	uint32_t fields[5] = { serial, 3600, 600, 2147483646, 0 };
+	for (int i = 0; i < 5; i++)
+		wire_write_u32(rd + 2 * sizeof(invalid) + 4 * i, fields[i]);
+	uint8_t version[DNAME_MAX_LEN];
+	size_t al = dname_len(apex);
+	memcpy(version, "\7version", 8);
+	memcpy(version + 8, apex, al);
+	int rc = zone_build_add(b, apex, WIRE_TYPE_SOA, 0, rd, (uint16_t)(2 * sizeof(invalid) + 20));
+	if (rc == 0)
+		rc = zone_build_add(b, apex, WIRE_TYPE_NS, 0, invalid, sizeof(invalid));
+	if (rc == 0 && 8 + al <= DNAME_MAX_LEN)
+		rc = zone_build_add(b, version, WIRE_TYPE_TXT, 0, (const uint8_t *)"\0012", 2);
+	for (size_t i = 0; rc == 0 && i < cfg->zones_count; i++) {
+		const struct config_zone *m = &cfg->zones[i];
+		if (m->is_catalog)
+			continue;
+		bool is_member = cfg->views_count == 0;
+		for (size_t v = 0; !is_member && v < cfg->views_count; v++) {
+			if (!config_zone_in_view(cz, cfg->views[v].name))
+				continue;
+			for (size_t j = 0; j < cfg->views[v].zones_count; j++)
+				if (strcmp(cfg->views[v].zones[j], m->name) == 0)
+					is_member = true;
+		}
+		/* a name declared once per view is one member (the add counts twice) */
+		if (is_member && catalog_add_member(b, apex, m->name) == DNSD_EINVAL)
+			rc = DNSD_EINVAL;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "catalog zone %s: %s", cz->name, dnsd_strerror(rc));
+		zone_build_free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static int catalog_zone_load(struct catalog *c, struct catalog_zone *z, char *err, size_t errlen)
 {
 	if (dname_from_text(z->apex, z->cz->name) < 0) {
 		snprintf(err, errlen, "zone %s: not a valid domain name", z->cz->name);
 		return DNSD_EINVAL;
 	}
-	z->builder = zonefile_builder_new(z->cz, z->apex, err, errlen);
+	z->builder = z->cz->is_catalog ? catalog_build_catalog(c->cfg, z->cz, z->apex,
+							       serial_next(0, serial_clock_ms(), c->replica), err, errlen)
+				       : zonefile_builder_new(z->cz, z->apex, err, errlen);
 	if (!z->builder)
 		return DNSD_EZONE;
 	char ferr[256];
@@ -126,7 +202,8 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 			if (!f->builder)
 				return DNSD_EZONE;
-			f->serial = zone_build_serial(f->builder);
+			/* a Kubernetes-fed zone's serial is serial.h's, not the file's */
+			f->serial = 0;
 		}
 	}
 	return 0;
@@ -155,12 +232,16 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 		goto fail;
 	}
 	c->zone_count = cfg->zones_count;
+	c->replica = cfg->serial_replica < 256 ? (uint8_t)cfg->serial_replica : serial_replica_from_host();
 	for (size_t i = 0; i < cfg->zones_count; i++) {
 		c->zones[i].cz = &cfg->zones[i];
-		if (catalog_zone_load(&c->zones[i], err, errlen) != 0)
+		if (catalog_zone_load(c, &c->zones[i], err, errlen) != 0)
 			goto fail;
 	}
 	if (catalog_feeds_init(c, err, errlen) != 0)
+		goto fail;
+	c->policy = xfr_policy_from_config(cfg, c->views, err, errlen);
+	if (!c->policy)
 		goto fail;
 	return c;
 fail:
@@ -181,7 +262,9 @@ void catalog_free(struct catalog *c)
 		zone_build_free(c->feeds[i].builder);
 		zone_unref(c->feeds[i].frozen);
 		zone_unref(c->feeds[i].pending);
+		zone_unref(c->feeds[i].inherited);
 	}
+	xfr_policy_unref(c->policy);
 	free(c->feeds);
 	free(c->view_list);
 	free(c->zones);
@@ -216,7 +299,12 @@ static size_t serving_zones(void *ctx, size_t v, struct zone **out)
 
 struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen)
 {
-	return snapshot_assemble(c->cfg, c->views, c->zone_count, serving_zones, c, err, errlen);
+	struct snapshot *s = snapshot_assemble(c->cfg, c->views, c->zone_count, serving_zones, c, err, errlen);
+	if (s && c->policy) {
+		s->xfr = c->policy;
+		xfr_policy_ref(c->policy);
+	}
+	return s;
 }
 
 struct snapshot *catalog_snapshot(struct catalog *c, char *err, size_t errlen)
@@ -336,4 +424,60 @@ void catalog_drop_file_builders(struct catalog *c)
 		zone_build_free(c->zones[i].builder);
 		c->zones[i].builder = NULL;
 	}
+}
+
+void catalog_set_publish_hook(struct catalog *c, catalog_published_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&c->lock);
+	c->on_publish = fn;
+	c->on_publish_ctx = ctx;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* The zone that view name / zone name had in catalog old, or NULL. */
+static struct zone *old_zone(struct catalog *old, const char *view, const char *zone)
+{
+	for (size_t v = 0; v < old->views->count; v++) {
+		if (strcmp(old->views->views[v].name, view) != 0)
+			continue;
+		struct catalog_zone *z = catalog_find(old, v, zone);
+		return z ? serving_zone(old, v, z) : NULL;
+	}
+	return NULL;
+}
+
+void catalog_inherit(struct catalog *c, struct catalog *old)
+{
+	pthread_mutex_lock(&old->lock);
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->feed_count; i++) {
+		struct catalog_feed *f = &c->feeds[i];
+		struct zone *o = old_zone(old, c->views->views[f->view].name, f->zone->cz->name);
+		if (!o || o->is_pending)
+			continue;
+		if (serial_gt(o->serial, f->serial))
+			f->serial = o->serial;
+		zone_unref(f->inherited);
+		f->inherited = o;
+		zone_ref(o);
+	}
+	/* zones frozen at load (files, catalogs): their history continues too */
+	for (size_t i = 0; i < c->zone_count; i++) {
+		struct catalog_zone *z = &c->zones[i];
+		for (size_t v = 0; z->frozen && v < c->views->count; v++) {
+			if (!config_zone_in_view(z->cz, c->views->views[v].name))
+				continue;
+			struct zone *o = old_zone(old, c->views->views[v].name, z->cz->name);
+			if (o && !o->is_pending && o != z->frozen && !z->frozen->journal) {
+				if (o->serial == z->frozen->serial)
+					log_warn("zone %s: reloaded with serial %u unchanged; secondaries keep the old "
+						 "data until it increases", z->cz->name, o->serial);
+				z->frozen->journal = journal_append(o->journal, journal_diff_new(o, z->frozen),
+								    c->cfg->journal_size);
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	pthread_mutex_unlock(&old->lock);
 }

@@ -59,6 +59,17 @@ bool catalog_is_ready(struct catalog *c, char *why, size_t why_len);
 uint64_t catalog_publish_count(const struct catalog *c);
 
 /* Totals for logs: configured zones, and the records their files hold. */
+/* Called with every snapshot published from c, right after the swap, on the
+ * publishing thread (the publisher, or the reload), publish_lock() held:
+ * how NOTIFY learns of changes. The snapshot is valid during the call. Set
+ * it before publishing starts. */
+typedef void catalog_published_fn(void *ctx, const struct snapshot *s);
+void catalog_set_publish_hook(struct catalog *c, catalog_published_fn *fn, void *ctx);
+
+/* Reload: c takes over from old, which publishes nothing more. Each (view,
+ * zone) continues old's serial (never lower) and IXFR history. */
+void catalog_inherit(struct catalog *c, struct catalog *old);
+
 size_t catalog_zone_count(const struct catalog *c);
 size_t catalog_record_count(const struct catalog *c);
 

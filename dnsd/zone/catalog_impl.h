@@ -14,6 +14,7 @@
 #include "dns/dname.h"
 #include "zone/catalog.h"
 #include "zone/view.h"
+#include "zone/xfr_policy.h"
 #include "zone/zone.h"
 #include "zone/zone_build.h"
 
@@ -37,8 +38,10 @@ struct catalog_feed {
 	struct zone_build *builder;
 	struct zone *frozen;           /* NULL until every cluster synced */
 	struct zone *pending;          /* the SERVFAIL stand-in until then */
+	struct zone *inherited;        /* the previous catalog's zone (a reload): the first
+	                                  freeze's journal continues from it; one reference */
 	bool is_dirty;
-	uint32_t serial;
+	uint32_t serial;               /* serial.h's, not the file's */
 };
 
 /* Lock order, everywhere in dnsd: a source's own lock (k8s_watch's, held
@@ -66,6 +69,10 @@ struct catalog {
 	bool has_thread;               /* the publisher runs (owner's thread only) */
 	pthread_t thread;
 	uint64_t publications;         /* written under lock, read by /metrics with atomics */
+	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
+	uint8_t replica;               /* the low byte of Kubernetes-fed serials (serial.h) */
+	catalog_published_fn *on_publish;   /* set before publishing starts; read under lock */
+	void *on_publish_ctx;
 };
 
 /* catalog_snapshot() for a caller holding c->lock. */

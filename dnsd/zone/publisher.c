@@ -13,7 +13,9 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "zone/catalog_impl.h"
+#include "zone/journal.h"
 #include "zone/publish.h"
+#include "zone/serial.h"
 
 #define COALESCE_MS 5
 /* At most one malloc_trim() a second, however fast changes come. */
@@ -26,6 +28,8 @@ int publisher_publish_first(struct catalog *c, char *err, size_t errlen)
 		return DNSD_ENOMEM;
 	publish_lock();
 	publish_swap(&publish_global, s);
+	if (c->on_publish)
+		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
 	return 0;
 }
@@ -40,8 +44,7 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		if (!f->is_dirty || (f->clusters & ~c->synced))
 			continue;
 		f->is_dirty = false;
-		/* RFC 1982 serial arithmetic: +1 wraps harmlessly */
-		f->serial++;
+		f->serial = serial_next(f->serial, serial_clock_ms(), c->replica);
 		zone_build_set_serial(f->builder, f->serial);
 		char err[256];
 		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
@@ -50,6 +53,12 @@ static bool freeze_dirty_feeds(struct catalog *c)
 				  c->views->views[f->view].name, err);
 			continue;
 		}
+		/* IXFR: what this publication changed, after the history so far */
+		const struct zone *prev = f->frozen ? f->frozen : f->inherited;
+		if (prev && !prev->is_pending)
+			z->journal = journal_append(prev->journal, journal_diff_new(prev, z), c->cfg->journal_size);
+		zone_unref(f->inherited);
+		f->inherited = NULL;
 		zone_unref(f->frozen);
 		f->frozen = z;
 		is_changed = true;
@@ -74,6 +83,8 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced)
 	}
 	publish_lock();
 	uint64_t generation = publish_swap(&publish_global, s);
+	if (c->on_publish)
+		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
 	/* read without the lock by /metrics */
 	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
@@ -175,6 +186,7 @@ uint64_t publisher_take_over(struct catalog *prev, struct catalog *next, publish
 	/* prev stops publishing first, so nothing of it replaces what next
 	 * publishes below, which already has every zone the sources feed */
 	publisher_stop(prev);
+	catalog_inherit(next, prev);
 	attach(ctx, next);
 	pthread_mutex_lock(&next->lock);
 	uint64_t generation = publish_locked(next, true);

@@ -26,6 +26,7 @@ void snapshot_free(struct snapshot *s)
 	for (size_t i = 0; i < s->view_count; i++)
 		zone_set_free(s->sets[i]);
 	view_table_unref(s->views);
+	xfr_policy_unref(s->xfr);
 	free(s);
 }
 

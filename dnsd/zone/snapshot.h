@@ -12,6 +12,7 @@
 
 #include "conf/config.h"
 #include "zone/view.h"
+#include "zone/xfr_policy.h"
 #include "zone/zone.h"
 
 /* Query-path settings that change with a reload travel with the snapshot. */
@@ -23,6 +24,7 @@ struct snapshot_settings {
 
 struct snapshot {
 	struct view_table *views;      /* one reference held */
+	struct xfr_policy *xfr;        /* transfer access and keys (xfr_policy.h); one reference, or NULL */
 	struct snapshot_settings settings;
 	uint64_t generation;           /* set by publish_swap(): 1, 2, ... */
 	size_t view_count;

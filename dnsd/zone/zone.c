@@ -4,6 +4,8 @@
  * renders or changes a zone. */
 #include "zone/zone.h"
 
+#include "zone/journal.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +20,7 @@ void zone_unref(struct zone *z)
 		return;
 	for (unsigned i = 0; i < z->part_count; i++)
 		zone_part_unref(z->parts[i]);
+	journal_unref(z->journal);
 	arena_clear(&z->arena);
 	free(z);
 }

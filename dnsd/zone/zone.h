@@ -27,6 +27,8 @@
 #define ZONE_BLOB_GLUE_REQUIRED 0x02  /* RFC 9471: TC=1 if the additional glue does not fit */
 #define ZONE_BLOB_TOO_LARGE 0x04  /* an answer or authority RRset did not fit in 64 KiB: cut short */
 
+struct journal;
+
 struct zone_blob {
 	const uint8_t *data;
 	const uint32_t *relocs;    /* low 16 bits: offset of a 2-byte pointer in data */
@@ -95,6 +97,8 @@ struct zone {
 	size_t node_count;         /* names including empty non-terminals */
 	size_t record_count;       /* resource records */
 	struct arena arena;        /* zone-level data: the negative answers */
+	struct journal *journal;   /* IXFR differences up to this version (journal.h); one
+	                              reference held, NULL for none; set before publication */
 	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
 	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
 };

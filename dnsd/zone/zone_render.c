@@ -621,8 +621,14 @@ int zone_render_part(struct freeze *f, unsigned pi)
 		struct zone_node *n = &p->nodes[i];
 		struct build_node *bn = f->bnodes[i];
 		int rc = 0;
-		if (n->cut && n->cut != n)
-			continue;          /* occluded: below a delegation, answered by referral */
+		if (n->cut && n->cut != n) {
+			/* occluded: below a delegation, every query gets the
+			 * referral; its own records are rendered for zone
+			 * transfers only (zone_records.h), glue included */
+			if (bn && (rc = render_plain_node(f, n, bn)) != 0)
+				return rc;
+			continue;
+		}
 		if (n->flags & ZONE_NODE_CUT)
 			rc = render_referral(f, n, bn);
 		if (rc == 0 && bn)

@@ -210,7 +210,8 @@ add("udp: label containing a dot is not www.global -> REFUSED",
 add("udp: qtype OPT -> FORMERR", udp_expect(query(qtype=OPT), rcode=FORMERR))
 add("udp: qtype MAILA -> NOTIMP", udp_expect(query(qtype=MAILA), rcode=NOTIMP))
 add("udp: qtype TSIG -> NOTIMP", udp_expect(query(qtype=TSIG), rcode=NOTIMP))
-add("udp: qtype AXFR -> REFUSED", udp_expect(query(qtype=AXFR), rcode=REFUSED))
+add("udp: qtype AXFR (RFC 5936: TCP only) -> REFUSED", udp_expect(query("global", qtype=AXFR), rcode=REFUSED))
+add("udp: qtype AXFR below the apex -> NOTAUTH", udp_expect(query(qtype=AXFR), rcode=9))
 add("udp: class CH for a zone name -> REFUSED, AA clear",
     udp_expect(query(qclass=CH), rcode=REFUSED, flags_clear=AA))
 add("udp: class ANY -> REFUSED", udp_expect(query(qclass=ANYCLASS), rcode=REFUSED, flags_clear=AA))
@@ -306,14 +307,26 @@ def closed_within(s, secs):
             return True
 
 
-@case("tcp: AXFR -> REFUSED")
+@case("tcp: AXFR from loopback (the default allow-transfer) -> the zone, SOA first")
 def _(c):
-    return check_reply(tcp_query(c, query("global", AXFR)), rcode=REFUSED, counts=(1, 0, 0, 0))
+    r = tcp_query(c, query("global", AXFR))
+    bad = check_reply(r, rcode=NOERROR, flags_set=AA)
+    if bad:
+        return bad
+    m = dns.message.from_wire(r)
+    return None if m.answer and m.answer[0].rdtype == SOA else "first record is not the SOA"
 
 
-@case("tcp: IXFR -> REFUSED")
+@case("tcp: IXFR without a serial -> the whole zone (RFC 1995 section 4)")
 def _(c):
-    return check_reply(tcp_query(c, query("global", IXFR)), rcode=REFUSED)
+    return check_reply(tcp_query(c, query("global", IXFR)), rcode=NOERROR, flags_set=AA)
+
+
+@case("tcp: IXFR whose authority SOA rdata is too short -> FORMERR (RFC 1995 section 3)")
+def _(c):
+    q = header(0x1234, 0, 1, 0, 1, 0) + question("global", IXFR, IN)
+    q += b"\xc0\x0c" + struct.pack("!HHIH", SOA, IN, 0, 10) + b"\x00" * 10
+    return check_reply(tcp_query(c, q), rcode=FORMERR, counts=(1, 0, 0, 0))
 
 
 @case("tcp: a frame shorter than a header closes the connection at once")

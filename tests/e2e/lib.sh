@@ -79,6 +79,8 @@ free_port() {
 # config's first listen address; DNSD_PID and DNSD_LOG describe the daemon.
 # Several daemons may be started one after another; each is killed at exit.
 # DNSD_NOFILE=N starts it with an open-file limit of N (prlimit).
+# DNSD_START_SECS=N waits up to N seconds for it to answer (default 10; large zones
+# under a sanitizer take longer).
 start_dnsd() {
   local conf=$1; shift
   if [ -n "${DNSD_TEST_ADDR:-}" ]; then
@@ -92,7 +94,8 @@ start_dnsd() {
   "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
   DNSD_PID=$!
   on_exit "kill_dnsd $DNSD_PID"
-  wait_until 10 dnsd_alive || die "dnsd did not start answering within 10s"
+  wait_until "${DNSD_START_SECS:-10}" dnsd_alive ||
+    die "dnsd did not start answering within ${DNSD_START_SECS:-10}s"
   kill -0 "$DNSD_PID" 2>/dev/null || die "dnsd exited: $(tail -n 5 "$DNSD_LOG")"
 }
 # kill_dnsd PID: SIGTERM (so sanitizers get to report at exit), then SIGKILL

@@ -281,10 +281,23 @@ START_TEST(test_any_minimal)
 }
 END_TEST
 
-START_TEST(test_axfr_refused)
+/* Transfers are the server's (server/transfer.c, tests/unit/server/test_transfer.c):
+ * the query path only marks them, over either transport, and answers nothing. */
+START_TEST(test_transfers_handed_over)
 {
-	struct result r = run("global.", LDNS_RR_TYPE_AXFR, 0, true);
-	ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
+	static const ldns_rr_type types[] = { LDNS_RR_TYPE_AXFR, LDNS_RR_TYPE_IXFR };
+	for (int t = 0; t < 2; t++)
+		for (int tcp = 0; tcp < 2; tcp++) {
+			struct result r = run("global.", types[t], 0, tcp);
+			ck_assert_uint_eq(r.len, 0);
+			ck_assert(r.info.is_transfer);
+			ck_assert(!r.info.is_dropped);
+			done(&r);
+		}
+	/* everything else is not */
+	struct result r = run("www.global.", LDNS_RR_TYPE_A, 0, false);
+	ck_assert(!r.info.is_transfer);
+	ck_assert_uint_gt(r.len, 0);
 	done(&r);
 }
 END_TEST
@@ -490,7 +503,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_out_of_zone_refused);
 	tcase_add_test(tc, test_truncation);
 	tcase_add_test(tc, test_any_minimal);
-	tcase_add_test(tc, test_axfr_refused);
+	tcase_add_test(tc, test_transfers_handed_over);
 	tcase_add_test(tc, test_chaos);
 	tcase_add_test(tc, test_formerr_echoes_header);
 	tcase_add_test(tc, test_badvers);

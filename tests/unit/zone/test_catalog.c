@@ -12,6 +12,7 @@
 
 #include "query/answer.h"
 #include "zone/catalog.h"
+#include "zone/journal.h"
 #include "zone/publish.h"
 #include "zone/publisher.h"
 #include "dns/wire.h"
@@ -84,7 +85,7 @@ static struct catalog *start(struct config *cfg)
 START_TEST(test_pending_until_all_synced)
 {
 	struct config cfg = { .zones = zones, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
-			      .udp_payload_max = 1232 };
+			      .udp_payload_max = 1232, .journal_size = 1 << 20, .serial_replica = 7 };
 	struct catalog *c = start(&cfg);
 	char why[256];
 	ck_assert(!catalog_is_ready(c, why, sizeof(why)));
@@ -113,7 +114,18 @@ START_TEST(test_pending_until_all_synced)
 	catalog_apply(c, 0, item_records, &a, NULL);
 	publisher_flush(c);
 	ck_assert_uint_gt(publish_current(&publish_global)->generation, gen);
-	ck_assert_uint_eq(publish_current(&publish_global)->sets[0]->zones[0]->serial, serial + 1);
+	/* RFC 1982: a greater serial, with the replica's low byte kept */
+	const struct zone *z1 = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(serial_gt(z1->serial, serial));
+	ck_assert_uint_eq(z1->serial & 0xFF, 7);
+	ck_assert_uint_eq(serial & 0xFF, 7);
+	/* and the publication's difference in the zone's journal (nothing
+	 * left: cluster 1 still gives the record) */
+	ck_assert_ptr_nonnull(z1->journal);
+	ck_assert_uint_eq(z1->journal->count, 1);
+	ck_assert_uint_eq(z1->journal->diffs[0]->from_serial, serial);
+	ck_assert_uint_eq(z1->journal->diffs[0]->to_serial, z1->serial);
+	ck_assert_uint_eq(z1->journal->diffs[0]->removed_count + z1->journal->diffs[0]->added_count, 0);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
 	catalog_apply(c, 1, item_records, &a, NULL);
 	catalog_apply(c, 1, item_records, &b, NULL);

@@ -1,0 +1,370 @@
+#!/usr/bin/python3
+"""xfr_bench.py DNSD_BIN [OUT.md] - the zone transfer part of `make bench`.
+
+1. AXFR of the N-name zone (tests/bench/genzone.py, default 100,000 names,
+   200,005 records) from dnsd, Knot and NSD serving the same file, each
+   pinned to CPU 0, the client (raw sockets: it counts records from the
+   message headers, it does not parse them) on CPU 1. Wall time from
+   sending the query to the last record, bytes and messages; XFR_ROUNDS
+   rounds (default 5), servers in rotating order, medians.
+2. IXFR of one change: dnsd, the zone file changed in one record and its
+   serial bumped, SIGHUP, then IXFR from the old serial: time and bytes.
+3. Change -> secondary: the fake Kubernetes API with XFR_K8S_N entries
+   (default 10,000), dnsd fed by it NOTIFYing a Knot secondary; C changes
+   (XFR_CHANGES, default 100), each a PUT with a new address, timed from the
+   PUT to the first UDP answer from Knot with the new address (2 s deadline
+   each): NOTIFY, IXFR and Knot's apply included (Knot keeps no journal of
+   its own: journal-content none). p50/p90/p99/max.
+Every loop is bounded; traffic goes to 127.0.0.1 only.
+"""
+import json
+import os
+import socket
+import ssl
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import http.client
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import k8s_bench  # noqa: E402  (free_port, wait_for, dns_query, a_records, pct)
+
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+CPUS = os.environ.get("BENCH_CPUS", "0,1").split(",")
+
+
+def axfr_query(zone, qtype=252, serial=None):
+    q = struct.pack(">HHHHHH", 0x4242, 0, 1, 0, 1 if serial is not None else 0, 0)
+    name = b"".join(bytes([len(x)]) + x.encode() for x in zone.rstrip(".").split(".")) + b"\x00"
+    q += name + struct.pack(">HH", qtype, 1)
+    if serial is not None:
+        q += b"\xc0\x0c" + struct.pack(">HHIH", 6, 1, 0, 22) + b"\x00\x00" + struct.pack(">IIIII", serial, 0, 0, 0, 0)
+    return q
+
+
+def recv_exact(s, n):
+    b = bytearray()
+    while len(b) < n:
+        c = s.recv(n - len(b))
+        if not c:
+            raise EOFError
+        b += c
+    return bytes(b)
+
+
+def transfer(port, zone, want_records, qtype=252, serial=None):
+    """(seconds, bytes, messages, records) of one transfer, read until want_records."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    q = axfr_query(zone, qtype, serial)
+    t = time.monotonic()
+    s.sendall(struct.pack(">H", len(q)) + q)
+    nbytes = msgs = recs = 0
+    while recs < want_records:
+        ln = struct.unpack(">H", recv_exact(s, 2))[0]
+        m = recv_exact(s, ln)
+        if m[3] & 0xF:
+            raise SystemExit("xfr_bench: rcode %d from port %d" % (m[3] & 0xF, port))
+        nbytes += ln + 2
+        msgs += 1
+        recs += struct.unpack(">H", m[6:8])[0]
+        if qtype == 251 and msgs == 1 and recs == 1:
+            break
+    dt = time.monotonic() - t
+    s.close()
+    return dt, nbytes, msgs, recs
+
+
+def start(cmd, log):
+    return subprocess.Popen(["taskset", "-c", CPUS[0]] + cmd, stdout=log, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def soa_serial(port, zone="global"):
+    out = subprocess.run(["dig", "+short", "+tries=1", "+time=1", "-p", str(port), "@127.0.0.1", zone, "SOA"],
+                         capture_output=True, text=True).stdout.split()
+    try:
+        return int(out[2])
+    except (IndexError, ValueError):
+        return None   # not serving yet
+
+
+def main():
+    if len(sys.argv) < 2:
+        raise SystemExit(__doc__)
+    dnsd = sys.argv[1]
+    out_md = sys.argv[2] if len(sys.argv) > 2 else None
+    n = int(os.environ.get("XFR_BENCH_N", "100000"))
+    rounds = int(os.environ.get("XFR_ROUNDS", "5"))
+    k8s_n = int(os.environ.get("XFR_K8S_N", "10000"))
+    changes = int(os.environ.get("XFR_CHANGES", "100"))
+    tmp = tempfile.mkdtemp(prefix="dnsd-xfr-bench.")
+    procs = []
+    try:
+        zone = os.path.join(tmp, "global.zone")
+        subprocess.run([sys.executable, os.path.join(HERE, "genzone.py"), "--names", str(n), "--zone", zone,
+                        "--queries", os.path.join(tmp, "q"), "--count", "10"], check=True, capture_output=True)
+        want = 2 * n + 5 + 1   # names x (A, AAAA), SOA, 2 NS, 2 glue, and the closing SOA
+        servers = {}
+        # dnsd
+        p = k8s_bench.free_port()
+        with open(os.path.join(tmp, "dnsd.yaml"), "w") as f:
+            f.write('listen: ["127.0.0.1:%d"]\nworkers: 1\nzones:\n  - {name: global, file: "%s"}\n'
+                    'xfr: {journal-size: 1048576}\nlog: {level: warn}\nmetrics: {listen: ""}\n'
+                    'health: {listen: ""}\n' % (p, zone))
+        d = start([dnsd, "-c", os.path.join(tmp, "dnsd.yaml")], open(os.path.join(tmp, "dnsd.log"), "w"))
+        procs.append(d)
+        servers["dnsd"] = p
+        # Knot: transfers allowed from loopback
+        p = k8s_bench.free_port()
+        kd = os.path.join(tmp, "knot")
+        os.makedirs(kd)
+        with open(os.path.join(kd, "knot.conf"), "w") as f:
+            f.write("""server:
+  listen: 127.0.0.1@%d
+  rundir: %s
+  udp-workers: 1
+  tcp-workers: 1
+  background-workers: 1
+database:
+  storage: %s
+log:
+  - target: stderr
+    any: warning
+acl:
+  - id: local
+    address: 127.0.0.1
+    action: transfer
+template:
+  - id: default
+    storage: %s
+    zonefile-sync: -1
+    zonefile-load: whole
+    journal-content: none
+zone:
+  - domain: global
+    file: %s
+    acl: local
+""" % (p, kd, kd, kd, zone))
+        procs.append(start(["/usr/sbin/knotd", "-c", os.path.join(kd, "knot.conf")],
+                           open(os.path.join(kd, "log"), "w")))
+        servers["Knot"] = p
+        # NSD
+        p = k8s_bench.free_port()
+        nd = os.path.join(tmp, "nsd")
+        os.makedirs(nd)
+        with open(os.path.join(nd, "nsd.conf"), "w") as f:
+            f.write("""server:
+  ip-address: 127.0.0.1@{p}
+  port: {p}
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "{d}"
+  database: ""
+  zonelistfile: "{d}/zone.list"
+  pidfile: "{d}/nsd.pid"
+  xfrdfile: "{d}/xfrd.state"
+  xfrdir: "{d}"
+  logfile: "{d}/nsd.log"
+  verbosity: 0
+  server-count: 1
+  rrl-ratelimit: 0
+remote-control:
+  control-enable: no
+zone:
+  name: global
+  zonefile: "{z}"
+  provide-xfr: 127.0.0.1 NOKEY
+""".format(p=p, d=nd, z=zone))
+        procs.append(start(["/usr/sbin/nsd", "-d", "-c", os.path.join(nd, "nsd.conf")],
+                           open(os.path.join(nd, "log"), "w")))
+        servers["NSD"] = p
+        for name, port in servers.items():
+            k8s_bench.wait_for(lambda: soa_serial(port) == 1, 120, "%s serving the zone" % name)
+        results = {k: [] for k in servers}
+        order = list(servers)
+        for r in range(rounds):
+            for name in order[r % 3:] + order[:r % 3]:
+                results[name].append(transfer(servers[name], "global", want))
+        med = {k: (statistics.median(x[0] for x in v), v[0][1], v[0][2], v[0][3]) for k, v in results.items()}
+        # IXFR of one change
+        text = open(zone).read()
+        text = text.replace("svc-7.ns-0.global. IN A 240.0.0.7", "svc-7.ns-0.global. IN A 240.9.9.9", 1)
+        text = text.replace("hostmaster.global. 1 7200 ", "hostmaster.global. 2 7200 ", 1)
+        with open(zone + ".new", "w") as f:
+            f.write(text)
+        os.rename(zone + ".new", zone)
+        d.send_signal(1)
+        k8s_bench.wait_for(lambda: soa_serial(servers["dnsd"]) == 2, 30, "dnsd reloaded")
+        ixfr = [transfer(servers["dnsd"], "global", 6, qtype=251, serial=1) for _ in range(rounds)]
+        ixfr_s = statistics.median(x[0] for x in ixfr)
+        # change -> secondary
+        lat, misses = change_to_secondary(dnsd, tmp, procs, k8s_n, changes)
+
+        lines = [
+            "### Zone transfers: %d names (%d records)" % (n, want - 1),
+            "",
+            "| AXFR | wall time (ms) | bytes | messages | records |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for k in ("dnsd", "Knot", "NSD"):
+            t, b, m, rc = med[k]
+            lines.append("| %s | %.1f | %d | %d | %d |" % (k, t * 1000, b, m, rc))
+        lines += [
+            "| dnsd/Knot | %.2fx | %.2fx | | |" % (med["dnsd"][0] / med["Knot"][0], med["dnsd"][1] / med["Knot"][1]),
+            "| dnsd/NSD | %.2fx | %.2fx | | |" % (med["dnsd"][0] / med["NSD"][0], med["dnsd"][1] / med["NSD"][1]),
+            "",
+            "IXFR of one changed record (dnsd, after SIGHUP): %.2f ms, %d bytes, %d records." %
+            (ixfr_s * 1000, ixfr[0][1], ixfr[0][3]),
+            "",
+            "Change at the API -> Knot secondary answers it (%d ServiceEntries, %d changes, NOTIFY + IXFR): "
+            "p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms, misses after 2 s: %d (target p99 < 500 ms)." %
+            (k8s_n, changes, k8s_bench.pct(lat, 50), k8s_bench.pct(lat, 90), k8s_bench.pct(lat, 99),
+             max(lat) if lat else float("nan"), misses),
+            "",
+        ]
+        md = "\n".join(lines)
+        print(md)
+        print("xfr_bench: " + json.dumps({"axfr": med, "ixfr_ms": ixfr_s * 1000, "p99_ms": k8s_bench.pct(lat, 99)}),
+              file=sys.stderr)
+        if out_md:
+            with open(out_md, "w") as f:
+                f.write(md)
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        if os.environ.get("XFR_KEEP"):
+            print("xfr_bench: kept %s" % tmp, file=sys.stderr)
+        else:
+            subprocess.run(["rm", "-rf", tmp])
+
+
+def change_to_secondary(dnsd, tmp, procs, n, changes):
+    pki = os.path.join(tmp, "pki")
+    subprocess.run([k8s_bench.MKCERTS, pki], check=True, capture_output=True)
+    with open(os.path.join(tmp, "token"), "w") as f:
+        f.write("bench-token\n")
+    portfile = os.path.join(tmp, "api.port")
+    fake = subprocess.Popen([sys.executable, k8s_bench.FAKEAPI, "--port-file", portfile, "--token-file",
+                             os.path.join(tmp, "token"), "--cert", os.path.join(pki, "server.crt"), "--key",
+                             os.path.join(pki, "server.key"), "--bookmark-interval", "60", "--history", "100000"],
+                            stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
+    procs.append(fake)
+    k8s_bench.wait_for(lambda: os.path.exists(portfile) and os.path.getsize(portfile) > 0, 10, "fakeapi")
+    api_port = int(open(portfile).read())
+    ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
+    conn = http.client.HTTPSConnection("127.0.0.1", api_port, context=ctx, timeout=120)
+
+    def api(method, path, body=None):
+        conn.request(method, path, body=json.dumps(body) if body is not None else None,
+                     headers={"Authorization": "Bearer bench-token", "Content-Type": "application/json"})
+        r = conn.getresponse()
+        data = r.read()
+        if r.status >= 400:
+            raise SystemExit("xfr_bench: %s %s: %d" % (method, path, r.status))
+        return data
+    api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc"})
+    with open(os.path.join(tmp, "kubeconfig"), "w") as f:
+        f.write("""apiVersion: v1
+kind: Config
+clusters:
+- name: bench
+  cluster: {server: "https://127.0.0.1:%d", certificate-authority: pki/ca.crt}
+users:
+- name: dnsd
+  user: {tokenFile: token}
+contexts:
+- {name: bench, context: {cluster: bench, user: dnsd}}
+current-context: bench
+""" % api_port)
+    dns_port, sec_port = k8s_bench.free_port(), k8s_bench.free_port()
+    with open(os.path.join(tmp, "k8s.yaml"), "w") as f:
+        f.write("""listen: ["127.0.0.1:%d"]
+workers: 1
+zones:
+  - {name: global, ttl: 30, kubernetes: [bench], notify: ["127.0.0.1:%d"]}
+kubernetes:
+  - {name: bench, kubeconfig: %s}
+xfr: {notify-retry-ms: 200}
+log: {level: warn}
+metrics: {listen: ""}
+health: {listen: ""}
+""" % (dns_port, sec_port, os.path.join(tmp, "kubeconfig")))
+    procs.append(subprocess.Popen([dnsd, "-c", os.path.join(tmp, "k8s.yaml")],
+                                  stdout=open(os.path.join(tmp, "k8s-dnsd.log"), "w"), stderr=subprocess.STDOUT))
+    kd = os.path.join(tmp, "knot-sec")
+    os.makedirs(kd)
+    with open(os.path.join(kd, "knot.conf"), "w") as f:
+        f.write("""server:
+  listen: 127.0.0.1@%d
+  rundir: %s
+database:
+  storage: %s
+log:
+  - target: stderr
+    any: warning
+remote:
+  - id: primary
+    address: 127.0.0.1@%d
+acl:
+  - id: notify
+    address: 127.0.0.1
+    action: notify
+template:
+  - id: default
+    storage: %s
+    zonefile-sync: -1
+    zonefile-load: none
+    journal-content: none
+zone:
+  - domain: global
+    master: primary
+    acl: notify
+""" % (sec_port, kd, kd, dns_port, kd))
+    procs.append(subprocess.Popen(["/usr/sbin/knotd", "-c", os.path.join(kd, "knot.conf")],
+                                  stdout=open(os.path.join(kd, "log"), "w"), stderr=subprocess.STDOUT))
+    k8s_bench.wait_for(lambda: (soa_serial(sec_port) or 0) != 0 and soa_serial(sec_port) == soa_serial(dns_port),
+                       120, "the Knot secondary in sync")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.connect(("127.0.0.1", sec_port))
+    sock.settimeout(0.05)
+    lat, misses, qid = [], 0, 1
+    for i in range(changes):
+        k = (i * 7919) % n
+        ns, name = "ns-%d" % (k % 100), "svc-%d" % k
+        host = "%s.%s.global" % (name, ns)
+        addr = "10.%d.%d.%d" % ((i >> 16) & 255, (i >> 8) & 255, i & 255)
+        body = {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"hosts": [host], "addresses": [addr], "location": "MESH_INTERNAL", "resolution": "DNS",
+                         "ports": [{"name": "http", "number": 80, "protocol": "HTTP"}]}}
+        t = time.monotonic()
+        api("PUT", "/apis/networking.istio.io/v1/namespaces/%s/serviceentries/%s" % (ns, name), body)
+        deadline, seen = t + 2.0, False
+        while time.monotonic() < deadline:
+            qid = (qid + 1) & 0xFFFF
+            sock.send(k8s_bench.dns_query(host, qid))
+            try:
+                resp = sock.recv(4096)
+            except socket.timeout:
+                continue
+            if addr in k8s_bench.a_records(resp):
+                seen = True
+                break
+        if seen:
+            lat.append((time.monotonic() - t) * 1000)
+        else:
+            misses += 1
+    return lat, misses
+
+
+if __name__ == "__main__":
+    main()
