@@ -8,6 +8,10 @@
 #   make bench      dnsperf against dnsd, NSD and Knot on the same zone
 #   make install    PREFIX/DESTDIR-aware: binary, man page, systemd unit, sample config
 #   make image      static build (VARIANT=static), then a FROM scratch image with buildah
+#   make format     clang-format dnsd/, tests/unit/, tests/fuzz/ in place (.clang-format)
+#   make format-check  list the files make format would change; exit 1 if any
+#   (make all also writes build/compile_commands.json, linked from the top, for
+#   editors and clang-tidy: clang-tidy -p build dnsd/dns/wire.c)
 
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
@@ -62,7 +66,8 @@ IMAGE   ?= localhost/dnsd:latest
 IMAGE_CONTEXT := build/image
 BUILDAH ?= buildah --storage-driver vfs
 
-.PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean
+.PHONY: all deps run check test unit e2e fuzz-replay layers asan tsan fuzz bench install image clean \
+        format format-check compile-commands
 .DEFAULT_GOAL := all
 
 all: $(BUILD)/dnsd
@@ -181,5 +186,30 @@ image:
 
 clean:
 	rm -rf build
+
+# clang-format (Debian 12's, version 14) with .clang-format over the C files of
+# dnsd/, tests/unit/ and tests/fuzz/. format-check is not part of check (yet).
+format:
+	@tests/tools/clang-format-files --fix
+
+format-check:
+	@tests/tools/clang-format-files --check
+
+# The compilation database, from the compile lines `make -n` prints for this
+# variant's daemon, unit tests and fuzz replays: exactly the rules' flags. The
+# last `make all` wins (VARIANT=asan writes asan's), except the static build
+# for the image (make image, and the e2e test of it), which leaves it alone.
+# The link at the top is made only where no compile_commands.json of your own
+# is in the way.
+COMPDB := build/compile_commands.json
+ifneq ($(VARIANT),static)
+all: compile-commands
+endif
+compile-commands:
+	@mkdir -p build
+	@$(MAKE) --no-print-directory -nB $(BUILD)/dnsd $(UNIT_BINS) $(FUZZ_REPLAY) | \
+	  tests/tools/compile-commands $(COMPDB)
+	@if [ -L compile_commands.json ] || [ ! -e compile_commands.json ]; then \
+	  ln -sfn $(COMPDB) compile_commands.json; fi
 
 -include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * main.c - command line, startup order, signals. Wires the modules together
- * and does nothing else: config -> catalog (zones) -> publish -> server
- * (sockets, then privileges dropped) -> admin and sources -> main loop. */
+ * main.c - command line, start-up order, signals. Wires the modules together
+ * and does nothing else: config -> catalog (zones) -> first publication ->
+ * server (sockets, then privileges dropped) -> admin and sources -> main
+ * loop -> shutdown in reverse. Builds, swaps and frees no snapshot itself. */
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
@@ -17,14 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "server/admin.h"
-#include "zone/catalog.h"
 #include "conf/config.h"
-#include "util/err.h"
 #include "k8s/k8s_watch.h"
-#include "util/log.h"
-#include "zone/publish.h"
+#include "server/admin.h"
 #include "server/server.h"
+#include "util/err.h"
+#include "util/log.h"
+#include "util/metrics.h"
+#include "zone/catalog.h"
+#include "zone/publish.h"
+#include "zone/publisher.h"
 
 #define DEFAULT_CONFIG "/etc/dnsd/dnsd.yaml"
 #define DRAIN_MS 2000
@@ -36,10 +39,10 @@ struct daemon {
 	struct server *server;
 	struct admin *admin;
 	struct event_base *base;
+	struct event *signals[3];      /* SIGHUP, SIGTERM, SIGINT */
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	size_t watch_count;
 	struct event *ready_timer;     /* until READY=1 has been sent */
-	unsigned reloads;
 };
 
 static void usage(FILE *out)
@@ -54,14 +57,12 @@ static void usage(FILE *out)
 		"dnsd runs in the foreground and logs to stderr.\n");
 }
 
-/* Loads config and zones; on success *cfg, *cat and *snap are new. */
-static int load_all(const char *path, struct config **cfg, struct catalog **cat,
-		    struct snapshot **snap)
+/* Loads config and zones; on success *cfg and *cat are new. */
+static int load_all(const char *path, struct config **cfg, struct catalog **cat)
 {
 	char err[1024];
 	*cfg = NULL;
 	*cat = NULL;
-	*snap = NULL;
 	int rc = config_load(path, cfg, err, sizeof(err));
 	if (rc != 0) {
 		log_error("%s", err);
@@ -70,20 +71,11 @@ static int load_all(const char *path, struct config **cfg, struct catalog **cat,
 	*cat = catalog_new(*cfg, err, sizeof(err));
 	if (!*cat) {
 		log_error("%s", err);
-		goto fail;
-	}
-	*snap = catalog_snapshot(*cat, err, sizeof(err));
-	if (!*snap) {
-		log_error("%s", err);
-		goto fail;
+		config_free(*cfg);
+		*cfg = NULL;
+		return DNSD_EINVAL;
 	}
 	return 0;
-fail:
-	catalog_free(*cat);
-	config_free(*cfg);
-	*cat = NULL;
-	*cfg = NULL;
-	return DNSD_EINVAL;
 }
 
 /* Settings that live in sockets and threads need a restart to change. */
@@ -118,6 +110,14 @@ static bool same_sources(const struct config *a, const struct config *b)
 	return true;
 }
 
+/* publisher_attach_fn: the Kubernetes sources move to the new catalog. */
+static void attach_sources(void *ctx, struct catalog *next)
+{
+	struct daemon *d = ctx;
+	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_watch_set_catalog(d->watches[i], next);
+}
+
 /* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
  * error keep serving the old state. */
 static void reload(struct daemon *d)
@@ -126,41 +126,28 @@ static void reload(struct daemon *d)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	struct config *cfg;
 	struct catalog *cat;
-	struct snapshot *snap;
 	log_info("reload: reading %s", d->config_path);
 	admin_notify("RELOADING=1");
-	if (load_all(d->config_path, &cfg, &cat, &snap) != 0)
+	if (load_all(d->config_path, &cfg, &cat) != 0)
 		goto fail;
 	if (!same_sources(d->cfg, cfg)) {
 		log_error("reload: the kubernetes sources changed; that needs a restart");
-		snapshot_free(snap);
 		catalog_free(cat);
 		config_free(cfg);
 		goto fail;
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
-	/* the old catalog stops publishing; the sources feed the new one what
-	 * they hold, and it publishes with every zone already built */
-	catalog_publisher_stop(d->catalog);
-	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_set_catalog(d->watches[i], cat);
-	snapshot_free(snap);
-	catalog_publish(cat);
-	catalog_publisher_start(cat);
-	catalog_free(d->catalog);
+	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
-	catalog_drop_file_builders(cat);
 	malloc_trim(0);
-	d->reloads++;
 	admin_count_reload(d->admin, true);
 	admin_notify("READY=1");
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	log_info("reload: done, generation %llu, %zu zones, %zu records, %.1f ms",
-		 (unsigned long long)publish_current(&publish_global)->generation, catalog_zone_count(cat),
-		 catalog_record_count(cat),
+		 (unsigned long long)generation, catalog_zone_count(cat), catalog_record_count(cat),
 		 (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return;
 fail:
@@ -175,14 +162,14 @@ static bool ready_hook(void *arg, char *why, size_t why_len)
 	return catalog_is_ready(d->catalog, why, why_len);
 }
 
-static void metrics_hook(void *arg, FILE *out)
+/* The sources' and the publisher's metric families; /metrics runs it on
+ * the main loop, the thread that swaps d->catalog on reload. */
+static void collect_sources(void *arg, struct metrics_out *m)
 {
 	struct daemon *d = arg;
-	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_write_metrics(d->watches[i], out, i == 0);
-	fprintf(out, "# HELP dnsd_publications_total Snapshots published after source changes.\n"
-		     "# TYPE dnsd_publications_total counter\ndnsd_publications_total %llu\n",
-		(unsigned long long)catalog_publish_count(d->catalog));
+	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
+	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
+		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -287,15 +274,16 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* ---------- start-up ---------- */
+
+/* Returns -1 to go on, or the exit status (-p, -V, -h, a usage error). */
+static int parse_args(int argc, char **argv, struct daemon *d, bool *is_check)
 {
-	struct daemon d = { .config_path = DEFAULT_CONFIG };
-	bool is_check = false;
 	int opt;
 	while ((opt = getopt(argc, argv, "c:tpVh")) != -1) {
 		switch (opt) {
-		case 'c': d.config_path = optarg; break;
-		case 't': is_check = true; break;
+		case 'c': d->config_path = optarg; break;
+		case 't': *is_check = true; break;
 		case 'p': config_print_reference(stdout); return 0;
 		case 'V': printf("dnsd %s\n", DNSD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -306,7 +294,11 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	signal(SIGPIPE, SIG_IGN);
+	return -1;
+}
+
+static void tune_malloc(void)
+{
 	/* ldns takes and frees some 200 KiB of buffers per record it parses;
 	 * with glibc's default 128 KiB of slack kept at the heap top, every
 	 * record grew and trimmed the heap (two brk() calls a record: a third of
@@ -319,124 +311,189 @@ int main(int argc, char **argv)
 	mallopt(M_TOP_PAD, 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
+}
 
-	struct snapshot *snap;
-	if (load_all(d.config_path, &d.cfg, &d.catalog, &snap) != 0)
-		return 1;
-	if (is_check) {
-		for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
-			char kerr[512];
-			if (d.cfg->kubernetes[i].is_in_cluster && !getenv("KUBERNETES_SERVICE_HOST")) {
-				printf("kubernetes %s: in-cluster credentials can only be checked in a pod\n",
-				       d.cfg->kubernetes[i].name);
-				continue;
-			}
-			struct k8s_watch *w = k8s_watch_new(&d.cfg->kubernetes[i], (unsigned)i, d.catalog, kerr, sizeof(kerr));
-			if (!w) {
-				log_error("%s", kerr);
-				return 1;
-			}
-			k8s_watch_free(w);
+/* -t: the configuration and zones have loaded; check that every source's
+ * credentials load too, print a summary, and return the exit status. */
+static int check_only(struct daemon *d)
+{
+	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
+		char kerr[512];
+		if (d->cfg->kubernetes[i].is_in_cluster && !getenv("KUBERNETES_SERVICE_HOST")) {
+			printf("kubernetes %s: in-cluster credentials can only be checked in a pod\n",
+			       d->cfg->kubernetes[i].name);
+			continue;
 		}
-		printf("%s: ok (%zu zones, %zu records)\n", d.config_path, catalog_zone_count(d.catalog),
-		       catalog_record_count(d.catalog));
-		snapshot_free(snap);
-		catalog_free(d.catalog);
-		config_free(d.cfg);
-		return 0;
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, kerr,
+						    sizeof(kerr));
+		if (!w) {
+			log_error("%s", kerr);
+			return 1;
+		}
+		k8s_watch_free(w);
 	}
-	log_set_level(d.cfg->log_level);
-	publish_swap(&publish_global, snap);
+	printf("%s: ok (%zu zones, %zu records)\n", d->config_path, catalog_zone_count(d->catalog),
+	       catalog_record_count(d->catalog));
+	catalog_free(d->catalog);
+	config_free(d->cfg);
+	return 0;
+}
 
-	char err[512];
-	d.server = server_new(d.cfg, &publish_global, err, sizeof(err));
-	if (!d.server) {
-		log_error("%s", err);
-		return 1;
-	}
-	if (d.cfg->pid_file && write_pid_file(d.cfg->pid_file) != 0)
-		return 1;
-	if (drop_privileges(d.cfg->user) != 0)
-		return 1;
-
-	/* workers must not take the signals meant for the main loop */
-	sigset_t block, old;
+/* Threads started with these blocked leave SIGHUP, SIGTERM and SIGINT to the
+ * main loop. */
+static void block_signals(sigset_t *old)
+{
+	sigset_t block;
 	sigemptyset(&block);
 	sigaddset(&block, SIGHUP);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if (server_start(d.server) != 0) {
+	pthread_sigmask(SIG_BLOCK, &block, old);
+}
+
+/* The zones go out before the sockets open; privileges are dropped once the
+ * sockets are bound, before any worker runs. */
+static int start_server(struct daemon *d)
+{
+	char err[512];
+	if (publisher_publish_first(d->catalog, err, sizeof(err)) != 0) {
+		log_error("%s", err);
+		return 1;
+	}
+	d->server = server_new(d->cfg, &publish_global, err, sizeof(err));
+	if (!d->server) {
+		log_error("%s", err);
+		return 1;
+	}
+	if (d->cfg->pid_file && write_pid_file(d->cfg->pid_file) != 0)
+		return 1;
+	if (drop_privileges(d->cfg->user) != 0)
+		return 1;
+	sigset_t old;
+	block_signals(&old);
+	if (server_start(d->server) != 0) {
 		log_error("cannot start worker threads");
 		return 1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return 0;
+}
 
-	d.base = event_base_new();
-	struct event *sighup = evsignal_new(d.base, SIGHUP, signal_cb, &d);
-	struct event *sigterm = evsignal_new(d.base, SIGTERM, signal_cb, &d);
-	struct event *sigint = evsignal_new(d.base, SIGINT, signal_cb, &d);
-	if (!d.base || !sighup || !sigterm || !sigint) {
+/* The main loop: signals, then the admin endpoints. */
+static int start_loop(struct daemon *d)
+{
+	static const int sigs[3] = { SIGHUP, SIGTERM, SIGINT };
+	d->base = event_base_new();
+	if (!d->base) {
 		log_error("out of memory");
 		return 1;
 	}
-	event_add(sighup, NULL);
-	event_add(sigterm, NULL);
-	event_add(sigint, NULL);
-	struct admin_hooks hooks = { .is_ready = ready_hook, .metrics = metrics_hook, .ctx = &d };
-	d.admin = admin_new(d.base, d.cfg->metrics_listen, d.cfg->health_listen, d.server, &hooks,
-			    err, sizeof(err));
-	if (!d.admin) {
+	for (int i = 0; i < 3; i++) {
+		d->signals[i] = evsignal_new(d->base, sigs[i], signal_cb, d);
+		if (!d->signals[i]) {
+			log_error("out of memory");
+			return 1;
+		}
+	}
+	for (int i = 0; i < 3; i++)
+		event_add(d->signals[i], NULL);
+	char err[512];
+	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d };
+	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
+			     err, sizeof(err));
+	if (!d->admin) {
 		log_error("%s", err);
 		return 1;
 	}
-	for (size_t i = 0; i < d.cfg->listen_count; i++)
-		log_info("listening on %s (UDP and TCP)", d.cfg->listen[i].text);
-	log_info("dnsd %s ready: %u workers, %zu zones, %zu records", DNSD_VERSION,
-		 server_worker_count(d.server), catalog_zone_count(d.catalog),
-		 catalog_record_count(d.catalog));
-
-	d.watches = calloc(d.cfg->kubernetes_count ? d.cfg->kubernetes_count : 1, sizeof(*d.watches));
-	if (!d.watches)
+	if (metrics_register("sources", collect_sources, d) != 0) {
+		log_error("out of memory");
 		return 1;
-	pthread_sigmask(SIG_BLOCK, &block, &old);
-	for (size_t i = 0; i < d.cfg->kubernetes_count; i++) {
-		d.watches[i] = k8s_watch_new(&d.cfg->kubernetes[i], (unsigned)i, d.catalog, err, sizeof(err));
-		if (!d.watches[i] || k8s_watch_start(d.watches[i]) != 0) {
-			log_error("%s", d.watches[i] ? "cannot start a kubernetes source thread" : err);
+	}
+	for (size_t i = 0; i < d->cfg->listen_count; i++)
+		log_info("listening on %s (UDP and TCP)", d->cfg->listen[i].text);
+	log_info("dnsd %s ready: %u workers, %zu zones, %zu records", DNSD_VERSION,
+		 server_worker_count(d->server), catalog_zone_count(d->catalog),
+		 catalog_record_count(d->catalog));
+	return 0;
+}
+
+/* The Kubernetes sources and the publisher, with the signals blocked. */
+static int start_sources(struct daemon *d)
+{
+	char err[512];
+	d->watches = calloc(d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1, sizeof(*d->watches));
+	if (!d->watches)
+		return 1;
+	sigset_t old;
+	block_signals(&old);
+	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
+		d->watches[i] = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, err, sizeof(err));
+		if (!d->watches[i] || k8s_watch_start(d->watches[i]) != 0) {
+			log_error("%s", d->watches[i] ? "cannot start a kubernetes source thread" : err);
 			return 1;
 		}
-		d.watch_count++;
+		d->watch_count++;
 	}
-	catalog_publisher_start(d.catalog);
+	publisher_start(d->catalog);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	catalog_drop_file_builders(d.catalog);
-	malloc_trim(0);   /* give the builders' pages back */
-	d.ready_timer = evtimer_new(d.base, ready_timer_cb, &d);
-	ready_timer_cb(-1, 0, &d);
-	event_base_dispatch(d.base);
+	return 0;
+}
 
-	for (size_t i = 0; i < d.watch_count; i++)
-		k8s_watch_free(d.watches[i]);
-	free(d.watches);
-	catalog_publisher_stop(d.catalog);
-	event_free(d.ready_timer);
-	admin_free(d.admin);
-	server_stop(d.server, DRAIN_MS);
-	server_free(d.server);
-	event_free(sighup);
-	event_free(sigterm);
-	event_free(sigint);
-	event_base_free(d.base);
+/* ---------- run and shut down ---------- */
+
+/* Serves until SIGTERM or SIGINT; READY=1 goes out once the sources synced. */
+static void run(struct daemon *d)
+{
+	catalog_drop_file_builders(d->catalog);
+	malloc_trim(0);   /* give the builders' pages back */
+	d->ready_timer = evtimer_new(d->base, ready_timer_cb, d);
+	ready_timer_cb(-1, 0, d);
+	event_base_dispatch(d->base);
+}
+
+/* Start-up in reverse: sources, the publisher, admin, workers (draining TCP
+ * answers), the loop, the last snapshot, the zones. */
+static void shut_down(struct daemon *d)
+{
+	metrics_unregister("sources");
+	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_watch_free(d->watches[i]);
+	free(d->watches);
+	publisher_stop(d->catalog);
+	event_free(d->ready_timer);
+	admin_free(d->admin);
+	server_stop(d->server, DRAIN_MS);
+	server_free(d->server);
+	for (int i = 0; i < 3; i++)
+		event_free(d->signals[i]);
+	event_base_free(d->base);
 	publish_lock();
-	struct snapshot *last = publish_current(&publish_global);
-	atomic_store(&publish_global.current, NULL);
+	publish_clear(&publish_global);
 	publish_unlock();
-	snapshot_free(last);
-	catalog_free(d.catalog);
-	if (d.cfg->pid_file)
-		unlink(d.cfg->pid_file);
-	config_free(d.cfg);
+	catalog_free(d->catalog);
+	if (d->cfg->pid_file)
+		unlink(d->cfg->pid_file);
+	config_free(d->cfg);
 	log_info("stopped");
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .config_path = DEFAULT_CONFIG };
+	bool is_check = false;
+	int rc = parse_args(argc, argv, &d, &is_check);
+	if (rc >= 0)
+		return rc;
+	signal(SIGPIPE, SIG_IGN);
+	tune_malloc();
+	if (load_all(d.config_path, &d.cfg, &d.catalog) != 0)
+		return 1;
+	if (is_check)
+		return check_only(&d);
+	log_set_level(d.cfg->log_level);
+	if (start_server(&d) != 0 || start_loop(&d) != 0 || start_sources(&d) != 0)
+		return 1;
+	run(&d);
+	shut_down(&d);
 	return 0;
 }

@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * config.c - YAML (libyaml events) -> struct config. Every option is described
- * once in the option tables below; the loader, the defaults, config_free() and
- * config_print_reference() all walk those tables, so a new option is one entry.
- * libyaml does not leave this file, and nothing here logs: errors go back to
- * the caller as "file:line:column: message" so it can log them once. */
+ * config.c - the loader: YAML (libyaml events) -> a tree of nodes with
+ * positions -> struct config through the option table (config_schema.c),
+ * then the checks across entries (zones, views and sources that name each
+ * other). libyaml does not leave this file, and nothing here logs: errors
+ * go back to the caller as "file:line:column: message" so it can log them once. */
 #include "conf/config.h"
 
-#include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +15,8 @@
 
 #include <yaml.h>
 
+#include "conf/config_schema.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 /* Deepest nesting a valid config needs is 4 (views[0].match-clients[0]);
@@ -25,230 +24,11 @@
 #define CONFIG_DEPTH_MAX 16
 /* Far above any sane config; stops config_load() from slurping /dev/zero. */
 #define CONFIG_FILE_MAX (16u << 20)
-/* Values quoted in messages are cut here so one line stays readable. */
-#define CONFIG_QUOTE_MAX 48
 
-/* ---- the tree of YAML nodes, with positions ---- */
+/* ---- errors ---- */
 
-enum config_node_kind {
-	CONFIG_NODE_SCALAR,
-	CONFIG_NODE_SEQUENCE,
-	CONFIG_NODE_MAPPING,
-};
-
-/* One YAML node. A mapping's children alternate key, value. */
-struct config_node {
-	enum config_node_kind kind;
-	int line;                  /* 1-based */
-	int column;                /* 1-based */
-	char *value;               /* scalar text, NUL-terminated */
-	size_t value_len;          /* may exceed strlen(value) if the YAML had "\0" */
-	bool is_plain;             /* plain style: "", "~" and "null" mean null */
-	char *tag;                 /* explicit tag as written, or NULL */
-	struct config_node **children;
-	size_t count;
-	size_t cap;
-	struct config_node *parent;
-};
-
-/* ---- the option table ---- */
-
-enum config_type {
-	CONFIG_T_BOOL,          /* bool */
-	CONFIG_T_UINT,          /* uint8/16/32_t or unsigned, per .size; .min..max */
-	CONFIG_T_ENUM,          /* int-sized enum: index into .choices */
-	CONFIG_T_STRING,        /* char *; .choices restricts the values */
-	CONFIG_T_PATH,          /* char *, resolved against the config file's directory */
-	CONFIG_T_ADDR_TEXT,     /* char *, validated as an address; "" allowed */
-	CONFIG_T_ADDR_LIST,     /* struct config_addr * + size_t count */
-	CONFIG_T_PREFIX_LIST,   /* struct config_prefix * + size_t count */
-	CONFIG_T_STRING_LIST,   /* char ** + size_t count */
-	CONFIG_T_MAP,           /* nested map whose fields live in the same struct */
-	CONFIG_T_MAP_LIST,      /* array of structs described by .sub, + size_t count */
-};
-
-enum {
-	CONFIG_F_REQUIRED = 1 << 0,    /* key must be present and not empty */
-	CONFIG_F_EMPTY_NULL = 1 << 1,  /* "" is stored as NULL */
-	CONFIG_F_UNIQUE = 1 << 2,      /* MAP_LIST key: no two elements share the value */
-	CONFIG_F_DNAME = 1 << 3,       /* domain name: lowercased, trailing dot dropped */
-	CONFIG_F_NONEMPTY = 1 << 4,    /* list must have at least one element */
-};
-
-struct config_item {
-	const char *name;             /* YAML key; NULL ends a table */
-	enum config_type type;
-	unsigned flags;
-	const char *def;              /* default as YAML text, parsed like the file; NULL = zero */
-	const char *example;          /* value config_print_reference() shows when def is NULL */
-	uint32_t min, max;            /* CONFIG_T_UINT range */
-	size_t offset;                /* field offset in the struct this table describes */
-	size_t size;                  /* UINT: field size; MAP_LIST: element size */
-	size_t count_offset;          /* lists: offset of the size_t element count */
-	size_t line_offset;           /* MAP_LIST: offset of the element's int line */
-	const struct config_item *sub;        /* MAP, MAP_LIST */
-	const char *const *choices;   /* ENUM, STRING: allowed values, NULL-terminated */
-	const char *help;
-};
-
-#define CONFIG_FIELD(st, f) .offset = offsetof(st, f), .size = sizeof(((st *)0)->f)
-#define CONFIG_LIST(st, f, n) .offset = offsetof(st, f), .count_offset = offsetof(st, n)
-
-static const char *const config_log_levels[] = { "error", "warn", "info", "debug", NULL };
-static const char *const config_api_versions[] = { "v1", "v1beta1", "v1alpha3", NULL };
-
-/* CONFIG_T_ENUM stores the index of the choice; log.h's order must match. */
-_Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_WARN == 1 && LOG_LEVEL_INFO == 2 &&
-	       LOG_LEVEL_DEBUG == 3, "config_log_levels must follow enum log_level");
-_Static_assert(sizeof(enum log_level) == sizeof(int), "CONFIG_T_ENUM stores an int");
-
-static const struct config_item config_tcp_items[] = {
-	{ .name = "idle-timeout-ms", .type = CONFIG_T_UINT, .def = "10000", .min = 100,
-	  .max = 3600000, CONFIG_FIELD(struct config, tcp_idle_timeout_ms),
-	  .help = "close a TCP connection idle this long (RFC 7766 §6.2.3)" },
-	{ .name = "max-connections", .type = CONFIG_T_UINT, .def = "1024", .min = 1,
-	  .max = 1000000, CONFIG_FIELD(struct config, tcp_max_connections),
-	  .help = "open TCP connections across all workers; more are refused" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_log_items[] = {
-	{ .name = "level", .type = CONFIG_T_ENUM, .def = "info", .choices = config_log_levels,
-	  CONFIG_FIELD(struct config, log_level), .help = "log messages of this severity and worse" },
-	{ .name = "queries", .type = CONFIG_T_BOOL, .def = "false",
-	  CONFIG_FIELD(struct config, log_queries), .help = "log one line per query (slow)" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_metrics_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .def = "\"[::]:9153\"",
-	  CONFIG_FIELD(struct config, metrics_listen),
-	  .help = "address for Prometheus /metrics over HTTP; \"\" disables" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_health_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_TEXT, .def = "\"[::]:8080\"",
-	  CONFIG_FIELD(struct config, health_listen),
-	  .help = "address for /health and /ready over HTTP; \"\" disables" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_zone_items[] = {
-	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_DNAME,
-	  .example = "global", CONFIG_FIELD(struct config_zone, name),
-	  .help = "zone apex; stored lowercase without the trailing dot; unique per view" },
-	{ .name = "file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
-	  .example = "zones/global.zone", CONFIG_FIELD(struct config_zone, file),
-	  .help = "zone file; relative to this file's directory; omit for none" },
-	{ .name = "ttl", .type = CONFIG_T_UINT, .def = "30", .min = 0, .max = 604800,
-	  CONFIG_FIELD(struct config_zone, ttl_s),
-	  .help = "TTL in seconds of records generated from Kubernetes" },
-	{ .name = "kubernetes", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
-	  CONFIG_LIST(struct config_zone, kubernetes, kubernetes_count),
-	  .help = "kubernetes sources whose ServiceEntries feed this zone" },
-	{ .name = "views", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
-	  CONFIG_LIST(struct config_zone, views, views_count),
-	  .help = "views this entry serves; default all; repeat a name with disjoint views "
-		  "to give each view its own file" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_kubernetes_items[] = {
-	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_UNIQUE,
-	  .example = "mesh-1", CONFIG_FIELD(struct config_kubernetes, name),
-	  .help = "name that zones and views use to refer to this source" },
-	{ .name = "kubeconfig", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL,
-	  .example = "/etc/dnsd/mesh-1.kubeconfig",
-	  CONFIG_FIELD(struct config_kubernetes, kubeconfig),
-	  .help = "kubeconfig file; set exactly one of kubeconfig and in-cluster" },
-	{ .name = "in-cluster", .type = CONFIG_T_BOOL, .def = "false",
-	  CONFIG_FIELD(struct config_kubernetes, is_in_cluster),
-	  .help = "use the pod's service account instead of a kubeconfig" },
-	{ .name = "context", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
-	  CONFIG_FIELD(struct config_kubernetes, context),
-	  .help = "kubeconfig context; \"\" = current-context" },
-	{ .name = "namespaces", .type = CONFIG_T_STRING_LIST, .def = "[]",
-	  CONFIG_LIST(struct config_kubernetes, namespaces, namespaces_count),
-	  .help = "namespaces to watch; empty = all" },
-	{ .name = "api-version", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL,
-	  .def = "\"\"", .choices = config_api_versions,
-	  CONFIG_FIELD(struct config_kubernetes, api_version),
-	  .help = "ServiceEntry API version; \"\" = discover, newest first" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_view_items[] = {
-	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_UNIQUE,
-	  .example = "mesh-1", CONFIG_FIELD(struct config_view, name),
-	  .help = "view name, answered to CH TXT view.dnsd when chaos is on" },
-	{ .name = "match-clients", .type = CONFIG_T_PREFIX_LIST,
-	  .example = "[10.1.0.0/16, \"!10.1.9.0/24\"]",
-	  CONFIG_LIST(struct config_view, match_clients, match_clients_count),
-	  .help = "client (or ECS) prefixes; \"!\" excludes, first match wins; default any" },
-	{ .name = "match-destinations", .type = CONFIG_T_ADDR_LIST,
-	  .example = "[\"127.0.0.1:5353\"]",
-	  CONFIG_LIST(struct config_view, match_destinations, match_destinations_count),
-	  .help = "listen addresses this view answers on; default any" },
-	{ .name = "zones", .type = CONFIG_T_STRING_LIST, .flags = CONFIG_F_DNAME,
-	  .example = "[global]", CONFIG_LIST(struct config_view, zones, zones_count),
-	  .help = "zones served in this view; default all zones" },
-	{ .name = "kubernetes", .type = CONFIG_T_STRING_LIST, .example = "[mesh-1]",
-	  CONFIG_LIST(struct config_view, kubernetes, kubernetes_count),
-	  .help = "kubernetes sources feeding this view's copy of the zones; default none" },
-	{ .name = NULL },
-};
-
-static const struct config_item config_items[] = {
-	{ .name = "listen", .type = CONFIG_T_ADDR_LIST, .flags = CONFIG_F_NONEMPTY,
-	  .def = "[\"127.0.0.1:5353\"]", CONFIG_LIST(struct config, listen, listen_count),
-	  .help = "UDP and TCP addresses: \"IPv4:port\", \"[IPv6]:port\", \":port\" = all" },
-	{ .name = "workers", .type = CONFIG_T_UINT, .def = "0", .min = 0, .max = 256,
-	  CONFIG_FIELD(struct config, workers), .help = "workers (a TCP event loop and a UDP thread per listening address each); 0 = one per CPU" },
-	{ .name = "udp-payload-max", .type = CONFIG_T_UINT, .def = "1232", .min = 512,
-	  .max = 4096, CONFIG_FIELD(struct config, udp_payload_max),
-	  .help = "largest UDP response with EDNS; 1232 avoids fragmentation (DNS flag day 2020)" },
-	{ .name = "tcp", .type = CONFIG_T_MAP, .sub = config_tcp_items, .help = "DNS over TCP" },
-	{ .name = "zones", .type = CONFIG_T_MAP_LIST, .sub = config_zone_items,
-	  .size = sizeof(struct config_zone), .line_offset = offsetof(struct config_zone, line),
-	  CONFIG_LIST(struct config, zones, zones_count), .help = "authoritative zones" },
-	{ .name = "kubernetes", .type = CONFIG_T_MAP_LIST, .sub = config_kubernetes_items,
-	  .size = sizeof(struct config_kubernetes),
-	  .line_offset = offsetof(struct config_kubernetes, line),
-	  CONFIG_LIST(struct config, kubernetes, kubernetes_count),
-	  .help = "Kubernetes API servers to watch for Istio ServiceEntries" },
-	{ .name = "views", .type = CONFIG_T_MAP_LIST, .sub = config_view_items,
-	  .size = sizeof(struct config_view), .line_offset = offsetof(struct config_view, line),
-	  CONFIG_LIST(struct config, views, views_count),
-	  .help = "split horizon; first matching view answers; none = one view with everything" },
-	{ .name = "log", .type = CONFIG_T_MAP, .sub = config_log_items, .help = "logging to stderr" },
-	{ .name = "metrics", .type = CONFIG_T_MAP, .sub = config_metrics_items,
-	  .help = "Prometheus metrics" },
-	{ .name = "health", .type = CONFIG_T_MAP, .sub = config_health_items,
-	  .help = "liveness and readiness probes" },
-	{ .name = "chaos", .type = CONFIG_T_BOOL, .def = "false",
-	  CONFIG_FIELD(struct config, chaos_enabled),
-	  .help = "answer CH TXT version.dnsd and view.dnsd" },
-	{ .name = "user", .type = CONFIG_T_STRING, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
-	  CONFIG_FIELD(struct config, user),
-	  .help = "user to switch to after binding when started as root; \"\" = stay" },
-	{ .name = "pid-file", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
-	  CONFIG_FIELD(struct config, pid_file), .help = "write the PID here; \"\" = none" },
-	{ .name = NULL },
-};
-
-/* ---- loader state and errors ---- */
-
-struct config_ctx {
-	const char *name;       /* file name used in messages */
-	char *dir;              /* directory relative paths are resolved against, or NULL */
-	char *err;
-	size_t errlen;
-};
-
-__attribute__((format(printf, 4, 5)))
-static int config_error(struct config_ctx *ctx, int code, const struct config_node *at,
-			const char *fmt, ...)
+int config_error(struct config_ctx *ctx, int code, const struct config_node *at,
+		 const char *fmt, ...)
 {
 	if (!ctx->err || ctx->errlen == 0)
 		return code;
@@ -263,7 +43,7 @@ static int config_error(struct config_ctx *ctx, int code, const struct config_no
 	return code;
 }
 
-static int config_nomem(struct config_ctx *ctx)
+int config_nomem(struct config_ctx *ctx)
 {
 	if (ctx->err && ctx->errlen > 0)
 		snprintf(ctx->err, ctx->errlen, "%s: out of memory", ctx->name);
@@ -271,7 +51,7 @@ static int config_nomem(struct config_ctx *ctx)
 }
 
 /* A value as it appears in a message: cut short, so a 1 MB scalar stays one line. */
-static const char *config_quote(const struct config_node *node, char *buf, size_t buflen)
+const char *config_quote(const struct config_node *node, char *buf, size_t buflen)
 {
 	size_t len = strlen(node->value);
 	if (len < buflen && len <= CONFIG_QUOTE_MAX)
@@ -292,8 +72,8 @@ static const char *config_kind_name(enum config_node_kind kind)
 
 /* Tags and NUL bytes are checked here rather than while parsing so that the
  * message can name the key. */
-static int config_expect(struct config_ctx *ctx, const struct config_node *node,
-			 enum config_node_kind kind, const char *path, const char *hint)
+int config_expect(struct config_ctx *ctx, const struct config_node *node,
+		  enum config_node_kind kind, const char *path, const char *hint)
 {
 	if (node->tag) {
 		if (node->tag[0] == '!' && node->tag[1] != '!')
@@ -312,7 +92,7 @@ static int config_expect(struct config_ctx *ctx, const struct config_node *node,
 	return 0;
 }
 
-static bool config_node_is_null(const struct config_node *node)
+bool config_node_is_null(const struct config_node *node)
 {
 	return node->is_plain && (node->value[0] == '\0' || strcmp(node->value, "~") == 0 ||
 				  strcasecmp(node->value, "null") == 0);
@@ -320,7 +100,7 @@ static bool config_node_is_null(const struct config_node *node)
 
 /* ---- YAML events -> tree ---- */
 
-static void config_node_free(struct config_node *node)
+void config_node_free(struct config_node *node)
 {
 	if (!node)
 		return;
@@ -403,8 +183,8 @@ static int config_syntax_error(struct config_ctx *ctx, const yaml_parser_t *pars
 /* Parses one YAML document into a tree of config_node. Aliases are refused:
  * the config never needs them, and an alias loop or a "billion laughs"
  * document would otherwise be walked without end. */
-static int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
-			     struct config_node **out)
+int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
+		      struct config_node **out)
 {
 	yaml_parser_t parser;
 	yaml_event_t event;
@@ -506,632 +286,12 @@ fail:
 	return rc;
 }
 
-/* ---- setting values ---- */
-
-static void *config_field(void *base, size_t offset)
-{
-	return (char *)base + offset;
-}
-
-static size_t config_count_get(const void *base, const struct config_item *it)
-{
-	size_t n;
-	memcpy(&n, (const char *)base + it->count_offset, sizeof(n));
-	return n;
-}
-
-static void config_count_set(void *base, const struct config_item *it, size_t n)
-{
-	memcpy(config_field(base, it->count_offset), &n, sizeof(n));
-}
-
-/* List fields have different pointer types (struct config_addr *, char **...);
- * memcpy moves them without pretending they are all void *. */
-static void *config_ptr_get(const void *base, size_t offset)
-{
-	void *p;
-	memcpy(&p, (const char *)base + offset, sizeof(p));
-	return p;
-}
-
-static void config_ptr_set(void *base, size_t offset, void *p)
-{
-	memcpy(config_field(base, offset), &p, sizeof(p));
-}
-
-static void config_store_uint(void *field, size_t size, uint32_t value)
-{
-	switch (size) {
-	case sizeof(uint8_t): {
-		uint8_t v = (uint8_t)value;
-		memcpy(field, &v, sizeof(v));
-		break;
-	}
-	case sizeof(uint16_t): {
-		uint16_t v = (uint16_t)value;
-		memcpy(field, &v, sizeof(v));
-		break;
-	}
-	case sizeof(uint32_t):
-		memcpy(field, &value, sizeof(value));
-		break;
-	default:
-		assert(!"unsupported CONFIG_T_UINT field size");
-	}
-}
-
-static int config_parse_bool(const char *text, bool *value)
-{
-	static const char *const yes[] = { "true", "yes", "on" };
-	static const char *const no[] = { "false", "no", "off" };
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(text, yes[i]) == 0) {
-			*value = true;
-			return 0;
-		}
-		if (strcasecmp(text, no[i]) == 0) {
-			*value = false;
-			return 0;
-		}
-	}
-	return DNSD_EINVAL;
-}
-
-/* Decimal digits only: "0x10", "+5", "-1" and "1e3" are typos, not numbers. */
-static int config_parse_uint(const char *text, uint64_t *value)
-{
-	uint64_t v = 0;
-	if (text[0] == '\0')
-		return DNSD_EINVAL;
-	for (const char *p = text; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return DNSD_EINVAL;
-		if (v > (UINT64_MAX - 9) / 10)
-			return DNSD_ERANGE;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	*value = v;
-	return 0;
-}
-
-/* Lowercases in place and drops one trailing dot; checks RFC 1035 §2.3.4
- * lengths (63 per label, 253 in presentation form without the root dot). */
-static bool config_dname_normalize(char *name)
-{
-	size_t len = strlen(name);
-	if (len > 1 && name[len - 1] == '.')
-		name[--len] = '\0';
-	if (len == 0 || len > 253)
-		return false;
-	size_t label = 0;
-	for (size_t i = 0; i < len; i++) {
-		char c = name[i];
-		if (c >= 'A' && c <= 'Z')
-			name[i] = (char)(c - 'A' + 'a');
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-			continue;
-		}
-		bool is_ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			     (c >= '0' && c <= '9') || c == '-' || c == '_';
-		if (!is_ok || ++label > 63)
-			return false;
-	}
-	return true;
-}
-
-static int config_addr_parse_why(struct config_addr *dest, const char *text, const char **why)
-{
-	char host[INET6_ADDRSTRLEN];
-	const char *host_start = text, *port;
-	size_t host_len;
-	bool is_bracketed = false;
-
-	memset(dest, 0, sizeof(*dest));
-	if (strlen(text) >= sizeof(dest->text)) {
-		*why = "too long";
-		return DNSD_EINVAL;
-	}
-	if (text[0] == '[') {
-		const char *end = strchr(text, ']');
-		if (!end) {
-			*why = "missing ']'";
-			return DNSD_EINVAL;
-		}
-		if (end[1] != ':') {
-			*why = "port is required: [IPv6]:PORT";
-			return DNSD_EINVAL;
-		}
-		host_start = text + 1;
-		host_len = (size_t)(end - host_start);
-		port = end + 2;
-		is_bracketed = true;
-	} else {
-		const char *colon = strrchr(text, ':');
-		if (!colon) {
-			*why = "port is required: IPv4:PORT, [IPv6]:PORT or :PORT";
-			return DNSD_EINVAL;
-		}
-		host_len = (size_t)(colon - text);
-		if (memchr(text, ':', host_len)) {
-			*why = "IPv6 addresses need brackets: [::1]:53";
-			return DNSD_EINVAL;
-		}
-		port = colon + 1;
-	}
-	if (host_len >= sizeof(host) || (is_bracketed && host_len == 0)) {
-		*why = "not a numeric IPv4 or IPv6 address";
-		return DNSD_EINVAL;
-	}
-	memcpy(host, host_start, host_len);
-	host[host_len] = '\0';
-
-	uint64_t port_num;
-	int rc = config_parse_uint(port, &port_num);
-	if (rc == DNSD_EINVAL) {
-		*why = "port is required: a number 1..65535";
-		return DNSD_EINVAL;
-	}
-	if (rc != 0 || port_num < 1 || port_num > 65535) {
-		*why = "port is out of range 1..65535";
-		return DNSD_ERANGE;
-	}
-
-	struct sockaddr_in *sin = (struct sockaddr_in *)&dest->ss;
-	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&dest->ss;
-	if (host_len == 0) {
-		/* ":53" means every address; an IPv6 wildcard socket with
-		 * IPV6_V6ONLY off also takes IPv4. */
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_addr = in6addr_any;
-		sin6->sin6_port = htons((uint16_t)port_num);
-		dest->sslen = sizeof(*sin6);
-	} else if (!is_bracketed && inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons((uint16_t)port_num);
-		dest->sslen = sizeof(*sin);
-	} else if (is_bracketed && inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
-		sin6->sin6_family = AF_INET6;
-		sin6->sin6_port = htons((uint16_t)port_num);
-		dest->sslen = sizeof(*sin6);
-	} else {
-		*why = is_bracketed ? "not a numeric IPv6 address" : "not a numeric IPv4 address";
-		memset(dest, 0, sizeof(*dest));
-		return DNSD_EINVAL;
-	}
-	snprintf(dest->text, sizeof(dest->text), "%s", text);
-	return 0;
-}
-
-int config_addr_parse(struct config_addr *dest, const char *text)
-{
-	const char *why;
-	if (!dest || !text)
-		return DNSD_EINVAL;
-	return config_addr_parse_why(dest, text, &why);
-}
-
-static int config_prefix_parse_why(struct config_prefix *dest, const char *text,
-				   const char **why)
-{
-	char host[INET6_ADDRSTRLEN];
-	memset(dest, 0, sizeof(*dest));
-	if (text[0] == '!') {
-		dest->is_negated = true;
-		text++;
-	}
-	if (strcasecmp(text, "any") == 0)
-		return 0;
-
-	const char *slash = strchr(text, '/');
-	size_t host_len = slash ? (size_t)(slash - text) : strlen(text);
-	if (host_len == 0 || host_len >= sizeof(host)) {
-		*why = "not a numeric IPv4 or IPv6 address";
-		return DNSD_EINVAL;
-	}
-	memcpy(host, text, host_len);
-	host[host_len] = '\0';
-
-	unsigned max_len;
-	if (inet_pton(AF_INET, host, dest->addr) == 1) {
-		dest->family = AF_INET;
-		max_len = 32;
-	} else if (inet_pton(AF_INET6, host, dest->addr) == 1) {
-		dest->family = AF_INET6;
-		max_len = 128;
-	} else {
-		*why = "not a numeric IPv4 or IPv6 address, nor 'any'";
-		return DNSD_EINVAL;
-	}
-
-	uint64_t len = max_len;
-	if (slash) {
-		int rc = config_parse_uint(slash + 1, &len);
-		if (rc == DNSD_EINVAL) {
-			*why = "prefix length is not a number";
-			return DNSD_EINVAL;
-		}
-		if (rc != 0 || len > max_len) {
-			*why = max_len == 32 ? "prefix length is out of range 0..32" :
-					       "prefix length is out of range 0..128";
-			return DNSD_ERANGE;
-		}
-	}
-	dest->len = (uint8_t)len;
-
-	/* A set host bit almost always means a typo in the length or the address. */
-	for (unsigned bit = (unsigned)len; bit < max_len; bit++) {
-		if (dest->addr[bit / 8] & (0x80u >> (bit % 8))) {
-			*why = "host bits are set beyond the prefix length";
-			return DNSD_EINVAL;
-		}
-	}
-	return 0;
-}
-
-int config_prefix_parse(struct config_prefix *dest, const char *text)
-{
-	const char *why;
-	if (!dest || !text)
-		return DNSD_EINVAL;
-	return config_prefix_parse_why(dest, text, &why);
-}
-
-static char *config_path_resolve(const struct config_ctx *ctx, const char *value)
-{
-	if (!ctx->dir || value[0] == '/')
-		return strdup(value);
-	char *path;
-	if (asprintf(&path, "%s/%s", ctx->dir, value) < 0)
-		return NULL;
-	return path;
-}
-
-static int config_walk_map(struct config_ctx *ctx, const struct config_item *items,
-			   const struct config_node *map, void *base, const char *path);
-
-static const struct config_node *config_map_get(const struct config_node *map, const char *key)
+const struct config_node *config_map_get(const struct config_node *map, const char *key)
 {
 	for (size_t i = 0; map && i + 1 < map->count; i += 2)
 		if (strcmp(map->children[i]->value, key) == 0)
 			return map->children[i + 1];
 	return NULL;
-}
-
-/* Sets a string-like field (STRING, PATH, ADDR_TEXT) from a scalar. */
-static int config_set_string(struct config_ctx *ctx, const struct config_item *it,
-			     const struct config_node *node, void *base, const char *path)
-{
-	char quoted[CONFIG_QUOTE_MAX + 4];
-	const char *text = config_node_is_null(node) ? "" : node->value;
-	char *value = NULL;
-
-	if (text[0] == '\0' && (it->flags & CONFIG_F_REQUIRED))
-		return config_error(ctx, DNSD_EINVAL, node, "%s: must not be empty", path);
-	if (text[0] != '\0' && it->choices) {
-		size_t i;
-		for (i = 0; it->choices[i]; i++)
-			if (strcmp(text, it->choices[i]) == 0)
-				break;
-		if (!it->choices[i])
-			return config_error(ctx, DNSD_EINVAL, node,
-					    "%s: '%s' is not one of the allowed values", path,
-					    config_quote(node, quoted, sizeof(quoted)));
-	}
-	if (it->type == CONFIG_T_ADDR_TEXT && text[0] != '\0') {
-		struct config_addr addr;
-		const char *why = "";
-		int rc = config_addr_parse_why(&addr, text, &why);
-		if (rc != 0)
-			return config_error(ctx, rc, node, "%s: '%s' is not a valid address: %s",
-					    path, config_quote(node, quoted, sizeof(quoted)), why);
-	}
-	if (text[0] == '\0' && (it->flags & CONFIG_F_EMPTY_NULL))
-		value = NULL;
-	else if (it->type == CONFIG_T_PATH)
-		value = config_path_resolve(ctx, text);
-	else
-		value = strdup(text);
-	if (!value && !(text[0] == '\0' && (it->flags & CONFIG_F_EMPTY_NULL)))
-		return config_nomem(ctx);
-	if (value && (it->flags & CONFIG_F_DNAME) && !config_dname_normalize(value)) {
-		free(value);
-		return config_error(ctx, DNSD_EINVAL, node, "%s: '%s' is not a valid domain name",
-				    path, config_quote(node, quoted, sizeof(quoted)));
-	}
-	char **field = config_field(base, it->offset);
-	free(*field);
-	*field = value;
-	return 0;
-}
-
-/* Sets a list field from a sequence of scalars. The array and its count are
- * stored before the elements are parsed, so config_free() can always clean up. */
-static int config_set_list(struct config_ctx *ctx, const struct config_item *it,
-			   const struct config_node *node, void *base, const char *path)
-{
-	static const char *const ipv6_hint = "; quote IPv6 addresses: \"[::1]:53\"";
-	char quoted[CONFIG_QUOTE_MAX + 4];
-	char elem_path[256];
-	size_t elem_size;
-	int rc;
-
-	if (it->type == CONFIG_T_ADDR_LIST)
-		elem_size = sizeof(struct config_addr);
-	else if (it->type == CONFIG_T_PREFIX_LIST)
-		elem_size = sizeof(struct config_prefix);
-	else
-		elem_size = sizeof(char *);
-
-	rc = config_expect(ctx, node, CONFIG_NODE_SEQUENCE, path, NULL);
-	if (rc != 0)
-		return rc;
-	if (node->count == 0 && (it->flags & CONFIG_F_NONEMPTY))
-		return config_error(ctx, DNSD_EINVAL, node, "%s: must not be empty", path);
-	void *array = NULL;
-	if (node->count > 0) {
-		array = calloc(node->count, elem_size);
-		if (!array)
-			return config_nomem(ctx);
-	}
-	config_ptr_set(base, it->offset, array);
-	config_count_set(base, it, node->count);
-
-	for (size_t i = 0; i < node->count; i++) {
-		const struct config_node *elem = node->children[i];
-		const char *why = "";
-		snprintf(elem_path, sizeof(elem_path), "%s[%zu]", path, i);
-		rc = config_expect(ctx, elem, CONFIG_NODE_SCALAR, elem_path,
-				   it->type == CONFIG_T_ADDR_LIST ? ipv6_hint : NULL);
-		if (rc != 0)
-			return rc;
-		const char *text = config_node_is_null(elem) ? "" : elem->value;
-		switch (it->type) {
-		case CONFIG_T_ADDR_LIST:
-			rc = config_addr_parse_why((struct config_addr *)array + i, text, &why);
-			if (rc != 0)
-				return config_error(ctx, rc, elem,
-						    "%s: '%s' is not a valid address: %s", elem_path,
-						    config_quote(elem, quoted, sizeof(quoted)), why);
-			break;
-		case CONFIG_T_PREFIX_LIST:
-			rc = config_prefix_parse_why((struct config_prefix *)array + i, text, &why);
-			if (rc != 0)
-				return config_error(ctx, rc, elem,
-						    "%s: '%s' is not a valid prefix: %s", elem_path,
-						    config_quote(elem, quoted, sizeof(quoted)), why);
-			break;
-		default: {
-			char **strings = array;
-			if (text[0] == '\0')
-				return config_error(ctx, DNSD_EINVAL, elem,
-						    "%s: must not be empty", elem_path);
-			strings[i] = strdup(text);
-			if (!strings[i])
-				return config_nomem(ctx);
-			if ((it->flags & CONFIG_F_DNAME) && !config_dname_normalize(strings[i]))
-				return config_error(ctx, DNSD_EINVAL, elem,
-						    "%s: '%s' is not a valid domain name", elem_path,
-						    config_quote(elem, quoted, sizeof(quoted)));
-			break;
-		}
-		}
-	}
-	return 0;
-}
-
-static int config_set_map_list(struct config_ctx *ctx, const struct config_item *it,
-			       const struct config_node *node, void *base, const char *path)
-{
-	char elem_path[256];
-	int rc = config_expect(ctx, node, CONFIG_NODE_SEQUENCE, path, NULL);
-	if (rc != 0)
-		return rc;
-	char *array = NULL;
-	if (node->count > 0) {
-		array = calloc(node->count, it->size);
-		if (!array)
-			return config_nomem(ctx);
-	}
-	config_ptr_set(base, it->offset, array);
-	config_count_set(base, it, node->count);
-
-	for (size_t i = 0; i < node->count; i++) {
-		const struct config_node *elem = node->children[i];
-		void *elem_base = array + i * it->size;
-		snprintf(elem_path, sizeof(elem_path), "%s[%zu]", path, i);
-		rc = config_expect(ctx, elem, CONFIG_NODE_MAPPING, elem_path, NULL);
-		if (rc != 0)
-			return rc;
-		memcpy(config_field(elem_base, it->line_offset), &elem->line, sizeof(int));
-		rc = config_walk_map(ctx, it->sub, elem, elem_base, elem_path);
-		if (rc != 0)
-			return rc;
-
-		/* Unique keys are compared after normalization, so "Global." and
-		 * "global" collide as they would on the wire. */
-		for (const struct config_item *sub = it->sub; sub->name; sub++) {
-			if (!(sub->flags & CONFIG_F_UNIQUE))
-				continue;
-			const char *value = config_ptr_get(elem_base, sub->offset);
-			for (size_t j = 0; value && j < i; j++) {
-				const char *prev = config_ptr_get(array + j * it->size, sub->offset);
-				if (!prev || strcmp(prev, value) != 0)
-					continue;
-				int prev_line;
-				memcpy(&prev_line, array + j * it->size + it->line_offset,
-				       sizeof(prev_line));
-				const struct config_node *at = config_map_get(elem, sub->name);
-				return config_error(ctx, DNSD_EEXIST, at ? at : elem,
-						    "%s.%s: duplicate %s '%s', first defined in "
-						    "%s[%zu] at line %d", elem_path, sub->name,
-						    sub->name, value, path, j, prev_line);
-			}
-		}
-	}
-	return 0;
-}
-
-static int config_set(struct config_ctx *ctx, const struct config_item *it,
-		      const struct config_node *node, void *base, const char *path)
-{
-	char quoted[CONFIG_QUOTE_MAX + 4];
-	int rc;
-
-	switch (it->type) {
-	case CONFIG_T_BOOL: {
-		bool value;
-		rc = config_expect(ctx, node, CONFIG_NODE_SCALAR, path, NULL);
-		if (rc != 0)
-			return rc;
-		if (config_parse_bool(node->value, &value) != 0)
-			return config_error(ctx, DNSD_EINVAL, node,
-					    "%s: '%s' is not a boolean (true/false, yes/no, on/off)",
-					    path, config_quote(node, quoted, sizeof(quoted)));
-		memcpy(config_field(base, it->offset), &value, sizeof(value));
-		return 0;
-	}
-	case CONFIG_T_UINT: {
-		uint64_t value;
-		rc = config_expect(ctx, node, CONFIG_NODE_SCALAR, path, NULL);
-		if (rc != 0)
-			return rc;
-		rc = config_parse_uint(node->value, &value);
-		if (rc == DNSD_EINVAL)
-			return config_error(ctx, DNSD_EINVAL, node,
-					    "%s: '%s' is not a non-negative integer", path,
-					    config_quote(node, quoted, sizeof(quoted)));
-		if (rc != 0 || value < it->min || value > it->max)
-			return config_error(ctx, DNSD_ERANGE, node,
-					    "%s: %s is out of range %" PRIu32 "..%" PRIu32, path,
-					    config_quote(node, quoted, sizeof(quoted)), it->min, it->max);
-		config_store_uint(config_field(base, it->offset), it->size, (uint32_t)value);
-		return 0;
-	}
-	case CONFIG_T_ENUM: {
-		rc = config_expect(ctx, node, CONFIG_NODE_SCALAR, path, NULL);
-		if (rc != 0)
-			return rc;
-		for (int i = 0; it->choices[i]; i++) {
-			if (strcasecmp(node->value, it->choices[i]) == 0) {
-				memcpy(config_field(base, it->offset), &i, sizeof(i));
-				return 0;
-			}
-		}
-		return config_error(ctx, DNSD_EINVAL, node,
-				    "%s: '%s' is not one of the allowed values", path,
-				    config_quote(node, quoted, sizeof(quoted)));
-	}
-	case CONFIG_T_STRING:
-	case CONFIG_T_PATH:
-	case CONFIG_T_ADDR_TEXT:
-		rc = config_expect(ctx, node, CONFIG_NODE_SCALAR, path,
-				   it->type == CONFIG_T_ADDR_TEXT ?
-				   "; quote addresses: \"[::1]:53\"" : NULL);
-		if (rc != 0)
-			return rc;
-		return config_set_string(ctx, it, node, base, path);
-	case CONFIG_T_ADDR_LIST:
-	case CONFIG_T_PREFIX_LIST:
-	case CONFIG_T_STRING_LIST:
-		return config_set_list(ctx, it, node, base, path);
-	case CONFIG_T_MAP:
-		rc = config_expect(ctx, node, CONFIG_NODE_MAPPING, path, NULL);
-		if (rc != 0)
-			return rc;
-		return config_walk_map(ctx, it->sub, node, base, path);
-	case CONFIG_T_MAP_LIST:
-		return config_set_map_list(ctx, it, node, base, path);
-	}
-	return DNSD_EINVAL;
-}
-
-/* Defaults are YAML text in the table, parsed by the same code as the file,
- * so the loader and config_print_reference() cannot disagree. */
-static int config_set_default(struct config_ctx *ctx, const struct config_item *it,
-			      void *base, const char *path)
-{
-	struct config_node *node;
-	struct config_ctx def_ctx = { .name = "<default>", .dir = ctx->dir, .err = ctx->err,
-				       .errlen = ctx->errlen };
-	int rc = config_tree_parse(&def_ctx, it->def, strlen(it->def), &node);
-	if (rc != 0)
-		return rc;
-	assert(node);
-	rc = config_set(&def_ctx, it, node, base, path);
-	config_node_free(node);
-	return rc;
-}
-
-static int config_walk_map(struct config_ctx *ctx, const struct config_item *items,
-			   const struct config_node *map, void *base, const char *path)
-{
-	/* Every table is far shorter than this; seen[] finds duplicate keys
-	 * without comparing every key with every other. */
-	const struct config_node *seen[32] = { NULL };
-	char quoted[CONFIG_QUOTE_MAX + 4];
-	char item_path[256];
-	int rc;
-
-	for (size_t i = 0; map && i + 1 < map->count; i += 2) {
-		const struct config_node *key = map->children[i];
-		const struct config_node *value = map->children[i + 1];
-		rc = config_expect(ctx, key, CONFIG_NODE_SCALAR, path[0] ? path : "key", NULL);
-		if (rc != 0)
-			return rc;
-		size_t idx;
-		for (idx = 0; items[idx].name; idx++)
-			if (strcmp(items[idx].name, key->value) == 0)
-				break;
-		assert(idx < sizeof(seen) / sizeof(seen[0]));
-		if (!items[idx].name) {
-			if (path[0])
-				return config_error(ctx, DNSD_EINVAL, key, "unknown key '%s' in '%s'",
-						    config_quote(key, quoted, sizeof(quoted)), path);
-			return config_error(ctx, DNSD_EINVAL, key, "unknown key '%s'",
-					    config_quote(key, quoted, sizeof(quoted)));
-		}
-		if (seen[idx]) {
-			if (path[0])
-				return config_error(ctx, DNSD_EINVAL, key,
-						    "duplicate key '%s' in '%s', first at line %d",
-						    key->value, path, seen[idx]->line);
-			return config_error(ctx, DNSD_EINVAL, key,
-					    "duplicate key '%s', first at line %d", key->value,
-					    seen[idx]->line);
-		}
-		seen[idx] = key;
-		snprintf(item_path, sizeof(item_path), "%s%s%s", path, path[0] ? "." : "",
-			 items[idx].name);
-		rc = config_set(ctx, &items[idx], value, base, item_path);
-		if (rc != 0)
-			return rc;
-	}
-
-	for (size_t idx = 0; items[idx].name; idx++) {
-		const struct config_item *it = &items[idx];
-		if (seen[idx])
-			continue;
-		snprintf(item_path, sizeof(item_path), "%s%s%s", path, path[0] ? "." : "", it->name);
-		if (it->flags & CONFIG_F_REQUIRED) {
-			if (path[0])
-				return config_error(ctx, DNSD_EINVAL, map,
-						    "%s: missing required key '%s'", path, it->name);
-			return config_error(ctx, DNSD_EINVAL, map, "missing required key '%s'",
-					    it->name);
-		}
-		if (it->type == CONFIG_T_MAP)
-			rc = config_walk_map(ctx, it->sub, NULL, base, item_path);
-		else if (it->def)
-			rc = config_set_default(ctx, it, base, item_path);
-		else
-			rc = 0;
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
 }
 
 /* ---- cross-references ---- */
@@ -1281,49 +441,11 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 
 /* ---- public ---- */
 
-static void config_free_items(const struct config_item *items, void *base)
-{
-	for (const struct config_item *it = items; it->name; it++) {
-		switch (it->type) {
-		case CONFIG_T_BOOL:
-		case CONFIG_T_UINT:
-		case CONFIG_T_ENUM:
-			break;
-		case CONFIG_T_STRING:
-		case CONFIG_T_PATH:
-		case CONFIG_T_ADDR_TEXT:
-		case CONFIG_T_ADDR_LIST:
-		case CONFIG_T_PREFIX_LIST:
-			free(config_ptr_get(base, it->offset));
-			break;
-		case CONFIG_T_STRING_LIST: {
-			char **strings = config_ptr_get(base, it->offset);
-			size_t n = config_count_get(base, it);
-			for (size_t i = 0; strings && i < n; i++)
-				free(strings[i]);
-			free(strings);
-			break;
-		}
-		case CONFIG_T_MAP:
-			config_free_items(it->sub, base);
-			break;
-		case CONFIG_T_MAP_LIST: {
-			char *array = config_ptr_get(base, it->offset);
-			size_t n = config_count_get(base, it);
-			for (size_t i = 0; array && i < n; i++)
-				config_free_items(it->sub, array + i * it->size);
-			free(array);
-			break;
-		}
-		}
-	}
-}
-
 void config_free(struct config *cfg)
 {
 	if (!cfg)
 		return;
-	config_free_items(config_items, cfg);
+	config_schema_free(cfg);
 	free(cfg->path);
 	free(cfg);
 }
@@ -1377,7 +499,7 @@ int config_load_buffer(const char *name, const char *buf, size_t len, struct con
 		rc = config_nomem(&ctx);
 		goto fail;
 	}
-	rc = config_walk_map(&ctx, config_items, root, cfg, "");
+	rc = config_schema_apply(&ctx, root, cfg);
 	if (rc != 0)
 		goto fail;
 	rc = config_check(&ctx, cfg, root);
@@ -1398,8 +520,8 @@ fail:
 
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
+	struct buf text;
+	char chunk[16384];
 	char ebuf[128];
 	int rc;
 
@@ -1420,29 +542,21 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 				 strerror_r(e, ebuf, sizeof(ebuf)));
 		return e == ENOENT ? DNSD_ENOENT : DNSD_EIO;
 	}
-	for (;;) {
-		if (len == cap) {
-			if (cap >= CONFIG_FILE_MAX) {
-				if (err && errlen > 0)
-					snprintf(err, errlen, "%s: larger than %u bytes", path,
-						 CONFIG_FILE_MAX);
-				rc = DNSD_ELIMIT;
-				goto fail;
-			}
-			cap = cap ? cap * 2 : 4096;
-			char *nbuf = realloc(buf, cap);
-			if (!nbuf) {
-				if (err && errlen > 0)
-					snprintf(err, errlen, "%s: out of memory", path);
-				rc = DNSD_ENOMEM;
-				goto fail;
-			}
-			buf = nbuf;
+	buf_init(&text, CONFIG_FILE_MAX);
+	size_t n;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		rc = buf_append(&text, chunk, n);
+		if (rc == DNSD_ELIMIT) {
+			if (err && errlen > 0)
+				snprintf(err, errlen, "%s: larger than %u bytes", path,
+					 CONFIG_FILE_MAX);
+			goto fail;
 		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		if (n == 0)
-			break;
-		len += n;
+		if (rc != 0) {
+			if (err && errlen > 0)
+				snprintf(err, errlen, "%s: out of memory", path);
+			goto fail;
+		}
 	}
 	if (ferror(f)) {
 		/* fopen() succeeds on a directory; the read is what fails. */
@@ -1454,67 +568,13 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		goto fail;
 	}
 	fclose(f);
-	f = NULL;
 
-	rc = config_load_buffer(path, buf, len, out, err, errlen);
-	free(buf);
+	rc = config_load_buffer(path, text.data, text.len, out, err, errlen);
+	buf_clear(&text);
 	return rc;
 
 fail:
-	if (f)
-		fclose(f);
-	free(buf);
+	fclose(f);
+	buf_clear(&text);
 	return rc;
-}
-
-/* ---- reference ---- */
-
-static void config_print_help(FILE *out, int indent, const struct config_item *it)
-{
-	fprintf(out, "%*s# %s: %s", indent, "", it->name, it->help);
-	if (it->type == CONFIG_T_UINT)
-		fprintf(out, "; %" PRIu32 "..%" PRIu32, it->min, it->max);
-	if (it->choices) {
-		fputs("; one of ", out);
-		for (size_t i = 0; it->choices[i]; i++)
-			fprintf(out, "%s%s", i ? "|" : "", it->choices[i]);
-	}
-	if (it->flags & CONFIG_F_REQUIRED)
-		fputs("; required", out);
-	if (it->flags & CONFIG_F_UNIQUE)
-		fputs(", unique", out);
-	if (it->def && it->example)
-		fprintf(out, "; default %s", it->def);
-	fputc('\n', out);
-}
-
-static void config_print_items(FILE *out, const struct config_item *items, int indent,
-			       bool is_list_element)
-{
-	for (const struct config_item *it = items; it->name; it++) {
-		/* The first key of a list element shares the "- " line. */
-		bool is_first = is_list_element && it == items;
-		config_print_help(out, indent, it);
-		fprintf(out, "%*s%s%s:", is_first ? indent - 2 : indent, "", is_first ? "- " : "",
-			it->name);
-		if (it->type == CONFIG_T_MAP) {
-			fputc('\n', out);
-			config_print_items(out, it->sub, indent + 2, false);
-		} else if (it->type == CONFIG_T_MAP_LIST) {
-			fputc('\n', out);
-			config_print_items(out, it->sub, indent + 4, true);
-		} else {
-			fprintf(out, " %s\n", it->example ? it->example : it->def ? it->def : "\"\"");
-		}
-	}
-}
-
-void config_print_reference(FILE *out)
-{
-	if (!out)
-		return;
-	fputs("# dnsd configuration reference, generated from the option table in config.c.\n"
-	      "# Every key is optional unless marked required; values shown are defaults\n"
-	      "# or, for lists, examples.\n", out);
-	config_print_items(out, config_items, 0, false);
 }

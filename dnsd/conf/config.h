@@ -2,7 +2,7 @@
  * config.h - the YAML configuration (libyaml) turned into plain, defaulted,
  * validated structs. libyaml never leaks past config.c: runtime code receives
  * a const struct config *. Every option is described once, in the option
- * table in config.c; errors name file:line:column and the key. */
+ * table in config_schema.c; errors name file:line:column and the key. */
 #ifndef DNSD_CONFIG_H
 #define DNSD_CONFIG_H
 
@@ -10,24 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <sys/socket.h>
 
+#include "conf/addr.h"
 #include "util/log.h"
-
-/* An address:port such as "127.0.0.1:5353", "[::1]:53" or ":53" (all IPv4 and IPv6). */
-struct config_addr {
-	struct sockaddr_storage ss;
-	socklen_t sslen;
-	char text[64];        /* as written in the file, for logs */
-};
-
-/* A client prefix in match-clients: "10.1.0.0/16", "!10.1.9.0/24", "any", "::1". */
-struct config_prefix {
-	int family;           /* AF_INET or AF_INET6; 0 for "any" */
-	uint8_t addr[16];     /* network bytes, host bits zero */
-	uint8_t len;          /* prefix length in bits */
-	bool is_negated;      /* "!" form: a match excludes the client */
-};
 
 struct config_zone {
 	char *name;            /* presentation form without trailing dot: "global" */
@@ -86,7 +71,8 @@ struct config {
 	enum log_level log_level;      /* log: {level: info} */
 	bool log_queries;              /* log: {queries: false} */
 	char *metrics_listen;          /* metrics: {listen: "[::]:9153"}; "" = off; never NULL;
-	                                  parse with config_addr_parse() */
+	                                  parse with config_addr_parse()
+	                                  (conf/addr.h) */
 	char *health_listen;           /* health: {listen: "[::]:8080"}; "" = off; never NULL */
 	bool chaos_enabled;            /* chaos: true answers view.dnsd / version.dnsd CH TXT */
 	char *user;                    /* user to drop to after binding when started as root */
@@ -105,24 +91,14 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 int config_load_buffer(const char *name, const char *buf, size_t len, struct config **out,
 		       char *err, size_t errlen);
 
-/* Parse "127.0.0.1:53", "[::1]:53" or ":53" (the IPv6 wildcard, which with
- * IPV6_V6ONLY off takes IPv4 too) into dest, as the loader does for listen.
- * The port is required (1..65535). Returns 0, DNSD_EINVAL or DNSD_ERANGE.
- * For metrics_listen and health_listen, which the config keeps as text. */
-int config_addr_parse(struct config_addr *dest, const char *text);
-
-/* Parse "10.1.0.0/16", "!10.1.9.0/24", "any" or a bare address (/32, /128)
- * into dest. Host bits beyond the length are an error. Returns 0,
- * DNSD_EINVAL or DNSD_ERANGE. */
-int config_prefix_parse(struct config_prefix *dest, const char *text);
-
 /* Does zone entry z serve view_name (its views list is empty or names it)? */
 bool config_zone_in_view(const struct config_zone *z, const char *view_name);
 
 /* Frees the config and everything it owns; accepts NULL. */
 void config_free(struct config *cfg);
 
-/* Writes the option table as a commented sample YAML document (used for docs). */
+/* Writes the option table as a commented sample YAML document that loads
+ * as a valid configuration (`dnsd -p`, docs). Does nothing when out is NULL. */
 void config_print_reference(FILE *out);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * dname.c - wire-form domain name helpers. */
+ * dname.c - wire-form domain name helpers: text conversion, case folding,
+ * comparison. Pure functions with no allocation, safe on the query path. */
 #include "dns/dname.h"
 
 #include <ctype.h>

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/hash.h"
+
 #define DNAME_MAX_LEN 255      /* RFC 1035 §3.1: wire length including the root label */
 #define DNAME_MAX_LABELS 128   /* 127 one-byte labels plus the root */
 #define DNAME_MAX_TEXT 1024    /* presentation form with \DDD escapes, plus NUL */
@@ -39,15 +41,11 @@ bool dname_equal(const uint8_t *a, const uint8_t *b);
 /* True when name equals apex or lies below it; both in lower case wire form. */
 bool dname_is_subdomain(const uint8_t *name, size_t name_len, const uint8_t *apex, size_t apex_len);
 
-/* FNV-1a over len bytes of a lower-case wire name. */
+/* The hash of len bytes of a lower-case wire name (FNV-1a, util/hash.h):
+ * the key of the zone's name tables. */
 static inline uint32_t dname_hash(const uint8_t *name, size_t len)
 {
-	uint32_t h = 2166136261u;
-	for (size_t i = 0; i < len; i++) {
-		h ^= name[i];
-		h *= 16777619u;
-	}
-	return h;
+	return hash_fnv1a(name, len);
 }
 
 /* Canonical ordering (RFC 4034 §6.1) of two lower-case wire names: <0, 0, >0. */

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * k8s_client.c - blocking, cancellable HTTP/1.1 client for the API server. */
+ * k8s_client.c - blocking, cancellable HTTP/1.1 client for the API server:
+ * the pure framing pieces (chunked coding, lines, response heads, back-off),
+ * then connections, requests and TLS setup. Runs on reflector threads only;
+ * never on the query path or an event loop. */
 #include "k8s/k8s_client.h"
 
 #include <arpa/inet.h>
@@ -144,16 +147,12 @@ long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_dat
 void k8s_lines_init(struct k8s_lines *l, k8s_line_cb *cb, void *ctx)
 {
 	memset(l, 0, sizeof(*l));
+	buf_init(&l->line, K8S_LINE_MAX);
 	l->cb = cb;
 	l->ctx = ctx;
 }
 
-void k8s_lines_clear(struct k8s_lines *l)
-{
-	free(l->buf);
-	l->buf = NULL;
-	l->len = l->cap = 0;
-}
+void k8s_lines_clear(struct k8s_lines *l) { buf_clear(&l->line); }
 
 int k8s_lines_feed(void *arg, const char *data, size_t len)
 {
@@ -161,32 +160,21 @@ int k8s_lines_feed(void *arg, const char *data, size_t len)
 	while (len > 0 && !l->is_stopped) {
 		const char *nl = memchr(data, '\n', len);
 		size_t take = nl ? (size_t)(nl - data) : len;
-		if (l->len + take > K8S_LINE_MAX)
-			return DNSD_ELIMIT;
-		if (l->len + take + 1 > l->cap) {
-			size_t cap = l->cap ? l->cap : 4096;
-			while (cap < l->len + take + 1)
-				cap *= 2;
-			char *b = realloc(l->buf, cap);
-			if (!b)
-				return DNSD_ENOMEM;
-			l->buf = b;
-			l->cap = cap;
-		}
-		memcpy(l->buf + l->len, data, take);
-		l->len += take;
+		int rc = buf_append(&l->line, data, take);
+		if (rc != 0)
+			return rc;
 		data += take;
 		len -= take;
 		if (!nl)
 			break;
 		data++;
 		len--;
-		size_t n = l->len;
-		if (n > 0 && l->buf[n - 1] == '\r')
-			n--;
-		l->buf[n] = '\0';
-		l->len = 0;
-		if (l->cb(l->ctx, l->buf, n) != 0) {
+		size_t n = l->line.len;
+		if (n > 0 && l->line.data[n - 1] == '\r')
+			l->line.data[--n] = '\0';
+		rc = l->cb(l->ctx, l->line.data, n);
+		buf_reset(&l->line);
+		if (rc != 0) {
 			l->is_stopped = true;
 			return 1;
 		}
@@ -323,7 +311,9 @@ static int tls_error(const char *what, char *buf, size_t len)
 	return DNSD_ETLS;
 }
 
-static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
+/* A non-blocking TCP connection to the first address of auth.host that
+ * answers before deadline_ms; c->fd is -1 on failure. */
+static int conn_connect_tcp(struct k8s_client *c, uint64_t deadline_ms)
 {
 	char port[8];
 	snprintf(port, sizeof(port), "%u", c->auth.port);
@@ -357,21 +347,17 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 			break;
 	}
 	freeaddrinfo(res);
-	if (rc != 0)
-		return rc;
-	if (!c->auth.is_tls)
-		return 0;
-	c->ssl = SSL_new(c->ctx);
-	if (!c->ssl) {
-		conn_close(c);
-		return DNSD_ENOMEM;
-	}
-	SSL_set_fd(c->ssl, c->fd);
+	return rc;
+}
+
+/* Sets what the handshake checks: the name (or IP SAN) the server must
+ * present, and SNI for names. */
+static void conn_tls_expect_name(struct k8s_client *c)
+{
 	const char *name = c->auth.tls_server_name ? c->auth.tls_server_name : c->auth.host;
 	struct in6_addr ip;
 	bool is_ip = inet_pton(AF_INET, name, &ip) == 1 || inet_pton(AF_INET6, name, &ip) == 1;
 	if (!c->auth.is_insecure) {
-		/* verify the name (or IP SAN) the server must present */
 		X509_VERIFY_PARAM *param = SSL_get0_param(c->ssl);
 		if (is_ip)
 			X509_VERIFY_PARAM_set1_ip_asc(param, name);
@@ -380,15 +366,21 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 	}
 	if (!is_ip)
 		SSL_set_tlsext_host_name(c->ssl, name);   /* SNI is for names only (RFC 6066 §3) */
+}
+
+/* The TLS handshake on c->ssl until deadline_ms; a failure is logged with
+ * the verification error when there is one. */
+static int conn_tls_handshake(struct k8s_client *c, uint64_t deadline_ms)
+{
 	for (;;) {
 		int r = SSL_connect(c->ssl);
 		if (r == 1)
 			return 0;
 		int e = SSL_get_error(c->ssl, r);
 		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-			rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+			int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
 			if (rc != 0)
-				break;
+				return rc;
 			continue;
 		}
 		char msg[300];
@@ -400,10 +392,27 @@ static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
 			tls_error("TLS handshake", msg, sizeof(msg));
 		log_warn("kubernetes %s: %s:%u: %s", c->auth.name, c->auth.host, c->auth.port, msg);
 		ERR_clear_error();
-		rc = DNSD_ETLS;
-		break;
+		return DNSD_ETLS;
 	}
-	conn_close(c);
+}
+
+/* Connects, and for https completes the handshake, before deadline_ms.
+ * On failure nothing stays open. */
+static int conn_open(struct k8s_client *c, uint64_t deadline_ms)
+{
+	int rc = conn_connect_tcp(c, deadline_ms);
+	if (rc != 0 || !c->auth.is_tls)
+		return rc;
+	c->ssl = SSL_new(c->ctx);
+	if (!c->ssl) {
+		conn_close(c);
+		return DNSD_ENOMEM;
+	}
+	SSL_set_fd(c->ssl, c->fd);
+	conn_tls_expect_name(c);
+	rc = conn_tls_handshake(c, deadline_ms);
+	if (rc != 0)
+		conn_close(c);
 	return rc;
 }
 
@@ -567,30 +576,10 @@ static int read_head(struct k8s_client *c, struct k8s_head *h, uint64_t deadline
 	return rc;
 }
 
-struct body_buf {
-	char *data;
-	size_t len, cap;
-};
-
+/* A k8s_data_cb that collects a response body in a struct buf. */
 static int body_append(void *arg, const char *data, size_t len)
 {
-	struct body_buf *b = arg;
-	if (b->len + len > K8S_BODY_MAX)
-		return DNSD_ELIMIT;
-	if (b->len + len + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		while (cap < b->len + len + 1)
-			cap *= 2;
-		char *d = realloc(b->data, cap);
-		if (!d)
-			return DNSD_ENOMEM;
-		b->data = d;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, data, len);
-	b->len += len;
-	b->data[b->len] = '\0';
-	return 0;
+	return buf_append(arg, data, len);
 }
 
 /* Reads a body framed by h into out (data callback). is_idle_deadline:
@@ -687,10 +676,11 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 		int rc = exchange(c, path, &h, deadline);
 		if (rc != 0)
 			return rc;
-		struct body_buf b = { 0 };
+		struct buf b;
+		buf_init(&b, K8S_BODY_MAX);
 		rc = read_body(c, &h, body_append, &b, timeout_ms, false);
 		if (rc != 0) {
-			free(b.data);
+			buf_clear(&b);
 			conn_close(c);
 			return rc;
 		}
@@ -700,8 +690,7 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 			c->is_reused = true;
 		resp->status = h.status;
 		resp->retry_after_s = h.retry_after_s;
-		resp->body = b.data ? b.data : strdup("");
-		resp->body_len = b.len;
+		resp->body = buf_take(&b, &resp->body_len);
 		/* a bound token may have been rotated: read it again, retry once */
 		if (h.status == 401 && attempt == 0 && c->auth.token_file) {
 			token_refresh(c, true);
@@ -726,10 +715,10 @@ int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, vo
 	status_out->status = h.status;
 	status_out->retry_after_s = h.retry_after_s;
 	if (h.status != 200) {
-		struct body_buf b = { 0 };
+		struct buf b;
+		buf_init(&b, K8S_BODY_MAX);
 		read_body(c, &h, body_append, &b, CONNECT_TIMEOUT_MS, false);
-		status_out->body = b.data ? b.data : strdup("");
-		status_out->body_len = b.len;
+		status_out->body = buf_take(&b, &status_out->body_len);
 		conn_close(c);
 		if (h.status == 401)
 			token_refresh(c, true);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "k8s/kubeconfig.h"
+#include "util/buf.h"
 
 #define K8S_HEADERS_MAX (64 * 1024)
 #define K8S_BODY_MAX (512u * 1024 * 1024)
@@ -70,8 +71,7 @@ long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_dat
 
 /* Splits a byte stream on '\n' (a trailing '\r' is dropped). */
 struct k8s_lines {
-	char *buf;
-	size_t len, cap;
+	struct buf line;           /* the line being assembled, up to K8S_LINE_MAX */
 	k8s_line_cb *cb;
 	void *ctx;
 	bool is_stopped;

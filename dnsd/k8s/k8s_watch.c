@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * k8s_watch.c - list + watch of Istio ServiceEntries for one source. */
+ * k8s_watch.c - list + watch of Istio ServiceEntries for one source: the
+ * entries each reflector holds, and the reflector threads that keep them in
+ * step with the API server. Changes go to the catalog as (old, new) pairs;
+ * nothing here builds zones or touches a published snapshot. */
 #include "k8s/k8s_watch.h"
 
 #include <errno.h>
@@ -12,10 +15,12 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/hash.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
 
@@ -38,16 +43,6 @@ struct objmap {
 	size_t bucket_count;        /* power of two */
 	size_t count;
 };
-
-static uint32_t str_hash(const char *s)
-{
-	uint32_t h = 2166136261u;
-	for (; *s; s++) {
-		h ^= (uint8_t)*s;
-		h *= 16777619u;
-	}
-	return h;
-}
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -89,7 +84,7 @@ static struct object *objmap_put(struct objmap *m, char *key, struct serviceentr
 	if (!o)
 		return NULL;
 	o->key = key;
-	o->hash = str_hash(key);
+	o->hash = hash_fnv1a_str(key);
 	o->se = se;
 	size_t i = o->hash & (m->bucket_count - 1);
 	o->next = m->buckets[i];
@@ -143,6 +138,19 @@ struct reflector {
 	struct k8s_client *list_client, *watch_client;
 	struct k8s_backoff backoff;
 	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
+};
+
+/* Counters for /metrics: written by the reflector threads, read by
+ * k8s_watch_write_metrics() from any thread (relaxed atomics). */
+struct k8s_watch_stats {
+	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
+	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
+	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
+	_Atomic uint64_t relists;
+	_Atomic uint64_t watches;         /* watch requests opened */
+	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
+	_Atomic uint64_t objects;         /* ServiceEntries held now */
+	_Atomic int64_t last_sync_unix;   /* last successful list or event */
 };
 
 struct k8s_watch {
@@ -208,7 +216,7 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 		serviceentry_free(se);
 		return;
 	}
-	struct object *o = objmap_get(&r->objects, key, str_hash(key));
+	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
@@ -229,18 +237,32 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 	atomic_fetch_add(&w->stats.objects, 1);
 }
 
-static void delete_locked(struct reflector *r, const char *ns, const char *name)
+/* Withdraws o's records from the catalog and forgets o. */
+static void remove_locked(struct reflector *r, struct object *o)
 {
 	struct k8s_watch *w = r->w;
-	char key[512];
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	struct object *o = objmap_get(&r->objects, key, str_hash(key));
-	if (!o)
-		return;
 	apply_locked(w, o->se, NULL);
 	objmap_unlink(&r->objects, o);
 	object_free(o);
 	atomic_fetch_sub(&w->stats.objects, 1);
+}
+
+static void delete_locked(struct reflector *r, const char *ns, const char *name)
+{
+	char key[512];
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	if (o)
+		remove_locked(r, o);
+}
+
+/* Has every reflector of w finished its first list? */
+static bool all_synced_locked(const struct k8s_watch *w)
+{
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced)
+			return false;
+	return true;
 }
 
 static void collection_path(const struct reflector *r, char *out, size_t len)
@@ -324,85 +346,81 @@ static int discover_version(struct reflector *r)
 	return rc;
 }
 
-/* A full LIST, page by page, then one diff against what we hold: entries
- * that did not change are not touched, so a relist costs the catalog only
- * the real differences. */
-static int do_list(struct reflector *r)
+/* One page of a LIST: GET it, keep the list's resourceVersion in rv and its
+ * continue token in cont ("" after the last page), and decode its items
+ * into fresh. Items that are not usable ServiceEntries are skipped, logged
+ * and counted; the rest of the page still counts. */
+static int list_page(struct reflector *r, const char *base, char *cont, size_t cont_len,
+		     char *rv, size_t rv_len, struct objmap *fresh)
 {
 	struct k8s_watch *w = r->w;
-	char base[512], path[4096], cont[2048] = "", rv[128] = "";
-	collection_path(r, base, sizeof(base));
-	struct objmap fresh = { 0 };
-	int rc = 0;
-	for (;;) {
-		if (cont[0])
-			snprintf(path, sizeof(path), "%s?limit=%d&continue=%s", base, LIST_PAGE_LIMIT, cont);
-		else
-			snprintf(path, sizeof(path), "%s?limit=%d", base, LIST_PAGE_LIMIT);
-		struct k8s_response resp = { 0 };
-		rc = k8s_client_get(r->list_client, path, &resp, REQUEST_TIMEOUT_MS);
-		if (rc == 0 && resp.status != 200) {
-			char msg[300];
-			status_message(&resp, msg, sizeof(msg));
-			log_warn("kubernetes %s: list %s: %s", w->name, base, msg);
-			r->backoff_retry_after_s = resp.retry_after_s;
-			rc = resp.status == 410 ? DNSD_EGONE : resp.status == 401 ? DNSD_EAUTH : DNSD_EHTTP;
-		}
-		if (rc != 0) {
-			k8s_response_clear(&resp);
-			break;
-		}
-		struct json_doc *doc = NULL;
-		struct json_error jerr;
-		if (json_parse(resp.body, resp.body_len, &doc, &jerr) != 0) {
-			log_warn("kubernetes %s: list %s: bad JSON at %u:%u: %s", w->name, base, jerr.line, jerr.column,
-				 jerr.msg);
-			k8s_response_clear(&resp);
-			rc = DNSD_EPARSE;
-			break;
-		}
-		const struct json_value *root = json_doc_root(doc);
-		const struct json_value *meta = json_get(root, "metadata");
-		const struct json_value *items = json_get(root, "items");
-		size_t slen;
-		const struct json_value *v = json_get(meta, "resourceVersion");
-		const char *s = v ? json_get_string(v, &slen) : NULL;
-		if (s)
-			snprintf(rv, sizeof(rv), "%s", s);
-		v = json_get(meta, "continue");
-		s = v ? json_get_string(v, &slen) : NULL;
-		snprintf(cont, sizeof(cont), "%s", s ? s : "");
-		for (size_t i = 0; items && i < json_array_count(items); i++) {
-			struct serviceentry *se = NULL;
-			char err[256];
-			if (serviceentry_from_json(json_array_at(items, i), &se, err, sizeof(err)) != 0) {
-				log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-				count(&w->stats.skipped);
-				continue;
-			}
-			char *key = object_key(se);
-			if (!key || !objmap_put(&fresh, key, se)) {
-				free(key);
-				serviceentry_free(se);
-				rc = DNSD_ENOMEM;
-			}
-		}
-		json_doc_free(doc);
-		k8s_response_clear(&resp);
-		if (rc != 0 || !cont[0])
-			break;
+	char path[4096];
+	if (cont[0])
+		snprintf(path, sizeof(path), "%s?limit=%d&continue=%s", base, LIST_PAGE_LIMIT, cont);
+	else
+		snprintf(path, sizeof(path), "%s?limit=%d", base, LIST_PAGE_LIMIT);
+	struct k8s_response resp = { 0 };
+	int rc = k8s_client_get(r->list_client, path, &resp, REQUEST_TIMEOUT_MS);
+	if (rc == 0 && resp.status != 200) {
+		char msg[300];
+		status_message(&resp, msg, sizeof(msg));
+		log_warn("kubernetes %s: list %s: %s", w->name, base, msg);
+		r->backoff_retry_after_s = resp.retry_after_s;
+		rc = resp.status == 410 ? DNSD_EGONE : resp.status == 401 ? DNSD_EAUTH : DNSD_EHTTP;
 	}
 	if (rc != 0) {
-		objmap_clear(&fresh);
+		k8s_response_clear(&resp);
 		return rc;
 	}
-	/* diff: fresh entries become ours; ours not in fresh are deleted */
-	pthread_mutex_lock(&w->lock);
+	struct json_doc *doc = NULL;
+	struct json_error jerr;
+	if (json_parse(resp.body, resp.body_len, &doc, &jerr) != 0) {
+		log_warn("kubernetes %s: list %s: bad JSON at %u:%u: %s", w->name, base, jerr.line, jerr.column,
+			 jerr.msg);
+		k8s_response_clear(&resp);
+		return DNSD_EPARSE;
+	}
+	const struct json_value *root = json_doc_root(doc);
+	const struct json_value *meta = json_get(root, "metadata");
+	const struct json_value *items = json_get(root, "items");
+	size_t slen;
+	const struct json_value *v = json_get(meta, "resourceVersion");
+	const char *s = v ? json_get_string(v, &slen) : NULL;
+	if (s)
+		snprintf(rv, rv_len, "%s", s);
+	v = json_get(meta, "continue");
+	s = v ? json_get_string(v, &slen) : NULL;
+	snprintf(cont, cont_len, "%s", s ? s : "");
+	for (size_t i = 0; items && i < json_array_count(items); i++) {
+		struct serviceentry *se = NULL;
+		char err[256];
+		if (serviceentry_from_json(json_array_at(items, i), &se, err, sizeof(err)) != 0) {
+			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
+			count(&w->stats.skipped);
+			continue;
+		}
+		char *key = object_key(se);
+		if (!key || !objmap_put(fresh, key, se)) {
+			free(key);
+			serviceentry_free(se);
+			rc = DNSD_ENOMEM;
+		}
+	}
+	json_doc_free(doc);
+	k8s_response_clear(&resp);
+	return rc;
+}
+
+/* The diff of a relist: entries in fresh become ours (an entry whose
+ * resourceVersion did not change is not touched), and ours that fresh lacks
+ * are deleted. Empties fresh. */
+static void list_merge_locked(struct reflector *r, struct objmap *fresh)
+{
 	for (size_t i = 0; i < r->objects.bucket_count; i++)
 		for (struct object *o = r->objects.buckets[i]; o; o = o->next)
 			o->is_seen = false;
-	for (size_t i = 0; i < fresh.bucket_count; i++) {
-		struct object *f = fresh.buckets[i];
+	for (size_t i = 0; i < fresh->bucket_count; i++) {
+		struct object *f = fresh->buckets[i];
 		while (f) {
 			struct object *next = f->next;
 			struct object *o = objmap_get(&r->objects, f->key, f->hash);
@@ -417,29 +435,44 @@ static int do_list(struct reflector *r)
 			free(f);
 			f = next;
 		}
-		fresh.buckets[i] = NULL;
+		fresh->buckets[i] = NULL;
 	}
-	objmap_clear(&fresh);
+	objmap_clear(fresh);
 	for (size_t i = 0; i < r->objects.bucket_count; i++) {
 		struct object *o = r->objects.buckets[i];
 		while (o) {
 			struct object *next = o->next;
-			if (!o->is_seen) {
-				apply_locked(w, o->se, NULL);
-				objmap_unlink(&r->objects, o);
-				object_free(o);
-				atomic_fetch_sub(&w->stats.objects, 1);
-			}
+			if (!o->is_seen)
+				remove_locked(r, o);
 			o = next;
 		}
 	}
+}
+
+/* A full LIST, page by page, then one diff against what we hold: entries
+ * that did not change are not touched, so a relist costs the catalog only
+ * the real differences. The first list of every reflector marks the
+ * cluster synced in the catalog. */
+static int do_list(struct reflector *r)
+{
+	struct k8s_watch *w = r->w;
+	char base[512], cont[2048] = "", rv[128] = "";
+	collection_path(r, base, sizeof(base));
+	struct objmap fresh = { 0 };
+	int rc;
+	do
+		rc = list_page(r, base, cont, sizeof(cont), rv, sizeof(rv), &fresh);
+	while (rc == 0 && cont[0]);
+	if (rc != 0) {
+		objmap_clear(&fresh);
+		return rc;
+	}
+	pthread_mutex_lock(&w->lock);
+	list_merge_locked(r, &fresh);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
 	bool was_synced = r->is_synced;
 	r->is_synced = true;
-	bool all = true;
-	for (size_t i = 0; i < w->reflector_count; i++)
-		all = all && w->reflectors[i].is_synced;
-	if (all && !was_synced)
+	if (!was_synced && all_synced_locked(w))
 		catalog_cluster_synced(w->sink, w->cluster);
 	pthread_mutex_unlock(&w->lock);
 	note_sync(w);
@@ -449,7 +482,75 @@ static int do_list(struct reflector *r)
 	return 0;
 }
 
-/* One line of the watch stream: {"type": ..., "object": {...}}. */
+/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. */
+static void note_resource_version(struct reflector *r, const struct json_value *obj)
+{
+	const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
+	size_t len;
+	const char *s = v ? json_get_string(v, &len) : NULL;
+	if (s)
+		snprintf(r->rv, sizeof(r->rv), "%s", s);
+}
+
+/* An ERROR event carries a Status object: 410 Gone means our
+ * resourceVersion is too old and only a relist helps. Always ends the stream. */
+static int watch_error(struct reflector *r, const struct json_value *obj)
+{
+	struct k8s_watch *w = r->w;
+	count(&w->stats.error_events);
+	int64_t code = 0;
+	const struct json_value *cv = json_get(obj, "code");
+	if (cv)
+		json_get_int64(cv, &code);
+	const struct json_value *mv = json_get(obj, "message");
+	size_t mlen;
+	const char *msg = mv ? json_get_string(mv, &mlen) : NULL;
+	log_info("kubernetes %s: watch ERROR %lld: %s", w->name, (long long)code, msg ? msg : "");
+	if (code == 410)
+		r->is_relist_needed = true;
+	return 1;
+}
+
+/* ADDED, MODIFIED or DELETED (type[0] tells them apart). An object that is
+ * not a usable ServiceEntry is skipped, but a DELETED one is still removed
+ * by its namespace and name. */
+static void watch_change(struct reflector *r, const char *type, const struct json_value *obj)
+{
+	struct k8s_watch *w = r->w;
+	note_resource_version(r, obj);
+	struct serviceentry *se = NULL;
+	char err[256];
+	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
+		log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
+		count(&w->stats.skipped);
+		if (type[0] != 'D')
+			return;
+		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
+		const struct json_value *nm = json_get_path(obj, "metadata", "name", NULL);
+		size_t l1, l2;
+		const char *a = ns ? json_get_string(ns, &l1) : NULL, *b = nm ? json_get_string(nm, &l2) : NULL;
+		if (a && b) {
+			pthread_mutex_lock(&w->lock);
+			delete_locked(r, a, b);
+			pthread_mutex_unlock(&w->lock);
+		}
+		return;
+	}
+	pthread_mutex_lock(&w->lock);
+	if (type[0] == 'D') {
+		count(&w->stats.events_deleted);
+		delete_locked(r, se->namespace_, se->name);
+		serviceentry_free(se);
+	} else {
+		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
+		upsert_locked(r, se);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* One line of the watch stream: {"type": ..., "object": {...}}. Returns 1
+ * to end the stream (bad JSON, an ERROR event), 0 to read on. Unknown event
+ * types are ignored. */
 static int watch_line(void *ctx, const char *line, size_t len)
 {
 	struct reflector *r = ctx;
@@ -474,62 +575,13 @@ static int watch_line(void *ctx, const char *line, size_t len)
 		count(&w->stats.request_errors);
 		stop = 1;
 	} else if (strcmp(type, "ERROR") == 0) {
-		/* a Status object: 410 Gone means our resourceVersion is too old */
-		count(&w->stats.error_events);
-		int64_t code = 0;
-		const struct json_value *cv = json_get(obj, "code");
-		if (cv)
-			json_get_int64(cv, &code);
-		const struct json_value *mv = json_get(obj, "message");
-		size_t mlen;
-		const char *msg = mv ? json_get_string(mv, &mlen) : NULL;
-		log_info("kubernetes %s: watch ERROR %lld: %s", w->name, (long long)code, msg ? msg : "");
-		if (code == 410)
-			r->is_relist_needed = true;
-		stop = 1;
+		stop = watch_error(r, obj);
 	} else if (strcmp(type, "BOOKMARK") == 0) {
-		const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
-		size_t vlen;
-		const char *s = v ? json_get_string(v, &vlen) : NULL;
-		if (s)
-			snprintf(r->rv, sizeof(r->rv), "%s", s);
+		note_resource_version(r, obj);
 		count(&w->stats.bookmarks);
 		note_sync(w);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
-		const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
-		size_t vlen;
-		const char *s = v ? json_get_string(v, &vlen) : NULL;
-		if (s)
-			snprintf(r->rv, sizeof(r->rv), "%s", s);
-		struct serviceentry *se = NULL;
-		char err[256];
-		if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
-			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-			count(&w->stats.skipped);
-			if (type[0] == 'D') {
-				/* a broken object can still be deleted by its name */
-				const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
-				const struct json_value *nm = json_get_path(obj, "metadata", "name", NULL);
-				size_t l1, l2;
-				const char *a = ns ? json_get_string(ns, &l1) : NULL, *b = nm ? json_get_string(nm, &l2) : NULL;
-				if (a && b) {
-					pthread_mutex_lock(&w->lock);
-					delete_locked(r, a, b);
-					pthread_mutex_unlock(&w->lock);
-				}
-			}
-		} else {
-			pthread_mutex_lock(&w->lock);
-			if (type[0] == 'D') {
-				count(&w->stats.events_deleted);
-				delete_locked(r, se->namespace_, se->name);
-				serviceentry_free(se);
-			} else {
-				count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
-				upsert_locked(r, se);
-			}
-			pthread_mutex_unlock(&w->lock);
-		}
+		watch_change(r, type, obj);
 		note_sync(w);
 	}
 	json_doc_free(doc);
@@ -681,7 +733,8 @@ int k8s_watch_start(struct k8s_watch *w)
 	return 0;
 }
 
-void k8s_watch_stop(struct k8s_watch *w)
+/* Aborts blocked requests and joins the threads. */
+static void k8s_watch_stop(struct k8s_watch *w)
 {
 	if (!w || w->stop_fd < 0)
 		return;
@@ -718,62 +771,85 @@ void k8s_watch_free(struct k8s_watch *w)
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
 {
 	pthread_mutex_lock(&w->lock);
-	bool all = true;
 	for (size_t i = 0; i < w->reflector_count; i++) {
 		struct reflector *r = &w->reflectors[i];
 		for (size_t b = 0; b < r->objects.bucket_count; b++)
 			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
-		all = all && r->is_synced;
 	}
-	if (all)
+	if (all_synced_locked(w))
 		catalog_cluster_synced(c, w->cluster);
 	w->sink = c;
 	pthread_mutex_unlock(&w->lock);
 }
 
-const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
-
-bool k8s_watch_is_synced(const struct k8s_watch *w)
+static bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
-	bool all = true;
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
-	for (size_t i = 0; i < w->reflector_count; i++)
-		all = all && w->reflectors[i].is_synced;
+	bool all = all_synced_locked(w);
 	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
 	return all;
 }
 
-const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w) { return &w->stats; }
+#define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
 
-void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first)
+/* One counter or gauge per source: its value for w. */
+struct watch_family {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	int64_t (*value)(const struct k8s_watch *w);
+};
+
+static int64_t errors_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, request_errors); }
+static int64_t relists_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, relists); }
+static int64_t watches_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, watches); }
+static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, objects); }
+static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
+static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
+static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
+
+static const struct watch_family watch_families[] = {
+	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
+	  errors_of },
+	{ "dnsd_kubernetes_relists_total", METRICS_COUNTER, "Relists after 410 Gone or an expired continue token.",
+	  relists_of },
+	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
+	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
+	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER, "Malformed ServiceEntries skipped.",
+	  skipped_of },
+	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
+	  last_sync_of },
+	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
+};
+
+void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m)
 {
-	const struct k8s_watch_stats *s = &w->stats;
-#define FAMILY(name, type, help)                                                             \
-	if (is_first)                                                                        \
-		fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n")
-#define LOAD(x) ((unsigned long long)atomic_load_explicit(&s->x, memory_order_relaxed))
-	FAMILY("dnsd_kubernetes_events_total", "counter", "Watch events received, by cluster and type.");
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ADDED\"} %llu\n", w->name, LOAD(events_added));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"MODIFIED\"} %llu\n", w->name, LOAD(events_modified));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"DELETED\"} %llu\n", w->name, LOAD(events_deleted));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"BOOKMARK\"} %llu\n", w->name, LOAD(bookmarks));
-	fprintf(out, "dnsd_kubernetes_events_total{cluster=\"%s\",type=\"ERROR\"} %llu\n", w->name, LOAD(error_events));
-	FAMILY("dnsd_kubernetes_errors_total", "counter", "Failed API requests and broken watch streams.");
-	fprintf(out, "dnsd_kubernetes_errors_total{cluster=\"%s\"} %llu\n", w->name, LOAD(request_errors));
-	FAMILY("dnsd_kubernetes_relists_total", "counter", "Relists after 410 Gone or an expired continue token.");
-	fprintf(out, "dnsd_kubernetes_relists_total{cluster=\"%s\"} %llu\n", w->name, LOAD(relists));
-	FAMILY("dnsd_kubernetes_watches_total", "counter", "Watch requests opened.");
-	fprintf(out, "dnsd_kubernetes_watches_total{cluster=\"%s\"} %llu\n", w->name, LOAD(watches));
-	FAMILY("dnsd_kubernetes_serviceentries", "gauge", "ServiceEntries held.");
-	fprintf(out, "dnsd_kubernetes_serviceentries{cluster=\"%s\"} %llu\n", w->name, LOAD(objects));
-	FAMILY("dnsd_kubernetes_serviceentries_skipped_total", "counter", "Malformed ServiceEntries skipped.");
-	fprintf(out, "dnsd_kubernetes_serviceentries_skipped_total{cluster=\"%s\"} %llu\n", w->name, LOAD(skipped));
-	FAMILY("dnsd_kubernetes_last_sync_timestamp_seconds", "gauge", "Last successful list or watch event.");
-	fprintf(out, "dnsd_kubernetes_last_sync_timestamp_seconds{cluster=\"%s\"} %lld\n", w->name,
-		(long long)atomic_load_explicit(&s->last_sync_unix, memory_order_relaxed));
-	FAMILY("dnsd_kubernetes_synced", "gauge", "1 once the first list completed.");
-	fprintf(out, "dnsd_kubernetes_synced{cluster=\"%s\"} %d\n", w->name, k8s_watch_is_synced(w) ? 1 : 0);
-#undef LOAD
-#undef FAMILY
+	if (count == 0)
+		return;
+	/* the exposition format wants each family's samples together:
+	 * family by family, one sample per source */
+	static const char events[] = "dnsd_kubernetes_events_total";
+	metrics_family(m, events, METRICS_COUNTER, "Watch events received, by cluster and type.");
+	for (size_t i = 0; i < count; i++) {
+		const struct k8s_watch *w = watches[i];
+		const struct { const char *type; uint64_t count; } by_type[] = {
+			{ "ADDED", LOAD(w, events_added) }, { "MODIFIED", LOAD(w, events_modified) },
+			{ "DELETED", LOAD(w, events_deleted) }, { "BOOKMARK", LOAD(w, bookmarks) },
+			{ "ERROR", LOAD(w, error_events) },
+		};
+		for (size_t k = 0; k < sizeof(by_type) / sizeof(by_type[0]); k++) {
+			const struct metrics_label labels[] = { { "cluster", w->name }, { "type", by_type[k].type } };
+			metrics_sample(m, events, labels, 2, by_type[k].count);
+		}
+	}
+	for (size_t f = 0; f < sizeof(watch_families) / sizeof(watch_families[0]); f++) {
+		const struct watch_family *wf = &watch_families[f];
+		metrics_family(m, wf->name, wf->type, wf->help);
+		for (size_t i = 0; i < count; i++) {
+			const struct metrics_label cluster = { "cluster", watches[i]->name };
+			metrics_sample_int(m, wf->name, &cluster, 1, wf->value(watches[i]));
+		}
+	}
 }
+#undef LOAD

@@ -21,37 +21,25 @@
 #include "zone/catalog.h"
 #include "conf/config.h"
 
-struct k8s_watch_stats {
-	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
-	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
-	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
-	_Atomic uint64_t relists;
-	_Atomic uint64_t watches;         /* watch requests opened */
-	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
-	_Atomic uint64_t objects;         /* ServiceEntries held now */
-	_Atomic int64_t last_sync_unix;   /* last successful list or event */
-};
-
 struct k8s_watch;
 
 /* Loads the source's credentials (kubeconfig or in-cluster). NULL with err
  * on failure. cluster is the source's index in the configuration. */
 struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
 				struct catalog *sink, char *err, size_t errlen);
+/* Starts the reflector threads. */
 int k8s_watch_start(struct k8s_watch *w);
-/* Aborts blocked requests and joins the threads. */
-void k8s_watch_stop(struct k8s_watch *w);
+/* Aborts blocked requests, joins the threads and frees w; accepts NULL. */
 void k8s_watch_free(struct k8s_watch *w);
 
 /* Reload: feeds every held entry into c (and synced state), then sends all
  * further changes there. The old catalog is no longer touched afterwards. */
 void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
 
-const char *k8s_watch_name(const struct k8s_watch *w);
-bool k8s_watch_is_synced(const struct k8s_watch *w);
-const struct k8s_watch_stats *k8s_watch_get_stats(const struct k8s_watch *w);
+struct metrics_out;
 
-/* Appends this source's metric samples (HELP/TYPE written when is_first). */
-void k8s_watch_write_metrics(const struct k8s_watch *w, FILE *out, bool is_first);
+/* Writes the dnsd_kubernetes_* families to m, each family once with one
+ * sample per source (labelled cluster=<name>). Any thread. */
+void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * kubeconfig.c - kubeconfig files (clusters, contexts, users) and the
- * in-cluster service account, turned into struct k8s_auth. */
+ * in-cluster service account, turned into struct k8s_auth. Reads files only:
+ * no network, no credential plugins (exec, auth-provider are refused). */
 #include "k8s/kubeconfig.h"
 
 #include <errno.h>
@@ -216,102 +217,121 @@ static int take_data(struct kc *k, yaml_node_t *parent, const char *key, char **
 	return 0;
 }
 
-int kubeconfig_load(struct k8s_auth *out, const char *path, const char *context, char *err, size_t errlen)
+/* Reads and parses the file into k->doc (freed by the caller with
+ * yaml_document_delete() on success only), and notes its directory. */
+static int kc_read(struct kc *k)
 {
-	memset(out, 0, sizeof(*out));
-	struct kc k = { .path = path, .err = err, .errlen = errlen };
-	FILE *f = fopen(path, "rb");
+	FILE *f = fopen(k->path, "rb");
 	if (!f) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		snprintf(k->err, k->errlen, "%s: cannot open: %s", k->path, strerror(errno));
 		return DNSD_ENOENT;
 	}
 	char tmp[PATH_MAX];
-	snprintf(tmp, sizeof(tmp), "%s", path);
-	snprintf(k.dir, sizeof(k.dir), "%s", dirname(tmp));
+	snprintf(tmp, sizeof(tmp), "%s", k->path);
+	snprintf(k->dir, sizeof(k->dir), "%s", dirname(tmp));
 	yaml_parser_t parser;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_file(&parser, f);
 	int rc = 0;
-	if (!yaml_parser_load(&parser, &k.doc)) {
-		snprintf(err, errlen, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+	if (!yaml_parser_load(&parser, &k->doc)) {
+		snprintf(k->err, k->errlen, "%s:%zu:%zu: %s", k->path, parser.problem_mark.line + 1,
 			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "YAML error");
-		yaml_parser_delete(&parser);
-		fclose(f);
-		return DNSD_EPARSE;
+		rc = DNSD_EPARSE;
 	}
 	yaml_parser_delete(&parser);
 	fclose(f);
-	yaml_node_t *root = yaml_document_get_root_node(&k.doc);
-	if (!root || root->type != YAML_MAPPING_NODE) {
-		rc = fail_at(&k, root, "%s", "not a kubeconfig (expected a mapping)");
-		goto out;
-	}
-	const char *ctx_name = context && *context ? context : scalar(map_get(&k, root, "current-context"));
-	if (!ctx_name) {
-		rc = fail_at(&k, root, "%s", "no context given and no current-context");
-		goto out;
-	}
-	yaml_node_t *ctx = named_entry(&k, "contexts", ctx_name, "context");
-	if (!ctx) {
-		rc = fail_at(&k, map_get(&k, root, "contexts"), "context '%s' not found", ctx_name);
-		goto out;
-	}
-	const char *cluster_name = scalar(map_get(&k, ctx, "cluster"));
-	const char *user_name = scalar(map_get(&k, ctx, "user"));
-	yaml_node_t *cluster = cluster_name ? named_entry(&k, "clusters", cluster_name, "cluster") : NULL;
-	if (!cluster) {
-		rc = fail_at(&k, ctx, "cluster '%s' not found", cluster_name ? cluster_name : "");
-		goto out;
-	}
-	yaml_node_t *server = map_get(&k, cluster, "server");
-	if (!scalar(server) || k8s_url_parse(out, scalar(server)) != 0) {
-		rc = fail_at(&k, server ? server : cluster, "cluster '%s': server is not an http(s) URL",
-			     cluster_name);
-		goto out;
-	}
+	return rc;
+}
+
+/* The cluster entry: server URL, CA (inline data wins over the file, as in
+ * client-go), tls-server-name, insecure-skip-tls-verify. */
+static int kc_take_cluster(struct kc *k, yaml_node_t *cluster, const char *cluster_name,
+			   struct k8s_auth *out)
+{
+	yaml_node_t *server = map_get(k, cluster, "server");
+	if (!scalar(server) || k8s_url_parse(out, scalar(server)) != 0)
+		return fail_at(k, server ? server : cluster, "cluster '%s': server is not an http(s) URL",
+			       cluster_name);
 	out->server = strdup(scalar(server));
-	out->ca_file = resolve(&k, scalar(map_get(&k, cluster, "certificate-authority")));
-	if ((rc = take_data(&k, cluster, "certificate-authority-data", &out->ca_pem)) != 0)
-		goto out;
+	out->ca_file = resolve(k, scalar(map_get(k, cluster, "certificate-authority")));
+	int rc = take_data(k, cluster, "certificate-authority-data", &out->ca_pem);
+	if (rc != 0)
+		return rc;
 	if (out->ca_pem) {
-		/* as in client-go, inline data wins over the file */
 		free(out->ca_file);
 		out->ca_file = NULL;
 	}
-	const char *tsn = scalar(map_get(&k, cluster, "tls-server-name"));
+	const char *tsn = scalar(map_get(k, cluster, "tls-server-name"));
 	out->tls_server_name = tsn && *tsn ? strdup(tsn) : NULL;
-	const char *insecure = scalar(map_get(&k, cluster, "insecure-skip-tls-verify"));
+	const char *insecure = scalar(map_get(k, cluster, "insecure-skip-tls-verify"));
 	out->is_insecure = insecure && strcmp(insecure, "true") == 0;
-	yaml_node_t *user = user_name ? named_entry(&k, "users", user_name, "user") : NULL;
-	if (user_name && !user && !named_entry(&k, "users", user_name, "name")) {
-		rc = fail_at(&k, ctx, "user '%s' not found", user_name);
-		goto out;
+	return 0;
+}
+
+/* The user entry: a token, a token file, or a client certificate and key
+ * (files or inline data). Credential plugins are refused. */
+static int kc_take_user(struct kc *k, yaml_node_t *user, const char *user_name, struct k8s_auth *out)
+{
+	if (map_get(k, user, "exec") || map_get(k, user, "auth-provider")) {
+		snprintf(k->err, k->errlen, "%s: user %s: exec and auth-provider credential plugins are not "
+			 "supported; use a token, tokenFile or client certificate", k->path, user_name);
+		return DNSD_ENOTSUP;
 	}
-	if (user) {
-		if (map_get(&k, user, "exec") || map_get(&k, user, "auth-provider")) {
-			snprintf(err, errlen, "%s: user %s: exec and auth-provider credential plugins are not "
-				 "supported; use a token, tokenFile or client certificate", path, user_name);
-			rc = DNSD_ENOTSUP;
-			goto out;
-		}
-		const char *token = scalar(map_get(&k, user, "token"));
-		out->token = token && *token ? strdup(token) : NULL;
-		out->token_file = resolve(&k, scalar(map_get(&k, user, "tokenFile")));
-		out->cert_file = resolve(&k, scalar(map_get(&k, user, "client-certificate")));
-		out->key_file = resolve(&k, scalar(map_get(&k, user, "client-key")));
-		if ((rc = take_data(&k, user, "client-certificate-data", &out->cert_pem)) != 0 ||
-		    (rc = take_data(&k, user, "client-key-data", &out->key_pem)) != 0)
-			goto out;
-	}
-	if (out->is_tls && !out->ca_file && !out->ca_pem && !out->is_insecure) {
-		rc = fail_at(&k, cluster, "cluster '%s': https without certificate-authority(-data); set one "
-			     "(or insecure-skip-tls-verify: true)", cluster_name);
-		goto out;
-	}
+	const char *token = scalar(map_get(k, user, "token"));
+	out->token = token && *token ? strdup(token) : NULL;
+	out->token_file = resolve(k, scalar(map_get(k, user, "tokenFile")));
+	out->cert_file = resolve(k, scalar(map_get(k, user, "client-certificate")));
+	out->key_file = resolve(k, scalar(map_get(k, user, "client-key")));
+	int rc = take_data(k, user, "client-certificate-data", &out->cert_pem);
+	if (rc == 0)
+		rc = take_data(k, user, "client-key-data", &out->key_pem);
+	return rc;
+}
+
+/* The context to use, then its cluster and user, then the checks that need
+ * both (https needs a CA unless verification is off). */
+static int kc_take_context(struct kc *k, const char *context, struct k8s_auth *out)
+{
+	yaml_node_t *root = yaml_document_get_root_node(&k->doc);
+	if (!root || root->type != YAML_MAPPING_NODE)
+		return fail_at(k, root, "%s", "not a kubeconfig (expected a mapping)");
+	const char *ctx_name = context && *context ? context : scalar(map_get(k, root, "current-context"));
+	if (!ctx_name)
+		return fail_at(k, root, "%s", "no context given and no current-context");
+	yaml_node_t *ctx = named_entry(k, "contexts", ctx_name, "context");
+	if (!ctx)
+		return fail_at(k, map_get(k, root, "contexts"), "context '%s' not found", ctx_name);
+	const char *cluster_name = scalar(map_get(k, ctx, "cluster"));
+	const char *user_name = scalar(map_get(k, ctx, "user"));
+	yaml_node_t *cluster = cluster_name ? named_entry(k, "clusters", cluster_name, "cluster") : NULL;
+	if (!cluster)
+		return fail_at(k, ctx, "cluster '%s' not found", cluster_name ? cluster_name : "");
+	int rc = kc_take_cluster(k, cluster, cluster_name, out);
+	if (rc != 0)
+		return rc;
+	yaml_node_t *user = user_name ? named_entry(k, "users", user_name, "user") : NULL;
+	/* a user entry without a user: mapping is a user without credentials */
+	if (user_name && !user && !named_entry(k, "users", user_name, "name"))
+		return fail_at(k, ctx, "user '%s' not found", user_name);
+	if (user && (rc = kc_take_user(k, user, user_name, out)) != 0)
+		return rc;
+	if (out->is_tls && !out->ca_file && !out->ca_pem && !out->is_insecure)
+		return fail_at(k, cluster, "cluster '%s': https without certificate-authority(-data); set one "
+			       "(or insecure-skip-tls-verify: true)", cluster_name);
 	if (!out->is_tls && (out->token || out->token_file))
-		log_warn("%s: server %s is plain http: the bearer token will not be sent (use https)", path,
+		log_warn("%s: server %s is plain http: the bearer token will not be sent (use https)", k->path,
 			 out->server);
-out:
+	return 0;
+}
+
+int kubeconfig_load(struct k8s_auth *out, const char *path, const char *context, char *err, size_t errlen)
+{
+	memset(out, 0, sizeof(*out));
+	struct kc k = { .path = path, .err = err, .errlen = errlen };
+	int rc = kc_read(&k);
+	if (rc != 0)
+		return rc;
+	rc = kc_take_context(&k, context, out);
 	yaml_document_delete(&k.doc);
 	if (rc != 0)
 		k8s_auth_clear(out);

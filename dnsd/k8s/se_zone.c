@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * se_zone.c - ServiceEntry -> resource records for one zone. */
+ * se_zone.c - ServiceEntry -> resource records for one zone, handed to the
+ * catalog's emit callback. No allocation, no I/O, no state between calls. */
 #include "k8s/se_zone.h"
 
 #include <netinet/in.h>
@@ -11,7 +12,9 @@
 #include "k8s/serviceentry.h"
 #include "dns/wire.h"
 
-int se_zone_reverse_name(uint8_t *out, int family, const uint8_t *addr)
+/* Reverse name of an address: "69.42.127.127.in-addr.arpa." or the nibble
+ * form under ip6.arpa. Returns the wire length. */
+static int se_zone_reverse_name(uint8_t *out, int family, const uint8_t *addr)
 {
 	char text[128];
 	size_t n = 0;

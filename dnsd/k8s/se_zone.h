@@ -17,8 +17,4 @@
 void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
 		     void *emit_ctx);
 
-/* Reverse name of an address: "69.42.127.127.in-addr.arpa." or the nibble
- * form under ip6.arpa. Returns the wire length. */
-int se_zone_reverse_name(uint8_t *out, int family, const uint8_t *addr);
-
 #endif

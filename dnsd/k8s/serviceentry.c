@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * serviceentry.c - ServiceEntry JSON -> struct serviceentry. */
+ * serviceentry.c - ServiceEntry JSON -> struct serviceentry, one part of the
+ * object at a time (metadata, hosts, addresses, ports). Never logs: problems
+ * go back in err or in the entry's warnings. */
 #include "k8s/serviceentry.h"
 
 #include <arpa/inet.h>
@@ -142,36 +144,32 @@ static int add_address(struct serviceentry *se, const char *text)
 	return 0;
 }
 
-int serviceentry_from_json(const struct json_value *obj, struct serviceentry **out, char *err, size_t errlen)
+/* metadata.namespace, .name and .resourceVersion. */
+static int read_metadata(struct serviceentry *se, const struct json_value *obj, char *err, size_t errlen)
 {
-	*out = NULL;
-	struct serviceentry *se = calloc(1, sizeof(*se));
-	if (!se) {
-		snprintf(err, errlen, "out of memory");
-		return DNSD_ENOMEM;
-	}
 	const struct json_value *meta = json_get(obj, "metadata");
 	se->namespace_ = dup_string(json_get(meta, "namespace"));
 	se->name = dup_string(json_get(meta, "name"));
 	if (!se->namespace_ || !se->name) {
 		snprintf(err, errlen, "ServiceEntry without metadata.namespace and metadata.name");
-		goto fail;
+		return DNSD_EPARSE;
 	}
 	se->resource_version = dup_string(json_get(meta, "resourceVersion"));
-	const struct json_value *spec = json_get(obj, "spec");
-	if (json_type(spec) != JSON_OBJECT) {
-		snprintf(err, errlen, "%s/%s: spec is not an object", se->namespace_, se->name);
-		goto fail;
-	}
+	return 0;
+}
+
+/* spec.hosts: at least one usable DNS name; the others are skipped. */
+static int read_hosts(struct serviceentry *se, const struct json_value *spec, char *err, size_t errlen)
+{
 	const struct json_value *hosts = json_get(spec, "hosts");
 	if (json_type(hosts) != JSON_ARRAY) {
 		snprintf(err, errlen, "%s/%s: spec.hosts is not an array", se->namespace_, se->name);
-		goto fail;
+		return DNSD_EPARSE;
 	}
 	size_t nh = json_array_count(hosts);
 	se->hosts = calloc(nh ? nh : 1, sizeof(*se->hosts));
 	if (!se->hosts)
-		goto oom;
+		return DNSD_ENOMEM;
 	for (size_t i = 0; i < nh; i++) {
 		size_t len;
 		const char *h = json_get_string(json_array_at(hosts, i), &len);
@@ -185,12 +183,20 @@ int serviceentry_from_json(const struct json_value *obj, struct serviceentry **o
 	if (se->hosts_count == 0) {
 		snprintf(err, errlen, "%s/%s: no valid host in spec.hosts%s%s", se->namespace_, se->name,
 			 se->warnings ? ": " : "", se->warning);
-		goto fail;
+		return DNSD_EPARSE;
 	}
+	return 0;
+}
+
+/* spec.addresses, or when it is empty Istio's auto-allocated VIPs in
+ * status.addresses[].value. */
+static int read_addresses(struct serviceentry *se, const struct json_value *obj,
+			  const struct json_value *spec, char *err, size_t errlen)
+{
 	const struct json_value *addrs = json_get(spec, "addresses");
 	if (addrs && json_type(addrs) != JSON_ARRAY && json_type(addrs) != JSON_NULL) {
 		snprintf(err, errlen, "%s/%s: spec.addresses is not an array", se->namespace_, se->name);
-		goto fail;
+		return DNSD_EPARSE;
 	}
 	for (size_t i = 0; i < json_array_count(addrs); i++) {
 		size_t len;
@@ -200,25 +206,31 @@ int serviceentry_from_json(const struct json_value *obj, struct serviceentry **o
 			continue;
 		}
 		if (add_address(se, a) != 0)
-			goto oom;
+			return DNSD_ENOMEM;
 	}
-	if (json_array_count(addrs) == 0) {
-		/* Istio's auto-allocated VIPs: status.addresses[].value */
-		const struct json_value *st = json_get_path(obj, "status", "addresses", NULL);
-		for (size_t i = 0; i < json_array_count(st); i++) {
-			const struct json_value *e = json_array_at(st, i);
-			const char *a = json_get_string(json_get(e, "value"), NULL);
-			if (!a)
-				a = json_get_string(e, NULL);
-			if (a && add_address(se, a) != 0)
-				goto oom;
-		}
+	if (json_array_count(addrs) > 0)
+		return 0;
+	const struct json_value *st = json_get_path(obj, "status", "addresses", NULL);
+	for (size_t i = 0; i < json_array_count(st); i++) {
+		const struct json_value *e = json_array_at(st, i);
+		const char *a = json_get_string(json_get(e, "value"), NULL);
+		if (!a)
+			a = json_get_string(e, NULL);
+		if (a && add_address(se, a) != 0)
+			return DNSD_ENOMEM;
 	}
+	return 0;
+}
+
+/* spec.ports: number 1..65535, name, protocol (lower case, "tcp" when
+ * absent); a port without a usable number is skipped. */
+static int read_ports(struct serviceentry *se, const struct json_value *spec)
+{
 	const struct json_value *ports = json_get(spec, "ports");
 	size_t np = json_array_count(ports);
 	se->ports = calloc(np ? np : 1, sizeof(*se->ports));
 	if (!se->ports)
-		goto oom;
+		return DNSD_ENOMEM;
 	for (size_t i = 0; i < np; i++) {
 		const struct json_value *p = json_array_at(ports, i);
 		int64_t number;
@@ -236,13 +248,35 @@ int serviceentry_from_json(const struct json_value *obj, struct serviceentry **o
 			*c = (char)dname_lower_table[(uint8_t)*c];
 		se->ports_count++;
 	}
+	return 0;
+}
+
+int serviceentry_from_json(const struct json_value *obj, struct serviceentry **out, char *err, size_t errlen)
+{
+	*out = NULL;
+	struct serviceentry *se = calloc(1, sizeof(*se));
+	if (!se) {
+		snprintf(err, errlen, "out of memory");
+		return DNSD_ENOMEM;
+	}
+	int rc = read_metadata(se, obj, err, errlen);
+	const struct json_value *spec = json_get(obj, "spec");
+	if (rc == 0 && json_type(spec) != JSON_OBJECT) {
+		snprintf(err, errlen, "%s/%s: spec is not an object", se->namespace_, se->name);
+		rc = DNSD_EPARSE;
+	}
+	if (rc == 0)
+		rc = read_hosts(se, spec, err, errlen);
+	if (rc == 0)
+		rc = read_addresses(se, obj, spec, err, errlen);
+	if (rc == 0)
+		rc = read_ports(se, spec);
+	if (rc != 0) {
+		if (rc == DNSD_ENOMEM)
+			snprintf(err, errlen, "out of memory");
+		serviceentry_free(se);
+		return rc;
+	}
 	*out = se;
 	return 0;
-oom:
-	snprintf(err, errlen, "out of memory");
-	serviceentry_free(se);
-	return DNSD_ENOMEM;
-fail:
-	serviceentry_free(se);
-	return DNSD_EPARSE;
 }

@@ -2,7 +2,8 @@
  * answer.c - builds the response for one query from a published snapshot.
  * No I/O, no allocation. Like NSD's query_process, a checklist of early
  * returns, each named after the rule that decides it; answers themselves were
- * rendered at build time (zone_build.c) and are only copied and patched here. */
+ * rendered when the zone was frozen (zone_render.c) and are only copied and
+ * patched here. */
 #include "query/answer.h"
 
 #include <string.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "zone/publish.h"
+#include "zone/snapshot.h"
 #include "dns/wire.h"
 
 #define ANSWER_BUF_MAX 65535

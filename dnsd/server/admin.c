@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * admin.c - /metrics, /health, /ready over libevent's evhttp, and sd_notify.
- * Metric names follow CoreDNS's where one exists (coredns_dns_requests_total
- * -> dnsd_dns_requests_total), so dashboards carry over. */
+ * /metrics is metrics_write(): admin registers the collectors for the
+ * process, the server's query counters, reloads and the current snapshot,
+ * in that order; other modules register their own (main.c: the Kubernetes
+ * sources and the publisher). Metric names follow CoreDNS's where
+ * one exists (coredns_dns_requests_total -> dnsd_dns_requests_total), so
+ * dashboards carry over. Keeps no query counters itself. */
 #include "server/admin.h"
 
 #include <errno.h>
@@ -16,142 +20,123 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "server/server.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "zone/publish.h"
-#include "server/server.h"
-#include "util/slots.h"
 
 #define ADMIN_LISTENERS_MAX 2
+#define ADMIN_COLLECTORS_MAX 4
 
 struct admin {
 	struct evhttp *http[ADMIN_LISTENERS_MAX];
 	size_t http_count;
 	struct server *server;
 	struct admin_hooks hooks;
-	struct publish_reader *reader;
-	uint64_t reloads_ok, reloads_failed;
+	struct publish_reader *reader;    /* used by the snapshot collector only */
+	_Atomic uint64_t reloads_ok, reloads_failed;
 	time_t started;
+	const char *collectors[ADMIN_COLLECTORS_MAX];   /* registered by admin_new(), in order */
+	size_t collector_count;
 };
 
-static const char *const rcode_names[SERVER_RCODE_SLOTS] = {
-	"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED", "YXDOMAIN", "YXRRSET",
-	"NXRRSET", "NOTAUTH", "NOTZONE", "RCODE11", "RCODE12", "RCODE13", "RCODE14", "RCODE15",
-	"BADVERS", "BADKEY", "BADTIME", "BADMODE", "BADNAME", "BADALG", "BADTRUNC", "BADCOOKIE",
-};
+/* ---------- metrics ---------- */
 
-static uint64_t load(const _Atomic uint64_t *c)
+static void collect_process(void *ctx, struct metrics_out *m)
 {
-	return atomic_load_explicit(c, memory_order_relaxed);
+	struct admin *a = ctx;
+	metrics_family(m, "dnsd_build_info", METRICS_GAUGE, "Version of dnsd.");
+	metrics_sample(m, "dnsd_build_info", &(struct metrics_label){ "version", DNSD_VERSION }, 1, 1);
+	metrics_family(m, "dnsd_start_time_seconds", METRICS_GAUGE, "Start time of the process.");
+	metrics_sample_int(m, "dnsd_start_time_seconds", NULL, 0, (int64_t)a->started);
 }
 
-void admin_write_metrics(struct admin *a, FILE *out)
+static void collect_server(void *ctx, struct metrics_out *m)
 {
-	unsigned nw = server_stats_count(a->server);
+	struct admin *a = ctx;
+	server_write_metrics(a->server, m);
+}
+
+static void collect_reloads(void *ctx, struct metrics_out *m)
+{
+	struct admin *a = ctx;
+	metrics_single(m, "dnsd_reloads_total", METRICS_COUNTER, "Successful reloads (SIGHUP).",
+		       atomic_load_explicit(&a->reloads_ok, memory_order_relaxed));
+	metrics_single(m, "dnsd_reload_failures_total", METRICS_COUNTER,
+		       "Failed reloads; the previous state kept serving.",
+		       atomic_load_explicit(&a->reloads_failed, memory_order_relaxed));
+}
+
+/* Gauges of the current snapshot: its views and zones only. */
+static void write_zone_gauges(const struct snapshot *snap, struct metrics_out *m)
+{
+	size_t views = snap ? snap->view_count : 0;
+	metrics_family(m, "dnsd_zone_records", METRICS_GAUGE, "Resource records in a zone, by view.");
+	for (size_t v = 0; v < views; v++)
+		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++) {
+			const struct zone *zone = snap->sets[v]->zones[z];
+			const struct metrics_label labels[] = {
+				{ "view", snap->views->views[v].name }, { "zone", zone->name_text },
+			};
+			metrics_sample(m, "dnsd_zone_records", labels, 2, zone->record_count);
+		}
+	metrics_family(m, "dnsd_zone_serial", METRICS_GAUGE, "SOA serial of a zone, by view.");
+	for (size_t v = 0; v < views; v++)
+		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++) {
+			const struct zone *zone = snap->sets[v]->zones[z];
+			const struct metrics_label labels[] = {
+				{ "view", snap->views->views[v].name }, { "zone", zone->name_text },
+			};
+			metrics_sample(m, "dnsd_zone_serial", labels, 2, zone->serial);
+		}
+}
+
+static void collect_snapshot(void *ctx, struct metrics_out *m)
+{
+	struct admin *a = ctx;
 	const struct snapshot *snap = publish_read_begin(&publish_global, a->reader);
-
-	fprintf(out, "# HELP dnsd_build_info Version of dnsd.\n# TYPE dnsd_build_info gauge\n"
-		     "dnsd_build_info{version=\"" DNSD_VERSION "\"} 1\n");
-	fprintf(out, "# HELP dnsd_start_time_seconds Start time of the process.\n"
-		     "# TYPE dnsd_start_time_seconds gauge\ndnsd_start_time_seconds %lld\n",
-		(long long)a->started);
-
-	fprintf(out, "# HELP dnsd_dns_requests_total Queries answered, by view, zone, protocol and type.\n"
-		     "# TYPE dnsd_dns_requests_total counter\n");
-	/* by slot (slots.h): every view and zone seen since the start, each under
-	 * its own name whatever reloads did to the order */
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-		const char *view_name = slots_name(&slots_views, v);
-		if (!view_name)
-			continue;
-		for (unsigned z = 0; z < SERVER_ZONE_SLOTS; z++) {
-			const char *zone_name = z == SERVER_ZONE_SLOTS - 1 ? "."   /* no zone: REFUSED etc. */
-					      : slots_name(&slots_zones, z);
-			if (!zone_name)
-				continue;
-			for (int proto = 0; proto < 2; proto++)
-				for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
-					uint64_t sum = 0;
-					for (unsigned w = 0; w < nw; w++)
-						sum += load(&server_stats_at(a->server, w)->requests[v][z][proto][t]);
-					if (sum)
-						fprintf(out, "dnsd_dns_requests_total{view=\"%s\",zone=\"%s\",proto=\"%s\",type=\"%s\"} %llu\n",
-							view_name, zone_name, proto ? "tcp" : "udp",
-							server_qtype_name(t), (unsigned long long)sum);
-				}
-		}
-	}
-	fprintf(out, "# HELP dnsd_dns_responses_total Responses sent, by view and rcode.\n"
-		     "# TYPE dnsd_dns_responses_total counter\n");
-	for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++)
-		for (unsigned r = 0; r < SERVER_RCODE_SLOTS && slots_name(&slots_views, v); r++) {
-			uint64_t sum = 0;
-			for (unsigned w = 0; w < nw; w++)
-				sum += load(&server_stats_at(a->server, w)->responses[v][r]);
-			if (sum || r == 0 || r == 3)
-				fprintf(out, "dnsd_dns_responses_total{view=\"%s\",rcode=\"%s\"} %llu\n",
-					slots_name(&slots_views, v), rcode_names[r], (unsigned long long)sum);
-		}
-
-	uint64_t buckets[SERVER_DURATION_BUCKETS] = { 0 }, ns_sum = 0, dropped = 0, truncated = 0,
-		 no_view = 0, tcp_conn = 0, tcp_open = 0, tcp_timeouts = 0, tcp_refused = 0;
-	for (unsigned w = 0; w < nw; w++) {
-		const struct server_stats *st = server_stats_at(a->server, w);
-		for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++)
-			buckets[b] += load(&st->duration_bucket[b]);
-		ns_sum += load(&st->duration_ns_sum);
-		dropped += load(&st->dropped);
-		truncated += load(&st->truncated);
-		no_view += load(&st->no_view);
-		tcp_conn += load(&st->tcp_connections);
-		tcp_open += load(&st->tcp_open);
-		tcp_timeouts += load(&st->tcp_timeouts);
-		tcp_refused += load(&st->tcp_refused);
-	}
-	fprintf(out, "# HELP dnsd_dns_request_duration_seconds Time the server spent on a query: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.\n"
-		     "# TYPE dnsd_dns_request_duration_seconds histogram\n");
-	uint64_t cum = 0;
-	for (unsigned b = 0; b < SERVER_DURATION_BUCKETS; b++) {
-		cum += buckets[b];
-		if (b == SERVER_DURATION_BUCKETS - 1)
-			fprintf(out, "dnsd_dns_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cum);
-		else
-			fprintf(out, "dnsd_dns_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
-				server_duration_bounds[b], (unsigned long long)cum);
-	}
-	fprintf(out, "dnsd_dns_request_duration_seconds_sum %.9f\n", (double)ns_sum / 1e9);
-	fprintf(out, "dnsd_dns_request_duration_seconds_count %llu\n", (unsigned long long)cum);
-
-#define SIMPLE(name, type, help, value)                                                      \
-	fprintf(out, "# HELP " name " " help "\n# TYPE " name " " type "\n" name " %llu\n",   \
-		(unsigned long long)(value))
-	SIMPLE("dnsd_dns_dropped_total", "counter", "Messages dropped without reply (unreadable header, QR=1).", dropped);
-	SIMPLE("dnsd_dns_truncated_total", "counter", "Responses sent with TC=1.", truncated);
-	SIMPLE("dnsd_dns_no_view_total", "counter", "Queries no view matched (REFUSED).", no_view);
-	SIMPLE("dnsd_tcp_connections_total", "counter", "TCP connections accepted.", tcp_conn);
-	SIMPLE("dnsd_tcp_connections_open", "gauge", "TCP connections open now.", tcp_open);
-	SIMPLE("dnsd_tcp_timeouts_total", "counter", "TCP connections closed by the idle or message timeout.", tcp_timeouts);
-	SIMPLE("dnsd_tcp_accept_paused_total", "counter", "Times accepting paused at the connection cap or on EMFILE.", tcp_refused);
-	SIMPLE("dnsd_reloads_total", "counter", "Successful reloads (SIGHUP).", a->reloads_ok);
-	SIMPLE("dnsd_reload_failures_total", "counter", "Failed reloads; the previous state kept serving.", a->reloads_failed);
-	SIMPLE("dnsd_snapshot_generation", "gauge", "Snapshots published since start.", snap ? snap->generation : 0);
-#undef SIMPLE
-
-	size_t views = snap ? snap->view_count : 0;   /* gauges: the current views only */
-	fprintf(out, "# HELP dnsd_zone_records Resource records in a zone, by view.\n# TYPE dnsd_zone_records gauge\n");
-	for (size_t v = 0; v < views; v++)
-		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++)
-			fprintf(out, "dnsd_zone_records{view=\"%s\",zone=\"%s\"} %zu\n", snap->views->views[v].name,
-				snap->sets[v]->zones[z]->name_text, snap->sets[v]->zones[z]->record_count);
-	fprintf(out, "# HELP dnsd_zone_serial SOA serial of a zone, by view.\n# TYPE dnsd_zone_serial gauge\n");
-	for (size_t v = 0; v < views; v++)
-		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++)
-			fprintf(out, "dnsd_zone_serial{view=\"%s\",zone=\"%s\"} %u\n", snap->views->views[v].name,
-				snap->sets[v]->zones[z]->name_text, snap->sets[v]->zones[z]->serial);
+	metrics_single(m, "dnsd_snapshot_generation", METRICS_GAUGE, "Snapshots published since start.",
+		       snap ? snap->generation : 0);
+	write_zone_gauges(snap, m);
 	publish_read_end(a->reader);
-	if (a->hooks.metrics)
-		a->hooks.metrics(a->hooks.ctx, out);
 }
+
+static int admin_register(struct admin *a, const char *name, metrics_collect_fn *collect,
+			  char *err, size_t errlen)
+{
+	int rc = metrics_register(name, collect, a);
+	if (rc != 0) {
+		snprintf(err, errlen, "admin: metrics collector %s: %s", name, dnsd_strerror(rc));
+		return rc;
+	}
+	a->collectors[a->collector_count++] = name;
+	return 0;
+}
+
+/* /metrics shows the collectors in the order they are registered. */
+static int admin_register_collectors(struct admin *a, char *err, size_t errlen)
+{
+	static const struct {
+		const char *name;
+		metrics_collect_fn *collect;
+	} collectors[ADMIN_COLLECTORS_MAX] = {
+		{ "process", collect_process },
+		{ "server", collect_server },
+		{ "reloads", collect_reloads },
+		{ "snapshot", collect_snapshot },
+	};
+	for (size_t i = 0; i < ADMIN_COLLECTORS_MAX; i++) {
+		if (collectors[i].collect == collect_server && !a->server)
+			continue;
+		int rc = admin_register(a, collectors[i].name, collectors[i].collect, err, errlen);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* ---------- HTTP ---------- */
 
 static void reply_text(struct evhttp_request *req, int code, const char *reason, const char *type,
 		       const char *body, size_t len)
@@ -181,7 +166,7 @@ static void http_cb(struct evhttp_request *req, void *arg)
 			evhttp_send_error(req, 500, NULL);
 			return;
 		}
-		admin_write_metrics(a, out);
+		metrics_write(out);
 		fclose(out);
 		reply_text(req, 200, "OK", "text/plain; version=0.0.4", text, len);
 		free(text);
@@ -272,6 +257,8 @@ struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 		snprintf(err, errlen, "admin: no reader slot");
 		goto fail;
 	}
+	if (admin_register_collectors(a, err, errlen) != 0)
+		goto fail;
 	if (metrics_listen && *metrics_listen && admin_listen(a, base, metrics_listen, err, errlen) != 0)
 		goto fail;
 	if (health_listen && *health_listen &&
@@ -288,6 +275,8 @@ void admin_free(struct admin *a)
 {
 	if (!a)
 		return;
+	while (a->collector_count > 0)
+		metrics_unregister(a->collectors[--a->collector_count]);
 	for (size_t i = 0; i < a->http_count; i++)
 		evhttp_free(a->http[i]);
 	publish_reader_unregister(a->reader);
@@ -298,10 +287,8 @@ void admin_count_reload(struct admin *a, bool is_ok)
 {
 	if (!a)
 		return;
-	if (is_ok)
-		a->reloads_ok++;
-	else
-		a->reloads_failed++;
+	_Atomic uint64_t *c = is_ok ? &a->reloads_ok : &a->reloads_failed;
+	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + 1, memory_order_relaxed);
 }
 
 void admin_notify(const char *state)

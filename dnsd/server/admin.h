@@ -15,28 +15,28 @@ struct event_base;
 struct server;
 struct admin;
 
-/* Extra metrics and readiness come from other modules through these. */
+/* Readiness comes from other modules through these; their metrics do not
+ * pass through admin: they register collectors with metrics_register(). */
 typedef bool admin_ready_fn(void *ctx, char *why, size_t why_len);
-typedef void admin_metrics_fn(void *ctx, FILE *out);
 
 struct admin_hooks {
 	admin_ready_fn *is_ready;      /* NULL = always ready */
-	admin_metrics_fn *metrics;     /* appends more metric families; may be NULL */
 	void *ctx;
 };
 
 /* Listens on each non-empty address ("[::]:9153", "127.0.0.1:8080", ":8080");
- * the same address may be given twice. NULL with err on failure. */
+ * the same address may be given twice, and registers admin's metrics
+ * collectors (util/metrics.h; server may be NULL). NULL with err on failure.
+ * One admin per process. */
 struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 			const char *health_listen, struct server *server,
 			const struct admin_hooks *hooks, char *err, size_t errlen);
+/* Unregisters the collectors and closes the listeners. Accepts NULL. */
 void admin_free(struct admin *a);
 
-/* Counters kept by main for the reload lifecycle. */
+/* Counts a reload (dnsd_reloads_total or dnsd_reload_failures_total); a may
+ * be NULL. */
 void admin_count_reload(struct admin *a, bool is_ok);
-
-/* Writes every metric family to out (used by /metrics and tests). */
-void admin_write_metrics(struct admin *a, FILE *out);
 
 /* systemd notify protocol; a no-op without $NOTIFY_SOCKET. */
 void admin_notify(const char *state);

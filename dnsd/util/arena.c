@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * arena.c - chunked bump allocator. */
+ * arena.c - chunked bump allocator: a new chunk when the newest is full,
+ * big objects in chunks of their own. Allocates with malloc; never frees
+ * one object alone. */
 #include "util/arena.h"
 
 #include <stdint.h>
@@ -16,7 +18,6 @@ void arena_init(struct arena *a, size_t chunk_size)
 {
 	a->head = NULL;
 	a->chunk_size = chunk_size ? chunk_size : 64 * 1024;
-	a->total = 0;
 }
 
 void arena_clear(struct arena *a)
@@ -28,7 +29,6 @@ void arena_clear(struct arena *a)
 		c = next;
 	}
 	a->head = NULL;
-	a->total = 0;
 }
 
 static void *arena_take(struct arena *a, size_t size, size_t align)
@@ -38,7 +38,6 @@ static void *arena_take(struct arena *a, size_t size, size_t align)
 		size_t off = (c->used + align - 1) & ~(align - 1);
 		if (off + size <= c->cap) {
 			c->used = off + size;
-			a->total += size;
 			return c->data + off;
 		}
 	}
@@ -57,7 +56,6 @@ static void *arena_take(struct arena *a, size_t size, size_t align)
 		c->next = a->head;
 		a->head = c;
 	}
-	a->total += size;
 	return c->data;
 }
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * err.c - text for enum dnsd_err. */
+ * err.c - static text for enum dnsd_err; no allocation, any thread. */
 #include "util/err.h"
 
 const char *dnsd_strerror(int err)

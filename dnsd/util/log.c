@@ -6,8 +6,6 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -15,18 +13,6 @@ static _Atomic int log_threshold = LOG_LEVEL_INFO;
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 
 void log_set_level(enum log_level level) { atomic_store(&log_threshold, (int)level); }
-enum log_level log_get_level(void) { return (enum log_level)atomic_load(&log_threshold); }
-
-bool log_level_parse(const char *text, enum log_level *level)
-{
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
-		if (strcasecmp(text, level_names[i]) == 0) {
-			*level = (enum log_level)i;
-			return true;
-		}
-	}
-	return false;
-}
 
 void log_msg(enum log_level level, const char *fmt, ...)
 {

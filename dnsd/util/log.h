@@ -8,12 +8,12 @@
 
 enum log_level { LOG_LEVEL_ERROR = 0, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-/* Set the threshold; messages above it are dropped. Default: info. */
+/* Sets the threshold; messages above it are dropped. Default: info. The
+ * configuration's log.level names the same levels (config_schema.c). */
 void log_set_level(enum log_level level);
-enum log_level log_get_level(void);
-/* Parse "error", "warn", "info", "debug"; returns false for anything else. */
-bool log_level_parse(const char *text, enum log_level *level);
 
+/* Writes one line "time dnsd[pid] level: message" to stderr when level is
+ * within the threshold. Called through the log_error()..log_debug() macros. */
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

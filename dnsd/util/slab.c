@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * slab.c - size classes over mapped chunks, see slab.h. */
+ * slab.c - size classes over mapped chunks (malloc under ASan), see slab.h
+ * for why. Not thread-safe: one builder owns a slab. */
 #include "util/slab.h"
 
 #include <stdlib.h>

@@ -14,8 +14,8 @@
 
 #define SLOTS_NAME_MAX 256
 #define SLOTS_MAX 16
-#define SLOTS_VIEWS 16             /* server.h: SERVER_VIEW_SLOTS */
-#define SLOTS_ZONES 15             /* server.h: SERVER_ZONE_SLOTS less the "no zone" slot */
+#define SLOTS_VIEWS 16             /* server/stats.h: SERVER_VIEW_SLOTS */
+#define SLOTS_ZONES 15             /* server/stats.h: SERVER_ZONE_SLOTS less the "no zone" slot */
 #define SLOTS_OTHER "_other"
 
 struct slots {

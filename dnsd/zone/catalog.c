@@ -1,96 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * catalog.c - zone files and Kubernetes objects -> builders -> frozen zones
- * -> one zone set per view -> snapshot.
+ * catalog.c - view x zone routing: which zone serves each view, and the
+ * feeds that Kubernetes objects change. Loads and freezes a configuration's
+ * zones once (zonefile.c); runs no thread and publishes nothing itself
+ * (publisher.c does both).
  *
  * A zone that no cluster feeds is frozen once and shared by every view. A
- * (view, zone) pair fed by clusters gets a "feed": its own builder holding
- * the file's records plus the records of every object its clusters hold.
- * Changes mark feeds dirty; the publisher thread waits a few milliseconds so
- * a burst becomes one publication, freezes the dirty feeds (bumping their SOA
- * serial) and swaps in a new snapshot.
- *
- * Locking: c->lock guards feeds, synced and dirty; it is taken by source
- * threads (catalog_apply) and the publisher. publish_lock() is taken inside
- * it, never the other way round. */
+ * (view, zone) pair fed by clusters gets a feed (struct catalog_feed):
+ * changes mark it dirty and wake the publisher. */
 #include "zone/catalog.h"
 
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "dns/dname.h"
 #include "util/err.h"
-#include "util/log.h"
-#include "zone/zone_build.h"
+#include "zone/catalog_impl.h"
+#include "zone/publisher.h"
 #include "zone/zonefile.h"
-
-#define COALESCE_MS 5
-#define CLUSTERS_MAX 64
-
-struct catalog_zone {
-	const struct config_zone *cz;
-	uint8_t apex[DNAME_MAX_LEN];
-	struct zone_build *builder;
-	struct zone *frozen;           /* one reference held */
-};
-
-struct catalog_feed {
-	size_t view;
-	struct catalog_zone *zone;
-	uint64_t clusters;             /* bit i: cluster i feeds this pair */
-	struct zone_build *builder;
-	struct zone *frozen;           /* NULL until every cluster synced */
-	struct zone *pending;          /* the SERVFAIL stand-in until then */
-	bool is_dirty;
-	uint32_t serial;
-};
-
-struct catalog {
-	const struct config *cfg;
-	struct catalog_zone *zones;
-	size_t zone_count;
-	struct view_table *views;      /* one reference held */
-	struct catalog_feed *feeds;
-	size_t feed_count;
-	unsigned cluster_count;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	uint64_t synced;               /* bit i: cluster i listed once */
-	bool is_dirty;
-	bool is_stopping;
-	bool has_thread;
-	pthread_t thread;
-	uint64_t publications;
-};
-
-static int zone_builder_load(const struct config_zone *cz, const uint8_t *apex, struct zone_build **out,
-			     char *err, size_t errlen)
-{
-	struct zone_build *b = zone_build_new(apex, cz->ttl_s);
-	if (!b) {
-		snprintf(err, errlen, "zone %s: out of memory", cz->name);
-		return DNSD_ENOMEM;
-	}
-	if (cz->file) {
-		int rc = zonefile_load(b, cz->file, cz->ttl_s, err, errlen);
-		if (rc != 0) {
-			zone_build_free(b);
-			return rc;
-		}
-	}
-	/* a zone without a file (fed by Kubernetes) still needs SOA and NS;
-	 * the serial starts from the clock so it only moves forward across restarts */
-	int rc = zone_build_add_default_soa(b, (uint32_t)time(NULL));
-	if (rc != 0) {
-		snprintf(err, errlen, "zone %s: %s", cz->name, dnsd_strerror(rc));
-		zone_build_free(b);
-		return rc;
-	}
-	*out = b;
-	return 0;
-}
 
 static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
 {
@@ -98,9 +24,9 @@ static int catalog_zone_load(struct catalog_zone *z, char *err, size_t errlen)
 		snprintf(err, errlen, "zone %s: not a valid domain name", z->cz->name);
 		return DNSD_EINVAL;
 	}
-	int rc = zone_builder_load(z->cz, z->apex, &z->builder, err, errlen);
-	if (rc != 0)
-		return rc;
+	z->builder = zonefile_builder_new(z->cz, z->apex, err, errlen);
+	if (!z->builder)
+		return DNSD_EZONE;
 	char ferr[256];
 	z->frozen = zone_build_freeze(z->builder, ferr, sizeof(ferr));
 	if (!z->frozen) {
@@ -123,7 +49,7 @@ static uint64_t cluster_mask(const struct config *cfg, char *const *names, size_
 	uint64_t m = 0;
 	for (size_t i = 0; i < count; i++) {
 		long k = cluster_index(cfg, names[i]);
-		if (k >= 0 && k < CLUSTERS_MAX)
+		if (k >= 0 && k < CATALOG_CLUSTERS_MAX)
 			m |= 1ull << k;
 	}
 	return m;
@@ -177,10 +103,9 @@ static size_t view_zones(struct catalog *c, size_t v, struct catalog_zone **out)
 static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 {
 	size_t nviews = c->views->count;
-	struct catalog_zone **list = calloc(c->zone_count ? c->zone_count : 1, sizeof(*list));
+	struct catalog_zone **list = c->view_list;
 	c->feeds = calloc(nviews * (c->zone_count ? c->zone_count : 1), sizeof(*c->feeds));
-	if (!list || !c->feeds) {
-		free(list);
+	if (!c->feeds) {
 		snprintf(err, errlen, "out of memory");
 		return DNSD_ENOMEM;
 	}
@@ -195,16 +120,15 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 			f->zone = list[j];
 			f->clusters = mask;
 			f->pending = zone_new_pending(list[j]->apex);
-			int rc = f->pending ? zone_builder_load(list[j]->cz, list[j]->apex, &f->builder, err, errlen)
-					    : DNSD_ENOMEM;
-			if (rc != 0) {
-				free(list);
-				return rc;
-			}
+			if (f->pending)
+				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex, err, errlen);
+			else
+				snprintf(err, errlen, "out of memory");
+			if (!f->builder)
+				return DNSD_EZONE;
 			f->serial = zone_build_serial(f->builder);
 		}
 	}
-	free(list);
 	return 0;
 }
 
@@ -219,13 +143,14 @@ struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen)
 	pthread_cond_init(&c->cond, NULL);
 	c->cfg = cfg;
 	c->cluster_count = (unsigned)cfg->kubernetes_count;
-	if (c->cluster_count > CLUSTERS_MAX) {
-		snprintf(err, errlen, "at most %d kubernetes sources are supported", CLUSTERS_MAX);
+	if (c->cluster_count > CATALOG_CLUSTERS_MAX) {
+		snprintf(err, errlen, "at most %d kubernetes sources are supported", CATALOG_CLUSTERS_MAX);
 		goto fail;
 	}
 	c->zones = calloc(cfg->zones_count ? cfg->zones_count : 1, sizeof(*c->zones));
+	c->view_list = calloc(cfg->zones_count ? cfg->zones_count : 1, sizeof(*c->view_list));
 	c->views = view_table_new(cfg);
-	if (!c->zones || !c->views) {
+	if (!c->zones || !c->view_list || !c->views) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -247,7 +172,7 @@ void catalog_free(struct catalog *c)
 {
 	if (!c)
 		return;
-	catalog_publisher_stop(c);
+	publisher_stop(c);
 	for (size_t i = 0; i < c->zone_count; i++) {
 		zone_build_free(c->zones[i].builder);
 		zone_unref(c->zones[i].frozen);
@@ -258,6 +183,7 @@ void catalog_free(struct catalog *c)
 		zone_unref(c->feeds[i].pending);
 	}
 	free(c->feeds);
+	free(c->view_list);
 	free(c->zones);
 	if (c->views)
 		view_table_unref(c->views);
@@ -266,6 +192,8 @@ void catalog_free(struct catalog *c)
 	free(c);
 }
 
+/* What serves zone z in view v: its feed's latest freeze, the SERVFAIL
+ * stand-in until the feed's clusters synced, or the zone file's freeze. */
 static struct zone *serving_zone(struct catalog *c, size_t v, struct catalog_zone *z)
 {
 	for (size_t i = 0; i < c->feed_count; i++) {
@@ -276,42 +204,25 @@ static struct zone *serving_zone(struct catalog *c, size_t v, struct catalog_zon
 	return z->frozen;
 }
 
-static struct snapshot *snapshot_locked(struct catalog *c, char *err, size_t errlen)
+/* snapshot_zones_fn: the zones serving view v, for snapshot_assemble(). */
+static size_t serving_zones(void *ctx, size_t v, struct zone **out)
 {
-	const struct config *cfg = c->cfg;
-	struct snapshot_settings settings = {
-		.udp_payload_max = cfg->udp_payload_max,
-		.is_chaos_enabled = cfg->chaos_enabled,
-		.is_query_log = cfg->log_queries,
-	};
-	struct snapshot *s = snapshot_new(c->views, &settings);
-	struct catalog_zone **list = calloc(c->zone_count ? c->zone_count : 1, sizeof(*list));
-	struct zone **zones = calloc(c->zone_count ? c->zone_count : 1, sizeof(*zones));
-	if (!s || !list || !zones)
-		goto oom;
-	for (size_t v = 0; v < s->view_count; v++) {
-		size_t n = view_zones(c, v, list);
-		for (size_t j = 0; j < n; j++)
-			zones[j] = serving_zone(c, v, list[j]);
-		s->sets[v] = zone_set_new(zones, n);
-		if (!s->sets[v])
-			goto oom;
-	}
-	free(list);
-	free(zones);
-	return s;
-oom:
-	snprintf(err, errlen, "out of memory");
-	free(list);
-	free(zones);
-	snapshot_free(s);
-	return NULL;
+	struct catalog *c = ctx;
+	size_t n = view_zones(c, v, c->view_list);
+	for (size_t j = 0; j < n; j++)
+		out[j] = serving_zone(c, v, c->view_list[j]);
+	return n;
+}
+
+struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen)
+{
+	return snapshot_assemble(c->cfg, c->views, c->zone_count, serving_zones, c, err, errlen);
 }
 
 struct snapshot *catalog_snapshot(struct catalog *c, char *err, size_t errlen)
 {
 	pthread_mutex_lock(&c->lock);
-	struct snapshot *s = snapshot_locked(c, err, errlen);
+	struct snapshot *s = catalog_snapshot_locked(c, err, errlen);
 	pthread_mutex_unlock(&c->lock);
 	return s;
 }
@@ -402,120 +313,14 @@ bool catalog_is_ready(struct catalog *c, char *why, size_t why_len)
 	return ready;
 }
 
-/* Freezes dirty feeds whose clusters have all synced, then publishes. Called
- * with c->lock held. */
-static void publish_locked(struct catalog *c, bool is_forced)
-{
-	if (!c->is_dirty && !is_forced)
-		return;
-	c->is_dirty = false;
-	bool is_changed = false;
-	for (size_t i = 0; i < c->feed_count; i++) {
-		struct catalog_feed *f = &c->feeds[i];
-		if (!f->is_dirty || (f->clusters & ~c->synced))
-			continue;
-		f->is_dirty = false;
-		/* RFC 1982 serial arithmetic: +1 wraps harmlessly */
-		f->serial++;
-		zone_build_set_serial(f->builder, f->serial);
-		char err[256];
-		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
-		if (!z) {
-			log_error("zone %s (view %s): %s; keeping the previous version", f->zone->cz->name,
-				  c->views->views[f->view].name, err);
-			continue;
-		}
-		zone_unref(f->frozen);
-		f->frozen = z;
-		is_changed = true;
-	}
-	if (!is_changed && !is_forced)
-		return;
-	char err[256];
-	struct snapshot *s = snapshot_locked(c, err, sizeof(err));
-	if (!s) {
-		log_error("publish: %s", err);
-		return;
-	}
-	publish_lock();
-	publish_swap(&publish_global, s);
-	publish_unlock();
-	/* read without the lock by /metrics */
-	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
-}
-
-void catalog_publish_pending(struct catalog *c)
-{
-	pthread_mutex_lock(&c->lock);
-	publish_locked(c, false);
-	pthread_mutex_unlock(&c->lock);
-}
-
-void catalog_publish(struct catalog *c)
-{
-	pthread_mutex_lock(&c->lock);
-	publish_locked(c, true);
-	pthread_mutex_unlock(&c->lock);
-}
-
 uint64_t catalog_publish_count(const struct catalog *c)
 {
 	return __atomic_load_n(&c->publications, __ATOMIC_RELAXED);
 }
 
-static void *publisher_main(void *arg)
-{
-	struct catalog *c = arg;
-	pthread_mutex_lock(&c->lock);
-	while (!c->is_stopping) {
-		if (!c->is_dirty) {
-			pthread_cond_wait(&c->cond, &c->lock);
-			continue;
-		}
-		/* let a burst of events (a relist, a kubectl apply of many
-		 * objects) land before freezing: one publication for all */
-		pthread_mutex_unlock(&c->lock);
-		struct timespec ts = { 0, COALESCE_MS * 1000000L };
-		nanosleep(&ts, NULL);
-		pthread_mutex_lock(&c->lock);
-		publish_locked(c, false);
-	}
-	pthread_mutex_unlock(&c->lock);
-	return NULL;
-}
-
-int catalog_publisher_start(struct catalog *c)
-{
-	if (c->has_thread || c->feed_count == 0)
-		return 0;
-	c->is_stopping = false;
-	if (pthread_create(&c->thread, NULL, publisher_main, c) != 0)
-		return DNSD_EIO;
-	c->has_thread = true;
-	return 0;
-}
-
-void catalog_publisher_stop(struct catalog *c)
-{
-	if (!c->has_thread)
-		return;
-	pthread_mutex_lock(&c->lock);
-	c->is_stopping = true;
-	pthread_cond_signal(&c->cond);
-	pthread_mutex_unlock(&c->lock);
-	pthread_join(c->thread, NULL);
-	c->has_thread = false;
-}
+/* ---------- totals and memory ---------- */
 
 size_t catalog_zone_count(const struct catalog *c) { return c->zone_count; }
-
-void catalog_drop_file_builders(struct catalog *c)
-{
-	for (size_t i = 0; i < c->zone_count; i++) {
-		zone_build_free(c->zones[i].builder);
-		c->zones[i].builder = NULL;
-	}
-}
 
 size_t catalog_record_count(const struct catalog *c)
 {
@@ -523,4 +328,12 @@ size_t catalog_record_count(const struct catalog *c)
 	for (size_t i = 0; i < c->zone_count; i++)
 		n += c->zones[i].frozen ? c->zones[i].frozen->record_count : 0;
 	return n;
+}
+
+void catalog_drop_file_builders(struct catalog *c)
+{
+	for (size_t i = 0; i < c->zone_count; i++) {
+		zone_build_free(c->zones[i].builder);
+		c->zones[i].builder = NULL;
+	}
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * catalog.h - which zones each view serves and what feeds them. Loads the
- * zone files of a configuration into builders, freezes them and assembles a
- * snapshot (one zone set per view) ready for publish_swap(). A zone that no
- * view-specific source changes is frozen once and shared by every view. */
+ * catalog.h - which zones each view serves and what feeds them: a
+ * configuration's zones (loaded from their files and frozen once, shared by
+ * every view) and the (view, zone) feeds that Kubernetes clusters change.
+ * Publishing its state is publisher.h's job; the locks and their order are
+ * described on struct catalog (catalog_impl.h). */
 #ifndef DNSD_CATALOG_H
 #define DNSD_CATALOG_H
 
@@ -11,7 +12,7 @@
 #include <stdint.h>
 
 #include "conf/config.h"
-#include "zone/publish.h"
+#include "zone/snapshot.h"
 
 struct catalog;
 
@@ -19,11 +20,13 @@ struct catalog;
  * "file:line: reason" in err; nothing is published then. The catalog keeps
  * a pointer to cfg, which must outlive it. */
 struct catalog *catalog_new(const struct config *cfg, char *err, size_t errlen);
+/* Stops its publisher (publisher.h) and frees it; accepts NULL. */
 void catalog_free(struct catalog *c);
 /* Frees the builders of the zone files once their zones are frozen and
  * published: a file-only zone needs only the frozen zone from then on (feeds
  * load builders of their own). Freeing 100k names' records takes a while,
- * so the caller does it after the server answers, not before. */
+ * so the caller does it after the server answers, not before. Owner's
+ * thread only. */
 void catalog_drop_file_builders(struct catalog *c);
 
 /* A new snapshot of the catalog's current state; the caller publishes or
@@ -40,28 +43,22 @@ typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t 
 				catalog_emit_fn *emit, void *emit_ctx);
 
 /* Applies one change from cluster: old's records leave, new's arrive (either
- * may be NULL) in every (view, zone) the cluster feeds. Thread-safe; the
- * publisher thread coalesces changes and publishes. Returns how many records
- * were refused (invalid data), for the caller's skip counter. */
+ * may be NULL) in every (view, zone) the cluster feeds, and wakes the
+ * publisher. Any thread. Returns how many records were refused (invalid
+ * data), for the caller's skip counter. */
 size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn, const void *old_item,
 		     const void *new_item);
 /* The cluster's first full list has been applied: zones it feeds may serve
  * (a zone serves once all its clusters are synced; until then SERVFAIL). */
 void catalog_cluster_synced(struct catalog *c, unsigned cluster);
-/* True when every cluster has synced; otherwise why lists the missing ones. */
+/* True when every cluster has synced and every feed is built; otherwise why
+ * says what is missing. Any thread. */
 bool catalog_is_ready(struct catalog *c, char *why, size_t why_len);
-/* Starts / stops the thread that freezes changed zones and publishes. */
-int catalog_publisher_start(struct catalog *c);
-void catalog_publisher_stop(struct catalog *c);
-/* Publishes now if anything changed (tests, and the start-up path). */
-void catalog_publish_pending(struct catalog *c);
-/* Freezes what changed and publishes a snapshot of this catalog even if
- * nothing did: how a reloaded catalog takes over. */
-void catalog_publish(struct catalog *c);
-/* Publications and the last one's freeze time, for metrics. */
+/* Snapshots its publisher published after source changes or a take-over
+ * (not the first one at start-up), for metrics. Any thread. */
 uint64_t catalog_publish_count(const struct catalog *c);
 
-/* Totals for logs: zones and records across all views. */
+/* Totals for logs: configured zones, and the records their files hold. */
 size_t catalog_zone_count(const struct catalog *c);
 size_t catalog_record_count(const struct catalog *c);
 

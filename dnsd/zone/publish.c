@@ -1,61 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * publish.c - snapshot lifetime and the epoch-based grace period. */
+ * publish.c - the published pointer, reader slots and the epoch grace
+ * period before a replaced snapshot is freed. Builds no snapshot itself. */
 #include "zone/publish.h"
 
 #include <pthread.h>
 #include <sched.h>
-#include <stdlib.h>
-#include <string.h>
 #include <time.h>
 
 struct publish publish_global;
 static pthread_mutex_t publish_mutex = PTHREAD_MUTEX_INITIALIZER;
-
-struct snapshot *snapshot_new(struct view_table *views, const struct snapshot_settings *settings)
-{
-	size_t n = views->count;
-	struct snapshot *s = calloc(1, sizeof(*s) + n * sizeof(s->sets[0]));
-	if (!s)
-		return NULL;
-	view_table_ref(views);
-	s->views = views;
-	s->settings = *settings;
-	s->view_count = n;
-	return s;
-}
-
-void snapshot_free(struct snapshot *s)
-{
-	if (!s)
-		return;
-	for (size_t i = 0; i < s->view_count; i++)
-		zone_set_free(s->sets[i]);
-	view_table_unref(s->views);
-	free(s);
-}
-
-struct snapshot *snapshot_copy(const struct snapshot *s)
-{
-	struct snapshot *c = snapshot_new(s->views, &s->settings);
-	if (!c)
-		return NULL;
-	for (size_t i = 0; i < s->view_count; i++) {
-		if (!s->sets[i])
-			continue;
-		c->sets[i] = zone_set_new(s->sets[i]->zones, s->sets[i]->count);
-		if (!c->sets[i]) {
-			snapshot_free(c);
-			return NULL;
-		}
-	}
-	return c;
-}
-
-void snapshot_set_zones(struct snapshot *s, size_t i, struct zone_set *set)
-{
-	zone_set_free(s->sets[i]);
-	s->sets[i] = set;
-}
 
 struct publish_reader *publish_reader_register(struct publish *p)
 {
@@ -82,16 +35,16 @@ void publish_unlock(void) { pthread_mutex_unlock(&publish_mutex); }
 
 struct snapshot *publish_current(struct publish *p) { return atomic_load(&p->current); }
 
-uint64_t publish_swap(struct publish *p, struct snapshot *next)
+/* Replaces the current pointer with next and returns the old one once no
+ * reader can still hold it: every reader that may hold it began its read
+ * section before the epoch advanced below. */
+static struct snapshot *exchange_and_wait(struct publish *p, struct snapshot *next)
 {
-	struct snapshot *prev = atomic_load(&p->current);
-	next->generation = prev ? prev->generation + 1 : 1;
 	/* an epoch of 0 means "idle", so the first epoch handed out is 1 */
 	if (atomic_load(&p->epoch) == 0)
 		atomic_store(&p->epoch, 1);
-	atomic_store(&p->current, next);
+	struct snapshot *prev = atomic_exchange(&p->current, next);
 	uint64_t epoch = atomic_fetch_add(&p->epoch, 1) + 1;
-	/* grace period: every reader that may hold prev began before epoch */
 	for (size_t i = 0; i < PUBLISH_READERS_MAX; i++) {
 		struct publish_reader *r = &p->readers[i];
 		if (!atomic_load(&r->is_used))
@@ -109,6 +62,18 @@ uint64_t publish_swap(struct publish *p, struct snapshot *next)
 			}
 		}
 	}
-	snapshot_free(prev);
+	return prev;
+}
+
+uint64_t publish_swap(struct publish *p, struct snapshot *next)
+{
+	struct snapshot *prev = atomic_load(&p->current);
+	next->generation = prev ? prev->generation + 1 : 1;
+	snapshot_free(exchange_and_wait(p, next));
 	return next->generation;
+}
+
+void publish_clear(struct publish *p)
+{
+	snapshot_free(exchange_and_wait(p, NULL));
 }

@@ -2,67 +2,12 @@
  * view.c - view table and selection. */
 #include "zone/view.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/err.h"
 #include "util/slots.h"
-
-int view_prefix_parse(struct view_prefix *p, const char *text)
-{
-	memset(p, 0, sizeof(*p));
-	if (*text == '!') {
-		p->is_negated = true;
-		text++;
-	}
-	if (strcmp(text, "any") == 0)
-		return 0;
-	char buf[INET6_ADDRSTRLEN + 8];
-	if (strlen(text) >= sizeof(buf))
-		return DNSD_EINVAL;
-	strcpy(buf, text);
-	char *slash = strchr(buf, '/');
-	long len = -1;
-	if (slash) {
-		char *end;
-		*slash = '\0';
-		len = strtol(slash + 1, &end, 10);
-		if (*end || end == slash + 1)
-			return DNSD_EINVAL;
-	}
-	if (inet_pton(AF_INET, buf, p->addr) == 1) {
-		p->family = AF_INET;
-		if (len < 0)
-			len = 32;
-		if (len > 32)
-			return DNSD_ERANGE;
-	} else if (inet_pton(AF_INET6, buf, p->addr) == 1) {
-		p->family = AF_INET6;
-		if (len < 0)
-			len = 128;
-		if (len > 128)
-			return DNSD_ERANGE;
-	} else {
-		return DNSD_EINVAL;
-	}
-	p->len = (uint8_t)len;
-	return 0;
-}
-
-static bool bits_equal(const uint8_t *a, const uint8_t *b, unsigned bits)
-{
-	unsigned bytes = bits / 8;
-	if (memcmp(a, b, bytes) != 0)
-		return false;
-	unsigned rest = bits % 8;
-	if (rest == 0)
-		return true;
-	uint8_t mask = (uint8_t)(0xFF << (8 - rest));
-	return (a[bytes] & mask) == (b[bytes] & mask);
-}
 
 static void view_table_free(struct view_table *t);
 
@@ -92,13 +37,8 @@ struct view_table *view_table_new(const struct config *cfg)
 			if (!v->clients)
 				goto fail;
 			v->client_count = cv->match_clients_count;
-			for (size_t j = 0; j < cv->match_clients_count; j++) {
-				const struct config_prefix *cp = &cv->match_clients[j];
-				v->clients[j].family = cp->family;
-				memcpy(v->clients[j].addr, cp->addr, 16);
-				v->clients[j].len = cp->len;
-				v->clients[j].is_negated = cp->is_negated;
-			}
+			memcpy(v->clients, cv->match_clients,
+			       cv->match_clients_count * sizeof(*v->clients));
 		}
 		if (cv->match_destinations_count) {
 			v->destinations = calloc(cv->match_destinations_count, sizeof(*v->destinations));
@@ -198,17 +138,10 @@ int view_select(const struct view_table *t, const struct sockaddr *client,
 		}
 		bool matched = v->client_count == 0;
 		for (size_t j = 0; j < v->client_count; j++) {
-			const struct view_prefix *p = &v->clients[j];
-			bool hit;
-			if (p->family == 0) {
-				hit = true;
-			} else {
-				if (p->len > scope)
-					scope = p->len;
-				/* an ECS subnet wider than the prefix cannot be said to lie in it */
-				hit = p->family == family && p->len <= avail_bits && bits_equal(p->addr, addr, p->len);
-			}
-			if (hit) {
+			const struct config_prefix *p = &v->clients[j];
+			if (p->family != 0 && p->len > scope)
+				scope = p->len;
+			if (config_prefix_match(p, family, addr, avail_bits)) {
 				matched = !p->is_negated;
 				break;
 			}

@@ -17,24 +17,17 @@
 
 #define VIEW_NAME_MAX 64
 
-struct view_prefix {
-	int family;            /* AF_INET, AF_INET6; 0 = any */
-	uint8_t addr[16];
-	uint8_t len;
-	bool is_negated;
-};
-
 struct view {
 	char name[VIEW_NAME_MAX];
 	unsigned stats_slot;           /* its counters (slots.h), kept across reloads */
-	struct view_prefix *clients;   /* empty = any client */
+	struct config_prefix *clients; /* copied from match-clients; empty = any client */
 	size_t client_count;
 	struct sockaddr_storage *destinations;   /* empty = any listening address */
 	size_t destination_count;
 };
 
 struct view_table {
-	_Atomic unsigned refs;     /* snapshots sharing this table */
+	_Atomic unsigned refs;     /* snapshots and catalogs sharing this table */
 	struct view *views;
 	size_t count;
 };
@@ -51,8 +44,5 @@ void view_table_unref(struct view_table *t);
  * many of its bits the choice depended on (the SCOPE PREFIX-LENGTH to send). */
 int view_select(const struct view_table *t, const struct sockaddr *client,
 		const struct sockaddr *local, const struct wire_ecs *ecs, uint8_t *scope_len);
-
-/* Parses "10.1.0.0/16", "!10.1.9.0/24", "any" or a bare address. */
-int view_prefix_parse(struct view_prefix *p, const char *text);
 
 #endif

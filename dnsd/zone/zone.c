@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * zone.c - snapshot lifetime and zone selection. Lookup lives inline in zone.h. */
+ * zone.c - the lifetime of zones, their parts and zone sets, and the choice
+ * of a view's zone for a name. Lookup lives inline in zone.h; nothing here
+ * renders or changes a zone. */
 #include "zone/zone.h"
 
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * zone.h - the immutable snapshot of a zone: a hash index of names whose
- * answers were pre-rendered to wire format at build time (zone_build.c).
- * Lookup only; nothing here allocates, locks or calls ldns. A snapshot never
- * changes once published; readers hold it under publish.h's rules. */
+ * zone.h - a frozen zone: a hash index of names whose answers were
+ * pre-rendered to wire format when it was frozen (zone_freeze.c,
+ * zone_render.c). Lookup only; nothing here allocates, locks or calls ldns.
+ * A zone never changes once frozen; readers reach it through a published
+ * snapshot, under publish.h's rules. */
 #ifndef DNSD_ZONE_H
 #define DNSD_ZONE_H
 
@@ -12,13 +13,14 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "util/arena.h"
 #include "dns/dname.h"
+#include "util/arena.h"
+#include "util/hash.h"
 
 /* A pre-rendered response tail: the answer, authority and additional
  * sections that follow the question. Compression pointers in data that
  * depend on the question's length are listed in relocs and fixed up per
- * query (see zone_blob_copy()). */
+ * query (answer.c, reply_blob()). */
 #define ZONE_RELOC_QTAIL 0x10000u  /* target = 12 + qname_len - value (a suffix of the qname) */
                                    /* otherwise target = 12 + question_len + value (in the blob) */
 #define ZONE_BLOB_AA 0x01          /* authoritative data */
@@ -64,7 +66,7 @@ struct zone_slot {
  * non-terminals, wildcards and SRV owners below it share a part). A change
  * re-renders only the parts it touched (and parts whose answers carry data
  * from them, e.g. additional A/AAAA); the others are shared, by reference,
- * with the previous snapshot. Zones with CNAMEs or delegations below the
+ * with the zone's previous freeze. Zones with CNAMEs or delegations below the
  * apex, whose answers follow data anywhere, keep everything in part 0. */
 #define ZONE_PARTS 64              /* hashed parts, besides part 0 */
 
@@ -96,12 +98,11 @@ struct zone {
 	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
 };
 
-/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case). */
+/* The hashed part (0..ZONE_PARTS-1) of a label (wire form, lower case):
+ * FNV-1a of its length byte and its bytes, high bits folded in. */
 static inline unsigned zone_label_part(const uint8_t *label)
 {
-	uint32_t h = 2166136261u;
-	for (unsigned i = 0; i <= label[0]; i++)
-		h = (h ^ label[i]) * 16777619u;
+	uint32_t h = hash_fnv1a(label, label[0] + 1u);
 	return (h ^ (h >> 15)) % ZONE_PARTS;
 }
 
@@ -116,7 +117,8 @@ static inline unsigned zone_part_index(size_t apex_len, const uint8_t *name, siz
 	return 1 + zone_label_part(name + off);
 }
 
-/* A snapshot for one view: the zones it serves. Immutable once published. */
+/* The zones one view serves (a snapshot holds one set per view). Immutable
+ * once published. */
 struct zone_set {
 	size_t count;
 	struct zone *zones[];

@@ -4,7 +4,8 @@
  * renders every answer (each owner and type, referrals, negative answers) to
  * wire format in a new immutable struct zone. The builder stays usable, so a
  * watch stream can keep applying events to it and freeze again.
- * One thread at a time may use a builder; the zones it returns are shared. */
+ * One thread at a time may use a builder; the zones it returns are shared.
+ * zone_build.c keeps the records; zone_freeze.c and zone_render.c freeze. */
 #ifndef DNSD_ZONE_BUILD_H
 #define DNSD_ZONE_BUILD_H
 
@@ -37,14 +38,13 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
  * "apex NS ns.<apex>" when the zone has no SOA yet (a zone fed only by
  * Kubernetes has no file). */
 int zone_build_add_default_soa(struct zone_build *b, uint32_t serial);
-bool zone_build_has_soa(const struct zone_build *b);
 /* The SOA serial; set rewrites it (RFC 1982 arithmetic is the caller's job). */
 uint32_t zone_build_serial(const struct zone_build *b);
 void zone_build_set_serial(struct zone_build *b, uint32_t serial);
-size_t zone_build_record_count(const struct zone_build *b);
+/* The apex, lower-case wire form; borrowed for the builder's lifetime. */
 const uint8_t *zone_build_apex(const struct zone_build *b);
 
-/* Checks the rules (one SOA at the apex, NS at the apex, no CNAME beside
+/* Checks the rules (one SOA, at the apex; NS at the apex; no CNAME beside
  * other data, no CNAME at the apex) and renders a new zone with one reference
  * held by the caller (drop it with zone_unref()). On failure returns NULL and
  * writes the reason into err. */

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * zonefile.c - zone files via ldns, one record at a time (no ldns_zone in
- * memory), converted to uncompressed wire rdata for zone_build. */
+ * memory), converted to uncompressed wire rdata for zone_build. Never
+ * freezes a zone. */
 #include "zone/zonefile.h"
 
 #include <errno.h>
 #include <ldns/ldns.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "dns/dname.h"
 #include "util/err.h"
@@ -90,4 +92,26 @@ out:
 	ldns_rdf_deep_free(prev);
 	fclose(fp);
 	return rc;
+}
+
+struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex, char *err,
+					size_t errlen)
+{
+	struct zone_build *b = zone_build_new(apex, cz->ttl_s);
+	if (!b) {
+		snprintf(err, errlen, "zone %s: out of memory", cz->name);
+		return NULL;
+	}
+	if (cz->file && zonefile_load(b, cz->file, cz->ttl_s, err, errlen) != 0) {
+		zone_build_free(b);
+		return NULL;
+	}
+	/* the serial starts from the clock so it only moves forward across restarts */
+	int rc = zone_build_add_default_soa(b, (uint32_t)time(NULL));
+	if (rc != 0) {
+		snprintf(err, errlen, "zone %s: %s", cz->name, dnsd_strerror(rc));
+		zone_build_free(b);
+		return NULL;
+	}
+	return b;
 }

@@ -80,16 +80,9 @@ run_image() {   # run_image CHROOT_USERSPEC USER_KEY WANT_UID
   local port mport
   port=$(free_port) || die "no free port"
   mport=$(free_port) || die "no free port"
-  cat >"$rootfs/etc/dnsd/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$mport"}
-health: {listen: "127.0.0.1:$mport"}
-user: "$2"
-YAML
+  # the zone file's path is the image's, relative to /etc/dnsd
+  write_config "$rootfs/etc/dnsd/dnsd.yaml" --port "$port" --zone "{name: global, file: zones/global.zone, ttl: 30}" \
+    --http "127.0.0.1:$mport" --user "$2"
   DNSD_PORT=$port
   DNSD_LOG=$T/chroot.$1.log
   chroot --userspec="$1" "$rootfs" "${entrypoint[@]}" >"$DNSD_LOG" 2>&1 &

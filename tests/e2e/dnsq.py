@@ -2,8 +2,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """dnsq.py - precise DNS queries for the e2e tests (dnspython).
 
-As a module: query(), send_raw_udp(), send_raw_tcp(), render() and
-rrset_tuples() for hostile.py and differential.py.
+As a module, for the Python in the tests (lib.sh puts this directory on
+PYTHONPATH, so `import dnsq` works in a heredoc):
+    make_query(), query_wire()     a query as a dnspython message / as bytes
+    frame()                        the 2-byte length prefix of DNS over TCP
+    send_raw_udp(), send_raw_tcp() one query, one reply (None on silence)
+    exchange_udp()                 a query on your own UDP socket, matched by ID
+    recv_tcp_message()             one length-prefixed message from a stream
+    render(), rrset_tuples()       a reply as the lines below / as a set
+hostile.py builds its malformed packets by hand, on top of these.
 
 As a command it prints one line per stable field, so shell tests can assert
 on exact values with lib.sh's `field NAME "$out"`:
@@ -20,14 +27,17 @@ on exact values with lib.sh's `field NAME "$out"`:
     proto udp
 
 Records within a section keep the server's order. With no reply within the
-timeout it prints "noreply" and exits 3.
+timeout it prints "noreply" and exits 3; a reply with another ID is "bad id"
+(exit 4), one dnspython cannot parse "unparseable HEX: why" (exit 5).
 """
 import argparse
+import random
 import socket
 import struct
 import sys
 
 import dns.edns
+import dns.exception
 import dns.flags
 import dns.message
 import dns.name
@@ -57,20 +67,45 @@ def make_query(qname, qtype="A", qclass="IN", edns=0, payload=1232, do=False, rd
     return msg
 
 
+def query_wire(qname, qtype="A", **kw):
+    """make_query(...) as wire bytes."""
+    return make_query(qname, qtype, **kw).to_wire()
+
+
+def frame(wire):
+    """wire with the 2-byte length prefix of DNS over TCP (RFC 1035 §4.2.2)."""
+    return struct.pack("!H", len(wire)) + wire
+
+
 def count_header(wire):
     return struct.unpack("!HHHH", wire[4:12])
 
 
-def send_raw_udp(server, port, data, timeout=1.0):
-    """Sends bytes over UDP; returns the reply bytes or None after timeout."""
+def send_raw_udp(server, port, data, timeout=1.0, source=None):
+    """Sends bytes over UDP (from address source, if given); returns the reply
+    bytes or None after timeout."""
     family = socket.AF_INET6 if ":" in server else socket.AF_INET
     with socket.socket(family, socket.SOCK_DGRAM) as s:
         s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
         s.sendto(data, (server, port))
         try:
             return s.recvfrom(65535)[0]
         except socket.timeout:
             return None
+
+
+def exchange_udp(sock, addr, wire):
+    """Sends query wire on the UDP socket sock to addr, a (host, port), under a
+    fresh random ID, and returns the first reply with that ID (late replies to
+    earlier queries are skipped). Raises socket.timeout after sock's timeout."""
+    qid = struct.pack("!H", random.randrange(65536))
+    sock.sendto(qid + wire[2:], addr)
+    while True:
+        r = sock.recv(65535)
+        if r[:2] == qid:
+            return r
 
 
 def recv_exact(sock, n):
@@ -91,15 +126,18 @@ def recv_tcp_message(sock):
     return recv_exact(sock, struct.unpack("!H", head)[0])
 
 
-def send_raw_tcp(server, port, data, timeout=2.0):
-    """Sends one framed message over a new TCP connection; returns the reply
-    bytes, or None if the server closed the connection or timed out."""
+def send_raw_tcp(server, port, data, timeout=2.0, source=None):
+    """Sends one framed message over a new TCP connection (from address source,
+    if given); returns the reply bytes, or None if the server closed or reset
+    the connection or timed out."""
     family = socket.AF_INET6 if ":" in server else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.settimeout(timeout)
+        if source:
+            s.bind((source, 0))
         s.connect((server, port))
-        s.sendall(struct.pack("!H", len(data)) + data)
         try:
+            s.sendall(frame(data))
             return recv_tcp_message(s)
         except (socket.timeout, ConnectionResetError):
             return None
@@ -160,6 +198,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--server", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--source", help="client address to send from (e.g. 127.0.0.11)")
     ap.add_argument("--tcp", action="store_true")
     ap.add_argument("--noedns", action="store_true")
     ap.add_argument("--bufsize", type=int, default=1232)
@@ -181,16 +220,20 @@ def main():
                      payload=a.bufsize, do=a.do, rd=a.rd, options=options)
     data = msg.to_wire()
     if a.tcp:
-        reply = send_raw_tcp(a.server, a.port, data, a.timeout)
+        reply = send_raw_tcp(a.server, a.port, data, a.timeout, a.source)
     else:
-        reply = send_raw_udp(a.server, a.port, data, a.timeout)
+        reply = send_raw_udp(a.server, a.port, data, a.timeout, a.source)
     if reply is None:
         print("noreply")
         return 3
     if reply[:2] != data[:2]:
         print("bad id")
         return 4
-    print(render(reply, "tcp" if a.tcp else "udp"))
+    try:
+        print(render(reply, "tcp" if a.tcp else "udp"))
+    except dns.exception.DNSException as e:
+        print("unparseable %s: %s" % (reply.hex(), e))
+        return 5
     return 0
 
 

@@ -11,16 +11,7 @@ nobody_gid=$(id -g nobody)
 run_as() {   # run_as USER WANT_UID WANT_GID
   local user=$1 want_uid=$2 want_gid=$3 port
   port=$(free_port) || die "no free port"
-  cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-user: "$user"
-YAML
+  write_config "$T/dnsd.yaml" --port "$port" --user "$user"
   start_dnsd "$T/dnsd.yaml"
   local status uids gids
   status=$(cat "/proc/$DNSD_PID/status")
@@ -44,14 +35,7 @@ run_as 65532:65533 65532 65533
 
 # a user that does not exist is an error, not a silent run as root
 port=$(free_port) || die "no free port"
-cat >"$T/bad.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-zones:
-  - {name: global, file: $REPO/zones/global.zone}
-metrics: {listen: ""}
-health: {listen: ""}
-user: "no-such-user-dnsd"
-YAML
+write_config "$T/bad.yaml" --port "$port" --workers 0 --user no-such-user-dnsd   # workers: dnsd's default
 rc=0
 timeout 10 "$DNSD_BIN" -c "$T/bad.yaml" >"$T/bad.log" 2>&1 || rc=$?
 assert_eq "$rc" 1 "unknown user: exit status"

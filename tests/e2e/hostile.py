@@ -1,6 +1,8 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: BSD-3-Clause
 """hostile.py - malformed packets and abusive TCP sessions against dnsd.
+The packets are built by hand here on purpose (dnspython refuses to write most
+of them); sending, framing and reading go through dnsq.py.
 
     hostile.py --port PORT --pid PID --cap N [--server 127.0.0.1] [--only SUBSTRING]
 
@@ -67,8 +69,7 @@ def query(qname="www.global", qtype=A, qclass=IN, flags=0, extra=b"", ar=None, q
     return header(qid, flags, 1, 0, 0, ar) + question(qname, qtype, qclass) + extra
 
 
-def frame(msg):
-    return struct.pack("!H", len(msg)) + msg
+frame = dnsq.frame
 
 
 class Ctx:
@@ -285,14 +286,7 @@ def _(c):
 
 # ---- TCP ----
 def tcp_query(c, msg, timeout=2.0):
-    s = c.tcp(timeout)
-    try:
-        s.sendall(frame(msg))
-        return dnsq.recv_tcp_message(s)
-    except (socket.timeout, ConnectionResetError):
-        return None
-    finally:
-        s.close()
+    return dnsq.send_raw_tcp(c.server, c.port, msg, timeout)
 
 
 def closed_within(s, secs):

@@ -40,11 +40,15 @@ start_fakeapi() {
   write_kubeconfig "$T/$name.kubeconfig" "$scheme://127.0.0.1:$port" "$name"
 }
 
-# write_kubeconfig FILE SERVER NAME [user-yaml]: token from NAME.token
-# (relative path: resolved against the kubeconfig's directory).
+# write_kubeconfig FILE SERVER NAME [USER-YAML [CLUSTER-YAML]]: a kubeconfig
+# with one cluster and context named NAME at SERVER, and user dnsd. USER-YAML
+# (the user's keys, indented 4) defaults to the token in NAME.token;
+# CLUSTER-YAML (the cluster's keys besides server, indented 4) to the test CA.
+# Relative paths resolve against FILE's directory.
 write_kubeconfig() {
   local file=$1 server=$2 name=$3
   local user=${4:-"    tokenFile: $name.token"}
+  local cluster=${5:-"    certificate-authority: pki/ca.crt"}
   cat >"$file" <<YAML
 apiVersion: v1
 kind: Config
@@ -52,7 +56,7 @@ clusters:
 - name: $name
   cluster:
     server: $server
-    certificate-authority: pki/ca.crt
+$cluster
 users:
 - name: dnsd
   user:
@@ -114,29 +118,15 @@ print(d)' "$2"
 
 # k8s_config FILE PORT HTTPPORT CLUSTERS [extra YAML]: dnsd serving zone global
 # (zones/global.zone plus the clusters named, comma separated) with metrics
-# and health on 127.0.0.1:HTTPPORT.
+# and health on 127.0.0.1:HTTPPORT, debug logging and chaos on.
 k8s_config() {
-  local file=$1 port=$2 hport=$3 clusters=$4 c list=
-  cat >"$file" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - name: global
-    file: $REPO/zones/global.zone
-    ttl: 30
-    kubernetes: [$clusters]
-kubernetes:
-YAML
+  local file=$1 port=$2 hport=$3 clusters=$4 c sources=()
   for c in ${clusters//,/ }; do
-    printf '  - name: %s\n    kubeconfig: %s\n' "$c" "$T/$c.kubeconfig" >>"$file"
+    sources+=(--kubernetes "{name: $c, kubeconfig: $T/$c.kubeconfig}")
   done
-  cat >>"$file" <<YAML
-log: {level: debug, queries: false}
-metrics: {listen: "127.0.0.1:$hport"}
-health: {listen: "127.0.0.1:$hport"}
-chaos: true
-${5:-}
-YAML
+  write_config "$file" --port "$port" \
+    --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [$clusters]}" \
+    "${sources[@]}" --log debug --http "127.0.0.1:$hport" --chaos "${5:-}"
 }
 
 # start_k8s_dnsd CLUSTERS [extra YAML]: k8s_config on free ports and start dnsd;

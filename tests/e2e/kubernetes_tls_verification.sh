@@ -15,23 +15,8 @@ for v in good wrongca wrongname sni skipverify clientcert notoken; do
 done
 se_create plain default svc svc.plain.test 240.0.0.1
 
-kc() { # name [cluster-yaml] [user-yaml]
-  cat >"$T/$1.kubeconfig" <<YAML
-apiVersion: v1
-kind: Config
-clusters:
-- name: c
-  cluster:
-    server: ${4:-$url}
-${2:-"    certificate-authority: pki/ca.crt"}
-users:
-- name: u
-  user:
-${3:-"    tokenFile: mesh-1.token"}
-contexts:
-- {name: c, context: {cluster: c, user: u}}
-current-context: c
-YAML
+kc() { # NAME [CLUSTER-YAML [USER-YAML [SERVER]]]: by default the test CA and mesh-1's token
+  write_kubeconfig "$T/$1.kubeconfig" "${4:-$url}" "$1" "${3:-"    tokenFile: mesh-1.token"}" "${2:-}"
 }
 kc good
 kc wrongca "    certificate-authority: pki/other-ca.crt"
@@ -50,21 +35,11 @@ kc plain "" "    token: sekrit" "$(fake_url plain)"
 
 port=$(free_port) || die "no free port"
 HPORT=$(free_port) || die "no free port"
-{
-  echo "listen: [\"127.0.0.1:$port\"]"
-  echo "workers: 1"
-  echo "zones:"
-  for v in good wrongca wrongname sni skipverify clientcert notoken plain; do
-    echo "  - {name: $v.test, kubernetes: [$v]}"
-  done
-  echo "kubernetes:"
-  for v in good wrongca wrongname sni skipverify clientcert notoken plain; do
-    echo "  - {name: $v, kubeconfig: $T/$v.kubeconfig}"
-  done
-  echo "log: {level: debug, queries: false}"
-  echo "metrics: {listen: \"127.0.0.1:$HPORT\"}"
-  echo "health: {listen: \"127.0.0.1:$HPORT\"}"
-} >"$T/dnsd.yaml"
+sources=()
+for v in good wrongca wrongname sni skipverify clientcert notoken plain; do
+  sources+=(--zone "{name: $v.test, kubernetes: [$v]}" --kubernetes "{name: $v, kubeconfig: $T/$v.kubeconfig}")
+done
+write_config "$T/dnsd.yaml" --port "$port" --workers 1 "${sources[@]}" --log debug --http "127.0.0.1:$HPORT"
 start_dnsd "$T/dnsd.yaml"
 
 synced() { [ "$(metric "dnsd_kubernetes_synced{cluster=\"$1\"}")" = 1 ]; }

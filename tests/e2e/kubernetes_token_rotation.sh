@@ -15,17 +15,9 @@ cp "$T/mesh-1.token" "$sa/token"
 # the fake checks the token in $T/mesh-1.token; dnsd reads $sa/token
 port=$(free_port) || die "no free port"
 HPORT=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 1
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1]}
-kubernetes:
-  - {name: mesh-1, in-cluster: true}
-log: {level: debug, queries: false}
-metrics: {listen: "127.0.0.1:$HPORT"}
-health: {listen: "127.0.0.1:$HPORT"}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --workers 1 \
+  --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1]}" \
+  --kubernetes "{name: mesh-1, in-cluster: true}" --log debug --http "127.0.0.1:$HPORT"
 url=$(fake_url mesh-1)
 KUBERNETES_SERVICE_HOST=127.0.0.1 KUBERNETES_SERVICE_PORT=${url##*:} DNSD_SERVICEACCOUNT_DIR=$sa \
   start_dnsd "$T/dnsd.yaml"

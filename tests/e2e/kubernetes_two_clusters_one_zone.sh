@@ -26,20 +26,13 @@ www  IN A   192.0.2.80
 ZONE
 port=$(free_port) || die "no free port"
 HPORT=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1, mesh-2]}
-  - {name: static.test, file: $T/static.zone}
-  - {name: 240.in-addr.arpa, kubernetes: [mesh-1, mesh-2]}
-kubernetes:
-  - {name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}
-  - {name: mesh-2, kubeconfig: $T/mesh-2.kubeconfig}
-log: {level: debug, queries: false}
-metrics: {listen: "127.0.0.1:$HPORT"}
-health: {listen: "127.0.0.1:$HPORT"}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" \
+  --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [mesh-1, mesh-2]}" \
+  --zone "{name: static.test, file: $T/static.zone}" \
+  --zone "{name: 240.in-addr.arpa, kubernetes: [mesh-1, mesh-2]}" \
+  --kubernetes "{name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}" \
+  --kubernetes "{name: mesh-2, kubeconfig: $T/mesh-2.kubeconfig}" \
+  --log debug --http "127.0.0.1:$HPORT"
 # systemd's notify protocol: a datagram listener standing in for PID 1
 "$PY" - "$T/notify.sock" "$T/notify.log" <<'PY' &
 import socket, sys

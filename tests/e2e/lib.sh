@@ -11,6 +11,8 @@ E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 DNSD_BIN=${DNSD_BIN:-$REPO/build/release/dnsd}
 PY=/usr/bin/python3          # Debian's python3, which has python3-dnspython
+# so that Python in a test (a heredoc, say) can `import dnsq`
+export PYTHONPATH=$E2E_DIR${PYTHONPATH:+:$PYTHONPATH}
 T=$(mktemp -d "${TMPDIR:-/tmp}/dnsd-e2e.XXXXXX")
 _CLEANUP=()
 DNSD_PID=
@@ -132,32 +134,79 @@ qstatus() { qdig "$@" | sed -n 's/.*status: \([A-Z]*\),.*/\1/p'; }
 # qflags NAME [TYPE]: the flags line words, e.g. "qr aa".
 qflags() { qdig "$@" | sed -n 's/.*;; flags: \([a-z ]*\);.*/\1/p'; }
 
-# write_config FILE PORT [extra YAML]: a minimal config serving $DNSD_ZONE
-# (default zones/global.zone) as zone "global".
+# write_config FILE [OPTION...] [YAML...]: a dnsd config. Each option sets one
+# key; a key no option sets is dnsd's own default, except workers (2 here) and
+# the HTTP endpoints (off here). YAML arguments are appended as they are, one
+# per line (tcp:, pid-file:, ...).
+#   --port PORT         listen on 127.0.0.1:PORT (repeatable, like --listen)
+#   --listen ADDR       listen on ADDR, e.g. "0.0.0.0:$P" or "[::1]:$P"; the
+#                       first address is the one start_dnsd queries
+#   --workers N         workers (2)
+#   --zone YAML         a zones: entry in flow style (repeatable), e.g.
+#                       "{name: global, file: $TEST_ZONE, views: [v1]}"; without
+#                       one: {name: global, file: $DNSD_ZONE, ttl: 30}
+#   --kubernetes YAML   a kubernetes: entry (repeatable), e.g.
+#                       "{name: mesh-1, kubeconfig: $T/mesh-1.kubeconfig}"
+#   --view YAML         a views: entry (repeatable), in the order given, e.g.
+#                       "{name: v1, match-clients: [10.1.0.0/16]}"
+#   --log LEVEL         log level (info); --query-log: a log line per query
+#   --http ADDR         /metrics, /health and /ready on ADDR, e.g. "127.0.0.1:$HPORT"
+#   --metrics ADDR, --health ADDR   just one of the two
+#   --chaos             answer version.dnsd CH TXT and friends
+#   --user USER         drop privileges to USER after binding
 write_config() {
-  local file=$1 port=$2; shift 2
-  cat >"$file" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-udp-payload-max: 1232
-zones:
-  - name: global
-    file: $DNSD_ZONE
-    ttl: 30
-log: {level: debug, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-chaos: true
-${1:-}
-YAML
+  local file=$1; shift
+  local listen=() zones=() sources=() views=() extra=()
+  local workers=2 level=info queries=false metrics= health= chaos= user=
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --port) listen+=("\"127.0.0.1:$2\""); shift ;;
+      --listen) listen+=("\"$2\""); shift ;;
+      --workers) workers=$2; shift ;;
+      --zone) zones+=("$2"); shift ;;
+      --kubernetes) sources+=("$2"); shift ;;
+      --view) views+=("$2"); shift ;;
+      --log) level=$2; shift ;;
+      --query-log) queries=true ;;
+      --http) metrics=$2 health=$2; shift ;;
+      --metrics) metrics=$2; shift ;;
+      --health) health=$2; shift ;;
+      --chaos) chaos=true ;;
+      --user) user=$2; shift ;;
+      --*) die "write_config: unknown option $1" ;;
+      *) [ -z "$1" ] || extra+=("$1") ;;
+    esac
+    shift
+  done
+  [ ${#listen[@]} -gt 0 ] || die "write_config: no --port or --listen"
+  [ ${#zones[@]} -gt 0 ] || zones=("{name: global, file: $DNSD_ZONE, ttl: 30}")
+  local addrs
+  addrs=$(printf ', %s' "${listen[@]}")
+  {
+    echo "listen: [${addrs#, }]"
+    echo "workers: $workers"
+    echo "zones:"
+    printf '  - %s\n' "${zones[@]}"
+    if [ ${#sources[@]} -gt 0 ]; then echo "kubernetes:"; printf '  - %s\n' "${sources[@]}"; fi
+    if [ ${#views[@]} -gt 0 ]; then echo "views:"; printf '  - %s\n' "${views[@]}"; fi
+    echo "log: {level: $level, queries: $queries}"
+    echo "metrics: {listen: \"$metrics\"}"
+    echo "health: {listen: \"$health\"}"
+    [ -z "$chaos" ] || echo "chaos: true"
+    [ -z "$user" ] || echo "user: \"$user\""
+    [ ${#extra[@]} -eq 0 ] || printf '%s\n' "${extra[@]}"
+  } >"$file"
 }
 
-# serve_test_zone [extra YAML]: the usual start of a test: dnsd on a free
-# port serving tests/data/zones/test.global.zone.
+# serve_test_zone [OPTION...] [YAML...]: the usual start of a test: dnsd on a
+# free port serving $TEST_ZONE (tests/data/zones/test.global.zone) as zone
+# "global", with debug logging, chaos on and udp-payload-max 1232; arguments
+# as for write_config.
 serve_test_zone() {
   local port
   port=$(free_port) || die "no free port"
-  DNSD_ZONE=$TEST_ZONE write_config "$T/dnsd.yaml" "$port" "${1:-}"
+  DNSD_ZONE=$TEST_ZONE write_config "$T/dnsd.yaml" --port "$port" --log debug --chaos \
+    "udp-payload-max: 1232" "$@"
   start_dnsd "$T/dnsd.yaml"
 }
 

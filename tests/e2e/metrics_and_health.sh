@@ -5,16 +5,7 @@
 
 port=$(free_port) || die "no free port"
 mport=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$mport"}
-health: {listen: "127.0.0.1:$mport"}
-chaos: true
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --http "127.0.0.1:$mport" --chaos
 start_dnsd "$T/dnsd.yaml"
 base=http://127.0.0.1:$mport
 
@@ -108,7 +99,8 @@ PY
 # 3000 UDP queries while another thread scrapes /metrics as fast as it can:
 # every answer must be right and none may be lost.
 $PY - "$port" "$mport" <<'PY' || die "answers disturbed by scraping"
-import socket, struct, sys, threading, urllib.request, random
+import socket, sys, threading, urllib.request
+import dnsq
 port, mport = int(sys.argv[1]), int(sys.argv[2])
 stop, scrapes, errors = threading.Event(), [0], []
 def scraper():
@@ -120,16 +112,12 @@ def scraper():
         except Exception as e:
             errors.append(e); return
 t = threading.Thread(target=scraper); t.start()
-qname = b"".join(bytes([len(p)]) + p for p in b"messenger.default.global".split(b".")) + b"\0"
+q = dnsq.query_wire("messenger.default.global", "A", edns=False)
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(2)
 lost = wrong = 0
 for i in range(3000):
-    qid = random.randrange(65536)
-    s.sendto(struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + qname + struct.pack("!HH", 1, 1), ("127.0.0.1", port))
     try:
-        while True:
-            r = s.recv(4096)
-            if struct.unpack("!H", r[:2])[0] == qid: break
+        r = dnsq.exchange_udp(s, ("127.0.0.1", port), q)
     except socket.timeout:
         lost += 1; continue
     if r[3] & 0xf != 0 or bytes([127, 127, 42, 69]) not in r: wrong += 1

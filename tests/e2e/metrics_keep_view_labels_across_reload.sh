@@ -10,21 +10,11 @@ P2=$(free_port) || die "no free port"
 [ "$P1" != "$P2" ] || die "no second free port"
 HPORT=$(free_port) || die "no free port"
 config() { # VIEW-ON-P1 VIEW-ON-P2 ORDER(12|21)
-  local v1="  - {name: $1, match-destinations: [\"127.0.0.1:$P1\"]}"
-  local v2="  - {name: $2, match-destinations: [\"127.0.0.1:$P2\"]}"
-  local views="$v1"$'\n'"$v2"
-  [ "$3" = 21 ] && views="$v2"$'\n'"$v1"
-  cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$P1", "127.0.0.1:$P2"]
-workers: 1
-zones:
-  - {name: global, file: $REPO/zones/global.zone}
-views:
-$views
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$HPORT"}
-health: {listen: ""}
-YAML
+  local v1=(--view "{name: $1, match-destinations: [\"127.0.0.1:$P1\"]}")
+  local v2=(--view "{name: $2, match-destinations: [\"127.0.0.1:$P2\"]}")
+  local views=("${v1[@]}" "${v2[@]}")
+  [ "$3" = 21 ] && views=("${v2[@]}" "${v1[@]}")
+  write_config "$T/dnsd.yaml" --port "$P1" --port "$P2" --workers 1 "${views[@]}" --metrics "127.0.0.1:$HPORT"
 }
 metric() { curl -sf --max-time 5 "http://127.0.0.1:$HPORT/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 noerror() { metric "dnsd_dns_responses_total{view=\"$1\",rcode=\"NOERROR\"}"; }

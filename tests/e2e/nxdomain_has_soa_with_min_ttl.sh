@@ -27,9 +27,7 @@ $TTL 300
 @ IN NS ns1.global.
 ns1 IN A 127.0.0.1
 ZONE
-port=$(free_port)
-DNSD_ZONE=$T/min.zone write_config "$T/min.yaml" "$port"
-start_dnsd "$T/min.yaml"
+TEST_ZONE=$T/min.zone serve_test_zone
 out=$(dnsq nope.global A)
 assert_eq "$(field rcode "$out")" NXDOMAIN "second zone: NXDOMAIN"
 assert_eq "$(field authority "$out")" \

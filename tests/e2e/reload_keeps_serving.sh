@@ -9,39 +9,22 @@ port=$(free_port) || die "no free port"
 mport=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-write_conf() {   # write_conf FILE [zone-file]: the config, written aside and renamed in
-  cat >"$1.tmp" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: ${2:-$zone}, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: "127.0.0.1:$mport"}
-health: {listen: "127.0.0.1:$mport"}
-YAML
-  mv "$1.tmp" "$1"
-}
-write_conf "$T/dnsd.yaml"
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}" --http "127.0.0.1:$mport"
 start_dnsd "$T/dnsd.yaml"
 
 $PY - "$port" "$mport" "$DNSD_PID" "$zone" "$T/dnsd.yaml" "$DNSD_LOG" <<'PY' || die "reload test failed"
-import os, random, re, shutil, signal, socket, struct, sys, threading, time, urllib.request
+import os, re, shutil, signal, socket, sys, threading, time, urllib.request
+import dnsq
 port, mport, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 zone, conf, log = sys.argv[4], sys.argv[5], sys.argv[6]
 QUERIES, RELOADS = 20000, 20
 original = open(zone).read()
 
-def wire_name(name):
-    return b"".join(bytes([len(p)]) + p for p in name.encode().split(b".")) + b"\0"
-
-def query(sock, name, qtype=1):
-    qid = random.randrange(65536)
-    sock.sendto(struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + wire_name(name) + struct.pack("!HH", qtype, 1),
-                ("127.0.0.1", port))
-    while True:
-        r = sock.recv(4096)
-        if struct.unpack("!H", r[:2])[0] == qid:
-            return r
+wires = {}   # query bytes by name, built once
+def query(sock, name):
+    if name not in wires:
+        wires[name] = dnsq.query_wire(name, "A", edns=False)
+    return dnsq.exchange_udp(sock, ("127.0.0.1", port), wires[name])
 
 def metric(name):
     body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=5).read().decode()

@@ -4,15 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/zones/global.zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port"
 start_dnsd "$T/dnsd.yaml"
 
 # The client: 16 idle connections (so that both workers have some), and one
@@ -20,8 +12,9 @@ start_dnsd "$T/dnsd.yaml"
 # idle connection has been closed by dnsd (so each worker has begun draining),
 # then sends the rest of the query and expects the answer.
 $PY - "$port" "$DNSD_PID" <<'PY' || die "in-flight TCP query was not answered during drain"
-import os, signal, socket, struct, sys, time
-import dns.message, dns.rdatatype
+import os, signal, socket, sys, time
+import dns.message
+import dnsq
 port, pid = int(sys.argv[1]), int(sys.argv[2])
 deadline = time.monotonic() + 10
 
@@ -29,15 +22,11 @@ def connect():
     s = socket.create_connection(("127.0.0.1", port), timeout=5)
     return s
 
-q = dns.message.make_query("messenger.default.global", "A", use_edns=False)
-wire = q.to_wire()
-msg = struct.pack("!H", len(wire)) + wire
+msg = dnsq.frame(dnsq.query_wire("messenger.default.global", "A", edns=False, rd=True))
 def round_trip(s):
     s.sendall(msg)
-    n = struct.unpack("!H", s.recv(2))[0]
-    got = b""
-    while len(got) < n:
-        got += s.recv(n - len(got))
+    if dnsq.recv_tcp_message(s) is None:
+        print("connection closed before SIGTERM"); sys.exit(1)
 
 idle = [connect() for _ in range(16)]
 for s in idle:
@@ -61,18 +50,13 @@ print("ok - idle TCP connections closed on SIGTERM")
 
 inflight.sendall(msg[half:])
 inflight.settimeout(5)
-buf = b""
 try:
-    while len(buf) < 2 or len(buf) < 2 + struct.unpack("!H", buf[:2])[0]:
-        chunk = inflight.recv(4096)
-        if not chunk:
-            break
-        buf += chunk
+    reply = dnsq.recv_tcp_message(inflight)
 except (socket.timeout, ConnectionResetError) as e:
     print("in-flight query:", e); sys.exit(1)
-if len(buf) < 2:
+if reply is None:
     print("in-flight query: connection closed without an answer"); sys.exit(1)
-r = dns.message.from_wire(buf[2:])
+r = dns.message.from_wire(reply)
 addrs = [rr.address for rrset in r.answer for rr in rrset]
 if addrs != ["127.127.42.69"]:
     print("in-flight query: wrong answer", r); sys.exit(1)

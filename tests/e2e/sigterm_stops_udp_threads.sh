@@ -1,20 +1,12 @@
 #!/usr/bin/env bash
-# Every UDP socket has a thread waiting in recvmmsg() (server.c). On SIGTERM
+# Every UDP socket has a thread waiting in recvmmsg() (dnsd/server/udp.c). On SIGTERM
 # dnsd wakes them with shutdown() and exits at once, without waiting for
 # their 5 s receive timeout; an idle server with 3 workers and two
 # addresses (6 such threads) must be gone well within that.
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$P", "[::1]:$P"]
-workers: 3
-zones:
-  - {name: global, file: $REPO/zones/global.zone}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$P" --listen "[::1]:$P" --workers 3
 start_dnsd "$T/dnsd.yaml"
 assert_eq "$(qshort messenger.default.global)" 127.127.42.69 "answers over IPv4"
 DNSD_ADDR=::1

@@ -37,17 +37,10 @@ echo "ok - unit has the required hardening lines"
 port=$(free_port) || die "no free port"
 zone=$T/global.zone
 cp "$REPO/zones/global.zone" "$zone"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$port"]
-workers: 2
-zones:
-  - {name: global, file: $zone, ttl: 30}
-log: {level: info, queries: false}
-metrics: {listen: ""}
-health: {listen: ""}
-YAML
+write_config "$T/dnsd.yaml" --port "$port" --zone "{name: global, file: $zone, ttl: 30}"
 $PY - "$DNSD_BIN" "$T/dnsd.yaml" "$port" "$T/notify.sock" "$zone" "$DNSD_LOG" <<'PY' || die "notify protocol"
-import os, random, signal, socket, struct, subprocess, sys, time
+import os, signal, socket, subprocess, sys, time
+import dnsq
 dnsd, conf, port, sock_path, zone, log = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 n.bind(sock_path)
@@ -58,14 +51,11 @@ p = subprocess.Popen([dnsd, "-c", conf], env=dict(os.environ, NOTIFY_SOCKET=sock
 def answers():
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(0.5)
-    qid = random.randrange(65536)
-    q = struct.pack("!HHHHHH", qid, 0, 1, 0, 0, 0) + b"\x09messenger\x07default\x06global\x00" + struct.pack("!HH", 1, 1)
-    s.sendto(q, ("127.0.0.1", port))
     try:
-        r = s.recv(4096)
+        r = dnsq.exchange_udp(s, ("127.0.0.1", port), dnsq.query_wire("messenger.default.global", "A", edns=False))
     except socket.timeout:
         return False
-    return r[:2] == q[:2] and bytes([127, 127, 42, 69]) in r
+    return bytes([127, 127, 42, 69]) in r
 
 def expect(want):
     try:

@@ -5,16 +5,14 @@
 . "$(dirname "$0")/lib.sh"
 serve_test_zone "tcp: {idle-timeout-ms: 2000, max-connections: 1024}"
 
-out=$("$PY" - "$E2E_DIR" "$DNSD_ADDR" "$DNSD_PORT" <<'PYEOF'
-import select, socket, struct, sys, time
-sys.path.insert(0, sys.argv[1])
+out=$("$PY" - "$DNSD_ADDR" "$DNSD_PORT" <<'PYEOF'
+import select, socket, sys, time
 import dnsq
-addr, port = sys.argv[2], int(sys.argv[3])
+addr, port = sys.argv[1], int(sys.argv[2])
 silent = socket.create_connection((addr, port))
 used = socket.create_connection((addr, port))
 t0 = time.monotonic()
-w = dnsq.make_query("www.global", "A").to_wire()
-used.sendall(struct.pack("!H", len(w)) + w)
+used.sendall(dnsq.frame(dnsq.query_wire("www.global", "A")))
 assert dnsq.recv_tcp_message(used) is not None
 t_used = time.monotonic()
 closed = {}

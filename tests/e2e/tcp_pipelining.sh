@@ -4,30 +4,26 @@
 . "$(dirname "$0")/lib.sh"
 serve_test_zone
 
-out=$("$PY" - "$E2E_DIR" "$DNSD_ADDR" "$DNSD_PORT" <<'PYEOF'
-import socket, struct, sys
-sys.path.insert(0, sys.argv[1])
+out=$("$PY" - "$DNSD_ADDR" "$DNSD_PORT" <<'PYEOF'
+import socket, sys
 import dnsq
 import dns.message, dns.rcode
-addr, port = sys.argv[2], int(sys.argv[3])
+addr, port = sys.argv[1], int(sys.argv[2])
 qs = [("www.global", "A"), ("nope.global", "A"), ("big.global", "A"), ("example.com", "A"),
       ("alias1.global", "AAAA"), ("sub.global", "A"), ("v4only.global", "AAAA")]
 s = socket.create_connection((addr, port), timeout=3)
 # 1. all seven in one write
-msgs = [dnsq.make_query(n, t, qid=100 + i) for i, (n, t) in enumerate(qs)]
-s.sendall(b"".join(struct.pack("!H", len(w)) + w for w in (m.to_wire() for m in msgs)))
+s.sendall(b"".join(dnsq.frame(dnsq.query_wire(n, t, qid=100 + i)) for i, (n, t) in enumerate(qs)))
 for i, (n, t) in enumerate(qs):
     r = dns.message.from_wire(dnsq.recv_tcp_message(s))
     print("pipelined %d %s %s %s %d" % (r.id, n, t, dns.rcode.to_text(r.rcode()), sum(len(x) for x in r.answer)))
 # 2. one at a time on the same connection
 for i, (n, t) in enumerate(qs):
-    w = dnsq.make_query(n, t, qid=200 + i).to_wire()
-    s.sendall(struct.pack("!H", len(w)) + w)
+    s.sendall(dnsq.frame(dnsq.query_wire(n, t, qid=200 + i)))
     r = dns.message.from_wire(dnsq.recv_tcp_message(s))
     print("sequential %d %s %s %s" % (r.id, n, t, dns.rcode.to_text(r.rcode())))
 # 3. a message split across writes, the length prefix split too
-w = dnsq.make_query("www.global", "A", qid=300).to_wire()
-data = struct.pack("!H", len(w)) + w
+data = dnsq.frame(dnsq.query_wire("www.global", "A", qid=300))
 for chunk in (data[:1], data[1:5], data[5:]):
     s.sendall(chunk)
 r = dns.message.from_wire(dnsq.recv_tcp_message(s))

@@ -3,30 +3,19 @@
 # destination from IP_PKTINFO / IPV6_PKTINFO: views by match-destinations
 # work on it, and every reply leaves from the address the query was sent to
 # (dig drops a reply from another source: "reply from unexpected source").
-# Sockets bound to one address skip those control messages (server.c), so
+# Sockets bound to one address skip those control messages (dnsd/server/socket.c), so
 # this is the only test of that path.
 . "$(dirname "$0")/lib.sh"
 
 P=$(free_port) || die "no free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["0.0.0.0:$P", "[::]:$P"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/conf/examples/zones/mesh-1.global.zone, views: [mesh-1]}
-  - {name: global, file: $REPO/conf/examples/zones/mesh-2.global.zone, views: [mesh-2, v6]}
-views:
-  - name: mesh-1
-    match-destinations: ["127.0.0.21:$P"]
-  - name: mesh-2
-    match-destinations: ["127.0.0.22:$P"]
-  - name: v6
-    match-destinations: ["[::1]:$P"]
-  - {name: other, match-clients: [any], zones: []}
-log: {level: info, queries: true}
-metrics: {listen: ""}
-health: {listen: ""}
-chaos: true
-YAML
+write_config "$T/dnsd.yaml" --listen "0.0.0.0:$P" --listen "[::]:$P" \
+  --zone "{name: global, file: $REPO/conf/examples/zones/mesh-1.global.zone, views: [mesh-1]}" \
+  --zone "{name: global, file: $REPO/conf/examples/zones/mesh-2.global.zone, views: [mesh-2, v6]}" \
+  --view "{name: mesh-1, match-destinations: [\"127.0.0.21:$P\"]}" \
+  --view "{name: mesh-2, match-destinations: [\"127.0.0.22:$P\"]}" \
+  --view "{name: v6, match-destinations: [\"[::1]:$P\"]}" \
+  --view "{name: other, match-clients: [any], zones: []}" \
+  --query-log --chaos
 DNSD_ADDR=127.0.0.21
 start_dnsd "$T/dnsd.yaml"
 
@@ -46,9 +35,10 @@ done
 
 # the reply's source address, checked without dig's own filtering
 "$PY" - "$P" <<'PY' || die "a UDP reply left from the wrong address"
-import socket, struct, sys
+import socket, sys
+import dnsq
 port = int(sys.argv[1])
-q = struct.pack(">HHHHHH", 7, 0, 1, 0, 0, 0) + b"\x09messenger\x07default\x06global\x00" + struct.pack(">HH", 1, 1)
+q = dnsq.query_wire("messenger.default.global", "A", edns=False, qid=7)
 for dst in ("127.0.0.21", "127.0.0.22", "127.0.0.23"):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.settimeout(2)

@@ -9,22 +9,12 @@ P1=$(free_port) || die "no free port"
 P2=$(free_port) || die "no free port"
 [ "$P1" != "$P2" ] || P2=$(free_port)
 [ "$P1" != "$P2" ] || die "no second free port"
-cat >"$T/dnsd.yaml" <<YAML
-listen: ["127.0.0.1:$P1", "127.0.0.1:$P2"]
-workers: 2
-zones:
-  - {name: global, file: $REPO/conf/examples/zones/mesh-1.global.zone, views: [mesh-1]}
-  - {name: global, file: $REPO/conf/examples/zones/mesh-2.global.zone, views: [mesh-2]}
-views:
-  - name: mesh-1
-    match-destinations: ["127.0.0.1:$P1"]
-  - name: mesh-2
-    match-destinations: ["127.0.0.1:$P2"]
-log: {level: info, queries: true}
-metrics: {listen: ""}
-health: {listen: ""}
-chaos: true
-YAML
+write_config "$T/dnsd.yaml" --port "$P1" --port "$P2" \
+  --zone "{name: global, file: $REPO/conf/examples/zones/mesh-1.global.zone, views: [mesh-1]}" \
+  --zone "{name: global, file: $REPO/conf/examples/zones/mesh-2.global.zone, views: [mesh-2]}" \
+  --view "{name: mesh-1, match-destinations: [\"127.0.0.1:$P1\"]}" \
+  --view "{name: mesh-2, match-destinations: [\"127.0.0.1:$P2\"]}" \
+  --query-log --chaos
 DNSD_PORT=$P1
 start_dnsd "$T/dnsd.yaml"
 

@@ -12,6 +12,8 @@
 
 #include "query/answer.h"
 #include "zone/catalog.h"
+#include "zone/publish.h"
+#include "zone/publisher.h"
 #include "dns/wire.h"
 
 /* a stand-in source object: one host with one IPv4 address */
@@ -95,12 +97,12 @@ START_TEST(test_pending_until_all_synced)
 	catalog_apply(c, 0, item_records, NULL, &a);
 	catalog_apply(c, 0, item_records, NULL, &other);   /* outside the zone: ignored */
 	catalog_cluster_synced(c, 0);
-	catalog_publish_pending(c);
+	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
 	catalog_apply(c, 1, item_records, NULL, &b);
 	catalog_apply(c, 1, item_records, NULL, &a);      /* same record from two clusters */
 	catalog_cluster_synced(c, 1);
-	catalog_publish_pending(c);
+	publisher_flush(c);
 	ck_assert(catalog_is_ready(c, why, sizeof(why)));
 	uint8_t addr[4];
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", addr), WIRE_RCODE_NOERROR);
@@ -109,13 +111,13 @@ START_TEST(test_pending_until_all_synced)
 
 	/* cluster 0 deletes a: still there through cluster 1's copy */
 	catalog_apply(c, 0, item_records, &a, NULL);
-	catalog_publish_pending(c);
+	publisher_flush(c);
 	ck_assert_uint_gt(publish_current(&publish_global)->generation, gen);
 	ck_assert_uint_eq(publish_current(&publish_global)->sets[0]->zones[0]->serial, serial + 1);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
 	catalog_apply(c, 1, item_records, &a, NULL);
 	catalog_apply(c, 1, item_records, &b, NULL);
-	catalog_publish_pending(c);
+	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
 	catalog_free(c);
 }
@@ -135,7 +137,7 @@ START_TEST(test_views_get_their_own_clusters)
 	struct config cfg = { .zones = &z, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
 			      .views = views, .views_count = 2, .udp_payload_max = 1232 };
 	struct catalog *c = start(&cfg);
-	ck_assert_int_eq(catalog_publisher_start(c), 0);
+	ck_assert_int_eq(publisher_start(c), 0);
 	struct item m1 = { "messenger.default.global", { 127, 127, 42, 69 } };
 	struct item m2 = { "messenger.default.global", { 127, 127, 42, 70 } };
 	catalog_apply(c, 0, item_records, NULL, &m1);

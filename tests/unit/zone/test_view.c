@@ -18,29 +18,27 @@ static struct sockaddr_in v4(const char *a, uint16_t port)
 
 static struct config_prefix prefix(const char *text)
 {
-	struct view_prefix vp;
-	ck_assert_int_eq(view_prefix_parse(&vp, text), 0);
-	struct config_prefix p = { .family = vp.family, .len = vp.len, .is_negated = vp.is_negated };
-	memcpy(p.addr, vp.addr, 16);
+	struct config_prefix p;
+	ck_assert_int_eq(config_prefix_parse(&p, text), 0);
 	return p;
 }
 
 START_TEST(test_prefix_parse)
 {
-	struct view_prefix p;
-	ck_assert_int_eq(view_prefix_parse(&p, "10.1.0.0/16"), 0);
+	struct config_prefix p;
+	ck_assert_int_eq(config_prefix_parse(&p, "10.1.0.0/16"), 0);
 	ck_assert_int_eq(p.family, AF_INET);
 	ck_assert_uint_eq(p.len, 16);
-	ck_assert_int_eq(view_prefix_parse(&p, "!2001:db8::/32"), 0);
+	ck_assert_int_eq(config_prefix_parse(&p, "!2001:db8::/32"), 0);
 	ck_assert(p.is_negated);
 	ck_assert_int_eq(p.family, AF_INET6);
-	ck_assert_int_eq(view_prefix_parse(&p, "any"), 0);
+	ck_assert_int_eq(config_prefix_parse(&p, "any"), 0);
 	ck_assert_int_eq(p.family, 0);
-	ck_assert_int_eq(view_prefix_parse(&p, "127.0.0.11"), 0);
+	ck_assert_int_eq(config_prefix_parse(&p, "127.0.0.11"), 0);
 	ck_assert_uint_eq(p.len, 32);
-	ck_assert_int_ne(view_prefix_parse(&p, "10.1.0.0/33"), 0);
-	ck_assert_int_ne(view_prefix_parse(&p, "10.1.0.0/"), 0);
-	ck_assert_int_ne(view_prefix_parse(&p, "bogus"), 0);
+	ck_assert_int_ne(config_prefix_parse(&p, "10.1.0.0/33"), 0);
+	ck_assert_int_ne(config_prefix_parse(&p, "10.1.0.0/"), 0);
+	ck_assert_int_ne(config_prefix_parse(&p, "bogus"), 0);
 }
 END_TEST
 

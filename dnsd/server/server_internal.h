@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * server_internal.h - what the server's modules share: the server, worker,
+ * UDP socket and TCP listener structs, and the calls between server.c
+ * (workers), socket.c, udp.c and tcp.c. Private to dnsd/server/: nothing
+ * outside it includes this file. */
+#ifndef DNSD_SERVER_INTERNAL_H
+#define DNSD_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "conf/config.h"
+#include "query/answer.h"
+#include "server/server.h"
+#include "zone/publish.h"
+
+struct event;
+struct event_base;
+struct evconnlistener;
+struct server_stats;
+struct tcp_conn;
+struct udp_batch;
+
+/* One listening address's UDP socket in one worker, and the thread that
+ * serves it (udp.c). Once the thread runs it alone touches the batch, the
+ * reader and the counters; the main thread sets is_stopping and joins it. */
+struct udp_socket {
+	int fd;
+	struct sockaddr_storage local;    /* bound address, for port and family */
+	bool has_pktinfo;                 /* bound to a wildcard: the address comes per datagram */
+	struct server *s;
+	struct server_stats *stats;       /* written by this socket's thread only */
+	struct publish_reader *reader;
+	struct udp_batch *batch;
+	pthread_t thread;
+	bool is_started;
+	_Atomic bool is_stopping;         /* set by server_stop() */
+};
+
+/* One listening address's TCP socket in one worker's loop (tcp.c). */
+struct tcp_listener {
+	int fd;
+	struct sockaddr_storage local;
+	struct evconnlistener *listener;
+	struct worker *w;
+};
+
+/* One worker: a libevent loop for TCP, plus a UDP thread per listening
+ * address. The loop's state is touched by the worker thread only; the main
+ * thread reaches it through stop_ev (event_active) and loopexit, which
+ * libevent's locking makes safe (server_new turns it on). */
+struct worker {
+	unsigned id;
+	pthread_t thread;
+	bool is_started;
+	struct server *s;
+	struct event_base *base;
+	struct publish_reader *reader;    /* the TCP loop's */
+	struct udp_socket *udp;           /* [listen_count] */
+	struct tcp_listener *tcp;         /* [listen_count] */
+	size_t listen_count;
+	struct event *stop_ev;
+	struct event *accept_retry_ev;
+	bool is_accept_paused;
+	bool is_stopping;
+	unsigned conn_count, conn_max;
+	struct tcp_conn *conns;
+	struct server_stats *stats;       /* the TCP loop's */
+	uint32_t idle_timeout_ms;
+	uint8_t tcp_in[65535];
+	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
+};
+
+struct server {
+	struct publish *publish;
+	struct worker *workers;
+	unsigned worker_count;
+	size_t listen_count;
+	struct server_stats *stats;       /* per worker: its own, then one per UDP socket */
+	unsigned stats_count;
+};
+
+/* socket.c: a bound socket for a, SOCK_DGRAM (blocking) or SOCK_STREAM
+ * (non-blocking, listening). -1 with a message in err on failure. */
+int socket_open(const struct config_addr *a, int type, char *err, size_t errlen);
+/* 0.0.0.0 or :: */
+bool socket_is_wildcard(const struct sockaddr_storage *ss);
+
+/* udp.c: opens u's socket on a and allocates its batch; stats are the
+ * thread's counters. On failure (DNSD_ENOMEM, DNSD_EIO, with err) the caller
+ * still calls udp_socket_clear(). u->fd must be -1 beforehand. */
+int udp_socket_init(struct udp_socket *u, struct server *s, struct server_stats *stats,
+		    const struct config_addr *a, char *err, size_t errlen);
+int udp_socket_start(struct udp_socket *u);
+/* Tells the thread to stop and wakes it from recvmmsg(); udp_socket_join()
+ * then waits for it. Split so that every thread is woken before any join. */
+void udp_socket_wake(struct udp_socket *u);
+void udp_socket_join(struct udp_socket *u);
+void udp_socket_clear(struct udp_socket *u);
+
+/* tcp.c: opens t's listening socket on a in w's loop. On failure
+ * (DNSD_ENOMEM, DNSD_EIO, with err) the caller still calls
+ * tcp_listener_clear(). t->fd must be -1 beforehand. */
+int tcp_listener_init(struct tcp_listener *t, struct worker *w, const struct config_addr *a,
+		      char *err, size_t errlen);
+void tcp_listener_clear(struct tcp_listener *t);
+/* w's accept retry timer; DNSD_ENOMEM. tcp_worker_clear() closes every
+ * connection and frees the timer. */
+int tcp_worker_init(struct worker *w);
+void tcp_worker_clear(struct worker *w);
+/* On w's thread, once w->is_stopping: stops accepting and closes the idle
+ * connections; the others close once their query in flight is answered and
+ * written, and the loop exits when none is left. */
+void tcp_drain(struct worker *w);
+
+#endif

@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * catalog_impl.h - the catalog's state, shared by catalog.c (routing, feeds)
+ * and publisher.c (the thread that freezes and publishes it). Private to
+ * those two files: everyone else goes through catalog.h and publisher.h. */
+#ifndef DNSD_CATALOG_IMPL_H
+#define DNSD_CATALOG_IMPL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conf/config.h"
+#include "dns/dname.h"
+#include "zone/catalog.h"
+#include "zone/view.h"
+#include "zone/zone.h"
+#include "zone/zone_build.h"
+
+#define CATALOG_CLUSTERS_MAX 64
+
+/* One configured zone: its file's builder (until catalog_drop_file_builders)
+ * and the zone frozen from it, shared by every view no cluster feeds. */
+struct catalog_zone {
+	const struct config_zone *cz;
+	uint8_t apex[DNAME_MAX_LEN];
+	struct zone_build *builder;
+	struct zone *frozen;           /* one reference held */
+};
+
+/* A (view, zone) pair fed by clusters: its own builder with the file's
+ * records plus every record its clusters' objects give. */
+struct catalog_feed {
+	size_t view;
+	struct catalog_zone *zone;
+	uint64_t clusters;             /* bit i: cluster i feeds this pair */
+	struct zone_build *builder;
+	struct zone *frozen;           /* NULL until every cluster synced */
+	struct zone *pending;          /* the SERVFAIL stand-in until then */
+	bool is_dirty;
+	uint32_t serial;
+};
+
+/* Lock order, everywhere in dnsd: a source's own lock (k8s_watch's, held
+ * while it feeds the catalog) -> catalog lock -> publish_lock(); never the
+ * other way round. lock guards feeds, synced, is_dirty, is_stopping and
+ * view_list; source threads take it (catalog_apply, catalog_cluster_synced),
+ * so do the main thread (catalog_is_ready, catalog_snapshot) and the
+ * publisher, which takes publish_lock() inside it to swap. zones, views and
+ * cfg are set by catalog_new() and read-only afterwards (zones[].builder
+ * excepted: catalog_drop_file_builders() frees them on the owner's thread). */
+struct catalog {
+	const struct config *cfg;
+	struct catalog_zone *zones;
+	size_t zone_count;
+	struct catalog_zone **view_list;   /* scratch, zone_count long: one view's zones */
+	struct view_table *views;      /* one reference held */
+	struct catalog_feed *feeds;
+	size_t feed_count;
+	unsigned cluster_count;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;           /* signalled on a change and on stop */
+	uint64_t synced;               /* bit i: cluster i listed once */
+	bool is_dirty;                 /* some feed changed since the last publish */
+	bool is_stopping;
+	bool has_thread;               /* the publisher runs (owner's thread only) */
+	pthread_t thread;
+	uint64_t publications;         /* written under lock, read by /metrics with atomics */
+};
+
+/* catalog_snapshot() for a caller holding c->lock. */
+struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen);
+
+#endif
