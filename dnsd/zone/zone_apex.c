@@ -219,5 +219,10 @@ size_t zone_apex_listen_addresses(const struct config_addr *listen, size_t liste
 				addr_add(out, &n, cap, AF_INET6, a6);
 		}
 	}
+	if (n == 0 && listen_count == 0) {
+		/* no socket at all (a configuration built by hand): loopback */
+		static const uint8_t lo[4] = { 127, 0, 0, 1 };
+		addr_add(out, &n, cap, AF_INET, lo);
+	}
 	return n;
 }

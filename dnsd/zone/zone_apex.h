@@ -63,8 +63,8 @@ size_t zone_apex_default(const uint8_t *apex, const struct zone_apex_addr *addrs
 /* The addresses dnsd answers on, for zone_apex_default(): each specific
  * listen address, in order; a wildcard one (0.0.0.0, ::) stands for the
  * machine's interface addresses (getifaddrs), leaving out loopback and IPv6
- * link-local ones unless there is nothing else. Distinct; at most cap.
- * Returns how many were written. */
+ * link-local ones unless there is nothing else. Distinct; at most cap;
+ * 127.0.0.1 when listen is empty. Returns how many were written. */
 size_t zone_apex_listen_addresses(const struct config_addr *listen, size_t listen_count,
 				  struct zone_apex_addr *out, size_t cap);
 
