@@ -20,6 +20,7 @@
 
 #include "conf/config.h"
 #include "k8s/k8s_watch.h"
+#include "k8s/se_registry.h"
 #include "server/admin.h"
 #include "server/server.h"
 #include "util/err.h"
@@ -42,6 +43,8 @@ struct daemon {
 	struct event *signals[3];      /* SIGHUP, SIGTERM, SIGINT */
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	size_t watch_count;
+	struct se_registry *registry;  /* every source's hosts, for /names and conflicts */
+	const struct config *next_cfg; /* a reload's configuration while the sources move over */
 	struct event *ready_timer;     /* until READY=1 has been sent */
 };
 
@@ -115,7 +118,7 @@ static void attach_sources(void *ctx, struct catalog *next)
 {
 	struct daemon *d = ctx;
 	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_set_catalog(d->watches[i], next);
+		k8s_watch_set_catalog(d->watches[i], next, &d->next_cfg->kubernetes[i]);
 }
 
 /* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
@@ -138,7 +141,9 @@ static void reload(struct daemon *d)
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
+	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
+	d->next_cfg = NULL;
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
@@ -170,6 +175,14 @@ static void collect_sources(void *arg, struct metrics_out *m)
 	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
 	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
 		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
+	if (d->watch_count) {
+		metrics_single(m, "dnsd_kubernetes_host_conflicts_total", METRICS_COUNTER,
+			       "Hosts that gained another (cluster, namespace) owner, each logged once.",
+			       se_registry_conflicts_total(d->registry));
+		metrics_single(m, "dnsd_kubernetes_conflicting_hosts", METRICS_GAUGE,
+			       "Hosts published by more than one (cluster, namespace) now.",
+			       se_registry_conflicting_hosts(d->registry));
+	}
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -324,7 +337,7 @@ static int check_only(struct daemon *d)
 			       d->cfg->kubernetes[i].name);
 			continue;
 		}
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, kerr,
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, NULL, kerr,
 						    sizeof(kerr));
 		if (!w) {
 			log_error("%s", kerr);
@@ -422,12 +435,14 @@ static int start_sources(struct daemon *d)
 {
 	char err[512];
 	d->watches = calloc(d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1, sizeof(*d->watches));
-	if (!d->watches)
+	d->registry = se_registry_new();
+	if (!d->watches || !d->registry)
 		return 1;
 	sigset_t old;
 	block_signals(&old);
 	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
-		d->watches[i] = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, err, sizeof(err));
+		d->watches[i] = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, d->registry, err,
+					      sizeof(err));
 		if (!d->watches[i] || k8s_watch_start(d->watches[i]) != 0) {
 			log_error("%s", d->watches[i] ? "cannot start a kubernetes source thread" : err);
 			return 1;
@@ -459,6 +474,7 @@ static void shut_down(struct daemon *d)
 	for (size_t i = 0; i < d->watch_count; i++)
 		k8s_watch_free(d->watches[i]);
 	free(d->watches);
+	se_registry_free(d->registry);
 	publisher_stop(d->catalog);
 	event_free(d->ready_timer);
 	admin_free(d->admin);

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "k8s/serviceentry.h"
+#include "util/err.h"
 
 const char *se_host_policy_name(enum se_host_policy p)
 {
@@ -80,4 +82,70 @@ bool se_policy_check_export(const struct se_policy *p, bool has_export_to, const
 		if (strcmp(export_to[i], "*") == 0)
 			return true;
 	return false;
+}
+
+/* "[".", "ns"]" for a drop's value. */
+static void export_text(const struct serviceentry *se, char *out, size_t cap)
+{
+	size_t o = 0;
+	o += (size_t)snprintf(out, cap, "[");
+	for (size_t i = 0; i < se->export_to_count && o < cap; i++)
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "", se->export_to[i]);
+	if (o < cap)
+		snprintf(out + o, cap - o, "]");
+}
+
+/* The longest apex holding host, or NULL. */
+static const uint8_t *zone_of(const uint8_t *host, size_t host_len, const uint8_t *const *apexes, size_t n)
+{
+	const uint8_t *best = NULL;
+	size_t best_len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t al = dname_len(apexes[i]);
+		if (al > best_len && dname_is_subdomain(host, host_len, apexes[i], al)) {
+			best = apexes[i];
+			best_len = al;
+		}
+	}
+	return best;
+}
+
+int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const uint8_t *const *apexes,
+		    size_t apex_count)
+{
+	se_drops_clear(&se->verdict_drops);
+	if (se->is_malformed)
+		return 0;
+	if (!se_policy_check_export(p, se->has_export_to, (const char *const *)se->export_to, se->export_to_count)) {
+		char text[SE_DROP_VALUE_MAX];
+		export_text(se, text, sizeof(text));
+		for (size_t h = 0; h < se->hosts_count; h++)
+			se->host_is_served[h] = false;
+		return se_drops_add(&se->verdict_drops, SE_DROP_EXPORT_TO, "spec.exportTo", text, strlen(text), NULL,
+				    "not exported to every namespace (\"*\"), and export-to: require-all serves "
+				    "only entries that are; the entry is not served");
+	}
+	for (size_t h = 0; h < se->hosts_count; h++) {
+		char field[SE_DROP_FIELD_MAX], why[256];
+		snprintf(field, sizeof(field), "spec.hosts[%u]", (unsigned)se->host_fields[h]);
+		const char *text = se->hosts[h];
+		uint8_t host[DNAME_MAX_LEN];
+		int hl = dname_from_text(host, text);
+		const uint8_t *apex = hl > 0 ? zone_of(host, (size_t)hl, apexes, apex_count) : NULL;
+		se->host_is_served[h] = false;
+		int rc = 0;
+		if (!apex) {
+			rc = se_drops_add(&se->verdict_drops, SE_DROP_OUT_OF_ZONE, field, text, strlen(text), text,
+					  "under no zone this kubernetes source feeds");
+		} else if (!se_policy_verdict_is_accept(se_policy_check_host(p, se->namespace_, host, (size_t)hl, apex,
+									      dname_len(apex), why, sizeof(why)))) {
+			rc = se_drops_add(&se->verdict_drops, SE_DROP_HOST_POLICY, field, text, strlen(text), text,
+					  "%s (host-policy %s)", why, se_host_policy_name(p->host));
+		} else {
+			se->host_is_served[h] = true;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
 }

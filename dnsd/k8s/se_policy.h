@@ -69,4 +69,14 @@ static inline bool se_policy_verdict_is_accept(enum se_policy_verdict v)
 bool se_policy_check_export(const struct se_policy *p, bool has_export_to, const char *const *export_to,
 			    size_t export_count);
 
+/* Judges every host of se for the source whose zones are apexes (lower-case
+ * wire forms): sets se->host_is_served and fills se->verdict_drops (cleared
+ * first) with the refusals: the whole entry for exportTo (export-to), a
+ * host under none of the zones (out-of-zone), a host the policy refuses
+ * (host-policy). A malformed stand-in is left as it is. Returns 0 or
+ * DNSD_ENOMEM. */
+struct serviceentry;
+int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const uint8_t *const *apexes,
+		    size_t apex_count);
+
 #endif
