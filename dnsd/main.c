@@ -20,6 +20,7 @@
 
 #include "conf/config.h"
 #include "k8s/k8s_watch.h"
+#include "k8s/se_explain.h"
 #include "k8s/se_registry.h"
 #include "server/admin.h"
 #include "server/server.h"
@@ -183,6 +184,29 @@ static void collect_sources(void *arg, struct metrics_out *m)
 			       "Hosts published by more than one (cluster, namespace) now.",
 			       se_registry_conflicting_hosts(d->registry));
 	}
+}
+
+/* /names: the sources of one served record: zone file lines and the apex
+ * dnsd made, from the catalog; ServiceEntries, from the registry. Main loop
+ * (the thread that swaps d->catalog on reload). */
+static void names_sources(void *arg, size_t view, const struct zone *z, const uint8_t *owner, uint16_t type,
+			  const uint8_t *rdata, uint16_t rdlen, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (!z)
+		return;
+	catalog_explain_record(d->catalog, view, z->apex, owner, type, rdata, rdlen, w);
+	uint64_t clusters;
+	uint32_t ttl_s;
+	if (d->registry && catalog_explain_zone(d->catalog, view, z->apex, &clusters, &ttl_s) && clusters)
+		se_explain_sources(d->registry, clusters, z->apex, ttl_s, owner, type, rdata, rdlen, w);
+}
+
+static void names_dropped(void *arg, const char *name, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (d->registry)
+		se_explain_dropped(d->registry, name, w);
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -411,7 +435,8 @@ static int start_loop(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		event_add(d->signals[i], NULL);
 	char err[512];
-	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d };
+	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d,
+				     .names = { .sources = names_sources, .dropped = names_dropped, .ctx = d } };
 	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
 			     err, sizeof(err));
 	if (!d->admin) {

@@ -79,7 +79,14 @@ static void hashes(const uint8_t *owner, uint16_t type, const uint8_t *rdata, ui
 {
 	*oh = fnv(2166136261u, owner, dname_len(owner), true);
 	uint8_t t[2] = { (uint8_t)(type >> 8), (uint8_t)type };
-	*rh = fnv(fnv(2166136261u, t, 2, false), rdata, rdlen, has_names(type));
+	uint32_t h = fnv(2166136261u, t, 2, false);
+	if (type == WIRE_TYPE_SOA && rdlen >= 20) {
+		/* the serial is the publisher's to bump: the SOA is the file's whatever it says */
+		h = fnv(h, rdata, rdlen - 20u, true);
+		*rh = fnv(h, rdata + rdlen - 16, 16, false);
+		return;
+	}
+	*rh = fnv(h, rdata, rdlen, has_names(type));
 }
 
 int zone_fileindex_add(struct zone_fileindex *x, const uint8_t *owner, uint16_t type, const uint8_t *rdata,

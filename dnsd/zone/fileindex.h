@@ -26,7 +26,8 @@ void zone_fileindex_seal(struct zone_fileindex *x);
 
 /* The lines (ascending) that hold (owner, type, rdata): writes up to cap of
  * them and returns how many there are. Names inside rdata compare without
- * regard to case, as they do in DNS. */
+ * regard to case, as they do in DNS; an SOA's serial is not compared (the
+ * publisher bumps it). */
 size_t zone_fileindex_find(const struct zone_fileindex *x, const uint8_t *owner, uint16_t type,
 			   const uint8_t *rdata, uint16_t rdlen, uint32_t *lines, size_t cap);
 

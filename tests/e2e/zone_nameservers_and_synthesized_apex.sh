@@ -49,6 +49,21 @@ assert_eq "$(qshort ns2.mesh A)" 127.0.0.2 "ns2.mesh resolves to the second list
 assert_match "$(qshort mesh SOA)" '^ns1\.mesh\. hostmaster\.ns1\.mesh\. [0-9]+ 14400 3600 1209600 300$' \
   "synthesized SOA for a one-label apex: RNAME under the MNAME (a mail domain with a dot)"
 
+# /names says where the apex came from
+names_src() {   # NAME TYPE: "data <- kind" per record
+  curl -sf --max-time 5 "http://127.0.0.1:$HPORT/names/$1" | "$PY" -c '
+import json, sys
+for v in json.load(sys.stdin)["views"]:
+    for a in v.get("answers", []):
+        if a["type"] == sys.argv[1]:
+            for r in a["records"]:
+                print(r["data"], "<-", " ".join(s["kind"] for s in r["sources"]))' "$2"
+}
+assert_contains "$(names_src global NS)" "ns1.global. <- nameservers" "/names: the NS from nameservers:"
+assert_contains "$(names_src ns2.global A)" "127.0.0.2 <- nameservers" "/names: ... and its glue"
+assert_contains "$(names_src mesh NS)" "ns1.mesh. <- synthesized" "/names: a synthesized NS says so"
+assert_match "$(names_src mesh SOA)" "<- synthesized$" "/names: ... and the SOA"
+
 # bad nameservers: entries
 bad() {   # WHAT ZONE-YAML : dnsd -t fails naming file:line
   write_config "$T/bad.yaml" --port "$port" --zone "$2"

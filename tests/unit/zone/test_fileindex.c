@@ -52,6 +52,23 @@ START_TEST(test_find)
 	dname_from_text(lower, "ns1.global");
 	ck_assert_uint_eq(zone_fileindex_find(x, name("global"), WIRE_TYPE_NS, lower, (uint16_t)nl, lines, 8), 1);
 	ck_assert_uint_eq(lines[0], 4);
+	/* an SOA is found whatever its serial says now */
+	uint8_t soa[DNAME_MAX_LEN * 2 + 20];
+	int ml = dname_from_text(soa, "ns1.global"), rl = dname_from_text(soa + ml, "hostmaster.global");
+	size_t sl = (size_t)(ml + rl);
+	memset(soa + sl, 0, 20);
+	soa[sl + 3] = 7;   /* serial 7 */
+	soa[sl + 19] = 30; /* minimum 30 */
+	/* (added after seal: a second index) */
+	struct zone_fileindex *y = zone_fileindex_new("f");
+	ck_assert_int_eq(zone_fileindex_add(y, name("global"), WIRE_TYPE_SOA, soa, (uint16_t)(sl + 20), 3), 0);
+	zone_fileindex_seal(y);
+	soa[sl + 3] = 8;   /* the publisher's next serial */
+	ck_assert_uint_eq(zone_fileindex_find(y, name("global"), WIRE_TYPE_SOA, soa, (uint16_t)(sl + 20), lines, 8), 1);
+	ck_assert_uint_eq(lines[0], 3);
+	soa[sl + 19] = 60; /* another minimum is another SOA */
+	ck_assert_uint_eq(zone_fileindex_find(y, name("global"), WIRE_TYPE_SOA, soa, (uint16_t)(sl + 20), lines, 8), 0);
+	zone_fileindex_free(y);
 	/* absent: another type, another owner, another address */
 	ck_assert_uint_eq(zone_fileindex_find(x, name("reviews.default.global"), WIRE_TYPE_AAAA, a1, 4, lines, 8), 0);
 	ck_assert_uint_eq(zone_fileindex_find(x, name("nosuch.default.global"), WIRE_TYPE_A, a1, 4, lines, 8), 0);
