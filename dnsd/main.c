@@ -22,6 +22,8 @@
 #include "conf/config.h"
 #include "k8s/k8s_persist.h"
 #include "k8s/k8s_watch.h"
+#include "k8s/se_explain.h"
+#include "k8s/se_registry.h"
 #include "server/admin.h"
 #include "server/notify.h"
 #include "server/server.h"
@@ -47,6 +49,8 @@ struct daemon {
 	struct k8s_watch **watches;    /* one per kubernetes source */
 	struct k8s_persist **persists; /* its last known state with state-dir, else NULL */
 	size_t watch_count;
+	struct se_registry *registry;  /* every source's hosts, for /names and conflicts */
+	const struct config *next_cfg; /* a reload's configuration while the sources move over */
 	struct event *ready_timer;     /* until READY=1 has been sent */
 	struct notifier *notifier;     /* NOTIFY after each publication */
 };
@@ -144,7 +148,7 @@ static void attach_sources(void *ctx, struct catalog *next)
 {
 	struct daemon *d = ctx;
 	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_set_catalog(d->watches[i], next);
+		k8s_watch_set_catalog(d->watches[i], next, &d->next_cfg->kubernetes[i]);
 }
 
 /* SIGHUP (sniproxy/NSD style): build everything aside, then swap; on any
@@ -168,7 +172,9 @@ static void reload(struct daemon *d)
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
 	catalog_set_publish_hook(cat, published_hook, d);
+	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
+	d->next_cfg = NULL;
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
@@ -229,6 +235,37 @@ static void collect_sources(void *arg, struct metrics_out *m)
 	k8s_persist_collect_metrics(d->persists, d->watch_count, m);
 	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
 		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
+	if (d->watch_count) {
+		metrics_single(m, "dnsd_kubernetes_host_conflicts_total", METRICS_COUNTER,
+			       "Hosts that gained another (cluster, namespace) owner, each logged once.",
+			       se_registry_conflicts_total(d->registry));
+		metrics_single(m, "dnsd_kubernetes_conflicting_hosts", METRICS_GAUGE,
+			       "Hosts published by more than one (cluster, namespace) now.",
+			       se_registry_conflicting_hosts(d->registry));
+	}
+}
+
+/* /names: the sources of one served record: zone file lines and the apex
+ * dnsd made, from the catalog; ServiceEntries, from the registry. Main loop
+ * (the thread that swaps d->catalog on reload). */
+static void names_sources(void *arg, size_t view, const struct zone *z, const uint8_t *owner, uint16_t type,
+			  const uint8_t *rdata, uint16_t rdlen, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (!z)
+		return;
+	catalog_explain_record(d->catalog, view, z->apex, owner, type, rdata, rdlen, w);
+	uint64_t clusters;
+	uint32_t ttl_s;
+	if (d->registry && catalog_explain_zone(d->catalog, view, z->apex, &clusters, &ttl_s) && clusters)
+		se_explain_sources(d->registry, clusters, z->apex, ttl_s, owner, type, rdata, rdlen, w);
+}
+
+static void names_dropped(void *arg, const char *name, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (d->registry)
+		se_explain_dropped(d->registry, name, w);
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -414,7 +451,7 @@ static int check_only(struct daemon *d)
 			       d->cfg->kubernetes[i].name);
 			continue;
 		}
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, kerr,
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, NULL, kerr,
 						    sizeof(kerr));
 		if (!w) {
 			log_error("%s", kerr);
@@ -496,7 +533,8 @@ static int start_loop(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		event_add(d->signals[i], NULL);
 	char err[512];
-	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d };
+	struct admin_hooks hooks = { .is_ready = ready_hook, .ctx = d,
+				     .names = { .sources = names_sources, .dropped = names_dropped, .ctx = d } };
 	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
 			     err, sizeof(err));
 	if (!d->admin) {
@@ -524,14 +562,16 @@ static int start_sources(struct daemon *d)
 	size_t n = d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1;
 	d->watches = calloc(n, sizeof(*d->watches));
 	d->persists = calloc(n, sizeof(*d->persists));
-	if (!d->watches || !d->persists)
+	d->registry = se_registry_new();
+	if (!d->watches || !d->persists || !d->registry)
 		return 1;
 	/* saved state is an aid: a bad state-dir is logged, never a reason not to serve */
 	const char *state_dir = check_state_dir(d->cfg, false) == 0 ? d->cfg->state_dir : NULL;
 	sigset_t old;
 	block_signals(&old);
 	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, err, sizeof(err));
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, d->registry, err,
+						 sizeof(err));
 		struct k8s_persist *p = NULL;
 		if (w && state_dir) {
 			p = k8s_persist_new(w, state_dir, d->cfg->stale_start_timeout_ms,
@@ -587,6 +627,7 @@ static void shut_down(struct daemon *d)
 	}
 	free(d->watches);
 	free(d->persists);
+	se_registry_free(d->registry);
 	publisher_stop(d->catalog);
 	notify_free(d->notifier);
 	event_free(d->ready_timer);

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns/dname.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "k8s/json.h"
@@ -25,6 +26,8 @@
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "k8s/se_policy.h"
+#include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
 
@@ -33,6 +36,7 @@
 #define WATCH_TIMEOUT_MIN_S 300
 /* Watches that fail at one resourceVersion before we relist instead. */
 #define WATCH_SAME_RV_FAILURES 3
+
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
@@ -139,14 +143,75 @@ static void note_sync(struct k8s_watch *w)
 	atomic_store_explicit(&w->stats.last_sync_unix, (int64_t)time(NULL), memory_order_relaxed);
 }
 
-/* Sends a change to the catalog, counting refused records as skipped. */
+static void count_drop(struct k8s_watch *w, enum se_drop_reason r)
+{
+	if ((unsigned)r < SE_DROP_REASONS)
+		k8s_watch_count(&w->stats.dropped[r]);
+}
+
+static bool drops_have(const struct se_drops *d, const struct se_drop *x)
+{
+	for (size_t i = 0; d && i < d->count; i++) {
+		const struct se_drop *y = &d->items[i];
+		if (y->reason == x->reason && strcmp(y->field, x->field) == 0 && strcmp(y->value, x->value) == 0 &&
+		    strcmp(y->host, x->host) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Logs (warn) and counts what se drops: everything for a new object or a
+ * new generation; for another version of the same generation (a status
+ * update) only what old did not drop already. Once per generation, so a
+ * relist or a status write does not repeat it. */
+static void report_drops(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *se)
+{
+	bool is_same_generation = old_se && old_se->generation == se->generation && se->generation != 0;
+	const struct se_drops *lists[2] = { &se->drops, &se->verdict_drops };
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->count; i++) {
+			const struct se_drop *x = &lists[l]->items[i];
+			if (is_same_generation && (drops_have(&old_se->drops, x) || drops_have(&old_se->verdict_drops, x)))
+				continue;
+			char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
+			se_drop_format(x, line, sizeof(line));
+			log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name, se->namespace_,
+				 se->name, (long long)se->generation, line);
+			count_drop(w, x->reason);
+			if (x->reason == SE_DROP_MALFORMED)
+				k8s_watch_count(&w->stats.skipped);
+		}
+	}
+}
+
+static void registry_item(const struct k8s_watch *w, const struct serviceentry *se, struct se_registry_item *it)
+{
+	*it = (struct se_registry_item){ .cluster = w->cluster, .cluster_name = w->name, .entry = se,
+					 .namespace_ = se->namespace_, .name = se->name,
+					 .hosts = (const char *const *)se->hosts, .is_served = se->host_is_served,
+					 .hosts_count = se->hosts_count };
+}
+
+/* Registers the change and sends it to the catalog; records the catalog
+ * refused (a host beside a zone file's CNAME, say) are reported like the
+ * parser's drops. */
 static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *new_se)
 {
+	if (w->registry) {
+		struct se_registry_item a, b;
+		if (old_se)
+			registry_item(w, old_se, &a);
+		if (new_se)
+			registry_item(w, new_se, &b);
+		if (se_registry_update(w->registry, old_se ? &a : NULL, new_se ? &b : NULL) != 0)
+			log_warn("kubernetes %s: out of memory registering hosts for /names", w->name);
+	}
 	size_t refused = catalog_apply(w->sink, w->cluster, se_zone_records, old_se, new_se);
 	if (refused && new_se) {
-		log_warn("kubernetes %s: ServiceEntry %s/%s: %zu records refused (invalid data)", w->name,
-			 new_se->namespace_, new_se->name, refused);
-		k8s_watch_count(&w->stats.skipped);
+		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": invalid-record: the zone "
+			 "refused them (beside a CNAME, or invalid data); skipped",
+			 w->name, new_se->namespace_, new_se->name, (long long)new_se->generation, refused);
+		count_drop(w, SE_DROP_INVALID_RECORD);
 	}
 }
 
@@ -171,6 +236,53 @@ static char *state_line_of(const struct k8s_watch *w, const struct json_value *o
 	return line;
 }
 
+/* The zones the sink lets this source feed, for the verdicts. */
+static void load_apexes_locked(struct k8s_watch *w)
+{
+	const uint8_t *list[WATCH_ZONES_MAX];
+	size_t n = catalog_cluster_zones(w->sink, w->cluster, list, WATCH_ZONES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(w->apexes[i], list[i], dname_len(list[i]));
+		w->apex_ptrs[i] = w->apexes[i];
+	}
+	w->apex_count = n;
+}
+
+static void judge_locked(struct k8s_watch *w, struct serviceentry *se)
+{
+	if (se_policy_judge(&w->policy, se, w->apex_ptrs, w->apex_count) != 0)
+		log_warn("kubernetes %s: ServiceEntry %s/%s: out of memory judging it", w->name, se->namespace_,
+			 se->name);
+}
+
+static int set_policy(struct k8s_watch *w, const struct config_kubernetes *ck)
+{
+	char **trusted = calloc(ck->trusted_namespaces_count ? ck->trusted_namespaces_count : 1, sizeof(*trusted));
+	if (!trusted)
+		return DNSD_ENOMEM;
+	for (size_t i = 0; i < ck->trusted_namespaces_count; i++) {
+		trusted[i] = strdup(ck->trusted_namespaces[i]);
+		if (!trusted[i]) {
+			while (i--)
+				free(trusted[i]);
+			free(trusted);
+			return DNSD_ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < w->trusted_count; i++)
+		free(w->trusted[i]);
+	free(w->trusted);
+	w->trusted = trusted;
+	w->trusted_count = ck->trusted_namespaces_count;
+	w->policy = (struct se_policy){
+		.host = ck->host_policy == CONFIG_HOST_POLICY_ANY ? SE_HOST_POLICY_ANY : SE_HOST_POLICY_NAMESPACE,
+		.trusted_namespaces = (const char *const *)w->trusted,
+		.trusted_count = w->trusted_count,
+		.export_to = ck->export_to == CONFIG_EXPORT_TO_IGNORE ? SE_EXPORT_IGNORE : SE_EXPORT_REQUIRE_ALL,
+	};
+	return 0;
+}
+
 static char *object_key(const struct serviceentry *se)
 {
 	size_t n = strlen(se->namespace_) + strlen(se->name) + 2;
@@ -193,6 +305,8 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 		return NULL;
 	}
 	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	judge_locked(w, se);
+	report_drops(w, o ? o->se : NULL, se);
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
@@ -421,11 +535,13 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			k8s_watch_count(&w->stats.skipped);
 			continue;
 		}
-		int bad = serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err));
-		if (bad != 0) {
+		if (serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err)) != 0 && !se) {
+			/* no namespace/name to hold it by (a stand-in is held, so its
+			 * reason is reported once, not at every relist) */
 			json_doc_free(doc);
 			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
 			k8s_watch_count(&w->stats.skipped);
+			count_drop(w, SE_DROP_MALFORMED);
 			continue;
 		}
 		char *key = object_key(se);
@@ -564,17 +680,18 @@ static int watch_error(struct reflector *r, const struct json_value *obj)
 }
 
 /* ADDED, MODIFIED or DELETED (type[0] tells them apart). An object that is
- * not a usable ServiceEntry is skipped, but a DELETED one is still removed
- * by its namespace and name. */
+ * not a usable ServiceEntry is held as a stand-in without records (see
+ * serviceentry_from_json), or, without even a namespace and name, skipped. */
 static void watch_change(struct reflector *r, const char *type, const struct json_value *obj)
 {
 	struct k8s_watch *w = r->w;
 	note_resource_version(r, obj);
 	struct serviceentry *se = NULL;
 	char err[256];
-	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
+	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0 && !se) {
 		log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
 		k8s_watch_count(&w->stats.skipped);
+		count_drop(w, SE_DROP_MALFORMED);
 		if (type[0] != 'D')
 			return;
 		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
@@ -790,7 +907,7 @@ static void *reflector_main(void *arg)
 }
 
 struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
-				struct catalog *sink, char *err, size_t errlen)
+				struct catalog *sink, struct se_registry *registry, char *err, size_t errlen)
 {
 	struct k8s_watch *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -800,10 +917,16 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	w->cluster = cluster;
 	snprintf(w->api_version, sizeof(w->api_version), "%s", ck->api_version ? ck->api_version : "");
 	w->sink = sink;
+	w->registry = registry;
 	w->stop_fd = -1;
 	w->change_fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
+	if (set_policy(w, ck) != 0) {
+		snprintf(err, errlen, "kubernetes %s: out of memory", ck->name);
+		goto fail;
+	}
+	load_apexes_locked(w);
 	char why[512];
 	int rc = ck->is_in_cluster ? k8s_auth_in_cluster(&w->auth, why, sizeof(why))
 				   : kubeconfig_load(&w->auth, ck->kubeconfig, ck->context, why, sizeof(why));
@@ -873,6 +996,12 @@ void k8s_watch_free(struct k8s_watch *w)
 		struct reflector *r = &w->reflectors[i];
 		k8s_client_free(r->list_client);
 		k8s_client_free(r->watch_client);
+		for (size_t b = 0; w->registry && b < r->objects.bucket_count; b++)
+			for (struct object *o = r->objects.buckets[b]; o; o = o->next) {
+				struct se_registry_item it;
+				registry_item(w, o->se, &it);
+				se_registry_update(w->registry, &it, NULL);
+			}
 		objmap_clear(&r->objects);
 		free(r->namespace_);
 	}
@@ -880,22 +1009,56 @@ void k8s_watch_free(struct k8s_watch *w)
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	k8s_auth_clear(&w->auth);
+	for (size_t i = 0; i < w->trusted_count; i++)
+		free(w->trusted[i]);
+	free(w->trusted);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
-void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
+void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct config_kubernetes *ck)
 {
 	pthread_mutex_lock(&w->lock);
+	if (set_policy(w, ck) != 0)
+		log_error("kubernetes %s: out of memory: keeping the previous host policy", w->name);
+	w->sink = c;
+	load_apexes_locked(w);
 	for (size_t i = 0; i < w->reflector_count; i++) {
 		struct reflector *r = &w->reflectors[i];
 		for (size_t b = 0; b < r->objects.bucket_count; b++)
-			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
+			for (struct object *o = r->objects.buckets[b]; o; o = o->next) {
+				/* judged again: the policy or the zones may have changed;
+				 * out of the registry while its verdicts change */
+				struct se_registry_item it;
+				registry_item(w, o->se, &it);
+				if (w->registry)
+					se_registry_update(w->registry, &it, NULL);
+				struct se_drops before = { 0 };
+				for (size_t k = 0; k < o->se->verdict_drops.count; k++) {
+					const struct se_drop *x = &o->se->verdict_drops.items[k];
+					se_drops_add(&before, x->reason, x->field, x->value, strlen(x->value), x->host, "%s",
+						     x->message);
+				}
+				judge_locked(w, o->se);
+				/* what the new rules refuse that the old did not */
+				for (size_t k = 0; k < o->se->verdict_drops.count; k++) {
+					const struct se_drop *x = &o->se->verdict_drops.items[k];
+					if (drops_have(&before, x))
+						continue;
+					char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
+					se_drop_format(x, line, sizeof(line));
+					log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name,
+						 o->se->namespace_, o->se->name, (long long)o->se->generation, line);
+					count_drop(w, x->reason);
+				}
+				se_drops_clear(&before);
+				if (w->registry)
+					se_registry_update(w->registry, NULL, &it);
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
+			}
 	}
 	if (all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
-	w->sink = c;
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -970,6 +1133,16 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 			metrics_sample(m, events, labels, 2, by_type[k].count);
 		}
 	}
+	static const char dropped[] = "dnsd_kubernetes_dropped_total";
+	metrics_family(m, dropped, METRICS_COUNTER,
+		       "Pieces of ServiceEntries not served, by cluster and reason (each logged at warn once "
+		       "per object generation).");
+	for (size_t i = 0; i < count; i++)
+		for (int r = 0; r < SE_DROP_REASONS; r++) {
+			const struct metrics_label labels[] = { { "cluster", watches[i]->name },
+								{ "reason", se_drop_reason_name((enum se_drop_reason)r) } };
+			metrics_sample(m, dropped, labels, 2, LOAD(watches[i], dropped[r]));
+		}
 	for (size_t f = 0; f < sizeof(watch_families) / sizeof(watch_families[0]); f++) {
 		const struct watch_family *wf = &watch_families[f];
 		metrics_family(m, wf->name, wf->type, wf->help);

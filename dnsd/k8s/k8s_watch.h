@@ -22,19 +22,27 @@
 #include "conf/config.h"
 
 struct k8s_watch;
+struct se_registry;
 
 /* Loads the source's credentials (kubeconfig or in-cluster). NULL with err
- * on failure. cluster is the source's index in the configuration. */
+ * on failure. cluster is the source's index in the configuration. Every
+ * held entry is registered in registry (shared by the sources, for /names
+ * and conflicts; may be NULL), which must outlive the watch. Each entry is
+ * judged by ck's host-policy, trusted-namespaces and export-to and the
+ * zones sink lets the source feed; what it drops is logged (warn) once per
+ * object generation and counted by reason. */
 struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
-				struct catalog *sink, char *err, size_t errlen);
+				struct catalog *sink, struct se_registry *registry, char *err, size_t errlen);
 /* Starts the reflector threads. */
 int k8s_watch_start(struct k8s_watch *w);
 /* Aborts blocked requests, joins the threads and frees w; accepts NULL. */
 void k8s_watch_free(struct k8s_watch *w);
 
-/* Reload: feeds every held entry into c (and synced state), then sends all
- * further changes there. The old catalog is no longer touched afterwards. */
-void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c);
+/* Reload: judges every held entry again under ck's policy and c's zones
+ * (logging what they now refuse that they did not), feeds them into c (and
+ * synced state), then sends all further changes there. The old catalog is
+ * no longer touched afterwards. ck is read here only. */
+void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct config_kubernetes *ck);
 
 const char *k8s_watch_name(const struct k8s_watch *w);
 /* Has every list+watch of the source completed a LIST? Any thread. */

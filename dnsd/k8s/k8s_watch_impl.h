@@ -20,6 +20,11 @@
 #include "k8s/kubeconfig.h"
 #include "k8s/serviceentry.h"
 #include "k8s/k8s_watch.h"
+#include "k8s/se_drop.h"
+#include "k8s/se_policy.h"
+#include "dns/dname.h"
+
+#define WATCH_ZONES_MAX 64          /* zones one source feeds, for its verdicts */
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
@@ -71,6 +76,7 @@ struct k8s_watch_stats {
 	_Atomic uint64_t watches;         /* watch requests opened */
 	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
 	_Atomic uint64_t undecodable;     /* list items and watch lines that are not JSON */
+	_Atomic uint64_t dropped[SE_DROP_REASONS];   /* pieces logged as dropped, by reason */
 	_Atomic uint64_t objects;         /* ServiceEntries held now */
 	_Atomic int64_t last_sync_unix;   /* last successful list or event */
 };
@@ -92,6 +98,15 @@ struct k8s_watch {
 	bool is_keeping_state;
 	int change_fd;
 	_Atomic int64_t stale_since_unix;   /* 0 = serving no restored entries */
+	/* who may publish what, and the zones it may go to (guarded by lock;
+	 * both replaced by k8s_watch_set_catalog) */
+	struct se_policy policy;
+	char **trusted;             /* owned copies behind policy.trusted_namespaces */
+	size_t trusted_count;
+	uint8_t apexes[WATCH_ZONES_MAX][DNAME_MAX_LEN];
+	const uint8_t *apex_ptrs[WATCH_ZONES_MAX];
+	size_t apex_count;
+	struct se_registry *registry;   /* shared by every source; may be NULL */
 };
 
 static inline void k8s_watch_count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }

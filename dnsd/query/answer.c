@@ -227,8 +227,9 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	return reply_blob(r, z->nxdomain);
 }
 
-size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
-		    uint8_t *out, size_t cap, struct answer_info *info)
+/* forced_view >= 0: that view answers, whoever asks (answer_query_view). */
+static size_t answer(const struct snapshot *snap, const struct answer_request *req, uint8_t *out, size_t cap,
+		     struct answer_info *info, int forced_view)
 {
 	struct wire_query *q = &info->query;
 	info->is_dropped = false;
@@ -263,9 +264,11 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 		return 0;
 	}
 
-	int view = req->has_view ? req->view
-				 : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-					       &r.ecs_scope);
+	int view = forced_view >= 0 && (size_t)forced_view < snap->view_count
+			   ? forced_view
+		   : req->has_view ? req->view
+				   : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+						 &r.ecs_scope);
 	info->view = view;
 	if (q->qclass == WIRE_CLASS_CH && snap->settings.is_chaos_enabled)
 		return reply_chaos(&r, view);
@@ -291,4 +294,16 @@ size_t answer_query(const struct snapshot *snap, const struct answer_request *re
 	if (z->is_pending)
 		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
 	return reply_from_zone(&r, z);
+}
+
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
+		    uint8_t *out, size_t cap, struct answer_info *info)
+{
+	return answer(snap, req, out, cap, info, -1);
+}
+
+size_t answer_query_view(const struct snapshot *snap, size_t view, const struct answer_request *req,
+			 uint8_t *out, size_t cap, struct answer_info *info)
+{
+	return answer(snap, req, out, cap, info, (int)view);
 }
