@@ -5,7 +5,7 @@
 #   make asan       the same tests under ASan + UBSan in build/asan
 #   make tsan       the same tests under ThreadSanitizer in build/tsan
 #   make fuzz       libFuzzer harnesses (clang), FUZZ_SECONDS per target
-#   make bench      dnsperf against dnsd, NSD and Knot on the same zone
+#   make bench      dnsperf against dnsd, NSD and Knot on the same zone; Kubernetes; PROXY v2
 #   make install    PREFIX/DESTDIR-aware: binary, man page, systemd unit, sample config
 #   make image      static build (VARIANT=static), then a FROM scratch image with buildah
 #   make format     clang-format dnsd/, tests/unit/, tests/fuzz/ in place (.clang-format)
@@ -154,6 +154,7 @@ bench: deps
 	@tests/bench/run $(abspath $(BUILD)/dnsd)
 	@tests/bench/k8s_bench.py $(abspath $(BUILD)/dnsd) build/bench/k8s-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
+	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
 
 install: $(BUILD)/dnsd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \

@@ -14,13 +14,17 @@
 #include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conf/config.h"
 #include "conf/filewatch.h"
+#include "k8s/k8s_persist.h"
 #include "k8s/k8s_watch.h"
+#include "k8s/se_explain.h"
+#include "k8s/se_registry.h"
 #include "server/admin.h"
 #include "server/notify.h"
 #include "server/server.h"
@@ -48,7 +52,10 @@ struct daemon {
 	struct event_base *base;
 	struct event *signals[3];      /* SIGHUP, SIGTERM, SIGINT */
 	struct k8s_watch **watches;    /* one per kubernetes source */
+	struct k8s_persist **persists; /* its last known state with state-dir, else NULL */
 	size_t watch_count;
+	struct se_registry *registry;  /* every source's hosts, for /names and conflicts */
+	const struct config *next_cfg; /* a reload's configuration while the sources move over */
 	struct event *ready_timer;     /* until READY=1 has been sent */
 	struct event *lameduck_timer;  /* armed by SIGTERM: ends lameduck */
 	bool is_lameduck;              /* SIGTERM came: /ready fails, queries are still answered */
@@ -110,6 +117,22 @@ static void warn_restart_only(const struct config *old, const struct config *new
 		same = strcmp(old->listen[i].text, new->listen[i].text) == 0;
 	if (!same)
 		log_warn("reload: listen, workers and tcp settings take effect after a restart");
+	/* the PROXY allowlist is copied into the server at start */
+	same = old->proxy_protocol_count == new->proxy_protocol_count;
+	for (size_t i = 0; same && i < old->proxy_protocol_count; i++) {
+		const struct config_prefix *x = &old->proxy_protocol[i], *y = &new->proxy_protocol[i];
+		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
+		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+	}
+	if (!same)
+		log_warn("reload: proxy-protocol takes effect after a restart");
+	/* the sources' state writers live across reloads, as the sources do */
+	same = ((!old->state_dir && !new->state_dir) ||
+		(old->state_dir && new->state_dir && strcmp(old->state_dir, new->state_dir) == 0)) &&
+	       old->stale_start_timeout_ms == new->stale_start_timeout_ms &&
+	       old->state_write_interval_ms == new->state_write_interval_ms;
+	if (!same)
+		log_warn("reload: state-dir, stale-start-timeout-ms and state-write-interval-ms take effect after a restart");
 }
 
 /* The Kubernetes sources live across reloads (their threads hold the
@@ -137,7 +160,7 @@ static void attach_sources(void *ctx, struct catalog *next)
 {
 	struct daemon *d = ctx;
 	for (size_t i = 0; i < d->watch_count; i++)
-		k8s_watch_set_catalog(d->watches[i], next);
+		k8s_watch_set_catalog(d->watches[i], next, &d->next_cfg->kubernetes[i]);
 }
 
 static void watch_files(struct daemon *d);
@@ -172,7 +195,9 @@ static void reload(struct daemon *d, const char *trigger)
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
 	catalog_set_publish_hook(cat, published_hook, d);
+	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
+	d->next_cfg = NULL;
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
@@ -265,6 +290,31 @@ static void start_file_watch(struct daemon *d)
 	watch_files(d);
 }
 
+/* Names the sources that serve saved state into why; false if none does. */
+static bool stale_sources(const struct daemon *d, char *why, size_t why_len)
+{
+	size_t off = 0;
+	for (size_t i = 0; i < d->watch_count; i++) {
+		int64_t since = k8s_watch_stale_since(d->watches[i]);
+		if (!since)
+			continue;
+		char when[32];
+		time_t t = (time_t)since;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		int n = snprintf(why + off, off < why_len ? why_len - off : 0, "%skubernetes %s stale since %s",
+				 off ? ", " : "", k8s_watch_name(d->watches[i]), when);
+		if (n > 0)
+			off += (size_t)n;
+	}
+	return off > 0;
+}
+
+/* Serving saved state counts as ready (README "Last known state"): those
+ * answers are the last the API gave, and an unready replica would take all
+ * of them away during the outage they are kept for. The body says which
+ * sources are stale. */
 static bool ready_hook(void *arg, char *why, size_t why_len)
 {
 	struct daemon *d = arg;
@@ -272,7 +322,10 @@ static bool ready_hook(void *arg, char *why, size_t why_len)
 		snprintf(why, why_len, "lameduck: shutting down, still answering");
 		return false;
 	}
-	return catalog_is_ready(d->catalog, why, why_len);
+	if (!catalog_is_ready(d->catalog, why, why_len))
+		return false;
+	stale_sources(d, why, why_len);
+	return true;
 }
 
 static void kv_time(struct jsonw *w, const char *key, int64_t unix_ms)
@@ -309,6 +362,12 @@ static void sources_status(void *arg, struct jsonw *w)
 		jsonw_object_begin(w);
 		jsonw_kv_uint(w, "total", st->skipped);
 		jsonw_object_end(w);
+		jsonw_key(w, "dropped");
+		jsonw_object_begin(w);
+		for (size_t r = 0; r < SE_DROP_REASONS; r++)
+			jsonw_kv_uint(w, se_drop_reason_name((enum se_drop_reason)r), st->dropped[r]);
+		jsonw_object_end(w);
+		kv_time(w, "stale_since", st->stale_since_ms);
 		jsonw_kv_uint(w, "errors", st->errors);
 		jsonw_key(w, "failing");
 		jsonw_bool(w, st->is_failing);
@@ -346,8 +405,40 @@ static void collect_sources(void *arg, struct metrics_out *m)
 {
 	struct daemon *d = arg;
 	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
+	k8s_persist_collect_metrics(d->persists, d->watch_count, m);
 	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
 		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
+	if (d->watch_count) {
+		metrics_single(m, "dnsd_kubernetes_host_conflicts_total", METRICS_COUNTER,
+			       "Hosts that gained another (cluster, namespace) owner, each logged once.",
+			       se_registry_conflicts_total(d->registry));
+		metrics_single(m, "dnsd_kubernetes_conflicting_hosts", METRICS_GAUGE,
+			       "Hosts published by more than one (cluster, namespace) now.",
+			       se_registry_conflicting_hosts(d->registry));
+	}
+}
+
+/* /names: the sources of one served record: zone file lines and the apex
+ * dnsd made, from the catalog; ServiceEntries, from the registry. Main loop
+ * (the thread that swaps d->catalog on reload). */
+static void names_sources(void *arg, size_t view, const struct zone *z, const uint8_t *owner, uint16_t type,
+			  const uint8_t *rdata, uint16_t rdlen, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (!z)
+		return;
+	catalog_explain_record(d->catalog, view, z->apex, owner, type, rdata, rdlen, w);
+	uint64_t clusters;
+	uint32_t ttl_s;
+	if (d->registry && catalog_explain_zone(d->catalog, view, z->apex, &clusters, &ttl_s) && clusters)
+		se_explain_sources(d->registry, clusters, z->apex, ttl_s, owner, type, rdata, rdlen, w);
+}
+
+static void names_dropped(void *arg, const char *name, struct jsonw *w)
+{
+	struct daemon *d = arg;
+	if (d->registry)
+		se_explain_dropped(d->registry, name, w);
 }
 
 /* systemd's READY=1 waits for the zones and every source's first sync. */
@@ -362,7 +453,10 @@ static void ready_timer_cb(evutil_socket_t fd, short what, void *arg)
 		evtimer_add(d->ready_timer, &tv);
 		return;
 	}
-	log_info("ready: every zone is built and every source synced");
+	if (stale_sources(d, why, sizeof(why)))
+		log_info("ready: every zone is built; %s (saved state)", why);
+	else
+		log_info("ready: every zone is built and every source synced");
 	admin_notify("READY=1");
 }
 
@@ -516,6 +610,34 @@ static void tune_malloc(void)
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
 }
 
+/* state-dir: a folder, created (0700) when missing. With is_check (-t)
+ * nothing is created: a missing folder is only mentioned (it may be a volume
+ * that exists in the pod only). DNSD_EINVAL when the path is something else,
+ * DNSD_EIO when it cannot be made; both are logged here. */
+static int check_state_dir(const struct config *cfg, bool is_check)
+{
+	struct stat sb;
+	if (!cfg->state_dir || !cfg->kubernetes_count)
+		return 0;
+	if (stat(cfg->state_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		log_error("state-dir %s: not a folder%s", cfg->state_dir, is_check ? "" : "; running without saved state");
+		return DNSD_EINVAL;
+	}
+	if (stat(cfg->state_dir, &sb) == 0)
+		return 0;
+	if (is_check) {
+		printf("state-dir %s does not exist yet; dnsd creates it at start\n", cfg->state_dir);
+		return 0;
+	}
+	if (mkdir(cfg->state_dir, 0700) != 0) {
+		log_error("state-dir %s: cannot create it: %s; running without saved state", cfg->state_dir,
+			  strerror(errno));
+		return DNSD_EIO;
+	}
+	log_info("state-dir %s: created", cfg->state_dir);
+	return 0;
+}
+
 /* -t: the configuration and zones have loaded; check that every source's
  * credentials load too, print a summary, and return the exit status. */
 static int check_only(struct daemon *d)
@@ -527,7 +649,7 @@ static int check_only(struct daemon *d)
 			       d->cfg->kubernetes[i].name);
 			continue;
 		}
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, kerr,
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, NULL, kerr,
 						    sizeof(kerr));
 		if (!w) {
 			log_error("%s", kerr);
@@ -535,6 +657,8 @@ static int check_only(struct daemon *d)
 		}
 		k8s_watch_free(w);
 	}
+	if (check_state_dir(d->cfg, true) != 0)
+		return 1;
 	printf("%s: ok (%zu zones, %zu records)\n", d->config_path, catalog_zone_count(d->catalog),
 	       catalog_record_count(d->catalog));
 	catalog_free(d->catalog);
@@ -608,7 +732,8 @@ static int start_loop(struct daemon *d)
 		event_add(d->signals[i], NULL);
 	char err[512];
 	struct admin_hooks hooks = { .is_ready = ready_hook, .sources_status = sources_status,
-				     .config_path = d->config_path, .ctx = d };
+				     .config_path = d->config_path, .ctx = d,
+				     .names = { .sources = names_sources, .dropped = names_dropped, .ctx = d } };
 	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
 			     err, sizeof(err));
 	if (!d->admin) {
@@ -634,18 +759,40 @@ static int start_loop(struct daemon *d)
 static int start_sources(struct daemon *d)
 {
 	char err[512];
-	d->watches = calloc(d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1, sizeof(*d->watches));
-	if (!d->watches)
+	size_t n = d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1;
+	d->watches = calloc(n, sizeof(*d->watches));
+	d->persists = calloc(n, sizeof(*d->persists));
+	d->registry = se_registry_new();
+	if (!d->watches || !d->persists || !d->registry)
 		return 1;
+	/* saved state is an aid: a bad state-dir is logged, never a reason not to serve */
+	const char *state_dir = check_state_dir(d->cfg, false) == 0 ? d->cfg->state_dir : NULL;
 	sigset_t old;
 	block_signals(&old);
 	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
-		d->watches[i] = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, err, sizeof(err));
-		if (!d->watches[i] || k8s_watch_start(d->watches[i]) != 0) {
-			log_error("%s", d->watches[i] ? "cannot start a kubernetes source thread" : err);
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, d->registry, err,
+						 sizeof(err));
+		struct k8s_persist *p = NULL;
+		if (w && state_dir) {
+			p = k8s_persist_new(w, state_dir, d->cfg->stale_start_timeout_ms,
+					    d->cfg->state_write_interval_ms, err, sizeof(err));
+			if (!p) {
+				k8s_watch_free(w);
+				w = NULL;
+			}
+		}
+		if (!w) {
+			log_error("%s", err);
 			return 1;
 		}
+		d->watches[i] = w;
+		d->persists[i] = p;
 		d->watch_count++;
+		/* the stale timeout counts from the source's start */
+		if (k8s_watch_start(w) != 0 || (p && k8s_persist_start(p) != 0)) {
+			log_error("cannot start a kubernetes source thread");
+			return 1;
+		}
 	}
 	publisher_start(d->catalog);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -673,9 +820,16 @@ static void shut_down(struct daemon *d)
 	metrics_unregister("sources");
 	metrics_unregister("transfers");
 	metrics_unregister("notify");
+	/* the last state write needs its source alive */
 	for (size_t i = 0; i < d->watch_count; i++)
+		k8s_persist_stop(d->persists[i]);
+	for (size_t i = 0; i < d->watch_count; i++) {
 		k8s_watch_free(d->watches[i]);
+		k8s_persist_free(d->persists[i]);
+	}
 	free(d->watches);
+	free(d->persists);
+	se_registry_free(d->registry);
 	publisher_stop(d->catalog);
 	notify_free(d->notifier);
 	event_free(d->ready_timer);

@@ -14,6 +14,20 @@
 #include "conf/addr.h"
 #include "util/log.h"
 
+/* One address of a nameserver: no port, no prefix length. */
+struct config_ip {
+	int family;           /* AF_INET or AF_INET6 */
+	uint8_t addr[16];     /* network bytes */
+};
+
+/* A zone's nameservers: entry: apex NS and, for in-zone names, glue. */
+struct config_nameserver {
+	char *name;                   /* lowercase, no trailing dot */
+	struct config_ip *addresses;  /* required for names inside the zone, refused outside */
+	size_t addresses_count;
+	int line;
+};
+
 struct config_zone {
 	char *name;            /* presentation form without trailing dot: "global" */
 	char *file;            /* zone file path (relative paths resolved against the
@@ -32,6 +46,8 @@ struct config_zone {
 	size_t notify_count;
 	bool is_catalog;       /* catalog: true - an RFC 9432 catalog of the zones of this entry's
 	                          views, built by dnsd (no file, no kubernetes) */
+	struct config_nameserver *nameservers;   /* empty = synthesized from the listen addresses */
+	size_t nameservers_count;
 	int line;              /* where it was declared, for messages */
 };
 
@@ -44,6 +60,10 @@ struct config_tsig_key {
 	int line;
 };
 
+/* Who may publish a name (README "Who may publish a name"). */
+enum config_host_policy { CONFIG_HOST_POLICY_NAMESPACE = 0, CONFIG_HOST_POLICY_ANY };
+enum config_export_to { CONFIG_EXPORT_TO_REQUIRE_ALL = 0, CONFIG_EXPORT_TO_IGNORE };
+
 struct config_kubernetes {
 	char *name;
 	char *kubeconfig;      /* path (resolved like zone files), or NULL */
@@ -52,6 +72,10 @@ struct config_kubernetes {
 	char **namespaces;     /* empty = all namespaces */
 	size_t namespaces_count;
 	char *api_version;     /* NULL = discover: v1, else v1beta1, else v1alpha3 */
+	enum config_host_policy host_policy;   /* default namespace */
+	char **trusted_namespaces;   /* may publish any host; default [istio-system] */
+	size_t trusted_namespaces_count;
+	enum config_export_to export_to;       /* default require-all */
 	int line;
 };
 
@@ -111,6 +135,13 @@ struct config {
 	                                  never NULL, at most 255 bytes */
 	bool is_nsid_enabled;          /* nsid: false */
 	bool is_id_server_enabled;     /* id-server: false */
+	struct config_prefix *proxy_protocol;   /* peers that must send a PROXY v2 header
+	                                           (server/proxy.h); empty = none may */
+	size_t proxy_protocol_count;
+	char *state_dir;               /* Kubernetes sources' last known state (k8s/k8s_persist.h);
+	                                  NULL = none */
+	uint32_t stale_start_timeout_ms;   /* serve saved state after this; default 10000 */
+	uint32_t state_write_interval_ms;  /* at most one state write per source per this; 2000 */
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

@@ -6,6 +6,7 @@
  * config.c, hands over a tree of nodes) and nothing logs. */
 #include "conf/config_schema.h"
 
+#include <arpa/inet.h>
 #include <assert.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@ enum config_type {
 	CONFIG_T_ADDR_TEXT,     /* char *, validated as an address; "" allowed */
 	CONFIG_T_ADDR_LIST,     /* struct config_addr * + size_t count */
 	CONFIG_T_PREFIX_LIST,   /* struct config_prefix * + size_t count */
+	CONFIG_T_IP_LIST,       /* struct config_ip * + size_t count: bare addresses */
 	CONFIG_T_STRING_LIST,   /* char ** + size_t count */
 	CONFIG_T_MAP,           /* nested map whose fields live in the same struct */
 	CONFIG_T_MAP_LIST,      /* array of structs described by .sub, + size_t count */
@@ -60,6 +62,12 @@ struct config_item {
 
 static const char *const config_log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const config_api_versions[] = { "v1", "v1beta1", "v1alpha3", NULL };
+static const char *const config_host_policies[] = { "namespace", "any", NULL };
+static const char *const config_export_tos[] = { "require-all", "ignore", NULL };
+_Static_assert(CONFIG_HOST_POLICY_NAMESPACE == 0 && CONFIG_HOST_POLICY_ANY == 1, "config_host_policies order");
+_Static_assert(CONFIG_EXPORT_TO_REQUIRE_ALL == 0 && CONFIG_EXPORT_TO_IGNORE == 1, "config_export_tos order");
+_Static_assert(sizeof(enum config_host_policy) == sizeof(int) && sizeof(enum config_export_to) == sizeof(int),
+	       "CONFIG_T_ENUM stores an int");
 
 /* CONFIG_T_ENUM stores the index of the choice; log.h's order must match. */
 _Static_assert(LOG_LEVEL_ERROR == 0 && LOG_LEVEL_WARN == 1 && LOG_LEVEL_INFO == 2 &&
@@ -107,6 +115,16 @@ static const struct config_item config_health_items[] = {
 	{ .name = NULL },
 };
 
+static const struct config_item config_nameserver_items[] = {
+	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_DNAME | CONFIG_F_UNIQUE,
+	  .example = "ns1.global", CONFIG_FIELD(struct config_nameserver, name),
+	  .help = "nameserver name, for the apex NS; the first is the SOA MNAME" },
+	{ .name = "addresses", .type = CONFIG_T_IP_LIST, .example = "[192.0.2.53, \"2001:db8::53\"]",
+	  CONFIG_LIST(struct config_nameserver, addresses, addresses_count),
+	  .help = "its addresses (glue): required for names inside the zone, refused outside" },
+	{ .name = NULL },
+};
+
 static const struct config_item config_zone_items[] = {
 	{ .name = "name", .type = CONFIG_T_STRING, .flags = CONFIG_F_REQUIRED | CONFIG_F_DNAME,
 	  .example = "global", CONFIG_FIELD(struct config_zone, name),
@@ -135,6 +153,10 @@ static const struct config_item config_zone_items[] = {
 	{ .name = "notify", .type = CONFIG_T_STRING_LIST, .example = "[\"10.0.0.53:53 key xfr-a\"]",
 	  CONFIG_LIST(struct config_zone, notify, notify_count),
 	  .help = "secondaries to NOTIFY on every change: \"address:port\" [key NAME]" },
+	{ .name = "nameservers", .type = CONFIG_T_MAP_LIST, .sub = config_nameserver_items,
+	  .size = sizeof(struct config_nameserver), .line_offset = offsetof(struct config_nameserver, line),
+	  CONFIG_LIST(struct config_zone, nameservers, nameservers_count),
+	  .help = "apex NS (the first also SOA MNAME); default: ns1.<zone>.. one per listen address" },
 	{ .name = NULL },
 };
 
@@ -193,6 +215,16 @@ static const struct config_item config_kubernetes_items[] = {
 	  .def = "\"\"", .choices = config_api_versions,
 	  CONFIG_FIELD(struct config_kubernetes, api_version),
 	  .help = "ServiceEntry API version; \"\" = discover, newest first" },
+	{ .name = "host-policy", .type = CONFIG_T_ENUM, .def = "namespace", .choices = config_host_policies,
+	  CONFIG_FIELD(struct config_kubernetes, host_policy),
+	  .help = "who may publish a host: namespace (<name>.<namespace>.<zone> only from that namespace) "
+		  "or any" },
+	{ .name = "trusted-namespaces", .type = CONFIG_T_STRING_LIST, .def = "[istio-system]",
+	  CONFIG_LIST(struct config_kubernetes, trusted_namespaces, trusted_namespaces_count),
+	  .help = "namespaces that may publish any host under host-policy namespace" },
+	{ .name = "export-to", .type = CONFIG_T_ENUM, .def = "require-all", .choices = config_export_tos,
+	  CONFIG_FIELD(struct config_kubernetes, export_to),
+	  .help = "require-all: an entry whose exportTo lacks \"*\" is not served; ignore: served" },
 	{ .name = NULL },
 };
 
@@ -277,6 +309,19 @@ static const struct config_item config_items[] = {
 	{ .name = "id-server", .type = CONFIG_T_BOOL, .def = "false",
 	  CONFIG_FIELD(struct config, is_id_server_enabled),
 	  .help = "answer CH TXT id.server and hostname.bind (RFC 4892) with the identity" },
+	{ .name = "proxy-protocol", .type = CONFIG_T_PREFIX_LIST, .example = "[10.0.0.5, 192.0.2.0/28]",
+	  CONFIG_LIST(struct config, proxy_protocol, proxy_protocol_count),
+	  .help = "load balancers that send a PROXY v2 header, and must; from any other peer a "
+		  "header is dropped; default none" },
+	{ .name = "state-dir", .type = CONFIG_T_PATH, .flags = CONFIG_F_EMPTY_NULL, .def = "\"\"",
+	  CONFIG_FIELD(struct config, state_dir),
+	  .help = "folder for each Kubernetes source's last known state; \"\" = none" },
+	{ .name = "stale-start-timeout-ms", .type = CONFIG_T_UINT, .def = "10000", .min = 0,
+	  .max = 3600000, CONFIG_FIELD(struct config, stale_start_timeout_ms),
+	  .help = "a source not listed this long after start serves its saved state, marked stale" },
+	{ .name = "state-write-interval-ms", .type = CONFIG_T_UINT, .def = "2000", .min = 100,
+	  .max = 600000, CONFIG_FIELD(struct config, state_write_interval_ms),
+	  .help = "at most one state write per source in this time" },
 	{ .name = NULL },
 };
 
@@ -475,6 +520,8 @@ static int config_set_list(struct config_ctx *ctx, const struct config_item *it,
 		elem_size = sizeof(struct config_addr);
 	else if (it->type == CONFIG_T_PREFIX_LIST)
 		elem_size = sizeof(struct config_prefix);
+	else if (it->type == CONFIG_T_IP_LIST)
+		elem_size = sizeof(struct config_ip);
 	else
 		elem_size = sizeof(char *);
 
@@ -518,6 +565,18 @@ static int config_set_list(struct config_ctx *ctx, const struct config_item *it,
 						    "%s: '%s' is not a valid prefix: %s", elem_path,
 						    config_quote(elem, quoted, sizeof(quoted)), why);
 			break;
+		case CONFIG_T_IP_LIST: {
+			struct config_ip *ip = (struct config_ip *)array + i;
+			if (inet_pton(AF_INET, text, ip->addr) == 1)
+				ip->family = AF_INET;
+			else if (inet_pton(AF_INET6, text, ip->addr) == 1)
+				ip->family = AF_INET6;
+			else
+				return config_error(ctx, DNSD_EINVAL, elem,
+						    "%s: '%s' is not an IPv4 or IPv6 address", elem_path,
+						    config_quote(elem, quoted, sizeof(quoted)));
+			break;
+		}
 		default: {
 			char **strings = array;
 			if (text[0] == '\0')
@@ -650,6 +709,7 @@ static int config_set(struct config_ctx *ctx, const struct config_item *it,
 		return config_set_string(ctx, it, node, base, path);
 	case CONFIG_T_ADDR_LIST:
 	case CONFIG_T_PREFIX_LIST:
+	case CONFIG_T_IP_LIST:
 	case CONFIG_T_STRING_LIST:
 		return config_set_list(ctx, it, node, base, path);
 	case CONFIG_T_MAP:
@@ -770,6 +830,7 @@ static void config_free_items(const struct config_item *items, void *base)
 		case CONFIG_T_ADDR_TEXT:
 		case CONFIG_T_ADDR_LIST:
 		case CONFIG_T_PREFIX_LIST:
+		case CONFIG_T_IP_LIST:
 			free(config_ptr_get(base, it->offset));
 			break;
 		case CONFIG_T_STRING_LIST: {

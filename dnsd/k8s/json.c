@@ -595,6 +595,11 @@ const char *json_get_string(const struct json_value *v, size_t *len)
 	return v->u.str;
 }
 
+const char *json_number_text(const struct json_value *v)
+{
+	return v && v->type == JSON_NUMBER ? v->u.str : NULL;
+}
+
 int json_get_int64(const struct json_value *v, int64_t *out)
 {
 	if (!v || v->type != JSON_NUMBER)

@@ -61,6 +61,9 @@ const struct json_value *json_array_at(const struct json_value *v, size_t i);
 /* The decoded string (NUL-terminated; may contain NUL when len says so), or
  * NULL when v is not a string. */
 const char *json_get_string(const struct json_value *v, size_t *len);
+/* The number's source text (valid JSON, as received), or NULL when v is not
+ * a number: what k8s_state writes back. */
+const char *json_number_text(const struct json_value *v);
 /* Integer value: DNSD_ERANGE when it has a fraction/exponent or does not fit. */
 int json_get_int64(const struct json_value *v, int64_t *out);
 int json_get_double(const struct json_value *v, double *out);

@@ -2,8 +2,11 @@
  * k8s_watch.c - list + watch of Istio ServiceEntries for one source: the
  * entries each reflector holds, and the reflector threads that keep them in
  * step with the API server. Changes go to the catalog as (old, new) pairs;
- * nothing here builds zones or touches a published snapshot. */
+ * nothing here builds zones or touches a published snapshot. The structs
+ * live in k8s_watch_impl.h, shared with k8s_watch_state.c (the source's last
+ * known state). */
 #include "k8s/k8s_watch.h"
+#include "k8s/k8s_watch_impl.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -16,14 +19,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "dns/dname.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/histogram.h"
 #include "k8s/json.h"
 #include "k8s/k8s_client.h"
+#include "k8s/k8s_state.h"
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "k8s/se_policy.h"
+#include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
 
@@ -33,21 +40,9 @@
 /* Watches that fail at one resourceVersion before we relist instead. */
 #define WATCH_SAME_RV_FAILURES 3
 
+
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-struct object {
-	char *key;                  /* "namespace/name" */
-	uint32_t hash;
-	struct serviceentry *se;    /* owned */
-	bool is_seen;               /* relist bookkeeping */
-	struct object *next;
-};
-
-struct objmap {
-	struct object **buckets;
-	size_t bucket_count;        /* power of two */
-	size_t count;
-};
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -110,6 +105,7 @@ static void objmap_unlink(struct objmap *m, struct object *victim)
 static void object_free(struct object *o)
 {
 	serviceentry_free(o->se);
+	free(o->state_line);
 	free(o->key);
 	free(o);
 }
@@ -130,62 +126,6 @@ static void objmap_clear(struct objmap *m)
 
 /* ---------- reflector ---------- */
 
-struct reflector {
-	struct k8s_watch *w;
-	char *namespace_;           /* NULL = all namespaces */
-	pthread_t thread;
-	bool has_thread;
-	struct objmap objects;      /* guarded by w->lock */
-	char rv[128];               /* last resourceVersion seen */
-	char status_rv[128];        /* rv for /status: under w->status_lock */
-	bool is_synced;
-	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
-	uint64_t stream_lines;      /* events read from the current watch */
-	char failed_rv[128];        /* where the last failed watch started */
-	unsigned failed_count;      /* consecutive failed watches from failed_rv */
-	struct k8s_client *list_client, *watch_client;
-	struct k8s_backoff backoff;
-	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
-};
-
-/* Counters for /metrics: written by the reflector threads, read by
- * k8s_watch_write_metrics() from any thread (relaxed atomics). */
-struct k8s_watch_stats {
-	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
-	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
-	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
-	_Atomic uint64_t relists;
-	_Atomic uint64_t watches;         /* watch requests opened */
-	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
-	_Atomic uint64_t undecodable;     /* list items and watch lines that are not JSON */
-	_Atomic uint64_t objects;         /* ServiceEntries held now */
-	_Atomic int64_t last_sync_unix;   /* last successful list or event */
-};
-
-struct k8s_watch {
-	char name[128];
-	char api_version[16];       /* from the configuration; "" = discover */
-	unsigned cluster;
-	struct k8s_auth auth;
-	int stop_fd;
-	pthread_mutex_t lock;       /* objects of every reflector, sink, synced */
-	struct catalog *sink;
-	struct reflector *reflectors;
-	size_t reflector_count;
-	char version[16];           /* the served API version in use */
-	struct k8s_watch_stats stats;
-	/* watch event -> the publication that serves it (catalog_note_event) */
-	struct histogram programming;
-	/* for /status and the one "recovered" line: under status_lock */
-	pthread_mutex_t status_lock;
-	bool is_failing;            /* the last request failed */
-	unsigned failures;          /* in a row, up to the next success */
-	char last_error[512];
-	int64_t last_error_ms;      /* Unix time */
-	int64_t last_event_ms;      /* the last ADDED, MODIFIED or DELETED */
-	char status_version[16];    /* version, once discovery found it */
-};
-
 /* Seconds from a watch event's arrival to its publication (CoreDNS's
  * kubernetes_dns_programming_duration_seconds has 1 ms to ~17 min; changes
  * here are served in milliseconds). */
@@ -199,8 +139,6 @@ static int64_t unix_ms(void)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
-static void count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
 
 static bool is_stopped(const struct k8s_watch *w)
 {
@@ -227,7 +165,7 @@ static void note_failure(struct k8s_watch *w, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	log_warn("kubernetes %s: %s", w->name, msg);
-	count(&w->stats.request_errors);
+	k8s_watch_count(&w->stats.request_errors);
 	pthread_mutex_lock(&w->status_lock);
 	w->is_failing = true;
 	w->failures++;
@@ -258,15 +196,144 @@ static void note_sync(struct k8s_watch *w)
 	pthread_mutex_unlock(&w->status_lock);
 }
 
-/* Sends a change to the catalog, counting refused records as skipped. */
+static void count_drop(struct k8s_watch *w, enum se_drop_reason r)
+{
+	if ((unsigned)r < SE_DROP_REASONS)
+		k8s_watch_count(&w->stats.dropped[r]);
+}
+
+static bool drops_have(const struct se_drops *d, const struct se_drop *x)
+{
+	for (size_t i = 0; d && i < d->count; i++) {
+		const struct se_drop *y = &d->items[i];
+		if (y->reason == x->reason && strcmp(y->field, x->field) == 0 && strcmp(y->value, x->value) == 0 &&
+		    strcmp(y->host, x->host) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Logs (warn) and counts what se drops: everything for a new object or a
+ * new generation; for another version of the same generation (a status
+ * update) only what old did not drop already. Once per generation, so a
+ * relist or a status write does not repeat it. */
+static void report_drops(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *se)
+{
+	bool is_same_generation = old_se && old_se->generation == se->generation && se->generation != 0;
+	const struct se_drops *lists[2] = { &se->drops, &se->verdict_drops };
+	for (int l = 0; l < 2; l++) {
+		for (size_t i = 0; i < lists[l]->count; i++) {
+			const struct se_drop *x = &lists[l]->items[i];
+			if (is_same_generation && (drops_have(&old_se->drops, x) || drops_have(&old_se->verdict_drops, x)))
+				continue;
+			char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
+			se_drop_format(x, line, sizeof(line));
+			log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name, se->namespace_,
+				 se->name, (long long)se->generation, line);
+			count_drop(w, x->reason);
+			if (x->reason == SE_DROP_MALFORMED)
+				k8s_watch_count(&w->stats.skipped);
+		}
+	}
+}
+
+static void registry_item(const struct k8s_watch *w, const struct serviceentry *se, struct se_registry_item *it)
+{
+	*it = (struct se_registry_item){ .cluster = w->cluster, .cluster_name = w->name, .entry = se,
+					 .namespace_ = se->namespace_, .name = se->name,
+					 .hosts = (const char *const *)se->hosts, .is_served = se->host_is_served,
+					 .hosts_count = se->hosts_count };
+}
+
+/* Registers the change and sends it to the catalog; records the catalog
+ * refused (a host beside a zone file's CNAME, say) are reported like the
+ * parser's drops. */
 static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *new_se)
 {
+	if (w->registry) {
+		struct se_registry_item a, b;
+		if (old_se)
+			registry_item(w, old_se, &a);
+		if (new_se)
+			registry_item(w, new_se, &b);
+		if (se_registry_update(w->registry, old_se ? &a : NULL, new_se ? &b : NULL) != 0)
+			log_warn("kubernetes %s: out of memory registering hosts for /names", w->name);
+	}
 	size_t refused = catalog_apply(w->sink, w->cluster, se_zone_records, old_se, new_se);
 	if (refused && new_se) {
-		log_warn("kubernetes %s: ServiceEntry %s/%s: %zu records refused (invalid data)", w->name,
-			 new_se->namespace_, new_se->name, refused);
-		count(&w->stats.skipped);
+		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": invalid-record: the zone "
+			 "refused them (beside a CNAME, or invalid data); skipped",
+			 w->name, new_se->namespace_, new_se->name, (long long)new_se->generation, refused);
+		count_drop(w, SE_DROP_INVALID_RECORD);
 	}
+}
+
+/* Tells the state writer that what the source holds changed. */
+static void notify_change(struct k8s_watch *w)
+{
+	if (w->change_fd < 0)
+		return;
+	uint64_t one = 1;
+	ssize_t n = write(w->change_fd, &one, sizeof(one));
+	(void)n;
+}
+
+/* The state line of obj, as the API sent it; NULL without state-dir (or
+ * out of memory, which then keeps the state from being saved). */
+static char *state_line_of(const struct k8s_watch *w, const struct json_value *obj, size_t *len)
+{
+	char *line = NULL;
+	*len = 0;
+	if (w->is_keeping_state && k8s_state_encode_object(&line, len, obj) != 0)
+		return NULL;
+	return line;
+}
+
+/* The zones the sink lets this source feed, for the verdicts. */
+static void load_apexes_locked(struct k8s_watch *w)
+{
+	const uint8_t *list[WATCH_ZONES_MAX];
+	size_t n = catalog_cluster_zones(w->sink, w->cluster, list, WATCH_ZONES_MAX);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(w->apexes[i], list[i], dname_len(list[i]));
+		w->apex_ptrs[i] = w->apexes[i];
+	}
+	w->apex_count = n;
+}
+
+static void judge_locked(struct k8s_watch *w, struct serviceentry *se)
+{
+	if (se_policy_judge(&w->policy, se, w->apex_ptrs, w->apex_count) != 0)
+		log_warn("kubernetes %s: ServiceEntry %s/%s: out of memory judging it", w->name, se->namespace_,
+			 se->name);
+}
+
+static int set_policy(struct k8s_watch *w, const struct config_kubernetes *ck)
+{
+	char **trusted = calloc(ck->trusted_namespaces_count ? ck->trusted_namespaces_count : 1, sizeof(*trusted));
+	if (!trusted)
+		return DNSD_ENOMEM;
+	for (size_t i = 0; i < ck->trusted_namespaces_count; i++) {
+		trusted[i] = strdup(ck->trusted_namespaces[i]);
+		if (!trusted[i]) {
+			while (i--)
+				free(trusted[i]);
+			free(trusted);
+			return DNSD_ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < w->trusted_count; i++)
+		free(w->trusted[i]);
+	free(w->trusted);
+	w->trusted = trusted;
+	w->trusted_count = ck->trusted_namespaces_count;
+	w->policy = (struct se_policy){
+		.host = ck->host_policy == CONFIG_HOST_POLICY_ANY ? SE_HOST_POLICY_ANY : SE_HOST_POLICY_NAMESPACE,
+		.trusted_namespaces = (const char *const *)w->trusted,
+		.trusted_count = w->trusted_count,
+		.export_to = ck->export_to == CONFIG_EXPORT_TO_IGNORE ? SE_EXPORT_IGNORE : SE_EXPORT_REQUIRE_ALL,
+	};
+	return 0;
 }
 
 static char *object_key(const struct serviceentry *se)
@@ -278,23 +345,32 @@ static char *object_key(const struct serviceentry *se)
 	return k;
 }
 
-/* ADDED or MODIFIED: replace what we hold under the entry's key. */
-static void upsert_locked(struct reflector *r, struct serviceentry *se)
+/* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
+ * ownership of se and of line (its state line, may be NULL). Returns the
+ * object, or NULL when out of memory. */
+struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
 {
 	struct k8s_watch *w = r->w;
 	char *key = object_key(se);
 	if (!key) {
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
 	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	judge_locked(w, se);
+	report_drops(w, o ? o->se : NULL, se);
 	if (o) {
 		free(key);
 		apply_locked(w, o->se, se);
 		serviceentry_free(o->se);
+		free(o->state_line);
 		o->se = se;
+		o->state_line = line;
+		o->state_len = line_len;
+		o->is_from_state = false;
 		o->is_seen = true;
-		return;
+		return o;
 	}
 	apply_locked(w, NULL, se);
 	o = objmap_put(&r->objects, key, se);
@@ -302,10 +378,14 @@ static void upsert_locked(struct reflector *r, struct serviceentry *se)
 		apply_locked(w, se, NULL);
 		free(key);
 		serviceentry_free(se);
-		return;
+		free(line);
+		return NULL;
 	}
+	o->state_line = line;
+	o->state_len = line_len;
 	o->is_seen = true;
 	atomic_fetch_add(&w->stats.objects, 1);
+	return o;
 }
 
 /* Withdraws o's records from the catalog and forgets o. */
@@ -332,6 +412,16 @@ static bool all_synced_locked(const struct k8s_watch *w)
 {
 	for (size_t i = 0; i < w->reflector_count; i++)
 		if (!w->reflectors[i].is_synced)
+			return false;
+	return true;
+}
+
+/* May the zones w feeds answer: has every reflector listed, or restored
+ * its saved entries? */
+static bool all_serving_locked(const struct k8s_watch *w)
+{
+	for (size_t i = 0; i < w->reflector_count; i++)
+		if (!w->reflectors[i].is_synced && !w->reflectors[i].is_stale)
 			return false;
 	return true;
 }
@@ -510,23 +600,30 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			object_identity(item, who, sizeof(who));
 			log_warn("kubernetes %s: skipping ServiceEntry %s: bad JSON at byte %zu: %s", w->name,
 				 who, jerr.offset, jerr.msg);
-			count(&w->stats.undecodable);
-			count(&w->stats.skipped);
+			k8s_watch_count(&w->stats.undecodable);
+			k8s_watch_count(&w->stats.skipped);
 			continue;
 		}
-		int bad = serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err));
-		json_doc_free(doc);
-		if (bad != 0) {
+		if (serviceentry_from_json(json_doc_root(doc), &se, err, sizeof(err)) != 0 && !se) {
+			/* no namespace/name to hold it by (a stand-in is held, so its
+			 * reason is reported once, not at every relist) */
+			json_doc_free(doc);
 			log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-			count(&w->stats.skipped);
+			k8s_watch_count(&w->stats.skipped);
+			count_drop(w, SE_DROP_MALFORMED);
 			continue;
 		}
 		char *key = object_key(se);
-		if (!key || !objmap_put(fresh, key, se)) {
+		struct object *f = key ? objmap_put(fresh, key, se) : NULL;
+		if (!f) {
+			json_doc_free(doc);
 			free(key);
 			serviceentry_free(se);
 			rc = DNSD_ENOMEM;
+			continue;
 		}
+		f->state_line = state_line_of(w, json_doc_root(doc), &f->state_len);
+		json_doc_free(doc);
 	}
 	if (rc == 0 && more < 0) {
 		log_warn("kubernetes %s: list %s: the items array is cut short", w->name, base);
@@ -537,8 +634,9 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 }
 
 /* The diff of a relist: entries in fresh become ours (an entry whose
- * resourceVersion did not change is not touched), and ours that fresh lacks
- * are deleted. Empties fresh. */
+ * resourceVersion did not change is not touched, unless it was restored from
+ * the state file: a rebuilt API server may number differently), and ours
+ * that fresh lacks are deleted. Empties fresh. */
 static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 {
 	for (size_t i = 0; i < r->objects.bucket_count; i++)
@@ -549,12 +647,13 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 		while (f) {
 			struct object *next = f->next;
 			struct object *o = objmap_get(&r->objects, f->key, f->hash);
-			if (o && o->se->resource_version && f->se->resource_version &&
+			if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
 			    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
 				o->is_seen = true;
 				serviceentry_free(f->se);
+				free(f->state_line);
 			} else {
-				upsert_locked(r, f->se);
+				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
 			}
 			free(f->key);
 			free(f);
@@ -598,30 +697,42 @@ static int do_list(struct reflector *r)
 	pthread_mutex_lock(&w->status_lock);
 	snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);
 	pthread_mutex_unlock(&w->status_lock);
-	bool was_synced = r->is_synced;
+	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	r->is_synced = true;
-	if (!was_synced && all_synced_locked(w))
+	r->is_stale = false;
+	if (!was_synced && all_serving_locked(w))
 		catalog_cluster_synced(w->sink, w->cluster);
+	bool is_any_stale = false;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		is_any_stale = is_any_stale || w->reflectors[i].is_stale;
+	if (!is_any_stale)
+		atomic_store(&w->stale_since_unix, 0);
+	size_t count = r->objects.count;
 	pthread_mutex_unlock(&w->lock);
 	note_sync(w);
+	notify_change(w);
 	if (!was_synced)
-		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s", w->name,
-			 r->objects.count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv);
+		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name, count,
+			 r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
+			 was_stale ? "; replaces the saved state" : "");
 	return 0;
 }
 
-/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. */
+/* Keeps obj's metadata.resourceVersion, where a resumed watch starts. Under
+ * the lock: the state writer reads it (k8s_watch_export_state()). */
 static void note_resource_version(struct reflector *r, const struct json_value *obj)
 {
 	const struct json_value *v = json_get_path(obj, "metadata", "resourceVersion", NULL);
 	size_t len;
 	const char *s = v ? json_get_string(v, &len) : NULL;
-	if (s) {
-		snprintf(r->rv, sizeof(r->rv), "%s", s);
-		pthread_mutex_lock(&r->w->status_lock);
-		snprintf(r->status_rv, sizeof(r->status_rv), "%s", s);
-		pthread_mutex_unlock(&r->w->status_lock);
-	}
+	if (!s)
+		return;
+	pthread_mutex_lock(&r->w->lock);
+	snprintf(r->rv, sizeof(r->rv), "%s", s);
+	pthread_mutex_unlock(&r->w->lock);
+	pthread_mutex_lock(&r->w->status_lock);
+	snprintf(r->status_rv, sizeof(r->status_rv), "%s", s);
+	pthread_mutex_unlock(&r->w->status_lock);
 }
 
 /* An ERROR event carries a Status object: 410 Gone means our
@@ -629,7 +740,7 @@ static void note_resource_version(struct reflector *r, const struct json_value *
 static int watch_error(struct reflector *r, const struct json_value *obj)
 {
 	struct k8s_watch *w = r->w;
-	count(&w->stats.error_events);
+	k8s_watch_count(&w->stats.error_events);
 	int64_t code = 0;
 	const struct json_value *cv = json_get(obj, "code");
 	if (cv)
@@ -644,8 +755,8 @@ static int watch_error(struct reflector *r, const struct json_value *obj)
 }
 
 /* ADDED, MODIFIED or DELETED (type[0] tells them apart). An object that is
- * not a usable ServiceEntry is skipped, but a DELETED one is still removed
- * by its namespace and name. */
+ * not a usable ServiceEntry is held as a stand-in without records (see
+ * serviceentry_from_json), or, without even a namespace and name, skipped. */
 static void watch_change(struct reflector *r, const char *type, const struct json_value *obj,
 			 uint64_t arrival_ns)
 {
@@ -653,9 +764,10 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	note_resource_version(r, obj);
 	struct serviceentry *se = NULL;
 	char err[256];
-	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0) {
+	if (serviceentry_from_json(obj, &se, err, sizeof(err)) != 0 && !se) {
 		log_warn("kubernetes %s: skipping ServiceEntry: %s", w->name, err);
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
+		count_drop(w, SE_DROP_MALFORMED);
 		if (type[0] != 'D')
 			return;
 		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
@@ -666,21 +778,25 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 			pthread_mutex_lock(&w->lock);
 			delete_locked(r, a, b);
 			pthread_mutex_unlock(&w->lock);
+			notify_change(w);
 		}
 		return;
 	}
+	size_t state_len = 0;
+	char *state_line = type[0] == 'D' ? NULL : state_line_of(w, obj, &state_len);
 	pthread_mutex_lock(&w->lock);
 	if (type[0] == 'D') {
-		count(&w->stats.events_deleted);
+		k8s_watch_count(&w->stats.events_deleted);
 		delete_locked(r, se->namespace_, se->name);
 		serviceentry_free(se);
 	} else {
-		count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
-		upsert_locked(r, se);
+		k8s_watch_count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);
+		k8s_watch_upsert_locked(r, se, state_line, state_len);
 	}
 	/* its wait for the publication that serves it is observed then */
 	catalog_note_event(w->sink, arrival_ns, &w->programming);
 	pthread_mutex_unlock(&w->lock);
+	notify_change(w);
 	pthread_mutex_lock(&w->status_lock);
 	w->last_event_ms = unix_ms();
 	pthread_mutex_unlock(&w->status_lock);
@@ -698,7 +814,7 @@ static int watch_line_undecodable(struct reflector *r, const char *line, size_t 
 	struct json_span obj, type;
 	char who[400] = "";
 	struct json_doc *meta = NULL;
-	count(&w->stats.undecodable);
+	k8s_watch_count(&w->stats.undecodable);
 	if (json_scan_member(line, len, "object", &obj) == 0 &&
 	    json_scan_member(line, len, "type", &type) == 0) {
 		object_identity(obj, who, sizeof(who));
@@ -722,7 +838,7 @@ static int watch_line_undecodable(struct reflector *r, const char *line, size_t 
 			}
 			json_doc_free(meta);
 		}
-		count(&w->stats.skipped);
+		k8s_watch_count(&w->stats.skipped);
 		log_warn("kubernetes %s: skipping ServiceEntry %s in a watch event: bad JSON at byte %zu: %s",
 			 w->name, who, jerr->offset, jerr->msg);
 		return 0;
@@ -761,12 +877,12 @@ static int watch_line(void *ctx, const char *line, size_t len)
 		log_warn("kubernetes %s: skipping a watch line that is not an event (%zu bytes) after "
 			 "resourceVersion %s",
 			 w->name, len, r->rv);
-		count(&w->stats.undecodable);
+		k8s_watch_count(&w->stats.undecodable);
 	} else if (strcmp(type, "ERROR") == 0) {
 		stop = watch_error(r, obj);
 	} else if (strcmp(type, "BOOKMARK") == 0) {
 		note_resource_version(r, obj);
-		count(&w->stats.bookmarks);
+		k8s_watch_count(&w->stats.bookmarks);
 		note_sync(w);
 	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
 		watch_change(r, type, obj, arrival_ns);
@@ -799,7 +915,7 @@ static void *reflector_main(void *arg)
 			int rc = do_list(r);
 			if (rc == DNSD_EGONE) {
 				/* an expired continue token: start the list over at once */
-				count(&w->stats.relists);
+				k8s_watch_count(&w->stats.relists);
 				continue;
 			}
 			if (rc != 0) {
@@ -818,7 +934,7 @@ static void *reflector_main(void *arg)
 			 base, r->rv, timeout_s);
 		r->is_relist_needed = false;
 		r->stream_lines = 0;
-		count(&w->stats.watches);
+		k8s_watch_count(&w->stats.watches);
 		struct k8s_response status = { 0 };
 		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
 		if (is_stopped(w)) {
@@ -826,7 +942,7 @@ static void *reflector_main(void *arg)
 			break;
 		}
 		if (r->is_relist_needed || rc == DNSD_EGONE) {
-			count(&w->stats.relists);
+			k8s_watch_count(&w->stats.relists);
 			is_list_needed = true;
 			k8s_response_clear(&status);
 			continue;
@@ -852,7 +968,7 @@ static void *reflector_main(void *arg)
 		} else if (rc != 0 && rc != 1) {
 			note_failure(w, "watch: %s", transport_error(r->watch_client, rc));
 		} else {
-			count(&w->stats.request_errors);   /* a bad event line: logged by watch_line */
+			k8s_watch_count(&w->stats.request_errors);   /* a bad event line: logged by watch_line */
 		}
 		/* a watch that keeps failing where it starts would loop forever on
 		 * whatever waits there: after a few tries relist, still backing off */
@@ -867,7 +983,7 @@ static void *reflector_main(void *arg)
 				 w->name, r->failed_count, r->rv);
 			r->failed_count = 0;
 			r->failed_rv[0] = '\0';
-			count(&w->stats.relists);
+			k8s_watch_count(&w->stats.relists);
 			is_list_needed = true;
 		}
 		uint32_t retry_after = status.retry_after_s;
@@ -879,7 +995,7 @@ static void *reflector_main(void *arg)
 }
 
 struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
-				struct catalog *sink, char *err, size_t errlen)
+				struct catalog *sink, struct se_registry *registry, char *err, size_t errlen)
 {
 	struct k8s_watch *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -889,12 +1005,19 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	w->cluster = cluster;
 	snprintf(w->api_version, sizeof(w->api_version), "%s", ck->api_version ? ck->api_version : "");
 	w->sink = sink;
+	w->registry = registry;
 	w->stop_fd = -1;
+	w->change_fd = -1;
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->status_lock, NULL);
 	histogram_init(&w->programming, programming_bounds,
 		       sizeof(programming_bounds) / sizeof(programming_bounds[0]));
+	if (set_policy(w, ck) != 0) {
+		snprintf(err, errlen, "kubernetes %s: out of memory", ck->name);
+		goto fail;
+	}
+	load_apexes_locked(w);
 	char why[512];
 	int rc = ck->is_in_cluster ? k8s_auth_in_cluster(&w->auth, why, sizeof(why))
 				   : kubeconfig_load(&w->auth, ck->kubeconfig, ck->context, why, sizeof(why));
@@ -964,6 +1087,12 @@ void k8s_watch_free(struct k8s_watch *w)
 		struct reflector *r = &w->reflectors[i];
 		k8s_client_free(r->list_client);
 		k8s_client_free(r->watch_client);
+		for (size_t b = 0; w->registry && b < r->objects.bucket_count; b++)
+			for (struct object *o = r->objects.buckets[b]; o; o = o->next) {
+				struct se_registry_item it;
+				registry_item(w, o->se, &it);
+				se_registry_update(w->registry, &it, NULL);
+			}
 		objmap_clear(&r->objects);
 		free(r->namespace_);
 	}
@@ -971,27 +1100,61 @@ void k8s_watch_free(struct k8s_watch *w)
 	if (w->stop_fd >= 0)
 		close(w->stop_fd);
 	k8s_auth_clear(&w->auth);
+	for (size_t i = 0; i < w->trusted_count; i++)
+		free(w->trusted[i]);
+	free(w->trusted);
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->status_lock);
 	free(w);
 }
 
-void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c)
+void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct config_kubernetes *ck)
 {
 	pthread_mutex_lock(&w->lock);
+	if (set_policy(w, ck) != 0)
+		log_error("kubernetes %s: out of memory: keeping the previous host policy", w->name);
+	w->sink = c;
+	load_apexes_locked(w);
 	for (size_t i = 0; i < w->reflector_count; i++) {
 		struct reflector *r = &w->reflectors[i];
 		for (size_t b = 0; b < r->objects.bucket_count; b++)
-			for (struct object *o = r->objects.buckets[b]; o; o = o->next)
+			for (struct object *o = r->objects.buckets[b]; o; o = o->next) {
+				/* judged again: the policy or the zones may have changed;
+				 * out of the registry while its verdicts change */
+				struct se_registry_item it;
+				registry_item(w, o->se, &it);
+				if (w->registry)
+					se_registry_update(w->registry, &it, NULL);
+				struct se_drops before = { 0 };
+				for (size_t k = 0; k < o->se->verdict_drops.count; k++) {
+					const struct se_drop *x = &o->se->verdict_drops.items[k];
+					se_drops_add(&before, x->reason, x->field, x->value, strlen(x->value), x->host, "%s",
+						     x->message);
+				}
+				judge_locked(w, o->se);
+				/* what the new rules refuse that the old did not */
+				for (size_t k = 0; k < o->se->verdict_drops.count; k++) {
+					const struct se_drop *x = &o->se->verdict_drops.items[k];
+					if (drops_have(&before, x))
+						continue;
+					char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
+					se_drop_format(x, line, sizeof(line));
+					log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name,
+						 o->se->namespace_, o->se->name, (long long)o->se->generation, line);
+					count_drop(w, x->reason);
+				}
+				se_drops_clear(&before);
+				if (w->registry)
+					se_registry_update(w->registry, NULL, &it);
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
+			}
 	}
-	if (all_synced_locked(w))
+	if (all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
-	w->sink = c;
 	pthread_mutex_unlock(&w->lock);
 }
 
-static bool k8s_watch_is_synced(const struct k8s_watch *w)
+bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
 	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
 	bool all = all_synced_locked(w);
@@ -1027,9 +1190,14 @@ void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
 	pthread_mutex_unlock(&w->status_lock);
 	out->serviceentries = atomic_load_explicit(&w->stats.objects, memory_order_relaxed);
 	out->skipped = atomic_load_explicit(&w->stats.skipped, memory_order_relaxed);
+	for (size_t r = 0; r < SE_DROP_REASONS; r++)
+		out->dropped[r] = atomic_load_explicit(&w->stats.dropped[r], memory_order_relaxed);
+	out->stale_since_ms = k8s_watch_stale_since(w) * 1000;
 	out->errors = atomic_load_explicit(&w->stats.request_errors, memory_order_relaxed);
 	out->last_sync_ms = atomic_load_explicit(&w->stats.last_sync_unix, memory_order_relaxed) * 1000;
 }
+
+const char *k8s_watch_name(const struct k8s_watch *w) { return w->name; }
 
 #define LOAD(w, x) atomic_load_explicit(&(w)->stats.x, memory_order_relaxed)
 
@@ -1049,6 +1217,8 @@ static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, s
 static int64_t undecodable_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, undecodable); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
 static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced(w) ? 1 : 0; }
+static int64_t stale_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w) ? 1 : 0; }
+static int64_t stale_since_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w); }
 
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
@@ -1064,6 +1234,10 @@ static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
 	  last_sync_of },
 	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
+	{ "dnsd_kubernetes_stale", METRICS_GAUGE,
+	  "1 while the source serves entries saved by an earlier run (state-dir), no LIST yet.", stale_of },
+	{ "dnsd_kubernetes_stale_since_timestamp_seconds", METRICS_GAUGE,
+	  "When the source started serving saved entries; 0 when it serves none.", stale_since_of },
 };
 
 void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, struct metrics_out *m)
@@ -1086,6 +1260,16 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 			metrics_sample(m, events, labels, 2, by_type[k].count);
 		}
 	}
+	static const char dropped[] = "dnsd_kubernetes_dropped_total";
+	metrics_family(m, dropped, METRICS_COUNTER,
+		       "Pieces of ServiceEntries not served, by cluster and reason (each logged at warn once "
+		       "per object generation).");
+	for (size_t i = 0; i < count; i++)
+		for (int r = 0; r < SE_DROP_REASONS; r++) {
+			const struct metrics_label labels[] = { { "cluster", watches[i]->name },
+								{ "reason", se_drop_reason_name((enum se_drop_reason)r) } };
+			metrics_sample(m, dropped, labels, 2, LOAD(watches[i], dropped[r]));
+		}
 	for (size_t f = 0; f < sizeof(watch_families) / sizeof(watch_families[0]); f++) {
 		const struct watch_family *wf = &watch_families[f];
 		metrics_family(m, wf->name, wf->type, wf->help);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "dns/dname.h"
+#include "k8s/se_protocol.h"
 #include "k8s/serviceentry.h"
 #include "dns/wire.h"
 
@@ -42,48 +43,27 @@ static bool apex_is_reverse(const uint8_t *apex, size_t apex_len)
 	       dname_is_subdomain(apex, apex_len, v6, sizeof(v6));
 }
 
-/* A port name usable as a DNS label: letters, digits, hyphens (RFC 6335 §5.1
- * service names are stricter still; Istio port names are like "http1"). */
-static bool is_label(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > 62)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-'))
-			return false;
-	}
-	return true;
-}
-
+/* RFC 2782: "_<port name>._<transport>.<host>" -> priority 0, weight 0,
+ * port, target the host (never compressed). */
 static void emit_srv(const struct se_port *p, const uint8_t *host, size_t host_len, uint32_t ttl_s,
 		     catalog_emit_fn *emit, void *ctx)
 {
-	if (!is_label(p->name) || !is_label(p->protocol))
-		return;
 	uint8_t owner[DNAME_MAX_LEN];
-	size_t nl = strlen(p->name), pl = strlen(p->protocol);
-	size_t len = 1 + 1 + nl + 1 + 1 + pl + host_len;
-	if (len > DNAME_MAX_LEN)
-		return;
-	size_t o = 0;
-	owner[o++] = (uint8_t)(nl + 1);
-	owner[o++] = '_';
-	memcpy(owner + o, p->name, nl);
-	o += nl;
-	owner[o++] = (uint8_t)(pl + 1);
-	owner[o++] = '_';
-	for (size_t i = 0; i < pl; i++)
-		owner[o++] = dname_lower_table[(uint8_t)p->protocol[i]];
-	memcpy(owner + o, host, host_len);
-	/* RFC 2782: priority, weight, port, target (never compressed) */
+	int ol = se_protocol_srv_owner(owner, p->name, p->protocol, host, host_len);
+	if (ol < 0)
+		return;   /* the parser dropped such port names; a host too long for its SRV owner */
 	uint8_t rdata[6 + DNAME_MAX_LEN];
 	wire_write_u16(rdata, 0);
 	wire_write_u16(rdata + 2, 0);
 	wire_write_u16(rdata + 4, p->number);
 	memcpy(rdata + 6, host, host_len);
 	emit(ctx, owner, WIRE_TYPE_SRV, ttl_s, rdata, (uint16_t)(6 + host_len));
+}
+
+/* Does address a belong to host h? */
+static bool address_is_for(const struct se_addr *a, size_t h)
+{
+	return a->host < 0 || (size_t)a->host == h;
 }
 
 void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
@@ -93,6 +73,8 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 	size_t apex_len = dname_len(apex);
 	bool is_reverse = apex_is_reverse(apex, apex_len);
 	for (size_t h = 0; h < se->hosts_count; h++) {
+		if (se->host_is_served && !se->host_is_served[h])
+			continue;
 		uint8_t host[DNAME_MAX_LEN];
 		int hl = dname_from_text(host, se->hosts[h]);
 		if (hl < 0)
@@ -103,6 +85,8 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 				continue;
 			for (size_t a = 0; a < se->addresses_count; a++) {
 				const struct se_addr *ad = &se->addresses[a];
+				if (!address_is_for(ad, h))
+					continue;
 				uint8_t rev[DNAME_MAX_LEN];
 				int rl = se_zone_reverse_name(rev, ad->family, ad->addr);
 				if (rl > 0 && dname_is_subdomain(rev, (size_t)rl, apex, apex_len))
@@ -116,6 +100,8 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 			continue;  /* a host of another zone */
 		for (size_t a = 0; a < se->addresses_count; a++) {
 			const struct se_addr *ad = &se->addresses[a];
+			if (!address_is_for(ad, h))
+				continue;
 			if (ad->family == AF_INET)
 				emit(emit_ctx, host, WIRE_TYPE_A, ttl_s, ad->addr, 4);
 			else if (ad->family == AF_INET6)

@@ -1,22 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * serviceentry.h - one Istio ServiceEntry JSON object -> a plain struct.
- * Pure (no I/O) and fuzzed: anything the API server can send is either
- * turned into an entry or refused with a message naming namespace/name. */
+ * Pure (no I/O, no logging) and fuzzed: anything the API server can send is
+ * either turned into an entry, with every piece it could not use listed in
+ * its drops (field path, value, reason), or refused with a message naming
+ * namespace/name. */
 #ifndef DNSD_SERVICEENTRY_H
 #define DNSD_SERVICEENTRY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "k8s/json.h"
+#include "k8s/se_drop.h"
 
 struct se_addr {
 	int family;               /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
+	int host;                 /* index into hosts of the host it belongs to
+	                             (status.addresses[].host); -1 = every host */
 };
 
 struct se_port {
-	char name[64];
+	char name[64];            /* a DNS-1123 label (others are dropped) */
 	uint16_t number;
 	char protocol[16];        /* lower case; "tcp" when absent */
 };
@@ -25,22 +31,38 @@ struct serviceentry {
 	char *namespace_;
 	char *name;
 	char *resource_version;   /* NULL when absent */
+	int64_t generation;       /* metadata.generation; 0 when absent */
 	char **hosts;             /* lower case, no trailing dot; "*.x.global" allowed */
+	uint16_t *host_fields;    /* parallel to hosts: index in spec.hosts, for field paths */
+	bool *host_is_served;     /* parallel to hosts: the source's verdict (k8s_watch sets
+	                             it: host policy, zones, exportTo); all true when parsed */
 	size_t hosts_count;
-	struct se_addr *addresses;   /* spec.addresses, else status.addresses[].value */
+	struct se_addr *addresses;   /* spec.addresses, else status.addresses */
 	size_t addresses_count;
 	struct se_port *ports;
 	size_t ports_count;
-	unsigned warnings;        /* hosts, addresses or ports skipped (logged by caller) */
-	char warning[256];        /* the first such problem, for the log */
+	bool has_export_to;       /* spec.exportTo present */
+	char **export_to;
+	size_t export_to_count;
+	bool is_malformed;        /* held only to be deleted and explained: no records */
+	struct se_drops drops;          /* pieces the parser could not use */
+	struct se_drops verdict_drops;  /* pieces the source's policy refused (k8s_watch) */
 };
 
 /* Decodes obj. Returns 0 and a new entry in *out (free with
- * serviceentry_free()), or DNSD_EPARSE with "ns/name: reason" in err when
- * the entry cannot be used at all (no name, spec.hosts missing, no valid
- * host). Single bad hosts, addresses (wider CIDRs than /32 or /128,
- * unparseable) and ports are dropped and counted in warnings. */
+ * serviceentry_free()). Unusable hosts, addresses (ranges wider than /32 or
+ * /128, unparseable), ports (numbers out of range, names that are no
+ * DNS-1123 label) and status.addresses naming a host the entry lacks are
+ * left out and listed in (*out)->drops.
+ * DNSD_EPARSE with "ns/name: reason" in err when the entry cannot be used at
+ * all (spec not an object, spec.hosts not a list or without a usable host,
+ * spec.addresses not a list); *out is then a stand-in (is_malformed, no
+ * hosts, the reason as its one drop) that the caller may hold so the object
+ * is deleted and explained like the others and not reported again, or NULL
+ * when even metadata.namespace and metadata.name are missing.
+ * DNSD_ENOMEM with *out NULL. */
 int serviceentry_from_json(const struct json_value *obj, struct serviceentry **out, char *err, size_t errlen);
+
 void serviceentry_free(struct serviceentry *se);
 
 #endif

@@ -259,8 +259,9 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	return reply_blob(r, z->nxdomain);
 }
 
-static size_t answer_build(const struct snapshot *snap, const struct answer_request *req,
-			   uint8_t *out, size_t cap, struct answer_info *info)
+/* forced_view >= 0: that view answers, whoever asks (answer_query_view). */
+static size_t answer_build(const struct snapshot *snap, const struct answer_request *req, uint8_t *out,
+			   size_t cap, struct answer_info *info, int forced_view)
 {
 	struct wire_query *q = &info->query;
 	info->is_dropped = false;
@@ -296,9 +297,11 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return 0;
 	}
 
-	int view = req->has_view ? req->view
-				 : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-					       &r.ecs_scope);
+	int view = forced_view >= 0 && (size_t)forced_view < snap->view_count
+			   ? forced_view
+		   : req->has_view ? req->view
+				   : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
+						 &r.ecs_scope);
 	info->view = view;
 	if (q->qclass == WIRE_CLASS_CH && (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
 		return reply_chaos(&r, view);
@@ -330,7 +333,15 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
 		    uint8_t *out, size_t cap, struct answer_info *info)
 {
-	size_t len = answer_build(snap, req, out, cap, info);
+	size_t len = answer_build(snap, req, out, cap, info, -1);
+	info->reply_len = (uint32_t)len;
+	return len;
+}
+
+size_t answer_query_view(const struct snapshot *snap, size_t view, const struct answer_request *req,
+			 uint8_t *out, size_t cap, struct answer_info *info)
+{
+	size_t len = answer_build(snap, req, out, cap, info, (int)view);
 	info->reply_len = (uint32_t)len;
 	return len;
 }

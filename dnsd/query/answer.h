@@ -54,4 +54,10 @@ struct answer_info {
 size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
 		    uint8_t *out, size_t cap, struct answer_info *info);
 
+/* The same, answered by the given view of snap (< snap->view_count) instead
+ * of the one the client, destination or ECS select: how /names shows what a
+ * client of each view is told. */
+size_t answer_query_view(const struct snapshot *snap, size_t view, const struct answer_request *req,
+			 uint8_t *out, size_t cap, struct answer_info *info);
+
 #endif

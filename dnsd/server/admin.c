@@ -39,7 +39,7 @@ struct admin {
 	size_t http_count;
 	struct server *server;
 	struct admin_hooks hooks;
-	struct publish_reader *reader;    /* used by the snapshot collector only */
+	struct publish_reader *reader;    /* the snapshot collector's and /names' (both on the main loop) */
 	_Atomic uint64_t reloads_ok, reloads_failed;
 	_Atomic bool is_last_reload_ok;   /* true until a reload fails */
 	/* the last reload, for /status: written and read on the main loop */
@@ -288,6 +288,27 @@ static void reply_text(struct evhttp_request *req, int code, const char *reason,
 	evbuffer_free(buf);
 }
 
+/* GET /names/<fqdn>: the name is percent-decoded ("%2A" for a wildcard). */
+static void reply_names(struct admin *a, struct evhttp_request *req, const char *raw)
+{
+	char *name = evhttp_uridecode(raw, 0, NULL);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = name ? open_memstream(&text, &len) : NULL;
+	if (!out) {
+		free(name);
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	const struct snapshot *snap = publish_read_begin(&publish_global, a->reader);
+	int code = names_explain(snap, name, &a->hooks.names, out);
+	publish_read_end(a->reader);
+	fclose(out);
+	reply_text(req, code, code == 200 ? "OK" : "Bad Request", "application/json", text, len);
+	free(text);
+	free(name);
+}
+
 static void http_cb(struct evhttp_request *req, void *arg)
 {
 	struct admin *a = arg;
@@ -318,6 +339,8 @@ static void http_cb(struct evhttp_request *req, void *arg)
 		fclose(out);
 		reply_text(req, 200, "OK", "application/json", text, len);
 		free(text);
+	} else if (strncmp(path, "/names/", 7) == 0 || strcmp(path, "/names") == 0) {
+		reply_names(a, req, path[6] == '/' ? path + 7 : "");
 	} else if (strcmp(path, "/health") == 0) {
 		reply_text(req, 200, "OK", "text/plain", "ok\n", 3);
 	} else if (strcmp(path, "/ready") == 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * admin.h - the operator's HTTP endpoints on the main thread's event loop:
- * /metrics (Prometheus text format), /health (the process runs) and /ready
- * (zones loaded and every Kubernetes source synced once). Also the systemd
+ * /metrics (Prometheus text format), /health (the process runs), /ready
+ * (zones loaded and every Kubernetes source synced once) and /names/<fqdn>
+ * (why a name is answered as it is, JSON: names.h). Also the systemd
  * notify protocol (READY=1, RELOADING=1, STOPPING=1 datagrams to
  * $NOTIFY_SOCKET). Never on the query path: workers only bump their own
  * counters, which a scrape sums. */
@@ -11,6 +12,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "server/names.h"
 
 struct event_base;
 struct server;
@@ -29,6 +32,7 @@ struct admin_hooks {
 	admin_status_fn *sources_status;   /* NULL = "kubernetes": [] */
 	const char *config_path;       /* for /status; borrowed, outlives admin */
 	void *ctx;
+	struct names_hooks names;      /* the sources and drops /names/<fqdn> shows */
 };
 
 /* Listens on each non-empty address ("[::]:9153", "127.0.0.1:8080", ":8080");

@@ -169,6 +169,15 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 	}
 	s->publish = publish;
 	s->listen_count = cfg->listen_count;
+	if (cfg->proxy_protocol_count) {
+		s->proxy_prefixes = calloc(cfg->proxy_protocol_count, sizeof(*s->proxy_prefixes));
+		if (!s->proxy_prefixes) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		memcpy(s->proxy_prefixes, cfg->proxy_protocol, cfg->proxy_protocol_count * sizeof(*s->proxy_prefixes));
+		s->proxy = (struct proxy_allowlist){ s->proxy_prefixes, cfg->proxy_protocol_count };
+	}
 	unsigned n = cfg->workers;
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -250,6 +259,7 @@ void server_free(struct server *s)
 	free(s->workers);
 	free(s->stats);
 	free(s->listen);
+	free(s->proxy_prefixes);
 	free(s);
 }
 

@@ -14,6 +14,7 @@
 
 #include "conf/config.h"
 #include "query/answer.h"
+#include "server/proxy.h"
 #include "server/server.h"
 #include "zone/publish.h"
 
@@ -91,6 +92,10 @@ struct server {
 	struct server_stats *stats;       /* per worker: one per TCP listener, then one per UDP
 	                                     socket, each for one listening address */
 	unsigned stats_count;
+	/* proxy-protocol: the peers that must send a PROXY v2 header (a copy,
+	 * fixed for the server's life; read by every thread, written by none) */
+	struct config_prefix *proxy_prefixes;
+	struct proxy_allowlist proxy;
 };
 
 /* socket.c: a bound socket for a, SOCK_DGRAM (blocking) or SOCK_STREAM

@@ -300,6 +300,34 @@ static void write_totals(const struct server_totals *t, struct metrics_out *m)
 		       t->tcp_client_limited);
 }
 
+/* PROXY v2: every label set always, so that a drop shows as a rise from 0. */
+static void write_proxy(const struct server *s, struct metrics_out *m)
+{
+	static const char *const protos[2] = { "udp", "tcp" };
+	static const char *const commands[2] = { "proxy", "local" };
+	static const char *const reasons[3] = { "not_allowed", "missing", "malformed" };
+	metrics_family(m, "dnsd_proxy_headers_total", METRICS_COUNTER,
+		       "PROXY v2 headers honoured (UDP: datagrams, TCP: connections); local = the balancer's health checks.");
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned k = 0; k < 2; k++) {
+			uint64_t sum = 0;
+			for (unsigned i = 0; i < s->stats_count; i++)
+				sum += load(&s->stats[i].proxy_headers[p][k]);
+			const struct metrics_label labels[] = { { "proto", protos[p] }, { "command", commands[k] } };
+			metrics_sample(m, "dnsd_proxy_headers_total", labels, 2, sum);
+		}
+	metrics_family(m, "dnsd_proxy_dropped_total", METRICS_COUNTER,
+		       "Datagrams and connections dropped for their PROXY v2 header: not_allowed (a header from a peer outside proxy-protocol), missing (none from a peer inside it), malformed.");
+	for (unsigned p = 0; p < 2; p++)
+		for (unsigned k = 0; k < 3; k++) {
+			uint64_t sum = 0;
+			for (unsigned i = 0; i < s->stats_count; i++)
+				sum += load(&s->stats[i].proxy_dropped[p][k]);
+			const struct metrics_label labels[] = { { "proto", protos[p] }, { "reason", reasons[k] } };
+			metrics_sample(m, "dnsd_proxy_dropped_total", labels, 2, sum);
+		}
+}
+
 void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
 	write_requests(s, m);
@@ -311,4 +339,5 @@ void server_write_metrics(const struct server *s, struct metrics_out *m)
 	struct server_totals t;
 	sum_totals(s, &t);
 	write_totals(&t, m);
+	write_proxy(s, m);
 }

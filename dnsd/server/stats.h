@@ -14,6 +14,7 @@
 
 #include "dns/wire.h"
 #include "query/answer.h"
+#include "server/proxy.h"
 #include "util/slots.h"
 #include "zone/publish.h"
 
@@ -59,6 +60,11 @@ struct server_stats {
 	_Atomic uint64_t tcp_evicted;        /* idle connections closed to admit a new one */
 	_Atomic uint64_t tcp_shed;           /* connections closed at the output ceiling */
 	_Atomic uint64_t tcp_client_limited; /* refused: the client address is at its limit */
+	/* PROXY v2 (server/proxy.h): headers honoured [udp/tcp][proxy/local];
+	 * datagrams (UDP) and connections (TCP) dropped for their header
+	 * [udp/tcp][SERVER_PROXY_DROP_*] */
+	_Atomic uint64_t proxy_headers[2][2];
+	_Atomic uint64_t proxy_dropped[2][3];
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets:
@@ -80,6 +86,19 @@ static inline void server_stats_add(_Atomic uint64_t *c, uint64_t n)
 	atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+enum { SERVER_PROXY_DROP_NOT_ALLOWED, SERVER_PROXY_DROP_MISSING, SERVER_PROXY_DROP_MALFORMED };
+
+/* Counts one PROXY v2 verdict that was not DIRECT or WAIT (is_tcp: which
+ * protocol's counters). */
+static inline void server_stats_proxy(struct server_stats *st, bool is_tcp, enum proxy_verdict v)
+{
+	if (v == PROXY_VERDICT_PROXIED || v == PROXY_VERDICT_LOCAL)
+		server_stats_add(&st->proxy_headers[is_tcp][v == PROXY_VERDICT_LOCAL], 1);
+	else
+		server_stats_add(&st->proxy_dropped[is_tcp][v == PROXY_VERDICT_NOT_ALLOWED ? SERVER_PROXY_DROP_NOT_ALLOWED
+							     : v == PROXY_VERDICT_MISSING ? SERVER_PROXY_DROP_MISSING
+							     : SERVER_PROXY_DROP_MALFORMED], 1);
+}
 static inline uint64_t server_stats_now_ns(void)
 {
 	struct timespec ts;

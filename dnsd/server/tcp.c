@@ -3,8 +3,11 @@
  * length framing, pipelined queries, an idle timeout (shorter under
  * pressure) and a per-message deadline (slowloris), a per-worker connection
  * cap at which the longest-idle connection makes room for a new one, and
- * accept() paused when none is idle or on EMFILE instead of spinning. server.c sets it up and tears it
- * down; the callbacks run on the worker's thread and touch only that worker. */
+ * accept() paused when none is idle or on EMFILE instead of spinning; a
+ * PROXY v2 header first from the load balancers in proxy-protocol
+ * (proxy.h), under the same deadline; zone transfers (transfer.h).
+ * server.c sets it up and tears it down; the callbacks run on the worker's
+ * thread and touch only that worker. */
 #include "server/server_internal.h"
 
 #include <errno.h>
@@ -40,6 +43,8 @@ struct tcp_conn {
 	struct evbuffer_cb_entry *output_cb;  /* keeps w->output_len */
 	bool is_message_pending;
 	struct transfer *xfr;             /* an AXFR/IXFR being sent; reading waits for it */
+	bool is_start_pending;            /* the first bytes (a PROXY v2 header or not) are still to be read */
+	bool is_from_proxy;               /* the peer is in proxy-protocol: a header is required */
 	struct tcp_conn *prev, *next;
 };
 
@@ -215,6 +220,57 @@ static bool tcp_xfr_pump(struct tcp_conn *c)
 	return true;
 }
 
+static void tcp_message_timer_arm(struct tcp_conn *c)
+{
+	if (c->is_message_pending)
+		return;
+	uint32_t ms = c->w->io_timeout_ms;
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	evtimer_add(c->message_timer, &tv);
+	c->is_message_pending = true;
+}
+
+/* The first bytes of a connection (proxy.h): a PROXY v2 header from a load
+ * balancer in proxy-protocol, required, after which the connection's client
+ * and local addresses are the header's; none from anyone else (a forged one
+ * closes the connection). Returns 0 when the DNS messages may follow, 1 to
+ * wait for more bytes (the message deadline bounds the wait), -1 when the
+ * connection was closed. Once per connection. */
+static int tcp_read_start(struct tcp_conn *c, struct evbuffer *in)
+{
+	size_t avail = evbuffer_get_length(in);
+	size_t want = c->is_from_proxy ? PROXY_HEADER_MAX : PROXY_SIGNATURE_LEN;
+	size_t n = avail < want ? avail : want;
+	const uint8_t *p = n ? evbuffer_pullup(in, (ev_ssize_t)n) : NULL;
+	struct proxy_header ph;
+	enum proxy_verdict v = proxy_classify(&ph, c->is_from_proxy, true, p, n);
+	switch (v) {
+	case PROXY_VERDICT_DIRECT:
+		break;
+	case PROXY_VERDICT_WAIT:
+		tcp_message_timer_arm(c);
+		return 1;
+	case PROXY_VERDICT_PROXIED:
+		c->client = ph.source;
+		c->local = ph.destination;
+		/* fallthrough */
+	case PROXY_VERDICT_LOCAL:
+		server_stats_proxy(c->w->stats, true, v);
+		evbuffer_drain(in, ph.len);
+		break;
+	default:
+		server_stats_proxy(c->w->stats, true, v);
+		tcp_conn_close(c);
+		return -1;
+	}
+	c->is_start_pending = false;
+	if (c->is_message_pending) {
+		evtimer_del(c->message_timer);
+		c->is_message_pending = false;
+	}
+	return 0;
+}
+
 /* Answers every complete message in the input; RFC 7766 §6.2.1.1 allows
  * pipelining, and replies go out in order. */
 static void tcp_read_cb(struct bufferevent *bev, void *arg)
@@ -223,14 +279,13 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 	struct worker *w = c->w;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	struct evbuffer *outbuf = bufferevent_get_output(bev);
+	if (c->is_start_pending && tcp_read_start(c, in) != 0)
+		return;
 	for (;;) {
 		size_t avail = evbuffer_get_length(in);
 		if (avail < 2) {
-			if (avail > 0 && !c->is_message_pending) {
-				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
-				evtimer_add(c->message_timer, &tv);
-				c->is_message_pending = true;
-			}
+			if (avail > 0)
+				tcp_message_timer_arm(c);
 			break;
 		}
 		uint8_t lenbuf[2];
@@ -243,11 +298,7 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			return;
 		}
 		if (avail < 2 + mlen) {
-			if (!c->is_message_pending) {
-				struct timeval tv = { w->io_timeout_ms / 1000, (w->io_timeout_ms % 1000) * 1000 };
-				evtimer_add(c->message_timer, &tv);
-				c->is_message_pending = true;
-			}
+			tcp_message_timer_arm(c);
 			break;
 		}
 		evbuffer_drain(in, 2);
@@ -401,6 +452,8 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	c->w = w;
 	c->stats = tl->stats;
 	memcpy(&c->client, sa, (size_t)salen < sizeof(c->client) ? (size_t)salen : sizeof(c->client));
+	c->is_start_pending = true;
+	c->is_from_proxy = w->s->proxy.count && proxy_is_allowed(&w->s->proxy, sa);
 	socklen_t llen = sizeof(c->local);
 	if (getsockname(fd, (struct sockaddr *)&c->local, &llen) != 0)
 		c->local = tl->local;

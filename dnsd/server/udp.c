@@ -9,7 +9,9 @@
  * sleeps between nearly every query, and that call was about 12% of its CPU
  * time per query (make bench). On a wildcard address IP_PKTINFO makes replies
  * leave from the address the query came to (a socket bound to one address
- * needs no control messages, which saves the kernel work on every datagram). */
+ * needs no control messages, which saves the kernel work on every datagram).
+ * Datagrams from the load balancers in proxy-protocol start with a PROXY v2
+ * header naming the client (proxy.h); udp_unwrap_proxy() takes it off. */
 #include "server/server_internal.h"
 
 #include <errno.h>
@@ -35,6 +37,7 @@ struct udp_batch {
 	struct sockaddr_storage raddr[UDP_BATCH];
 	uint8_t rctl[UDP_BATCH][64], sctl[UDP_BATCH][64];
 	struct sockaddr_storage local[UDP_BATCH];
+	struct sockaddr_storage proxied_client[UDP_BATCH], proxied_local[UDP_BATCH];   /* PROXY v2 */
 	struct answer_request req[UDP_BATCH];   /* .pkt NULL: not answered */
 	struct answer_info info[UDP_BATCH];
 	uint8_t rbuf[UDP_BATCH][UDP_RECV_MAX];
@@ -107,6 +110,35 @@ static void udp_batch_init(struct udp_socket *u)
 	b->used = 0;
 }
 
+/* PROXY v2 (proxy.h): from a load balancer in proxy-protocol, the header
+ * names the client and the address it sent to, and req then points at them
+ * and at the DNS message after the header, so that the view, ECS, the query
+ * log and the counters see the client; the reply still goes to the balancer.
+ * Returns -1 when the datagram is to be dropped (counted). For a direct
+ * client outside the allowlist this costs the allowlist check, when there is
+ * one, and one byte compare. */
+static int udp_unwrap_proxy(struct udp_socket *u, int i, struct answer_request *req)
+{
+	struct udp_batch *b = u->batch;
+	bool is_allowed = u->s->proxy.count && proxy_is_allowed(&u->s->proxy, req->client);
+	struct proxy_header ph;
+	enum proxy_verdict v = proxy_classify(&ph, is_allowed, false, req->pkt, req->len);
+	if (v == PROXY_VERDICT_DIRECT)
+		return 0;
+	server_stats_proxy(u->stats, false, v);
+	if (v != PROXY_VERDICT_PROXIED && v != PROXY_VERDICT_LOCAL)
+		return -1;
+	if (v == PROXY_VERDICT_PROXIED) {
+		b->proxied_client[i] = ph.source;
+		b->proxied_local[i] = ph.destination;
+		req->client = (const struct sockaddr *)&b->proxied_client[i];
+		req->local = (const struct sockaddr *)&b->proxied_local[i];
+	}
+	req->pkt += ph.len;
+	req->len -= ph.len;
+	return 0;
+}
+
 /* Receives one batch (waiting for its first datagram), answers it, sends
  * the replies. */
 static void udp_serve_batch(struct udp_socket *u)
@@ -133,6 +165,10 @@ static void udp_serve_batch(struct udp_socket *u)
 			.client = (const struct sockaddr *)&b->raddr[i],
 			.local = (const struct sockaddr *)&b->local[i],
 		};
+		if (udp_unwrap_proxy(u, i, req) != 0) {
+			req->pkt = NULL;
+			continue;
+		}
 		size_t len = answer_query(snap, req, b->sbuf[out], UDP_SEND_MAX, &b->info[i]);
 		if (b->info[i].is_transfer) {
 			/* IXFR, AXFR (refused) or signed: rare, off the fast path */

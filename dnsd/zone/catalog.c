@@ -9,6 +9,7 @@
  * changes mark it dirty and wake the publisher. */
 #include "zone/catalog.h"
 
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/jsonw.h"
 #include "zone/catalog_impl.h"
 #include "zone/journal.h"
 #include "zone/serial.h"
@@ -92,17 +94,81 @@ static struct zone_build *catalog_build_catalog(const struct config *cfg, const 
 	return b;
 }
 
+/* The zone's apex NS set: its nameservers: entries, or one name per
+ * address dnsd listens on; checked against the zone. */
+static int catalog_apex_set(struct catalog_zone *z, const struct config *cfg, char *err, size_t errlen)
+{
+	const struct config_zone *cz = z->cz;
+	if (cz->nameservers_count == 0) {
+		z->is_apex_synthesized = true;
+		size_t na = zone_apex_listen_addresses(cfg->listen, cfg->listen_count, z->apex_addrs, ZONE_APEX_NS_MAX);
+		z->apex_ns_count = zone_apex_default(z->apex, z->apex_addrs, na, z->apex_ns, ZONE_APEX_NS_MAX);
+		if (z->apex_ns_count > 0)
+			return 0;
+		snprintf(err, errlen, "%s:%d: zone %s: no address to name a nameserver after; give nameservers:",
+			 cfg->path, cz->line, cz->name);
+		return DNSD_EINVAL;
+	}
+	if (cz->nameservers_count > ZONE_APEX_NS_MAX) {
+		snprintf(err, errlen, "%s:%d: zone %s: at most %d nameservers", cfg->path, cz->line, cz->name,
+			 ZONE_APEX_NS_MAX);
+		return DNSD_EINVAL;
+	}
+	size_t na = 0, cap = sizeof(z->apex_addrs) / sizeof(z->apex_addrs[0]);
+	for (size_t i = 0; i < cz->nameservers_count; i++) {
+		const struct config_nameserver *ns = &cz->nameservers[i];
+		struct zone_apex_ns *o = &z->apex_ns[i];
+		if (dname_from_text(o->name, ns->name) < 0) {
+			snprintf(err, errlen, "%s:%d: zone %s: nameservers[%zu]: '%s' is not a domain name", cfg->path,
+				 ns->line, cz->name, i, ns->name);
+			return DNSD_EINVAL;
+		}
+		o->addresses = &z->apex_addrs[na];
+		for (size_t a = 0; a < ns->addresses_count; a++) {
+			if (na == cap) {
+				snprintf(err, errlen, "%s:%d: zone %s: at most %zu nameserver addresses", cfg->path,
+					 ns->line, cz->name, cap);
+				return DNSD_EINVAL;
+			}
+			z->apex_addrs[na].family = ns->addresses[a].family;
+			memcpy(z->apex_addrs[na].addr, ns->addresses[a].addr, 16);
+			na++;
+			o->address_count++;
+		}
+	}
+	z->apex_ns_count = cz->nameservers_count;
+	char why[256];
+	if (zone_apex_check(z->apex, z->apex_ns, z->apex_ns_count, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s:%d: zone %s: %s", cfg->path, cz->line, cz->name, why);
+		return DNSD_EINVAL;
+	}
+	return 0;
+}
+
 static int catalog_zone_load(struct catalog *c, struct catalog_zone *z, char *err, size_t errlen)
 {
 	if (dname_from_text(z->apex, z->cz->name) < 0) {
 		snprintf(err, errlen, "zone %s: not a valid domain name", z->cz->name);
 		return DNSD_EINVAL;
 	}
-	z->builder = z->cz->is_catalog ? catalog_build_catalog(c->cfg, z->cz, z->apex,
-							       serial_next(0, serial_clock_ms(), c->replica), err, errlen)
-				       : zonefile_builder_new(z->cz, z->apex, err, errlen);
+	if (z->cz->is_catalog) {
+		z->builder = catalog_build_catalog(c->cfg, z->cz, z->apex,
+						   serial_next(0, serial_clock_ms(), c->replica), err, errlen);
+	} else {
+		int arc = catalog_apex_set(z, c->cfg, err, errlen);
+		if (arc != 0)
+			return arc;
+		if (z->cz->file && !(z->fileindex = zone_fileindex_new(z->cz->file))) {
+			snprintf(err, errlen, "zone %s: out of memory", z->cz->name);
+			return DNSD_ENOMEM;
+		}
+		z->builder = zonefile_builder_new(z->cz, z->apex, z->apex_ns, z->apex_ns_count, z->fileindex,
+						  &z->made, err, errlen);
+	}
 	if (!z->builder)
 		return DNSD_EZONE;
+	if (z->fileindex)
+		zone_fileindex_seal(z->fileindex);
 	char ferr[256];
 	z->frozen = zone_build_freeze(z->builder, ferr, sizeof(ferr));
 	if (!z->frozen) {
@@ -197,7 +263,8 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 			f->clusters = mask;
 			f->pending = zone_new_pending(list[j]->apex);
 			if (f->pending)
-				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex, err, errlen);
+				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex, list[j]->apex_ns,
+								  list[j]->apex_ns_count, NULL, NULL, err, errlen);
 			else
 				snprintf(err, errlen, "out of memory");
 			if (!f->builder)
@@ -257,6 +324,7 @@ void catalog_free(struct catalog *c)
 	for (size_t i = 0; i < c->zone_count; i++) {
 		zone_build_free(c->zones[i].builder);
 		zone_unref(c->zones[i].frozen);
+		zone_fileindex_free(c->zones[i].fileindex);
 	}
 	for (size_t i = 0; i < c->feed_count; i++) {
 		zone_build_free(c->feeds[i].builder);
@@ -521,4 +589,114 @@ void catalog_inherit(struct catalog *c, struct catalog *old)
 	}
 	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_unlock(&old->lock);
+}
+
+/* ---------- what feeds a zone, for the sources and /names ---------- */
+
+size_t catalog_cluster_zones(const struct catalog *c, unsigned cluster, const uint8_t **apexes, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->feed_count && n < cap; i++) {
+		const struct catalog_feed *f = &c->feeds[i];
+		if (cluster >= CATALOG_CLUSTERS_MAX || !(f->clusters & (1ull << cluster)))
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = dname_equal(apexes[j], f->zone->apex);
+		if (!seen)
+			apexes[n++] = f->zone->apex;
+	}
+	return n;
+}
+
+/* The zone entry of view v whose apex is apex. */
+static const struct catalog_zone *entry_of(const struct catalog *c, size_t v, const uint8_t *apex)
+{
+	if (v >= c->views->count)
+		return NULL;
+	for (size_t i = 0; i < c->zone_count; i++)
+		if (dname_equal(c->zones[i].apex, apex) &&
+		    (c->cfg->views_count == 0 || config_zone_in_view(c->zones[i].cz, c->views->views[v].name)))
+			return &c->zones[i];
+	return NULL;
+}
+
+bool catalog_explain_zone(const struct catalog *c, size_t view, const uint8_t *apex, uint64_t *clusters,
+			  uint32_t *ttl_s)
+{
+	const struct catalog_zone *z = entry_of(c, view, apex);
+	if (!z)
+		return false;
+	*clusters = 0;
+	for (size_t i = 0; i < c->feed_count; i++)
+		if (c->feeds[i].view == view && c->feeds[i].zone == z)
+			*clusters = c->feeds[i].clusters;
+	*ttl_s = z->cz->ttl_s;
+	return true;
+}
+
+/* Is (owner, type, rdata) one of the apex records dnsd made for z? */
+static bool is_apex_record(const struct catalog_zone *z, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+			   uint16_t rdlen)
+{
+	bool is_apex = dname_equal(owner, z->apex);
+	if (type == WIRE_TYPE_SOA)
+		return is_apex && (z->made & ZONEFILE_MADE_SOA);
+	if (!(z->made & ZONEFILE_MADE_NS))
+		return false;
+	for (size_t i = 0; i < z->apex_ns_count; i++) {
+		const struct zone_apex_ns *ns = &z->apex_ns[i];
+		if (type == WIRE_TYPE_NS && is_apex && rdlen == dname_len(ns->name) &&
+		    dname_equal(rdata, ns->name))
+			return true;
+		if ((type == WIRE_TYPE_A || type == WIRE_TYPE_AAAA) && dname_equal(owner, ns->name))
+			for (size_t a = 0; a < ns->address_count; a++)
+				if (rdlen == (ns->addresses[a].family == AF_INET ? 4 : 16) &&
+				    memcmp(rdata, ns->addresses[a].addr, rdlen) == 0)
+					return true;
+	}
+	return false;
+}
+
+void catalog_explain_record(const struct catalog *c, size_t view, const uint8_t *apex, const uint8_t *owner,
+			    uint16_t type, const uint8_t *rdata, uint16_t rdlen, struct jsonw *w)
+{
+	const struct catalog_zone *z = entry_of(c, view, apex);
+	if (!z)
+		return;
+	if (is_apex_record(z, owner, type, rdata, rdlen)) {
+		jsonw_object_begin(w);
+		if (z->is_apex_synthesized) {
+			jsonw_kv_string(w, "kind", "synthesized");
+			jsonw_kv_string(w, "why", type == WIRE_TYPE_SOA
+				? "the zone has no SOA of its own: MNAME the first nameserver, Zonemaster's timers"
+				: "no nameservers: for the zone: ns1.<zone>.. one per address dnsd listens on");
+		} else {
+			jsonw_kv_string(w, "kind", "nameservers");
+			jsonw_kv_string(w, "file", c->cfg->path);
+			jsonw_kv_uint(w, "line", (uint64_t)z->cz->line);
+		}
+		jsonw_object_end(w);
+	}
+	uint32_t lines[16];
+	size_t n = zone_fileindex_find(z->fileindex, owner, type, rdata, rdlen, lines, 16);
+	/* a record synthesized from a wildcard: the wildcard's lines */
+	for (const uint8_t *p = owner; n == 0 && *p && dname_len(p) > dname_len(z->apex); p += p[0] + 1) {
+		uint8_t wild[DNAME_MAX_LEN];
+		const uint8_t *parent = p + p[0] + 1;
+		size_t pl = dname_len(parent);
+		if (pl + 2 > DNAME_MAX_LEN)
+			break;
+		wild[0] = 1;
+		wild[1] = '*';
+		memcpy(wild + 2, parent, pl);
+		n = zone_fileindex_find(z->fileindex, wild, type, rdata, rdlen, lines, 16);
+	}
+	for (size_t i = 0; i < n && i < 16; i++) {
+		jsonw_object_begin(w);
+		jsonw_kv_string(w, "kind", "file");
+		jsonw_kv_string(w, "file", zone_fileindex_path(z->fileindex));
+		jsonw_kv_uint(w, "line", lines[i]);
+		jsonw_object_end(w);
+	}
 }

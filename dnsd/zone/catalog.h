@@ -64,6 +64,27 @@ bool catalog_is_ready(struct catalog *c, char *why, size_t why_len);
  * (not the first one at start-up), for metrics. Any thread. */
 uint64_t catalog_publish_count(const struct catalog *c);
 
+/* The apexes (wire form) of the zones cluster feeds, each once: up to cap
+ * into apexes (pointers valid while the catalog lives). Returns how many. */
+size_t catalog_cluster_zones(const struct catalog *c, unsigned cluster, const uint8_t **apexes, size_t cap);
+
+/* ---------- /names ---------- */
+
+/* The zone entry serving apex in view (index into the catalog's views): the
+ * clusters that feed it there (bit i = cluster i) and its TTL for generated
+ * records. False when no entry of the catalog does. Any thread: reads only
+ * what catalog_new() set. */
+bool catalog_explain_zone(const struct catalog *c, size_t view, const uint8_t *apex, uint64_t *clusters,
+			  uint32_t *ttl_s);
+/* Writes, into the JSON array w has open, the non-Kubernetes sources of a
+ * record served in (view, apex): {"kind": "file", "file", "line"} per zone
+ * file line holding it, {"kind": "nameservers", "file", "line"} when it is
+ * the apex NS, SOA or glue dnsd made from the zone's nameservers:, or
+ * {"kind": "synthesized", "why"} when dnsd made it up. */
+struct jsonw;
+void catalog_explain_record(const struct catalog *c, size_t view, const uint8_t *apex, const uint8_t *owner,
+			    uint16_t type, const uint8_t *rdata, uint16_t rdlen, struct jsonw *w);
+
 /* Totals for logs: configured zones, and the records their files hold. */
 /* Called with every snapshot published from c, right after the swap, on the
  * publishing thread (the publisher, or the reload), publish_lock() held:

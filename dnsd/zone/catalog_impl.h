@@ -14,9 +14,11 @@
 #include "dns/dname.h"
 #include "util/histogram.h"
 #include "zone/catalog.h"
+#include "zone/fileindex.h"
 #include "zone/view.h"
 #include "zone/xfr_policy.h"
 #include "zone/zone.h"
+#include "zone/zone_apex.h"
 #include "zone/zone_build.h"
 
 #define CATALOG_CLUSTERS_MAX 64
@@ -28,6 +30,13 @@ struct catalog_zone {
 	uint8_t apex[DNAME_MAX_LEN];
 	struct zone_build *builder;
 	struct zone *frozen;           /* one reference held */
+	struct zone_fileindex *fileindex;   /* the file's lines, for /names; NULL without file */
+	/* the apex NS set: from nameservers:, or synthesized (zone_apex.h) */
+	struct zone_apex_ns apex_ns[ZONE_APEX_NS_MAX];
+	struct zone_apex_addr apex_addrs[ZONE_APEX_NS_MAX * 4];
+	size_t apex_ns_count;
+	bool is_apex_synthesized;      /* no nameservers: given */
+	unsigned made;                 /* ZONEFILE_MADE_*: what dnsd added to the file's records */
 };
 
 /* A (view, zone) pair fed by clusters: its own builder with the file's

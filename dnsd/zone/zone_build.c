@@ -362,6 +362,15 @@ static struct build_rr *apex_soa(const struct zone_build *b)
 
 const uint8_t *zone_build_apex(const struct zone_build *b) { return b->apex; }
 
+bool zone_build_has_soa(const struct zone_build *b) { return apex_soa(b) != NULL; }
+
+bool zone_build_has_apex_ns(const struct zone_build *b)
+{
+	struct build_node *n = (struct build_node *)build_lookup(b, b->apex);
+	struct build_rrset *set = n ? node_rrset(n, WIRE_TYPE_NS) : NULL;
+	return set && set->count > 0;
+}
+
 uint32_t zone_build_serial(const struct zone_build *b)
 {
 	struct build_rr *soa = apex_soa(b);
@@ -375,32 +384,3 @@ void zone_build_set_serial(struct zone_build *b, uint32_t serial)
 		wire_write_u32(soa->rdata + soa->rdlen - 20, serial);
 }
 
-int zone_build_add_default_soa(struct zone_build *b, uint32_t serial)
-{
-	if (apex_soa(b))
-		return 0;
-	uint8_t rdata[2 * DNAME_MAX_LEN + 20];
-	size_t al = b->apex_len;
-	if (al + 11 > DNAME_MAX_LEN)
-		return DNSD_ERANGE;
-	/* ns.<apex> and hostmaster.<apex> */
-	size_t p = 0;
-	rdata[p++] = 2;
-	memcpy(rdata + p, "ns", 2);
-	p += 2;
-	memcpy(rdata + p, b->apex, al);
-	p += al;
-	size_t ns_len = p;
-	rdata[p++] = 10;
-	memcpy(rdata + p, "hostmaster", 10);
-	p += 10;
-	memcpy(rdata + p, b->apex, al);
-	p += al;
-	uint32_t fields[5] = { serial, 3600, 600, 86400, b->default_ttl };
-	for (int i = 0; i < 5; i++, p += 4)
-		wire_write_u32(rdata + p, fields[i]);
-	int rc = zone_build_add(b, b->apex, WIRE_TYPE_SOA, b->default_ttl, rdata, (uint16_t)p);
-	if (rc == 0)
-		rc = zone_build_add(b, b->apex, WIRE_TYPE_NS, b->default_ttl, rdata, (uint16_t)ns_len);
-	return rc;
-}

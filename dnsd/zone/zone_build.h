@@ -17,8 +17,8 @@
 
 struct zone_build;
 
-/* A builder for the zone at apex (wire form, any case). default_ttl_s is what
- * zone_build_add_default_soa() uses. NULL when out of memory. */
+/* A builder for the zone at apex (wire form, any case); default_ttl_s is the
+ * TTL of records added without one. NULL when out of memory. */
 struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s);
 /* Frees the builder and its records; accepts NULL. Zones it froze live on. */
 void zone_build_free(struct zone_build *b);
@@ -34,10 +34,10 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 		      const uint8_t *rdata, uint16_t rdlen);
 
-/* Adds "apex SOA ns.<apex> hostmaster.<apex> serial 3600 600 86400 ttl" and
- * "apex NS ns.<apex>" when the zone has no SOA yet (a zone fed only by
- * Kubernetes has no file). */
-int zone_build_add_default_soa(struct zone_build *b, uint32_t serial);
+/* Does the apex have an SOA, an NS RRset (from a zone file, say)? A zone
+ * without them gets its apex from zone_apex.h. */
+bool zone_build_has_soa(const struct zone_build *b);
+bool zone_build_has_apex_ns(const struct zone_build *b);
 /* The SOA serial; set rewrites it (RFC 1982 arithmetic is the caller's job). */
 uint32_t zone_build_serial(const struct zone_build *b);
 void zone_build_set_serial(struct zone_build *b, uint32_t serial);

@@ -203,6 +203,12 @@ static const char *record_rule_broken(const struct zone_build *b, const uint8_t 
 int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
 		  size_t errlen)
 {
+	return zonefile_load_indexed(b, path, default_ttl_s, NULL, err, errlen);
+}
+
+int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t default_ttl_s,
+			  struct zone_fileindex *index, char *err, size_t errlen)
+{
 	char apex_text[DNAME_MAX_TEXT];
 	dname_to_text(apex_text, sizeof(apex_text), zone_build_apex(b));
 	FILE *fp = zonefile_open(path, err, errlen);
@@ -309,6 +315,14 @@ int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s
 			rc = DNSD_EZONE;
 			goto out;
 		}
+		if (index && zone_fileindex_add(index, ldns_rdf_data(owner), (uint16_t)ldns_rr_get_type(rr),
+					       ldns_buffer_begin(buf), (uint16_t)ldns_buffer_position(buf),
+					       (uint32_t)rr_line) != 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			ldns_rr_free(rr);
+			rc = DNSD_ENOMEM;
+			goto out;
+		}
 		ldns_rr_free(rr);
 	}
 out:
@@ -319,24 +333,42 @@ out:
 	return rc;
 }
 
-struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex, char *err,
-					size_t errlen)
+struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex,
+					const struct zone_apex_ns *ns, size_t ns_count,
+					struct zone_fileindex *index, unsigned *made, char *err, size_t errlen)
 {
+	unsigned added = 0;
 	struct zone_build *b = zone_build_new(apex, cz->ttl_s);
 	if (!b) {
 		snprintf(err, errlen, "zone %s: out of memory", cz->name);
 		return NULL;
 	}
-	if (cz->file && zonefile_load(b, cz->file, cz->ttl_s, err, errlen) != 0) {
-		zone_build_free(b);
-		return NULL;
+	if (cz->file && zonefile_load_indexed(b, cz->file, cz->ttl_s, index, err, errlen) != 0)
+		goto fail;
+	bool has_soa = zone_build_has_soa(b), has_ns = zone_build_has_apex_ns(b);
+	if (has_ns && cz->nameservers_count) {
+		snprintf(err, errlen, "zone %s: nameservers: is given and %s has apex NS records; keep one of them",
+			 cz->name, cz->file);
+		goto fail;
 	}
-	/* the serial starts from the clock so it only moves forward across restarts */
-	int rc = zone_build_add_default_soa(b, (uint32_t)time(NULL));
-	if (rc != 0) {
-		snprintf(err, errlen, "zone %s: %s", cz->name, dnsd_strerror(rc));
-		zone_build_free(b);
-		return NULL;
+	if (has_ns && !has_soa) {
+		snprintf(err, errlen, "%s: zone %s: no SOA record (dnsd makes the SOA only with the apex NS)",
+			 cz->file, cz->name);
+		goto fail;
 	}
+	if (!has_ns) {
+		/* the serial starts from the clock so it only moves forward across restarts */
+		int rc = zone_apex_add(b, ns, ns_count, cz->ttl_s, (uint32_t)time(NULL));
+		if (rc != 0) {
+			snprintf(err, errlen, "zone %s: %s", cz->name, dnsd_strerror(rc));
+			goto fail;
+		}
+		added = ZONEFILE_MADE_NS | (has_soa ? 0 : ZONEFILE_MADE_SOA);
+	}
+	if (made)
+		*made = added;
 	return b;
+fail:
+	zone_build_free(b);
+	return NULL;
 }

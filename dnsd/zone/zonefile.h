@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "conf/config.h"
+#include "zone/fileindex.h"
+#include "zone/zone_apex.h"
 #include "zone/zone_build.h"
 
 /* The largest zone file read: 256 MiB (60,000 A records take about 2 MiB). */
@@ -23,12 +25,26 @@
  * builder may then hold part of the file and should be discarded. */
 int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
 		  size_t errlen);
+/* The same, noting the first line of each record in index (unsealed; the
+ * caller seals it). */
+int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t default_ttl_s,
+			  struct zone_fileindex *index, char *err, size_t errlen);
+
+/* What zonefile_builder_new() added itself. */
+#define ZONEFILE_MADE_NS 0x01      /* the apex NS RRset and its glue, from ns */
+#define ZONEFILE_MADE_SOA 0x02     /* the SOA */
 
 /* A builder for configured zone cz (apex: its name in wire form) holding its
- * file's records, if it has a file, and a default SOA and NS if they did not
- * give one (a zone fed only by Kubernetes has no file). The caller frees it
- * with zone_build_free(); NULL with "file:line: reason" in err on failure. */
-struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex, char *err,
-					size_t errlen);
+ * file's records, if it has a file (noted in index when given), and the apex
+ * the file does not give (a zone fed only by Kubernetes has no file): the
+ * NS RRset and glue of ns (cz's nameservers: or the synthesized set,
+ * zone_apex.h) unless the file has apex NS, and an SOA unless it has one.
+ * A file with apex NS but no SOA, and nameservers: beside apex NS in the
+ * file, are errors. *made (may be NULL) says what was added. The caller
+ * frees the builder with zone_build_free(); NULL with "file:line: reason"
+ * in err on failure. */
+struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex,
+					const struct zone_apex_ns *ns, size_t ns_count,
+					struct zone_fileindex *index, unsigned *made, char *err, size_t errlen);
 
 #endif

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GET /status on the admin listener: one JSON document that says, per
 # Kubernetes source, whether it synced, the API version in use, the
-# resourceVersion, ServiceEntries held and skipped, the last error and when,
+# resourceVersion, ServiceEntries held and skipped, pieces dropped by reason,
+# the last error and when,
 # the last event; per view and zone the serial, records, last publication
 # and what triggered it; and the reload state. Checked against what the
 # test did: a create moves the resourceVersion and the serial, an injected
@@ -51,6 +52,14 @@ fake mesh-1 POST /apis/networking.istio.io/v1/namespaces/default/serviceentries 
   '{"apiVersion":"networking.istio.io/v1","kind":"ServiceEntry","metadata":{"name":"broken","namespace":"default"},"spec":{"hosts":"not-a-list"}}' >/dev/null
 wait_until 10 is 1 j 'd["kubernetes"][0]["skipped"]["total"]' || die "/status: skipped not 1: $(status)"
 echo "ok - /status: the broken entry counted as skipped"
+# a dropped piece is counted under its reason; the rest of the entry serves
+assert_eq "$(j 'd["kubernetes"][0]["dropped"]["cidr"]')" 0 "nothing dropped as cidr yet"
+se_create mesh-1 default wide wide.default.global 240.0.0.2 10.0.0.0/24
+expect_answer 10 240.0.0.2 wide.default.global
+wait_until 10 is 1 j 'd["kubernetes"][0]["dropped"]["cidr"]' || die "/status: dropped cidr not 1: $(status)"
+echo "ok - /status: the /24 counted as dropped (cidr)"
+assert_eq "$(j 'sorted(d["kubernetes"][0]["dropped"])[0:3]')" "['address-host', 'bad-address', 'bad-host']" "every reason listed"
+assert_eq "$(j 'd["kubernetes"][0]["stale_since"]')" None "not serving saved state"
 
 # an API error becomes the last error, with its time
 fault mesh-1 '{"kind":"status","code":503,"count":3,"match":"any"}'

@@ -472,6 +472,31 @@ def _(c):
         hog.close()
 
 
+def drain_held(conns, held, secs):
+    """Waits for the replies on connections in held, closing each as it is
+    served (that frees the slot for the next one). Returns how many were
+    served with the right ID before secs passed without progress."""
+    poller = select.poll()
+    by_fd = {}
+    for i in held:
+        poller.register(conns[i], select.POLLIN)
+        by_fd[conns[i].fileno()] = i
+    served = 0
+    while by_fd:
+        ready = poller.poll(int(secs * 1000))
+        if not ready:
+            break
+        for fd, _ in ready:
+            i = by_fd.pop(fd)
+            poller.unregister(fd)
+            conns[i].settimeout(2.0)
+            r = dnsq.recv_tcp_message(conns[i])
+            if r is not None and struct.unpack("!H", r[:2])[0] == i:
+                served += 1
+            conns[i].close()
+    return served
+
+
 @case("tcp: connection flood beyond max-connections: the longest-idle connections make room, every query is answered")
 def _(c):
     total = c.cap + 4 if c.cap < 64 else c.cap + 16

@@ -105,6 +105,56 @@ se_delete() {
   fake "$1" DELETE "/apis/networking.istio.io/v1/namespaces/$2/serviceentries/$3" \
     '{"propagationPolicy":"Background"}' >/dev/null || die "delete $2/$3 on $1"
 }
+# se_doc NS NAME SPEC_JSON [STATUS_JSON] [METADATA_EXTRA_JSON]: a ServiceEntry
+# document (compact JSON) with that spec, status and extra metadata fields.
+se_doc() {
+  "$PY" - "$@" <<'PY'
+import json, sys
+ns, name, spec = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+status = json.loads(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else None
+meta = {"name": name, "namespace": ns}
+if len(sys.argv) > 5 and sys.argv[5]:
+    meta.update(json.loads(sys.argv[5]))
+o = {"apiVersion": "networking.istio.io/v1", "kind": "ServiceEntry", "metadata": meta, "spec": spec}
+if status is not None:
+    o["status"] = status
+print(json.dumps(o, separators=(",", ":")))
+PY
+}
+
+# se_put CLUSTER NS NAME SPEC_JSON [STATUS_JSON] [METADATA_EXTRA_JSON]: create
+# the entry through the real API path, or replace it when it exists.
+se_put() {
+  local c=$1 ns=$2 name=$3 doc
+  doc=$(se_doc "$2" "$3" "$4" "${5:-}" "${6:-}") || die "se_doc $ns/$name"
+  local base="/apis/networking.istio.io/v1/namespaces/$ns/serviceentries"
+  if fake "$c" GET "$base/$name" >/dev/null 2>&1; then
+    fake "$c" PUT "$base/$name" "$doc" >/dev/null || die "replace $ns/$name on $c"
+  else
+    fake "$c" POST "$base" "$doc" >/dev/null || die "create $ns/$name on $c"
+  fi
+}
+
+# se_rv CLUSTER NS NAME: the entry's resourceVersion at the API.
+se_rv() {
+  fake "$1" GET "/apis/networking.istio.io/v1/namespaces/$2/serviceentries/$3" |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])'
+}
+
+# dropped CLUSTER REASON: dnsd_kubernetes_dropped_total for them (0 when absent).
+dropped() {
+  local v
+  v=$(metric "dnsd_kubernetes_dropped_total{cluster=\"$1\",reason=\"$2\"}")
+  echo "${v:-0}"
+}
+# expect_dropped SECS CLUSTER REASON N: poll until the counter reads N.
+expect_dropped() {
+  local secs=$1 c=$2 r=$3 n=$4
+  _dropped_is() { [ "$(dropped "$c" "$r")" = "$n" ]; }
+  wait_until "$secs" _dropped_is || die "dnsd_kubernetes_dropped_total{cluster=$c,reason=$r}: want $n, have $(dropped "$c" "$r")"
+  echo "ok - dropped{cluster=$c,reason=$r} = $n"
+}
+
 # fake_state CLUSTER FIELD: a number from /_fake/state (rv, objects, watchers,
 # or counts.list / counts.watch / counts.faults ...).
 fake_state() {
@@ -119,10 +169,11 @@ print(d)' "$2"
 # k8s_config FILE PORT HTTPPORT CLUSTERS [extra YAML]: dnsd serving zone global
 # (zones/global.zone plus the clusters named, comma separated) with metrics
 # and health on 127.0.0.1:HTTPPORT, debug logging and chaos on.
+# K8S_SOURCE_YAML adds keys to every kubernetes: entry ("export-to: ignore").
 k8s_config() {
   local file=$1 port=$2 hport=$3 clusters=$4 c sources=()
   for c in ${clusters//,/ }; do
-    sources+=(--kubernetes "{name: $c, kubeconfig: $T/$c.kubeconfig}")
+    sources+=(--kubernetes "{name: $c, kubeconfig: $T/$c.kubeconfig${K8S_SOURCE_YAML:+, $K8S_SOURCE_YAML}}")
   done
   write_config "$file" --port "$port" \
     --zone "{name: global, file: $REPO/zones/global.zone, ttl: 30, kubernetes: [$clusters]}" \
@@ -136,6 +187,20 @@ start_k8s_dnsd() {
   port=$(free_port) || die "no free port"
   HPORT=$(free_port) || die "no free port"
   k8s_config "$T/dnsd.yaml" "$port" "$HPORT" "$1" "${2:-}"
+  start_dnsd "$T/dnsd.yaml"
+}
+# k8s_source NAME [YAML]: the kubernetes: entry (write_config --kubernetes) for
+# start_fakeapi NAME's kubeconfig, with more keys if given ("host-policy: any").
+k8s_source() { echo "{name: $1, kubeconfig: $T/$1.kubeconfig${2:+, $2}}"; }
+
+# k8s_dnsd [write_config OPTION...]: dnsd on a free port with debug logging
+# and /metrics, /health, /ready on 127.0.0.1:$HPORT; zones and sources as given
+# (--zone, --kubernetes "$(k8s_source mesh-1)", ...). Waits until it answers.
+k8s_dnsd() {
+  local port
+  port=$(free_port) || die "no free port"
+  HPORT=$(free_port) || die "no free port"
+  write_config "$T/dnsd.yaml" --port "$port" --log debug --http "127.0.0.1:$HPORT" "$@"
   start_dnsd "$T/dnsd.yaml"
 }
 http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$HPORT$1"; }

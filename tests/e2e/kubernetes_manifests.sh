@@ -104,6 +104,11 @@ ok(any(z.get("kubernetes") for z in conf["zones"] if z["name"] == "global"), "Co
 listen = conf["health"]["listen"]
 ok(listen.endswith(":8080") and conf["metrics"]["listen"].endswith(":9153"), "ConfigMap: health on 8080, metrics on 9153")
 ok(any(a.endswith(":53") for a in conf["listen"]), "ConfigMap: DNS on port 53")
+# last known state: state-dir on a writable emptyDir (README "Last known state")
+sd = conf.get("state-dir")
+ok(sd in mounts and not mounts[sd].get("readOnly"), "ConfigMap: state-dir %s is a writable mount" % sd)
+ok("emptyDir" in {v["name"]: v for v in spec["volumes"]}[mounts[sd]["name"]],
+   "... of an emptyDir (survives container restarts in the pod)")
 os.makedirs(os.path.join(tmp, "etc-dnsd"), exist_ok=True)
 for k, v in cm["data"].items():
     open(os.path.join(tmp, "etc-dnsd", k), "w").write(v)

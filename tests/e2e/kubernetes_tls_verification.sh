@@ -11,9 +11,9 @@ start_fakeapi mesh-1
 FAKE_HTTP=1 FAKE_NOAUTH=1 start_fakeapi plain
 url=$(fake_url mesh-1)
 for v in good wrongca wrongname sni skipverify clientcert notoken; do
-  se_create mesh-1 default "svc-$v" "svc.$v.test" 240.0.0.1
+  se_create mesh-1 svc "svc-$v" "svc.$v.test" 240.0.0.1   # namespace svc: host-policy namespace
 done
-se_create plain default svc svc.plain.test 240.0.0.1
+se_create plain svc svc svc.plain.test 240.0.0.1
 
 kc() { # NAME [CLUSTER-YAML [USER-YAML [SERVER]]]: by default the test CA and mesh-1's token
   write_kubeconfig "$T/$1.kubeconfig" "${4:-$url}" "$1" "${3:-"    tokenFile: mesh-1.token"}" "${2:-}"

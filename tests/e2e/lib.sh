@@ -213,6 +213,21 @@ serve_test_zone() {
   start_dnsd "$T/dnsd.yaml"
 }
 
+# log_count FIXED-STRING...: lines of the current dnsd log holding every string.
+log_count() {
+  local s out
+  out=$(cat "$DNSD_LOG")
+  for s in "$@"; do out=$(grep -F -- "$s" <<<"$out"); done
+  [ -n "$out" ] && wc -l <<<"$out" || echo 0
+}
+# expect_log SECS FIXED-STRING...: poll until a line holds every string.
+expect_log() {
+  local secs=$1; shift
+  _has_log() { [ "$(log_count "$@")" -gt 0 ]; }
+  wait_until "$secs" _has_log "$@" || die "no log line with: $*"
+  echo "ok - logged: $*"
+}
+
 # dnsq [options] QNAME [TYPE]: tests/e2e/dnsq.py at the daemon under test;
 # prints a stable line-per-field rendering (see dnsq.py).
 dnsq() { "$PY" "$E2E_DIR/dnsq.py" --server "$DNSD_ADDR" --port "$DNSD_PORT" "$@"; }

@@ -37,7 +37,7 @@ expect_from() { # SRC WANT NAME [TYPE]
 }
 
 expect_from 127.0.0.11 127.127.42.69 messenger.default.global
-expect_from 127.0.0.11 "0 0 3000 messenger.default.global." _http1._http.messenger.default.global SRV
+expect_from 127.0.0.11 "0 0 3000 messenger.default.global." _http1._tcp.messenger.default.global SRV
 assert_eq "$(from 127.0.0.11 +short view.dnsd CH TXT)" '"mesh-1"' "from 127.0.0.11: view.dnsd CH TXT names the view"
 assert_eq "$(from 127.0.0.11 ratings.default.global | sed -n 's/.*status: \([A-Z]*\),.*/\1/p')" NXDOMAIN \
   "from 127.0.0.11: mesh-2's name is NXDOMAIN"

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * fuzz_serviceentry.c - JSON -> ServiceEntry -> records for a forward and a
- * reverse zone: nothing the API server could send may crash us. */
+ * fuzz_serviceentry.c - JSON -> ServiceEntry -> the source's verdicts ->
+ * records for a forward and a reverse zone, and its drops formatted for the
+ * log: nothing the API server could send may crash us or leak. */
 #include <stdint.h>
 #include <stdlib.h>
 
 #include "dns/dname.h"
 #include "k8s/json.h"
+#include "k8s/se_policy.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
 
@@ -37,8 +39,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < 3; i++) {
 		struct serviceentry *se;
 		char err[256];
-		if (!candidates[i] || serviceentry_from_json(candidates[i], &se, err, sizeof(err)) != 0)
+		/* an unusable entry comes back as a stand-in, held and freed alike */
+		if (!candidates[i] || (serviceentry_from_json(candidates[i], &se, err, sizeof(err)), !se))
 			continue;
+		static const char *const trusted[] = { "istio-system" };
+		const struct se_policy policy = { .trusted_namespaces = trusted, .trusted_count = 1 };
+		const uint8_t *apexes[2] = { apex, rev };
+		if (se_policy_judge(&policy, se, apexes, 2) != 0)
+			abort();
+		const struct se_drops *lists[2] = { &se->drops, &se->verdict_drops };
+		for (int l = 0; l < 2; l++)
+			for (size_t d = 0; d < lists[l]->count; d++) {
+				char line[512];
+				se_drop_format(&lists[l]->items[d], line, sizeof(line));
+			}
 		se_zone_records(se, apex, 30, check_record, NULL);
 		se_zone_records(se, rev, 30, check_record, NULL);
 		serviceentry_free(se);

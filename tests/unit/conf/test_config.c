@@ -415,6 +415,33 @@ START_TEST(test_prefixes)
 }
 END_TEST
 
+/* PROXY v2 allowlist and the last-known-state keys (README "Behind a load
+ * balancer", "Last known state") */
+START_TEST(test_proxy_protocol_and_state)
+{
+	load_ok("chaos: false\n");
+	ck_assert_uint_eq(cfg->proxy_protocol_count, 0);
+	ck_assert_ptr_null(cfg->state_dir);
+	ck_assert_uint_eq(cfg->stale_start_timeout_ms, 10000);
+	ck_assert_uint_eq(cfg->state_write_interval_ms, 2000);
+	load_ok("proxy-protocol: [10.0.0.5, \"!10.0.0.6\", 192.0.2.0/28, \"fd00::/8\"]\n"
+		"state-dir: state\nstale-start-timeout-ms: 0\nstate-write-interval-ms: 100\n");
+	ck_assert_uint_eq(cfg->proxy_protocol_count, 4);
+	ck_assert_uint_eq(cfg->proxy_protocol[0].len, 32);
+	ck_assert(cfg->proxy_protocol[1].is_negated);
+	ck_assert_uint_eq(cfg->proxy_protocol[2].len, 28);
+	ck_assert_int_eq(cfg->proxy_protocol[3].family, AF_INET6);
+	/* relative to the config file's folder, like zone files */
+	ck_assert_ptr_nonnull(strstr(cfg->state_dir, "/state"));
+	ck_assert_int_eq(cfg->state_dir[0], '/');
+	ck_assert_uint_eq(cfg->stale_start_timeout_ms, 0);
+	ck_assert_uint_eq(cfg->state_write_interval_ms, 100);
+	load_error("proxy-protocol: [10.0.0.5/24]\n", DNSD_EINVAL, 1, 18, "proxy-protocol[0]");
+	load_error("state-write-interval-ms: 10\n", DNSD_ERANGE, 1, 26, "out of range 100..600000");
+	load_error("stale-start-timeout-ms: -1\n", DNSD_EINVAL, 1, 25, "stale-start-timeout-ms");
+}
+END_TEST
+
 START_TEST(test_strings_and_lists)
 {
 	load_ok("user: nobody\nlog: {level: WARN}\n"
@@ -875,6 +902,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_uint_bounds);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_prefixes);
+	tcase_add_test(tc, test_proxy_protocol_and_state);
 	tcase_add_test(tc, test_strings_and_lists);
 	tcase_add_test(tc, test_zone_per_view);
 	tcase_add_test(tc, test_flow_style_and_comments);

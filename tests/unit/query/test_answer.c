@@ -13,6 +13,7 @@
 #include "query/answer.h"
 #include "conf/config.h"
 #include "util/err.h"
+#include "zone/zone_apex.h"
 #include "zone/zone_build.h"
 #include "zone/zonefile.h"
 
@@ -489,6 +490,15 @@ START_TEST(test_badvers)
 }
 END_TEST
 
+/* The apex dnsd makes for a zone without file: ns1.<apex> at 127.0.0.1. */
+static int add_apex(struct zone_build *b)
+{
+	static const struct zone_apex_addr lo = { .family = AF_INET, .addr = { 127, 0, 0, 1 } };
+	struct zone_apex_ns ns;
+	size_t n = zone_apex_default(zone_build_apex(b), &lo, 1, &ns, 1);
+	return n == 1 ? zone_apex_add(b, &ns, 1, 30, 1) : DNSD_ERANGE;
+}
+
 /* Split horizon: two views by client prefix and ECS, each its own zone. */
 START_TEST(test_views_by_client_and_ecs)
 {
@@ -499,8 +509,8 @@ START_TEST(test_views_by_client_and_ecs)
 	uint8_t owner[DNAME_MAX_LEN];
 	dname_from_text(owner, "svc.global");
 	const uint8_t a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
-	ck_assert_int_eq(zone_build_add_default_soa(b1, 1), 0);
-	ck_assert_int_eq(zone_build_add_default_soa(b2, 1), 0);
+	ck_assert_int_eq(add_apex(b1), 0);
+	ck_assert_int_eq(add_apex(b2), 0);
 	ck_assert_int_eq(zone_build_add(b1, owner, LDNS_RR_TYPE_A, 30, a1, 4), 0);
 	ck_assert_int_eq(zone_build_add(b2, owner, LDNS_RR_TYPE_A, 30, a2, 4), 0);
 	struct zone *z1 = zone_build_freeze(b1, err, sizeof(err));
@@ -616,7 +626,7 @@ START_TEST(test_builder_rejects_bad_zones)
 	struct zone_build *b = zone_build_new(apex, 30);
 	ck_assert_ptr_null(zone_build_freeze(b, err, sizeof(err)));
 	ck_assert_ptr_nonnull(strstr(err, "no SOA"));
-	zone_build_add_default_soa(b, 1);
+	ck_assert_int_eq(add_apex(b), 0);
 	dname_from_text(owner, "example.com");
 	const uint8_t addr[4] = { 1, 2, 3, 4 };
 	ck_assert_int_eq(zone_build_add(b, owner, LDNS_RR_TYPE_A, 30, addr, 4), DNSD_EINVAL);

@@ -1,0 +1,299 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * se_registry.c - host -> the held ServiceEntries naming it, across sources.
+ *
+ * A chained hash table of (host, item) nodes; an item is copied once (its
+ * hosts stay borrowed) and shared by its nodes. Hosts with thousands of
+ * owners are not a case worth optimising: owner sets are computed by
+ * walking one chain. */
+#include "k8s/se_registry.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns/dname.h"
+#include "util/err.h"
+#include "util/log.h"
+
+struct reg_item {
+	struct se_registry_item item;   /* hosts, is_served: borrowed */
+	uint64_t seq;                   /* registration order, for stable visits */
+	size_t refs;                    /* nodes pointing here */
+};
+
+struct reg_node {
+	uint32_t hash;
+	const char *host;               /* item->hosts[host_index] */
+	size_t host_index;
+	struct reg_item *ri;
+	struct reg_node *next;
+};
+
+struct se_registry {
+	pthread_mutex_t lock;
+	struct reg_node **buckets;
+	size_t bucket_count;            /* power of two */
+	size_t node_count;
+	uint64_t seq;
+	uint64_t conflicts_total;
+	size_t conflicting_hosts;
+};
+
+#define OWNERS_MAX 16   /* owners listed in a conflict's log line */
+
+static uint32_t host_hash(const char *host)
+{
+	return dname_hash((const uint8_t *)host, strlen(host));
+}
+
+struct se_registry *se_registry_new(void)
+{
+	struct se_registry *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->bucket_count = 1024;
+	r->buckets = calloc(r->bucket_count, sizeof(*r->buckets));
+	if (!r->buckets) {
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->lock, NULL);
+	return r;
+}
+
+void se_registry_free(struct se_registry *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->bucket_count; i++) {
+		struct reg_node *n = r->buckets[i];
+		while (n) {
+			struct reg_node *next = n->next;
+			if (--n->ri->refs == 0)
+				free(n->ri);
+			free(n);
+			n = next;
+		}
+	}
+	free(r->buckets);
+	pthread_mutex_destroy(&r->lock);
+	free(r);
+}
+
+static void grow(struct se_registry *r)
+{
+	size_t n = r->bucket_count * 2;
+	struct reg_node **b = calloc(n, sizeof(*b));
+	if (!b)
+		return;   /* longer chains, still correct */
+	for (size_t i = 0; i < r->bucket_count; i++) {
+		struct reg_node *x = r->buckets[i];
+		while (x) {
+			struct reg_node *next = x->next;
+			x->next = b[x->hash & (n - 1)];
+			b[x->hash & (n - 1)] = x;
+			x = next;
+		}
+	}
+	free(r->buckets);
+	r->buckets = b;
+	r->bucket_count = n;
+}
+
+static bool same_owner(const struct se_registry_item *a, const struct se_registry_item *b)
+{
+	return a->cluster == b->cluster && strcmp(a->namespace_, b->namespace_) == 0;
+}
+
+/* The distinct owners serving host now, the first cap of them in out.
+ * Returns their number; past cap owners are no longer told apart, so the
+ * number may be too high then (only logs and the gauge use it). */
+static size_t owners_of(const struct se_registry *r, const char *host, uint32_t hash,
+			const struct se_registry_item **out, size_t cap)
+{
+	size_t n = 0;
+	for (const struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
+		if (x->hash != hash || strcmp(x->host, host) != 0 || !x->ri->item.is_served[x->host_index])
+			continue;
+		bool seen = false;
+		for (size_t i = 0; i < n && i < cap && !seen; i++)
+			seen = same_owner(out[i], &x->ri->item);
+		if (seen)
+			continue;
+		if (n < cap)
+			out[n] = &x->ri->item;
+		n++;
+	}
+	return n;
+}
+
+static void unlink_item(struct se_registry *r, const struct se_registry_item *it)
+{
+	for (size_t h = 0; h < it->hosts_count; h++) {
+		uint32_t hash = host_hash(it->hosts[h]);
+		struct reg_node **p = &r->buckets[hash & (r->bucket_count - 1)];
+		while (*p) {
+			struct reg_node *x = *p;
+			if (x->ri->item.entry == it->entry && x->host_index == h) {
+				*p = x->next;
+				if (--x->ri->refs == 0)
+					free(x->ri);
+				free(x);
+				r->node_count--;
+				break;
+			}
+			p = &x->next;
+		}
+	}
+}
+
+static int link_item(struct se_registry *r, const struct se_registry_item *it)
+{
+	struct reg_item *ri = calloc(1, sizeof(*ri));
+	if (!ri)
+		return DNSD_ENOMEM;
+	ri->item = *it;
+	ri->seq = ++r->seq;
+	for (size_t h = 0; h < it->hosts_count; h++) {
+		struct reg_node *x = calloc(1, sizeof(*x));
+		if (!x) {
+			if (ri->refs == 0)
+				free(ri);
+			else
+				unlink_item(r, it);
+			return DNSD_ENOMEM;
+		}
+		x->hash = host_hash(it->hosts[h]);
+		x->host = it->hosts[h];
+		x->host_index = h;
+		x->ri = ri;
+		/* append: visits follow registration order within a chain */
+		struct reg_node **p = &r->buckets[x->hash & (r->bucket_count - 1)];
+		while (*p)
+			p = &(*p)->next;
+		*p = x;
+		ri->refs++;
+		r->node_count++;
+	}
+	if (r->node_count > r->bucket_count)
+		grow(r);
+	return 0;
+}
+
+static void log_conflict(const char *host, const struct se_registry_item *const *owners, size_t n)
+{
+	char list[1024];
+	size_t off = 0;
+	for (size_t i = 0; i < n && i < OWNERS_MAX && off < sizeof(list); i++) {
+		int w = snprintf(list + off, sizeof(list) - off, "%s%s %s/%s", i ? ", " : "", owners[i]->cluster_name,
+				 owners[i]->namespace_, owners[i]->name);
+		if (w > 0)
+			off += (size_t)w;
+	}
+	log_info("kubernetes: host %s is published by %zu owners (conflict; serving the union): %s%s", host, n,
+		 list, n > OWNERS_MAX ? ", ..." : "");
+}
+
+/* The distinct hosts of old and new, in order. */
+static size_t touched_hosts(const struct se_registry_item *old_item, const struct se_registry_item *new_item,
+			    const char **out)
+{
+	size_t n = 0;
+	const struct se_registry_item *items[2] = { old_item, new_item };
+	for (int k = 0; k < 2; k++) {
+		for (size_t h = 0; items[k] && h < items[k]->hosts_count; h++) {
+			bool seen = false;
+			for (size_t j = 0; j < n && !seen; j++)
+				seen = strcmp(out[j], items[k]->hosts[h]) == 0;
+			if (!seen)
+				out[n++] = items[k]->hosts[h];
+		}
+	}
+	return n;
+}
+
+int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
+		       const struct se_registry_item *new_item)
+{
+	size_t cap = (old_item ? old_item->hosts_count : 0) + (new_item ? new_item->hosts_count : 0);
+	const char **hosts = calloc(cap ? cap : 1, sizeof(*hosts));
+	bool *was = calloc(cap ? cap : 1, sizeof(*was)), *had = calloc(cap ? cap : 1, sizeof(*had));
+	if (!hosts || !was || !had) {
+		free(hosts);
+		free(was);
+		free(had);
+		return DNSD_ENOMEM;
+	}
+	pthread_mutex_lock(&r->lock);
+	size_t n = touched_hosts(old_item, new_item, hosts);
+	for (size_t i = 0; i < n; i++) {
+		/* before: in conflict? already served by new's owner (old's, the
+		 * same object, included: an update is no newcomer)? */
+		const struct se_registry_item *owners[OWNERS_MAX];
+		size_t k = owners_of(r, hosts[i], host_hash(hosts[i]), owners, OWNERS_MAX);
+		was[i] = k >= 2;
+		for (size_t j = 0; new_item && j < k && j < OWNERS_MAX; j++)
+			had[i] = had[i] || same_owner(owners[j], new_item);
+	}
+	if (old_item)
+		unlink_item(r, old_item);
+	int rc = new_item ? link_item(r, new_item) : 0;
+	if (rc != 0 && old_item)
+		link_item(r, old_item);   /* best effort: back as before */
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		const struct se_registry_item *owners[OWNERS_MAX];
+		size_t k = owners_of(r, hosts[i], host_hash(hosts[i]), owners, OWNERS_MAX);
+		bool is = k >= 2;
+		r->conflicting_hosts += is && !was[i];
+		r->conflicting_hosts -= !is && was[i];
+		bool is_joined = false;   /* new's owner serves it now and did not before */
+		for (size_t j = 0; new_item && !had[i] && j < k && j < OWNERS_MAX; j++)
+			is_joined = is_joined || same_owner(owners[j], new_item);
+		if (is && is_joined) {
+			log_conflict(hosts[i], owners, k);
+			r->conflicts_total++;
+		}
+	}
+	pthread_mutex_unlock(&r->lock);
+	free(hosts);
+	free(was);
+	free(had);
+	return rc;
+}
+
+void se_registry_visit_host(struct se_registry *r, const char *host, se_registry_visit_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&r->lock);
+	uint32_t hash = host_hash(host);
+	for (const struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next)
+		if (x->hash == hash && strcmp(x->host, host) == 0)
+			fn(ctx, &x->ri->item, x->host_index);
+	pthread_mutex_unlock(&r->lock);
+}
+
+void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx)
+{
+	pthread_mutex_lock(&r->lock);
+	for (size_t i = 0; i < r->bucket_count; i++)
+		for (const struct reg_node *x = r->buckets[i]; x; x = x->next)
+			if (x->host_index == 0)
+				fn(ctx, &x->ri->item, 0);
+	pthread_mutex_unlock(&r->lock);
+}
+
+uint64_t se_registry_conflicts_total(struct se_registry *r)
+{
+	pthread_mutex_lock(&r->lock);
+	uint64_t n = r->conflicts_total;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}
+
+size_t se_registry_conflicting_hosts(struct se_registry *r)
+{
+	pthread_mutex_lock(&r->lock);
+	size_t n = r->conflicting_hosts;
+	pthread_mutex_unlock(&r->lock);
+	return n;
+}

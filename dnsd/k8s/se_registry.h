@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * se_registry.h - every host named by a held ServiceEntry of any Kubernetes
+ * source, with the entries that name it: how dnsd notices conflicts (one
+ * host published by several owners) and how /names finds, for a name, the
+ * entries that made or dropped its records.
+ *
+ * Owners are (cluster, namespace) pairs; a host served by two or more is a
+ * conflict. It is served as the union all the same, but logged once when an
+ * owner joins (not again while the set of owners stays) and counted.
+ *
+ * The registry borrows: each registered item's strings and its entry
+ * pointer must stay valid until the item is replaced or removed. Thread-
+ * safe: one mutex of its own, taken inside a source's lock (never the other
+ * way round); visitors run with it held and must not call back in. */
+#ifndef DNSD_SE_REGISTRY_H
+#define DNSD_SE_REGISTRY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct se_registry;
+
+/* What one entry registers: every host it names, served or not. */
+struct se_registry_item {
+	unsigned cluster;              /* the source's index */
+	const char *cluster_name;      /* for logs; must outlive the item */
+	const void *entry;             /* the caller's object, passed back to visitors */
+	const char *namespace_;
+	const char *name;
+	const char *const *hosts;      /* lower case, no trailing dot */
+	const bool *is_served;         /* parallel to hosts: published (not dropped) */
+	size_t hosts_count;
+};
+
+struct se_registry *se_registry_new(void);
+void se_registry_free(struct se_registry *r);
+
+/* old leaves, new arrives (either may be NULL; both describe the same
+ * object when both are given). Logs a conflict for each host of new that
+ * gains an owner it did not have while another owner serves it too. Returns
+ * 0 or DNSD_ENOMEM (the registry is then as before). */
+int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
+		       const struct se_registry_item *new_item);
+
+typedef void se_registry_visit_fn(void *ctx, const struct se_registry_item *item, size_t host_index);
+
+/* Calls fn for every item that names host (lower case, no trailing dot),
+ * with the index of host in it, in registration order. */
+void se_registry_visit_host(struct se_registry *r, const char *host, se_registry_visit_fn *fn, void *ctx);
+/* Calls fn once per registered item (host_index 0). */
+void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx);
+
+/* Conflicts logged since the start, and hosts in conflict now. */
+uint64_t se_registry_conflicts_total(struct se_registry *r);
+size_t se_registry_conflicting_hosts(struct se_registry *r);
+
+#endif

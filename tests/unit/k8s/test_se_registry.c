@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * test_se_registry.c - hosts -> entries across sources: visits, conflicts
+ * (logged once per joining owner, counted), the conflict gauge. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_main.h"
+#include "k8s/se_registry.h"
+
+/* An entry with up to 4 hosts, all served unless told otherwise. */
+struct fake_entry {
+	const char *hosts[4];
+	bool is_served[4];
+	struct se_registry_item item;
+};
+
+static struct fake_entry *entry(unsigned cluster, const char *ns, const char *name, const char *h0,
+				const char *h1)
+{
+	struct fake_entry *e = calloc(1, sizeof(*e));
+	e->hosts[0] = h0;
+	e->hosts[1] = h1;
+	e->is_served[0] = e->is_served[1] = true;
+	e->item = (struct se_registry_item){ .cluster = cluster, .cluster_name = cluster ? "mesh-2" : "mesh-1",
+					     .entry = e, .namespace_ = ns, .name = name, .hosts = e->hosts,
+					     .is_served = e->is_served, .hosts_count = h1 ? 2 : 1 };
+	return e;
+}
+
+struct seen {
+	char lines[16][128];
+	size_t count;
+};
+
+static void record(void *ctx, const struct se_registry_item *item, size_t host_index)
+{
+	struct seen *s = ctx;
+	ck_assert_uint_lt(s->count, 16);
+	snprintf(s->lines[s->count++], 128, "%s %s/%s %s", item->cluster_name, item->namespace_, item->name,
+		 item->hosts[host_index]);
+}
+
+START_TEST(test_visit)
+{
+	struct se_registry *r = se_registry_new();
+	struct fake_entry *a = entry(0, "default", "a", "x.default.global", "y.default.global");
+	struct fake_entry *b = entry(1, "default", "b", "y.default.global", NULL);
+	ck_assert_int_eq(se_registry_update(r, NULL, &a->item), 0);
+	ck_assert_int_eq(se_registry_update(r, NULL, &b->item), 0);
+	struct seen s = { 0 };
+	se_registry_visit_host(r, "y.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 2);
+	ck_assert_str_eq(s.lines[0], "mesh-1 default/a y.default.global");
+	ck_assert_str_eq(s.lines[1], "mesh-2 default/b y.default.global");
+	memset(&s, 0, sizeof(s));
+	se_registry_visit_host(r, "nosuch.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
+	se_registry_visit_all(r, record, &s);
+	ck_assert_uint_eq(s.count, 2);   /* once per entry, not per host */
+	/* removal */
+	ck_assert_int_eq(se_registry_update(r, &a->item, NULL), 0);
+	memset(&s, 0, sizeof(s));
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
+	se_registry_visit_host(r, "y.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 1);
+	se_registry_free(r);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(test_conflicts)
+{
+	struct se_registry *r = se_registry_new();
+	/* two entries of one owner (cluster 0, namespace prod): no conflict */
+	struct fake_entry *p1 = entry(0, "prod", "p1", "pay.prod.global", NULL);
+	struct fake_entry *p2 = entry(0, "prod", "p2", "pay.prod.global", NULL);
+	se_registry_update(r, NULL, &p1->item);
+	se_registry_update(r, NULL, &p2->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 0);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	/* a refused (not served) host is no owner */
+	struct fake_entry *sb = entry(0, "sandbox", "sb", "pay.prod.global", NULL);
+	sb->is_served[0] = false;
+	se_registry_update(r, NULL, &sb->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 0);
+	/* the same namespace in another cluster: a second owner */
+	struct fake_entry *c2 = entry(1, "prod", "p1", "pay.prod.global", NULL);
+	se_registry_update(r, NULL, &c2->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 1);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	/* an update by a known owner: nothing new */
+	struct fake_entry *c2b = entry(1, "prod", "p1", "pay.prod.global", NULL);
+	se_registry_update(r, &c2->item, &c2b->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 1);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	/* a third owner joins: logged and counted again; still one host */
+	struct fake_entry *t = entry(0, "istio-system", "t", "pay.prod.global", "other.prod.global");
+	se_registry_update(r, NULL, &t->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 2);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	/* owners leave: the gauge follows, the counter does not */
+	se_registry_update(r, &c2b->item, NULL);
+	se_registry_update(r, &t->item, NULL);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 2);
+	/* a host named twice by one entry is not a conflict with itself */
+	struct fake_entry *twice = entry(1, "x", "twice", "dup.x.global", "dup.x.global");
+	se_registry_update(r, NULL, &twice->item);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), 2);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	se_registry_free(r);
+	free(p1);
+	free(p2);
+	free(sb);
+	free(c2);
+	free(c2b);
+	free(t);
+	free(twice);
+}
+END_TEST
+
+START_TEST(test_many)
+{
+	/* enough hosts to grow the table; every one found again */
+	struct se_registry *r = se_registry_new();
+	enum { N = 5000 };
+	static char names[N][32];
+	static struct fake_entry *e[N];
+	for (int i = 0; i < N; i++) {
+		snprintf(names[i], sizeof(names[i]), "svc-%d.ns-%d.global", i, i % 7);
+		e[i] = entry(0, "ns", names[i], names[i], NULL);
+		ck_assert_int_eq(se_registry_update(r, NULL, &e[i]->item), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		struct seen s = { 0 };
+		se_registry_visit_host(r, names[i], record, &s);
+		ck_assert_uint_eq(s.count, 1);
+	}
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	for (int i = 0; i < N; i++) {
+		se_registry_update(r, &e[i]->item, NULL);
+		free(e[i]);
+	}
+	se_registry_free(r);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("se_registry");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, test_visit);
+	tcase_add_test(tc, test_conflicts);
+	tcase_add_test(tc, test_many);
+	suite_add_tcase(s, tc);
+	return s;
+}
