@@ -13,7 +13,8 @@ STATE=$T/state
 mkdir -p "$STATE"
 EXTRA="state-dir: $STATE
 stale-start-timeout-ms: 3000
-state-write-interval-ms: 200"
+state-write-interval-ms: 200
+lameduck-ms: 0"
 
 start_fakeapi mesh-1
 api_port=$(cat "$T/mesh-1.port")

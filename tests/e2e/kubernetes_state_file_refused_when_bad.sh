@@ -12,7 +12,8 @@
 STATE=$T/state       # dnsd creates it
 EXTRA="state-dir: $STATE
 stale-start-timeout-ms: 500
-state-write-interval-ms: 100"
+state-write-interval-ms: 100
+lameduck-ms: 0"
 
 # a good state file, written by dnsd itself
 start_fakeapi mesh-1
