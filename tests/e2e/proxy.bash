@@ -10,8 +10,9 @@ EXAMPLES=$REPO/conf/examples
 DNSDIST_SOURCE=127.0.0.2
 HAPROXY_SOURCE=127.0.0.3
 
-# start_proxied_dnsd PREFIXES: the example on a free port, query log and
-# /metrics on, `proxy-protocol: PREFIXES` (a YAML flow list).
+# start_proxied_dnsd PREFIXES [SED]: the example on a free port, query log
+# and /metrics on, `proxy-protocol: PREFIXES` (a YAML flow list); SED, a sed
+# expression, changes the config further.
 start_proxied_dnsd() {
   DNSD_PORT=$(free_port) || die "no free port"
   METRICS_PORT=$(free_port) || die "no free port"
@@ -23,6 +24,7 @@ start_proxied_dnsd() {
       "$EXAMPLES/dnsd-split-horizon.yaml" >"$T/dnsd.yaml"
   grep -q "127.0.0.1:$DNSD_PORT" "$T/dnsd.yaml" || die "example's listen line changed; update the sed"
   printf 'proxy-protocol: %s\n' "$1" >>"$T/dnsd.yaml"
+  [ -z "${2:-}" ] || sed -i -e "$2" "$T/dnsd.yaml"
   start_dnsd "$T/dnsd.yaml"
 }
 
