@@ -75,20 +75,18 @@ static void published_hook(void *ctx, const struct snapshot *s)
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: dnsd [-c FILE] [-t] [-p] [-V] [-h]\n"
-		"  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
-		"  -t       check the configuration and zone files, then exit 0 or 1\n"
-		"  -p       print every option with its default and help, then exit\n"
-		"  -V       print the version\n"
-		"  -h       this help\n"
-		"dnsd runs in the foreground and logs to stderr.\n");
+	fprintf(out, "usage: dnsd [-c FILE] [-t] [-p] [-V] [-h]\n"
+		     "  -c FILE  configuration file (default " DEFAULT_CONFIG ")\n"
+		     "  -t       check the configuration and zone files, then exit 0 or 1\n"
+		     "  -p       print every option with its default and help, then exit\n"
+		     "  -V       print the version\n"
+		     "  -h       this help\n"
+		     "dnsd runs in the foreground and logs to stderr.\n");
 }
 
 /* Loads config and zones; on success *cfg and *cat are new. On failure the
  * message ("file:line: reason") is logged and left in err. */
-static int load_all(const char *path, struct config **cfg, struct catalog **cat, char *err,
-		    size_t errlen)
+static int load_all(const char *path, struct config **cfg, struct catalog **cat, char *err, size_t errlen)
 {
 	*cfg = NULL;
 	*cat = NULL;
@@ -128,11 +126,12 @@ static void warn_restart_only(const struct config *old, const struct config *new
 		log_warn("reload: proxy-protocol takes effect after a restart");
 	/* the sources' state writers live across reloads, as the sources do */
 	same = ((!old->state_dir && !new->state_dir) ||
-		(old->state_dir && new->state_dir && strcmp(old->state_dir, new->state_dir) == 0)) &&
+		(old->state_dir && new->state_dir &&strcmp(old->state_dir, new->state_dir) == 0)) &&
 	       old->stale_start_timeout_ms == new->stale_start_timeout_ms &&
 	       old->state_write_interval_ms == new->state_write_interval_ms;
 	if (!same)
-		log_warn("reload: state-dir, stale-start-timeout-ms and state-write-interval-ms take effect after a restart");
+		log_warn("reload: state-dir, stale-start-timeout-ms and state-write-interval-ms take effect "
+			 "after a restart");
 }
 
 /* The Kubernetes sources live across reloads (their threads hold the
@@ -214,7 +213,7 @@ fail:
 	log_error("reload failed: keeping the previous configuration and zones");
 	admin_note_reload(d->admin, false, trigger, err);
 	admin_notify("READY=1");
-	watch_files(d);   /* the config in force, and the file that failed, are watched */
+	watch_files(d); /* the config in force, and the file that failed, are watched */
 }
 
 /* ---------- reload on change ---------- */
@@ -267,7 +266,7 @@ static void files_cb(evutil_socket_t fd, short what, void *arg)
 	if (!d->changed[0])
 		snprintf(d->changed, sizeof(d->changed), "%s", path);
 	struct timeval tv = { 0, FILE_QUIET_MS * 1000 };
-	evtimer_add(d->files_timer, &tv);   /* re-armed: the quiet period starts again */
+	evtimer_add(d->files_timer, &tv); /* re-armed: the quiet period starts again */
 }
 
 /* reload-on-change: inotify on the files, their events on the main loop. */
@@ -303,8 +302,9 @@ static bool stale_sources(const struct daemon *d, char *why, size_t why_len)
 		struct tm tm;
 		gmtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		int n = snprintf(why + off, off < why_len ? why_len - off : 0, "%skubernetes %s stale since %s",
-				 off ? ", " : "", k8s_watch_name(d->watches[i]), when);
+		int n = snprintf(why + off, off < why_len ? why_len - off : 0,
+				 "%skubernetes %s stale since %s", off ? ", " : "",
+				 k8s_watch_name(d->watches[i]), when);
 		if (n > 0)
 			off += (size_t)n;
 	}
@@ -356,7 +356,8 @@ static void sources_status(void *arg, struct jsonw *w)
 		jsonw_key(w, "synced");
 		jsonw_bool(w, st->is_synced);
 		jsonw_kv_string(w, "api_version", st->api_version);
-		jsonw_kv_string(w, "resource_version", st->reflector_count ? st->reflectors[0].resource_version : "");
+		jsonw_kv_string(w, "resource_version",
+				st->reflector_count ? st->reflectors[0].resource_version : "");
 		jsonw_kv_uint(w, "serviceentries", st->serviceentries);
 		jsonw_key(w, "skipped");
 		jsonw_object_begin(w);
@@ -487,7 +488,8 @@ static void signal_cb(evutil_socket_t sig, short what, void *arg)
 		d->is_lameduck = true;
 		admin_set_lameduck(d->admin, true);
 		admin_notify("STOPPING=1");
-		log_info("received SIGTERM: lameduck for %u ms (/ready fails, queries are answered), then draining",
+		log_info("received SIGTERM: lameduck for %u ms (/ready fails, queries are answered), then "
+			 "draining",
 			 (unsigned)d->cfg->lameduck_ms);
 		struct timeval tv = { d->cfg->lameduck_ms / 1000, (d->cfg->lameduck_ms % 1000) * 1000 };
 		if (d->lameduck_timer && evtimer_add(d->lameduck_timer, &tv) == 0)
@@ -620,7 +622,8 @@ static int check_state_dir(const struct config *cfg, bool is_check)
 	if (!cfg->state_dir || !cfg->kubernetes_count)
 		return 0;
 	if (stat(cfg->state_dir, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
-		log_error("state-dir %s: not a folder%s", cfg->state_dir, is_check ? "" : "; running without saved state");
+		log_error("state-dir %s: not a folder%s", cfg->state_dir,
+			  is_check ? "" : "; running without saved state");
 		return DNSD_EINVAL;
 	}
 	if (stat(cfg->state_dir, &sb) == 0)
@@ -649,8 +652,8 @@ static int check_only(struct daemon *d)
 			       d->cfg->kubernetes[i].name);
 			continue;
 		}
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, NULL, kerr,
-						    sizeof(kerr));
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, NULL,
+						    kerr, sizeof(kerr));
 		if (!w) {
 			log_error("%s", kerr);
 			return 1;
@@ -731,11 +734,15 @@ static int start_loop(struct daemon *d)
 	for (int i = 0; i < 3; i++)
 		event_add(d->signals[i], NULL);
 	char err[512];
-	struct admin_hooks hooks = { .is_ready = ready_hook, .sources_status = sources_status,
-				     .config_path = d->config_path, .ctx = d,
-				     .names = { .sources = names_sources, .dropped = names_dropped, .ctx = d } };
-	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks,
-			     err, sizeof(err));
+	struct admin_hooks hooks = {
+		.is_ready = ready_hook,
+		.sources_status = sources_status,
+		.config_path = d->config_path,
+		.ctx = d,
+		.names = { .sources = names_sources, .dropped = names_dropped, .ctx = d }
+	};
+	d->admin = admin_new(d->base, d->cfg->metrics_listen, d->cfg->health_listen, d->server, &hooks, err,
+			     sizeof(err));
 	if (!d->admin) {
 		log_error("%s", err);
 		return 1;
@@ -770,8 +777,8 @@ static int start_sources(struct daemon *d)
 	sigset_t old;
 	block_signals(&old);
 	for (size_t i = 0; i < d->cfg->kubernetes_count; i++) {
-		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog, d->registry, err,
-						 sizeof(err));
+		struct k8s_watch *w = k8s_watch_new(&d->cfg->kubernetes[i], (unsigned)i, d->catalog,
+						    d->registry, err, sizeof(err));
 		struct k8s_persist *p = NULL;
 		if (w && state_dir) {
 			p = k8s_persist_new(w, state_dir, d->cfg->stale_start_timeout_ms,
@@ -805,7 +812,7 @@ static int start_sources(struct daemon *d)
 static void run(struct daemon *d)
 {
 	catalog_drop_file_builders(d->catalog);
-	malloc_trim(0);   /* give the builders' pages back */
+	malloc_trim(0); /* give the builders' pages back */
 	d->ready_timer = evtimer_new(d->base, ready_timer_cb, d);
 	d->lameduck_timer = evtimer_new(d->base, lameduck_timer_cb, d);
 	start_file_watch(d);

@@ -86,7 +86,8 @@ static int addr_parse(struct config_addr *dest, const char *text, bool is_port0_
 	uint32_t port_num;
 	int rc = addr_parse_number(port, 65535, &port_num);
 	if (rc == DNSD_EINVAL) {
-		*why = is_port0_ok ? "port is required: a number 0..65535" : "port is required: a number 1..65535";
+		*why = is_port0_ok ? "port is required: a number 0..65535"
+				   : "port is required: a number 1..65535";
 		return DNSD_EINVAL;
 	}
 	if (rc != 0 || (port_num < 1 && !is_port0_ok)) {
@@ -181,8 +182,8 @@ int config_prefix_parse_why(struct config_prefix *dest, const char *text, const 
 			return DNSD_EINVAL;
 		}
 		if (rc != 0) {
-			*why = max_len == 32 ? "prefix length is out of range 0..32" :
-					       "prefix length is out of range 0..128";
+			*why = max_len == 32 ? "prefix length is out of range 0..32"
+					     : "prefix length is out of range 0..128";
 			return DNSD_ERANGE;
 		}
 	}

@@ -17,15 +17,15 @@
 struct config_addr {
 	struct sockaddr_storage ss;
 	socklen_t sslen;
-	char text[64];        /* as written in the file, for logs */
+	char text[64]; /* as written in the file, for logs */
 };
 
 /* A client prefix in match-clients: "10.1.0.0/16", "!10.1.9.0/24", "any", "::1". */
 struct config_prefix {
-	int family;           /* AF_INET or AF_INET6; 0 for "any" */
-	uint8_t addr[16];     /* network bytes, host bits zero */
-	uint8_t len;          /* prefix length in bits */
-	bool is_negated;      /* "!" form: a match excludes the client */
+	int family;       /* AF_INET or AF_INET6; 0 for "any" */
+	uint8_t addr[16]; /* network bytes, host bits zero */
+	uint8_t len;      /* prefix length in bits */
+	bool is_negated;  /* "!" form: a match excludes the client */
 };
 
 /* Parses "127.0.0.1:53", "[::1]:53" or ":53" (the IPv6 wildcard, which with
@@ -57,8 +57,8 @@ int config_prefix_parse_why(struct config_prefix *dest, const char *text, const 
  * address; a subnet wider than p (addr_bits < p->len) cannot be said to
  * lie in it. Negation is the caller's business: this only tests the
  * prefix. No allocation, no locks: for the query path. */
-static inline bool config_prefix_match(const struct config_prefix *p, int family,
-				       const uint8_t *addr, unsigned addr_bits)
+static inline bool config_prefix_match(const struct config_prefix *p, int family, const uint8_t *addr,
+				       unsigned addr_bits)
 {
 	if (p->family == 0)
 		return true;

@@ -28,8 +28,7 @@
 
 /* ---- errors ---- */
 
-int config_error(struct config_ctx *ctx, int code, const struct config_node *at,
-		 const char *fmt, ...)
+int config_error(struct config_ctx *ctx, int code, const struct config_node *at, const char *fmt, ...)
 {
 	if (!ctx->err || ctx->errlen == 0)
 		return code;
@@ -73,21 +72,21 @@ static const char *config_kind_name(enum config_node_kind kind)
 
 /* Tags and NUL bytes are checked here rather than while parsing so that the
  * message can name the key. */
-int config_expect(struct config_ctx *ctx, const struct config_node *node,
-		  enum config_node_kind kind, const char *path, const char *hint)
+int config_expect(struct config_ctx *ctx, const struct config_node *node, enum config_node_kind kind,
+		  const char *path, const char *hint)
 {
 	if (node->tag) {
 		if (node->tag[0] == '!' && node->tag[1] != '!')
 			return config_error(ctx, DNSD_EINVAL, node,
 					    "%s: YAML tag '%s' is not supported; quote values "
-					    "that start with '!': \"%s\"", path, node->tag, node->tag);
-		return config_error(ctx, DNSD_EINVAL, node, "%s: YAML tag '%s' is not supported",
-				    path, node->tag);
+					    "that start with '!': \"%s\"",
+					    path, node->tag, node->tag);
+		return config_error(ctx, DNSD_EINVAL, node, "%s: YAML tag '%s' is not supported", path,
+				    node->tag);
 	}
 	if (node->kind != kind)
 		return config_error(ctx, DNSD_EINVAL, node, "%s: expected %s, got %s%s", path,
-				    config_kind_name(kind), config_kind_name(node->kind),
-				    hint ? hint : "");
+				    config_kind_name(kind), config_kind_name(node->kind), hint ? hint : "");
 	if (kind == CONFIG_NODE_SCALAR && strlen(node->value) != node->value_len)
 		return config_error(ctx, DNSD_EINVAL, node, "%s: value contains a NUL byte", path);
 	return 0;
@@ -145,8 +144,7 @@ static struct config_node *config_node_add(struct config_node *parent, enum conf
 
 /* libyaml reports reader errors (bad UTF-8, control characters) by byte
  * offset only; turn it into line:column for the message. */
-static void config_offset_position(const char *buf, size_t len, size_t offset,
-				   struct config_node *pos)
+static void config_offset_position(const char *buf, size_t len, size_t offset, struct config_node *pos)
 {
 	pos->line = 1;
 	pos->column = 1;
@@ -160,8 +158,8 @@ static void config_offset_position(const char *buf, size_t len, size_t offset,
 	}
 }
 
-static int config_syntax_error(struct config_ctx *ctx, const yaml_parser_t *parser,
-			       const char *buf, size_t len)
+static int config_syntax_error(struct config_ctx *ctx, const yaml_parser_t *parser, const char *buf,
+			       size_t len)
 {
 	struct config_node pos = { .line = 1, .column = 1 };
 	if (parser->error == YAML_MEMORY_ERROR)
@@ -169,23 +167,23 @@ static int config_syntax_error(struct config_ctx *ctx, const yaml_parser_t *pars
 	if (parser->error == YAML_READER_ERROR) {
 		config_offset_position(buf, len, parser->problem_offset, &pos);
 	} else {
-		pos.line = (int)(parser->problem_mark.line + 1 > INT32_MAX ?
-				 INT32_MAX : parser->problem_mark.line + 1);
-		pos.column = (int)(parser->problem_mark.column + 1 > INT32_MAX ?
-				   INT32_MAX : parser->problem_mark.column + 1);
+		pos.line = (int)(parser->problem_mark.line + 1 > INT32_MAX ? INT32_MAX
+									   : parser->problem_mark.line + 1);
+		pos.column = (int)(parser->problem_mark.column + 1 > INT32_MAX
+					   ? INT32_MAX
+					   : parser->problem_mark.column + 1);
 	}
 	const char *problem = parser->problem ? parser->problem : "unknown error";
 	if (parser->context)
-		return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s (%s at line %zu)",
-				    problem, parser->context, parser->context_mark.line + 1);
+		return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s (%s at line %zu)", problem,
+				    parser->context, parser->context_mark.line + 1);
 	return config_error(ctx, DNSD_EPARSE, &pos, "YAML syntax error: %s", problem);
 }
 
 /* Parses one YAML document into a tree of config_node. Aliases are refused:
  * the config never needs them, and an alias loop or a "billion laughs"
  * document would otherwise be walked without end. */
-int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
-		      struct config_node **out)
+int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len, struct config_node **out)
 {
 	yaml_parser_t parser;
 	yaml_event_t event;
@@ -210,9 +208,7 @@ int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
 		struct config_node *node = NULL;
 
 		switch (event.type) {
-		case YAML_STREAM_END_EVENT:
-			is_done = true;
-			break;
+		case YAML_STREAM_END_EVENT: is_done = true; break;
 		case YAML_DOCUMENT_START_EVENT:
 			if (++documents > 1) {
 				rc = config_error(ctx, DNSD_EPARSE, &pos,
@@ -221,8 +217,7 @@ int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
 			}
 			break;
 		case YAML_ALIAS_EVENT:
-			rc = config_error(ctx, DNSD_EINVAL, &pos,
-					  "YAML aliases (*%s) are not supported",
+			rc = config_error(ctx, DNSD_EINVAL, &pos, "YAML aliases (*%s) are not supported",
 					  (const char *)event.data.alias.anchor);
 			goto fail;
 		case YAML_SCALAR_EVENT:
@@ -243,17 +238,17 @@ int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
 			if (++depth > CONFIG_DEPTH_MAX) {
-				rc = config_error(ctx, DNSD_ELIMIT, &pos,
-						  "nesting deeper than %d levels", CONFIG_DEPTH_MAX);
+				rc = config_error(ctx, DNSD_ELIMIT, &pos, "nesting deeper than %d levels",
+						  CONFIG_DEPTH_MAX);
 				goto fail;
 			}
 			node = config_node_add(cur,
-					       event.type == YAML_SEQUENCE_START_EVENT ?
-					       CONFIG_NODE_SEQUENCE : CONFIG_NODE_MAPPING,
+					       event.type == YAML_SEQUENCE_START_EVENT ? CONFIG_NODE_SEQUENCE
+										       : CONFIG_NODE_MAPPING,
 					       &event.start_mark,
-					       event.type == YAML_SEQUENCE_START_EVENT ?
-					       event.data.sequence_start.tag :
-					       event.data.mapping_start.tag);
+					       event.type == YAML_SEQUENCE_START_EVENT
+						       ? event.data.sequence_start.tag
+						       : event.data.mapping_start.tag);
 			if (!node)
 				goto nomem;
 			if (!root)
@@ -267,8 +262,7 @@ int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
 			cur = cur->parent;
 			depth--;
 			break;
-		default:
-			break;
+		default: break;
 		}
 		yaml_event_delete(&event);
 		has_event = false;
@@ -331,8 +325,7 @@ static const char *config_zones_overlap(const struct config *cfg, const struct c
 	if (a->views_count == 0 && b->views_count == 0)
 		return "";
 	for (size_t i = 0; i < cfg->views_count; i++)
-		if (config_zone_in_view(a, cfg->views[i].name) &&
-		    config_zone_in_view(b, cfg->views[i].name))
+		if (config_zone_in_view(a, cfg->views[i].name) && config_zone_in_view(b, cfg->views[i].name))
 			return cfg->views[i].name;
 	return NULL;
 }
@@ -361,7 +354,8 @@ static bool config_has_key(const struct config *cfg, const char *name)
 	if (len > 0 && name[len - 1] == '.')
 		len--;
 	for (size_t i = 0; i < cfg->tsig_keys_count; i++)
-		if (strlen(cfg->tsig_keys[i].name) == len && strncasecmp(cfg->tsig_keys[i].name, name, len) == 0)
+		if (strlen(cfg->tsig_keys[i].name) == len &&
+		    strncasecmp(cfg->tsig_keys[i].name, name, len) == 0)
 			return true;
 	return false;
 }
@@ -400,10 +394,12 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 		struct config_tsig_key *k = &cfg->tsig_keys[i];
 		if ((k->secret != NULL) == (k->secret_file != NULL))
 			return config_error(ctx, DNSD_EINVAL, keys->children[i],
-					    "tsig-keys[%zu]: set exactly one of 'secret' and 'secret-file'", i);
+					    "tsig-keys[%zu]: set exactly one of 'secret' and 'secret-file'",
+					    i);
 		int rc = k->secret_file ? config_read_secret(k, why, sizeof(why)) : 0;
 		if (rc != 0)
-			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu].secret-file: %s", i, why);
+			return config_error(ctx, rc, keys->children[i], "tsig-keys[%zu].secret-file: %s", i,
+					    why);
 		struct tsig_key tk;
 		rc = tsig_key_init(&tk, k->name, k->algorithm, k->secret);
 		memset(&tk, 0, sizeof(tk));
@@ -414,19 +410,23 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 	for (size_t i = 0; i < cfg->zones_count; i++) {
 		const struct config_zone *z = &cfg->zones[i];
 		if (z->is_catalog && (z->file || z->kubernetes_count))
-			return config_error(ctx, DNSD_EINVAL, zones->children[i],
-					    "zones[%zu]: a catalog zone has no 'file' or 'kubernetes': dnsd builds it", i);
+			return config_error(
+				ctx, DNSD_EINVAL, zones->children[i],
+				"zones[%zu]: a catalog zone has no 'file' or 'kubernetes': dnsd builds it",
+				i);
 		const struct config_node *refs = config_map_get(zones->children[i], "allow-transfer");
 		for (size_t j = 0; j < z->allow_transfer_count; j++) {
 			const char *e = z->allow_transfer[j];
 			struct config_prefix p;
-			bool ok = strcmp(e, "none") == 0 ? z->allow_transfer_count == 1
-				: strncmp(e, "key ", 4) == 0 ? config_has_key(cfg, e + 4)
-				: config_prefix_parse(&p, e) == 0;
+			bool ok = strcmp(e, "none") == 0       ? z->allow_transfer_count == 1
+				  : strncmp(e, "key ", 4) == 0 ? config_has_key(cfg, e + 4)
+							       : config_prefix_parse(&p, e) == 0;
 			if (!ok)
-				return config_error(ctx, DNSD_EINVAL, refs->children[j],
-						    "zones[%zu].allow-transfer[%zu]: '%s' is not a prefix, \"key NAME\" "
-						    "of a defined key, or \"none\" alone", i, j, e);
+				return config_error(
+					ctx, DNSD_EINVAL, refs->children[j],
+					"zones[%zu].allow-transfer[%zu]: '%s' is not a prefix, \"key NAME\" "
+					"of a defined key, or \"none\" alone",
+					i, j, e);
 		}
 		refs = config_map_get(zones->children[i], "notify");
 		for (size_t j = 0; j < z->notify_count; j++) {
@@ -444,7 +444,8 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 			if (!ok)
 				return config_error(ctx, DNSD_EINVAL, refs->children[j],
 						    "zones[%zu].notify[%zu]: '%s' is not \"address:port\" or "
-						    "\"address:port key NAME\" of a defined key", i, j, e);
+						    "\"address:port key NAME\" of a defined key",
+						    i, j, e);
 		}
 	}
 	for (size_t i = 0; i < cfg->views_count; i++) {
@@ -452,9 +453,10 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 		const struct config_node *refs = config_map_get(views->children[i], "match-keys");
 		for (size_t j = 0; j < v->match_keys_count; j++)
 			if (!config_has_key(cfg, v->match_keys[j]))
-				return config_error(ctx, DNSD_ENOENT, refs->children[j],
-						    "views[%zu].match-keys[%zu]: TSIG key '%s' is not defined", i, j,
-						    v->match_keys[j]);
+				return config_error(
+					ctx, DNSD_ENOENT, refs->children[j],
+					"views[%zu].match-keys[%zu]: TSIG key '%s' is not defined", i, j,
+					v->match_keys[j]);
 	}
 	return 0;
 }
@@ -474,7 +476,8 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 		if ((k->kubeconfig != NULL) == k->is_in_cluster)
 			return config_error(ctx, DNSD_EINVAL, sources->children[i],
 					    "kubernetes[%zu]: set exactly one of 'kubeconfig' and "
-					    "'in-cluster: true'", i);
+					    "'in-cluster: true'",
+					    i);
 	}
 
 	for (size_t i = 0; i < cfg->zones_count; i++) {
@@ -484,13 +487,14 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 			if (!config_has_kubernetes(cfg, z->kubernetes[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
 						    "zones[%zu].kubernetes[%zu]: kubernetes source "
-						    "'%s' is not defined", i, j, z->kubernetes[j]);
+						    "'%s' is not defined",
+						    i, j, z->kubernetes[j]);
 		refs = config_map_get(zones->children[i], "views");
 		for (size_t j = 0; j < z->views_count; j++)
 			if (!config_has_view(cfg, z->views[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
-						    "zones[%zu].views[%zu]: view '%s' is not defined",
-						    i, j, z->views[j]);
+						    "zones[%zu].views[%zu]: view '%s' is not defined", i, j,
+						    z->views[j]);
 		/* one entry per (view, name): BIND's "zone declared twice in a view" */
 		for (size_t k = 0; k < i; k++) {
 			if (strcmp(cfg->zones[k].name, z->name) != 0)
@@ -499,10 +503,11 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 			if (!view)
 				continue;
 			const struct config_node *at = config_map_get(zones->children[i], "name");
-			return config_error(ctx, DNSD_EEXIST, at, "zones[%zu].name: duplicate name "
+			return config_error(ctx, DNSD_EEXIST, at,
+					    "zones[%zu].name: duplicate name "
 					    "'%s'%s%s%s, first defined in zones[%zu] at line %d; "
-					    "give each entry disjoint 'views'", i, z->name,
-					    view[0] ? " in view '" : "", view, view[0] ? "'" : "",
+					    "give each entry disjoint 'views'",
+					    i, z->name, view[0] ? " in view '" : "", view, view[0] ? "'" : "",
 					    k, cfg->zones[k].line);
 		}
 	}
@@ -513,20 +518,21 @@ static int config_check(struct config_ctx *ctx, struct config *cfg, const struct
 		for (size_t j = 0; j < v->zones_count; j++) {
 			if (!config_has_zone(cfg, v->zones[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
-						    "views[%zu].zones[%zu]: zone '%s' is not defined",
-						    i, j, v->zones[j]);
+						    "views[%zu].zones[%zu]: zone '%s' is not defined", i, j,
+						    v->zones[j]);
 			if (!config_view_has_zone(cfg, v->name, v->zones[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
 						    "views[%zu].zones[%zu]: no entry of zone '%s' "
-						    "serves view '%s' (see its 'views')", i, j,
-						    v->zones[j], v->name);
+						    "serves view '%s' (see its 'views')",
+						    i, j, v->zones[j], v->name);
 		}
 		refs = config_map_get(views->children[i], "kubernetes");
 		for (size_t j = 0; j < v->kubernetes_count; j++)
 			if (!config_has_kubernetes(cfg, v->kubernetes[j]))
 				return config_error(ctx, DNSD_ENOENT, refs->children[j],
 						    "views[%zu].kubernetes[%zu]: kubernetes source "
-						    "'%s' is not defined", i, j, v->kubernetes[j]);
+						    "'%s' is not defined",
+						    i, j, v->kubernetes[j]);
 
 		/* An absent zones: key means every zone with an entry for this
 		 * view; "zones: []" is kept empty on purpose (a view that
@@ -559,8 +565,8 @@ void config_free(struct config *cfg)
 	free(cfg);
 }
 
-int config_load_buffer(const char *name, const char *buf, size_t len, struct config **out,
-		       char *err, size_t errlen)
+int config_load_buffer(const char *name, const char *buf, size_t len, struct config **out, char *err,
+		       size_t errlen)
 {
 	struct config_ctx ctx = { .name = name ? name : "<config>", .err = err, .errlen = errlen };
 	struct config_node *root = NULL;
@@ -589,8 +595,7 @@ int config_load_buffer(const char *name, const char *buf, size_t len, struct con
 	rc = config_tree_parse(&ctx, buf ? buf : "", len, &root);
 	if (rc != 0)
 		goto fail;
-	if (!root || (root->kind == CONFIG_NODE_SCALAR && config_node_is_null(root) &&
-		      !root->tag)) {
+	if (!root || (root->kind == CONFIG_NODE_SCALAR && config_node_is_null(root) && !root->tag)) {
 		rc = config_error(&ctx, DNSD_EPARSE, root, "empty configuration file");
 		goto fail;
 	}
@@ -647,8 +652,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 	if (!f) {
 		int e = errno;
 		if (err && errlen > 0)
-			snprintf(err, errlen, "%s: cannot open: %s", path,
-				 strerror_r(e, ebuf, sizeof(ebuf)));
+			snprintf(err, errlen, "%s: cannot open: %s", path, strerror_r(e, ebuf, sizeof(ebuf)));
 		return e == ENOENT ? DNSD_ENOENT : DNSD_EIO;
 	}
 	buf_init(&text, CONFIG_FILE_MAX);
@@ -657,8 +661,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		rc = buf_append(&text, chunk, n);
 		if (rc == DNSD_ELIMIT) {
 			if (err && errlen > 0)
-				snprintf(err, errlen, "%s: larger than %u bytes", path,
-					 CONFIG_FILE_MAX);
+				snprintf(err, errlen, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
 			goto fail;
 		}
 		if (rc != 0) {
@@ -671,8 +674,7 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 		/* fopen() succeeds on a directory; the read is what fails. */
 		int e = errno;
 		if (err && errlen > 0)
-			snprintf(err, errlen, "%s: cannot read: %s", path,
-				 strerror_r(e, ebuf, sizeof(ebuf)));
+			snprintf(err, errlen, "%s: cannot read: %s", path, strerror_r(e, ebuf, sizeof(ebuf)));
 		rc = DNSD_EIO;
 		goto fail;
 	}

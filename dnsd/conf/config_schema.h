@@ -25,12 +25,12 @@ enum config_node_kind {
 /* One YAML node. A mapping's children alternate key, value. */
 struct config_node {
 	enum config_node_kind kind;
-	int line;                  /* 1-based */
-	int column;                /* 1-based */
-	char *value;               /* scalar text, NUL-terminated */
-	size_t value_len;          /* may exceed strlen(value) if the YAML had "\0" */
-	bool is_plain;             /* plain style: "", "~" and "null" mean null */
-	char *tag;                 /* explicit tag as written, or NULL */
+	int line;         /* 1-based */
+	int column;       /* 1-based */
+	char *value;      /* scalar text, NUL-terminated */
+	size_t value_len; /* may exceed strlen(value) if the YAML had "\0" */
+	bool is_plain;    /* plain style: "", "~" and "null" mean null */
+	char *tag;        /* explicit tag as written, or NULL */
 	struct config_node **children;
 	size_t count;
 	size_t cap;
@@ -39,17 +39,16 @@ struct config_node {
 
 /* Where the loader is and where its message goes. */
 struct config_ctx {
-	const char *name;       /* file name used in messages */
-	char *dir;              /* directory relative paths are resolved against, or NULL */
+	const char *name; /* file name used in messages */
+	char *dir;        /* directory relative paths are resolved against, or NULL */
 	char *err;
 	size_t errlen;
 };
 
 /* Writes "name:line:column: " (line 1, column 1 when at is NULL) and the
  * message into ctx->err, and returns code. */
-__attribute__((format(printf, 4, 5)))
-int config_error(struct config_ctx *ctx, int code, const struct config_node *at,
-		 const char *fmt, ...);
+__attribute__((format(printf, 4, 5))) int config_error(struct config_ctx *ctx, int code,
+						       const struct config_node *at, const char *fmt, ...);
 
 /* Writes "name: out of memory" and returns DNSD_ENOMEM. */
 int config_nomem(struct config_ctx *ctx);
@@ -60,8 +59,8 @@ const char *config_quote(const struct config_node *node, char *buf, size_t bufle
 
 /* 0 when node is of kind, without a tag and (a scalar) without NUL bytes;
  * otherwise an error naming path, with hint appended to a kind mismatch. */
-int config_expect(struct config_ctx *ctx, const struct config_node *node,
-		  enum config_node_kind kind, const char *path, const char *hint);
+int config_expect(struct config_ctx *ctx, const struct config_node *node, enum config_node_kind kind,
+		  const char *path, const char *hint);
 
 /* A plain "", "~" or "null" scalar. */
 bool config_node_is_null(const struct config_node *node);
@@ -73,8 +72,7 @@ const struct config_node *config_map_get(const struct config_node *map, const ch
  * empty document; free with config_node_free()). Aliases, more than one
  * document and deep nesting are refused. Returns 0 or a negative dnsd_err
  * with the message in ctx. */
-int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len,
-		      struct config_node **out);
+int config_tree_parse(struct config_ctx *ctx, const char *buf, size_t len, struct config_node **out);
 
 /* Frees node and everything below it; accepts NULL. */
 void config_node_free(struct config_node *node);
@@ -84,8 +82,7 @@ void config_node_free(struct config_node *node);
 /* Sets every field of cfg from root, the top-level mapping, and the
  * defaults of every key it lacks. On failure the fields set so far stay in
  * cfg for config_schema_free(). */
-int config_schema_apply(struct config_ctx *ctx, const struct config_node *root,
-			struct config *cfg);
+int config_schema_apply(struct config_ctx *ctx, const struct config_node *root, struct config *cfg);
 
 /* Frees what the table's fields of cfg own; not cfg itself, nor cfg->path. */
 void config_schema_free(struct config *cfg);

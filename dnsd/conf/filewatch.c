@@ -19,9 +19,10 @@
 
 #include "util/err.h"
 
-#define FILEWATCH_HOPS_MAX 40      /* symlinks followed per path, as the kernel's MAXSYMLINKS */
-#define FILEWATCH_MASK (IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | \
-			IN_ATTRIB | IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define FILEWATCH_HOPS_MAX 40 /* symlinks followed per path, as the kernel's MAXSYMLINKS */
+#define FILEWATCH_MASK                                                                                       \
+	(IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ATTRIB | IN_DELETE_SELF | \
+	 IN_MOVE_SELF | IN_ONLYDIR)
 
 /* What identifies a file's content without reading it. */
 struct filewatch_state {
@@ -30,11 +31,11 @@ struct filewatch_state {
 	ino_t ino;
 	off_t size;
 	struct timespec mtime, ctime;
-	char *real;                /* realpath(), or NULL when it does not resolve */
+	char *real; /* realpath(), or NULL when it does not resolve */
 };
 
 struct filewatch_file {
-	char *path;                /* as given */
+	char *path; /* as given */
 	struct filewatch_state state;
 };
 
@@ -45,7 +46,7 @@ struct filewatch_name {
 	char *name;
 	size_t file;
 	bool is_final;
-	int wd;                    /* the watch on dir, -1 if it could not be added */
+	int wd; /* the watch on dir, -1 if it could not be added */
 };
 
 struct filewatch {
@@ -54,7 +55,7 @@ struct filewatch {
 	size_t file_count;
 	struct filewatch_name *names;
 	size_t name_count, name_cap;
-	int *wds;                  /* watches added, each once */
+	int *wds; /* watches added, each once */
 	size_t wd_count;
 };
 
@@ -106,10 +107,7 @@ void filewatch_free(struct filewatch *w)
 	free(w);
 }
 
-int filewatch_fd(const struct filewatch *w)
-{
-	return w->fd;
-}
+int filewatch_fd(const struct filewatch *w) { return w->fd; }
 
 static int name_add(struct filewatch *w, const char *dir, const char *name, size_t file, bool is_final)
 {
@@ -184,7 +182,7 @@ static int resolve(struct filewatch *w, size_t file)
 		struct stat st;
 		bool exists = lstat(next, &st) == 0;
 		if (!exists && !is_last)
-			return name_add(w, cur, comp, file, false);   /* its creation resolves again */
+			return name_add(w, cur, comp, file, false); /* its creation resolves again */
 		if (exists && S_ISLNK(st.st_mode) && hops < FILEWATCH_HOPS_MAX) {
 			hops++;
 			int rc = name_add(w, cur, comp, file, false);
@@ -192,9 +190,10 @@ static int resolve(struct filewatch *w, size_t file)
 				return rc;
 			ssize_t n = readlink(next, target, sizeof(target) - 1);
 			if (n < 0)
-				return 0;      /* gone meanwhile: the next event resolves again */
+				return 0; /* gone meanwhile: the next event resolves again */
 			target[n] = '\0';
-			if ((size_t)snprintf(next, sizeof(next), "%s%s%s", target, rest[0] ? "/" : "", rest) >= sizeof(next))
+			if ((size_t)snprintf(next, sizeof(next), "%s%s%s", target, rest[0] ? "/" : "",
+					     rest) >= sizeof(next))
 				return DNSD_ERANGE;
 			strcpy(rest, next);
 			if (target[0] == '/')
@@ -203,7 +202,7 @@ static int resolve(struct filewatch *w, size_t file)
 		}
 		if (is_last)
 			return name_add(w, cur, comp, file, true);
-		strcpy(cur, next);   /* a directory */
+		strcpy(cur, next); /* a directory */
 	}
 }
 
@@ -268,7 +267,7 @@ static int arm(struct filewatch *w, char *err, size_t errlen)
 		for (size_t j = 0; j < wd_count && !kept; j++)
 			kept = wds[j] == w->wds[i];
 		if (!kept)
-			inotify_rm_watch(w->fd, w->wds[i]);   /* fails harmlessly if already gone */
+			inotify_rm_watch(w->fd, w->wds[i]); /* fails harmlessly if already gone */
 	}
 	free(w->wds);
 	w->wds = wds;
@@ -287,8 +286,7 @@ static int resolve_all(struct filewatch *w)
 	return 0;
 }
 
-int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err,
-		  size_t errlen)
+int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err, size_t errlen)
 {
 	struct filewatch_file *files = calloc(count ? count : 1, sizeof(*files));
 	if (!files)
@@ -355,11 +353,11 @@ int filewatch_read(struct filewatch *w, char *changed, size_t changed_len)
 			const struct inotify_event *ev = (const struct inotify_event *)p;
 			p += sizeof(*ev) + ev->len;
 			if (ev->mask & IN_Q_OVERFLOW) {
-				is_relevant = true;   /* events were lost: look at everything */
+				is_relevant = true; /* events were lost: look at everything */
 				continue;
 			}
 			if (!wd_is_ours(w, ev->wd))
-				continue;     /* a watch dropped by arm(): its last events */
+				continue; /* a watch dropped by arm(): its last events */
 			if (ev->mask & (IN_DELETE_SELF | IN_MOVE_SELF | IN_IGNORED)) {
 				is_relevant = true;
 				continue;
@@ -397,6 +395,6 @@ int filewatch_read(struct filewatch *w, char *changed, size_t changed_len)
 	free(rewritten);
 	int arc = resolve_all(w);
 	if (arc == 0)
-		arm(w, NULL, 0);   /* a directory that cannot be watched is named at the next filewatch_set() */
+		arm(w, NULL, 0); /* a directory that cannot be watched is named at the next filewatch_set() */
 	return arc != 0 ? arc : rc;
 }

@@ -35,8 +35,7 @@ void filewatch_free(struct filewatch *w);
  * watched for its appearance. Returns 0, DNSD_ENOMEM, or DNSD_EIO when a
  * directory cannot be watched (err names it and why; the rest are
  * watched). */
-int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err,
-		  size_t errlen);
+int filewatch_set(struct filewatch *w, const char *const *paths, size_t count, char *err, size_t errlen);
 
 /* The descriptor to poll for reading. */
 int filewatch_fd(const struct filewatch *w);

@@ -29,15 +29,15 @@ int dname_from_text(uint8_t *dst, const char *text)
 		dst[0] = 0;
 		return 1;
 	}
-	size_t pos = 0;        /* where the current label's length byte goes */
-	size_t out = 1;        /* next byte to write */
+	size_t pos = 0; /* where the current label's length byte goes */
+	size_t out = 1; /* next byte to write */
 	const char *p = text;
 	while (*p) {
 		uint8_t c;
 		if (*p == '.') {
 			size_t label_len = out - pos - 1;
 			if (label_len == 0)
-				return DNSD_EINVAL;    /* empty label: "a..b" or ".a" */
+				return DNSD_EINVAL; /* empty label: "a..b" or ".a" */
 			dst[pos] = (uint8_t)label_len;
 			pos = out++;
 			p++;
@@ -71,7 +71,7 @@ int dname_from_text(uint8_t *dst, const char *text)
 	}
 	if (pos + 1 > DNAME_MAX_LEN)
 		return DNSD_ERANGE;
-	dst[pos] = 0;   /* the root label */
+	dst[pos] = 0; /* the root label */
 	return (int)pos + 1;
 }
 

@@ -11,9 +11,9 @@
 
 #include "util/hash.h"
 
-#define DNAME_MAX_LEN 255      /* RFC 1035 §3.1: wire length including the root label */
-#define DNAME_MAX_LABELS 128   /* 127 one-byte labels plus the root */
-#define DNAME_MAX_TEXT 1024    /* presentation form with \DDD escapes, plus NUL */
+#define DNAME_MAX_LEN 255    /* RFC 1035 §3.1: wire length including the root label */
+#define DNAME_MAX_LABELS 128 /* 127 one-byte labels plus the root */
+#define DNAME_MAX_TEXT 1024  /* presentation form with \DDD escapes, plus NUL */
 
 extern const uint8_t dname_lower_table[256];
 
@@ -43,10 +43,7 @@ bool dname_is_subdomain(const uint8_t *name, size_t name_len, const uint8_t *ape
 
 /* The hash of len bytes of a lower-case wire name (FNV-1a, util/hash.h):
  * the key of the zone's name tables. */
-static inline uint32_t dname_hash(const uint8_t *name, size_t len)
-{
-	return hash_fnv1a(name, len);
-}
+static inline uint32_t dname_hash(const uint8_t *name, size_t len) { return hash_fnv1a(name, len); }
 
 /* Canonical ordering (RFC 4034 §6.1) of two lower-case wire names: <0, 0, >0. */
 int dname_compare(const uint8_t *a, const uint8_t *b);

@@ -14,16 +14,13 @@
 #include "dns/wire.h"
 #include "util/err.h"
 
-static const uint8_t name_sha256[] = "\13hmac-sha256";   /* + the literal's NUL: the root */
+static const uint8_t name_sha256[] = "\13hmac-sha256"; /* + the literal's NUL: the root */
 static const uint8_t name_sha512[] = "\13hmac-sha512";
 
 static EVP_MAC *hmac;
 static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
 
-static void hmac_fetch(void)
-{
-	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-}
+static void hmac_fetch(void) { hmac = EVP_MAC_fetch(NULL, "HMAC", NULL); }
 
 enum tsig_algorithm tsig_algorithm_from_name(const uint8_t *name, size_t len)
 {
@@ -34,10 +31,7 @@ enum tsig_algorithm tsig_algorithm_from_name(const uint8_t *name, size_t len)
 	return 0;
 }
 
-size_t tsig_mac_len(enum tsig_algorithm algorithm)
-{
-	return algorithm == TSIG_HMAC_SHA512 ? 64 : 32;
-}
+size_t tsig_mac_len(enum tsig_algorithm algorithm) { return algorithm == TSIG_HMAC_SHA512 ? 64 : 32; }
 
 static const uint8_t *algorithm_name(enum tsig_algorithm algorithm, size_t *len)
 {
@@ -59,11 +53,16 @@ const char *tsig_error_text(enum tsig_error error)
 
 static int b64_value(char c)
 {
-	if (c >= 'A' && c <= 'Z') return c - 'A';
-	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-	if (c >= '0' && c <= '9') return c - '0' + 52;
-	if (c == '+') return 62;
-	if (c == '/') return 63;
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
 	return -1;
 }
 
@@ -200,7 +199,8 @@ int tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *rr)
 	if (len < WIRE_HEADER_LEN)
 		return DNSD_EPARSE;
 	unsigned qd = wire_read_u16(msg + 4);
-	unsigned records = (unsigned)wire_read_u16(msg + 6) + wire_read_u16(msg + 8) + wire_read_u16(msg + 10);
+	unsigned records = (unsigned)wire_read_u16(msg + 6) + wire_read_u16(msg + 8) +
+			   wire_read_u16(msg + 10);
 	unsigned ar = wire_read_u16(msg + 10);
 	size_t pos = WIRE_HEADER_LEN;
 	for (unsigned i = 0; i < qd; i++) {
@@ -434,7 +434,7 @@ static int append_rr(uint8_t *msg, size_t *len, size_t cap, const uint8_t *key_n
 	if (mac_len)
 		memcpy(p, mac, mac_len);
 	p += mac_len;
-	memcpy(p, msg, 2);         /* original ID */
+	memcpy(p, msg, 2); /* original ID */
 	wire_write_u16(p + 2, error);
 	wire_write_u16(p + 4, other_len);
 	p += 6;
@@ -473,7 +473,7 @@ int tsig_sign(struct tsig_stream *stream, uint8_t *msg, size_t *len, size_t cap,
 	}
 	mac_add_message(&m, msg, *len, wire_read_u16(msg), wire_read_u16(msg + 10));
 	if (stream->messages > 0 && stream->prior_mac_len)
-		mac_add_time(&m, time_signed, stream->fudge);   /* §5.3.1: timers only */
+		mac_add_time(&m, time_signed, stream->fudge); /* §5.3.1: timers only */
 	else
 		mac_add_variables(&m, key->name, key->name_len, alg, alg_len, time_signed, stream->fudge,
 				  (uint16_t)error, other, other_len);

@@ -14,10 +14,10 @@
 
 #include "dns/dname.h"
 
-#define TSIG_MAC_MAX 64              /* SHA-512 */
+#define TSIG_MAC_MAX 64 /* SHA-512 */
 #define TSIG_SECRET_MAX 256
-#define TSIG_FUDGE_DEFAULT 300       /* RFC 8945 §10: 300 s recommended */
-#define TSIG_OTHER_MAX 6             /* only BADTIME's server time is ever sent */
+#define TSIG_FUDGE_DEFAULT 300 /* RFC 8945 §10: 300 s recommended */
+#define TSIG_OTHER_MAX 6       /* only BADTIME's server time is ever sent */
 /* the largest TSIG record we write: key name, algorithm "hmac-sha512.", MAC */
 #define TSIG_RR_MAX (DNAME_MAX_LEN + 10 + 13 + 10 + TSIG_MAC_MAX + 6 + TSIG_OTHER_MAX)
 
@@ -34,22 +34,22 @@ enum tsig_error {
 #define TSIG_RCODE_NOTAUTH 9
 
 struct tsig_key {
-	uint8_t name[DNAME_MAX_LEN];   /* lower-case wire form */
+	uint8_t name[DNAME_MAX_LEN]; /* lower-case wire form */
 	uint8_t name_len;
 	enum tsig_algorithm algorithm;
 	uint8_t secret[TSIG_SECRET_MAX];
 	size_t secret_len;
-	char name_text[DNAME_MAX_TEXT];   /* "xfr-a." for logs */
+	char name_text[DNAME_MAX_TEXT]; /* "xfr-a." for logs */
 };
 
 /* A parsed TSIG record; the pointers borrow the message. */
 struct tsig_rr {
-	size_t offset;                 /* where the record starts in the message */
-	uint8_t key_name[DNAME_MAX_LEN];   /* lower case */
+	size_t offset;                   /* where the record starts in the message */
+	uint8_t key_name[DNAME_MAX_LEN]; /* lower case */
 	uint8_t key_name_len;
-	uint8_t algorithm_name[DNAME_MAX_LEN];   /* lower case */
+	uint8_t algorithm_name[DNAME_MAX_LEN]; /* lower case */
 	uint8_t algorithm_name_len;
-	uint64_t time_signed;          /* 48 bits, seconds since the epoch */
+	uint64_t time_signed; /* 48 bits, seconds since the epoch */
 	uint16_t fudge;
 	const uint8_t *mac;
 	uint16_t mac_len;
@@ -80,12 +80,12 @@ int tsig_find(const uint8_t *msg, size_t len, struct tsig_rr *rr);
 /* The state of one signed conversation: a request and its response stream
  * (AXFR/IXFR answers, RFC 8945 §5.3.1), or a request we sent (NOTIFY). */
 struct tsig_stream {
-	const struct tsig_key *key;    /* borrowed */
-	uint8_t prior_mac[TSIG_MAC_MAX];   /* the last MAC sent or checked */
+	const struct tsig_key *key;      /* borrowed */
+	uint8_t prior_mac[TSIG_MAC_MAX]; /* the last MAC sent or checked */
 	uint16_t prior_mac_len;
-	uint64_t time_signed;          /* of the request */
+	uint64_t time_signed; /* of the request */
 	uint16_t fudge;
-	unsigned messages;             /* messages signed in this stream */
+	unsigned messages; /* messages signed in this stream */
 };
 
 /* Verifies the request msg (whose TSIG record is rr, from tsig_find) with

@@ -19,7 +19,7 @@ static size_t parse_plain_name(struct wire_query *q, size_t *pos)
 		if (l == 0)
 			break;
 		if (l & 0xC0)
-			return 0;          /* pointer or 0x40/0x80 label type in a question */
+			return 0; /* pointer or 0x40/0x80 label type in a question */
 		if (out + 1 + l + 1 > DNAME_MAX_LEN || p + 1 + l > q->len)
 			return 0;
 		q->label_off[labels++] = (uint8_t)out;
@@ -29,7 +29,7 @@ static size_t parse_plain_name(struct wire_query *q, size_t *pos)
 		p += 1 + l;
 	}
 	q->qname[out++] = 0;
-	q->label_off[labels] = (uint8_t)(out - 1);   /* the root label, for suffix walks */
+	q->label_off[labels] = (uint8_t)(out - 1); /* the root label, for suffix walks */
 	q->label_count = (uint8_t)labels;
 	*pos = p + 1;
 	return out;
@@ -43,7 +43,7 @@ static bool skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root
 	size_t p = *pos, total = 0;
 	bool jumped = false;
 	size_t end = 0;
-	size_t limit = p;          /* a pointer must target below this */
+	size_t limit = p; /* a pointer must target below this */
 	*is_root = pkt[p < len ? p : 0] == 0 && p < len;
 	for (;;) {
 		if (p >= len)
@@ -59,7 +59,7 @@ static bool skip_name(const uint8_t *pkt, size_t len, size_t *pos, bool *is_root
 				return false;
 			size_t target = (size_t)(l & 0x3F) << 8 | pkt[p + 1];
 			if (target >= limit)
-				return false;  /* forward or self pointer */
+				return false; /* forward or self pointer */
 			if (!jumped)
 				end = p + 2;
 			jumped = true;
@@ -106,13 +106,13 @@ static bool parse_ecs(struct wire_query *q, const uint8_t *opt, uint16_t optlen)
 	return true;
 }
 
-static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl,
-		      const uint8_t *rdata, uint16_t rdlen)
+static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const uint8_t *rdata,
+		      uint16_t rdlen)
 {
 	if (q->has_opt)
-		return false;          /* RFC 6891 §6.1.1: more than one OPT is FORMERR */
+		return false; /* RFC 6891 §6.1.1: more than one OPT is FORMERR */
 	q->has_opt = true;
-	q->udp_size = rclass < 512 ? 512 : rclass;   /* §6.2.3: below 512 means 512 */
+	q->udp_size = rclass < 512 ? 512 : rclass; /* §6.2.3: below 512 means 512 */
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->is_do = (ttl & 0x8000u) != 0;
 	size_t p = 0;
@@ -156,7 +156,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	q->flags = wire_read_u16(pkt + 2);
 	q->opcode = (uint8_t)((q->flags >> 11) & 0xF);
 	if (q->flags & WIRE_FLAG_QR)
-		return WIRE_DROP;      /* never answer a response: reflection loops */
+		return WIRE_DROP; /* never answer a response: reflection loops */
 	uint16_t qdcount = wire_read_u16(pkt + 4);
 	uint16_t ancount = wire_read_u16(pkt + 6);
 	uint16_t nscount = wire_read_u16(pkt + 8);
@@ -212,7 +212,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 		pos += rdlen;
 	}
 	if (pos != len)
-		return WIRE_FORMERR;   /* trailing garbage */
+		return WIRE_FORMERR; /* trailing garbage */
 	if (q->has_opt && q->edns_version > 0)
 		return WIRE_BADVERS;
 	return WIRE_OK;
@@ -221,11 +221,11 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 size_t wire_write_opt(uint8_t *out, uint16_t udp_size, uint8_t ext_rcode, bool is_do,
 		      const struct wire_ecs *ecs, uint8_t scope_len)
 {
-	out[0] = 0;                                  /* root owner */
+	out[0] = 0; /* root owner */
 	wire_write_u16(out + 1, WIRE_TYPE_OPT);
 	wire_write_u16(out + 3, udp_size);
 	out[5] = ext_rcode;
-	out[6] = 0;                                  /* version 0 */
+	out[6] = 0; /* version 0 */
 	wire_write_u16(out + 7, is_do ? 0x8000u : 0);
 	size_t rdlen = 0;
 	if (ecs) {

@@ -13,7 +13,7 @@
 #include "dns/dname.h"
 
 #define WIRE_HEADER_LEN 12
-#define WIRE_OPT_LEN 11              /* root owner, type, class, ttl, rdlen */
+#define WIRE_OPT_LEN 11 /* root owner, type, class, ttl, rdlen */
 #define WIRE_ECS_MAX_OPTION_LEN (4 + 4 + 16)
 
 /* header flag bits (RFC 1035 §4.1.1), in the 16-bit flags word */
@@ -32,63 +32,79 @@ enum wire_rcode {
 	WIRE_RCODE_NXDOMAIN = 3,
 	WIRE_RCODE_NOTIMP = 4,
 	WIRE_RCODE_REFUSED = 5,
-	WIRE_RCODE_BADVERS = 16,     /* extended: upper 8 bits live in OPT TTL */
+	WIRE_RCODE_BADVERS = 16, /* extended: upper 8 bits live in OPT TTL */
 };
 
 enum wire_type {
-	WIRE_TYPE_A = 1, WIRE_TYPE_NS = 2, WIRE_TYPE_CNAME = 5, WIRE_TYPE_SOA = 6,
-	WIRE_TYPE_PTR = 12, WIRE_TYPE_HINFO = 13, WIRE_TYPE_MX = 15, WIRE_TYPE_TXT = 16,
-	WIRE_TYPE_AAAA = 28, WIRE_TYPE_SRV = 33, WIRE_TYPE_DNAME = 39, WIRE_TYPE_OPT = 41,
-	WIRE_TYPE_DS = 43, WIRE_TYPE_RRSIG = 46, WIRE_TYPE_NSEC = 47, WIRE_TYPE_DNSKEY = 48,
-	WIRE_TYPE_TSIG = 250, WIRE_TYPE_IXFR = 251, WIRE_TYPE_AXFR = 252,
-	WIRE_TYPE_MAILB = 253, WIRE_TYPE_MAILA = 254, WIRE_TYPE_ANY = 255,
+	WIRE_TYPE_A = 1,
+	WIRE_TYPE_NS = 2,
+	WIRE_TYPE_CNAME = 5,
+	WIRE_TYPE_SOA = 6,
+	WIRE_TYPE_PTR = 12,
+	WIRE_TYPE_HINFO = 13,
+	WIRE_TYPE_MX = 15,
+	WIRE_TYPE_TXT = 16,
+	WIRE_TYPE_AAAA = 28,
+	WIRE_TYPE_SRV = 33,
+	WIRE_TYPE_DNAME = 39,
+	WIRE_TYPE_OPT = 41,
+	WIRE_TYPE_DS = 43,
+	WIRE_TYPE_RRSIG = 46,
+	WIRE_TYPE_NSEC = 47,
+	WIRE_TYPE_DNSKEY = 48,
+	WIRE_TYPE_TSIG = 250,
+	WIRE_TYPE_IXFR = 251,
+	WIRE_TYPE_AXFR = 252,
+	WIRE_TYPE_MAILB = 253,
+	WIRE_TYPE_MAILA = 254,
+	WIRE_TYPE_ANY = 255,
 };
 
 enum wire_class { WIRE_CLASS_IN = 1, WIRE_CLASS_CH = 3, WIRE_CLASS_NONE = 254, WIRE_CLASS_ANY = 255 };
 
-#define WIRE_EDNS_OPTION_NSID 3     /* RFC 5001 */
-#define WIRE_EDNS_OPTION_ECS 8      /* RFC 7871 */
+#define WIRE_EDNS_OPTION_NSID 3 /* RFC 5001 */
+#define WIRE_EDNS_OPTION_ECS 8  /* RFC 7871 */
 
 /* What the parser concluded about a message. */
 enum wire_status {
-	WIRE_OK = 0,        /* a well-formed standard query */
-	WIRE_DROP,          /* no reply: header unreadable, or QR=1 (RFC 1035 §4.1.1) */
-	WIRE_FORMERR,       /* reply FORMERR */
-	WIRE_NOTIMP,        /* opcode other than QUERY */
-	WIRE_BADVERS,       /* EDNS version > 0 (RFC 6891 §6.1.3) */
+	WIRE_OK = 0,  /* a well-formed standard query */
+	WIRE_DROP,    /* no reply: header unreadable, or QR=1 (RFC 1035 §4.1.1) */
+	WIRE_FORMERR, /* reply FORMERR */
+	WIRE_NOTIMP,  /* opcode other than QUERY */
+	WIRE_BADVERS, /* EDNS version > 0 (RFC 6891 §6.1.3) */
 };
 
 /* EDNS Client Subnet as received (RFC 7871 §6). */
 struct wire_ecs {
-	uint16_t family;         /* 1 = IPv4, 2 = IPv6 */
-	uint8_t source_len;      /* SOURCE PREFIX-LENGTH */
-	uint8_t scope_len;       /* SCOPE PREFIX-LENGTH (0 in queries) */
-	uint8_t addr[16];        /* address bits beyond source_len are zero */
+	uint16_t family;    /* 1 = IPv4, 2 = IPv6 */
+	uint8_t source_len; /* SOURCE PREFIX-LENGTH */
+	uint8_t scope_len;  /* SCOPE PREFIX-LENGTH (0 in queries) */
+	uint8_t addr[16];   /* address bits beyond source_len are zero */
 };
 
 /* A parsed query. Lives on the worker's stack; points into the packet. */
 struct wire_query {
-	const uint8_t *pkt;      /* borrowed: the received message */
+	const uint8_t *pkt; /* borrowed: the received message */
 	size_t len;
 	uint16_t id;
-	uint16_t flags;          /* the header flags word as received */
+	uint16_t flags; /* the header flags word as received */
 	uint8_t opcode;
-	bool has_question;       /* question parsed (FORMERR replies may echo it) */
-	size_t question_len;     /* qname + qtype + qclass, at pkt + 12 */
-	uint8_t qname[DNAME_MAX_LEN];   /* lower case */
+	bool has_question;            /* question parsed (FORMERR replies may echo it) */
+	size_t question_len;          /* qname + qtype + qclass, at pkt + 12 */
+	uint8_t qname[DNAME_MAX_LEN]; /* lower case */
 	uint8_t qname_len;
-	uint8_t label_count;     /* not counting the root */
-	uint8_t label_off[DNAME_MAX_LABELS];  /* offset of each label in qname */
+	uint8_t label_count;                 /* not counting the root */
+	uint8_t label_off[DNAME_MAX_LABELS]; /* offset of each label in qname */
 	uint16_t qtype;
 	uint16_t qclass;
-	bool has_opt;            /* an EDNS OPT record was present (and parsed) */
+	bool has_opt; /* an EDNS OPT record was present (and parsed) */
 	uint8_t edns_version;
-	bool is_do;              /* DNSSEC OK */
-	uint16_t udp_size;       /* requestor's payload size, at least 512 */
+	bool is_do;        /* DNSSEC OK */
+	uint16_t udp_size; /* requestor's payload size, at least 512 */
 	bool has_ecs;
 	struct wire_ecs ecs;
-	bool has_nsid;           /* an NSID option asks who answers (RFC 5001 §2.1) */
-	bool has_tsig;           /* a TSIG record ends the message (checked by dns/tsig.c) */
+	bool has_nsid; /* an NSID option asks who answers (RFC 5001 §2.1) */
+	bool has_tsig; /* a TSIG record ends the message (checked by dns/tsig.c) */
 };
 
 /* Parses one query message strictly: header, exactly one question with an
@@ -104,10 +120,17 @@ static inline uint32_t wire_read_u32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
-static inline void wire_write_u16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void wire_write_u16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
 static inline void wire_write_u32(uint8_t *p, uint32_t v)
 {
-	p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v;
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
 }
 
 /* Writes an OPT record at out (room for WIRE_OPT_LEN + option bytes is the

@@ -17,7 +17,7 @@ struct json_member;
 
 struct json_value {
 	uint8_t type;
-	uint32_t count;            /* members, elements or string bytes */
+	uint32_t count; /* members, elements or string bytes */
 	union {
 		const char *str;                   /* JSON_STRING, JSON_NUMBER (text) */
 		const struct json_value *items;    /* JSON_ARRAY */
@@ -236,8 +236,8 @@ static int parse_string(struct parser *ps, const char **out, uint32_t *out_len)
 				}
 				if (cp >= 0xD800 && cp <= 0xDBFF) {
 					/* RFC 8259 §7: a pair of escapes for astral characters */
-					if (e - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
-					    lo < 0xDC00 || lo > 0xDFFF) {
+					if (e - p < 6 || p[0] != '\\' || p[1] != 'u' ||
+					    hex4(p + 2, &lo) != 0 || lo < 0xDC00 || lo > 0xDFFF) {
 						ps->p = p;
 						return fail(ps, "unpaired high surrogate");
 					}
@@ -459,7 +459,7 @@ static int parse_container(struct parser *ps, struct json_value *v, bool is_obje
 		struct json_value child;
 		if ((rc = parse_value(ps, &child)) != 0)
 			return rc;
-		ps->stack[slot].value = child;   /* the stack may have moved */
+		ps->stack[slot].value = child; /* the stack may have moved */
 		skip_ws(ps);
 		if (ps->p >= ps->end)
 			return fail(ps, "unexpected end of input");
@@ -523,8 +523,11 @@ int json_parse(const char *text, size_t len, struct json_doc **out, struct json_
 		return DNSD_ENOMEM;
 	}
 	arena_init(&doc->arena, len < 4096 ? 4096 : (len < (1u << 20) ? len : (1u << 20)));
-	struct parser ps = { .p = (const uint8_t *)text, .start = (const uint8_t *)text,
-			     .end = (const uint8_t *)text + len, .arena = &doc->arena, .err = err };
+	struct parser ps = { .p = (const uint8_t *)text,
+			     .start = (const uint8_t *)text,
+			     .end = (const uint8_t *)text + len,
+			     .arena = &doc->arena,
+			     .err = err };
 	int rc = parse_value(&ps, &doc->root);
 	if (rc == 0) {
 		skip_ws(&ps);
@@ -568,7 +571,8 @@ const struct json_value *json_get(const struct json_value *v, const char *key)
 
 size_t json_object_count(const struct json_value *v) { return v && v->type == JSON_OBJECT ? v->count : 0; }
 
-const struct json_value *json_object_at(const struct json_value *v, size_t i, const char **key, size_t *key_len)
+const struct json_value *json_object_at(const struct json_value *v, size_t i, const char **key,
+					size_t *key_len)
 {
 	if (!v || v->type != JSON_OBJECT || i >= v->count)
 		return NULL;

@@ -36,8 +36,8 @@ struct json_value;
 struct json_doc;
 
 struct json_error {
-	size_t offset;        /* byte offset of the problem */
-	unsigned line, column;   /* 1-based */
+	size_t offset;         /* byte offset of the problem */
+	unsigned line, column; /* 1-based */
 	char msg[96];
 };
 
@@ -55,7 +55,8 @@ enum json_type json_type(const struct json_value *v);
 const struct json_value *json_get(const struct json_value *v, const char *key);
 size_t json_object_count(const struct json_value *v);
 /* The i-th member of an object: its key (and key length) and value. */
-const struct json_value *json_object_at(const struct json_value *v, size_t i, const char **key, size_t *key_len);
+const struct json_value *json_object_at(const struct json_value *v, size_t i, const char **key,
+					size_t *key_len);
 size_t json_array_count(const struct json_value *v);
 const struct json_value *json_array_at(const struct json_value *v, size_t i);
 /* The decoded string (NUL-terminated; may contain NUL when len says so), or

@@ -32,21 +32,20 @@
 #define CONNECT_TIMEOUT_MS 10000
 
 struct k8s_client {
-	struct k8s_auth auth;      /* copied strings */
+	struct k8s_auth auth; /* copied strings */
 	int stop_fd;
 	SSL_CTX *ctx;
 	int fd;
 	SSL *ssl;
-	bool is_reused;            /* the connection served a request already */
-	char *token;               /* current bearer token */
+	bool is_reused; /* the connection served a request already */
+	char *token;    /* current bearer token */
 	time_t token_read;
-	char rbuf[16384];          /* bytes read past what was consumed */
+	char rbuf[16384]; /* bytes read past what was consumed */
 	size_t rlen;
-	char error[400];           /* why the last request got no HTTP response; "" if it did */
+	char error[400]; /* why the last request got no HTTP response; "" if it did */
 };
 
-__attribute__((format(printf, 2, 3)))
-static void set_error(struct k8s_client *c, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void set_error(struct k8s_client *c, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -69,10 +68,7 @@ static void sockaddr_text(const struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
-const char *k8s_client_error(const struct k8s_client *c)
-{
-	return c->error;
-}
+const char *k8s_client_error(const struct k8s_client *c) { return c->error; }
 
 /* ---------- pure pieces ---------- */
 
@@ -155,7 +151,7 @@ long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_dat
 			if (c == '\r')
 				d->state = CH_TRAILER_LF;
 			else
-				d->size_digits = 1;   /* inside a trailer line */
+				d->size_digits = 1; /* inside a trailer line */
 			i++;
 			break;
 		case CH_TRAILER_LF:
@@ -233,7 +229,7 @@ int k8s_head_parse(struct k8s_head *h, const char *text, size_t len)
 		return DNSD_EHTTP;
 	h->status = status;
 	if (text[7] == '0')
-		h->is_close = true;           /* HTTP/1.0 closes unless told otherwise */
+		h->is_close = true; /* HTTP/1.0 closes unless told otherwise */
 	for (const char *line = eol + 1; line < end;) {
 		const char *le = memchr(line, '\n', (size_t)(end - line));
 		if (!le)
@@ -311,7 +307,8 @@ static int wait_fd(struct k8s_client *c, short events, uint64_t deadline_ms)
 		uint64_t now = now_ms();
 		if (now >= deadline_ms)
 			return DNSD_EAGAIN;
-		struct pollfd p[2] = { { .fd = c->fd, .events = events }, { .fd = c->stop_fd, .events = POLLIN } };
+		struct pollfd p[2] = { { .fd = c->fd, .events = events },
+				       { .fd = c->stop_fd, .events = POLLIN } };
 		int n = poll(p, c->stop_fd >= 0 ? 2 : 1, (int)(deadline_ms - now));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -366,7 +363,8 @@ static int conn_connect_tcp(struct k8s_client *c, uint64_t deadline_ms)
 	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
 		char addr[INET6_ADDRSTRLEN + 8];
 		sockaddr_text(ai->ai_addr, addr, sizeof(addr));
-		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+		c->fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			       ai->ai_protocol);
 		if (c->fd < 0) {
 			set_error(c, "connecting to %s: socket: %s", addr, strerror(errno));
 			continue;
@@ -416,7 +414,7 @@ static void conn_tls_expect_name(struct k8s_client *c)
 			X509_VERIFY_PARAM_set1_host(param, name, 0);
 	}
 	if (!is_ip)
-		SSL_set_tlsext_host_name(c->ssl, name);   /* SNI is for names only (RFC 6066 §3) */
+		SSL_set_tlsext_host_name(c->ssl, name); /* SNI is for names only (RFC 6066 §3) */
 }
 
 /* The TLS handshake on c->ssl until deadline_ms; a failure is logged with
@@ -476,7 +474,8 @@ static int conn_write(struct k8s_client *c, const char *data, size_t len, uint64
 			if (r <= 0) {
 				int e = SSL_get_error(c->ssl, r);
 				if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-					int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT, deadline_ms);
+					int rc = wait_fd(c, e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT,
+							 deadline_ms);
 					if (rc != 0)
 						return rc;
 					continue;
@@ -553,7 +552,8 @@ static void token_refresh(struct k8s_client *c, bool is_forced)
 		return;
 	FILE *f = fopen(c->auth.token_file, "r");
 	if (!f) {
-		log_warn("kubernetes %s: token file %s: %s", c->auth.name, c->auth.token_file, strerror(errno));
+		log_warn("kubernetes %s: token file %s: %s", c->auth.name, c->auth.token_file,
+			 strerror(errno));
 		return;
 	}
 	char buf[16384];
@@ -580,10 +580,11 @@ static int send_request(struct k8s_client *c, const char *path, uint64_t deadlin
 	if (!req)
 		return DNSD_ENOMEM;
 	int n = snprintf(req, cap,
-			 "GET %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: dnsd/" DNSD_VERSION "\r\nAccept: application/json\r\n"
+			 "GET %s%s HTTP/1.1\r\nHost: %s\r\nUser-Agent: dnsd/" DNSD_VERSION
+			 "\r\nAccept: application/json\r\n"
 			 "%s%s%s\r\n",
-			 c->auth.base_path, path, host, token ? "Authorization: Bearer " : "", token ? token : "",
-			 token ? "\r\n" : "");
+			 c->auth.base_path, path, host, token ? "Authorization: Bearer " : "",
+			 token ? token : "", token ? "\r\n" : "");
 	int rc = conn_write(c, req, (size_t)n, deadline_ms);
 	free(req);
 	return rc;
@@ -613,7 +614,8 @@ static int read_head(struct k8s_client *c, struct k8s_head *h, uint64_t deadline
 		}
 		size_t got;
 		size_t room = K8S_HEADERS_MAX - len;
-		rc = conn_read(c, head + len, room < sizeof(c->rbuf) ? room : sizeof(c->rbuf), &got, deadline_ms);
+		rc = conn_read(c, head + len, room < sizeof(c->rbuf) ? room : sizeof(c->rbuf), &got,
+			       deadline_ms);
 		if (rc != 0)
 			break;
 		if (got == 0) {
@@ -628,10 +630,7 @@ static int read_head(struct k8s_client *c, struct k8s_head *h, uint64_t deadline
 }
 
 /* A k8s_data_cb that collects a response body in a struct buf. */
-static int body_append(void *arg, const char *data, size_t len)
-{
-	return buf_append(arg, data, len);
-}
+static int body_append(void *arg, const char *data, size_t len) { return buf_append(arg, data, len); }
 
 /* Reads a body framed by h into out (data callback). is_idle_deadline:
  * deadline is renewed after every read (watch streams). */
@@ -655,7 +654,7 @@ static int read_body(struct k8s_client *c, const struct k8s_head *h, k8s_data_cb
 				if (ch.is_stopped)
 					return 1;
 				if (ch.is_done) {
-					c->rlen = have - (size_t)used;   /* pipelined leftovers (unused) */
+					c->rlen = have - (size_t)used; /* pipelined leftovers (unused) */
 					return 0;
 				}
 			} else {
@@ -712,7 +711,9 @@ static int exchange(struct k8s_client *c, const char *path, struct k8s_head *h, 
 		if (rc == 0)
 			return 0;
 		set_error(c, "%s:%u: %s the response", c->auth.host, c->auth.port,
-			  rc == DNSD_EAGAIN ? "timed out waiting for" : got_any ? "malformed or cut" : "connection closed before");
+			  rc == DNSD_EAGAIN ? "timed out waiting for"
+			  : got_any         ? "malformed or cut"
+					    : "connection closed before");
 		conn_close(c);
 		if (!(was_reused && !got_any && rc == DNSD_EIO))
 			return rc;
@@ -736,8 +737,9 @@ int k8s_client_get(struct k8s_client *c, const char *path, struct k8s_response *
 		if (rc != 0) {
 			if (!c->error[0])
 				set_error(c, "%s:%u: reading the response: %s", c->auth.host, c->auth.port,
-					  rc == DNSD_EAGAIN ? "timed out" : rc == DNSD_ELIMIT ? "too large"
-					  : "the connection was closed or reset");
+					  rc == DNSD_EAGAIN   ? "timed out"
+					  : rc == DNSD_ELIMIT ? "too large"
+							      : "the connection was closed or reset");
 			buf_clear(&b);
 			conn_close(c);
 			return rc;
@@ -788,7 +790,8 @@ int k8s_client_watch(struct k8s_client *c, const char *path, k8s_line_cb *cb, vo
 	rc = read_body(c, &h, k8s_lines_feed, &lines, idle_timeout_ms, true);
 	if (rc != 0 && !c->error[0])
 		set_error(c, "%s:%u: %s", c->auth.host, c->auth.port,
-			  rc == DNSD_EAGAIN ? "no data within the idle timeout" : "the connection was closed or reset");
+			  rc == DNSD_EAGAIN ? "no data within the idle timeout"
+					    : "the connection was closed or reset");
 	bool is_stopped = lines.is_stopped;
 	k8s_lines_clear(&lines);
 	conn_close(c);
@@ -826,7 +829,8 @@ static int use_client_identity(SSL_CTX *ctx, const struct k8s_auth *a, char *err
 	if (!has_cert && !has_key)
 		return 0;
 	if (!has_cert || !has_key) {
-		snprintf(err, errlen, "a client certificate needs both client-certificate(-data) and client-key(-data)");
+		snprintf(err, errlen,
+			 "a client certificate needs both client-certificate(-data) and client-key(-data)");
 		return DNSD_ETLS;
 	}
 	int ok;

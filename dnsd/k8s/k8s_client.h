@@ -21,9 +21,9 @@
 struct k8s_client;
 
 struct k8s_response {
-	int status;                /* HTTP status; 0 when none was read */
-	uint32_t retry_after_s;    /* Retry-After in seconds; 0 = none */
-	char *body;                /* NUL-terminated; owned */
+	int status;             /* HTTP status; 0 when none was read */
+	uint32_t retry_after_s; /* Retry-After in seconds; 0 = none */
+	char *body;             /* NUL-terminated; owned */
 	size_t body_len;
 };
 
@@ -63,10 +63,10 @@ const char *k8s_client_error(const struct k8s_client *c);
 /* Incremental decoder of chunked transfer coding (RFC 9112 §7.1). */
 struct k8s_chunked {
 	int state;
-	uint64_t remaining;        /* bytes left in the current chunk */
+	uint64_t remaining; /* bytes left in the current chunk */
 	unsigned size_digits;
-	bool is_done;              /* the last chunk and its trailer arrived */
-	bool is_stopped;           /* the data callback asked to stop */
+	bool is_done;    /* the last chunk and its trailer arrived */
+	bool is_stopped; /* the data callback asked to stop */
 };
 typedef int k8s_data_cb(void *ctx, const char *data, size_t len);
 void k8s_chunked_init(struct k8s_chunked *d);
@@ -78,7 +78,7 @@ long k8s_chunked_feed(struct k8s_chunked *d, const char *in, size_t len, k8s_dat
 
 /* Splits a byte stream on '\n' (a trailing '\r' is dropped). */
 struct k8s_lines {
-	struct buf line;           /* the line being assembled, up to K8S_LINE_MAX */
+	struct buf line; /* the line being assembled, up to K8S_LINE_MAX */
 	k8s_line_cb *cb;
 	void *ctx;
 	bool is_stopped;
@@ -93,7 +93,7 @@ struct k8s_head {
 	int status;
 	bool is_chunked;
 	bool is_close;
-	long long content_length;  /* -1 = absent */
+	long long content_length; /* -1 = absent */
 	uint32_t retry_after_s;
 };
 int k8s_head_parse(struct k8s_head *h, const char *text, size_t len);

@@ -24,11 +24,11 @@ struct k8s_persist {
 	struct k8s_watch *w;
 	char *dir;
 	uint32_t stale_start_timeout_ms, write_interval_ms;
-	int change_fd;              /* the source writes to it after every change */
+	int change_fd; /* the source writes to it after every change */
 	int stop_fd;
 	pthread_t thread;
 	bool has_thread;
-	struct k8s_state *saved;    /* read at start; freed once used or outdated */
+	struct k8s_state *saved; /* read at start; freed once used or outdated */
 	_Atomic uint64_t saves, save_errors;
 	_Atomic int64_t saved_unix; /* the last write that succeeded */
 };
@@ -58,7 +58,8 @@ static void drain(int fd)
 /* Waits up to timeout_ms (-1: for ever) for a stop (true) or a change. */
 static bool wait_for(struct k8s_persist *p, int timeout_ms, bool *is_changed)
 {
-	struct pollfd fds[2] = { { .fd = p->stop_fd, .events = POLLIN }, { .fd = p->change_fd, .events = POLLIN } };
+	struct pollfd fds[2] = { { .fd = p->stop_fd, .events = POLLIN },
+				 { .fd = p->change_fd, .events = POLLIN } };
 	int n = poll(fds, 2, timeout_ms);
 	if (n > 0 && (fds[0].revents & POLLIN))
 		return true;
@@ -134,15 +135,17 @@ static bool stale_start(struct k8s_persist *p, bool *is_changed)
 			return true;
 	}
 	if (!p->saved) {
-		log_warn("kubernetes %s: no LIST within %u ms and no usable saved state; its zones answer SERVFAIL "
-			 "until the API server answers", name, p->stale_start_timeout_ms);
+		log_warn("kubernetes %s: no LIST within %u ms and no usable saved state; its zones answer "
+			 "SERVFAIL "
+			 "until the API server answers",
+			 name, p->stale_start_timeout_ms);
 		return false;
 	}
 	char when[32];
 	utc_text(when, sizeof(when), k8s_state_saved_unix(p->saved));
 	size_t n = k8s_watch_restore_state(p->w, p->saved);
 	if (!k8s_watch_stale_since(p->w))
-		return false;     /* the LIST completed just now after all */
+		return false; /* the LIST completed just now after all */
 	log_warn("kubernetes %s: no LIST within %u ms; serving the state saved at %s (%zu ServiceEntries, "
 		 "resourceVersion %s), marked stale until a LIST succeeds",
 		 name, p->stale_start_timeout_ms, when, n,
@@ -156,7 +159,7 @@ static void save(struct k8s_persist *p, bool *is_error_logged)
 	struct k8s_state *st = NULL;
 	int rc = k8s_watch_export_state(p->w, &st);
 	if (rc == DNSD_EAGAIN)
-		return;      /* not listed yet, or serving saved entries: nothing new to keep */
+		return; /* not listed yet, or serving saved entries: nothing new to keep */
 	char err[512];
 	int64_t now = (int64_t)time(NULL);
 	if (rc == 0)
@@ -255,7 +258,8 @@ void k8s_persist_collect_metrics(struct k8s_persist *const *persists, size_t cou
 		const char *help;
 	} families[] = {
 		{ "dnsd_kubernetes_state_saves_total", METRICS_COUNTER, "State files written (state-dir)." },
-		{ "dnsd_kubernetes_state_save_errors_total", METRICS_COUNTER, "State file writes that failed." },
+		{ "dnsd_kubernetes_state_save_errors_total", METRICS_COUNTER,
+		  "State file writes that failed." },
 		{ "dnsd_kubernetes_state_saved_timestamp_seconds", METRICS_GAUGE,
 		  "When the last state file was written; 0 = none yet." },
 	};
@@ -271,8 +275,9 @@ void k8s_persist_collect_metrics(struct k8s_persist *const *persists, size_t cou
 			if (!p)
 				continue;
 			const struct metrics_label cluster = { "cluster", k8s_watch_name(p->w) };
-			int64_t v = f == 0 ? (int64_t)atomic_load(&p->saves)
-				  : f == 1 ? (int64_t)atomic_load(&p->save_errors) : atomic_load(&p->saved_unix);
+			int64_t v = f == 0   ? (int64_t)atomic_load(&p->saves)
+				    : f == 1 ? (int64_t)atomic_load(&p->save_errors)
+					     : atomic_load(&p->saved_unix);
 			metrics_sample_int(m, families[f].name, &cluster, 1, v);
 		}
 	}

@@ -27,7 +27,7 @@
 
 struct out {
 	struct buf b;
-	int rc;               /* the first append that failed, else 0 */
+	int rc; /* the first append that failed, else 0 */
 };
 
 static void out_add(struct out *o, const void *data, size_t len)
@@ -42,12 +42,12 @@ static void out_byte(struct out *o, char c) { out_add(o, &c, 1); }
 /* ---------- the in-memory state ---------- */
 
 struct cursor {
-	char *namespace_;     /* NULL = all namespaces */
+	char *namespace_; /* NULL = all namespaces */
 	char *resource_version;
 };
 
 struct object_line {
-	size_t off, len;      /* in text */
+	size_t off, len; /* in text */
 };
 
 struct k8s_state {
@@ -55,7 +55,7 @@ struct k8s_state {
 	int64_t saved_unix;
 	struct cursor *cursors;
 	size_t cursor_count;
-	struct buf text;      /* the object lines, back to back */
+	struct buf text; /* the object lines, back to back */
 	struct object_line *lines;
 	size_t line_count, line_cap;
 };
@@ -177,7 +177,7 @@ static void write_string(struct out *b, const char *s, size_t len)
 			char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
 			out_add(b, e, sizeof(e));
 		} else {
-			out_byte(b, (char)c);   /* the parser let only valid UTF-8 in */
+			out_byte(b, (char)c); /* the parser let only valid UTF-8 in */
 		}
 	}
 	out_byte(b, '"');
@@ -197,18 +197,12 @@ static void write_value(struct out *b, const struct json_value *v, enum trim tri
 {
 	switch (json_type(v)) {
 	case JSON_NULL:
-	case JSON_ELIDED:   /* nested too deep to keep (json.h); no record depends on it */
+	case JSON_ELIDED: /* nested too deep to keep (json.h); no record depends on it */
 		out_str(b, "null");
 		break;
-	case JSON_FALSE:
-		out_str(b, "false");
-		break;
-	case JSON_TRUE:
-		out_str(b, "true");
-		break;
-	case JSON_NUMBER:
-		out_str(b, json_number_text(v));
-		break;
+	case JSON_FALSE: out_str(b, "false"); break;
+	case JSON_TRUE: out_str(b, "true"); break;
+	case JSON_NUMBER: out_str(b, json_number_text(v)); break;
 	case JSON_STRING: {
 		size_t len;
 		const char *s = json_get_string(v, &len);
@@ -357,7 +351,8 @@ static bool parse_count(const char *s, size_t len, uint64_t *out)
 	return true;
 }
 
-static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 static int refuse(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -405,9 +400,11 @@ int k8s_state_decode(struct k8s_state **out, const char *data, size_t len, const
 		return refuse(err, errlen, DNSD_EPARSE, "checksum mismatch (corrupted or truncated)");
 	end = sum_line;
 	/* the content, strictly */
-	if (!next_line(&p, end, &line, &line_len) || !line_value(line, line_len, "source", &value, &value_len))
+	if (!next_line(&p, end, &line, &line_len) ||
+	    !line_value(line, line_len, "source", &value, &value_len))
 		return refuse(err, errlen, DNSD_EPARSE, "no source line");
-	if (expect_source && (value_len != strlen(expect_source) || memcmp(value, expect_source, value_len) != 0))
+	if (expect_source &&
+	    (value_len != strlen(expect_source) || memcmp(value, expect_source, value_len) != 0))
 		return refuse(err, errlen, DNSD_EPARSE, "saved for source \"%.*s\", not \"%s\"",
 			      (int)(value_len > 64 ? 64 : value_len), value, expect_source);
 	char source[256];
@@ -416,7 +413,8 @@ int k8s_state_decode(struct k8s_state **out, const char *data, size_t len, const
 	memcpy(source, value, value_len);
 	source[value_len] = '\0';
 	uint64_t saved, count;
-	if (!next_line(&p, end, &line, &line_len) || !line_value(line, line_len, "saved-unix", &value, &value_len) ||
+	if (!next_line(&p, end, &line, &line_len) ||
+	    !line_value(line, line_len, "saved-unix", &value, &value_len) ||
 	    !parse_count(value, value_len, &saved))
 		return refuse(err, errlen, DNSD_EPARSE, "no saved-unix line");
 	struct k8s_state *st = k8s_state_new(source);
@@ -450,13 +448,15 @@ int k8s_state_decode(struct k8s_state **out, const char *data, size_t len, const
 		}
 		rc = DNSD_EPARSE;
 	}
-	if (!line_value(line, line_len, "objects", &value, &value_len) || !parse_count(value, value_len, &count)) {
+	if (!line_value(line, line_len, "objects", &value, &value_len) ||
+	    !parse_count(value, value_len, &count)) {
 		refuse(err, errlen, DNSD_EPARSE, "no objects line");
 		goto fail;
 	}
 	for (uint64_t i = 0; i < count; i++) {
 		if (!next_line(&p, end, &line, &line_len) || line_len == 0 || line[0] != '{') {
-			refuse(err, errlen, DNSD_EPARSE, "object %" PRIu64 " of %" PRIu64 " missing", i + 1, count);
+			refuse(err, errlen, DNSD_EPARSE, "object %" PRIu64 " of %" PRIu64 " missing", i + 1,
+			       count);
 			goto fail;
 		}
 		rc = k8s_state_add_object(st, line, line_len);
@@ -482,8 +482,9 @@ int k8s_state_path(char *out, size_t len, const char *dir, const char *source)
 	char name[768];
 	size_t n = 0;
 	for (const unsigned char *s = (const unsigned char *)source; *s; s++) {
-		bool is_plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-				*s == '-' || *s == '_' || (*s == '.' && s != (const unsigned char *)source);
+		bool is_plain = (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+				(*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+				(*s == '.' && s != (const unsigned char *)source);
 		if (n + 4 >= sizeof(name))
 			return DNSD_ERANGE;
 		if (is_plain)
@@ -568,8 +569,8 @@ static void remove_leftovers(const char *dir, const char *path)
 	while ((e = readdir(d)) != NULL) {
 		const char *n = e->d_name;
 		size_t len = strlen(n);
-		if (n[0] != '.' || len < base_len + 6 || strncmp(n + 1, base, base_len) != 0 || n[1 + base_len] != '.' ||
-		    strcmp(n + len - 4, ".tmp") != 0)
+		if (n[0] != '.' || len < base_len + 6 || strncmp(n + 1, base, base_len) != 0 ||
+		    n[1 + base_len] != '.' || strcmp(n + len - 4, ".tmp") != 0)
 			continue;
 		char full[4096 + 256];
 		snprintf(full, sizeof(full), "%s/%s", dir, n);
@@ -587,7 +588,8 @@ int k8s_state_load(struct k8s_state **out, const char *dir, const char *source, 
 	remove_leftovers(dir, path);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
-		return refuse(err, errlen, errno == ENOENT ? DNSD_ENOENT : DNSD_EIO, "%s: %s", path, strerror(errno));
+		return refuse(err, errlen, errno == ENOENT ? DNSD_ENOENT : DNSD_EIO, "%s: %s", path,
+			      strerror(errno));
 	struct stat sb;
 	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)K8S_STATE_FILE_MAX) {
 		close(fd);

@@ -40,9 +40,7 @@
 /* Watches that fail at one resourceVersion before we relist instead. */
 #define WATCH_SAME_RV_FAILURES 3
 
-
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
-
 
 static struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
 {
@@ -156,8 +154,7 @@ static bool pause_ms(const struct k8s_watch *w, uint32_t ms)
 /* A request failed: logged once here, with its cause (HTTP status and the
  * API's message, or the address and errno, or OpenSSL's reason), counted,
  * and kept for /status. */
-__attribute__((format(printf, 2, 3)))
-static void note_failure(struct k8s_watch *w, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void note_failure(struct k8s_watch *w, const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -188,7 +185,8 @@ static void note_sync(struct k8s_watch *w)
 	atomic_store_explicit(&w->stats.last_sync_unix, (int64_t)time(NULL), memory_order_relaxed);
 	pthread_mutex_lock(&w->status_lock);
 	if (w->is_failing) {
-		log_info("kubernetes %s: recovered: the API answers again after %u failed attempt%s (last: %s)",
+		log_info("kubernetes %s: recovered: the API answers again after %u failed attempt%s (last: "
+			 "%s)",
 			 w->name, w->failures, w->failures == 1 ? "" : "s", w->last_error);
 		w->is_failing = false;
 		w->failures = 0;
@@ -206,8 +204,8 @@ static bool drops_have(const struct se_drops *d, const struct se_drop *x)
 {
 	for (size_t i = 0; d && i < d->count; i++) {
 		const struct se_drop *y = &d->items[i];
-		if (y->reason == x->reason && strcmp(y->field, x->field) == 0 && strcmp(y->value, x->value) == 0 &&
-		    strcmp(y->host, x->host) == 0)
+		if (y->reason == x->reason && strcmp(y->field, x->field) == 0 &&
+		    strcmp(y->value, x->value) == 0 && strcmp(y->host, x->host) == 0)
 			return true;
 	}
 	return false;
@@ -217,19 +215,21 @@ static bool drops_have(const struct se_drops *d, const struct se_drop *x)
  * new generation; for another version of the same generation (a status
  * update) only what old did not drop already. Once per generation, so a
  * relist or a status write does not repeat it. */
-static void report_drops(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *se)
+static void report_drops(struct k8s_watch *w, const struct serviceentry *old_se,
+			 const struct serviceentry *se)
 {
 	bool is_same_generation = old_se && old_se->generation == se->generation && se->generation != 0;
 	const struct se_drops *lists[2] = { &se->drops, &se->verdict_drops };
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->count; i++) {
 			const struct se_drop *x = &lists[l]->items[i];
-			if (is_same_generation && (drops_have(&old_se->drops, x) || drops_have(&old_se->verdict_drops, x)))
+			if (is_same_generation &&
+			    (drops_have(&old_se->drops, x) || drops_have(&old_se->verdict_drops, x)))
 				continue;
 			char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
 			se_drop_format(x, line, sizeof(line));
-			log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name, se->namespace_,
-				 se->name, (long long)se->generation, line);
+			log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name,
+				 se->namespace_, se->name, (long long)se->generation, line);
 			count_drop(w, x->reason);
 			if (x->reason == SE_DROP_MALFORMED)
 				k8s_watch_count(&w->stats.skipped);
@@ -237,18 +237,24 @@ static void report_drops(struct k8s_watch *w, const struct serviceentry *old_se,
 	}
 }
 
-static void registry_item(const struct k8s_watch *w, const struct serviceentry *se, struct se_registry_item *it)
+static void registry_item(const struct k8s_watch *w, const struct serviceentry *se,
+			  struct se_registry_item *it)
 {
-	*it = (struct se_registry_item){ .cluster = w->cluster, .cluster_name = w->name, .entry = se,
-					 .namespace_ = se->namespace_, .name = se->name,
-					 .hosts = (const char *const *)se->hosts, .is_served = se->host_is_served,
+	*it = (struct se_registry_item){ .cluster = w->cluster,
+					 .cluster_name = w->name,
+					 .entry = se,
+					 .namespace_ = se->namespace_,
+					 .name = se->name,
+					 .hosts = (const char *const *)se->hosts,
+					 .is_served = se->host_is_served,
 					 .hosts_count = se->hosts_count };
 }
 
 /* Registers the change and sends it to the catalog; records the catalog
  * refused (a host beside a zone file's CNAME, say) are reported like the
  * parser's drops. */
-static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se, const struct serviceentry *new_se)
+static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
+			 const struct serviceentry *new_se)
 {
 	if (w->registry) {
 		struct se_registry_item a, b;
@@ -261,7 +267,8 @@ static void apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
 	}
 	size_t refused = catalog_apply(w->sink, w->cluster, se_zone_records, old_se, new_se);
 	if (refused && new_se) {
-		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": invalid-record: the zone "
+		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": "
+			 "invalid-record: the zone "
 			 "refused them (beside a CNAME, or invalid data); skipped",
 			 w->name, new_se->namespace_, new_se->name, (long long)new_se->generation, refused);
 		count_drop(w, SE_DROP_INVALID_RECORD);
@@ -304,13 +311,14 @@ static void load_apexes_locked(struct k8s_watch *w)
 static void judge_locked(struct k8s_watch *w, struct serviceentry *se)
 {
 	if (se_policy_judge(&w->policy, se, w->apex_ptrs, w->apex_count) != 0)
-		log_warn("kubernetes %s: ServiceEntry %s/%s: out of memory judging it", w->name, se->namespace_,
-			 se->name);
+		log_warn("kubernetes %s: ServiceEntry %s/%s: out of memory judging it", w->name,
+			 se->namespace_, se->name);
 }
 
 static int set_policy(struct k8s_watch *w, const struct config_kubernetes *ck)
 {
-	char **trusted = calloc(ck->trusted_namespaces_count ? ck->trusted_namespaces_count : 1, sizeof(*trusted));
+	char **trusted = calloc(ck->trusted_namespaces_count ? ck->trusted_namespaces_count : 1,
+				sizeof(*trusted));
 	if (!trusted)
 		return DNSD_ENOMEM;
 	for (size_t i = 0; i < ck->trusted_namespaces_count; i++) {
@@ -328,10 +336,12 @@ static int set_policy(struct k8s_watch *w, const struct config_kubernetes *ck)
 	w->trusted = trusted;
 	w->trusted_count = ck->trusted_namespaces_count;
 	w->policy = (struct se_policy){
-		.host = ck->host_policy == CONFIG_HOST_POLICY_ANY ? SE_HOST_POLICY_ANY : SE_HOST_POLICY_NAMESPACE,
+		.host = ck->host_policy == CONFIG_HOST_POLICY_ANY ? SE_HOST_POLICY_ANY
+								  : SE_HOST_POLICY_NAMESPACE,
 		.trusted_namespaces = (const char *const *)w->trusted,
 		.trusted_count = w->trusted_count,
-		.export_to = ck->export_to == CONFIG_EXPORT_TO_IGNORE ? SE_EXPORT_IGNORE : SE_EXPORT_REQUIRE_ALL,
+		.export_to = ck->export_to == CONFIG_EXPORT_TO_IGNORE ? SE_EXPORT_IGNORE
+								      : SE_EXPORT_REQUIRE_ALL,
 	};
 	return 0;
 }
@@ -348,7 +358,8 @@ static char *object_key(const struct serviceentry *se)
 /* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
  * ownership of se and of line (its state line, may be NULL). Returns the
  * object, or NULL when out of memory. */
-struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len)
+struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line,
+				       size_t line_len)
 {
 	struct k8s_watch *w = r->w;
 	char *key = object_key(se);
@@ -449,8 +460,8 @@ static void status_message(const struct k8s_response *resp, char *out, size_t le
 			snprintf(out, len, "HTTP %d: %s", resp->status, s);
 	} else if (resp->body && resp->body_len) {
 		/* e.g. the text/plain body of an API Priority and Fairness 429 */
-		snprintf(out, len, "HTTP %d: %.*s", resp->status, (int)(resp->body_len > 200 ? 200 : resp->body_len),
-			 resp->body);
+		snprintf(out, len, "HTTP %d: %.*s", resp->status,
+			 (int)(resp->body_len > 200 ? 200 : resp->body_len), resp->body);
 		out[strcspn(out, "\n")] = '\0';
 	}
 	json_doc_free(doc);
@@ -473,12 +484,16 @@ static int discover_version(struct reflector *r)
 		char msg[300];
 		status_message(&resp, msg, sizeof(msg));
 		if (resp.status == 404)
-			note_failure(w, "no ServiceEntry API on %s: networking.istio.io is not served (%s); is Istio installed?",
+			note_failure(w,
+				     "no ServiceEntry API on %s: networking.istio.io is not served (%s); is "
+				     "Istio installed?",
 				     w->auth.host, msg);
 		else
 			note_failure(w, "discovery of networking.istio.io: %s%s", msg,
 				     resp.status == 401 ? " (check the token or client certificate)"
-				     : resp.status == 403 ? " (RBAC: dnsd needs get/list/watch on serviceentries)" : "");
+				     : resp.status == 403
+					     ? " (RBAC: dnsd needs get/list/watch on serviceentries)"
+					     : "");
 		rc = resp.status == 404 ? DNSD_ENOENT : DNSD_EHTTP;
 	} else if (rc != 0) {
 		note_failure(w, "discovery of networking.istio.io: %s", transport_error(r->list_client, rc));
@@ -501,7 +516,8 @@ static int discover_version(struct reflector *r)
 				if (s && strcmp(s, wanted[k]) == 0) {
 					snprintf(w->version, sizeof(w->version), "%s", wanted[k]);
 					pthread_mutex_lock(&w->status_lock);
-					snprintf(w->status_version, sizeof(w->status_version), "%s", wanted[k]);
+					snprintf(w->status_version, sizeof(w->status_version), "%s",
+						 wanted[k]);
 					pthread_mutex_unlock(&w->status_lock);
 					rc = 0;
 					break;
@@ -510,8 +526,10 @@ static int discover_version(struct reflector *r)
 		}
 	}
 	if (rc != 0)
-		note_failure(w, "no ServiceEntry API on %s: networking.istio.io serves none of v1, v1beta1, v1alpha3",
-			     w->auth.host);
+		note_failure(
+			w,
+			"no ServiceEntry API on %s: networking.istio.io serves none of v1, v1beta1, v1alpha3",
+			w->auth.host);
 	else
 		log_info("kubernetes %s: using networking.istio.io/%s", w->name, w->version);
 	json_doc_free(doc);
@@ -541,8 +559,8 @@ static void object_identity(struct json_span obj, char *out, size_t len)
  * continue token in cont ("" after the last page), and decode its items
  * into fresh. Items that are not usable ServiceEntries are skipped, logged
  * and counted; the rest of the page still counts. */
-static int list_page(struct reflector *r, const char *base, char *cont, size_t cont_len,
-		     char *rv, size_t rv_len, struct objmap *fresh)
+static int list_page(struct reflector *r, const char *base, char *cont, size_t cont_len, char *rv,
+		     size_t rv_len, struct objmap *fresh)
 {
 	struct k8s_watch *w = r->w;
 	char path[4096];
@@ -555,7 +573,7 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 	if (rc == 0 && resp.status != 200) {
 		char msg[300];
 		status_message(&resp, msg, sizeof(msg));
-		if (resp.status == 410)   /* an expired continue token: the list starts over */
+		if (resp.status == 410) /* an expired continue token: the list starts over */
 			log_info("kubernetes %s: list %s: %s; listing again", w->name, base, msg);
 		else
 			note_failure(w, "list %s: %s", base, msg);
@@ -712,8 +730,8 @@ static int do_list(struct reflector *r)
 	note_sync(w);
 	notify_change(w);
 	if (!was_synced)
-		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name, count,
-			 r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
+		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name,
+			 count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
 			 was_stale ? "; replaces the saved state" : "");
 	return 0;
 }
@@ -773,7 +791,8 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 		const struct json_value *ns = json_get_path(obj, "metadata", "namespace", NULL);
 		const struct json_value *nm = json_get_path(obj, "metadata", "name", NULL);
 		size_t l1, l2;
-		const char *a = ns ? json_get_string(ns, &l1) : NULL, *b = nm ? json_get_string(nm, &l2) : NULL;
+		const char *a = ns ? json_get_string(ns, &l1) : NULL,
+			   *b = nm ? json_get_string(nm, &l2) : NULL;
 		if (a && b) {
 			pthread_mutex_lock(&w->lock);
 			delete_locked(r, a, b);
@@ -884,7 +903,8 @@ static int watch_line(void *ctx, const char *line, size_t len)
 		note_resource_version(r, obj);
 		k8s_watch_count(&w->stats.bookmarks);
 		note_sync(w);
-	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 || strcmp(type, "DELETED") == 0) {
+	} else if (strcmp(type, "ADDED") == 0 || strcmp(type, "MODIFIED") == 0 ||
+		   strcmp(type, "DELETED") == 0) {
 		watch_change(r, type, obj, arrival_ns);
 		note_sync(w);
 	}
@@ -930,13 +950,15 @@ static void *reflector_main(void *arg)
 		char base[512], path[1024];
 		collection_path(r, base, sizeof(base));
 		uint32_t timeout_s = WATCH_TIMEOUT_MIN_S + (uint32_t)(rand() % WATCH_TIMEOUT_MIN_S);
-		snprintf(path, sizeof(path), "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u",
-			 base, r->rv, timeout_s);
+		snprintf(path, sizeof(path),
+			 "%s?watch=1&allowWatchBookmarks=true&resourceVersion=%s&timeoutSeconds=%u", base,
+			 r->rv, timeout_s);
 		r->is_relist_needed = false;
 		r->stream_lines = 0;
 		k8s_watch_count(&w->stats.watches);
 		struct k8s_response status = { 0 };
-		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u, &status);
+		int rc = k8s_client_watch(r->watch_client, path, watch_line, r, (timeout_s + 60) * 1000u,
+					  &status);
 		if (is_stopped(w)) {
 			k8s_response_clear(&status);
 			break;
@@ -968,7 +990,8 @@ static void *reflector_main(void *arg)
 		} else if (rc != 0 && rc != 1) {
 			note_failure(w, "watch: %s", transport_error(r->watch_client, rc));
 		} else {
-			k8s_watch_count(&w->stats.request_errors);   /* a bad event line: logged by watch_line */
+			k8s_watch_count(
+				&w->stats.request_errors); /* a bad event line: logged by watch_line */
 		}
 		/* a watch that keeps failing where it starts would loop forever on
 		 * whatever waits there: after a few tries relist, still backing off */
@@ -994,8 +1017,8 @@ static void *reflector_main(void *arg)
 	return NULL;
 }
 
-struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
-				struct catalog *sink, struct se_registry *registry, char *err, size_t errlen)
+struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster, struct catalog *sink,
+				struct se_registry *registry, char *err, size_t errlen)
 {
 	struct k8s_watch *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -1040,7 +1063,8 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 		r->namespace_ = ck->namespaces_count ? strdup(ck->namespaces[i]) : NULL;
 		k8s_backoff_init(&r->backoff);
 		r->list_client = k8s_client_new(&w->auth, w->stop_fd, why, sizeof(why));
-		r->watch_client = r->list_client ? k8s_client_new(&w->auth, w->stop_fd, why, sizeof(why)) : NULL;
+		r->watch_client = r->list_client ? k8s_client_new(&w->auth, w->stop_fd, why, sizeof(why))
+						 : NULL;
 		if (!r->watch_client) {
 			snprintf(err, errlen, "kubernetes %s: %s", ck->name, why);
 			goto fail;
@@ -1128,8 +1152,8 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 				struct se_drops before = { 0 };
 				for (size_t k = 0; k < o->se->verdict_drops.count; k++) {
 					const struct se_drop *x = &o->se->verdict_drops.items[k];
-					se_drops_add(&before, x->reason, x->field, x->value, strlen(x->value), x->host, "%s",
-						     x->message);
+					se_drops_add(&before, x->reason, x->field, x->value, strlen(x->value),
+						     x->host, "%s", x->message);
 				}
 				judge_locked(w, o->se);
 				/* what the new rules refuse that the old did not */
@@ -1137,10 +1161,13 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 					const struct se_drop *x = &o->se->verdict_drops.items[k];
 					if (drops_have(&before, x))
 						continue;
-					char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
+					char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX +
+						  SE_DROP_MESSAGE_MAX + 32];
 					se_drop_format(x, line, sizeof(line));
-					log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name,
-						 o->se->namespace_, o->se->name, (long long)o->se->generation, line);
+					log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; "
+						 "skipped",
+						 w->name, o->se->namespace_, o->se->name,
+						 (long long)o->se->generation, line);
 					count_drop(w, x->reason);
 				}
 				se_drops_clear(&before);
@@ -1170,7 +1197,7 @@ void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
 	pthread_mutex_lock(&w->lock);
 	out->is_synced = all_synced_locked(w);
 	out->reflector_count = w->reflector_count < K8S_WATCH_STATUS_REFLECTORS ? w->reflector_count
-									     : K8S_WATCH_STATUS_REFLECTORS;
+										: K8S_WATCH_STATUS_REFLECTORS;
 	for (size_t i = 0; i < out->reflector_count; i++) {
 		snprintf(out->reflectors[i].namespace_, sizeof(out->reflectors[i].namespace_), "%s",
 			 w->reflectors[i].namespace_ ? w->reflectors[i].namespace_ : "");
@@ -1179,10 +1206,11 @@ void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
 	pthread_mutex_unlock(&w->lock);
 	pthread_mutex_lock(&w->status_lock);
 	if (w->status_version[0])
-		snprintf(out->api_version, sizeof(out->api_version), "networking.istio.io/%s", w->status_version);
+		snprintf(out->api_version, sizeof(out->api_version), "networking.istio.io/%s",
+			 w->status_version);
 	for (size_t i = 0; i < out->reflector_count; i++)
-		snprintf(out->reflectors[i].resource_version, sizeof(out->reflectors[i].resource_version), "%s",
-			 w->reflectors[i].status_rv);
+		snprintf(out->reflectors[i].resource_version, sizeof(out->reflectors[i].resource_version),
+			 "%s", w->reflectors[i].status_rv);
 	snprintf(out->last_error, sizeof(out->last_error), "%s", w->last_error);
 	out->last_error_ms = w->last_error_ms;
 	out->last_event_ms = w->last_event_ms;
@@ -1227,12 +1255,12 @@ static const struct watch_family watch_families[] = {
 	  "Relists after 410 Gone, an expired continue token or repeated watch failures.", relists_of },
 	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
 	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
-	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER, "Malformed ServiceEntries skipped.",
-	  skipped_of },
+	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
+	  "Malformed ServiceEntries skipped.", skipped_of },
 	{ "dnsd_kubernetes_undecodable_total", METRICS_COUNTER,
 	  "List items and watch lines that were not JSON, skipped.", undecodable_of },
-	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE, "Last successful list or watch event.",
-	  last_sync_of },
+	{ "dnsd_kubernetes_last_sync_timestamp_seconds", METRICS_GAUGE,
+	  "Last successful list or watch event.", last_sync_of },
 	{ "dnsd_kubernetes_synced", METRICS_GAUGE, "1 once the first list completed.", synced_of },
 	{ "dnsd_kubernetes_stale", METRICS_GAUGE,
 	  "1 while the source serves entries saved by an earlier run (state-dir), no LIST yet.", stale_of },
@@ -1250,13 +1278,17 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 	metrics_family(m, events, METRICS_COUNTER, "Watch events received, by cluster and type.");
 	for (size_t i = 0; i < count; i++) {
 		const struct k8s_watch *w = watches[i];
-		const struct { const char *type; uint64_t count; } by_type[] = {
-			{ "ADDED", LOAD(w, events_added) }, { "MODIFIED", LOAD(w, events_modified) },
+		const struct {
+			const char *type;
+			uint64_t count;
+		} by_type[] = {
+			{ "ADDED", LOAD(w, events_added) },     { "MODIFIED", LOAD(w, events_modified) },
 			{ "DELETED", LOAD(w, events_deleted) }, { "BOOKMARK", LOAD(w, bookmarks) },
 			{ "ERROR", LOAD(w, error_events) },
 		};
 		for (size_t k = 0; k < sizeof(by_type) / sizeof(by_type[0]); k++) {
-			const struct metrics_label labels[] = { { "cluster", w->name }, { "type", by_type[k].type } };
+			const struct metrics_label labels[] = { { "cluster", w->name },
+								{ "type", by_type[k].type } };
 			metrics_sample(m, events, labels, 2, by_type[k].count);
 		}
 	}
@@ -1266,8 +1298,10 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 		       "per object generation).");
 	for (size_t i = 0; i < count; i++)
 		for (int r = 0; r < SE_DROP_REASONS; r++) {
-			const struct metrics_label labels[] = { { "cluster", watches[i]->name },
-								{ "reason", se_drop_reason_name((enum se_drop_reason)r) } };
+			const struct metrics_label labels[] = {
+				{ "cluster", watches[i]->name },
+				{ "reason", se_drop_reason_name((enum se_drop_reason)r) }
+			};
 			metrics_sample(m, dropped, labels, 2, LOAD(watches[i], dropped[r]));
 		}
 	for (size_t f = 0; f < sizeof(watch_families) / sizeof(watch_families[0]); f++) {
@@ -1280,7 +1314,8 @@ void k8s_watch_collect_metrics(struct k8s_watch *const *watches, size_t count, s
 	}
 	static const char programming[] = "dnsd_kubernetes_programming_duration_seconds";
 	metrics_family(m, programming, METRICS_HISTOGRAM,
-		       "Time from a watch event's arrival to the publication of the first snapshot that serves it, by cluster.");
+		       "Time from a watch event's arrival to the publication of the first snapshot that "
+		       "serves it, by cluster.");
 	for (size_t i = 0; i < count; i++) {
 		const struct metrics_label cluster = { "cluster", watches[i]->name };
 		uint64_t counts[sizeof(programming_bounds) / sizeof(programming_bounds[0]) + 1];

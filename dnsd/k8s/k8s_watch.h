@@ -32,8 +32,8 @@ struct se_registry;
  * judged by ck's host-policy, trusted-namespaces and export-to and the
  * zones sink lets the source feed; what it drops is logged (warn) once per
  * object generation and counted by reason. */
-struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster,
-				struct catalog *sink, struct se_registry *registry, char *err, size_t errlen);
+struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned cluster, struct catalog *sink,
+				struct se_registry *registry, char *err, size_t errlen);
 /* Starts the reflector threads. */
 int k8s_watch_start(struct k8s_watch *w);
 /* Aborts blocked requests, joins the threads and frees w; accepts NULL. */
@@ -77,22 +77,22 @@ int64_t k8s_watch_stale_since(const struct k8s_watch *w);
 #define K8S_WATCH_STATUS_REFLECTORS 16
 struct k8s_watch_status {
 	char name[128];
-	char server[256];              /* the API server's URL */
-	bool is_synced;                /* every namespace listed once */
-	char api_version[48];          /* "networking.istio.io/v1" once synced, else "" */
-	uint64_t serviceentries;       /* held now */
-	uint64_t skipped;              /* refused as malformed, since the start */
-	uint64_t dropped[SE_DROP_REASONS];   /* pieces not served, by reason (se_drop.h), since the start */
-	int64_t stale_since_ms;        /* serving entries from the state file since; 0 = not */
-	uint64_t errors;               /* failed requests, since the start */
-	bool is_failing;               /* the last request failed */
-	char last_error[512];          /* "" = none yet */
+	char server[256];                  /* the API server's URL */
+	bool is_synced;                    /* every namespace listed once */
+	char api_version[48];              /* "networking.istio.io/v1" once synced, else "" */
+	uint64_t serviceentries;           /* held now */
+	uint64_t skipped;                  /* refused as malformed, since the start */
+	uint64_t dropped[SE_DROP_REASONS]; /* pieces not served, by reason (se_drop.h), since the start */
+	int64_t stale_since_ms;            /* serving entries from the state file since; 0 = not */
+	uint64_t errors;                   /* failed requests, since the start */
+	bool is_failing;                   /* the last request failed */
+	char last_error[512];              /* "" = none yet */
 	int64_t last_error_ms;
-	int64_t last_event_ms;         /* the last ADDED, MODIFIED or DELETED */
-	int64_t last_sync_ms;          /* the last LIST, event or bookmark */
-	size_t reflector_count;        /* one per namespace (one for all namespaces) */
+	int64_t last_event_ms;  /* the last ADDED, MODIFIED or DELETED */
+	int64_t last_sync_ms;   /* the last LIST, event or bookmark */
+	size_t reflector_count; /* one per namespace (one for all namespaces) */
 	struct {
-		char namespace_[128];  /* "" = all */
+		char namespace_[128]; /* "" = all */
 		bool is_synced;
 		char resource_version[128];
 	} reflectors[K8S_WATCH_STATUS_REFLECTORS];

@@ -25,25 +25,25 @@
 #include "dns/dname.h"
 #include "util/histogram.h"
 
-#define WATCH_ZONES_MAX 64          /* zones one source feeds, for its verdicts */
+#define WATCH_ZONES_MAX 64 /* zones one source feeds, for its verdicts */
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
 struct object {
-	char *key;                  /* "namespace/name" */
+	char *key; /* "namespace/name" */
 	uint32_t hash;
-	struct serviceentry *se;    /* owned */
-	char *state_line;           /* the object as the state file keeps it (k8s_state.h),
+	struct serviceentry *se; /* owned */
+	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
 	size_t state_len;
-	bool is_from_state;         /* restored from the state file, not listed since */
-	bool is_seen;               /* relist bookkeeping */
+	bool is_from_state; /* restored from the state file, not listed since */
+	bool is_seen;       /* relist bookkeeping */
 	struct object *next;
 };
 
 struct objmap {
 	struct object **buckets;
-	size_t bucket_count;        /* power of two */
+	size_t bucket_count; /* power of two */
 	size_t count;
 };
 
@@ -51,82 +51,86 @@ struct objmap {
 
 struct reflector {
 	struct k8s_watch *w;
-	char *namespace_;           /* NULL = all namespaces */
+	char *namespace_; /* NULL = all namespaces */
 	pthread_t thread;
 	bool has_thread;
-	struct objmap objects;      /* guarded by w->lock */
-	char rv[128];               /* last resourceVersion seen; written under w->lock */
-	char status_rv[128];        /* rv for /status: under w->status_lock */
-	bool is_synced;             /* a LIST completed */
-	bool is_stale;              /* serving entries restored from the state file */
-	bool is_relist_needed;      /* an ERROR 410 arrived in the stream */
-	uint64_t stream_lines;      /* events read from the current watch */
-	char failed_rv[128];        /* where the last failed watch started */
-	unsigned failed_count;      /* consecutive failed watches from failed_rv */
+	struct objmap objects; /* guarded by w->lock */
+	char rv[128];          /* last resourceVersion seen; written under w->lock */
+	char status_rv[128];   /* rv for /status: under w->status_lock */
+	bool is_synced;        /* a LIST completed */
+	bool is_stale;         /* serving entries restored from the state file */
+	bool is_relist_needed; /* an ERROR 410 arrived in the stream */
+	uint64_t stream_lines; /* events read from the current watch */
+	char failed_rv[128];   /* where the last failed watch started */
+	unsigned failed_count; /* consecutive failed watches from failed_rv */
 	struct k8s_client *list_client, *watch_client;
 	struct k8s_backoff backoff;
-	uint32_t backoff_retry_after_s;   /* Retry-After of the last failed list */
+	uint32_t backoff_retry_after_s; /* Retry-After of the last failed list */
 };
 
 /* Counters for /metrics: written by the reflector threads, read by
  * k8s_watch_write_metrics() from any thread (relaxed atomics). */
 struct k8s_watch_stats {
 	_Atomic uint64_t events_added, events_modified, events_deleted, bookmarks;
-	_Atomic uint64_t error_events;    /* ERROR events in watch streams */
-	_Atomic uint64_t request_errors;  /* failed requests, broken streams */
+	_Atomic uint64_t error_events;   /* ERROR events in watch streams */
+	_Atomic uint64_t request_errors; /* failed requests, broken streams */
 	_Atomic uint64_t relists;
-	_Atomic uint64_t watches;         /* watch requests opened */
-	_Atomic uint64_t skipped;         /* ServiceEntries refused as malformed */
-	_Atomic uint64_t undecodable;     /* list items and watch lines that are not JSON */
-	_Atomic uint64_t dropped[SE_DROP_REASONS];   /* pieces logged as dropped, by reason */
-	_Atomic uint64_t objects;         /* ServiceEntries held now */
-	_Atomic int64_t last_sync_unix;   /* last successful list or event */
+	_Atomic uint64_t watches;                  /* watch requests opened */
+	_Atomic uint64_t skipped;                  /* ServiceEntries refused as malformed */
+	_Atomic uint64_t undecodable;              /* list items and watch lines that are not JSON */
+	_Atomic uint64_t dropped[SE_DROP_REASONS]; /* pieces logged as dropped, by reason */
+	_Atomic uint64_t objects;                  /* ServiceEntries held now */
+	_Atomic int64_t last_sync_unix;            /* last successful list or event */
 };
 
 struct k8s_watch {
 	char name[128];
-	char api_version[16];       /* from the configuration; "" = discover */
+	char api_version[16]; /* from the configuration; "" = discover */
 	unsigned cluster;
 	struct k8s_auth auth;
 	int stop_fd;
-	pthread_mutex_t lock;       /* objects of every reflector, sink, synced */
+	pthread_mutex_t lock; /* objects of every reflector, sink, synced */
 	struct catalog *sink;
 	struct reflector *reflectors;
 	size_t reflector_count;
-	char version[16];           /* the served API version in use */
+	char version[16]; /* the served API version in use */
 	struct k8s_watch_stats stats;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
 	int change_fd;
-	_Atomic int64_t stale_since_unix;   /* 0 = serving no restored entries */
+	_Atomic int64_t stale_since_unix; /* 0 = serving no restored entries */
 	/* who may publish what, and the zones it may go to (guarded by lock;
 	 * both replaced by k8s_watch_set_catalog) */
 	struct se_policy policy;
-	char **trusted;             /* owned copies behind policy.trusted_namespaces */
+	char **trusted; /* owned copies behind policy.trusted_namespaces */
 	size_t trusted_count;
 	uint8_t apexes[WATCH_ZONES_MAX][DNAME_MAX_LEN];
 	const uint8_t *apex_ptrs[WATCH_ZONES_MAX];
 	size_t apex_count;
-	struct se_registry *registry;   /* shared by every source; may be NULL */
+	struct se_registry *registry; /* shared by every source; may be NULL */
 	/* watch event -> the publication that serves it (catalog_note_event) */
 	struct histogram programming;
 	/* for /status and the one "recovered" line: under status_lock */
 	pthread_mutex_t status_lock;
-	bool is_failing;            /* the last request failed */
-	unsigned failures;          /* in a row, up to the next success */
+	bool is_failing;   /* the last request failed */
+	unsigned failures; /* in a row, up to the next success */
 	char last_error[512];
-	int64_t last_error_ms;      /* Unix time */
-	int64_t last_event_ms;      /* the last ADDED, MODIFIED or DELETED */
-	char status_version[16];    /* version, once discovery found it */
+	int64_t last_error_ms;   /* Unix time */
+	int64_t last_event_ms;   /* the last ADDED, MODIFIED or DELETED */
+	char status_version[16]; /* version, once discovery found it */
 };
 
-static inline void k8s_watch_count(_Atomic uint64_t *c) { atomic_fetch_add_explicit(c, 1, memory_order_relaxed); }
+static inline void k8s_watch_count(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
 
 /* ADDED or MODIFIED: replaces what r holds under the entry's key, sending
  * the change to the catalog. Takes ownership of se and of line (its state
  * line, may be NULL). Returns the object, or NULL when out of memory. Call
  * with w->lock held. */
-struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line, size_t line_len);
+struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line,
+				       size_t line_len);
 
 #endif

@@ -21,10 +21,7 @@ void k8s_watch_keep_state(struct k8s_watch *w, int change_fd)
 	w->change_fd = change_fd;
 }
 
-int64_t k8s_watch_stale_since(const struct k8s_watch *w)
-{
-	return atomic_load(&w->stale_since_unix);
-}
+int64_t k8s_watch_stale_since(const struct k8s_watch *w) { return atomic_load(&w->stale_since_unix); }
 
 /* Copies every state line under the lock (a memcpy per entry; the watch
  * threads wait that long, the query path never). */
@@ -44,7 +41,8 @@ int k8s_watch_export_state(struct k8s_watch *w, struct k8s_state **out)
 		rc = k8s_state_add_cursor(st, r->namespace_, r->rv[0] ? r->rv : "0");
 		for (size_t b = 0; rc == 0 && b < r->objects.bucket_count; b++)
 			for (struct object *o = r->objects.buckets[b]; rc == 0 && o; o = o->next)
-				rc = o->state_line ? k8s_state_add_object(st, o->state_line, o->state_len) : DNSD_ENOMEM;
+				rc = o->state_line ? k8s_state_add_object(st, o->state_line, o->state_len)
+						   : DNSD_ENOMEM;
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (rc != 0) {
@@ -70,8 +68,9 @@ int k8s_watch_check_state(const struct k8s_watch *w, const struct k8s_state *st,
 	}
 	if (is_same)
 		return 0;
-	snprintf(err, errlen, "saved for other namespaces than this source watches (%zu lists saved, %zu configured)",
-		 n, w->reflector_count);
+	snprintf(err, errlen,
+		 "saved for other namespaces than this source watches (%zu lists saved, %zu configured)", n,
+		 w->reflector_count);
 	return DNSD_EINVAL;
 }
 

@@ -245,8 +245,7 @@ static int kc_read(struct kc *k)
 
 /* The cluster entry: server URL, CA (inline data wins over the file, as in
  * client-go), tls-server-name, insecure-skip-tls-verify. */
-static int kc_take_cluster(struct kc *k, yaml_node_t *cluster, const char *cluster_name,
-			   struct k8s_auth *out)
+static int kc_take_cluster(struct kc *k, yaml_node_t *cluster, const char *cluster_name, struct k8s_auth *out)
 {
 	yaml_node_t *server = map_get(k, cluster, "server");
 	if (!scalar(server) || k8s_url_parse(out, scalar(server)) != 0)
@@ -273,8 +272,10 @@ static int kc_take_cluster(struct kc *k, yaml_node_t *cluster, const char *clust
 static int kc_take_user(struct kc *k, yaml_node_t *user, const char *user_name, struct k8s_auth *out)
 {
 	if (map_get(k, user, "exec") || map_get(k, user, "auth-provider")) {
-		snprintf(k->err, k->errlen, "%s: user %s: exec and auth-provider credential plugins are not "
-			 "supported; use a token, tokenFile or client certificate", k->path, user_name);
+		snprintf(k->err, k->errlen,
+			 "%s: user %s: exec and auth-provider credential plugins are not "
+			 "supported; use a token, tokenFile or client certificate",
+			 k->path, user_name);
 		return DNSD_ENOTSUP;
 	}
 	const char *token = scalar(map_get(k, user, "token"));
@@ -316,11 +317,13 @@ static int kc_take_context(struct kc *k, const char *context, struct k8s_auth *o
 	if (user && (rc = kc_take_user(k, user, user_name, out)) != 0)
 		return rc;
 	if (out->is_tls && !out->ca_file && !out->ca_pem && !out->is_insecure)
-		return fail_at(k, cluster, "cluster '%s': https without certificate-authority(-data); set one "
-			       "(or insecure-skip-tls-verify: true)", cluster_name);
+		return fail_at(k, cluster,
+			       "cluster '%s': https without certificate-authority(-data); set one "
+			       "(or insecure-skip-tls-verify: true)",
+			       cluster_name);
 	if (!out->is_tls && (out->token || out->token_file))
-		log_warn("%s: server %s is plain http: the bearer token will not be sent (use https)", k->path,
-			 out->server);
+		log_warn("%s: server %s is plain http: the bearer token will not be sent (use https)",
+			 k->path, out->server);
 	return 0;
 }
 
@@ -344,7 +347,8 @@ int k8s_auth_in_cluster(struct k8s_auth *out, char *err, size_t errlen)
 	const char *host = getenv("KUBERNETES_SERVICE_HOST");
 	const char *port = getenv("KUBERNETES_SERVICE_PORT");
 	if (!host || !*host || !port || !*port) {
-		snprintf(err, errlen, "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set "
+		snprintf(err, errlen,
+			 "in-cluster: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT are not set "
 			 "(not running in a pod?)");
 		return DNSD_ENOENT;
 	}

@@ -10,20 +10,20 @@
 
 /* Everything a client needs; every string is owned (NULL = absent). */
 struct k8s_auth {
-	char name[128];            /* the source's name, for log lines (set by the caller) */
-	char *server;              /* "https://10.0.0.1:6443/prefix" */
+	char name[128]; /* the source's name, for log lines (set by the caller) */
+	char *server;   /* "https://10.0.0.1:6443/prefix" */
 	bool is_tls;
-	char host[256];            /* without brackets */
+	char host[256]; /* without brackets */
 	uint16_t port;
-	char base_path[256];       /* "" or "/prefix" (no trailing slash) */
-	char *ca_file;             /* PEM file, or */
-	char *ca_pem;              /* PEM text (certificate-authority-data, decoded) */
-	char *tls_server_name;     /* name to verify instead of host */
-	bool is_insecure;          /* insecure-skip-tls-verify: true, only when set */
-	char *token;               /* bearer token given inline */
-	char *token_file;          /* re-read every minute and after a 401 */
-	char *cert_file, *cert_pem;   /* client certificate */
-	char *key_file, *key_pem;     /* client key */
+	char base_path[256];        /* "" or "/prefix" (no trailing slash) */
+	char *ca_file;              /* PEM file, or */
+	char *ca_pem;               /* PEM text (certificate-authority-data, decoded) */
+	char *tls_server_name;      /* name to verify instead of host */
+	bool is_insecure;           /* insecure-skip-tls-verify: true, only when set */
+	char *token;                /* bearer token given inline */
+	char *token_file;           /* re-read every minute and after a 401 */
+	char *cert_file, *cert_pem; /* client certificate */
+	char *key_file, *key_pem;   /* client key */
 };
 
 /* Reads path; context NULL or "" = current-context. Relative file paths in

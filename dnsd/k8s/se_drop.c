@@ -89,8 +89,8 @@ bool se_drops_equal(const struct se_drops *a, const struct se_drops *b)
 		return false;
 	for (size_t i = 0; i < a->count; i++) {
 		const struct se_drop *x = &a->items[i], *y = &b->items[i];
-		if (x->reason != y->reason || strcmp(x->field, y->field) != 0 || strcmp(x->value, y->value) != 0 ||
-		    strcmp(x->host, y->host) != 0)
+		if (x->reason != y->reason || strcmp(x->field, y->field) != 0 ||
+		    strcmp(x->value, y->value) != 0 || strcmp(x->host, y->host) != 0)
 			return false;
 	}
 	return true;

@@ -50,8 +50,8 @@ static void match_emit(void *ctx, const uint8_t *owner, uint16_t type, uint32_t 
 {
 	(void)ttl_s;
 	struct match *m = ctx;
-	if (!m->is_found && type == m->type && rdlen == m->rdlen && owner_matches(owner, m->owner, m->owner_len) &&
-	    rdata_equal(type, rdata, m->rdata, rdlen))
+	if (!m->is_found && type == m->type && rdlen == m->rdlen &&
+	    owner_matches(owner, m->owner, m->owner_len) && rdata_equal(type, rdata, m->rdata, rdlen))
 		m->is_found = true;
 }
 
@@ -61,7 +61,7 @@ struct sources_ctx {
 	uint32_t ttl_s;
 	struct match m;
 	struct jsonw *w;
-	const void *seen[64];      /* entries written, so one entry is written once */
+	const void *seen[64]; /* entries written, so one entry is written once */
 	size_t seen_count;
 };
 
@@ -120,9 +120,15 @@ void se_explain_sources(struct se_registry *r, uint64_t clusters, const uint8_t 
 			const uint8_t *owner, uint16_t type, const uint8_t *rdata, uint16_t rdlen,
 			struct jsonw *w)
 {
-	struct sources_ctx c = { .clusters = clusters, .apex = apex, .ttl_s = ttl_s, .w = w,
-				 .m = { .owner = owner, .owner_len = dname_len(owner), .type = type,
-					.rdata = rdata, .rdlen = rdlen } };
+	struct sources_ctx c = { .clusters = clusters,
+				 .apex = apex,
+				 .ttl_s = ttl_s,
+				 .w = w,
+				 .m = { .owner = owner,
+					.owner_len = dname_len(owner),
+					.type = type,
+					.rdata = rdata,
+					.rdlen = rdlen } };
 	if (apex_is_reverse(apex)) {
 		/* PTR owners are addresses: any entry may hold one */
 		se_registry_visit_all(r, visit_sources, &c);
@@ -154,7 +160,7 @@ void se_explain_sources(struct se_registry *r, uint64_t clusters, const uint8_t 
 struct dropped_ctx {
 	const char *host;
 	struct jsonw *w;
-	const void *seen[64];      /* an entry naming the host twice is written once */
+	const void *seen[64]; /* an entry naming the host twice is written once */
 	size_t seen_count;
 };
 

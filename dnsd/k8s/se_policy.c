@@ -55,10 +55,12 @@ enum se_policy_verdict se_policy_check_host(const struct se_policy *p, const cha
 	/* a host outside the zone is not the policy's to judge: the caller
 	 * drops it as out of zone; refuse rather than guess a label */
 	const uint8_t *label = dname_is_subdomain(host, host_len, apex, apex_len)
-				       ? label_below_apex(host, host_len, apex_len) : NULL;
+				       ? label_below_apex(host, host_len, apex_len)
+				       : NULL;
 	if (!label || (label[0] == 1 && label[1] == '*')) {
 		snprintf(why, why_len,
-			 "host %s has no namespace label below the zone apex; only trusted namespaces may publish it",
+			 "host %s has no namespace label below the zone apex; only trusted namespaces may "
+			 "publish it",
 			 host_text);
 		return SE_POLICY_REFUSE_NO_NAMESPACE;
 	}
@@ -116,14 +118,16 @@ int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const ui
 	se_drops_clear(&se->verdict_drops);
 	if (se->is_malformed)
 		return 0;
-	if (!se_policy_check_export(p, se->has_export_to, (const char *const *)se->export_to, se->export_to_count)) {
+	if (!se_policy_check_export(p, se->has_export_to, (const char *const *)se->export_to,
+				    se->export_to_count)) {
 		char text[SE_DROP_VALUE_MAX];
 		export_text(se, text, sizeof(text));
 		for (size_t h = 0; h < se->hosts_count; h++)
 			se->host_is_served[h] = false;
-		return se_drops_add(&se->verdict_drops, SE_DROP_EXPORT_TO, "spec.exportTo", text, strlen(text), NULL,
-				    "not exported to every namespace (\"*\"), and export-to: require-all serves "
-				    "only entries that are; the entry is not served");
+		return se_drops_add(
+			&se->verdict_drops, SE_DROP_EXPORT_TO, "spec.exportTo", text, strlen(text), NULL,
+			"not exported to every namespace (\"*\"), and export-to: require-all serves "
+			"only entries that are; the entry is not served");
 	}
 	for (size_t h = 0; h < se->hosts_count; h++) {
 		char field[SE_DROP_FIELD_MAX], why[256];
@@ -135,12 +139,13 @@ int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const ui
 		se->host_is_served[h] = false;
 		int rc = 0;
 		if (!apex) {
-			rc = se_drops_add(&se->verdict_drops, SE_DROP_OUT_OF_ZONE, field, text, strlen(text), text,
-					  "under no zone this kubernetes source feeds");
-		} else if (!se_policy_verdict_is_accept(se_policy_check_host(p, se->namespace_, host, (size_t)hl, apex,
-									      dname_len(apex), why, sizeof(why)))) {
-			rc = se_drops_add(&se->verdict_drops, SE_DROP_HOST_POLICY, field, text, strlen(text), text,
-					  "%s (host-policy %s)", why, se_host_policy_name(p->host));
+			rc = se_drops_add(&se->verdict_drops, SE_DROP_OUT_OF_ZONE, field, text, strlen(text),
+					  text, "under no zone this kubernetes source feeds");
+		} else if (!se_policy_verdict_is_accept(
+				   se_policy_check_host(p, se->namespace_, host, (size_t)hl, apex,
+							dname_len(apex), why, sizeof(why)))) {
+			rc = se_drops_add(&se->verdict_drops, SE_DROP_HOST_POLICY, field, text, strlen(text),
+					  text, "%s (host-policy %s)", why, se_host_policy_name(p->host));
 		} else {
 			se->host_is_served[h] = true;
 		}

@@ -21,12 +21,12 @@
 #include <stdint.h>
 
 enum se_host_policy {
-	SE_HOST_POLICY_NAMESPACE = 0,   /* the default */
+	SE_HOST_POLICY_NAMESPACE = 0, /* the default */
 	SE_HOST_POLICY_ANY,
 };
 
 enum se_export_policy {
-	SE_EXPORT_REQUIRE_ALL = 0,      /* the default */
+	SE_EXPORT_REQUIRE_ALL = 0, /* the default */
 	SE_EXPORT_IGNORE,
 };
 

@@ -16,9 +16,9 @@ static const struct {
 	const char *name;
 	enum se_transport transport;
 } se_protocols[] = {
-	{ "HTTP", SE_TRANSPORT_TCP },  { "HTTPS", SE_TRANSPORT_TCP },    { "HTTP2", SE_TRANSPORT_TCP },
-	{ "GRPC", SE_TRANSPORT_TCP },  { "GRPC-WEB", SE_TRANSPORT_TCP }, { "TLS", SE_TRANSPORT_TCP },
-	{ "TCP", SE_TRANSPORT_TCP },   { "MONGO", SE_TRANSPORT_TCP },    { "MYSQL", SE_TRANSPORT_TCP },
+	{ "HTTP", SE_TRANSPORT_TCP },  { "HTTPS", SE_TRANSPORT_TCP },      { "HTTP2", SE_TRANSPORT_TCP },
+	{ "GRPC", SE_TRANSPORT_TCP },  { "GRPC-WEB", SE_TRANSPORT_TCP },   { "TLS", SE_TRANSPORT_TCP },
+	{ "TCP", SE_TRANSPORT_TCP },   { "MONGO", SE_TRANSPORT_TCP },      { "MYSQL", SE_TRANSPORT_TCP },
 	{ "REDIS", SE_TRANSPORT_TCP }, { "HTTP_PROXY", SE_TRANSPORT_TCP }, { "UDP", SE_TRANSPORT_UDP },
 };
 
@@ -39,15 +39,9 @@ enum se_transport se_protocol_transport(const char *protocol, bool *is_known)
 	return SE_TRANSPORT_TCP;
 }
 
-const char *se_transport_label(enum se_transport t)
-{
-	return t == SE_TRANSPORT_UDP ? "_udp" : "_tcp";
-}
+const char *se_transport_label(enum se_transport t) { return t == SE_TRANSPORT_UDP ? "_udp" : "_tcp"; }
 
-static bool is_lower_alnum(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
+static bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
 
 bool se_port_name_is_label(const char *name)
 {

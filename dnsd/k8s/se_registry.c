@@ -17,14 +17,14 @@
 #include "util/log.h"
 
 struct reg_item {
-	struct se_registry_item item;   /* hosts, is_served: borrowed */
-	uint64_t seq;                   /* registration order, for stable visits */
-	size_t refs;                    /* nodes pointing here */
+	struct se_registry_item item; /* hosts, is_served: borrowed */
+	uint64_t seq;                 /* registration order, for stable visits */
+	size_t refs;                  /* nodes pointing here */
 };
 
 struct reg_node {
 	uint32_t hash;
-	const char *host;               /* item->hosts[host_index] */
+	const char *host; /* item->hosts[host_index] */
 	size_t host_index;
 	struct reg_item *ri;
 	struct reg_node *next;
@@ -33,19 +33,16 @@ struct reg_node {
 struct se_registry {
 	pthread_mutex_t lock;
 	struct reg_node **buckets;
-	size_t bucket_count;            /* power of two */
+	size_t bucket_count; /* power of two */
 	size_t node_count;
 	uint64_t seq;
 	uint64_t conflicts_total;
 	size_t conflicting_hosts;
 };
 
-#define OWNERS_MAX 16   /* owners listed in a conflict's log line */
+#define OWNERS_MAX 16 /* owners listed in a conflict's log line */
 
-static uint32_t host_hash(const char *host)
-{
-	return dname_hash((const uint8_t *)host, strlen(host));
-}
+static uint32_t host_hash(const char *host) { return dname_hash((const uint8_t *)host, strlen(host)); }
 
 struct se_registry *se_registry_new(void)
 {
@@ -86,7 +83,7 @@ static void grow(struct se_registry *r)
 	size_t n = r->bucket_count * 2;
 	struct reg_node **b = calloc(n, sizeof(*b));
 	if (!b)
-		return;   /* longer chains, still correct */
+		return; /* longer chains, still correct */
 	for (size_t i = 0; i < r->bucket_count; i++) {
 		struct reg_node *x = r->buckets[i];
 		while (x) {
@@ -186,13 +183,13 @@ static void log_conflict(const char *host, const struct se_registry_item *const 
 	char list[1024];
 	size_t off = 0;
 	for (size_t i = 0; i < n && i < OWNERS_MAX && off < sizeof(list); i++) {
-		int w = snprintf(list + off, sizeof(list) - off, "%s%s %s/%s", i ? ", " : "", owners[i]->cluster_name,
-				 owners[i]->namespace_, owners[i]->name);
+		int w = snprintf(list + off, sizeof(list) - off, "%s%s %s/%s", i ? ", " : "",
+				 owners[i]->cluster_name, owners[i]->namespace_, owners[i]->name);
 		if (w > 0)
 			off += (size_t)w;
 	}
-	log_info("kubernetes: host %s is published by %zu owners (conflict; serving the union): %s%s", host, n,
-		 list, n > OWNERS_MAX ? ", ..." : "");
+	log_info("kubernetes: host %s is published by %zu owners (conflict; serving the union): %s%s", host,
+		 n, list, n > OWNERS_MAX ? ", ..." : "");
 }
 
 /* The distinct hosts of old and new, in order. */
@@ -240,14 +237,14 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 		unlink_item(r, old_item);
 	int rc = new_item ? link_item(r, new_item) : 0;
 	if (rc != 0 && old_item)
-		link_item(r, old_item);   /* best effort: back as before */
+		link_item(r, old_item); /* best effort: back as before */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		const struct se_registry_item *owners[OWNERS_MAX];
 		size_t k = owners_of(r, hosts[i], host_hash(hosts[i]), owners, OWNERS_MAX);
 		bool is = k >= 2;
 		r->conflicting_hosts += is && !was[i];
 		r->conflicting_hosts -= !is && was[i];
-		bool is_joined = false;   /* new's owner serves it now and did not before */
+		bool is_joined = false; /* new's owner serves it now and did not before */
 		for (size_t j = 0; new_item && !had[i] && j < k && j < OWNERS_MAX; j++)
 			is_joined = is_joined || same_owner(owners[j], new_item);
 		if (is && is_joined) {

@@ -23,13 +23,13 @@ struct se_registry;
 
 /* What one entry registers: every host it names, served or not. */
 struct se_registry_item {
-	unsigned cluster;              /* the source's index */
-	const char *cluster_name;      /* for logs; must outlive the item */
-	const void *entry;             /* the caller's object, passed back to visitors */
+	unsigned cluster;         /* the source's index */
+	const char *cluster_name; /* for logs; must outlive the item */
+	const void *entry;        /* the caller's object, passed back to visitors */
 	const char *namespace_;
 	const char *name;
-	const char *const *hosts;      /* lower case, no trailing dot */
-	const bool *is_served;         /* parallel to hosts: published (not dropped) */
+	const char *const *hosts; /* lower case, no trailing dot */
+	const bool *is_served;    /* parallel to hosts: published (not dropped) */
 	size_t hosts_count;
 };
 

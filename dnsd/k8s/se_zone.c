@@ -51,7 +51,7 @@ static void emit_srv(const struct se_port *p, const uint8_t *host, size_t host_l
 	uint8_t owner[DNAME_MAX_LEN];
 	int ol = se_protocol_srv_owner(owner, p->name, p->protocol, host, host_len);
 	if (ol < 0)
-		return;   /* the parser dropped such port names; a host too long for its SRV owner */
+		return; /* the parser dropped such port names; a host too long for its SRV owner */
 	uint8_t rdata[6 + DNAME_MAX_LEN];
 	wire_write_u16(rdata, 0);
 	wire_write_u16(rdata + 2, 0);
@@ -61,10 +61,7 @@ static void emit_srv(const struct se_port *p, const uint8_t *host, size_t host_l
 }
 
 /* Does address a belong to host h? */
-static bool address_is_for(const struct se_addr *a, size_t h)
-{
-	return a->host < 0 || (size_t)a->host == h;
-}
+static bool address_is_for(const struct se_addr *a, size_t h) { return a->host < 0 || (size_t)a->host == h; }
 
 void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
 		     void *emit_ctx)
@@ -97,7 +94,7 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 		uint8_t lower[DNAME_MAX_LEN];
 		dname_lower(lower, host, (size_t)hl);
 		if (!dname_is_subdomain(lower, (size_t)hl, apex, apex_len))
-			continue;  /* a host of another zone */
+			continue; /* a host of another zone */
 		for (size_t a = 0; a < se->addresses_count; a++) {
 			const struct se_addr *ad = &se->addresses[a];
 			if (!address_is_for(ad, h))

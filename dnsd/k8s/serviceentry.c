@@ -43,7 +43,7 @@ static char *dup_string(const struct json_value *v)
 	size_t len;
 	const char *s = json_get_string(v, &len);
 	if (!s || strlen(s) != len)
-		return NULL;           /* absent, not a string, or an embedded NUL */
+		return NULL; /* absent, not a string, or an embedded NUL */
 	return strdup(s);
 }
 
@@ -58,11 +58,13 @@ static const char *value_text(const struct json_value *v, char *buf, size_t cap,
 	if (json_get_int64(v, &n) == 0)
 		snprintf(buf, cap, "%" PRId64, n);
 	else
-		snprintf(buf, cap, "%s", !v ? "(absent)"
-					 : json_type(v) == JSON_NUMBER ? "(not an integer)"
-					 : json_type(v) == JSON_NULL ? "null"
-					 : json_type(v) == JSON_OBJECT ? "(an object)"
-					 : json_type(v) == JSON_ARRAY ? "(a list)" : "(not a string)");
+		snprintf(buf, cap, "%s",
+			 !v                            ? "(absent)"
+			 : json_type(v) == JSON_NUMBER ? "(not an integer)"
+			 : json_type(v) == JSON_NULL   ? "null"
+			 : json_type(v) == JSON_OBJECT ? "(an object)"
+			 : json_type(v) == JSON_ARRAY  ? "(a list)"
+						       : "(not a string)");
 	*len = strlen(buf);
 	return buf;
 }
@@ -87,8 +89,8 @@ static char *host_normalise(const char *s, size_t len)
 			label = 0;
 			continue;
 		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-		      c == '_'))
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_'))
 			return NULL;
 		if (++label > 63)
 			return NULL;
@@ -157,7 +159,8 @@ static int add_address(struct serviceentry *se, const struct json_value *v, cons
 	a.host = host;
 	for (size_t i = 0; i < se->addresses_count; i++) {
 		const struct se_addr *b = &se->addresses[i];
-		if (b->family == a.family && memcmp(b->addr, a.addr, 16) == 0 && (b->host == host || b->host < 0))
+		if (b->family == a.family && memcmp(b->addr, a.addr, 16) == 0 &&
+		    (b->host == host || b->host < 0))
 			return 0;
 	}
 	struct se_addr *n = realloc(se->addresses, (se->addresses_count + 1) * sizeof(*n));
@@ -215,7 +218,8 @@ static int read_hosts(struct serviceentry *se, const struct json_value *spec, ch
 		}
 		char *norm = is_string && i <= UINT16_MAX ? host_normalise(h, len) : NULL;
 		if (!norm) {
-			if (se_drops_add(&se->drops, SE_DROP_BAD_HOST, field_i, h, len, NULL, "not a DNS name") != 0)
+			if (se_drops_add(&se->drops, SE_DROP_BAD_HOST, field_i, h, len, NULL,
+					 "not a DNS name") != 0)
 				return DNSD_ENOMEM;
 			continue;
 		}
@@ -299,8 +303,8 @@ static int read_status_address(struct serviceentry *se, const struct json_value 
 
 /* spec.addresses for every host, or when it is empty Istio's auto-allocated
  * VIPs in status.addresses, each for the host it names. */
-static int read_addresses(struct serviceentry *se, const struct json_value *obj, const struct json_value *spec,
-			  char *err, size_t errlen, const char **field)
+static int read_addresses(struct serviceentry *se, const struct json_value *obj,
+			  const struct json_value *spec, char *err, size_t errlen, const char **field)
 {
 	const struct json_value *addrs = json_get(spec, "addresses");
 	*field = "spec.addresses";
@@ -348,8 +352,8 @@ static int read_ports(struct serviceentry *se, const struct json_value *spec)
 		}
 		const struct json_value *namev = json_get(p, "name");
 		const char *name = value_text(namev, buf, sizeof(buf), &len);
-		if (!json_get_string(namev, NULL) || strlen(name) != len || len >= sizeof(se->ports[0].name) ||
-		    !se_port_name_is_label(name)) {
+		if (!json_get_string(namev, NULL) || strlen(name) != len ||
+		    len >= sizeof(se->ports[0].name) || !se_port_name_is_label(name)) {
 			snprintf(field, sizeof(field), "spec.ports[%zu].name", i);
 			if (se_drops_add(&se->drops, SE_DROP_PORT_NAME, field, name, len, NULL,
 					 "not a DNS-1123 label (Istio requires one); no SRV record") != 0)
@@ -381,8 +385,8 @@ static int make_malformed(struct serviceentry *se, const char *field, const char
 	se->is_malformed = true;
 	/* err is "ns/name: reason": the reason is what the drop says */
 	const char *reason = strstr(err, ": ");
-	return se_drops_add(&se->drops, SE_DROP_MALFORMED, field, NULL, 0, NULL, "%s; the entry is not served",
-			    reason ? reason + 2 : err);
+	return se_drops_add(&se->drops, SE_DROP_MALFORMED, field, NULL, 0, NULL,
+			    "%s; the entry is not served", reason ? reason + 2 : err);
 }
 
 int serviceentry_from_json(const struct json_value *obj, struct serviceentry **out, char *err, size_t errlen)

@@ -15,38 +15,38 @@
 #include "k8s/se_drop.h"
 
 struct se_addr {
-	int family;               /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
-	int host;                 /* index into hosts of the host it belongs to
+	int host; /* index into hosts of the host it belongs to
 	                             (status.addresses[].host); -1 = every host */
 };
 
 struct se_port {
-	char name[64];            /* a DNS-1123 label (others are dropped) */
+	char name[64]; /* a DNS-1123 label (others are dropped) */
 	uint16_t number;
-	char protocol[16];        /* lower case; "tcp" when absent */
+	char protocol[16]; /* lower case; "tcp" when absent */
 };
 
 struct serviceentry {
 	char *namespace_;
 	char *name;
-	char *resource_version;   /* NULL when absent */
-	int64_t generation;       /* metadata.generation; 0 when absent */
-	char **hosts;             /* lower case, no trailing dot; "*.x.global" allowed */
-	uint16_t *host_fields;    /* parallel to hosts: index in spec.hosts, for field paths */
-	bool *host_is_served;     /* parallel to hosts: the source's verdict (k8s_watch sets
+	char *resource_version; /* NULL when absent */
+	int64_t generation;     /* metadata.generation; 0 when absent */
+	char **hosts;           /* lower case, no trailing dot; "*.x.global" allowed */
+	uint16_t *host_fields;  /* parallel to hosts: index in spec.hosts, for field paths */
+	bool *host_is_served;   /* parallel to hosts: the source's verdict (k8s_watch sets
 	                             it: host policy, zones, exportTo); all true when parsed */
 	size_t hosts_count;
-	struct se_addr *addresses;   /* spec.addresses, else status.addresses */
+	struct se_addr *addresses; /* spec.addresses, else status.addresses */
 	size_t addresses_count;
 	struct se_port *ports;
 	size_t ports_count;
-	bool has_export_to;       /* spec.exportTo present */
+	bool has_export_to; /* spec.exportTo present */
 	char **export_to;
 	size_t export_to_count;
-	bool is_malformed;        /* held only to be deleted and explained: no records */
-	struct se_drops drops;          /* pieces the parser could not use */
-	struct se_drops verdict_drops;  /* pieces the source's policy refused (k8s_watch) */
+	bool is_malformed;             /* held only to be deleted and explained: no records */
+	struct se_drops drops;         /* pieces the parser could not use */
+	struct se_drops verdict_drops; /* pieces the source's policy refused (k8s_watch) */
 };
 
 /* Decodes obj. Returns 0 and a new entry in *out (free with

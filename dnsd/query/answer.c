@@ -15,7 +15,7 @@ struct reply {
 	const struct snapshot *snap;
 	uint8_t *out;
 	size_t cap;
-	size_t max_len;            /* the size this reply must fit */
+	size_t max_len; /* the size this reply must fit */
 	bool is_tcp;
 	uint8_t ecs_scope;
 	struct answer_info *info;
@@ -23,15 +23,14 @@ struct reply {
 
 /* Size limit: RFC 1035 §4.2.1 512 bytes without EDNS; with EDNS the smaller of
  * the requestor's payload size and ours (RFC 6891 §6.2.5); 65535 over TCP. */
-static size_t reply_limit(const struct wire_query *q, const struct snapshot *snap, bool is_tcp,
-			  size_t cap)
+static size_t reply_limit(const struct wire_query *q, const struct snapshot *snap, bool is_tcp, size_t cap)
 {
 	size_t max = 512;
 	if (is_tcp)
 		max = 65535;
 	else if (q->has_opt)
 		max = q->udp_size < snap->settings.udp_payload_max ? q->udp_size
-								  : snap->settings.udp_payload_max;
+								   : snap->settings.udp_payload_max;
 	if (max < 512)
 		max = 512;
 	return max < cap ? max : cap;
@@ -55,8 +54,8 @@ static size_t opt_len(const struct reply *r)
  * RA clear since we never recurse. RD, CD, AD, RA and AA are defined only for
  * opcode QUERY, so a reply to any other opcode (NOTIMP) has them all clear:
  * the rule the ISC EDNS compliance test ("opcode") checks. */
-static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_t qdcount,
-			 uint16_t ancount, uint16_t nscount, uint16_t arcount)
+static void write_header(struct reply *r, uint16_t flags, uint8_t rcode, uint16_t qdcount, uint16_t ancount,
+			 uint16_t nscount, uint16_t arcount)
 {
 	const struct wire_query *q = r->q;
 	uint8_t *h = r->out;
@@ -126,7 +125,8 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 		body = b->an_ns_len;
 		arcount = 0;
 		relocs = b->reloc_an_ns_count;
-		if (base + body + olen > r->max_len || (b->flags & (ZONE_BLOB_GLUE_REQUIRED | ZONE_BLOB_TOO_LARGE)))
+		if (base + body + olen > r->max_len ||
+		    (b->flags & (ZONE_BLOB_GLUE_REQUIRED | ZONE_BLOB_TOO_LARGE)))
 			return reply_empty(r, flags | WIRE_FLAG_TC, b->rcode);
 	}
 	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, qlen);
@@ -136,7 +136,8 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 		uint32_t rel = b->relocs[i];
 		uint8_t *p = dst + (rel & 0xFFFFu);
 		uint16_t v = wire_read_u16(p) & 0x3FFF;
-		size_t target = (rel & ZONE_RELOC_QTAIL) ? (size_t)WIRE_HEADER_LEN + q->qname_len - v : base + v;
+		size_t target = (rel & ZONE_RELOC_QTAIL) ? (size_t)WIRE_HEADER_LEN + q->qname_len - v
+							 : base + v;
 		wire_write_u16(p, (uint16_t)(0xC000u | target));
 	}
 	size_t pos = base + body;
@@ -273,7 +274,12 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	info->writer = ANSWER_WRITER_SERVER;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
-	struct reply r = { .q = q, .snap = snap, .out = out, .cap = cap, .info = info, .is_tcp = req->is_tcp };
+	struct reply r = { .q = q,
+			   .snap = snap,
+			   .out = out,
+			   .cap = cap,
+			   .info = info,
+			   .is_tcp = req->is_tcp };
 	r.max_len = cap < 512 ? cap : 512;
 
 	if (st == WIRE_DROP || cap < 512) {
@@ -297,13 +303,13 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return 0;
 	}
 
-	int view = forced_view >= 0 && (size_t)forced_view < snap->view_count
-			   ? forced_view
-		   : req->has_view ? req->view
-				   : view_select(snap->views, req->client, req->local, q->has_ecs ? &q->ecs : NULL,
-						 &r.ecs_scope);
+	int view = forced_view >= 0 && (size_t)forced_view < snap->view_count ? forced_view
+		   : req->has_view                                            ? req->view
+				   : view_select(snap->views, req->client, req->local,
+						 q->has_ecs ? &q->ecs : NULL, &r.ecs_scope);
 	info->view = view;
-	if (q->qclass == WIRE_CLASS_CH && (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
+	if (q->qclass == WIRE_CLASS_CH &&
+	    (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
 		return reply_chaos(&r, view);
 	if (view < 0)
 		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
@@ -330,8 +336,8 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	return reply_from_zone(&r, z);
 }
 
-size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
-		    uint8_t *out, size_t cap, struct answer_info *info)
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req, uint8_t *out, size_t cap,
+		    struct answer_info *info)
 {
 	size_t len = answer_build(snap, req, out, cap, info, -1);
 	info->reply_len = (uint32_t)len;

@@ -19,9 +19,9 @@ struct answer_request {
 	const uint8_t *pkt;
 	size_t len;
 	bool is_tcp;
-	const struct sockaddr *client;   /* source address, for views */
-	const struct sockaddr *local;    /* address and port the query arrived on */
-	bool has_view;                   /* view given (a TSIG key chose it, transfer.h) */
+	const struct sockaddr *client; /* source address, for views */
+	const struct sockaddr *local;  /* address and port the query arrived on */
+	bool has_view;                 /* view given (a TSIG key chose it, transfer.h) */
 	int view;
 };
 
@@ -31,28 +31,28 @@ struct answer_request {
  * zone). */
 enum answer_writer {
 	ANSWER_WRITER_SERVER = 0,
-	ANSWER_WRITER_ZONE,     /* a zone: answers, NXDOMAIN, NODATA, referrals, SERVFAIL while pending */
-	ANSWER_WRITER_CHAOS,    /* CH TXT version.dnsd, view.dnsd, id.server */
+	ANSWER_WRITER_ZONE,  /* a zone: answers, NXDOMAIN, NODATA, referrals, SERVFAIL while pending */
+	ANSWER_WRITER_CHAOS, /* CH TXT version.dnsd, view.dnsd, id.server */
 };
 
 struct answer_info {
-	bool is_dropped;        /* no reply sent */
+	bool is_dropped; /* no reply sent */
 	enum answer_writer writer;
-	bool is_transfer;       /* AXFR, IXFR or TSIG-signed: hand it to transfer.h (returns 0) */
-	bool is_truncated;      /* TC=1 */
-	uint8_t rcode;          /* including extended (BADVERS = 16) */
+	bool is_transfer;  /* AXFR, IXFR or TSIG-signed: hand it to transfer.h (returns 0) */
+	bool is_truncated; /* TC=1 */
+	uint8_t rcode;     /* including extended (BADVERS = 16) */
 	uint16_t qtype;
-	uint32_t reply_len;     /* bytes of the reply (0: none), as answer_query() returned */
-	int view;               /* index into the snapshot's views, -1 if none */
-	const struct zone *zone;   /* the zone that answered, or NULL */
-	struct wire_query query;   /* the parsed question (valid if has_question) */
+	uint32_t reply_len;      /* bytes of the reply (0: none), as answer_query() returned */
+	int view;                /* index into the snapshot's views, -1 if none */
+	const struct zone *zone; /* the zone that answered, or NULL */
+	struct wire_query query; /* the parsed question (valid if has_question) */
 };
 
 /* Builds the response to one query into out (cap >= 512; 65535 for TCP).
  * Returns its length, or 0 when the query gets no reply at all, or when
  * info->is_transfer says it is the server's transfer code's to answer. */
-size_t answer_query(const struct snapshot *snap, const struct answer_request *req,
-		    uint8_t *out, size_t cap, struct answer_info *info);
+size_t answer_query(const struct snapshot *snap, const struct answer_request *req, uint8_t *out, size_t cap,
+		    struct answer_info *info);
 
 /* The same, answered by the given view of snap (< snap->view_count) instead
  * of the one the client, destination or ECS select: how /names shows what a

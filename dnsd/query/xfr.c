@@ -31,10 +31,11 @@ static uint32_t name_hash(const uint8_t *name, size_t len)
 
 static struct xfr_comp_slot *comp_find(struct xfr *x, const uint8_t *lname, size_t len, uint32_t h)
 {
-	for (uint32_t i = h & (XFR_COMP_SLOTS - 1), n = 0; n < XFR_COMP_SLOTS; i = (i + 1) & (XFR_COMP_SLOTS - 1), n++) {
+	for (uint32_t i = h & (XFR_COMP_SLOTS - 1), n = 0; n < XFR_COMP_SLOTS;
+	     i = (i + 1) & (XFR_COMP_SLOTS - 1), n++) {
 		struct xfr_comp_slot *s = &x->slots[i];
 		if (s->gen != x->gen)
-			return s;      /* empty: where it would go */
+			return s; /* empty: where it would go */
 		if (s->hash == h && s->len == len && memcmp(x->names + s->store, lname, len) == 0)
 			return s;
 	}
@@ -113,9 +114,7 @@ static bool write_rr(struct msg *m, const struct zone_rr *rr)
 	switch (rr->type) {
 	case WIRE_TYPE_NS:
 	case WIRE_TYPE_CNAME:
-	case WIRE_TYPE_PTR:
-		write_name(m, rd, true);
-		break;
+	case WIRE_TYPE_PTR: write_name(m, rd, true); break;
 	case WIRE_TYPE_MX:
 		memcpy(m->buf + m->len, rd, 2);
 		m->len += 2;
@@ -129,9 +128,7 @@ static bool write_rr(struct msg *m, const struct zone_rr *rr)
 		memcpy(m->buf + m->len, rd + n, 20);
 		m->len += 20;
 		break;
-	default:
-		memcpy(m->buf + m->len, rd, rr->rdlen);
-		m->len += rr->rdlen;
+	default: memcpy(m->buf + m->len, rd, rr->rdlen); m->len += rr->rdlen;
 	}
 	wire_write_u16(h + 8, (uint16_t)(m->len - start));
 	m->ancount++;
@@ -142,8 +139,12 @@ static bool write_rr(struct msg *m, const struct zone_rr *rr)
 static bool write_soa(struct msg *m, const uint8_t *rdata, uint16_t rdlen, uint32_t ttl_s)
 {
 	const struct zone *z = m->x->zone;
-	struct zone_rr rr = { .owner = z->apex, .owner_len = z->apex_len, .type = WIRE_TYPE_SOA,
-			      .ttl_s = ttl_s, .rdlen = rdlen, .rdata = rdata };
+	struct zone_rr rr = { .owner = z->apex,
+			      .owner_len = z->apex_len,
+			      .type = WIRE_TYPE_SOA,
+			      .ttl_s = ttl_s,
+			      .rdlen = rdlen,
+			      .rdata = rdata };
 	return write_rr(m, &rr);
 }
 
@@ -186,10 +187,7 @@ bool xfr_init(struct xfr *x, const struct zone *z, const struct journal *j, cons
 	return true;
 }
 
-bool xfr_is_done(const struct xfr *x)
-{
-	return x->stage == ST_DONE;
-}
+bool xfr_is_done(const struct xfr *x) { return x->stage == ST_DONE; }
 
 /* The next record of the zone walk (apex SOA excluded), or false at its end. */
 static bool walk_next(struct xfr *x, struct zone_rr *out)
@@ -234,16 +232,24 @@ static bool diffs_next(struct xfr *x, struct zone_rr *out)
 		const struct journal_diff *d = j->diffs[x->diff];
 		switch (x->diff_section) {
 		case 0:
-			*out = (struct zone_rr){ .owner = z->apex, .owner_len = z->apex_len, .type = WIRE_TYPE_SOA,
-						 .ttl_s = d->from_soa_ttl_s, .rdlen = d->from_soa_len, .rdata = d->from_soa };
+			*out = (struct zone_rr){ .owner = z->apex,
+						 .owner_len = z->apex_len,
+						 .type = WIRE_TYPE_SOA,
+						 .ttl_s = d->from_soa_ttl_s,
+						 .rdlen = d->from_soa_len,
+						 .rdata = d->from_soa };
 			x->cursor = (struct journal_cursor){ d->removed, d->removed + d->removed_len };
 			x->diff_section = 1;
 			return true;
 		case 1:
 			if (journal_cursor_next(&x->cursor, out))
 				return true;
-			*out = (struct zone_rr){ .owner = z->apex, .owner_len = z->apex_len, .type = WIRE_TYPE_SOA,
-						 .ttl_s = d->to_soa_ttl_s, .rdlen = d->to_soa_len, .rdata = d->to_soa };
+			*out = (struct zone_rr){ .owner = z->apex,
+						 .owner_len = z->apex_len,
+						 .type = WIRE_TYPE_SOA,
+						 .ttl_s = d->to_soa_ttl_s,
+						 .rdlen = d->to_soa_len,
+						 .rdata = d->to_soa };
 			x->cursor = (struct journal_cursor){ d->added, d->added + d->added_len };
 			x->diff_section = 2;
 			return true;
@@ -282,7 +288,9 @@ size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 			uint32_t h = name_hash(lname + off, qn - off);
 			struct xfr_comp_slot *s = comp_find(x, lname + off, qn - off, h);
 			if (s && s->gen != x->gen) {
-				*s = (struct xfr_comp_slot){ .hash = h, .gen = x->gen, .len = (uint8_t)(qn - off),
+				*s = (struct xfr_comp_slot){ .hash = h,
+							     .gen = x->gen,
+							     .len = (uint8_t)(qn - off),
 							     .offset = (uint16_t)(WIRE_HEADER_LEN + off),
 							     .store = (uint16_t)off };
 			}
@@ -293,12 +301,14 @@ size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 			if (!write_soa(&m, x->soa, x->soa_len, x->soa_ttl_s))
 				break;
 			x->stage = x->kind == XFR_IXFR_CURRENT ? ST_DONE
-				 : x->kind == XFR_IXFR_DIFF ? ST_DIFFS : ST_RECORDS;
+				   : x->kind == XFR_IXFR_DIFF  ? ST_DIFFS
+							       : ST_RECORDS;
 			continue;
 		}
 		if (x->stage == ST_RECORDS || x->stage == ST_DIFFS) {
 			if (!x->has_pending) {
-				bool more = x->stage == ST_RECORDS ? walk_next(x, &x->pending) : diffs_next(x, &x->pending);
+				bool more = x->stage == ST_RECORDS ? walk_next(x, &x->pending)
+								   : diffs_next(x, &x->pending);
 				if (!more) {
 					x->stage = ST_SOA_LAST;
 					continue;
@@ -318,7 +328,7 @@ size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 		break;
 	}
 	if (m.ancount == 0)
-		return 0;          /* a record larger than any message: cannot happen under 64 KiB */
+		return 0; /* a record larger than any message: cannot happen under 64 KiB */
 	wire_write_u16(out, x->id);
 	wire_write_u16(out + 2, (uint16_t)(WIRE_FLAG_QR | WIRE_FLAG_AA | x->flags));
 	wire_write_u16(out + 4, 1);

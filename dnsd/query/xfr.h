@@ -28,27 +28,27 @@
 #define XFR_COMP_STORE 16384
 
 enum xfr_kind {
-	XFR_AXFR,             /* the whole zone */
-	XFR_IXFR_CURRENT,     /* the client is current: one SOA (RFC 1995 §4) */
-	XFR_IXFR_DIFF,        /* the journal's differences from the client's serial */
-	XFR_IXFR_FULL,        /* serial unknown or older than the journal: the whole zone */
+	XFR_AXFR,         /* the whole zone */
+	XFR_IXFR_CURRENT, /* the client is current: one SOA (RFC 1995 §4) */
+	XFR_IXFR_DIFF,    /* the journal's differences from the client's serial */
+	XFR_IXFR_FULL,    /* serial unknown or older than the journal: the whole zone */
 };
 
 struct xfr_comp_slot {
 	uint32_t hash;
 	uint16_t gen;
-	uint16_t offset;      /* of the name in the message */
-	uint16_t store;       /* of its lower-case copy in names[] */
+	uint16_t offset; /* of the name in the message */
+	uint16_t store;  /* of its lower-case copy in names[] */
 	uint8_t len;
 };
 
 struct xfr {
-	const struct zone *zone;           /* borrowed: the caller holds a reference */
-	const struct journal *journal;     /* borrowed likewise; NULL for none */
+	const struct zone *zone;       /* borrowed: the caller holds a reference */
+	const struct journal *journal; /* borrowed likewise; NULL for none */
 	enum xfr_kind kind;
 	uint16_t id;
-	uint16_t flags;                    /* RD and CD of the query, copied */
-	uint8_t question[DNAME_MAX_LEN + 4];   /* as received (the client's case) */
+	uint16_t flags;                      /* RD and CD of the query, copied */
+	uint8_t question[DNAME_MAX_LEN + 4]; /* as received (the client's case) */
 	uint16_t question_len;
 	bool has_opt;
 	uint16_t opt_udp_size;
@@ -60,7 +60,7 @@ struct xfr {
 	bool has_reader;
 	struct zone_rrset_reader reader;
 	bool has_pending;
-	struct zone_rr pending;            /* read but did not fit the last message */
+	struct zone_rr pending; /* read but did not fit the last message */
 	size_t diff;
 	int diff_section;
 	struct journal_cursor cursor;

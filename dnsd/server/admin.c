@@ -39,16 +39,16 @@ struct admin {
 	size_t http_count;
 	struct server *server;
 	struct admin_hooks hooks;
-	struct publish_reader *reader;    /* the snapshot collector's and /names' (both on the main loop) */
+	struct publish_reader *reader; /* the snapshot collector's and /names' (both on the main loop) */
 	_Atomic uint64_t reloads_ok, reloads_failed;
-	_Atomic bool is_last_reload_ok;   /* true until a reload fails */
+	_Atomic bool is_last_reload_ok; /* true until a reload fails */
 	/* the last reload, for /status: written and read on the main loop */
-	struct timespec last_reload;      /* CLOCK_REALTIME; 0 = none yet */
+	struct timespec last_reload; /* CLOCK_REALTIME; 0 = none yet */
 	char last_reload_trigger[256];
-	char last_reload_error[1024];     /* "" = it worked */
+	char last_reload_error[1024]; /* "" = it worked */
 	bool is_lameduck;
 	time_t started;
-	const char *collectors[ADMIN_COLLECTORS_MAX];   /* registered by admin_new(), in order */
+	const char *collectors[ADMIN_COLLECTORS_MAX]; /* registered by admin_new(), in order */
 	size_t collector_count;
 };
 
@@ -61,9 +61,11 @@ static void collect_process(void *ctx, struct metrics_out *m)
 	struct admin *a = ctx;
 	struct process_stats ps;
 	if (process_stats_read(&ps) == 0) {
-		for (unsigned i = 0; i < sizeof(process_stats_families) / sizeof(process_stats_families[0]); i++) {
+		for (unsigned i = 0; i < sizeof(process_stats_families) / sizeof(process_stats_families[0]);
+		     i++) {
 			const struct process_stats_family *f = &process_stats_families[i];
-			metrics_family(m, f->name, strcmp(f->type, "counter") == 0 ? METRICS_COUNTER : METRICS_GAUGE,
+			metrics_family(m, f->name,
+				       strcmp(f->type, "counter") == 0 ? METRICS_COUNTER : METRICS_GAUGE,
 				       f->help);
 			metrics_sample_double(m, f->name, NULL, 0, process_stats_value(&ps, i));
 		}
@@ -88,9 +90,10 @@ static void collect_reloads(void *ctx, struct metrics_out *m)
 	metrics_single(m, "dnsd_reload_failures_total", METRICS_COUNTER,
 		       "Failed reloads; the previous state kept serving.",
 		       atomic_load_explicit(&a->reloads_failed, memory_order_relaxed));
-	metrics_single(m, "dnsd_config_last_reload_successful", METRICS_GAUGE,
-		       "1 if the last reload (or the start) loaded the configuration and zones, 0 if it failed.",
-		       atomic_load_explicit(&a->is_last_reload_ok, memory_order_relaxed) ? 1 : 0);
+	metrics_single(
+		m, "dnsd_config_last_reload_successful", METRICS_GAUGE,
+		"1 if the last reload (or the start) loaded the configuration and zones, 0 if it failed.",
+		atomic_load_explicit(&a->is_last_reload_ok, memory_order_relaxed) ? 1 : 0);
 }
 
 /* Gauges of the current snapshot: its views and zones only. */
@@ -102,7 +105,8 @@ static void write_zone_gauges(const struct snapshot *snap, struct metrics_out *m
 		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++) {
 			const struct zone *zone = snap->sets[v]->zones[z];
 			const struct metrics_label labels[] = {
-				{ "view", snap->views->views[v].name }, { "zone", zone->name_text },
+				{ "view", snap->views->views[v].name },
+				{ "zone", zone->name_text },
 			};
 			metrics_sample(m, "dnsd_zone_records", labels, 2, zone->record_count);
 		}
@@ -111,7 +115,8 @@ static void write_zone_gauges(const struct snapshot *snap, struct metrics_out *m
 		for (size_t z = 0; snap->sets[v] && z < snap->sets[v]->count; z++) {
 			const struct zone *zone = snap->sets[v]->zones[z];
 			const struct metrics_label labels[] = {
-				{ "view", snap->views->views[v].name }, { "zone", zone->name_text },
+				{ "view", snap->views->views[v].name },
+				{ "zone", zone->name_text },
 			};
 			metrics_sample(m, "dnsd_zone_serial", labels, 2, zone->serial);
 		}
@@ -127,8 +132,8 @@ static void collect_snapshot(void *ctx, struct metrics_out *m)
 	publish_read_end(a->reader);
 }
 
-static int admin_register(struct admin *a, const char *name, metrics_collect_fn *collect,
-			  char *err, size_t errlen)
+static int admin_register(struct admin *a, const char *name, metrics_collect_fn *collect, char *err,
+			  size_t errlen)
 {
 	int rc = metrics_register(name, collect, a);
 	if (rc != 0) {
@@ -403,9 +408,8 @@ static int admin_listen(struct admin *a, struct event_base *base, const char *ad
 	return 0;
 }
 
-struct admin *admin_new(struct event_base *base, const char *metrics_listen,
-			const char *health_listen, struct server *server,
-			const struct admin_hooks *hooks, char *err, size_t errlen)
+struct admin *admin_new(struct event_base *base, const char *metrics_listen, const char *health_listen,
+			struct server *server, const struct admin_hooks *hooks, char *err, size_t errlen)
 {
 	struct admin *a = calloc(1, sizeof(*a));
 	if (!a) {
@@ -426,7 +430,8 @@ struct admin *admin_new(struct event_base *base, const char *metrics_listen,
 		goto fail;
 	bool is_shared = metrics_listen && health_listen && strcmp(metrics_listen, health_listen) == 0;
 	if (metrics_listen && *metrics_listen &&
-	    admin_listen(a, base, metrics_listen, is_shared ? "metrics and health" : "metrics", err, errlen) != 0)
+	    admin_listen(a, base, metrics_listen, is_shared ? "metrics and health" : "metrics", err,
+			 errlen) != 0)
 		goto fail;
 	if (health_listen && *health_listen && !is_shared &&
 	    admin_listen(a, base, health_listen, "health", err, errlen) != 0)
@@ -472,7 +477,7 @@ void admin_notify(const char *state)
 		return;
 	memcpy(sun.sun_path, path, len);
 	if (sun.sun_path[0] == '@')
-		sun.sun_path[0] = '\0';     /* abstract socket */
+		sun.sun_path[0] = '\0'; /* abstract socket */
 	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return;

@@ -28,20 +28,19 @@ struct jsonw;
 typedef void admin_status_fn(void *ctx, struct jsonw *w);
 
 struct admin_hooks {
-	admin_ready_fn *is_ready;      /* NULL = always ready */
-	admin_status_fn *sources_status;   /* NULL = "kubernetes": [] */
-	const char *config_path;       /* for /status; borrowed, outlives admin */
+	admin_ready_fn *is_ready;        /* NULL = always ready */
+	admin_status_fn *sources_status; /* NULL = "kubernetes": [] */
+	const char *config_path;         /* for /status; borrowed, outlives admin */
 	void *ctx;
-	struct names_hooks names;      /* the sources and drops /names/<fqdn> shows */
+	struct names_hooks names; /* the sources and drops /names/<fqdn> shows */
 };
 
 /* Listens on each non-empty address ("[::]:9153", "127.0.0.1:8080", ":8080");
  * the same address may be given twice, and registers admin's metrics
  * collectors (util/metrics.h; server may be NULL). NULL with err on failure.
  * One admin per process. */
-struct admin *admin_new(struct event_base *base, const char *metrics_listen,
-			const char *health_listen, struct server *server,
-			const struct admin_hooks *hooks, char *err, size_t errlen);
+struct admin *admin_new(struct event_base *base, const char *metrics_listen, const char *health_listen,
+			struct server *server, const struct admin_hooks *hooks, char *err, size_t errlen);
 /* Unregisters the collectors and closes the listeners. Accepts NULL. */
 void admin_free(struct admin *a);
 

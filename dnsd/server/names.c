@@ -62,7 +62,7 @@ static size_t make_query(uint8_t *q, const uint8_t *lname, size_t len, uint16_t 
 {
 	memset(q, 0, WIRE_HEADER_LEN);
 	wire_write_u16(q, 0x4e41);
-	wire_write_u16(q + 4, 1);   /* QDCOUNT */
+	wire_write_u16(q + 4, 1); /* QDCOUNT */
 	memcpy(q + WIRE_HEADER_LEN, lname, len);
 	wire_write_u16(q + WIRE_HEADER_LEN + len, type);
 	wire_write_u16(q + WIRE_HEADER_LEN + len + 2, WIRE_CLASS_IN);
@@ -108,8 +108,8 @@ static void write_record(struct jsonw *w, const ldns_rr *rr, size_t view, const 
 	    ldns_rr_rdata2buffer_wire(buf, rr) == LDNS_STATUS_OK && ldns_buffer_position(buf) <= 65535) {
 		uint8_t lowner[DNAME_MAX_LEN];
 		dname_lower(lowner, ldns_rdf_data(owner), ldns_rdf_size(owner));
-		hooks->sources(hooks->ctx, view, z, lowner, (uint16_t)ldns_rr_get_type(rr), ldns_buffer_begin(buf),
-			       (uint16_t)ldns_buffer_position(buf), w);
+		hooks->sources(hooks->ctx, view, z, lowner, (uint16_t)ldns_rr_get_type(rr),
+			       ldns_buffer_begin(buf), (uint16_t)ldns_buffer_position(buf), w);
 	}
 	ldns_buffer_free(buf);
 	jsonw_array_end(w);
@@ -121,7 +121,9 @@ static void write_record(struct jsonw *w, const ldns_rr *rr, size_t view, const 
 
 static const char *rcode_text(uint8_t rcode)
 {
-	static const char *const names[] = { "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED" };
+	static const char *const names[] = {
+		"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP", "REFUSED"
+	};
 	return rcode < sizeof(names) / sizeof(names[0]) ? names[rcode] : "OTHER";
 }
 
@@ -131,10 +133,13 @@ static bool write_answer(struct jsonw *w, const struct snapshot *snap, size_t vi
 			 size_t len, uint16_t type, bool is_always, const struct names_hooks *hooks)
 {
 	uint8_t q[WIRE_HEADER_LEN + DNAME_MAX_LEN + 4];
-	static uint8_t out[65535];   /* the admin loop is one thread */
+	static uint8_t out[65535]; /* the admin loop is one thread */
 	size_t qlen = make_query(q, lname, len, type);
 	struct sockaddr_in6 any = { .sin6_family = AF_INET6 };
-	struct answer_request req = { .pkt = q, .len = qlen, .is_tcp = true, .client = (struct sockaddr *)&any,
+	struct answer_request req = { .pkt = q,
+				      .len = qlen,
+				      .is_tcp = true,
+				      .client = (struct sockaddr *)&any,
 				      .local = (struct sockaddr *)&any };
 	struct answer_info info;
 	size_t n = answer_query_view(snap, view, &req, out, sizeof(out), &info);
@@ -172,8 +177,8 @@ static bool write_answer(struct jsonw *w, const struct snapshot *snap, size_t vi
 	return true;
 }
 
-static void write_view(struct jsonw *w, const struct snapshot *snap, size_t v, const uint8_t *lname, size_t len,
-		       const struct names_hooks *hooks)
+static void write_view(struct jsonw *w, const struct snapshot *snap, size_t v, const uint8_t *lname,
+		       size_t len, const struct names_hooks *hooks)
 {
 	jsonw_object_begin(w);
 	jsonw_kv_string(w, "view", snap->views->views[v].name);
@@ -200,8 +205,8 @@ static void write_view(struct jsonw *w, const struct snapshot *snap, size_t v, c
 	jsonw_key(w, "answers");
 	jsonw_array_begin(w);
 	for (size_t i = 0; i < nt; i++)
-		write_answer(w, snap, v, lname, len, types[i], i < sizeof(always_types) / sizeof(always_types[0]),
-			     hooks);
+		write_answer(w, snap, v, lname, len, types[i],
+			     i < sizeof(always_types) / sizeof(always_types[0]), hooks);
 	jsonw_array_end(w);
 	jsonw_object_end(w);
 }
@@ -212,8 +217,9 @@ int names_explain(const struct snapshot *snap, const char *name_text, const stru
 	uint8_t name[DNAME_MAX_LEN], lname[DNAME_MAX_LEN];
 	int len = name_text && *name_text ? dname_from_text(name, name_text) : -1;
 	if (len < 0) {
-		write_error(out, name_text ? name_text : "", "not a domain name (empty label, label over 63 "
-							     "octets, or over 255 octets in all)");
+		write_error(out, name_text ? name_text : "",
+			    "not a domain name (empty label, label over 63 "
+			    "octets, or over 255 octets in all)");
 		return 400;
 	}
 	dname_lower(lname, name, (size_t)len);

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "util/jsonw.h"
-#include "query/answer.h"   /* struct snapshot, struct zone */
+#include "query/answer.h" /* struct snapshot, struct zone */
 
 /* Writes the sources of one served record of view `view`, zone z (owner
  * lower case, rdata uncompressed), as JSON objects into the array the
@@ -28,8 +28,8 @@ typedef void names_sources_fn(void *ctx, size_t view, const struct zone *z, cons
 typedef void names_dropped_fn(void *ctx, const char *name, struct jsonw *w);
 
 struct names_hooks {
-	names_sources_fn *sources;     /* may be NULL: records without sources */
-	names_dropped_fn *dropped;     /* may be NULL */
+	names_sources_fn *sources; /* may be NULL: records without sources */
+	names_dropped_fn *dropped; /* may be NULL */
 	void *ctx;
 };
 

@@ -36,9 +36,9 @@ struct notice {
 	uint8_t apex[DNAME_MAX_LEN];
 	uint32_t serial;
 	uint8_t msg[NOTIFY_MSG_MAX];
-	size_t msg_len;               /* unsigned message; signed anew per attempt */
+	size_t msg_len; /* unsigned message; signed anew per attempt */
 	uint16_t id;
-	unsigned attempts;            /* sent so far */
+	unsigned attempts; /* sent so far */
 	uint64_t due_ms;
 	unsigned retry_ms;
 };
@@ -52,7 +52,7 @@ struct notified {
 };
 
 struct notifier {
-	pthread_mutex_t lock;         /* guards list and seen */
+	pthread_mutex_t lock; /* guards list and seen */
 	struct notice *list;
 	struct notified *seen;
 	size_t seen_count;
@@ -97,7 +97,7 @@ struct notifier *notify_new(unsigned attempts, unsigned retry_ms)
 	n->attempts = attempts ? attempts : 1;
 	n->retry_ms = retry_ms ? retry_ms : NOTIFY_RETRY_MS_DEFAULT;
 	n->fd4 = open_udp(AF_INET);
-	n->fd6 = open_udp(AF_INET6);      /* may fail on hosts without IPv6 */
+	n->fd6 = open_udp(AF_INET6); /* may fail on hosts without IPv6 */
 	n->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (n->fd4 < 0 || n->wake_fd < 0) {
 		notify_free(n);
@@ -172,8 +172,8 @@ static uint16_t random_id(void)
 }
 
 void notify_zone(struct notifier *n, const char *view, const uint8_t *apex, uint32_t serial,
-		 const uint8_t *soa, uint16_t soa_len, uint32_t soa_ttl_s, const struct notify_target *targets,
-		 size_t count)
+		 const uint8_t *soa, uint16_t soa_len, uint32_t soa_ttl_s,
+		 const struct notify_target *targets, size_t count)
 {
 	uint64_t now = now_ms();
 	size_t alen = dname_len(apex);
@@ -258,10 +258,12 @@ static int send_due(struct notifier *n)
 		if (e->has_key) {
 			/* each attempt is signed afresh: its time moves on */
 			tsig_stream_init(&e->tsig, &e->key, TSIG_FUDGE_DEFAULT);
-			is_ready = tsig_sign(&e->tsig, msg, &len, sizeof(msg), (uint64_t)time(NULL), TSIG_OK) == 0;
+			is_ready = tsig_sign(&e->tsig, msg, &len, sizeof(msg), (uint64_t)time(NULL),
+					     TSIG_OK) == 0;
 		}
 		int fd = e->addr.ss_family == AF_INET6 ? n->fd6 : n->fd4;
-		if (is_ready && fd >= 0 && sendto(fd, msg, len, 0, (struct sockaddr *)&e->addr, e->addr_len) < 0)
+		if (is_ready && fd >= 0 &&
+		    sendto(fd, msg, len, 0, (struct sockaddr *)&e->addr, e->addr_len) < 0)
 			log_debug("notify: sendto: %s", strerror(errno));
 		stat_add(&n->stats.sent, 1);
 		if (e->attempts > 0)
@@ -298,10 +300,15 @@ static void receive(struct notifier *n, int fd)
 			if (e->id != id || e->addr.ss_family != from.ss_family || e->attempts == 0)
 				continue;
 			bool same = from.ss_family == AF_INET
-				? memcmp(&((struct sockaddr_in *)&from)->sin_addr, &((struct sockaddr_in *)&e->addr)->sin_addr, 4) == 0 &&
-				  ((struct sockaddr_in *)&from)->sin_port == ((struct sockaddr_in *)&e->addr)->sin_port
-				: memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr, &((struct sockaddr_in6 *)&e->addr)->sin6_addr, 16) == 0 &&
-				  ((struct sockaddr_in6 *)&from)->sin6_port == ((struct sockaddr_in6 *)&e->addr)->sin6_port;
+					    ? memcmp(&((struct sockaddr_in *)&from)->sin_addr,
+						     &((struct sockaddr_in *)&e->addr)->sin_addr, 4) == 0 &&
+						      ((struct sockaddr_in *)&from)->sin_port ==
+							      ((struct sockaddr_in *)&e->addr)->sin_port
+					    : memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
+						     &((struct sockaddr_in6 *)&e->addr)->sin6_addr,
+						     16) == 0 &&
+						      ((struct sockaddr_in6 *)&from)->sin6_port ==
+							      ((struct sockaddr_in6 *)&e->addr)->sin6_port;
 			size_t alen = dname_len(e->apex);
 			if (!same || len < WIRE_HEADER_LEN + alen || wire_read_u16(buf + 4) != 1 ||
 			    !dname_equal(buf + WIRE_HEADER_LEN, e->apex))
@@ -311,12 +318,14 @@ static void receive(struct notifier *n, int fd)
 				struct tsig_rr rr;
 				enum tsig_error te = TSIG_BADSIG;
 				if (tsig_find(buf, len, &rr) == 0)
-					te = tsig_verify_response(&e->tsig, buf, len, &rr, (uint64_t)time(NULL));
+					te = tsig_verify_response(&e->tsig, buf, len, &rr,
+								  (uint64_t)time(NULL));
 				if (te != TSIG_OK) {
 					char what[64];
-					snprintf(what, sizeof(what), "answer fails TSIG (%s), ignored", tsig_error_text(te));
+					snprintf(what, sizeof(what), "answer fails TSIG (%s), ignored",
+						 tsig_error_text(te));
 					notice_log(e, what);
-					break;      /* a retransmission may still be answered properly */
+					break; /* a retransmission may still be answered properly */
 				}
 			}
 			if (rcode == WIRE_RCODE_NOERROR) {
@@ -400,10 +409,7 @@ void notify_free(struct notifier *n)
 	free(n);
 }
 
-const struct notify_stats *notify_get_stats(const struct notifier *n)
-{
-	return &n->stats;
-}
+const struct notify_stats *notify_get_stats(const struct notifier *n) { return &n->stats; }
 
 /* Has (view, apex) been notified at serial? Records it if not. */
 static bool already_notified(struct notifier *n, const char *view, const uint8_t *apex, uint32_t serial)
@@ -437,11 +443,13 @@ void notify_snapshot(struct notifier *n, const struct snapshot *s)
 		return;
 	for (size_t v = 0; v < s->view_count; v++) {
 		const struct zone_set *set = s->sets[v];
-		const char *view = s->view_count > 1 || s->views->views[v].name[0] ? s->views->views[v].name : "";
+		const char *view = s->view_count > 1 || s->views->views[v].name[0] ? s->views->views[v].name
+										   : "";
 		for (size_t i = 0; set && i < set->count; i++) {
 			const struct zone *z = set->zones[i];
 			const struct xfr_zone_policy *zp = xfr_policy_zone(s->xfr, v, z->apex, z->apex_len);
-			if (z->is_pending || !zp || zp->notify_count == 0 || already_notified(n, view, z->apex, z->serial))
+			if (z->is_pending || !zp || zp->notify_count == 0 ||
+			    already_notified(n, view, z->apex, z->serial))
 				continue;
 			uint8_t soa[ZONE_RDATA_DECODED_MAX];
 			uint32_t ttl;
@@ -465,13 +473,15 @@ void notify_collect_metrics(void *ctx, struct metrics_out *m)
 {
 	const struct notify_stats *st = &((const struct notifier *)ctx)->stats;
 #define LOAD(f) atomic_load_explicit(&st->f, memory_order_relaxed)
-	metrics_single(m, "dnsd_notify_sent_total", METRICS_COUNTER, "NOTIFY messages sent, retransmissions included.",
-		       LOAD(sent));
-	metrics_single(m, "dnsd_notify_retries_total", METRICS_COUNTER, "NOTIFY retransmissions.", LOAD(retries));
+	metrics_single(m, "dnsd_notify_sent_total", METRICS_COUNTER,
+		       "NOTIFY messages sent, retransmissions included.", LOAD(sent));
+	metrics_single(m, "dnsd_notify_retries_total", METRICS_COUNTER, "NOTIFY retransmissions.",
+		       LOAD(retries));
 	metrics_single(m, "dnsd_notify_answered_total", METRICS_COUNTER, "NOTIFYs a secondary acknowledged.",
 		       LOAD(answered));
 	metrics_single(m, "dnsd_notify_failed_total", METRICS_COUNTER,
 		       "NOTIFYs given up on or answered with an error.", LOAD(failed));
-	metrics_single(m, "dnsd_notify_pending", METRICS_GAUGE, "NOTIFYs waiting for an answer.", LOAD(pending));
+	metrics_single(m, "dnsd_notify_pending", METRICS_GAUGE, "NOTIFYs waiting for an answer.",
+		       LOAD(pending));
 #undef LOAD
 }

@@ -20,22 +20,22 @@
 #include "dns/tsig.h"
 #include "zone/snapshot.h"
 
-#define NOTIFY_ATTEMPTS_DEFAULT 8     /* 1 s doubling: gives up after about 4 minutes */
+#define NOTIFY_ATTEMPTS_DEFAULT 8 /* 1 s doubling: gives up after about 4 minutes */
 #define NOTIFY_RETRY_MS_DEFAULT 1000
 #define NOTIFY_RETRY_MS_MAX 60000
 
 struct notify_target {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	const struct tsig_key *key;   /* NULL: unsigned; copied by notify_zone() */
+	const struct tsig_key *key; /* NULL: unsigned; copied by notify_zone() */
 };
 
 struct notify_stats {
-	_Atomic uint64_t sent;          /* NOTIFY messages sent, retransmissions included */
-	_Atomic uint64_t retries;       /* of which retransmissions */
-	_Atomic uint64_t answered;      /* acknowledged (NOERROR, signature checked when signed) */
-	_Atomic uint64_t failed;        /* given up after the last attempt, or refused */
-	_Atomic uint64_t pending;       /* waiting for an answer now */
+	_Atomic uint64_t sent;     /* NOTIFY messages sent, retransmissions included */
+	_Atomic uint64_t retries;  /* of which retransmissions */
+	_Atomic uint64_t answered; /* acknowledged (NOERROR, signature checked when signed) */
+	_Atomic uint64_t failed;   /* given up after the last attempt, or refused */
+	_Atomic uint64_t pending;  /* waiting for an answer now */
 };
 
 struct notifier;
@@ -53,8 +53,8 @@ void notify_free(struct notifier *n);
  * the zone's SOA record in the answer section (soa: rdata, uncompressed).
  * view names the view for logs ("" without views). */
 void notify_zone(struct notifier *n, const char *view, const uint8_t *apex, uint32_t serial,
-		 const uint8_t *soa, uint16_t soa_len, uint32_t soa_ttl_s, const struct notify_target *targets,
-		 size_t count);
+		 const uint8_t *soa, uint16_t soa_len, uint32_t soa_ttl_s,
+		 const struct notify_target *targets, size_t count);
 
 const struct notify_stats *notify_get_stats(const struct notifier *n);
 

@@ -20,9 +20,9 @@ enum {
 	TRANSPORT_UNSPEC = 0x0,
 	TRANSPORT_STREAM = 0x1,
 	TRANSPORT_DGRAM = 0x2,
-	ADDR_INET_LEN = 12,        /* src, dst (4 each), src port, dst port */
-	ADDR_INET6_LEN = 36,       /* src, dst (16 each), src port, dst port */
-	TLV_HEADER_LEN = 3,        /* type, length (2) */
+	ADDR_INET_LEN = 12,  /* src, dst (4 each), src port, dst port */
+	ADDR_INET6_LEN = 36, /* src, dst (16 each), src port, dst port */
+	TLV_HEADER_LEN = 3,  /* type, length (2) */
 };
 
 static enum proxy_status malformed(struct proxy_header *hdr, const char *why)
@@ -37,7 +37,7 @@ static void set_inet(struct sockaddr_storage *ss, const uint8_t *addr, const uin
 	memset(ss, 0, sizeof(*ss));
 	sin->sin_family = AF_INET;
 	memcpy(&sin->sin_addr, addr, 4);
-	memcpy(&sin->sin_port, port, 2);      /* both in network order already */
+	memcpy(&sin->sin_port, port, 2); /* both in network order already */
 }
 
 static void set_inet6(struct sockaddr_storage *ss, const uint8_t *addr, const uint8_t *port)
@@ -142,14 +142,10 @@ enum proxy_verdict proxy_classify_slow(struct proxy_header *hdr, bool is_allowed
 		return PROXY_VERDICT_NOT_ALLOWED;
 	}
 	switch (st) {
-	case PROXY_OK:
-		return hdr->is_local ? PROXY_VERDICT_LOCAL : PROXY_VERDICT_PROXIED;
-	case PROXY_NONE:
-		return PROXY_VERDICT_MISSING;
-	case PROXY_INCOMPLETE:
-		return is_stream ? PROXY_VERDICT_WAIT : PROXY_VERDICT_MALFORMED;
-	case PROXY_MALFORMED:
-		break;
+	case PROXY_OK: return hdr->is_local ? PROXY_VERDICT_LOCAL : PROXY_VERDICT_PROXIED;
+	case PROXY_NONE: return PROXY_VERDICT_MISSING;
+	case PROXY_INCOMPLETE: return is_stream ? PROXY_VERDICT_WAIT : PROXY_VERDICT_MALFORMED;
+	case PROXY_MALFORMED: break;
 	}
 	return PROXY_VERDICT_MALFORMED;
 }

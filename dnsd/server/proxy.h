@@ -18,7 +18,7 @@
 #include "conf/addr.h"
 
 #define PROXY_SIGNATURE_LEN 12
-#define PROXY_HEADER_MIN 16      /* signature, version/command, family/transport, length */
+#define PROXY_HEADER_MIN 16 /* signature, version/command, family/transport, length */
 /* The longest header dnsd accepts, TLVs included (the protocol allows 16 +
  * 65535). dnsdist and HAProxy send 28 (IPv4) or 52 (IPv6) bytes plus the TLVs
  * they are told to add; a longer one is refused as malformed. */
@@ -27,25 +27,25 @@
 extern const uint8_t proxy_signature[PROXY_SIGNATURE_LEN];
 
 enum proxy_status {
-	PROXY_OK = 0,         /* a complete, valid header: the result is filled in */
-	PROXY_NONE,           /* the bytes do not start with the version 2 signature */
-	PROXY_INCOMPLETE,     /* a valid beginning of a header: more bytes are needed (TCP) */
-	PROXY_MALFORMED,      /* a version 2 signature, then something dnsd refuses */
+	PROXY_OK = 0,     /* a complete, valid header: the result is filled in */
+	PROXY_NONE,       /* the bytes do not start with the version 2 signature */
+	PROXY_INCOMPLETE, /* a valid beginning of a header: more bytes are needed (TCP) */
+	PROXY_MALFORMED,  /* a version 2 signature, then something dnsd refuses */
 };
 
 /* One parsed header. */
 struct proxy_header {
-	size_t len;           /* bytes the header takes, TLVs included: the DNS data follows */
+	size_t len; /* bytes the header takes, TLVs included: the DNS data follows */
 	/* LOCAL command (health checks of dnsdist and HAProxy): the sender speaks
 	 * for itself, so the connection's own addresses stand and source and
 	 * destination are not filled in (spec §2.2). */
 	bool is_local;
-	bool is_stream;       /* transport STREAM (TCP); otherwise DGRAM, or LOCAL */
+	bool is_stream; /* transport STREAM (TCP); otherwise DGRAM, or LOCAL */
 	/* PROXY command: the original client's address and the address it sent
 	 * to, as AF_INET or AF_INET6 socket addresses with their ports. */
 	struct sockaddr_storage source;
 	struct sockaddr_storage destination;
-	const char *why;      /* PROXY_MALFORMED: a static reason (tests, fuzzing) */
+	const char *why; /* PROXY_MALFORMED: a static reason (tests, fuzzing) */
 };
 
 /* Parses the header at the start of buf. Never reads past len.
@@ -68,13 +68,13 @@ static inline bool proxy_has_signature(const uint8_t *buf, size_t len)
 
 /* What the UDP and TCP paths do with what a peer sent first. */
 enum proxy_verdict {
-	PROXY_VERDICT_DIRECT = 0,    /* no header and none required: the peer is the client */
-	PROXY_VERDICT_PROXIED,       /* a PROXY header: hdr's source and destination stand for the peer's */
-	PROXY_VERDICT_LOCAL,         /* a LOCAL header (health check): the peer speaks for itself */
-	PROXY_VERDICT_WAIT,          /* TCP: too few bytes yet to decide */
-	PROXY_VERDICT_NOT_ALLOWED,   /* a header from a peer outside the allowlist: drop, count */
-	PROXY_VERDICT_MISSING,       /* no header from a peer inside it: drop, count */
-	PROXY_VERDICT_MALFORMED,     /* a header dnsd refuses (UDP: or a truncated one): drop, count */
+	PROXY_VERDICT_DIRECT = 0,  /* no header and none required: the peer is the client */
+	PROXY_VERDICT_PROXIED,     /* a PROXY header: hdr's source and destination stand for the peer's */
+	PROXY_VERDICT_LOCAL,       /* a LOCAL header (health check): the peer speaks for itself */
+	PROXY_VERDICT_WAIT,        /* TCP: too few bytes yet to decide */
+	PROXY_VERDICT_NOT_ALLOWED, /* a header from a peer outside the allowlist: drop, count */
+	PROXY_VERDICT_MISSING,     /* no header from a peer inside it: drop, count */
+	PROXY_VERDICT_MALFORMED,   /* a header dnsd refuses (UDP: or a truncated one): drop, count */
 };
 
 enum proxy_verdict proxy_classify_slow(struct proxy_header *hdr, bool is_allowed, bool is_stream,

@@ -59,8 +59,8 @@ static void addr_set_port(struct config_addr *a, const char *configured, uint16_
  * the kernel for worker 0's UDP socket; its TCP socket and the other
  * workers' then bind that port (tried again with a new port, a few times,
  * should TCP find it taken). */
-static int worker_bind(struct server *s, struct worker *w, size_t i, const char *configured,
-		       char *err, size_t errlen)
+static int worker_bind(struct server *s, struct worker *w, size_t i, const char *configured, char *err,
+		       size_t errlen)
 {
 	struct config_addr *a = &s->listen[i];
 	bool is_port0 = w->id == 0 && addr_port(a) == 0;
@@ -74,8 +74,9 @@ static int worker_bind(struct server *s, struct worker *w, size_t i, const char 
 		if (is_port0) {
 			const struct sockaddr_storage *l = &w->udp[i].local;
 			addr_set_port(a, configured,
-				      ntohs(l->ss_family == AF_INET ? ((const struct sockaddr_in *)l)->sin_port
-								    : ((const struct sockaddr_in6 *)l)->sin6_port));
+				      ntohs(l->ss_family == AF_INET
+						    ? ((const struct sockaddr_in *)l)->sin_port
+						    : ((const struct sockaddr_in6 *)l)->sin6_port));
 		}
 		struct server_stats *tcp_stats = w->stats + i;
 		tcp_stats->listen = (unsigned)i;
@@ -91,8 +92,7 @@ static int worker_bind(struct server *s, struct worker *w, size_t i, const char 
 	}
 }
 
-static int worker_init(struct server *s, struct worker *w, const struct config *cfg, char *err,
-		       size_t errlen)
+static int worker_init(struct server *s, struct worker *w, const struct config *cfg, char *err, size_t errlen)
 {
 	w->s = s;
 	w->listen_count = cfg->listen_count;
@@ -111,7 +111,7 @@ static int worker_init(struct server *s, struct worker *w, const struct config *
 	w->tcp = calloc(cfg->listen_count, sizeof(*w->tcp));
 	for (size_t i = 0; i < cfg->listen_count; i++) {
 		if (w->udp)
-			w->udp[i].fd = -1;   /* so that worker_clear() closes only what was opened */
+			w->udp[i].fd = -1; /* so that worker_clear() closes only what was opened */
 		if (w->tcp)
 			w->tcp[i].fd = -1;
 	}
@@ -153,10 +153,7 @@ static void worker_clear(struct worker *w)
 /* ---------- the server ---------- */
 
 /* Cross-thread event_active() (stop requests) needs libevent's locking. */
-static void use_pthreads(void)
-{
-	evthread_use_pthreads();
-}
+static void use_pthreads(void) { evthread_use_pthreads(); }
 
 struct server *server_new(const struct config *cfg, struct publish *publish, char *err, size_t errlen)
 {
@@ -175,7 +172,8 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-		memcpy(s->proxy_prefixes, cfg->proxy_protocol, cfg->proxy_protocol_count * sizeof(*s->proxy_prefixes));
+		memcpy(s->proxy_prefixes, cfg->proxy_protocol,
+		       cfg->proxy_protocol_count * sizeof(*s->proxy_prefixes));
 		s->proxy = (struct proxy_allowlist){ s->proxy_prefixes, cfg->proxy_protocol_count };
 	}
 	unsigned n = cfg->workers;

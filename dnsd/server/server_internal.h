@@ -30,15 +30,15 @@ struct udp_batch;
  * reader and the counters; the main thread sets is_stopping and joins it. */
 struct udp_socket {
 	int fd;
-	struct sockaddr_storage local;    /* bound address, for port and family */
-	bool has_pktinfo;                 /* bound to a wildcard: the address comes per datagram */
+	struct sockaddr_storage local; /* bound address, for port and family */
+	bool has_pktinfo;              /* bound to a wildcard: the address comes per datagram */
 	struct server *s;
-	struct server_stats *stats;       /* written by this socket's thread only */
+	struct server_stats *stats; /* written by this socket's thread only */
 	struct publish_reader *reader;
 	struct udp_batch *batch;
 	pthread_t thread;
 	bool is_started;
-	_Atomic bool is_stopping;         /* set by server_stop() */
+	_Atomic bool is_stopping; /* set by server_stop() */
 };
 
 /* One listening address's TCP socket in one worker's loop (tcp.c). */
@@ -47,7 +47,7 @@ struct tcp_listener {
 	struct sockaddr_storage local;
 	struct evconnlistener *listener;
 	struct worker *w;
-	struct server_stats *stats;       /* its queries' counters, written by w's thread */
+	struct server_stats *stats; /* its queries' counters, written by w's thread */
 };
 
 /* One worker: a libevent loop for TCP, plus a UDP thread per listening
@@ -60,24 +60,24 @@ struct worker {
 	bool is_started;
 	struct server *s;
 	struct event_base *base;
-	struct publish_reader *reader;    /* the TCP loop's */
-	struct udp_socket *udp;           /* [listen_count] */
-	struct tcp_listener *tcp;         /* [listen_count] */
+	struct publish_reader *reader; /* the TCP loop's */
+	struct udp_socket *udp;        /* [listen_count] */
+	struct tcp_listener *tcp;      /* [listen_count] */
 	size_t listen_count;
 	struct event *stop_ev;
 	struct event *accept_retry_ev;
 	bool is_accept_paused;
 	bool is_stopping;
 	unsigned conn_count, conn_max;
-	struct tcp_conn *conns;           /* most recently active first */
-	struct tcp_conn *conns_tail;      /* least recently active: evicted first at the cap */
-	struct server_stats *stats;       /* its TCP connection counters (listener 0's set) */
+	struct tcp_conn *conns;      /* most recently active first */
+	struct tcp_conn *conns_tail; /* least recently active: evicted first at the cap */
+	struct server_stats *stats;  /* its TCP connection counters (listener 0's set) */
 	uint32_t idle_timeout_ms;
-	uint32_t io_timeout_ms;           /* one message's deadline */
-	uint32_t conn_max_per_client;     /* per client address; 0 = no limit */
-	size_t output_len;                /* unsent TCP answers in this worker's buffers */
-	size_t output_max;                /* past it, shed (tcp.output-buffer-max / workers) */
-	int64_t shed_logged_s;            /* when shedding was last logged (monotonic s) */
+	uint32_t io_timeout_ms;       /* one message's deadline */
+	uint32_t conn_max_per_client; /* per client address; 0 = no limit */
+	size_t output_len;            /* unsent TCP answers in this worker's buffers */
+	size_t output_max;            /* past it, shed (tcp.output-buffer-max / workers) */
+	int64_t shed_logged_s;        /* when shedding was last logged (monotonic s) */
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];
 };
@@ -87,9 +87,9 @@ struct server {
 	struct worker *workers;
 	unsigned worker_count;
 	size_t listen_count;
-	struct config_addr *listen;       /* [listen_count]: as configured, but a port 0 replaced
+	struct config_addr *listen; /* [listen_count]: as configured, but a port 0 replaced
 	                                     by the one the kernel chose (worker_init) */
-	struct server_stats *stats;       /* per worker: one per TCP listener, then one per UDP
+	struct server_stats *stats; /* per worker: one per TCP listener, then one per UDP
 	                                     socket, each for one listening address */
 	unsigned stats_count;
 	/* proxy-protocol: the peers that must send a PROXY v2 header (a copy,

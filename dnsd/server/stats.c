@@ -18,10 +18,9 @@
 
 /* In the order of server_stats_qtype_slot()'s table. */
 static const char *const qtype_slot_names[SERVER_QTYPE_SLOTS] = {
-	"A", "AAAA", "SOA", "NS", "SRV", "PTR", "CNAME", "TXT", "MX", "ANY", "DS", "DNSKEY",
-	"AXFR", "IXFR", "HTTPS", "other",
+	"A",  "AAAA", "SOA", "NS",     "SRV",  "PTR",  "CNAME", "TXT",
+	"MX", "ANY",  "DS",  "DNSKEY", "AXFR", "IXFR", "HTTPS", "other",
 };
-
 
 /* ---------- query log ---------- */
 
@@ -50,18 +49,15 @@ void server_stats_log_query(const struct snapshot *snap, const struct answer_req
 	if (info->query.has_question)
 		dname_to_text(qname, sizeof(qname), info->query.qname);
 	const char *view_name = info->view >= 0 && snap ? snap->views->views[info->view].name : "-";
-	log_info("query client=%s proto=%s view=%s qname=%s qtype=%s rcode=%s tc=%d us=%.1f",
-		 client, req->is_tcp ? "tcp" : "udp", view_name, qname,
+	log_info("query client=%s proto=%s view=%s qname=%s qtype=%s rcode=%s tc=%d us=%.1f", client,
+		 req->is_tcp ? "tcp" : "udp", view_name, qname,
 		 info->query.has_question ? mnemonic_type(info->qtype, tbuf) : "-",
 		 mnemonic_rcode(info->rcode, rbuf), info->is_truncated, (double)ns / 1000.0);
 }
 
 /* ---------- /metrics ---------- */
 
-static uint64_t load(const _Atomic uint64_t *c)
-{
-	return atomic_load_explicit(c, memory_order_relaxed);
-}
+static uint64_t load(const _Atomic uint64_t *c) { return atomic_load_explicit(c, memory_order_relaxed); }
 
 /* The counter at byte offset off (a field of struct server_stats) summed
  * over the sets of listening address listen, in one protocol (is_tcp 0 or
@@ -94,7 +90,9 @@ static void server_label(const struct server *s, unsigned l, char *buf, size_t l
 }
 
 static const char *const writer_names[SERVER_WRITER_SLOTS] = {
-	[ANSWER_WRITER_SERVER] = "", [ANSWER_WRITER_ZONE] = "zone", [ANSWER_WRITER_CHAOS] = "chaos",
+	[ANSWER_WRITER_SERVER] = "",
+	[ANSWER_WRITER_ZONE] = "zone",
+	[ANSWER_WRITER_CHAOS] = "chaos",
 };
 
 /* By slot (slots.h): every view and zone seen since the start, each under
@@ -103,7 +101,8 @@ static void write_requests(const struct server *s, struct metrics_out *m)
 {
 	static const char name[] = "dnsd_dns_requests_total";
 	metrics_family(m, name, METRICS_COUNTER,
-		       "Queries received, by server (listening address), zone, view, protocol, address family and type.");
+		       "Queries received, by server (listening address), zone, view, protocol, address "
+		       "family and type.");
 	for (unsigned l = 0; l < s->listen_count; l++) {
 		char server[96];
 		server_label(s, l, server, sizeof(server));
@@ -114,13 +113,17 @@ static void write_requests(const struct server *s, struct metrics_out *m)
 				for (int tcp = 0; zone_name && tcp < 2; tcp++)
 					for (unsigned f = 0; f < 2; f++)
 						for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
-							uint64_t sum = sum_at(s, l, tcp, OFF(requests[v][z][f][t]));
+							uint64_t sum = sum_at(s, l, tcp,
+									      OFF(requests[v][z][f][t]));
 							if (!sum)
 								continue;
 							const struct metrics_label labels[] = {
-								{ "server", server }, { "zone", zone_name },
-								{ "view", view_name }, { "proto", tcp ? "tcp" : "udp" },
-								{ "family", f ? "2" : "1" }, { "type", qtype_slot_names[t] },
+								{ "server", server },
+								{ "zone", zone_name },
+								{ "view", view_name },
+								{ "proto", tcp ? "tcp" : "udp" },
+								{ "family", f ? "2" : "1" },
+								{ "type", qtype_slot_names[t] },
 							};
 							metrics_sample(m, name, labels, 6, sum);
 						}
@@ -135,7 +138,8 @@ static void write_responses(const struct server *s, struct metrics_out *m)
 {
 	static const char name[] = "dnsd_dns_responses_total";
 	metrics_family(m, name, METRICS_COUNTER,
-		       "Responses sent, by server, zone, view, rcode and plugin (what wrote it: zone, chaos, or \"\" for the server itself).");
+		       "Responses sent, by server, zone, view, rcode and plugin (what wrote it: zone, chaos, "
+		       "or \"\" for the server itself).");
 	for (unsigned l = 0; l < s->listen_count; l++) {
 		char server[96];
 		server_label(s, l, server, sizeof(server));
@@ -147,13 +151,18 @@ static void write_responses(const struct server *s, struct metrics_out *m)
 					for (unsigned w = 0; w < SERVER_WRITER_SLOTS; w++) {
 						char rbuf[MNEMONIC_BUF_LEN];
 						uint64_t sum = sum_at(s, l, -1, OFF(responses[v][z][r][w]));
-						bool is_always = w == ANSWER_WRITER_ZONE && z != SERVER_ZONE_SLOTS - 1 &&
-								 (r == WIRE_RCODE_NOERROR || r == WIRE_RCODE_NXDOMAIN);
+						bool is_always = w == ANSWER_WRITER_ZONE &&
+								 z != SERVER_ZONE_SLOTS - 1 &&
+								 (r == WIRE_RCODE_NOERROR ||
+								  r == WIRE_RCODE_NXDOMAIN);
 						if (!sum && !is_always)
 							continue;
 						const struct metrics_label labels[] = {
-							{ "server", server }, { "zone", zone_name }, { "view", view_name },
-							{ "rcode", mnemonic_rcode(r, rbuf) }, { "plugin", writer_names[w] },
+							{ "server", server },
+							{ "zone", zone_name },
+							{ "view", view_name },
+							{ "rcode", mnemonic_rcode(r, rbuf) },
+							{ "plugin", writer_names[w] },
 						};
 						metrics_sample(m, name, labels, 5, sum);
 					}
@@ -177,7 +186,9 @@ static void write_do_requests(const struct server *s, struct metrics_out *m)
 				if (!sum)
 					continue;
 				const struct metrics_label labels[] = {
-					{ "server", server }, { "view", view_name }, { "zone", zone_name },
+					{ "server", server },
+					{ "view", view_name },
+					{ "zone", zone_name },
 				};
 				metrics_sample(m, name, labels, 3, sum);
 			}
@@ -189,7 +200,9 @@ static void write_durations(const struct server *s, struct metrics_out *m)
 {
 	static const char name[] = "dnsd_dns_request_duration_seconds";
 	metrics_family(m, name, METRICS_HISTOGRAM,
-		       "Time the server spent on a query, by server, zone, view and type: for UDP from the arrival of its recvmmsg batch to the replies sent, for TCP from the complete message to the response built.");
+		       "Time the server spent on a query, by server, zone, view and type: for UDP from the "
+		       "arrival of its recvmmsg batch to the replies sent, for TCP from the complete message "
+		       "to the response built.");
 	for (unsigned l = 0; l < s->listen_count; l++) {
 		char server[96];
 		server_label(s, l, server, sizeof(server));
@@ -200,16 +213,21 @@ static void write_durations(const struct server *s, struct metrics_out *m)
 				for (unsigned t = 0; zone_name && t < SERVER_QTYPE_SLOTS; t++) {
 					uint64_t counts[SERVER_DURATION_BOUNDS + 1], total = 0;
 					for (unsigned b = 0; b <= SERVER_DURATION_BOUNDS; b++)
-						total += counts[b] = sum_at(s, l, -1, OFF(duration[v][z][t][b]));
+						total += counts[b] = sum_at(s, l, -1,
+									    OFF(duration[v][z][t][b]));
 					if (!total)
 						continue;
 					const struct metrics_label labels[] = {
-						{ "server", server }, { "zone", zone_name }, { "view", view_name },
+						{ "server", server },
+						{ "zone", zone_name },
+						{ "view", view_name },
 						{ "type", qtype_slot_names[t] },
 					};
-					metrics_histogram(m, name, labels, 4, server_stats_duration_bounds, counts,
-							  SERVER_DURATION_BOUNDS,
-							  (double)sum_at(s, l, -1, OFF(duration_ns_sum[v][z][t])) / 1e9);
+					metrics_histogram(
+						m, name, labels, 4, server_stats_duration_bounds, counts,
+						SERVER_DURATION_BOUNDS,
+						(double)sum_at(s, l, -1, OFF(duration_ns_sum[v][z][t])) /
+							1e9);
 				}
 			}
 		}
@@ -233,18 +251,23 @@ static void write_sizes(const struct server *s, struct metrics_out *m, bool is_r
 				for (int tcp = 0; zone_name && tcp < 2; tcp++) {
 					uint64_t counts[SERVER_SIZE_BOUNDS + 1], total = 0;
 					for (unsigned b = 0; b <= SERVER_SIZE_BOUNDS; b++)
-						total += counts[b] = sum_at(s, l, tcp, is_request ? OFF(request_size[v][z][b])
-												    : OFF(response_size[v][z][b]));
+						total += counts[b] = sum_at(
+							s, l, tcp,
+							is_request ? OFF(request_size[v][z][b])
+								   : OFF(response_size[v][z][b]));
 					if (!total)
 						continue;
 					const struct metrics_label labels[] = {
-						{ "server", server }, { "zone", zone_name }, { "view", view_name },
+						{ "server", server },
+						{ "zone", zone_name },
+						{ "view", view_name },
 						{ "proto", tcp ? "tcp" : "udp" },
 					};
-					uint64_t bytes = sum_at(s, l, tcp, is_request ? OFF(request_bytes[v][z])
-										      : OFF(response_bytes[v][z]));
-					metrics_histogram(m, name, labels, 4, server_stats_size_bounds, counts,
-							  SERVER_SIZE_BOUNDS, (double)bytes);
+					uint64_t bytes = sum_at(s, l, tcp,
+								is_request ? OFF(request_bytes[v][z])
+									   : OFF(response_bytes[v][z]));
+					metrics_histogram(m, name, labels, 4, server_stats_size_bounds,
+							  counts, SERVER_SIZE_BOUNDS, (double)bytes);
 				}
 			}
 		}
@@ -254,7 +277,8 @@ static void write_sizes(const struct server *s, struct metrics_out *m, bool is_r
 /* The unlabelled counters, summed over every thread. */
 struct server_totals {
 	uint64_t dropped, truncated, no_view;
-	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed, tcp_client_limited;
+	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed,
+		tcp_client_limited;
 };
 
 static void sum_totals(const struct server *s, struct server_totals *t)
@@ -292,11 +316,14 @@ static void write_totals(const struct server_totals *t, struct metrics_out *m)
 	metrics_single(m, "dnsd_tcp_accept_paused_total", METRICS_COUNTER,
 		       "Times accepting paused at the connection cap or on EMFILE.", t->tcp_refused);
 	metrics_single(m, "dnsd_tcp_evicted_total", METRICS_COUNTER,
-		       "Idle TCP connections closed at the connection cap to admit a new one.", t->tcp_evicted);
+		       "Idle TCP connections closed at the connection cap to admit a new one.",
+		       t->tcp_evicted);
 	metrics_single(m, "dnsd_tcp_shed_total", METRICS_COUNTER,
-		       "TCP connections closed because unsent answers passed tcp.output-buffer-max.", t->tcp_shed);
+		       "TCP connections closed because unsent answers passed tcp.output-buffer-max.",
+		       t->tcp_shed);
 	metrics_single(m, "dnsd_tcp_client_limited_total", METRICS_COUNTER,
-		       "TCP connections refused because their client address had tcp.max-connections-per-client open.",
+		       "TCP connections refused because their client address had "
+		       "tcp.max-connections-per-client open.",
 		       t->tcp_client_limited);
 }
 
@@ -307,23 +334,28 @@ static void write_proxy(const struct server *s, struct metrics_out *m)
 	static const char *const commands[2] = { "proxy", "local" };
 	static const char *const reasons[3] = { "not_allowed", "missing", "malformed" };
 	metrics_family(m, "dnsd_proxy_headers_total", METRICS_COUNTER,
-		       "PROXY v2 headers honoured (UDP: datagrams, TCP: connections); local = the balancer's health checks.");
+		       "PROXY v2 headers honoured (UDP: datagrams, TCP: connections); local = the balancer's "
+		       "health checks.");
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned k = 0; k < 2; k++) {
 			uint64_t sum = 0;
 			for (unsigned i = 0; i < s->stats_count; i++)
 				sum += load(&s->stats[i].proxy_headers[p][k]);
-			const struct metrics_label labels[] = { { "proto", protos[p] }, { "command", commands[k] } };
+			const struct metrics_label labels[] = { { "proto", protos[p] },
+								{ "command", commands[k] } };
 			metrics_sample(m, "dnsd_proxy_headers_total", labels, 2, sum);
 		}
-	metrics_family(m, "dnsd_proxy_dropped_total", METRICS_COUNTER,
-		       "Datagrams and connections dropped for their PROXY v2 header: not_allowed (a header from a peer outside proxy-protocol), missing (none from a peer inside it), malformed.");
+	metrics_family(
+		m, "dnsd_proxy_dropped_total", METRICS_COUNTER,
+		"Datagrams and connections dropped for their PROXY v2 header: not_allowed (a header from a "
+		"peer outside proxy-protocol), missing (none from a peer inside it), malformed.");
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned k = 0; k < 3; k++) {
 			uint64_t sum = 0;
 			for (unsigned i = 0; i < s->stats_count; i++)
 				sum += load(&s->stats[i].proxy_dropped[p][k]);
-			const struct metrics_label labels[] = { { "proto", protos[p] }, { "reason", reasons[k] } };
+			const struct metrics_label labels[] = { { "proto", protos[p] },
+								{ "reason", reasons[k] } };
 			metrics_sample(m, "dnsd_proxy_dropped_total", labels, 2, sum);
 		}
 }

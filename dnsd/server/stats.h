@@ -19,10 +19,10 @@
 #include "zone/publish.h"
 
 #define SERVER_RCODE_SLOTS 24
-#define SERVER_QTYPE_SLOTS 16   /* see server_stats_qtype_slot() */
-#define SERVER_VIEW_SLOTS SLOTS_VIEWS          /* a view's slot: view->stats_slot */
-#define SERVER_ZONE_SLOTS (SLOTS_ZONES + 1)    /* zone->stats_slot; the last = no zone ("dropped") */
-#define SERVER_WRITER_SLOTS 3                  /* enum answer_writer: the plugin label */
+#define SERVER_QTYPE_SLOTS 16               /* see server_stats_qtype_slot() */
+#define SERVER_VIEW_SLOTS SLOTS_VIEWS       /* a view's slot: view->stats_slot */
+#define SERVER_ZONE_SLOTS (SLOTS_ZONES + 1) /* zone->stats_slot; the last = no zone ("dropped") */
+#define SERVER_WRITER_SLOTS 3               /* enum answer_writer: the plugin label */
 #define SERVER_DURATION_BOUNDS 16
 #define SERVER_SIZE_BOUNDS 14
 
@@ -37,14 +37,16 @@
  * query used costs no resident memory (the pages stay untouched). */
 struct server_stats {
 	/* set before the thread starts, read-only after */
-	unsigned listen;          /* the listening address: the server label */
-	bool is_tcp;              /* the proto label */
+	unsigned listen; /* the listening address: the server label */
+	bool is_tcp;     /* the proto label */
 	/* [view][zone][IPv4, IPv6][qtype] */
 	_Atomic uint64_t requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][2][SERVER_QTYPE_SLOTS];
-	_Atomic uint64_t responses[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_RCODE_SLOTS][SERVER_WRITER_SLOTS];
+	_Atomic uint64_t
+		responses[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_RCODE_SLOTS][SERVER_WRITER_SLOTS];
 	_Atomic uint64_t do_requests[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS];
 	/* histograms: one count per bucket (the last above every bound), cumulated at scrape */
-	_Atomic uint64_t duration[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_QTYPE_SLOTS][SERVER_DURATION_BOUNDS + 1];
+	_Atomic uint64_t duration[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_QTYPE_SLOTS]
+				 [SERVER_DURATION_BOUNDS + 1];
 	_Atomic uint64_t duration_ns_sum[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_QTYPE_SLOTS];
 	_Atomic uint64_t request_size[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS][SERVER_SIZE_BOUNDS + 1];
 	_Atomic uint64_t request_bytes[SERVER_VIEW_SLOTS][SERVER_ZONE_SLOTS];
@@ -53,8 +55,8 @@ struct server_stats {
 	_Atomic uint64_t dropped;
 	_Atomic uint64_t truncated;
 	_Atomic uint64_t no_view;
-	_Atomic uint64_t tcp_connections;    /* accepted */
-	_Atomic uint64_t tcp_open;           /* currently open */
+	_Atomic uint64_t tcp_connections; /* accepted */
+	_Atomic uint64_t tcp_open;        /* currently open */
 	_Atomic uint64_t tcp_timeouts;
 	_Atomic uint64_t tcp_refused;        /* accept paused at the cap or on EMFILE */
 	_Atomic uint64_t tcp_evicted;        /* idle connections closed to admit a new one */
@@ -71,8 +73,8 @@ struct server_stats {
  * finer than CoreDNS's (which start at 250 µs) because answers here take
  * microseconds; le="+Inf" takes the rest. */
 static const double server_stats_duration_bounds[SERVER_DURATION_BOUNDS] = {
-	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-	0.025, 0.05, 0.1, 0.25, 0.5, 1,
+	0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+	0.005,   0.01,     0.025,   0.05,   0.1,     0.25,   0.5,   1,
 };
 /* CoreDNS's size buckets (bytes), for requests and responses alike. */
 static const double server_stats_size_bounds[SERVER_SIZE_BOUNDS] = {
@@ -95,9 +97,12 @@ static inline void server_stats_proxy(struct server_stats *st, bool is_tcp, enum
 	if (v == PROXY_VERDICT_PROXIED || v == PROXY_VERDICT_LOCAL)
 		server_stats_add(&st->proxy_headers[is_tcp][v == PROXY_VERDICT_LOCAL], 1);
 	else
-		server_stats_add(&st->proxy_dropped[is_tcp][v == PROXY_VERDICT_NOT_ALLOWED ? SERVER_PROXY_DROP_NOT_ALLOWED
-							     : v == PROXY_VERDICT_MISSING ? SERVER_PROXY_DROP_MISSING
-							     : SERVER_PROXY_DROP_MALFORMED], 1);
+		server_stats_add(
+			&st->proxy_dropped[is_tcp]
+					  [v == PROXY_VERDICT_NOT_ALLOWED ? SERVER_PROXY_DROP_NOT_ALLOWED
+					   : v == PROXY_VERDICT_MISSING   ? SERVER_PROXY_DROP_MISSING
+									  : SERVER_PROXY_DROP_MALFORMED],
+			1);
 }
 static inline uint64_t server_stats_now_ns(void)
 {
@@ -111,9 +116,9 @@ static inline uint64_t server_stats_now_ns(void)
 static inline unsigned server_stats_qtype_slot(uint16_t qtype)
 {
 	static const uint16_t qtype_slots[] = {
-		WIRE_TYPE_A, WIRE_TYPE_AAAA, WIRE_TYPE_SOA, WIRE_TYPE_NS, WIRE_TYPE_SRV, WIRE_TYPE_PTR,
-		WIRE_TYPE_CNAME, WIRE_TYPE_TXT, WIRE_TYPE_MX, WIRE_TYPE_ANY, WIRE_TYPE_DS, WIRE_TYPE_DNSKEY,
-		WIRE_TYPE_AXFR, WIRE_TYPE_IXFR, 65,  /* HTTPS */
+		WIRE_TYPE_A,   WIRE_TYPE_AAAA,   WIRE_TYPE_SOA,  WIRE_TYPE_NS,   WIRE_TYPE_SRV,
+		WIRE_TYPE_PTR, WIRE_TYPE_CNAME,  WIRE_TYPE_TXT,  WIRE_TYPE_MX,   WIRE_TYPE_ANY,
+		WIRE_TYPE_DS,  WIRE_TYPE_DNSKEY, WIRE_TYPE_AXFR, WIRE_TYPE_IXFR, 65, /* HTTPS */
 	};
 	for (unsigned i = 0; i < sizeof(qtype_slots) / sizeof(qtype_slots[0]); i++)
 		if (qtype_slots[i] == qtype)
@@ -148,8 +153,8 @@ static inline unsigned server_stats_family(const struct sockaddr *sa)
  * batch's arrival to its replies' departure, which is what its clients wait
  * for). */
 static inline void server_stats_account(struct server_stats *st, const struct snapshot *snap,
-					const struct answer_request *req,
-					const struct answer_info *info, uint64_t ns)
+					const struct answer_request *req, const struct answer_info *info,
+					uint64_t ns)
 {
 	if (info->is_dropped) {
 		server_stats_add(&st->dropped, 1);
@@ -172,13 +177,16 @@ static inline void server_stats_account(struct server_stats *st, const struct sn
 		server_stats_add(&st->truncated, 1);
 	server_stats_add(&st->duration_ns_sum[view][zone][type], ns);
 	server_stats_add(&st->duration[view][zone][type][server_stats_bucket(
-				 server_stats_duration_bounds, SERVER_DURATION_BOUNDS, (double)ns / 1e9)], 1);
+				 server_stats_duration_bounds, SERVER_DURATION_BOUNDS, (double)ns / 1e9)],
+			 1);
 	server_stats_add(&st->request_bytes[view][zone], req->len);
 	server_stats_add(&st->request_size[view][zone][server_stats_bucket(
-				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)req->len)], 1);
+				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)req->len)],
+			 1);
 	server_stats_add(&st->response_bytes[view][zone], info->reply_len);
 	server_stats_add(&st->response_size[view][zone][server_stats_bucket(
-				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)info->reply_len)], 1);
+				 server_stats_size_bounds, SERVER_SIZE_BOUNDS, (double)info->reply_len)],
+			 1);
 	if (snap && snap->settings.is_query_log)
 		server_stats_log_query(snap, req, info, ns);
 }

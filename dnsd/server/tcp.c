@@ -28,7 +28,7 @@
 #include "util/err.h"
 #include "util/log.h"
 
-#define TCP_OUTPUT_HIGH 262144    /* stop reading while this much is unsent */
+#define TCP_OUTPUT_HIGH 262144 /* stop reading while this much is unsent */
 #define ACCEPT_RETRY_MS 100
 
 /* One client connection; on its worker's list while open, most recently
@@ -36,15 +36,15 @@
 struct tcp_conn {
 	struct bufferevent *bev;
 	struct worker *w;
-	struct server_stats *stats;       /* its listener's: the queries' counters */
+	struct server_stats *stats; /* its listener's: the queries' counters */
 	struct sockaddr_storage client;
 	struct sockaddr_storage local;
-	struct event *message_timer;      /* armed while a message is incomplete */
-	struct evbuffer_cb_entry *output_cb;  /* keeps w->output_len */
+	struct event *message_timer;         /* armed while a message is incomplete */
+	struct evbuffer_cb_entry *output_cb; /* keeps w->output_len */
 	bool is_message_pending;
-	struct transfer *xfr;             /* an AXFR/IXFR being sent; reading waits for it */
-	bool is_start_pending;            /* the first bytes (a PROXY v2 header or not) are still to be read */
-	bool is_from_proxy;               /* the peer is in proxy-protocol: a header is required */
+	struct transfer *xfr;  /* an AXFR/IXFR being sent; reading waits for it */
+	bool is_start_pending; /* the first bytes (a PROXY v2 header or not) are still to be read */
+	bool is_from_proxy;    /* the peer is in proxy-protocol: a header is required */
 	struct tcp_conn *prev, *next;
 };
 
@@ -245,11 +245,8 @@ static int tcp_read_start(struct tcp_conn *c, struct evbuffer *in)
 	struct proxy_header ph;
 	enum proxy_verdict v = proxy_classify(&ph, c->is_from_proxy, true, p, n);
 	switch (v) {
-	case PROXY_VERDICT_DIRECT:
-		break;
-	case PROXY_VERDICT_WAIT:
-		tcp_message_timer_arm(c);
-		return 1;
+	case PROXY_VERDICT_DIRECT: break;
+	case PROXY_VERDICT_WAIT: tcp_message_timer_arm(c); return 1;
 	case PROXY_VERDICT_PROXIED:
 		c->client = ph.source;
 		c->local = ph.destination;
@@ -320,7 +317,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		}
 		uint64_t started = server_stats_now_ns();
 		struct answer_request req = {
-			.pkt = w->tcp_in, .len = mlen, .is_tcp = true,
+			.pkt = w->tcp_in,
+			.len = mlen,
+			.is_tcp = true,
 			.client = (const struct sockaddr *)&c->client,
 			.local = (const struct sockaddr *)&c->local,
 		};
@@ -330,9 +329,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		struct transfer *t = NULL;
 		enum transfer_verdict tv = TRANSFER_NONE;
 		if (info.is_transfer) {
-			tv = transfer_begin(snap, snap ? snap->xfr : NULL, &req, w->tcp_out + 2, ANSWER_BUF_MAX, &len,
-					    &t, &info);
-			info.reply_len = (uint32_t)len;   /* its first message */
+			tv = transfer_begin(snap, snap ? snap->xfr : NULL, &req, w->tcp_out + 2,
+					    ANSWER_BUF_MAX, &len, &t, &info);
+			info.reply_len = (uint32_t)len; /* its first message */
 		}
 		server_stats_account(c->stats, snap, &req, &info, server_stats_now_ns() - started);
 		publish_read_end(w->reader);
@@ -354,7 +353,8 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			clock_gettime(CLOCK_MONOTONIC, &now);
 			if (now.tv_sec != w->shed_logged_s) {
 				w->shed_logged_s = now.tv_sec;
-				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker %zu): "
+				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker "
+					 "%zu): "
 					 "closing a connection that does not read (dnsd_tcp_shed_total)",
 					 w->output_len, w->output_max);
 			}
@@ -418,8 +418,7 @@ static void accept_resume(struct worker *w)
 		evconnlistener_enable(w->tcp[i].listener);
 }
 
-static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-		      void *arg)
+static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen, void *arg)
 {
 	(void)l;
 	struct tcp_listener *tl = arg;
@@ -484,7 +483,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (w->conn_count >= w->conn_max && !tcp_eviction_victim(w)) {
 		server_stats_add(&w->stats->tcp_refused, 1);
-		accept_pause(w);   /* the backlog holds further connections until one is idle or closes */
+		accept_pause(w); /* the backlog holds further connections until one is idle or closes */
 	}
 }
 

@@ -22,10 +22,10 @@
 struct transfer_stats transfer_stats;
 
 struct transfer {
-	struct zone *zone;                 /* one reference held */
+	struct zone *zone; /* one reference held */
 	bool has_tsig;
-	bool is_stream;                    /* over TCP: counted completed or aborted */
-	struct tsig_key key;               /* a copy: a reload may free the policy */
+	bool is_stream;      /* over TCP: counted completed or aborted */
+	struct tsig_key key; /* a copy: a reload may free the policy */
 	struct tsig_stream tsig;
 	char client[INET6_ADDRSTRLEN + 8];
 	struct timespec started;
@@ -50,14 +50,16 @@ static void client_text(const struct sockaddr *sa, char *buf, size_t len)
 /* A reply without records: the question echoed, rcode, and TSIG: signed
  * when the request verified (or BADTIME), an unsigned error record for
  * BADKEY/BADSIG (RFC 8945 §5.3.2). */
-static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode, uint16_t flags,
-			   struct tsig_stream *ts, const struct tsig_rr *rr, enum tsig_error te)
+static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
+			   uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
+			   enum tsig_error te)
 {
 	size_t len = WIRE_HEADER_LEN;
 	bool has_question = q->has_question && WIRE_HEADER_LEN + q->question_len + TSIG_RR_MAX <= cap;
 	wire_write_u16(out, q->id);
-	wire_write_u16(out + 2, (uint16_t)(WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) |
-					   (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD)) | flags | (rcode & 0xF)));
+	wire_write_u16(out + 2,
+		       (uint16_t)(WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) |
+				  (q->flags & (WIRE_FLAG_RD | WIRE_FLAG_CD)) | flags | (rcode & 0xF)));
 	wire_write_u16(out + 4, has_question);
 	wire_write_u16(out + 6, 0);
 	wire_write_u16(out + 8, 0);
@@ -80,8 +82,10 @@ static void log_refusal(const char *why, const struct wire_query *q, const char 
 	char zone[DNAME_MAX_TEXT];
 	dname_to_text(zone, sizeof(zone), q->qname);
 	log_warn("transfer refused: %s: client=%s qtype=%s zone=%s view=%s key=%s", why, client,
-		 q->qtype == WIRE_TYPE_AXFR ? "AXFR" : q->qtype == WIRE_TYPE_IXFR ? "IXFR" : "other", zone,
-		 view ? view : "-", key ? key : "-");
+		 q->qtype == WIRE_TYPE_AXFR   ? "AXFR"
+		 : q->qtype == WIRE_TYPE_IXFR ? "IXFR"
+					      : "other",
+		 zone, view ? view : "-", key ? key : "-");
 }
 
 enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct xfr_policy *policy,
@@ -91,8 +95,9 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	struct wire_query *q = &info->query;
 	*t = NULL;
 	if (!snap || wire_parse_query(q, req->pkt, req->len) != WIRE_OK)
-		return TRANSFER_NONE;         /* answer_query() says FORMERR, NOTIMP, ... */
-	bool is_xfr = (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR) && q->qclass == WIRE_CLASS_IN;
+		return TRANSFER_NONE; /* answer_query() says FORMERR, NOTIMP, ... */
+	bool is_xfr = (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR) &&
+		      q->qclass == WIRE_CLASS_IN;
 	if (!is_xfr && !q->has_tsig)
 		return TRANSFER_NONE;
 	info->is_dropped = false;
@@ -115,14 +120,16 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		}
 		key = xfr_policy_find_key(policy, rr.key_name, rr.key_name_len);
 		enum tsig_error te = key < 0 ? TSIG_BADKEY
-				   : tsig_verify_request(&ts, &policy->keys[key], req->pkt, req->len, &rr,
-							 (uint64_t)time(NULL));
+					     : tsig_verify_request(&ts, &policy->keys[key], req->pkt,
+								   req->len, &rr, (uint64_t)time(NULL));
 		if (te != TSIG_OK) {
 			char kname[DNAME_MAX_TEXT];
 			dname_to_text(kname, sizeof(kname), rr.key_name);
 			log_warn("tsig: %s from %s, key %s", tsig_error_text(te), client, kname);
-			stat_add(te == TSIG_BADKEY ? &transfer_stats.tsig_badkey
-				 : te == TSIG_BADTIME ? &transfer_stats.tsig_badtime : &transfer_stats.tsig_badsig, 1);
+			stat_add(te == TSIG_BADKEY    ? &transfer_stats.tsig_badkey
+				 : te == TSIG_BADTIME ? &transfer_stats.tsig_badtime
+						      : &transfer_stats.tsig_badsig,
+				 1);
 			*len = reply_simple(q, out, cap, TSIG_RCODE_NOTAUTH, 0, &ts, &rr, te);
 			info->rcode = TSIG_RCODE_NOTAUTH;
 			return TRANSFER_REPLY;
@@ -144,7 +151,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (!is_xfr) {
 		/* a signed query (a secondary's SOA check): the key's view, signed */
 		struct answer_request r2 = *req;
-		r2.has_view = true;        /* -1: no view, REFUSED */
+		r2.has_view = true; /* -1: no view, REFUSED */
 		r2.view = view;
 		size_t room = cap - TSIG_RR_MAX;
 		size_t n = answer_query(snap, &r2, out, room, info);
@@ -223,15 +230,18 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	clock_gettime(CLOCK_MONOTONIC, &x->started);
 	xfr_init(&x->x, z, z->journal, q, has_serial, serial);
 	info->rcode = WIRE_RCODE_NOERROR;
-	static const char *const kinds[] = { "AXFR", "IXFR current", "IXFR from journal", "IXFR as full zone" };
+	static const char *const kinds[] = { "AXFR", "IXFR current", "IXFR from journal",
+					     "IXFR as full zone" };
 	char from[24] = "";
 	if (has_serial)
 		snprintf(from, sizeof(from), " from %u", serial);
-	log_info("transfer %s zone %s view %s serial %u%s to %s key %s", kinds[x->x.kind], z->name_text, view_name,
-		 z->serial, from, client, key_name ? key_name : "-");
-	stat_add(x->x.kind == XFR_AXFR ? &transfer_stats.axfr
-		 : x->x.kind == XFR_IXFR_DIFF ? &transfer_stats.ixfr_diff
-		 : x->x.kind == XFR_IXFR_CURRENT ? &transfer_stats.ixfr_current : &transfer_stats.ixfr_full, 1);
+	log_info("transfer %s zone %s view %s serial %u%s to %s key %s", kinds[x->x.kind], z->name_text,
+		 view_name, z->serial, from, client, key_name ? key_name : "-");
+	stat_add(x->x.kind == XFR_AXFR           ? &transfer_stats.axfr
+		 : x->x.kind == XFR_IXFR_DIFF    ? &transfer_stats.ixfr_diff
+		 : x->x.kind == XFR_IXFR_CURRENT ? &transfer_stats.ixfr_current
+						 : &transfer_stats.ixfr_full,
+		 1);
 	stat_add(&transfer_stats.active, 1);
 	if (req->is_tcp) {
 		x->is_stream = true;
@@ -274,10 +284,7 @@ size_t transfer_next(struct transfer *t, uint8_t *out, size_t cap)
 	return len;
 }
 
-bool transfer_is_done(const struct transfer *t)
-{
-	return xfr_is_done(&t->x);
-}
+bool transfer_is_done(const struct transfer *t) { return xfr_is_done(&t->x); }
 
 void transfer_free(struct transfer *t)
 {
@@ -285,37 +292,36 @@ void transfer_free(struct transfer *t)
 		return;
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	double ms = (double)(now.tv_sec - t->started.tv_sec) * 1e3 + (double)(now.tv_nsec - t->started.tv_nsec) / 1e6;
+	double ms = (double)(now.tv_sec - t->started.tv_sec) * 1e3 +
+		    (double)(now.tv_nsec - t->started.tv_nsec) / 1e6;
 	stat_add(&transfer_stats.records, t->x.records);
 	if (!t->is_stream) {
 		/* one datagram (UDP IXFR): nothing to complete */
 	} else if (xfr_is_done(&t->x)) {
 		stat_add(&transfer_stats.completed, 1);
-		log_info("transfer zone %s to %s done: %zu messages, %zu records, %zu bytes, %.1f ms", t->zone->name_text,
-			 t->client, t->x.messages, t->x.records, t->x.bytes, ms);
+		log_info("transfer zone %s to %s done: %zu messages, %zu records, %zu bytes, %.1f ms",
+			 t->zone->name_text, t->client, t->x.messages, t->x.records, t->x.bytes, ms);
 	} else {
 		stat_add(&transfer_stats.aborted, 1);
-		log_info("transfer zone %s to %s aborted after %zu messages, %.1f ms", t->zone->name_text, t->client,
-			 t->x.messages, ms);
+		log_info("transfer zone %s to %s aborted after %zu messages, %.1f ms", t->zone->name_text,
+			 t->client, t->x.messages, ms);
 	}
 	atomic_fetch_sub_explicit(&transfer_stats.active, 1, memory_order_relaxed);
 	zone_unref(t->zone);
 	free(t);
 }
 
-static uint64_t load(const _Atomic uint64_t *v)
-{
-	return atomic_load_explicit(v, memory_order_relaxed);
-}
+static uint64_t load(const _Atomic uint64_t *v) { return atomic_load_explicit(v, memory_order_relaxed); }
 
 /* One labelled sample per row. */
-static void samples(struct metrics_out *m, const char *name, const char *const (*labels)[2], size_t label_count,
-		    const uint64_t *values, size_t count)
+static void samples(struct metrics_out *m, const char *name, const char *const (*labels)[2],
+		    size_t label_count, const uint64_t *values, size_t count)
 {
 	for (size_t i = 0; i < count; i++) {
 		struct metrics_label l[2];
 		for (size_t j = 0; j < label_count; j++)
-			l[j] = (struct metrics_label){ j == 0 ? (label_count == 2 ? "type" : "result") : "result",
+			l[j] = (struct metrics_label){ j == 0 ? (label_count == 2 ? "type" : "result")
+							      : "result",
 						       labels[i][j] };
 		metrics_sample(m, name, l, label_count, values[i]);
 	}
@@ -326,11 +332,11 @@ void transfer_collect_metrics(void *ctx, struct metrics_out *m)
 	(void)ctx;
 	const struct transfer_stats *t = &transfer_stats;
 	static const char *const kinds[][2] = {
-		{ "AXFR", "full" }, { "IXFR", "journal" }, { "IXFR", "full" }, { "IXFR", "current" },
-		{ "IXFR", "udp_truncated" }, { "any", "refused" },
+		{ "AXFR", "full" },    { "IXFR", "journal" },       { "IXFR", "full" },
+		{ "IXFR", "current" }, { "IXFR", "udp_truncated" }, { "any", "refused" },
 	};
-	uint64_t kv[] = { load(&t->axfr), load(&t->ixfr_diff), load(&t->ixfr_full), load(&t->ixfr_current),
-			  load(&t->ixfr_udp_tc), load(&t->refused) };
+	uint64_t kv[] = { load(&t->axfr),         load(&t->ixfr_diff),   load(&t->ixfr_full),
+			  load(&t->ixfr_current), load(&t->ixfr_udp_tc), load(&t->refused) };
 	metrics_family(m, "dnsd_xfr_requests_total", METRICS_COUNTER,
 		       "Zone transfer requests by type and how they were answered.");
 	samples(m, "dnsd_xfr_requests_total", kinds, 2, kv, 6);
@@ -342,12 +348,17 @@ void transfer_collect_metrics(void *ctx, struct metrics_out *m)
 		metrics_sample(m, "dnsd_xfr_streams_total", &l, 1, ov[i]);
 	}
 	metrics_single(m, "dnsd_xfr_active", METRICS_GAUGE, "Transfers being sent now.", load(&t->active));
-	metrics_single(m, "dnsd_xfr_messages_total", METRICS_COUNTER, "Transfer messages sent.", load(&t->messages));
+	metrics_single(m, "dnsd_xfr_messages_total", METRICS_COUNTER, "Transfer messages sent.",
+		       load(&t->messages));
 	metrics_single(m, "dnsd_xfr_bytes_total", METRICS_COUNTER, "Transfer bytes sent.", load(&t->bytes));
-	metrics_single(m, "dnsd_xfr_records_total", METRICS_COUNTER, "Records sent in transfers.", load(&t->records));
-	static const char *const results[][2] = { { "ok", NULL }, { "BADKEY", NULL }, { "BADSIG", NULL },
-						   { "BADTIME", NULL } };
-	uint64_t rv[] = { load(&t->tsig_ok), load(&t->tsig_badkey), load(&t->tsig_badsig), load(&t->tsig_badtime) };
+	metrics_single(m, "dnsd_xfr_records_total", METRICS_COUNTER, "Records sent in transfers.",
+		       load(&t->records));
+	static const char *const results[][2] = { { "ok", NULL },
+						  { "BADKEY", NULL },
+						  { "BADSIG", NULL },
+						  { "BADTIME", NULL } };
+	uint64_t rv[] = { load(&t->tsig_ok), load(&t->tsig_badkey), load(&t->tsig_badsig),
+			  load(&t->tsig_badtime) };
 	metrics_family(m, "dnsd_tsig_requests_total", METRICS_COUNTER,
 		       "TSIG-signed requests by verification result.");
 	samples(m, "dnsd_tsig_requests_total", results, 1, rv, 4);

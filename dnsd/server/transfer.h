@@ -22,23 +22,23 @@
 #include "zone/xfr_policy.h"
 
 enum transfer_verdict {
-	TRANSFER_NONE,       /* not a transfer and unsigned: answer_query() as usual */
-	TRANSFER_REPLY,      /* one reply written to out (refusal, error, UDP IXFR, signed answer) */
-	TRANSFER_STREAM,     /* a transfer started: send transfer_next() until it returns 0 */
+	TRANSFER_NONE,   /* not a transfer and unsigned: answer_query() as usual */
+	TRANSFER_REPLY,  /* one reply written to out (refusal, error, UDP IXFR, signed answer) */
+	TRANSFER_STREAM, /* a transfer started: send transfer_next() until it returns 0 */
 };
 
 struct transfer_stats {
-	_Atomic uint64_t axfr;            /* AXFR started */
-	_Atomic uint64_t ixfr_diff;       /* IXFR answered from the journal */
-	_Atomic uint64_t ixfr_full;       /* IXFR answered with the whole zone */
-	_Atomic uint64_t ixfr_current;    /* IXFR from a current client: one SOA */
-	_Atomic uint64_t ixfr_udp_tc;     /* IXFR over UDP that did not fit */
-	_Atomic uint64_t refused;         /* not allowed, AXFR over UDP, not a zone */
-	_Atomic uint64_t completed;       /* streams sent to the end */
-	_Atomic uint64_t aborted;         /* streams whose connection closed first */
+	_Atomic uint64_t axfr;         /* AXFR started */
+	_Atomic uint64_t ixfr_diff;    /* IXFR answered from the journal */
+	_Atomic uint64_t ixfr_full;    /* IXFR answered with the whole zone */
+	_Atomic uint64_t ixfr_current; /* IXFR from a current client: one SOA */
+	_Atomic uint64_t ixfr_udp_tc;  /* IXFR over UDP that did not fit */
+	_Atomic uint64_t refused;      /* not allowed, AXFR over UDP, not a zone */
+	_Atomic uint64_t completed;    /* streams sent to the end */
+	_Atomic uint64_t aborted;      /* streams whose connection closed first */
 	_Atomic uint64_t messages, bytes, records;
 	_Atomic uint64_t tsig_ok, tsig_badkey, tsig_badsig, tsig_badtime;
-	_Atomic uint64_t active;          /* transfers running now */
+	_Atomic uint64_t active; /* transfers running now */
 };
 
 extern struct transfer_stats transfer_stats;

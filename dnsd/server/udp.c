@@ -37,12 +37,12 @@ struct udp_batch {
 	struct sockaddr_storage raddr[UDP_BATCH];
 	uint8_t rctl[UDP_BATCH][64], sctl[UDP_BATCH][64];
 	struct sockaddr_storage local[UDP_BATCH];
-	struct sockaddr_storage proxied_client[UDP_BATCH], proxied_local[UDP_BATCH];   /* PROXY v2 */
-	struct answer_request req[UDP_BATCH];   /* .pkt NULL: not answered */
+	struct sockaddr_storage proxied_client[UDP_BATCH], proxied_local[UDP_BATCH]; /* PROXY v2 */
+	struct answer_request req[UDP_BATCH]; /* .pkt NULL: not answered */
 	struct answer_info info[UDP_BATCH];
 	uint8_t rbuf[UDP_BATCH][UDP_RECV_MAX];
 	uint8_t sbuf[UDP_BATCH][UDP_SEND_MAX];
-	unsigned used;                          /* receive headers the last recvmmsg() filled */
+	unsigned used; /* receive headers the last recvmmsg() filled */
 };
 
 /* ---------- one batch ---------- */
@@ -146,9 +146,9 @@ static void udp_serve_batch(struct udp_socket *u)
 	struct udp_batch *b = u->batch;
 	udp_rearm(u, b->used);
 	int n = recvmmsg(u->fd, b->rmsg, UDP_BATCH, MSG_WAITFORONE, NULL);
-	b->used = n > 0 ? (unsigned)n : 1;   /* on an error the first may have been touched */
+	b->used = n > 0 ? (unsigned)n : 1; /* on an error the first may have been touched */
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
-		return;            /* timeout, signal or shutdown() */
+		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();
 	unsigned out = 0;
 	const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
@@ -157,11 +157,13 @@ static void udp_serve_batch(struct udp_socket *u)
 		struct answer_request *req = &b->req[i];
 		req->pkt = NULL;
 		if (mh->msg_flags & MSG_TRUNC)
-			continue;  /* larger than any query we accept: drop */
+			continue; /* larger than any query we accept: drop */
 		size_t sctl_len;
 		udp_local_address(u, mh, &b->local[i], b->sctl[out], &sctl_len);
 		*req = (struct answer_request){
-			.pkt = b->rbuf[i], .len = b->rmsg[i].msg_len, .is_tcp = false,
+			.pkt = b->rbuf[i],
+			.len = b->rmsg[i].msg_len,
+			.is_tcp = false,
 			.client = (const struct sockaddr *)&b->raddr[i],
 			.local = (const struct sockaddr *)&b->local[i],
 		};
@@ -173,8 +175,8 @@ static void udp_serve_batch(struct udp_socket *u)
 		if (b->info[i].is_transfer) {
 			/* IXFR, AXFR (refused) or signed: rare, off the fast path */
 			struct transfer *t;
-			if (transfer_begin(snap, snap ? snap->xfr : NULL, req, b->sbuf[out], UDP_SEND_MAX, &len, &t,
-					   &b->info[i]) != TRANSFER_REPLY)
+			if (transfer_begin(snap, snap ? snap->xfr : NULL, req, b->sbuf[out], UDP_SEND_MAX,
+					   &len, &t, &b->info[i]) != TRANSFER_REPLY)
 				len = 0;
 			b->info[i].reply_len = (uint32_t)len;
 		}

@@ -11,8 +11,8 @@
 struct arena_chunk;
 
 struct arena {
-	struct arena_chunk *head;    /* newest chunk first */
-	size_t chunk_size;           /* objects over a quarter of this get a chunk of their own */
+	struct arena_chunk *head; /* newest chunk first */
+	size_t chunk_size;        /* objects over a quarter of this get a chunk of their own */
 };
 
 /* An empty arena with chunks of chunk_size bytes (0 = 64 KiB). */

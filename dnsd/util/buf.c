@@ -44,7 +44,7 @@ int buf_reserve(struct buf *b, size_t extra)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	if (b->max_len && cap > b->max_len + 1)
-		cap = b->max_len + 1;      /* never more than the limit allows */
+		cap = b->max_len + 1; /* never more than the limit allows */
 	char *data = realloc(b->data, cap);
 	if (!data)
 		return DNSD_ENOMEM;

@@ -9,10 +9,10 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;       /* NULL until the first byte is reserved; else data[len] == '\0'; owned */
-	size_t len;       /* bytes held, not counting the NUL */
-	size_t cap;       /* bytes allocated, the NUL included */
-	size_t max_len;   /* len never exceeds this; 0 means no limit */
+	char *data;     /* NULL until the first byte is reserved; else data[len] == '\0'; owned */
+	size_t len;     /* bytes held, not counting the NUL */
+	size_t cap;     /* bytes allocated, the NUL included */
+	size_t max_len; /* len never exceeds this; 0 means no limit */
 };
 
 /* An empty buffer that refuses to hold more than max_len bytes (0 = no

@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HASH_FNV1A_INIT 2166136261u   /* FNV offset basis (32 bits) */
-#define HASH_FNV1A_PRIME 16777619u    /* FNV prime (32 bits) */
+#define HASH_FNV1A_INIT 2166136261u /* FNV offset basis (32 bits) */
+#define HASH_FNV1A_PRIME 16777619u  /* FNV prime (32 bits) */
 
 /* Continues hash h over len bytes; start with HASH_FNV1A_INIT. Hashing a
  * range in pieces gives the same value as hashing it at once. */

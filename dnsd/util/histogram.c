@@ -18,7 +18,7 @@ void histogram_init(struct histogram *h, const double *bounds, unsigned bound_co
 void histogram_observe(struct histogram *h, double value)
 {
 	if (!(value > 0))
-		value = 0;   /* negative or NaN: a clock that stepped back */
+		value = 0; /* negative or NaN: a clock that stepped back */
 	unsigned b = 0;
 	while (b < h->bound_count && value > h->bounds[b])
 		b++;

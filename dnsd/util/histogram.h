@@ -16,10 +16,10 @@
 /* Embedded by its owner; histogram_init() before use. bounds is borrowed
  * and must outlive it (a static table). */
 struct histogram {
-	const double *bounds;          /* upper bounds, ascending */
+	const double *bounds; /* upper bounds, ascending */
 	unsigned bound_count;
-	_Atomic uint64_t counts[HISTOGRAM_BOUNDS_MAX + 1];   /* the last: above every bound */
-	_Atomic uint64_t sum_nano;     /* the sum of observations, in billionths */
+	_Atomic uint64_t counts[HISTOGRAM_BOUNDS_MAX + 1]; /* the last: above every bound */
+	_Atomic uint64_t sum_nano;                         /* the sum of observations, in billionths */
 };
 
 /* bound_count <= HISTOGRAM_BOUNDS_MAX (an assertion: a programming error). */

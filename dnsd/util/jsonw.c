@@ -5,10 +5,7 @@
 #include <inttypes.h>
 #include <string.h>
 
-void jsonw_init(struct jsonw *w, FILE *out)
-{
-	*w = (struct jsonw){ .out = out };
-}
+void jsonw_init(struct jsonw *w, FILE *out) { *w = (struct jsonw){ .out = out }; }
 
 /* Before any value or key: the comma that separates it from the last. */
 static void separate(struct jsonw *w)

@@ -18,8 +18,8 @@
 struct jsonw {
 	FILE *out;
 	unsigned depth;
-	bool has_item[JSONW_DEPTH_MAX];   /* something written at this level: next needs a comma */
-	bool is_after_key;                /* a key was written: the value follows without a comma */
+	bool has_item[JSONW_DEPTH_MAX]; /* something written at this level: next needs a comma */
+	bool is_after_key;              /* a key was written: the value follows without a comma */
 };
 
 void jsonw_init(struct jsonw *w, FILE *out);

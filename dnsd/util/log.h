@@ -14,12 +14,11 @@ void log_set_level(enum log_level level);
 
 /* Writes one line "time dnsd[pid] level: message" to stderr when level is
  * within the threshold. Called through the log_error()..log_debug() macros. */
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 #endif

@@ -17,10 +17,7 @@ static const char *const type_names[] = {
 	[METRICS_HISTOGRAM] = "histogram",
 };
 
-void metrics_out_init(struct metrics_out *m, FILE *file)
-{
-	*m = (struct metrics_out){ .file = file };
-}
+void metrics_out_init(struct metrics_out *m, FILE *file) { *m = (struct metrics_out){ .file = file }; }
 
 void metrics_out_clear(struct metrics_out *m)
 {
@@ -68,8 +65,7 @@ static void write_escaped(FILE *f, const char *text, bool is_label_value)
 	}
 }
 
-void metrics_family(struct metrics_out *m, const char *name, enum metrics_type type,
-		    const char *help)
+void metrics_family(struct metrics_out *m, const char *name, enum metrics_type type, const char *help)
 {
 	if (m->is_continued || !family_is_new(m, name))
 		return;
@@ -79,8 +75,8 @@ void metrics_family(struct metrics_out *m, const char *name, enum metrics_type t
 }
 
 /* name{labels[,le="..."]}, the part of a sample line before its value. */
-static void write_series(FILE *f, const char *name, const char *suffix,
-			 const struct metrics_label *labels, size_t label_count, const char *le)
+static void write_series(FILE *f, const char *name, const char *suffix, const struct metrics_label *labels,
+			 size_t label_count, const char *le)
 {
 	fputs(name, f);
 	fputs(suffix, f);
@@ -104,30 +100,30 @@ void metrics_sample(struct metrics_out *m, const char *name, const struct metric
 	fprintf(m->file, " %llu\n", (unsigned long long)value);
 }
 
-void metrics_sample_int(struct metrics_out *m, const char *name,
-			const struct metrics_label *labels, size_t label_count, int64_t value)
+void metrics_sample_int(struct metrics_out *m, const char *name, const struct metrics_label *labels,
+			size_t label_count, int64_t value)
 {
 	write_series(m->file, name, "", labels, label_count, NULL);
 	fprintf(m->file, " %lld\n", (long long)value);
 }
 
-void metrics_sample_double(struct metrics_out *m, const char *name,
-			   const struct metrics_label *labels, size_t label_count, double value)
+void metrics_sample_double(struct metrics_out *m, const char *name, const struct metrics_label *labels,
+			   size_t label_count, double value)
 {
 	write_series(m->file, name, "", labels, label_count, NULL);
 	fprintf(m->file, " %.17g\n", value);
 }
 
-void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type,
-		    const char *help, uint64_t value)
+void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type, const char *help,
+		    uint64_t value)
 {
 	metrics_family(m, name, type, help);
 	metrics_sample(m, name, NULL, 0, value);
 }
 
 void metrics_histogram(struct metrics_out *m, const char *name, const struct metrics_label *labels,
-		       size_t label_count, const double *bounds, const uint64_t *counts,
-		       size_t bound_count, double sum)
+		       size_t label_count, const double *bounds, const uint64_t *counts, size_t bound_count,
+		       double sum)
 {
 	uint64_t cumulative = 0;
 	for (size_t i = 0; i <= bound_count; i++) {
@@ -156,7 +152,7 @@ struct collector {
 /* The lock is held while collectors run, so that metrics_unregister()
  * returns only once its collector is not running. */
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct collector *registry;   /* in registration order */
+static struct collector *registry; /* in registration order */
 
 int metrics_register(const char *name, metrics_collect_fn *collect, void *ctx)
 {

@@ -42,29 +42,28 @@ void metrics_out_clear(struct metrics_out *m);
 
 /* Writes "# HELP name help" and "# TYPE name type" unless this writer has
  * already written them for name. The samples of a family follow it. */
-void metrics_family(struct metrics_out *m, const char *name, enum metrics_type type,
-		    const char *help);
+void metrics_family(struct metrics_out *m, const char *name, enum metrics_type type, const char *help);
 /* One sample: name{label="value",...} value. labels may be NULL when
  * label_count is 0. */
 void metrics_sample(struct metrics_out *m, const char *name, const struct metrics_label *labels,
 		    size_t label_count, uint64_t value);
-void metrics_sample_int(struct metrics_out *m, const char *name,
-			const struct metrics_label *labels, size_t label_count, int64_t value);
+void metrics_sample_int(struct metrics_out *m, const char *name, const struct metrics_label *labels,
+			size_t label_count, int64_t value);
 /* A sample with a fractional value (seconds, bytes as Prometheus clients
  * give them), written exactly ("%.17g"). */
-void metrics_sample_double(struct metrics_out *m, const char *name,
-			   const struct metrics_label *labels, size_t label_count, double value);
+void metrics_sample_double(struct metrics_out *m, const char *name, const struct metrics_label *labels,
+			   size_t label_count, double value);
 /* A family of one unlabelled sample: metrics_family() and metrics_sample(). */
-void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type,
-		    const char *help, uint64_t value);
+void metrics_single(struct metrics_out *m, const char *name, enum metrics_type type, const char *help,
+		    uint64_t value);
 /* The samples of one histogram (its family written first with
  * METRICS_HISTOGRAM): counts[i] observations fell at or below bounds[i] and
  * above the bound before it, counts[bound_count] above every bound. Writes
  * the cumulative name_bucket{...,le="bound"} samples, le="+Inf", then
  * name_sum (sum, in the unit of the bounds) and name_count. */
 void metrics_histogram(struct metrics_out *m, const char *name, const struct metrics_label *labels,
-		       size_t label_count, const double *bounds, const uint64_t *counts,
-		       size_t bound_count, double sum);
+		       size_t label_count, const double *bounds, const uint64_t *counts, size_t bound_count,
+		       double sum);
 
 /* Writes one exposition's worth of samples through m. ctx is what was
  * registered with it. */

@@ -19,7 +19,8 @@ const struct process_stats_family process_stats_families[7] = {
 	{ "process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds." },
 	{ "process_resident_memory_bytes", "gauge", "Resident memory size in bytes." },
 	{ "process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes." },
-	{ "process_virtual_memory_max_bytes", "gauge", "Maximum amount of virtual memory available in bytes." },
+	{ "process_virtual_memory_max_bytes", "gauge",
+	  "Maximum amount of virtual memory available in bytes." },
 	{ "process_open_fds", "gauge", "Number of open file descriptors." },
 	{ "process_max_fds", "gauge", "Maximum number of open file descriptors." },
 	{ "process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds." },
@@ -90,7 +91,7 @@ static uint64_t count_fds(void)
 		if (e->d_name[0] != '.')
 			n++;
 	closedir(d);
-	return n > 0 ? n - 1 : 0;      /* the directory's own descriptor */
+	return n > 0 ? n - 1 : 0; /* the directory's own descriptor */
 }
 
 int process_stats_read(struct process_stats *dest)
@@ -109,7 +110,9 @@ int process_stats_read(struct process_stats *dest)
 	/* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt
 	 * utime stime cutime cstime priority nice threads itrealvalue starttime
 	 * vsize rss */
-	if (sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %llu %lld",
+	if (sscanf(p + 1,
+		   " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %*d %*d %*d %*d %*d %*d %llu %llu "
+		   "%lld",
 		   &utime, &stime, &starttime, &vsize, &rss) != 5)
 		return DNSD_EPARSE;
 	unsigned long long btime;

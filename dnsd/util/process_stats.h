@@ -9,13 +9,13 @@
 #include <stdint.h>
 
 struct process_stats {
-	double cpu_seconds;            /* utime + stime, user and system CPU */
-	uint64_t resident_bytes;       /* RSS */
-	uint64_t virtual_bytes;        /* VSZ */
-	double virtual_max_bytes;      /* RLIMIT_AS soft limit; unlimited as 2^64 (client_golang) */
-	uint64_t open_fds;             /* entries in /proc/self/fd, not counting the one reading it */
-	uint64_t max_fds;              /* RLIMIT_NOFILE soft limit */
-	double start_time_s;           /* seconds since the epoch, from btime + starttime */
+	double cpu_seconds;       /* utime + stime, user and system CPU */
+	uint64_t resident_bytes;  /* RSS */
+	uint64_t virtual_bytes;   /* VSZ */
+	double virtual_max_bytes; /* RLIMIT_AS soft limit; unlimited as 2^64 (client_golang) */
+	uint64_t open_fds;        /* entries in /proc/self/fd, not counting the one reading it */
+	uint64_t max_fds;         /* RLIMIT_NOFILE soft limit */
+	double start_time_s;      /* seconds since the epoch, from btime + starttime */
 };
 
 /* Fills dest from /proc/self/stat, /proc/stat, /proc/self/fd and the
@@ -27,7 +27,7 @@ int process_stats_read(struct process_stats *dest);
  * help texts are client_golang's, so the same dashboards and rules work. */
 struct process_stats_family {
 	const char *name;
-	const char *type;              /* "counter" or "gauge" */
+	const char *type; /* "counter" or "gauge" */
 	const char *help;
 };
 extern const struct process_stats_family process_stats_families[7];

@@ -20,7 +20,7 @@
 
 struct slab_chunk {
 	struct slab_chunk *next;
-	size_t size;               /* mapped bytes, this header included */
+	size_t size; /* mapped bytes, this header included */
 };
 
 void slab_init(struct slab *s)
@@ -108,7 +108,8 @@ void slab_free(struct slab *s, void *p, size_t size)
 void *slab_realloc(struct slab *s, void *p, size_t old_size, size_t new_size)
 {
 #ifndef SLAB_USE_MALLOC
-	if (p && old_size <= SLAB_MAX && new_size <= SLAB_MAX && slab_class(old_size) == slab_class(new_size)) {
+	if (p && old_size <= SLAB_MAX && new_size <= SLAB_MAX &&
+	    slab_class(old_size) == slab_class(new_size)) {
 		s->in_use += new_size - old_size;
 		return p;
 	}

@@ -22,12 +22,12 @@
 struct slab_chunk;
 
 struct slab {
-	struct slab_chunk *chunks;  /* newest first */
+	struct slab_chunk *chunks; /* newest first */
 	uint8_t *bump;             /* free space in the newest chunk */
 	size_t left;
-	size_t next_chunk;         /* size of the next chunk mapped */
-	void *free[SLAB_MAX / 8];  /* per class: freed objects, linked through their first bytes */
-	size_t in_use;             /* bytes allocated and not freed */
+	size_t next_chunk;        /* size of the next chunk mapped */
+	void *free[SLAB_MAX / 8]; /* per class: freed objects, linked through their first bytes */
+	size_t in_use;            /* bytes allocated and not freed */
 };
 
 void slab_init(struct slab *s);

@@ -14,19 +14,22 @@
 
 #define SLOTS_NAME_MAX 256
 #define SLOTS_MAX 16
-#define SLOTS_VIEWS 16             /* server/stats.h: SERVER_VIEW_SLOTS */
-#define SLOTS_ZONES 15             /* server/stats.h: SERVER_ZONE_SLOTS less the "no zone" slot */
+#define SLOTS_VIEWS 16 /* server/stats.h: SERVER_VIEW_SLOTS */
+#define SLOTS_ZONES 15 /* server/stats.h: SERVER_ZONE_SLOTS less the "no zone" slot */
 #define SLOTS_OTHER "_other"
 
 struct slots {
 	pthread_mutex_t lock;
-	unsigned max;              /* slots in use by the counters, <= SLOTS_MAX */
-	unsigned count;            /* names given a slot of their own (< max) */
-	bool is_full;              /* a name was given the shared last slot */
+	unsigned max;   /* slots in use by the counters, <= SLOTS_MAX */
+	unsigned count; /* names given a slot of their own (< max) */
+	bool is_full;   /* a name was given the shared last slot */
 	char names[SLOTS_MAX][SLOTS_NAME_MAX];
 };
 
-#define SLOTS_INIT(n) { .lock = PTHREAD_MUTEX_INITIALIZER, .max = (n) }
+#define SLOTS_INIT(n)                                         \
+	{                                                     \
+		.lock = PTHREAD_MUTEX_INITIALIZER, .max = (n) \
+	}
 
 /* name's slot: its own (0 .. max-2), or max-1 shared by the names that came
  * after the others were taken. */

@@ -47,7 +47,8 @@ static int catalog_add_member(struct zone_build *b, const uint8_t *apex, const c
 /* An RFC 9432 catalog zone: SOA and NS "invalid.", version 2, and a PTR for
  * each zone of the views the entry serves (every zone without views). */
 static struct zone_build *catalog_build_catalog(const struct config *cfg, const struct config_zone *cz,
-						const uint8_t *apex, uint32_t serial, char *err, size_t errlen)
+						const uint8_t *apex, uint32_t serial, char *err,
+						size_t errlen)
 {
 	struct zone_build *b = zone_build_new(apex, 0);
 	if (!b) {
@@ -101,11 +102,14 @@ static int catalog_apex_set(struct catalog_zone *z, const struct config *cfg, ch
 	const struct config_zone *cz = z->cz;
 	if (cz->nameservers_count == 0) {
 		z->is_apex_synthesized = true;
-		size_t na = zone_apex_listen_addresses(cfg->listen, cfg->listen_count, z->apex_addrs, ZONE_APEX_NS_MAX);
-		z->apex_ns_count = zone_apex_default(z->apex, z->apex_addrs, na, z->apex_ns, ZONE_APEX_NS_MAX);
+		size_t na = zone_apex_listen_addresses(cfg->listen, cfg->listen_count, z->apex_addrs,
+						       ZONE_APEX_NS_MAX);
+		z->apex_ns_count = zone_apex_default(z->apex, z->apex_addrs, na, z->apex_ns,
+						     ZONE_APEX_NS_MAX);
 		if (z->apex_ns_count > 0)
 			return 0;
-		snprintf(err, errlen, "%s:%d: zone %s: no address to name a nameserver after; give nameservers:",
+		snprintf(err, errlen,
+			 "%s:%d: zone %s: no address to name a nameserver after; give nameservers:",
 			 cfg->path, cz->line, cz->name);
 		return DNSD_EINVAL;
 	}
@@ -119,15 +123,15 @@ static int catalog_apex_set(struct catalog_zone *z, const struct config *cfg, ch
 		const struct config_nameserver *ns = &cz->nameservers[i];
 		struct zone_apex_ns *o = &z->apex_ns[i];
 		if (dname_from_text(o->name, ns->name) < 0) {
-			snprintf(err, errlen, "%s:%d: zone %s: nameservers[%zu]: '%s' is not a domain name", cfg->path,
-				 ns->line, cz->name, i, ns->name);
+			snprintf(err, errlen, "%s:%d: zone %s: nameservers[%zu]: '%s' is not a domain name",
+				 cfg->path, ns->line, cz->name, i, ns->name);
 			return DNSD_EINVAL;
 		}
 		o->addresses = &z->apex_addrs[na];
 		for (size_t a = 0; a < ns->addresses_count; a++) {
 			if (na == cap) {
-				snprintf(err, errlen, "%s:%d: zone %s: at most %zu nameserver addresses", cfg->path,
-					 ns->line, cz->name, cap);
+				snprintf(err, errlen, "%s:%d: zone %s: at most %zu nameserver addresses",
+					 cfg->path, ns->line, cz->name, cap);
 				return DNSD_EINVAL;
 			}
 			z->apex_addrs[na].family = ns->addresses[a].family;
@@ -152,8 +156,8 @@ static int catalog_zone_load(struct catalog *c, struct catalog_zone *z, char *er
 		return DNSD_EINVAL;
 	}
 	if (z->cz->is_catalog) {
-		z->builder = catalog_build_catalog(c->cfg, z->cz, z->apex,
-						   serial_next(0, serial_clock_ms(), c->replica), err, errlen);
+		z->builder = catalog_build_catalog(
+			c->cfg, z->cz, z->apex, serial_next(0, serial_clock_ms(), c->replica), err, errlen);
 	} else {
 		int arc = catalog_apex_set(z, c->cfg, err, errlen);
 		if (arc != 0)
@@ -263,8 +267,9 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 			f->clusters = mask;
 			f->pending = zone_new_pending(list[j]->apex);
 			if (f->pending)
-				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex, list[j]->apex_ns,
-								  list[j]->apex_ns_count, NULL, NULL, err, errlen);
+				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex,
+								  list[j]->apex_ns, list[j]->apex_ns_count,
+								  NULL, NULL, err, errlen);
 			else
 				snprintf(err, errlen, "out of memory");
 			if (!f->builder)
@@ -368,7 +373,8 @@ static size_t serving_zones(void *ctx, size_t v, struct zone **out)
 
 struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen)
 {
-	struct snapshot *s = snapshot_assemble(c->cfg, c->views, c->zone_count, serving_zones, c, err, errlen);
+	struct snapshot *s = snapshot_assemble(c->cfg, c->views, c->zone_count, serving_zones, c, err,
+					       errlen);
 	if (s && c->policy) {
 		s->xfr = c->policy;
 		xfr_policy_ref(c->policy);
@@ -392,8 +398,8 @@ struct emit_ctx {
 	size_t refused;
 };
 
-static void emit_record(void *arg, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
-			const uint8_t *rdata, uint16_t rdlen)
+static void emit_record(void *arg, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
+			uint16_t rdlen)
 {
 	struct emit_ctx *e = arg;
 	int rc = e->is_add ? zone_build_add(e->b, owner, type, ttl_s, rdata, rdlen)
@@ -579,10 +585,12 @@ void catalog_inherit(struct catalog *c, struct catalog *old)
 			struct zone *o = old_zone(old, c->views->views[v].name, z->cz->name);
 			if (o && !o->is_pending && o != z->frozen && !z->frozen->journal) {
 				if (o->serial == z->frozen->serial)
-					log_warn("zone %s: reloaded with serial %u unchanged; secondaries keep the old "
-						 "data until it increases", z->cz->name, o->serial);
-				z->frozen->journal = journal_append(o->journal, journal_diff_new(o, z->frozen),
-								    c->cfg->journal_size);
+					log_warn("zone %s: reloaded with serial %u unchanged; secondaries "
+						 "keep the old "
+						 "data until it increases",
+						 z->cz->name, o->serial);
+				z->frozen->journal = journal_append(
+					o->journal, journal_diff_new(o, z->frozen), c->cfg->journal_size);
 			}
 			break;
 		}
@@ -616,7 +624,8 @@ static const struct catalog_zone *entry_of(const struct catalog *c, size_t v, co
 		return NULL;
 	for (size_t i = 0; i < c->zone_count; i++)
 		if (dname_equal(c->zones[i].apex, apex) &&
-		    (c->cfg->views_count == 0 || config_zone_in_view(c->zones[i].cz, c->views->views[v].name)))
+		    (c->cfg->views_count == 0 ||
+		     config_zone_in_view(c->zones[i].cz, c->views->views[v].name)))
 			return &c->zones[i];
 	return NULL;
 }
@@ -636,8 +645,8 @@ bool catalog_explain_zone(const struct catalog *c, size_t view, const uint8_t *a
 }
 
 /* Is (owner, type, rdata) one of the apex records dnsd made for z? */
-static bool is_apex_record(const struct catalog_zone *z, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
-			   uint16_t rdlen)
+static bool is_apex_record(const struct catalog_zone *z, const uint8_t *owner, uint16_t type,
+			   const uint8_t *rdata, uint16_t rdlen)
 {
 	bool is_apex = dname_equal(owner, z->apex);
 	if (type == WIRE_TYPE_SOA)
@@ -668,9 +677,11 @@ void catalog_explain_record(const struct catalog *c, size_t view, const uint8_t 
 		jsonw_object_begin(w);
 		if (z->is_apex_synthesized) {
 			jsonw_kv_string(w, "kind", "synthesized");
-			jsonw_kv_string(w, "why", type == WIRE_TYPE_SOA
-				? "the zone has no SOA of its own: MNAME the first nameserver, Zonemaster's timers"
-				: "no nameservers: for the zone: ns1.<zone>.. one per address dnsd listens on");
+			jsonw_kv_string(w, "why",
+					type == WIRE_TYPE_SOA ? "the zone has no SOA of its own: MNAME the "
+								"first nameserver, Zonemaster's timers"
+							      : "no nameservers: for the zone: ns1.<zone>.. "
+								"one per address dnsd listens on");
 		} else {
 			jsonw_kv_string(w, "kind", "nameservers");
 			jsonw_kv_string(w, "file", c->cfg->path);

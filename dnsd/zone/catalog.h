@@ -39,8 +39,8 @@ struct snapshot *catalog_snapshot(struct catalog *c, char *err, size_t errlen);
  * an object's records and once, with the same object, to remove them. */
 typedef void catalog_emit_fn(void *emit_ctx, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 			     const uint8_t *rdata, uint16_t rdlen);
-typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t ttl_s,
-				catalog_emit_fn *emit, void *emit_ctx);
+typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
+				void *emit_ctx);
 
 /* Applies one change from cluster: old's records leave, new's arrive (either
  * may be NULL) in every (view, zone) the cluster feeds, and wakes the

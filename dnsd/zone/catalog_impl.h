@@ -29,14 +29,14 @@ struct catalog_zone {
 	const struct config_zone *cz;
 	uint8_t apex[DNAME_MAX_LEN];
 	struct zone_build *builder;
-	struct zone *frozen;           /* one reference held */
-	struct zone_fileindex *fileindex;   /* the file's lines, for /names; NULL without file */
+	struct zone *frozen;              /* one reference held */
+	struct zone_fileindex *fileindex; /* the file's lines, for /names; NULL without file */
 	/* the apex NS set: from nameservers:, or synthesized (zone_apex.h) */
 	struct zone_apex_ns apex_ns[ZONE_APEX_NS_MAX];
 	struct zone_apex_addr apex_addrs[ZONE_APEX_NS_MAX * 4];
 	size_t apex_ns_count;
-	bool is_apex_synthesized;      /* no nameservers: given */
-	unsigned made;                 /* ZONEFILE_MADE_*: what dnsd added to the file's records */
+	bool is_apex_synthesized; /* no nameservers: given */
+	unsigned made;            /* ZONEFILE_MADE_*: what dnsd added to the file's records */
 };
 
 /* A (view, zone) pair fed by clusters: its own builder with the file's
@@ -44,22 +44,22 @@ struct catalog_zone {
 struct catalog_feed {
 	size_t view;
 	struct catalog_zone *zone;
-	uint64_t clusters;             /* bit i: cluster i feeds this pair */
+	uint64_t clusters; /* bit i: cluster i feeds this pair */
 	struct zone_build *builder;
-	struct zone *frozen;           /* NULL until every cluster synced */
-	struct zone *pending;          /* the SERVFAIL stand-in until then */
-	struct zone *inherited;        /* the previous catalog's zone (a reload): the first
+	struct zone *frozen;    /* NULL until every cluster synced */
+	struct zone *pending;   /* the SERVFAIL stand-in until then */
+	struct zone *inherited; /* the previous catalog's zone (a reload): the first
 	                                  freeze's journal continues from it; one reference */
 	bool is_dirty;
-	uint64_t dirty_by;             /* bit i: cluster i changed it since its last freeze */
-	uint32_t serial;               /* serial.h's, not the file's */
+	uint64_t dirty_by; /* bit i: cluster i changed it since its last freeze */
+	uint32_t serial;   /* serial.h's, not the file's */
 };
 
 /* A watch event waiting for the publication that serves it: when it
  * arrived, and the histogram (its source's, outliving the catalog) that
  * observes the wait. */
 struct catalog_event {
-	uint64_t arrival_ns;           /* CLOCK_MONOTONIC */
+	uint64_t arrival_ns; /* CLOCK_MONOTONIC */
 	struct histogram *h;
 };
 
@@ -75,24 +75,24 @@ struct catalog {
 	const struct config *cfg;
 	struct catalog_zone *zones;
 	size_t zone_count;
-	struct catalog_zone **view_list;   /* scratch, zone_count long: one view's zones */
-	struct view_table *views;      /* one reference held */
+	struct catalog_zone **view_list; /* scratch, zone_count long: one view's zones */
+	struct view_table *views;        /* one reference held */
 	struct catalog_feed *feeds;
 	size_t feed_count;
 	unsigned cluster_count;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;           /* signalled on a change and on stop */
-	uint64_t synced;               /* bit i: cluster i listed once */
-	bool is_dirty;                 /* some feed changed since the last publish */
+	pthread_cond_t cond; /* signalled on a change and on stop */
+	uint64_t synced;     /* bit i: cluster i listed once */
+	bool is_dirty;       /* some feed changed since the last publish */
 	bool is_stopping;
-	bool has_thread;               /* the publisher runs (owner's thread only) */
+	bool has_thread; /* the publisher runs (owner's thread only) */
 	pthread_t thread;
-	uint64_t publications;         /* written under lock, read by /metrics with atomics */
-	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
-	uint8_t replica;               /* the low byte of Kubernetes-fed serials (serial.h) */
-	catalog_published_fn *on_publish;   /* set before publishing starts; read under lock */
+	uint64_t publications;            /* written under lock, read by /metrics with atomics */
+	struct xfr_policy *policy;        /* transfer access, carried by every snapshot; one reference */
+	uint8_t replica;                  /* the low byte of Kubernetes-fed serials (serial.h) */
+	catalog_published_fn *on_publish; /* set before publishing starts; read under lock */
 	void *on_publish_ctx;
-	struct catalog_event *events;  /* waiting for the next publication (catalog_note_event) */
+	struct catalog_event *events; /* waiting for the next publication (catalog_note_event) */
 	size_t event_count, event_cap;
 };
 

@@ -12,7 +12,7 @@
 
 struct fileindex_entry {
 	uint32_t owner_hash;
-	uint32_t rr_hash;          /* type and rdata */
+	uint32_t rr_hash; /* type and rdata */
 	uint32_t line;
 };
 
@@ -67,10 +67,8 @@ static bool has_names(uint16_t type)
 	case WIRE_TYPE_PTR:
 	case WIRE_TYPE_MX:
 	case WIRE_TYPE_SRV:
-	case WIRE_TYPE_DNAME:
-		return true;
-	default:
-		return false;
+	case WIRE_TYPE_DNAME: return true;
+	default: return false;
 	}
 }
 
@@ -149,7 +147,8 @@ size_t zone_fileindex_find(const struct zone_fileindex *x, const uint8_t *owner,
 			hi = mid;
 	}
 	size_t n = 0;
-	for (size_t i = lo; i < x->count && x->entries[i].owner_hash == oh && x->entries[i].rr_hash == rh; i++) {
+	for (size_t i = lo; i < x->count && x->entries[i].owner_hash == oh && x->entries[i].rr_hash == rh;
+	     i++) {
 		if (n < cap)
 			lines[n] = x->entries[i].line;
 		n++;

@@ -10,10 +10,7 @@
 
 static _Atomic size_t memory_bytes;
 
-size_t journal_memory_bytes(void)
-{
-	return atomic_load_explicit(&memory_bytes, memory_order_relaxed);
-}
+size_t journal_memory_bytes(void) { return atomic_load_explicit(&memory_bytes, memory_order_relaxed); }
 
 /* A growable byte buffer for packed records. */
 struct pack {
@@ -253,10 +250,7 @@ struct journal *journal_append(const struct journal *prev, struct journal_diff *
 	return j;
 }
 
-void journal_ref(struct journal *j)
-{
-	atomic_fetch_add(&j->refs, 1);
-}
+void journal_ref(struct journal *j) { atomic_fetch_add(&j->refs, 1); }
 
 void journal_unref(struct journal *j)
 {

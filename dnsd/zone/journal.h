@@ -30,20 +30,20 @@ struct journal_diff {
 	uint32_t from_serial, to_serial;
 	uint32_t from_soa_ttl_s, to_soa_ttl_s;
 	uint16_t from_soa_len, to_soa_len;
-	uint8_t from_soa[ZONE_RDATA_DECODED_MAX];   /* rdata of the SOA before */
-	uint8_t to_soa[ZONE_RDATA_DECODED_MAX];     /* and after */
-	size_t removed_count, added_count;   /* records */
+	uint8_t from_soa[ZONE_RDATA_DECODED_MAX]; /* rdata of the SOA before */
+	uint8_t to_soa[ZONE_RDATA_DECODED_MAX];   /* and after */
+	size_t removed_count, added_count;        /* records */
 	/* packed records: owner length (1), owner, type (2), TTL (4), rdlen (2), rdata */
 	uint8_t *removed, *added;
 	size_t removed_len, added_len;
-	size_t bytes;                         /* memory held, for the counter */
+	size_t bytes; /* memory held, for the counter */
 };
 
 struct journal {
 	_Atomic unsigned refs;
-	size_t bytes;                         /* sum of the differences' bytes */
+	size_t bytes; /* sum of the differences' bytes */
 	size_t count;
-	struct journal_diff *diffs[];         /* oldest first; to_serial of one = from_serial of the next */
+	struct journal_diff *diffs[]; /* oldest first; to_serial of one = from_serial of the next */
 };
 
 /* The difference between two frozen zones of the same apex (old published

@@ -73,7 +73,4 @@ uint64_t publish_swap(struct publish *p, struct snapshot *next)
 	return next->generation;
 }
 
-void publish_clear(struct publish *p)
-{
-	snapshot_free(exchange_and_wait(p, NULL));
-}
+void publish_clear(struct publish *p) { snapshot_free(exchange_and_wait(p, NULL)); }

@@ -30,13 +30,13 @@
 #define PUBLISH_READERS_MAX 512
 
 struct publish_reader {
-	_Alignas(64) _Atomic uint64_t epoch;   /* 0 = outside a read section */
+	_Alignas(64) _Atomic uint64_t epoch; /* 0 = outside a read section */
 	_Atomic int is_used;
 };
 
 /* Zero-initialised (a static) is empty: no snapshot, no readers. */
 struct publish {
-	_Atomic(struct snapshot *) current;    /* owned */
+	_Atomic(struct snapshot *) current; /* owned */
 	_Atomic uint64_t epoch;
 	struct publish_reader readers[PUBLISH_READERS_MAX];
 };

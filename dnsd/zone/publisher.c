@@ -112,7 +112,8 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		/* IXFR: what this publication changed, after the history so far */
 		const struct zone *prev = f->frozen ? f->frozen : f->inherited;
 		if (prev && !prev->is_pending)
-			z->journal = journal_append(prev->journal, journal_diff_new(prev, z), c->cfg->journal_size);
+			z->journal = journal_append(prev->journal, journal_diff_new(prev, z),
+						    c->cfg->journal_size);
 		zone_unref(f->inherited);
 		f->inherited = NULL;
 		zone_unref(f->frozen);
@@ -132,7 +133,7 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *re
 		return 0;
 	c->is_dirty = false;
 	if (!freeze_dirty_feeds(c) && !is_forced) {
-		observe_events(c);   /* nothing to publish: they are served as they are */
+		observe_events(c); /* nothing to publish: they are served as they are */
 		return 0;
 	}
 	char err[256];

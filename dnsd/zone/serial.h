@@ -9,10 +9,7 @@
 #include <stdint.h>
 
 /* RFC 1982: is serial a greater than b? */
-static inline bool serial_gt(uint32_t a, uint32_t b)
-{
-	return a != b && (uint32_t)(a - b) < 0x80000000u;
-}
+static inline bool serial_gt(uint32_t a, uint32_t b) { return a != b && (uint32_t)(a - b) < 0x80000000u; }
 
 /* The serial after prev (0: none yet) at wall-clock time now_ms, for the
  * replica byte replica: the clock in quarter seconds in the upper 24 bits,

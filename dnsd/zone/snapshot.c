@@ -47,7 +47,7 @@ static void settings_identity(const struct config *cfg, struct snapshot_settings
 	}
 	size_t len = strlen(id);
 	if (len > sizeof(st->identity))
-		len = sizeof(st->identity);    /* a TXT string and NSID both fit 255 */
+		len = sizeof(st->identity); /* a TXT string and NSID both fit 255 */
 	memcpy(st->identity, id, len);
 	st->identity_len = (uint8_t)len;
 }

@@ -20,19 +20,19 @@ struct snapshot_settings {
 	uint16_t udp_payload_max;
 	bool is_chaos_enabled;
 	bool is_query_log;
-	bool is_nsid_enabled;          /* nsid: answer RFC 5001 NSID with identity */
-	bool is_id_server_enabled;     /* id-server: CH TXT id.server / hostname.bind */
+	bool is_nsid_enabled;      /* nsid: answer RFC 5001 NSID with identity */
+	bool is_id_server_enabled; /* id-server: CH TXT id.server / hostname.bind */
 	uint8_t identity_len;
-	uint8_t identity[255];         /* identity:, else $HOSTNAME, else the host name */
+	uint8_t identity[255]; /* identity:, else $HOSTNAME, else the host name */
 };
 
 struct snapshot {
-	struct view_table *views;      /* one reference held */
-	struct xfr_policy *xfr;        /* transfer access and keys (xfr_policy.h); one reference, or NULL */
+	struct view_table *views; /* one reference held */
+	struct xfr_policy *xfr;   /* transfer access and keys (xfr_policy.h); one reference, or NULL */
 	struct snapshot_settings settings;
-	uint64_t generation;           /* set by publish_swap(): 1, 2, ... */
+	uint64_t generation; /* set by publish_swap(): 1, 2, ... */
 	size_t view_count;
-	struct zone_set *sets[];       /* one per view; owned; NULL serves nothing */
+	struct zone_set *sets[]; /* one per view; owned; NULL serves nothing */
 };
 
 /* A new snapshot with no zone sets yet (the caller fills sets[]); takes a

@@ -37,8 +37,7 @@ struct view_table *view_table_new(const struct config *cfg)
 			if (!v->clients)
 				goto fail;
 			v->client_count = cv->match_clients_count;
-			memcpy(v->clients, cv->match_clients,
-			       cv->match_clients_count * sizeof(*v->clients));
+			memcpy(v->clients, cv->match_clients, cv->match_clients_count * sizeof(*v->clients));
 		}
 		if (cv->match_destinations_count) {
 			v->destinations = calloc(cv->match_destinations_count, sizeof(*v->destinations));
@@ -90,16 +89,15 @@ static bool destination_matches(const struct sockaddr_storage *pat, const struct
 	const struct sockaddr_in6 *l = (const struct sockaddr_in6 *)local;
 	if (p->sin6_port && p->sin6_port != l->sin6_port)
 		return false;
-	return IN6_IS_ADDR_UNSPECIFIED(&p->sin6_addr) ||
-	       memcmp(&p->sin6_addr, &l->sin6_addr, 16) == 0;
+	return IN6_IS_ADDR_UNSPECIFIED(&p->sin6_addr) || memcmp(&p->sin6_addr, &l->sin6_addr, 16) == 0;
 }
 
-int view_select(const struct view_table *t, const struct sockaddr *client,
-		const struct sockaddr *local, const struct wire_ecs *ecs, uint8_t *scope_len)
+int view_select(const struct view_table *t, const struct sockaddr *client, const struct sockaddr *local,
+		const struct wire_ecs *ecs, uint8_t *scope_len)
 {
 	int family = 0;
 	uint8_t addr[16] = { 0 };
-	unsigned avail_bits = 0;       /* how many address bits we know */
+	unsigned avail_bits = 0; /* how many address bits we know */
 	/* RFC 7871: SOURCE PREFIX-LENGTH 0 carries no address bits (the client
 	 * opted out), so it cannot place the query in any prefix. Choose by the
 	 * source address, as without ECS: behind a forwarder that is what tells

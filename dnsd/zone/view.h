@@ -22,12 +22,12 @@ struct view {
 	unsigned stats_slot;           /* its counters (slots.h), kept across reloads */
 	struct config_prefix *clients; /* copied from match-clients; empty = any client */
 	size_t client_count;
-	struct sockaddr_storage *destinations;   /* empty = any listening address */
+	struct sockaddr_storage *destinations; /* empty = any listening address */
 	size_t destination_count;
 };
 
 struct view_table {
-	_Atomic unsigned refs;     /* snapshots and catalogs sharing this table */
+	_Atomic unsigned refs; /* snapshots and catalogs sharing this table */
 	struct view *views;
 	size_t count;
 };
@@ -42,7 +42,7 @@ void view_table_unref(struct view_table *t);
 /* The index of the first view (BIND order) that matches, or -1. With ECS
  * the client is the ECS subnet (RFC 7871 §7.1.1), and *scope_len says how
  * many of its bits the choice depended on (the SCOPE PREFIX-LENGTH to send). */
-int view_select(const struct view_table *t, const struct sockaddr *client,
-		const struct sockaddr *local, const struct wire_ecs *ecs, uint8_t *scope_len);
+int view_select(const struct view_table *t, const struct sockaddr *client, const struct sockaddr *local,
+		const struct wire_ecs *ecs, uint8_t *scope_len);
 
 #endif

@@ -27,10 +27,7 @@ struct xfr_policy *xfr_policy_new(size_t view_count, size_t journal_limit_bytes)
 	return p;
 }
 
-void xfr_policy_ref(struct xfr_policy *p)
-{
-	atomic_fetch_add(&p->refs, 1);
-}
+void xfr_policy_ref(struct xfr_policy *p) { atomic_fetch_add(&p->refs, 1); }
 
 void xfr_policy_unref(struct xfr_policy *p)
 {
@@ -249,7 +246,8 @@ bool xfr_policy_allows(const struct xfr_zone_policy *z, const struct sockaddr *c
 }
 
 /* Does view v (of cfg) serve zone entry cz? */
-static bool view_serves(const struct config *cfg, size_t v, const char *view_name, const struct config_zone *cz)
+static bool view_serves(const struct config *cfg, size_t v, const char *view_name,
+			const struct config_zone *cz)
 {
 	if (!config_zone_in_view(cz, view_name))
 		return false;
@@ -276,23 +274,24 @@ struct xfr_policy *xfr_policy_from_config(const struct config *cfg, const struct
 			rc = xfr_policy_add_key(p, &k);
 		memset(&k, 0, sizeof(k));
 		if (rc != 0) {
-			snprintf(err, errlen, "%s:%d: tsig key %s: %s", cfg->path ? cfg->path : "config", ck->line,
-				 ck->name, dnsd_strerror(rc));
+			snprintf(err, errlen, "%s:%d: tsig key %s: %s", cfg->path ? cfg->path : "config",
+				 ck->line, ck->name, dnsd_strerror(rc));
 			goto fail;
 		}
 	}
 	for (size_t v = 0; v < views->count && v < cfg->views_count; v++)
 		for (size_t j = 0; j < cfg->views[v].match_keys_count; j++)
 			if (xfr_policy_add_view_key(p, v, cfg->views[v].match_keys[j]) != 0) {
-				snprintf(err, errlen, "%s:%d: view %s: unknown key %s", cfg->path ? cfg->path : "config",
-					 cfg->views[v].line, cfg->views[v].name, cfg->views[v].match_keys[j]);
+				snprintf(err, errlen, "%s:%d: view %s: unknown key %s",
+					 cfg->path ? cfg->path : "config", cfg->views[v].line,
+					 cfg->views[v].name, cfg->views[v].match_keys[j]);
 				goto fail;
 			}
 	for (size_t i = 0; i < cfg->zones_count; i++) {
 		const struct config_zone *cz = &cfg->zones[i];
 		uint8_t apex[DNAME_MAX_LEN];
 		if (dname_from_text(apex, cz->name) < 0)
-			continue;          /* the catalog reports it */
+			continue; /* the catalog reports it */
 		for (size_t v = 0; v < views->count; v++) {
 			if (!view_serves(cfg, v, views->views[v].name, cz))
 				continue;
@@ -308,8 +307,9 @@ struct xfr_policy *xfr_policy_from_config(const struct config *cfg, const struct
 				if ((rc = xfr_policy_zone_notify(p, z, cz->notify[j])) != 0)
 					bad = cz->notify[j];
 			if (rc != 0) {
-				snprintf(err, errlen, "%s:%d: zone %s: '%s': %s", cfg->path ? cfg->path : "config",
-					 cz->line, cz->name, bad, dnsd_strerror(rc));
+				snprintf(err, errlen, "%s:%d: zone %s: '%s': %s",
+					 cfg->path ? cfg->path : "config", cz->line, cz->name, bad,
+					 dnsd_strerror(rc));
 				goto fail;
 			}
 		}

@@ -21,18 +21,18 @@
 struct xfr_notify_target {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
-	int key;                       /* index into keys, -1 = unsigned */
-	char text[64];                 /* as configured, for logs */
+	int key;       /* index into keys, -1 = unsigned */
+	char text[64]; /* as configured, for logs */
 };
 
 struct xfr_zone_policy {
 	size_t view;
-	uint8_t apex[DNAME_MAX_LEN];   /* lower case */
+	uint8_t apex[DNAME_MAX_LEN]; /* lower case */
 	uint8_t apex_len;
-	bool is_default_allow;         /* no allow-transfer: loopback only */
+	bool is_default_allow; /* no allow-transfer: loopback only */
 	struct config_prefix *allow;
 	size_t allow_count;
-	int *allow_keys;               /* key indexes */
+	int *allow_keys; /* key indexes */
 	size_t allow_key_count;
 	struct xfr_notify_target *notify;
 	size_t notify_count;
@@ -43,7 +43,7 @@ struct xfr_policy {
 	struct tsig_key *keys;
 	size_t key_count;
 	size_t view_count;
-	int **view_keys;               /* per view: key indexes that select it */
+	int **view_keys; /* per view: key indexes that select it */
 	size_t *view_key_count;
 	struct xfr_zone_policy *zones;
 	size_t zone_count;

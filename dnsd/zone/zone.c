@@ -9,10 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void zone_ref(struct zone *z)
-{
-	atomic_fetch_add(&z->refs, 1);
-}
+void zone_ref(struct zone *z) { atomic_fetch_add(&z->refs, 1); }
 
 void zone_unref(struct zone *z)
 {
@@ -25,10 +22,7 @@ void zone_unref(struct zone *z)
 	free(z);
 }
 
-void zone_part_ref(struct zone_part *p)
-{
-	atomic_fetch_add(&p->refs, 1);
-}
+void zone_part_ref(struct zone_part *p) { atomic_fetch_add(&p->refs, 1); }
 
 void zone_part_unref(struct zone_part *p)
 {

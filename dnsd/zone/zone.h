@@ -21,47 +21,47 @@
  * sections that follow the question. Compression pointers in data that
  * depend on the question's length are listed in relocs and fixed up per
  * query (answer.c, reply_blob()). */
-#define ZONE_RELOC_QTAIL 0x10000u  /* target = 12 + qname_len - value (a suffix of the qname) */
-                                   /* otherwise target = 12 + question_len + value (in the blob) */
-#define ZONE_BLOB_AA 0x01          /* authoritative data */
-#define ZONE_BLOB_GLUE_REQUIRED 0x02  /* RFC 9471: TC=1 if the additional glue does not fit */
-#define ZONE_BLOB_TOO_LARGE 0x04  /* an answer or authority RRset did not fit in 64 KiB: cut short */
+#define ZONE_RELOC_QTAIL 0x10000u    /* target = 12 + qname_len - value (a suffix of the qname) */
+				     /* otherwise target = 12 + question_len + value (in the blob) */
+#define ZONE_BLOB_AA 0x01            /* authoritative data */
+#define ZONE_BLOB_GLUE_REQUIRED 0x02 /* RFC 9471: TC=1 if the additional glue does not fit */
+#define ZONE_BLOB_TOO_LARGE 0x04     /* an answer or authority RRset did not fit in 64 KiB: cut short */
 
 struct journal;
 
 struct zone_blob {
 	const uint8_t *data;
-	const uint32_t *relocs;    /* low 16 bits: offset of a 2-byte pointer in data */
-	uint16_t len;              /* bytes of data */
-	uint16_t an_ns_len;        /* answer + authority bytes: additional may be cut here */
+	const uint32_t *relocs; /* low 16 bits: offset of a 2-byte pointer in data */
+	uint16_t len;           /* bytes of data */
+	uint16_t an_ns_len;     /* answer + authority bytes: additional may be cut here */
 	uint16_t ancount, nscount, arcount;
 	uint16_t reloc_count;
-	uint16_t reloc_an_ns_count;   /* relocs (sorted) that lie below an_ns_len */
+	uint16_t reloc_an_ns_count; /* relocs (sorted) that lie below an_ns_len */
 	uint8_t rcode;
-	uint8_t flags;             /* ZONE_BLOB_* */
+	uint8_t flags; /* ZONE_BLOB_* */
 };
 
-#define ZONE_NODE_CUT 0x01         /* a delegation point (NS below the apex) */
+#define ZONE_NODE_CUT 0x01 /* a delegation point (NS below the apex) */
 #define ZONE_NODE_CNAME 0x02
 
 struct zone_node {
-	const uint8_t *name;       /* lower-case wire form */
+	const uint8_t *name; /* lower-case wire form */
 	uint32_t hash;
 	uint8_t name_len;
-	uint8_t flags;             /* ZONE_NODE_* */
+	uint8_t flags; /* ZONE_NODE_* */
 	uint16_t type_count;
-	const uint16_t *types;     /* ascending qtypes that have a positive answer */
-	const struct zone_blob *blobs;      /* parallel to types */
-	const struct zone_blob *other;      /* other qtypes; NULL = the zone's NODATA */
-	const struct zone_blob *any;        /* RFC 8482 answer to ANY; NULL = NODATA */
-	const struct zone_blob *referral;   /* when flags has ZONE_NODE_CUT */
-	const struct zone_node *wildcard;   /* the "*.<name>" child, or NULL */
-	const struct zone_node *cut;        /* topmost delegation at or above, or NULL */
+	const uint16_t *types;            /* ascending qtypes that have a positive answer */
+	const struct zone_blob *blobs;    /* parallel to types */
+	const struct zone_blob *other;    /* other qtypes; NULL = the zone's NODATA */
+	const struct zone_blob *any;      /* RFC 8482 answer to ANY; NULL = NODATA */
+	const struct zone_blob *referral; /* when flags has ZONE_NODE_CUT */
+	const struct zone_node *wildcard; /* the "*.<name>" child, or NULL */
+	const struct zone_node *cut;      /* topmost delegation at or above, or NULL */
 };
 
 struct zone_slot {
 	uint32_t hash;
-	uint32_t index_plus1;      /* 0 = empty */
+	uint32_t index_plus1; /* 0 = empty */
 };
 
 /* A zone's names are kept in parts: the apex in part 0, every other name in
@@ -71,40 +71,40 @@ struct zone_slot {
  * from them, e.g. additional A/AAAA); the others are shared, by reference,
  * with the zone's previous freeze. Zones with CNAMEs or delegations below the
  * apex, whose answers follow data anywhere, keep everything in part 0. */
-#define ZONE_PARTS 64              /* hashed parts, besides part 0 */
+#define ZONE_PARTS 64 /* hashed parts, besides part 0 */
 
 struct zone_part {
-	_Atomic unsigned refs;     /* zones sharing this part */
+	_Atomic unsigned refs; /* zones sharing this part */
 	struct zone_node *nodes;
 	size_t node_count;
 	struct zone_slot *table;
 	uint32_t table_mask;
-	uint64_t deps;             /* hashed parts (bit p-1) whose data its answers carry */
-	struct arena arena;        /* owns the above */
+	uint64_t deps;      /* hashed parts (bit p-1) whose data its answers carry */
+	struct arena arena; /* owns the above */
 };
 
 struct zone {
-	_Atomic unsigned refs;     /* zone sets sharing this zone */
-	uint8_t apex[DNAME_MAX_LEN];   /* lower case */
+	_Atomic unsigned refs;       /* zone sets sharing this zone */
+	uint8_t apex[DNAME_MAX_LEN]; /* lower case */
 	uint8_t apex_len;
 	uint8_t apex_labels;
-	bool is_pending;           /* waiting for its first Kubernetes sync: SERVFAIL */
+	bool is_pending; /* waiting for its first Kubernetes sync: SERVFAIL */
 	uint32_t serial;
-	const struct zone_blob *nxdomain;   /* RFC 2308 §2.1: NXDOMAIN + SOA */
-	const struct zone_blob *nodata;     /* RFC 2308 §2.2: NOERROR + SOA */
-	unsigned part_count;       /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
+	const struct zone_blob *nxdomain; /* RFC 2308 §2.1: NXDOMAIN + SOA */
+	const struct zone_blob *nodata;   /* RFC 2308 §2.2: NOERROR + SOA */
+	unsigned part_count;              /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
 	struct zone_part *parts[1 + ZONE_PARTS];
-	size_t node_count;         /* names including empty non-terminals */
-	size_t record_count;       /* resource records */
-	struct arena arena;        /* zone-level data: the negative answers */
-	struct journal *journal;   /* IXFR differences up to this version (journal.h); one
+	size_t node_count;              /* names including empty non-terminals */
+	size_t record_count;            /* resource records */
+	struct arena arena;             /* zone-level data: the negative answers */
+	struct journal *journal;        /* IXFR differences up to this version (journal.h); one
 	                              reference held, NULL for none; set before publication */
-	char name_text[DNAME_MAX_TEXT];   /* "global." for logs and metrics */
-	unsigned stats_slot;       /* its counters (slots.h), kept across reloads */
+	char name_text[DNAME_MAX_TEXT]; /* "global." for logs and metrics */
+	unsigned stats_slot;            /* its counters (slots.h), kept across reloads */
 	/* when this version was first published and why ("start", "reload",
 	 * "kubernetes mesh-1"), for /status; set by the publisher before the
 	 * snapshot that first holds it goes out, read-only after */
-	int64_t published_ms;      /* Unix time, ms */
+	int64_t published_ms; /* Unix time, ms */
 	char trigger[96];
 };
 
@@ -153,8 +153,8 @@ static inline const struct zone_node *zone_part_lookup(const struct zone_part *p
 }
 
 /* Exact match of a lower-case wire name at or below the apex; NULL if absent. */
-static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name,
-						  size_t len, uint32_t hash)
+static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name, size_t len,
+						  uint32_t hash)
 {
 	unsigned pi = z->part_count == 1 ? 0 : zone_part_index(z->apex_len, name, len);
 	return zone_part_lookup(z->parts[pi], name, len, hash);

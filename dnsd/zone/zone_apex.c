@@ -41,20 +41,21 @@ int zone_apex_check(const uint8_t *apex, const struct zone_apex_ns *ns, size_t c
 		bool is_inside = dname_is_subdomain(n, len, apex, apex_len);
 		if (is_inside && ns[i].address_count == 0) {
 			snprintf(err, errlen,
-				 "nameservers[%zu]: %s is inside zone %s and needs addresses (its glue)", i, text,
-				 apex_text);
+				 "nameservers[%zu]: %s is inside zone %s and needs addresses (its glue)", i,
+				 text, apex_text);
 			return DNSD_EINVAL;
 		}
 		if (!is_inside && ns[i].address_count > 0) {
 			snprintf(err, errlen,
-				 "nameservers[%zu]: %s is outside zone %s: its addresses belong in its own zone, "
+				 "nameservers[%zu]: %s is outside zone %s: its addresses belong in its own "
+				 "zone, "
 				 "not here",
 				 i, text, apex_text);
 			return DNSD_EINVAL;
 		}
 		if (len == apex_len) {
-			snprintf(err, errlen, "nameservers[%zu]: the apex %s itself cannot be a nameserver name", i,
-				 text);
+			snprintf(err, errlen,
+				 "nameservers[%zu]: the apex %s itself cannot be a nameserver name", i, text);
 			return DNSD_EINVAL;
 		}
 	}
@@ -87,7 +88,8 @@ int zone_apex_add(struct zone_build *b, const struct zone_apex_ns *ns, size_t co
 	const uint8_t *apex = zone_build_apex(b);
 	size_t apex_len = dname_len(apex);
 	for (size_t i = 0; i < count; i++) {
-		int rc = zone_build_add(b, apex, WIRE_TYPE_NS, ttl_s, ns[i].name, (uint16_t)dname_len(ns[i].name));
+		int rc = zone_build_add(b, apex, WIRE_TYPE_NS, ttl_s, ns[i].name,
+					(uint16_t)dname_len(ns[i].name));
 		if (rc != 0)
 			return rc;
 		if (!dname_is_subdomain(ns[i].name, dname_len(ns[i].name), apex, apex_len))
@@ -95,8 +97,8 @@ int zone_apex_add(struct zone_build *b, const struct zone_apex_ns *ns, size_t co
 		for (size_t a = 0; a < ns[i].address_count; a++) {
 			const struct zone_apex_addr *ad = &ns[i].addresses[a];
 			bool is_v4 = ad->family == AF_INET;
-			rc = zone_build_add(b, ns[i].name, is_v4 ? WIRE_TYPE_A : WIRE_TYPE_AAAA, ttl_s, ad->addr,
-					    is_v4 ? 4 : 16);
+			rc = zone_build_add(b, ns[i].name, is_v4 ? WIRE_TYPE_A : WIRE_TYPE_AAAA, ttl_s,
+					    ad->addr, is_v4 ? 4 : 16);
 			if (rc != 0)
 				return rc;
 		}
@@ -181,11 +183,13 @@ static void add_interfaces(struct zone_apex_addr *out, size_t *n, size_t cap, in
 			const void *addr;
 			bool is_local;
 			if (f == AF_INET) {
-				const struct in_addr *a4 = &((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
+				const struct in_addr *a4 =
+					&((const struct sockaddr_in *)i->ifa_addr)->sin_addr;
 				addr = a4;
 				is_local = (ntohl(a4->s_addr) >> 24) == 127;
 			} else {
-				const struct in6_addr *a6 = &((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
+				const struct in6_addr *a6 =
+					&((const struct sockaddr_in6 *)i->ifa_addr)->sin6_addr;
 				addr = a6;
 				is_local = IN6_IS_ADDR_LOOPBACK(a6) || IN6_IS_ADDR_LINKLOCAL(a6);
 			}

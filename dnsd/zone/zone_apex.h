@@ -26,13 +26,13 @@
 #define ZONE_APEX_NS_MAX 16
 
 struct zone_apex_addr {
-	int family;            /* AF_INET or AF_INET6 */
+	int family; /* AF_INET or AF_INET6 */
 	uint8_t addr[16];
 };
 
 struct zone_apex_ns {
-	uint8_t name[DNAME_MAX_LEN];               /* lower-case wire form */
-	const struct zone_apex_addr *addresses;    /* borrowed */
+	uint8_t name[DNAME_MAX_LEN];            /* lower-case wire form */
+	const struct zone_apex_addr *addresses; /* borrowed */
 	size_t address_count;
 };
 

@@ -12,8 +12,8 @@
 #include "util/err.h"
 #include "zone/zone_build_impl.h"
 
-static struct build_node **table_find_slot(const struct zone_build *b, const uint8_t *lname,
-					   size_t len, uint32_t hash)
+static struct build_node **table_find_slot(const struct zone_build *b, const uint8_t *lname, size_t len,
+					   uint32_t hash)
 {
 	uint32_t i = hash & b->table_mask;
 	for (;;) {
@@ -139,19 +139,14 @@ static bool rdata_is_valid(uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 {
 	size_t n, m;
 	switch (type) {
-	case WIRE_TYPE_A:
-		return rdlen == 4;
-	case WIRE_TYPE_AAAA:
-		return rdlen == 16;
+	case WIRE_TYPE_A: return rdlen == 4;
+	case WIRE_TYPE_AAAA: return rdlen == 16;
 	case WIRE_TYPE_NS:
 	case WIRE_TYPE_CNAME:
 	case WIRE_TYPE_PTR:
-	case WIRE_TYPE_DNAME:
-		return rdata_name_len(rdata, rdlen, 0) == rdlen;
-	case WIRE_TYPE_MX:
-		return rdlen > 2 && rdata_name_len(rdata, rdlen, 2) == (size_t)rdlen - 2;
-	case WIRE_TYPE_SRV:
-		return rdlen > 6 && rdata_name_len(rdata, rdlen, 6) == (size_t)rdlen - 6;
+	case WIRE_TYPE_DNAME: return rdata_name_len(rdata, rdlen, 0) == rdlen;
+	case WIRE_TYPE_MX: return rdlen > 2 && rdata_name_len(rdata, rdlen, 2) == (size_t)rdlen - 2;
+	case WIRE_TYPE_SRV: return rdlen > 6 && rdata_name_len(rdata, rdlen, 6) == (size_t)rdlen - 6;
 	case WIRE_TYPE_SOA:
 		n = rdata_name_len(rdata, rdlen, 0);
 		if (n == 0)
@@ -162,10 +157,8 @@ static bool rdata_is_valid(uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 	case WIRE_TYPE_TSIG:
 	case WIRE_TYPE_ANY:
 	case WIRE_TYPE_AXFR:
-	case WIRE_TYPE_IXFR:
-		return false;          /* meta types are not zone data */
-	default:
-		return true;
+	case WIRE_TYPE_IXFR: return false; /* meta types are not zone data */
+	default: return true;
 	}
 }
 
@@ -230,8 +223,8 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 	if (!set) {
 		if (n->rrset_count == n->rrset_cap) {
 			uint16_t cap = n->rrset_cap ? (uint16_t)(n->rrset_cap * 2) : 1;
-			struct build_rrset *s = slab_realloc(&b->slab, n->rrsets,
-							     n->rrset_cap * sizeof(*s), cap * sizeof(*s));
+			struct build_rrset *s = slab_realloc(&b->slab, n->rrsets, n->rrset_cap * sizeof(*s),
+							     cap * sizeof(*s));
 			if (!s)
 				return DNSD_ENOMEM;
 			n->rrsets = s;
@@ -308,8 +301,8 @@ size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner)
 	return n ? n->rrset_count : 0;
 }
 
-int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
-		      const uint8_t *rdata, uint16_t rdlen)
+int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+		      uint16_t rdlen)
 {
 	uint8_t lname[DNAME_MAX_LEN];
 	size_t len = dname_len(owner);
@@ -383,4 +376,3 @@ void zone_build_set_serial(struct zone_build *b, uint32_t serial)
 	if (soa)
 		wire_write_u32(soa->rdata + soa->rdlen - 20, serial);
 }
-

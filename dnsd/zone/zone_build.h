@@ -31,8 +31,8 @@ void zone_build_free(struct zone_build *b);
 int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 		   const uint8_t *rdata, uint16_t rdlen);
 /* Removes one contribution of a record; DNSD_ENOENT if it is not there. */
-int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
-		      const uint8_t *rdata, uint16_t rdlen);
+int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+		      uint16_t rdlen);
 
 /* Does the apex have an SOA, an NS RRset (from a zone file, say)? A zone
  * without them gets its apex from zone_apex.h. */

@@ -12,15 +12,14 @@
 #include "zone/zone.h"
 #include "zone/zone_build.h"
 
-#define BLOB_MAX 65000   /* leaves room for header, question and OPT in 64 KiB */
-
+#define BLOB_MAX 65000 /* leaves room for header, question and OPT in 64 KiB */
 
 /* The store is sized for large zones: every object comes from the builder's
  * slab (no malloc header), a name is stored once (lower case, in its node)
  * and an RRset of one record holds that record without a pointer array.
  * About 150 bytes a name with one A and one AAAA. */
 struct build_rr {
-	uint32_t refs;             /* contributions; the record goes at 0 */
+	uint32_t refs; /* contributions; the record goes at 0 */
 	uint32_t ttl;
 	uint16_t rdlen;
 	uint8_t rdata[];
@@ -29,7 +28,7 @@ struct build_rr {
 
 struct build_rrset {
 	uint16_t type;
-	uint16_t count, cap;       /* cap <= 1: the record is u.one */
+	uint16_t count, cap; /* cap <= 1: the record is u.one */
 	union {
 		struct build_rr *one;
 		struct build_rr **many;
@@ -44,12 +43,12 @@ static inline struct build_rr **set_rrs(const struct build_rrset *set)
 
 struct build_node {
 	struct build_rrset *rrsets;
-	struct build_node *part_prev, *part_next;   /* the nodes of one part */
+	struct build_node *part_prev, *part_next; /* the nodes of one part */
 	uint32_t hash;
 	uint16_t rrset_count, rrset_cap;
 	uint8_t name_len;
-	uint8_t part;              /* zone part index (zone.h) */
-	uint8_t lname[];           /* lower case, hash key */
+	uint8_t part;    /* zone part index (zone.h) */
+	uint8_t lname[]; /* lower case, hash key */
 };
 #define NODE_SIZE(name_len) (offsetof(struct build_node, lname) + (name_len))
 
@@ -62,12 +61,12 @@ struct zone_build {
 	size_t node_count;
 	size_t record_count;
 	struct build_node *part_head[1 + ZONE_PARTS];
-	struct slab slab;          /* nodes, RRset arrays, records */
+	struct slab slab; /* nodes, RRset arrays, records */
 	/* incremental freezes: what changed since the last one */
-	struct zone *last;         /* the last zone frozen (a reference) */
-	uint64_t dirty;            /* hashed parts changed: bit p-1 for part p */
-	size_t cname_sets;         /* CNAME RRsets: answers follow data across parts */
-	size_t cut_sets;           /* NS RRsets below the apex */
+	struct zone *last; /* the last zone frozen (a reference) */
+	uint64_t dirty;    /* hashed parts changed: bit p-1 for part p */
+	size_t cname_sets; /* CNAME RRsets: answers follow data across parts */
+	size_t cut_sets;   /* NS RRsets below the apex */
 	/* rendering scratch, reused between freezes */
 	uint8_t *buf;
 	uint32_t *relocs;

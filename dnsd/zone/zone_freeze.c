@@ -38,7 +38,7 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 		i = (i + 1) & p->table_mask;
 	}
 	if (p->node_count == f->cap)
-		return -1;         /* sized up front: cannot happen */
+		return -1; /* sized up front: cannot happen */
 	size_t idx = p->node_count++;
 	struct zone_node *n = &p->nodes[idx];
 	memset(n, 0, sizeof(*n));
@@ -85,10 +85,7 @@ static int freeze_fail(struct freeze *f, const uint8_t *name, const char *what)
 
 /* True when the freeze renders part pi (rebuild: bit p-1 for hashed part p;
  * part 0 is always rendered). */
-static bool part_rebuilt(uint64_t rebuild, unsigned pi)
-{
-	return pi == 0 || (rebuild >> (pi - 1)) & 1u;
-}
+static bool part_rebuilt(uint64_t rebuild, unsigned pi) { return pi == 0 || (rebuild >> (pi - 1)) & 1u; }
 
 /* RFC 1034 §3.6.2 / RFC 2181 §10.1: CNAME stands alone; one SOA at the apex.
  * Checks (and sorts, for rendering) the nodes of the parts to be rebuilt:
@@ -112,7 +109,8 @@ static int freeze_check(struct freeze *f, uint64_t rebuild)
 		for (struct build_node *n = b->part_head[pi]; n; n = n->part_next) {
 			struct build_rrset *c = node_rrset(n, WIRE_TYPE_CNAME);
 			if (c && (n->rrset_count > 1 || c->count > 1))
-				return freeze_fail(f, n->lname, "CNAME and other data (RFC 1034 section 3.6.2)");
+				return freeze_fail(f, n->lname,
+						   "CNAME and other data (RFC 1034 section 3.6.2)");
 			if (node_rrset(n, WIRE_TYPE_SOA) && n->name_len != b->apex_len)
 				return freeze_fail(f, n->lname, "SOA record below the zone apex");
 			qsort(n->rrsets, n->rrset_count, sizeof(n->rrsets[0]), rrset_cmp);
@@ -184,9 +182,9 @@ struct zone *zone_new_pending(const uint8_t *apex)
 }
 
 /* The builder nodes that go into part pi: with one part, all of them. */
-#define FOR_PART_NODES(f, pi, n)                                                                 \
-	for (unsigned pi_ = (f)->z->part_count == 1 ? 0 : (pi);                                   \
-	     pi_ <= ((f)->z->part_count == 1 ? ZONE_PARTS : (pi)); pi_++)                          \
+#define FOR_PART_NODES(f, pi, n)                                          \
+	for (unsigned pi_ = (f)->z->part_count == 1 ? 0 : (pi);           \
+	     pi_ <= ((f)->z->part_count == 1 ? ZONE_PARTS : (pi)); pi_++) \
 		for (struct build_node *n = (f)->b->part_head[pi_]; n; n = n->part_next)
 
 /* Builds part pi's names (each name plus its empty non-terminals down from
@@ -222,7 +220,8 @@ static int build_part_names(struct freeze *f, unsigned pi)
 			return DNSD_ENOMEM;
 		/* the apex itself lives in part 0: stop above it in hashed parts */
 		for (size_t off = (size_t)bn->lname[0] + 1;
-		     bn->name_len - off > z->apex_len || (z->part_count == 1 && bn->name_len - off == z->apex_len);
+		     bn->name_len - off > z->apex_len ||
+		     (z->part_count == 1 && bn->name_len - off == z->apex_len);
 		     off += (size_t)bn->lname[off] + 1)
 			if (freeze_add_name(f, bn->lname + off, bn->name_len - off, NULL) < 0)
 				return DNSD_ENOMEM;
@@ -246,9 +245,10 @@ static void part_structure(struct freeze *f)
 		}
 		if (bn && node_rrset(bn, WIRE_TYPE_CNAME))
 			n->flags |= ZONE_NODE_CNAME;
-		if (n->name[0] == 1 && n->name[1] == '*' && (z->part_count == 1 || n->name_len - 2u > z->apex_len)) {
-			struct zone_node *parent = (struct zone_node *)zone_part_lookup(p, n->name + 2,
-				n->name_len - 2u, dname_hash(n->name + 2, n->name_len - 2u));
+		if (n->name[0] == 1 && n->name[1] == '*' &&
+		    (z->part_count == 1 || n->name_len - 2u > z->apex_len)) {
+			struct zone_node *parent = (struct zone_node *)zone_part_lookup(
+				p, n->name + 2, n->name_len - 2u, dname_hash(n->name + 2, n->name_len - 2u));
 			if (parent)
 				parent->wildcard = n;
 		}
@@ -261,8 +261,9 @@ static void part_structure(struct freeze *f)
 		for (size_t off = 0; n->name_len - off > z->apex_len; off += (size_t)n->name[off] + 1)
 			offs[count++] = off;
 		while (count-- > 0) {
-			const struct zone_node *a = zone_part_lookup(p, n->name + offs[count],
-				n->name_len - offs[count], dname_hash(n->name + offs[count], n->name_len - offs[count]));
+			const struct zone_node *a = zone_part_lookup(
+				p, n->name + offs[count], n->name_len - offs[count],
+				dname_hash(n->name + offs[count], n->name_len - offs[count]));
 			if (a && (a->flags & ZONE_NODE_CUT)) {
 				n->cut = a;
 				break;
@@ -310,7 +311,7 @@ static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built 
 			continue;
 		}
 		int rc = build_part_names(f, pi);
-		built->bnodes[built->count] = f->bnodes;   /* freed through built from here */
+		built->bnodes[built->count] = f->bnodes; /* freed through built from here */
 		built->parts[built->count] = f->part;
 		built->index[built->count++] = pi;
 		if (rc == 0)

@@ -50,14 +50,14 @@ static size_t decode_name(const struct zone_node *n, const struct zone_blob *b, 
 			const uint32_t *rel = find_reloc(b, p);
 			size_t q;
 			if (rel && (*rel & ZONE_RELOC_QTAIL))
-				q = n->name_len - v;          /* a suffix of the question name */
+				q = n->name_len - v; /* a suffix of the question name */
 			else if (rel) {
 				if (v >= p)
 					return 0;
-				p = v;                        /* an earlier name in the blob */
+				p = v; /* an earlier name in the blob */
 				continue;
 			} else if (v == WIRE_HEADER_LEN)
-				q = 0;                        /* the question name */
+				q = 0; /* the question name */
 			else
 				return 0;
 			if (q >= n->name_len || out + n->name_len - q > DNAME_MAX_LEN)
@@ -127,9 +127,7 @@ bool zone_rrset_reader_next(struct zone_rrset_reader *r, struct zone_rr *out)
 	switch (type) {
 	case WIRE_TYPE_NS:
 	case WIRE_TYPE_CNAME:
-	case WIRE_TYPE_PTR:
-		n = decode_name(r->node, b, &q, r->scratch);
-		break;
+	case WIRE_TYPE_PTR: n = decode_name(r->node, b, &q, r->scratch); break;
 	case WIRE_TYPE_MX:
 		memcpy(r->scratch, b->data + q, 2);
 		q += 2;

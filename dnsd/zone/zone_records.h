@@ -28,20 +28,20 @@
  * is stored uncompressed) or into the reader's scratch buffer; valid until
  * the next call on the reader. */
 struct zone_rr {
-	const uint8_t *owner;        /* lower-case wire name (the node's) */
+	const uint8_t *owner; /* lower-case wire name (the node's) */
 	uint8_t owner_len;
 	uint16_t type;
 	uint32_t ttl_s;
 	uint16_t rdlen;
-	const uint8_t *rdata;        /* uncompressed */
+	const uint8_t *rdata; /* uncompressed */
 };
 
 /* Reads the records of one RRset: node n's answer for types[type_index]. */
 struct zone_rrset_reader {
 	const struct zone_node *node;
 	const struct zone_blob *blob;
-	size_t pos;                  /* next record in blob->data */
-	uint16_t left;               /* records still to read */
+	size_t pos;    /* next record in blob->data */
+	uint16_t left; /* records still to read */
 	uint16_t type;
 	uint8_t scratch[ZONE_RDATA_DECODED_MAX];
 };

@@ -32,7 +32,7 @@
 enum comp_kind { COMP_ABS, COMP_QTAIL, COMP_BLOB };
 
 struct comp_entry {
-	const uint8_t *name;       /* lower-case suffix */
+	const uint8_t *name; /* lower-case suffix */
 	uint8_t len;
 	uint8_t kind;
 	uint16_t value;
@@ -43,16 +43,16 @@ struct comp_entry {
 /* The answer being rendered: a buffer, its compression table and counts. */
 struct render {
 	struct zone_build *b;
-	unsigned part;             /* the part being rendered; 0 with one part */
-	uint64_t deps;             /* hashed parts whose data went into its answers */
+	unsigned part; /* the part being rendered; 0 with one part */
+	uint64_t deps; /* hashed parts whose data went into its answers */
 	uint8_t *buf;
 	size_t len;
 	size_t reloc_count;
 	uint16_t ancount, nscount, arcount;
-	bool is_full;              /* a record did not fit: rest skipped */
-	bool is_cut;               /* ... and it was in the answer or authority section */
+	bool is_full; /* a record did not fit: rest skipped */
+	bool is_cut;  /* ... and it was in the answer or authority section */
 	struct comp_entry comp[COMP_MAX];
-	uint8_t comp_names[COMP_MAX][DNAME_MAX_LEN];   /* copies of blob names */
+	uint8_t comp_names[COMP_MAX][DNAME_MAX_LEN]; /* copies of blob names */
 	size_t comp_count;
 };
 
@@ -66,8 +66,7 @@ static void render_reset(struct render *r)
 	r->comp_count = 0;
 }
 
-static void comp_add(struct render *r, const uint8_t *lname, size_t len, enum comp_kind kind,
-		     uint16_t value)
+static void comp_add(struct render *r, const uint8_t *lname, size_t len, enum comp_kind kind, uint16_t value)
 {
 	if (r->comp_count == COMP_MAX)
 		return;
@@ -155,8 +154,7 @@ static int render_rdata(struct render *r, uint16_t type, const uint8_t *rdata, u
 	switch (type) {
 	case WIRE_TYPE_NS:
 	case WIRE_TYPE_CNAME:
-	case WIRE_TYPE_PTR:
-		return render_name(r, rdata, true);
+	case WIRE_TYPE_PTR: return render_name(r, rdata, true);
 	case WIRE_TYPE_MX:
 		if (r->len + 2 > BLOB_MAX)
 			return DNSD_ERANGE;
@@ -282,7 +280,7 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 			struct build_rrset *a = node_rrset((struct build_node *)t, addr_types[k]);
 			if (!a)
 				continue;
-			bool is_cut = r->is_cut;     /* additional data may be dropped (RFC 2181 §9) */
+			bool is_cut = r->is_cut; /* additional data may be dropped (RFC 2181 §9) */
 			r->arcount += render_rrset(r, target, a);
 			r->is_cut = is_cut;
 			if (has_glue && cut && dname_is_subdomain(t->lname, t->name_len, cut, cut_len))
@@ -298,7 +296,7 @@ static int blob_store(struct arena *arena, struct render *r, struct zone_blob *b
 	uint8_t *data = arena_memdup(arena, r->buf, r->len);
 	uint32_t *relocs = NULL;
 	if (r->reloc_count) {
-		relocs = arena_alloc(arena, r->reloc_count * sizeof(uint32_t));   /* aligned */
+		relocs = arena_alloc(arena, r->reloc_count * sizeof(uint32_t)); /* aligned */
 		if (relocs)
 			memcpy(relocs, r->b->relocs, r->reloc_count * sizeof(uint32_t));
 	}
@@ -353,9 +351,8 @@ static int render_negative_tail(struct freeze *f)
  * its data (possibly a wildcard), or NULL with *is_nxdomain, or NULL with
  * *is_out when the name is not answered from this zone's data: out of zone,
  * or at or below a delegation, in which case *cut is the delegation point. */
-static const struct zone_node *freeze_resolve(const struct freeze *f, const uint8_t *name,
-					      bool *is_nxdomain, bool *is_out,
-					      const struct zone_node **cut)
+static const struct zone_node *freeze_resolve(const struct freeze *f, const uint8_t *name, bool *is_nxdomain,
+					      bool *is_out, const struct zone_node **cut)
 {
 	*is_nxdomain = false;
 	*is_out = false;
@@ -401,13 +398,13 @@ static struct build_node *bnode_of(const struct freeze *f, const struct zone_nod
 
 /* Where a CNAME chain ends, followed once at build time. */
 struct cname_chain {
-	const struct build_node *links[CNAME_CHAIN_MAX];   /* the CNAME nodes after the first */
-	const uint8_t *owners[CNAME_CHAIN_MAX + 1];        /* owners[i + 1]: links[i]'s name */
+	const struct build_node *links[CNAME_CHAIN_MAX]; /* the CNAME nodes after the first */
+	const uint8_t *owners[CNAME_CHAIN_MAX + 1];      /* owners[i + 1]: links[i]'s name */
 	size_t count;
-	const uint8_t *target;          /* the name the last CNAME points at */
-	const struct zone_node *end;    /* what target resolves to, or NULL */
-	const struct zone_node *cut;    /* the delegation target is at or below, or NULL */
-	bool is_nxdomain, is_out;       /* as freeze_resolve() says */
+	const uint8_t *target;       /* the name the last CNAME points at */
+	const struct zone_node *end; /* what target resolves to, or NULL */
+	const struct zone_node *cut; /* the delegation target is at or below, or NULL */
+	bool is_nxdomain, is_out;    /* as freeze_resolve() says */
 };
 
 /* Follows the chain from bn (whose CNAME RRset is cset) until it leaves the
@@ -417,7 +414,7 @@ static void cname_chase(const struct freeze *f, const struct build_node *bn, con
 {
 	c->count = 0;
 	c->target = set_rrs(cset)[0]->rdata;
-	c->owners[0] = NULL;   /* the question name */
+	c->owners[0] = NULL; /* the question name */
 	for (;;) {
 		c->end = freeze_resolve(f, c->target, &c->is_nxdomain, &c->is_out, &c->cut);
 		if (!c->end || !(c->end->flags & ZONE_NODE_CNAME) || c->count + 1 >= CNAME_CHAIN_MAX)
@@ -503,7 +500,8 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	const struct build_rrset *cset = node_rrset(bn, WIRE_TYPE_CNAME);
 	struct cname_chain c;
 	cname_chase(f, bn, cset, &c);
-	const struct build_node *end_b = c.end && !(c.end->flags & ZONE_NODE_CNAME) ? bnode_of(f, c.end) : NULL;
+	const struct build_node *end_b = c.end && !(c.end->flags & ZONE_NODE_CNAME) ? bnode_of(f, c.end)
+										    : NULL;
 	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
 	uint16_t *types = arena_alloc(f->arena, ntypes * sizeof(*types));
 	struct zone_blob *blobs = arena_alloc(f->arena, (ntypes + 1) * sizeof(*blobs));
@@ -558,7 +556,8 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 		if (r->is_cut) {
 			char name[DNAME_MAX_TEXT];
 			dname_to_text(name, sizeof(name), zn->name);
-			log_warn("%s type %u: %u records do not fit in one message; answered with SERVFAIL over TCP",
+			log_warn("%s type %u: %u records do not fit in one message; answered with SERVFAIL "
+				 "over TCP",
 				 name, (unsigned)set->type, (unsigned)set->count);
 		}
 		render_additional(r, set, NULL, NULL);

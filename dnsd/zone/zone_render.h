@@ -19,14 +19,14 @@ struct render;
 /* The state of one zone_build_freeze(). */
 struct freeze {
 	struct zone_build *b;
-	struct zone *z;                /* being built */
-	struct render *r;              /* scratch, zone_render_new() */
-	struct zone_part *part;        /* the part being built */
-	struct arena *arena;           /* where blobs go: the part's, or the zone's */
-	struct build_node **bnodes;    /* parallel to part->nodes; NULL for empty non-terminals */
-	size_t cap;                    /* room in part->nodes */
-	const struct build_rr *soa;    /* the apex SOA record */
-	uint32_t neg_ttl;              /* RFC 2308 §5: min(SOA TTL, MINIMUM) */
+	struct zone *z;             /* being built */
+	struct render *r;           /* scratch, zone_render_new() */
+	struct zone_part *part;     /* the part being built */
+	struct arena *arena;        /* where blobs go: the part's, or the zone's */
+	struct build_node **bnodes; /* parallel to part->nodes; NULL for empty non-terminals */
+	size_t cap;                 /* room in part->nodes */
+	const struct build_rr *soa; /* the apex SOA record */
+	uint32_t neg_ttl;           /* RFC 2308 §5: min(SOA TTL, MINIMUM) */
 	char *err;
 	size_t errlen;
 };

@@ -195,13 +195,12 @@ static const char *record_rule_broken(const struct zone_build *b, const uint8_t 
 	if (cnames > 1)
 		return "more than one CNAME record";
 	size_t others = zone_build_rrset_count(b, owner) - 1;
-	others -= zone_build_rrset_size(b, owner, 46) > 0;    /* RRSIG */
-	others -= zone_build_rrset_size(b, owner, 47) > 0;    /* NSEC */
+	others -= zone_build_rrset_size(b, owner, 46) > 0; /* RRSIG */
+	others -= zone_build_rrset_size(b, owner, 47) > 0; /* NSEC */
 	return others > 0 ? "CNAME and other data" : NULL;
 }
 
-int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
-		  size_t errlen)
+int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err, size_t errlen)
 {
 	return zonefile_load_indexed(b, path, default_ttl_s, NULL, err, errlen);
 }
@@ -280,7 +279,8 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 		}
 		ldns_rdf *owner = ldns_rr_owner(rr);
 		ldns_buffer_clear(buf);
-		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK || ldns_buffer_position(buf) > 65535) {
+		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
+		    ldns_buffer_position(buf) > 65535) {
 			snprintf(err, errlen, "%s:%d: cannot encode record", path, rr_line);
 			ldns_rr_free(rr);
 			rc = DNSD_EPARSE;
@@ -292,12 +292,14 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 		if (add != 0) {
 			char owner_text[DNAME_MAX_TEXT];
 			dname_to_text(owner_text, sizeof(owner_text), ldns_rdf_data(owner));
-			if (add == DNSD_EINVAL && !dname_is_subdomain(ldns_rdf_data(owner), ldns_rdf_size(owner),
-								      zone_build_apex(b), dname_len(zone_build_apex(b))))
-				snprintf(err, errlen, "%s:%d: %s is outside zone %s", path, rr_line, owner_text,
-					 apex_text);
+			if (add == DNSD_EINVAL &&
+			    !dname_is_subdomain(ldns_rdf_data(owner), ldns_rdf_size(owner),
+						zone_build_apex(b), dname_len(zone_build_apex(b))))
+				snprintf(err, errlen, "%s:%d: %s is outside zone %s", path, rr_line,
+					 owner_text, apex_text);
 			else
-				snprintf(err, errlen, "%s:%d: %s: %s", path, rr_line, owner_text, dnsd_strerror(add));
+				snprintf(err, errlen, "%s:%d: %s: %s", path, rr_line, owner_text,
+					 dnsd_strerror(add));
 			ldns_rr_free(rr);
 			rc = add;
 			goto out;
@@ -316,8 +318,8 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 			goto out;
 		}
 		if (index && zone_fileindex_add(index, ldns_rdf_data(owner), (uint16_t)ldns_rr_get_type(rr),
-					       ldns_buffer_begin(buf), (uint16_t)ldns_buffer_position(buf),
-					       (uint32_t)rr_line) != 0) {
+						ldns_buffer_begin(buf), (uint16_t)ldns_buffer_position(buf),
+						(uint32_t)rr_line) != 0) {
 			snprintf(err, errlen, "%s: out of memory", path);
 			ldns_rr_free(rr);
 			rc = DNSD_ENOMEM;
@@ -335,7 +337,8 @@ out:
 
 struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex,
 					const struct zone_apex_ns *ns, size_t ns_count,
-					struct zone_fileindex *index, unsigned *made, char *err, size_t errlen)
+					struct zone_fileindex *index, unsigned *made, char *err,
+					size_t errlen)
 {
 	unsigned added = 0;
 	struct zone_build *b = zone_build_new(apex, cz->ttl_s);
@@ -347,7 +350,8 @@ struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint
 		goto fail;
 	bool has_soa = zone_build_has_soa(b), has_ns = zone_build_has_apex_ns(b);
 	if (has_ns && cz->nameservers_count) {
-		snprintf(err, errlen, "zone %s: nameservers: is given and %s has apex NS records; keep one of them",
+		snprintf(err, errlen,
+			 "zone %s: nameservers: is given and %s has apex NS records; keep one of them",
 			 cz->name, cz->file);
 		goto fail;
 	}

@@ -23,16 +23,15 @@
  * the apex or beside other data).
  * On failure returns a negative dnsd_err with "file:line: reason" in err; the
  * builder may then hold part of the file and should be discarded. */
-int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err,
-		  size_t errlen);
+int zonefile_load(struct zone_build *b, const char *path, uint32_t default_ttl_s, char *err, size_t errlen);
 /* The same, noting the first line of each record in index (unsealed; the
  * caller seals it). */
 int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t default_ttl_s,
 			  struct zone_fileindex *index, char *err, size_t errlen);
 
 /* What zonefile_builder_new() added itself. */
-#define ZONEFILE_MADE_NS 0x01      /* the apex NS RRset and its glue, from ns */
-#define ZONEFILE_MADE_SOA 0x02     /* the SOA */
+#define ZONEFILE_MADE_NS 0x01  /* the apex NS RRset and its glue, from ns */
+#define ZONEFILE_MADE_SOA 0x02 /* the SOA */
 
 /* A builder for configured zone cz (apex: its name in wire form) holding its
  * file's records, if it has a file (noted in index when given), and the apex
@@ -45,6 +44,7 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
  * in err on failure. */
 struct zone_build *zonefile_builder_new(const struct config_zone *cz, const uint8_t *apex,
 					const struct zone_apex_ns *ns, size_t ns_count,
-					struct zone_fileindex *index, unsigned *made, char *err, size_t errlen);
+					struct zone_fileindex *index, unsigned *made, char *err,
+					size_t errlen);
 
 #endif

@@ -16,11 +16,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	/* A relative name exercises the file:/kubeconfig: path resolution. */
-	int rc = config_load_buffer("fuzz/dnsd.yaml", (const char *)data, size, &cfg, err,
-				    sizeof(err));
+	int rc = config_load_buffer("fuzz/dnsd.yaml", (const char *)data, size, &cfg, err, sizeof(err));
 	/* The contract: on failure a message and no config, on success no message. */
-	assert(rc == 0 ? (cfg != NULL && err[0] == '\0') :
-			 (cfg == NULL && strncmp(err, "fuzz/dnsd.yaml", 14) == 0));
+	assert(rc == 0 ? (cfg != NULL && err[0] == '\0')
+		       : (cfg == NULL && strncmp(err, "fuzz/dnsd.yaml", 14) == 0));
 	(void)rc;
 	config_free(cfg);
 	return 0;

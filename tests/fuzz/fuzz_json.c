@@ -26,7 +26,7 @@ static size_t walk(const struct json_value *v, unsigned depth)
 			size_t klen;
 			n += walk(json_object_at(v, k, &key, &klen), depth + 1);
 			if (json_get(v, key) == NULL && klen == __builtin_strlen(key))
-				abort();   /* a key must find a member */
+				abort(); /* a key must find a member */
 		}
 		break;
 	case JSON_STRING:
@@ -38,8 +38,7 @@ static size_t walk(const struct json_value *v, unsigned depth)
 		(void)json_get_double(v, &d);
 		break;
 	case JSON_ELIDED:
-	default:
-		break;
+	default: break;
 	}
 	return n;
 }

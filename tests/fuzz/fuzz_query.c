@@ -49,9 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t out[65535];
 	if (!snap)
 		init();
-	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353),
+	struct sockaddr_in cl = { .sin_family = AF_INET,
+				  .sin_port = htons(5353),
 				  .sin_addr.s_addr = htonl(0x7F00000B) };
-	struct answer_request req = { .pkt = data, .len = size, .client = (struct sockaddr *)&cl,
+	struct answer_request req = { .pkt = data,
+				      .len = size,
+				      .client = (struct sockaddr *)&cl,
 				      .local = (struct sockaddr *)&cl };
 	struct answer_info info;
 	size_t n = answer_query(snap, &req, out, 4096, &info);

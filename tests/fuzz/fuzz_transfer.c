@@ -48,9 +48,9 @@ static void init(void)
 	struct xfr_policy *pol = xfr_policy_new(2, 1 << 20);
 	struct tsig_key k;
 	static const char *secret = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
-	if (!pol || tsig_key_init(&k, "xfr-a", "hmac-sha256", secret) != 0 || xfr_policy_add_key(pol, &k) != 0 ||
-	    tsig_key_init(&k, "xfr-b", "hmac-sha512", secret) != 0 || xfr_policy_add_key(pol, &k) != 0 ||
-	    xfr_policy_add_view_key(pol, 0, "xfr-a") != 0)
+	if (!pol || tsig_key_init(&k, "xfr-a", "hmac-sha256", secret) != 0 ||
+	    xfr_policy_add_key(pol, &k) != 0 || tsig_key_init(&k, "xfr-b", "hmac-sha512", secret) != 0 ||
+	    xfr_policy_add_key(pol, &k) != 0 || xfr_policy_add_view_key(pol, 0, "xfr-a") != 0)
 		abort();
 	struct xfr_zone_policy *zp = xfr_policy_zone_add(pol, 0, apex);
 	if (!zp || xfr_policy_zone_allow(pol, zp, "key xfr-a") != 0)
@@ -65,9 +65,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t out[65535];
 	if (!snap)
 		init();
-	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353),
+	struct sockaddr_in cl = { .sin_family = AF_INET,
+				  .sin_port = htons(5353),
 				  .sin_addr.s_addr = htonl(0x7F000001) };
-	struct answer_request req = { .pkt = data, .len = size, .client = (struct sockaddr *)&cl,
+	struct answer_request req = { .pkt = data,
+				      .len = size,
+				      .client = (struct sockaddr *)&cl,
 				      .local = (struct sockaddr *)&cl };
 	for (int tcp = 0; tcp < 2; tcp++) {
 		req.is_tcp = tcp;

@@ -76,17 +76,14 @@ static void load_ok(const char *text)
 
 /* The error contract: the code, no config, "FILE:LINE:COLUMN: " exactly, and
  * the key (or value) named somewhere after it. */
-static void assert_error(int rc, int want_rc, const char *file, int line, int column,
-			 const char *needle)
+static void assert_error(int rc, int want_rc, const char *file, int line, int column, const char *needle)
 {
 	char prefix[256];
 	snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", file, line, column);
 	ck_assert_msg(rc == want_rc, "rc %d, want %d: %s", rc, want_rc, err);
 	ck_assert_ptr_null(cfg);
-	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "want prefix '%s', got '%s'",
-		      prefix, err);
-	ck_assert_msg(strstr(err + strlen(prefix), needle) != NULL, "'%s' not in '%s'", needle,
-		      err);
+	ck_assert_msg(strncmp(err, prefix, strlen(prefix)) == 0, "want prefix '%s', got '%s'", prefix, err);
+	ck_assert_msg(strstr(err + strlen(prefix), needle) != NULL, "'%s' not in '%s'", needle, err);
 }
 
 static void load_error(const char *text, int want_rc, int line, int column, const char *needle)
@@ -303,9 +300,9 @@ START_TEST(test_relative_paths)
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	snprintf(path, sizeof(path), "%s/sub/dnsd.yaml", tmpdir);
 	write_file(path, "zones:\n  - name: a\n    file: a.zone\n  - name: b\n    file: /abs/b.zone\n"
-		   "  - name: c\n    file: ../c.zone\n"
-		   "kubernetes:\n  - name: k\n    kubeconfig: kube/k.conf\n"
-		   "pid-file: dnsd.pid\n");
+			 "  - name: c\n    file: ../c.zone\n"
+			 "kubernetes:\n  - name: k\n    kubeconfig: kube/k.conf\n"
+			 "pid-file: dnsd.pid\n");
 	int rc = config_load(path, &cfg, err, sizeof(err));
 	ck_assert_msg(rc == 0, "%s", err);
 	snprintf(want, sizeof(want), "%s/sub/a.zone", tmpdir);
@@ -551,8 +548,8 @@ static const struct error_case error_cases[] = {
 	{ "listen: [\"10.0.0.1:\"]\n", DNSD_EINVAL, 1, 10, "listen[0]" },
 	{ "listen: [\"10.0.0.1:http\"]\n", DNSD_EINVAL, 1, 10, "listen[0]" },
 	{ "listen: [\"10.0.0.1:53\", \"\"]\n", DNSD_EINVAL, 1, 25, "listen[1]" },
-	{ "listen: [\"[0000:0000:0000:0000:0000:0000:0000:0001]:000000000000000000000053\"]\n",
-	  DNSD_EINVAL, 1, 10, "too long" },
+	{ "listen: [\"[0000:0000:0000:0000:0000:0000:0000:0001]:000000000000000000000053\"]\n", DNSD_EINVAL,
+	  1, 10, "too long" },
 	{ "metrics:\n  listen: 9153\n", DNSD_EINVAL, 2, 11, "metrics.listen: '9153'" },
 	{ "views:\n  - name: v\n    match-clients: [10.1.0.1/16]\n", DNSD_EINVAL, 3, 21,
 	  "views[0].match-clients[0]: '10.1.0.1/16'" },
@@ -572,8 +569,8 @@ static const struct error_case error_cases[] = {
 	{ "zones:\n  - name: \"a\\0b\"\n", DNSD_EINVAL, 2, 11, "zones[0].name: value contains a NUL" },
 	{ "kubernetes:\n  - name: a\n    in-cluster: true\n    api-version: v2\n", DNSD_EINVAL, 4, 18,
 	  "kubernetes[0].api-version: 'v2'" },
-	{ "kubernetes:\n  - name: a\n    in-cluster: true\n    namespaces: [a, \"\"]\n", DNSD_EINVAL,
-	  4, 21, "kubernetes[0].namespaces[1]: must not be empty" },
+	{ "kubernetes:\n  - name: a\n    in-cluster: true\n    namespaces: [a, \"\"]\n", DNSD_EINVAL, 4, 21,
+	  "kubernetes[0].namespaces[1]: must not be empty" },
 	{ "workers: !!int 1\n", DNSD_EINVAL, 1, 10, "workers: YAML tag" },
 	/* out of range */
 	{ "workers: 1\nudp-payload-max: 99999\n", DNSD_ERANGE, 2, 18,
@@ -589,16 +586,18 @@ static const struct error_case error_cases[] = {
 	{ "views: [{name: a, match-destinations: [\"127.0.0.1:0\"]}]\n", DNSD_ERANGE, 1, 40,
 	  "port is out of range 1..65535" },
 	{ "metrics: {listen: \"127.0.0.1:65536\"}\n", DNSD_ERANGE, 1, 19, "port is out of range 0..65535" },
-	{ "identity: \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n", DNSD_ERANGE, 1, 11,
-	  "identity: longer than 255 bytes" },
+	{ "identity: "
+	  "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xxxx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	  "xx"
+	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n",
+	  DNSD_ERANGE, 1, 11, "identity: longer than 255 bytes" },
 	{ "lameduck-ms: 600001\n", DNSD_ERANGE, 1, 14, "lameduck-ms" },
 	{ "health: {listen: \"[::]:99999\"}\n", DNSD_ERANGE, 1, 18, "health.listen" },
 	{ "views:\n  - name: v\n    match-clients: [10.0.0.0/33]\n", DNSD_ERANGE, 3, 21,
 	  "views[0].match-clients[0]: '10.0.0.0/33'" },
-	{ "views:\n  - name: v\n    match-clients: [\"::/129\"]\n", DNSD_ERANGE, 3, 21,
-	  "match-clients[0]" },
+	{ "views:\n  - name: v\n    match-clients: [\"::/129\"]\n", DNSD_ERANGE, 3, 21, "match-clients[0]" },
 	/* duplicate keys and names */
 	{ "chaos: true\nchaos: false\n", DNSD_EINVAL, 2, 1, "duplicate key 'chaos'" },
 	{ "tcp:\n  max-connections: 5\n  max-connections: 6\n", DNSD_EINVAL, 3, 3,
@@ -607,8 +606,8 @@ static const struct error_case error_cases[] = {
 	  "duplicate key 'ttl' in 'zones[0]'" },
 	{ "zones:\n  - name: global\n  - name: GLOBAL.\n", DNSD_EEXIST, 3, 11,
 	  "zones[1].name: duplicate name 'global'" },
-	{ "kubernetes:\n  - name: a\n    in-cluster: true\n  - name: a\n    in-cluster: true\n",
-	  DNSD_EEXIST, 4, 11, "kubernetes[1].name" },
+	{ "kubernetes:\n  - name: a\n    in-cluster: true\n  - name: a\n    in-cluster: true\n", DNSD_EEXIST,
+	  4, 11, "kubernetes[1].name" },
 	{ "views:\n  - name: v\n  - name: w\n  - {name: v}\n", DNSD_EEXIST, 4, 12,
 	  "views[2].name: duplicate name 'v'" },
 	/* missing keys, exclusive keys, dangling references */
@@ -621,18 +620,18 @@ static const struct error_case error_cases[] = {
 	  "zones[0].kubernetes[0]: kubernetes source 'mesh-9' is not defined" },
 	{ "zones: [{name: a}]\nviews:\n  - name: v\n    zones: [a, nope]\n", DNSD_ENOENT, 4, 16,
 	  "views[0].zones[1]: zone 'nope' is not defined" },
-	{ "views:\n  - name: v\n    kubernetes: [nope]\n", DNSD_ENOENT, 3, 18,
-	  "views[0].kubernetes[0]" },
+	{ "views:\n  - name: v\n    kubernetes: [nope]\n", DNSD_ENOENT, 3, 18, "views[0].kubernetes[0]" },
 	/* zones scoped to views */
 	{ "zones:\n  - {name: g, views: [v]}\n", DNSD_ENOENT, 2, 23,
 	  "zones[0].views[0]: view 'v' is not defined" },
 	{ "zones:\n  - {name: g, views: [v]}\n  - {name: g, views: [w, v]}\n"
-	  "views: [{name: v}, {name: w}]\n", DNSD_EEXIST, 3, 12,
+	  "views: [{name: v}, {name: w}]\n",
+	  DNSD_EEXIST, 3, 12,
 	  "zones[1].name: duplicate name 'g' in view 'v', first defined in zones[0] at line 2" },
-	{ "zones:\n  - {name: g, views: [v]}\n  - {name: g}\nviews: [{name: v}]\n",
-	  DNSD_EEXIST, 3, 12, "zones[1].name: duplicate name 'g' in view 'v'" },
-	{ "zones:\n  - {name: g, views: [v]}\nviews: [{name: v}, {name: w, zones: [g]}]\n",
-	  DNSD_ENOENT, 3, 38, "views[1].zones[0]: no entry of zone 'g' serves view 'w'" },
+	{ "zones:\n  - {name: g, views: [v]}\n  - {name: g}\nviews: [{name: v}]\n", DNSD_EEXIST, 3, 12,
+	  "zones[1].name: duplicate name 'g' in view 'v'" },
+	{ "zones:\n  - {name: g, views: [v]}\nviews: [{name: v}, {name: w, zones: [g]}]\n", DNSD_ENOENT, 3,
+	  38, "views[1].zones[0]: no entry of zone 'g' serves view 'w'" },
 	/* YAML itself */
 	{ "listen: [\"127.0.0.1:5353\"\nworkers: 1\n", DNSD_EPARSE, 2, 1, "YAML syntax error" },
 	{ "a: b\n c: d\n", DNSD_EPARSE, 2, 3, "YAML syntax error" },
@@ -643,8 +642,8 @@ static const struct error_case error_cases[] = {
 	{ "workers: &w 1\nudp-payload-max: *w\n", DNSD_EINVAL, 2, 18, "aliases (*w)" },
 	{ "chaos: true\n---\nchaos: false\n", DNSD_EPARSE, 2, 1, "only one YAML document" },
 	{ "a:\n - b:\n   - c:\n     - d:\n       - e:\n         - f:\n           - g:\n"
-	  "             - h:\n               - [[[[[[[[[[1]]]]]]]]]]\n", DNSD_ELIMIT, 9, 18,
-	  "nesting" },
+	  "             - h:\n               - [[[[[[[[[[1]]]]]]]]]]\n",
+	  DNSD_ELIMIT, 9, 18, "nesting" },
 };
 
 START_TEST(test_error_case)
@@ -767,11 +766,35 @@ START_TEST(test_reference_loads)
 {
 	/* The generated reference is itself a valid config, and names every key. */
 	static const char *const keys[] = {
-		"listen:", "workers:", "udp-payload-max:", "tcp:", "idle-timeout-ms:",
-		"max-connections:", "zones:", "name:", "file:", "ttl:", "kubernetes:",
-		"kubeconfig:", "in-cluster:", "context:", "namespaces:", "api-version:", "views:",
-		"match-clients:", "match-destinations:", "log:", "level:", "queries:", "metrics:",
-		"health:", "chaos:", "user:", "pid-file:", "512..4096", "error|warn|info|debug",
+		"listen:",
+		"workers:",
+		"udp-payload-max:",
+		"tcp:",
+		"idle-timeout-ms:",
+		"max-connections:",
+		"zones:",
+		"name:",
+		"file:",
+		"ttl:",
+		"kubernetes:",
+		"kubeconfig:",
+		"in-cluster:",
+		"context:",
+		"namespaces:",
+		"api-version:",
+		"views:",
+		"match-clients:",
+		"match-destinations:",
+		"log:",
+		"level:",
+		"queries:",
+		"metrics:",
+		"health:",
+		"chaos:",
+		"user:",
+		"pid-file:",
+		"512..4096",
+		"error|warn|info|debug",
 	};
 	FILE *f = fopen(yaml_path, "w");
 	ck_assert_ptr_nonnull(f);
@@ -835,8 +858,8 @@ END_TEST
 
 START_TEST(test_corrupted)
 {
-	static const char bytes[] = { '\0', '\n', ' ', '[', ']', '{', ':', '"', '-', '*', '&', '!',
-				      '\t', '\x80' };
+	static const char bytes[] = { '\0', '\n', ' ', '[', ']', '{',  ':',
+				      '"',  '-',  '*', '&', '!', '\t', '\x80' };
 	size_t len;
 	const char *orig = read_all(DATA "full.yaml", &len);
 	char *buf = malloc(len);
@@ -865,8 +888,8 @@ START_TEST(test_deep_and_wide)
 	/* 20000 list elements are fine, just slow to write by hand. */
 	int off = snprintf(buf, n, "views:\n  - name: v\n    match-clients: [");
 	for (int i = 0; i < 20000; i++)
-		off += snprintf(buf + off, n - (size_t)off, "%s10.%d.%d.0/24", i ? "," : "",
-				i / 256, i % 256);
+		off += snprintf(buf + off, n - (size_t)off, "%s10.%d.%d.0/24", i ? "," : "", i / 256,
+				i % 256);
 	off += snprintf(buf + off, n - (size_t)off, "]\n");
 	load_any(buf, (size_t)off);
 	free(buf);
@@ -912,10 +935,8 @@ static Suite *config_suite(void)
 
 	tc = tcase_create("errors");
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_loop_test(tc, test_error_case, 0,
-			    (int)(sizeof(error_cases) / sizeof(error_cases[0])));
-	tcase_add_loop_test(tc, test_error_file, 0,
-			    (int)(sizeof(error_files) / sizeof(error_files[0])));
+	tcase_add_loop_test(tc, test_error_case, 0, (int)(sizeof(error_cases) / sizeof(error_cases[0])));
+	tcase_add_loop_test(tc, test_error_file, 0, (int)(sizeof(error_files) / sizeof(error_files[0])));
 	tcase_add_test(tc, test_error_buffer_small_or_null);
 	tcase_add_test(tc, test_error_long_value_cut);
 	suite_add_tcase(s, tc);
@@ -935,7 +956,4 @@ static Suite *config_suite(void)
 	return s;
 }
 
-Suite *unit_suite(void)
-{
-	return config_suite();
-}
+Suite *unit_suite(void) { return config_suite(); }

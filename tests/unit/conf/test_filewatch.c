@@ -40,15 +40,9 @@ static void setup(void)
 	writes = 0;
 }
 
-static void teardown(void)
-{
-	rm_rf(root);
-}
+static void teardown(void) { rm_rf(root); }
 
-static void path_in(char *out, const char *rel)
-{
-	snprintf(out, PATH_MAX, "%s/%s", root, rel);
-}
+static void path_in(char *out, const char *rel) { snprintf(out, PATH_MAX, "%s/%s", root, rel); }
 
 static void write_file(const char *path, const char *text)
 {
@@ -73,7 +67,8 @@ static void kubelet_write(const char *dir, const char *const *keys, const char *
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	snprintf(ts, sizeof(ts), "%s/..%04d_%02d_%02d_%02d_%02d_%02d.%u%06u", dir, tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ++writes, (unsigned)rand() % 1000000);
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ++writes,
+		 (unsigned)rand() % 1000000);
 	ck_assert_int_eq(mkdir(ts, 0755), 0);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(p, sizeof(p), "%s/%s", ts, keys[i]);

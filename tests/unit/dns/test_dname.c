@@ -17,7 +17,7 @@ START_TEST(test_from_text)
 	ck_assert_int_eq(dname_from_text(w, "a.b."), 5);
 	ck_assert_int_eq(dname_from_text(w, "."), 1);
 	ck_assert_int_eq(w[0], 0);
-	ck_assert_int_eq(dname_from_text(w, "a\\.b.c"), 7);   /* escaped dot stays in the label */
+	ck_assert_int_eq(dname_from_text(w, "a\\.b.c"), 7); /* escaped dot stays in the label */
 	ck_assert_int_eq(w[0], 3);
 	ck_assert_int_eq(dname_from_text(w, "\\065b"), 4);
 	ck_assert_int_eq(w[1], 'A');

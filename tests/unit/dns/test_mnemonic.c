@@ -67,7 +67,7 @@ START_TEST(types_agree_with_ldns)
 		/* a name ldns has and we lack would be a gap in our table */
 		ck_assert_msg(ours_named || !theirs_named, "type %u: ldns knows %s", t, theirs);
 		if (!ours_named)
-			ck_assert_str_eq(ours, theirs);   /* both RFC 3597 */
+			ck_assert_str_eq(ours, theirs); /* both RFC 3597 */
 		free(theirs);
 	}
 	ck_assert_uint_ge(both, 70);

@@ -70,8 +70,10 @@ START_TEST(test_request_verifies)
 	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW + 300), TSIG_OK);
 	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW - 300), TSIG_OK);
 	/* clock skew beyond the fudge */
-	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW + 301), TSIG_BADTIME);
-	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW - 301), TSIG_BADTIME);
+	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW + 301),
+			 TSIG_BADTIME);
+	ck_assert_int_eq(tsig_verify_request(&s, &k, v->query, v->query_len, &rr, VEC_NOW - 301),
+			 TSIG_BADTIME);
 	/* the wrong secret */
 	struct tsig_key bad = key_of(v->algorithm, "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyE=");
 	ck_assert_int_eq(tsig_verify_request(&s, &bad, v->query, v->query_len, &rr, VEC_NOW), TSIG_BADSIG);
@@ -85,7 +87,8 @@ START_TEST(test_request_verifies)
 		copy[i] ^= 0x20;
 		struct tsig_rr r2;
 		if (tsig_find(copy, v->query_len, &r2) == 0)
-			ck_assert_int_ne(tsig_verify_request(&s, &k, copy, v->query_len, &r2, VEC_NOW), TSIG_OK);
+			ck_assert_int_ne(tsig_verify_request(&s, &k, copy, v->query_len, &r2, VEC_NOW),
+					 TSIG_OK);
 		copy[i] ^= 0x20;
 	}
 	/* the MAC itself */
@@ -175,8 +178,9 @@ START_TEST(test_errors_on_the_wire)
 	struct tsig_rr rr;
 	ck_assert_int_eq(tsig_find(vec_sha256_query, sizeof(vec_sha256_query), &rr), 0);
 	struct tsig_stream s;
-	ck_assert_int_eq(tsig_verify_request(&s, &k, vec_sha256_query, sizeof(vec_sha256_query), &rr,
-					     VEC_NOW + 1000), TSIG_BADTIME);
+	ck_assert_int_eq(
+		tsig_verify_request(&s, &k, vec_sha256_query, sizeof(vec_sha256_query), &rr, VEC_NOW + 1000),
+		TSIG_BADTIME);
 	/* BADTIME: signed, the request's time echoed, ours in Other Data */
 	uint8_t msg[512];
 	memcpy(msg, vec_sha256_query, rr.offset);
@@ -212,7 +216,7 @@ START_TEST(test_find_is_strict)
 	struct tsig_rr rr;
 	memcpy(msg, vec_sha256_query, len);
 	/* no TSIG */
-	ck_assert_int_eq(tsig_find(msg, 12 + 12, &rr), DNSD_EPARSE);   /* ARCOUNT says one more */
+	ck_assert_int_eq(tsig_find(msg, 12 + 12, &rr), DNSD_EPARSE); /* ARCOUNT says one more */
 	wire_write_u16(msg + 10, 0);
 	ck_assert_int_eq(tsig_find(msg, 12 + 12, &rr), DNSD_ENOENT);
 	/* trailing garbage */

@@ -28,7 +28,7 @@ static size_t question(uint8_t *p, const char *wire_name, size_t name_len, uint1
 	return name_len + 4;
 }
 
-#define NAME "\3Foo\6global"   /* + terminating NUL of the literal = root */
+#define NAME "\3Foo\6global" /* + terminating NUL of the literal = root */
 #define NAME_LEN 12
 
 static size_t opt(uint8_t *p, uint16_t size, uint8_t version, const uint8_t *options, uint16_t optlen)
@@ -56,7 +56,7 @@ START_TEST(test_plain_query)
 	ck_assert_uint_eq(q.qtype, WIRE_TYPE_AAAA);
 	ck_assert_uint_eq(q.qclass, WIRE_CLASS_IN);
 	ck_assert_uint_eq(q.qname_len, NAME_LEN);
-	ck_assert_int_eq(memcmp(q.qname, "\3foo\6global", NAME_LEN), 0);   /* lower case */
+	ck_assert_int_eq(memcmp(q.qname, "\3foo\6global", NAME_LEN), 0); /* lower case */
 	ck_assert_uint_eq(q.label_count, 2);
 	ck_assert_uint_eq(q.label_off[1], 4);
 	ck_assert(!q.has_opt);
@@ -104,7 +104,11 @@ struct bad_case {
 	size_t (*make)(uint8_t *p);
 };
 
-static size_t mk_short_header(uint8_t *p) { header(p, 0, 1, 0, 0, 0); return 11; }
+static size_t mk_short_header(uint8_t *p)
+{
+	header(p, 0, 1, 0, 0, 0);
+	return 11;
+}
 static size_t mk_qr(uint8_t *p)
 {
 	size_t n = header(p, WIRE_FLAG_QR, 1, 0, 0, 0);
@@ -136,7 +140,7 @@ static size_t mk_long_label(uint8_t *p)
 static size_t mk_long_name(uint8_t *p)
 {
 	size_t n = header(p, 0, 1, 0, 0, 0);
-	for (int i = 0; i < 5; i++) {   /* 5 * 52 = 260 > 255 */
+	for (int i = 0; i < 5; i++) { /* 5 * 52 = 260 > 255 */
 		p[n++] = 51;
 		memset(p + n, 'a', 51);
 		n += 51;
@@ -171,7 +175,7 @@ static size_t mk_answer_count(uint8_t *p)
 {
 	size_t n = header(p, 0, 1, 1, 0, 0);
 	n += question(p + n, NAME, NAME_LEN, 1);
-	return n + opt(p + n, 1232, 0, NULL, 0);   /* OPT in the answer section */
+	return n + opt(p + n, 1232, 0, NULL, 0); /* OPT in the answer section */
 }
 static size_t mk_two_opts(uint8_t *p)
 {
@@ -191,7 +195,7 @@ static size_t mk_opt_not_root(uint8_t *p)
 	size_t n = header(p, 0, 1, 0, 0, 1);
 	n += question(p + n, NAME, NAME_LEN, 1);
 	p[n++] = 0xC0;
-	p[n++] = 12;       /* owner = the question name */
+	p[n++] = 12; /* owner = the question name */
 	size_t o = opt(p + n - 1, 1232, 0, NULL, 0);
 	return n - 1 + o;
 }
@@ -200,7 +204,7 @@ static size_t mk_forward_pointer(uint8_t *p)
 	size_t n = header(p, 0, 1, 0, 0, 1);
 	n += question(p + n, NAME, NAME_LEN, 1);
 	p[n] = 0xC0;
-	p[n + 1] = (uint8_t)(n + 2);   /* points past itself */
+	p[n + 1] = (uint8_t)(n + 2); /* points past itself */
 	n += 2;
 	wire_write_u16(p + n, 1);
 	wire_write_u16(p + n + 2, 1);
@@ -213,7 +217,7 @@ static size_t mk_self_pointer(uint8_t *p)
 	size_t n = header(p, 0, 1, 0, 0, 1);
 	n += question(p + n, NAME, NAME_LEN, 1);
 	p[n] = 0xC0;
-	p[n + 1] = (uint8_t)n;     /* loop */
+	p[n + 1] = (uint8_t)n; /* loop */
 	n += 2;
 	wire_write_u16(p + n, 1);
 	wire_write_u16(p + n + 2, 1);
@@ -239,11 +243,31 @@ static size_t mk_ecs(uint8_t *p, const uint8_t *ecs, uint16_t len)
 	memcpy(options + 4, ecs, len);
 	return n + opt(p + n, 1232, 0, options, (uint16_t)(4 + len));
 }
-static size_t mk_ecs_family(uint8_t *p) { const uint8_t e[] = { 0, 3, 8, 0, 10 }; return mk_ecs(p, e, sizeof(e)); }
-static size_t mk_ecs_source(uint8_t *p) { const uint8_t e[] = { 0, 1, 33, 0, 1, 2, 3, 4, 5 }; return mk_ecs(p, e, sizeof(e)); }
-static size_t mk_ecs_scope(uint8_t *p) { const uint8_t e[] = { 0, 1, 8, 8, 10 }; return mk_ecs(p, e, sizeof(e)); }
-static size_t mk_ecs_bits(uint8_t *p) { const uint8_t e[] = { 0, 1, 12, 0, 10, 0x1F }; return mk_ecs(p, e, sizeof(e)); }
-static size_t mk_ecs_len(uint8_t *p) { const uint8_t e[] = { 0, 1, 8, 0, 10, 1 }; return mk_ecs(p, e, sizeof(e)); }
+static size_t mk_ecs_family(uint8_t *p)
+{
+	const uint8_t e[] = { 0, 3, 8, 0, 10 };
+	return mk_ecs(p, e, sizeof(e));
+}
+static size_t mk_ecs_source(uint8_t *p)
+{
+	const uint8_t e[] = { 0, 1, 33, 0, 1, 2, 3, 4, 5 };
+	return mk_ecs(p, e, sizeof(e));
+}
+static size_t mk_ecs_scope(uint8_t *p)
+{
+	const uint8_t e[] = { 0, 1, 8, 8, 10 };
+	return mk_ecs(p, e, sizeof(e));
+}
+static size_t mk_ecs_bits(uint8_t *p)
+{
+	const uint8_t e[] = { 0, 1, 12, 0, 10, 0x1F };
+	return mk_ecs(p, e, sizeof(e));
+}
+static size_t mk_ecs_len(uint8_t *p)
+{
+	const uint8_t e[] = { 0, 1, 8, 0, 10, 1 };
+	return mk_ecs(p, e, sizeof(e));
+}
 static size_t mk_ecs_twice(uint8_t *p)
 {
 	size_t n = header(p, 0, 1, 0, 0, 1);
@@ -313,9 +337,9 @@ START_TEST(test_opt_writer)
 	ck_assert_uint_eq(n, 11 + 4 + 4 + 3);
 	ck_assert_uint_eq(wire_read_u16(out + 1), WIRE_TYPE_OPT);
 	ck_assert_uint_eq(wire_read_u16(out + 3), 1232);
-	ck_assert_uint_eq(out[5], 1);                  /* extended rcode bits */
+	ck_assert_uint_eq(out[5], 1); /* extended rcode bits */
 	ck_assert_uint_eq(wire_read_u16(out + 7), 0x8000);
-	ck_assert_uint_eq(out[11 + 4 + 3], 16);        /* scope */
+	ck_assert_uint_eq(out[11 + 4 + 3], 16); /* scope */
 }
 END_TEST
 

@@ -27,29 +27,64 @@ struct text_case {
 };
 
 static const struct text_case cases[] = {
-	{ "{}", true }, { "[]", true }, { "0", true }, { "-0", true }, { "1.5e-3", true },
-	{ "-12.0E+2", true }, { "\"\"", true }, { "null", true }, { "true", true }, { "false", true },
-	{ " [1, 2 ,3 ] ", true }, { "{\"a\":{\"b\":[null,true,false]}}", true },
-	{ "\"\\ud83d\\ude00\"", true },                 /* surrogate pair */
-	{ "\"\\u0000\"", true },                        /* NUL in a string */
+	{ "{}", true },
+	{ "[]", true },
+	{ "0", true },
+	{ "-0", true },
+	{ "1.5e-3", true },
+	{ "-12.0E+2", true },
+	{ "\"\"", true },
+	{ "null", true },
+	{ "true", true },
+	{ "false", true },
+	{ " [1, 2 ,3 ] ", true },
+	{ "{\"a\":{\"b\":[null,true,false]}}", true },
+	{ "\"\\ud83d\\ude00\"", true }, /* surrogate pair */
+	{ "\"\\u0000\"", true },        /* NUL in a string */
 	{ "\"\\\"\\\\\\/\\b\\f\\n\\r\\t\"", true },
 	{ "\"caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x98\x80\"", true },
-	{ "{\"a\":1,\"a\":2}", true },                  /* duplicates: first wins on lookup */
+	{ "{\"a\":1,\"a\":2}", true }, /* duplicates: first wins on lookup */
 	{ "\"\\u00e9\"", true },
-	{ "", false }, { " ", false }, { "[", false }, { "]", false }, { "{", false },
-	{ "[1,]", false }, { "{\"a\":1,}", false }, { "[1 2]", false }, { "{\"a\" 1}", false },
-	{ "{a:1}", false }, { "{'a':1}", false }, { "'x'", false }, { "01", false }, { "-", false },
-	{ "1.", false }, { ".5", false }, { "1e", false }, { "1e+", false }, { "+1", false },
-	{ "NaN", false }, { "Infinity", false }, { "nul", false }, { "truee", false },
-	{ "[1] x", false }, { "{} {}", false }, { "\"abc", false }, { "\"\\x\"", false },
-	{ "\"\\u12\"", false }, { "\"\\ud83d\"", false },   /* lone high surrogate */
-	{ "\"\\ude00\"", false },                        /* lone low surrogate */
-	{ "\"\\ud83d\\u0041\"", false },                 /* high + non-low */
-	{ "\"\t\"", false }, { "\"\n\"", false },        /* raw control characters */
-	{ "\"\xff\"", false }, { "\"\xc0\xaf\"", false }, /* invalid / overlong UTF-8 */
-	{ "\"\xed\xa0\x80\"", false },                   /* UTF-8-encoded surrogate */
-	{ "\"\xf4\x90\x80\x80\"", false },               /* above U+10FFFF */
-	{ "[1,,2]", false }, { "/* c */ 1", false }, { "[\"a\":1]", false },
+	{ "", false },
+	{ " ", false },
+	{ "[", false },
+	{ "]", false },
+	{ "{", false },
+	{ "[1,]", false },
+	{ "{\"a\":1,}", false },
+	{ "[1 2]", false },
+	{ "{\"a\" 1}", false },
+	{ "{a:1}", false },
+	{ "{'a':1}", false },
+	{ "'x'", false },
+	{ "01", false },
+	{ "-", false },
+	{ "1.", false },
+	{ ".5", false },
+	{ "1e", false },
+	{ "1e+", false },
+	{ "+1", false },
+	{ "NaN", false },
+	{ "Infinity", false },
+	{ "nul", false },
+	{ "truee", false },
+	{ "[1] x", false },
+	{ "{} {}", false },
+	{ "\"abc", false },
+	{ "\"\\x\"", false },
+	{ "\"\\u12\"", false },
+	{ "\"\\ud83d\"", false },        /* lone high surrogate */
+	{ "\"\\ude00\"", false },        /* lone low surrogate */
+	{ "\"\\ud83d\\u0041\"", false }, /* high + non-low */
+	{ "\"\t\"", false },
+	{ "\"\n\"", false }, /* raw control characters */
+	{ "\"\xff\"", false },
+	{ "\"\xc0\xaf\"", false },         /* invalid / overlong UTF-8 */
+	{ "\"\xed\xa0\x80\"", false },     /* UTF-8-encoded surrogate */
+	{ "\"\xf4\x90\x80\x80\"", false }, /* above U+10FFFF */
+	{ "[1,,2]", false },
+	{ "/* c */ 1", false },
+	{ "[\"a\":1]", false },
 };
 
 START_TEST(test_table)
@@ -68,8 +103,9 @@ END_TEST
 
 START_TEST(test_accessors)
 {
-	const char *text = "{\"metadata\":{\"name\":\"x\",\"n\":42,\"big\":123456789012345678901},"
-			   "\"items\":[1,\"two\",{\"k\":null}],\"s\":\"\\ud83d\\ude00\\u0000z\",\"a\":1,\"a\":2}";
+	const char *text =
+		"{\"metadata\":{\"name\":\"x\",\"n\":42,\"big\":123456789012345678901},"
+		"\"items\":[1,\"two\",{\"k\":null}],\"s\":\"\\ud83d\\ude00\\u0000z\",\"a\":1,\"a\":2}";
 	struct json_doc *doc;
 	struct json_error err;
 	ck_assert_int_eq(json_parse(text, strlen(text), &doc, &err), 0);
@@ -87,11 +123,11 @@ START_TEST(test_accessors)
 	ck_assert_ptr_null(json_array_at(items, 3));
 	ck_assert_int_eq(json_type(json_get(json_array_at(items, 2), "k")), JSON_NULL);
 	const char *s = json_get_string(json_get(root, "s"), &len);
-	ck_assert_uint_eq(len, 6);                        /* 4 bytes of U+1F600, NUL, z */
+	ck_assert_uint_eq(len, 6); /* 4 bytes of U+1F600, NUL, z */
 	ck_assert_int_eq(memcmp(s, "\xf0\x9f\x98\x80\0z", 6), 0);
 	ck_assert_int_eq(json_get_int64(json_get(root, "a"), &n), 0);
 	ck_assert_int_eq(n, 1);
-	ck_assert_ptr_null(json_get(items, "x"));        /* not an object */
+	ck_assert_ptr_null(json_get(items, "x")); /* not an object */
 	ck_assert_ptr_null(json_get_string(items, NULL));
 	json_doc_free(doc);
 }
@@ -333,15 +369,32 @@ static char *ours_canon(const char *t, size_t n, char *why, size_t why_len)
 
 static bool is_known_difference(const char *ours, const char *oracle_why)
 {
-	return ours && (strstr(oracle_why, "NUL byte in object key") || strstr(oracle_why, "number overflow") ||
-			strstr(oracle_why, "too big"));
+	return ours && (strstr(oracle_why, "NUL byte in object key") ||
+			strstr(oracle_why, "number overflow") || strstr(oracle_why, "too big"));
 }
 
 START_TEST(test_differential_with_jansson)
 {
 	static const char *const inserts[] = {
-		"\\ud83d", "\\u0000", "\xc3\xa9", "\xff", "\\", "\"", ",", "]", "}", "1e5", "-0", "\x01",
-		"\\ud83d\\ude00", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\xaf", "[", "{\"k\":", "99999999999999999999",
+		"\\ud83d",
+		"\\u0000",
+		"\xc3\xa9",
+		"\xff",
+		"\\",
+		"\"",
+		",",
+		"]",
+		"}",
+		"1e5",
+		"-0",
+		"\x01",
+		"\\ud83d\\ude00",
+		"\xed\xa0\x80",
+		"\xf4\x90\x80\x80",
+		"\xe0\x80\xaf",
+		"[",
+		"{\"k\":",
+		"99999999999999999999",
 	};
 	unsigned seed = 20261124;
 	printf("json differential: seed %u\n", seed);
@@ -365,10 +418,14 @@ START_TEST(test_differential_with_jansson)
 			for (int k = 0; k < edits; k++) {
 				size_t pos = ml ? rand_r(&seed) % ml : 0;
 				switch (rand_r(&seed) % 3) {
-				case 0: if (ml) m[pos] = (char)rand_r(&seed); break;
+				case 0:
+					if (ml)
+						m[pos] = (char)rand_r(&seed);
+					break;
 				case 1: ml = pos; break;
 				default: {
-					const char *s = inserts[rand_r(&seed) % (sizeof(inserts) / sizeof(inserts[0]))];
+					const char *s = inserts[rand_r(&seed) %
+								(sizeof(inserts) / sizeof(inserts[0]))];
 					size_t sl = strlen(s);
 					memmove(m + pos + sl, m + pos, ml - pos);
 					memcpy(m + pos, s, sl);
@@ -382,10 +439,12 @@ START_TEST(test_differential_with_jansson)
 			cases_run++;
 			accepted += a != NULL;
 			if (!(a && !b && is_known_difference(a, w2))) {
-				ck_assert_msg((a == NULL) == (b == NULL), "%s#%d: ours %s (%s), jansson %s (%s)", e->d_name,
-					      iter, a ? "accepts" : "rejects", w1, b ? "accepts" : "rejects", w2);
+				ck_assert_msg((a == NULL) == (b == NULL),
+					      "%s#%d: ours %s (%s), jansson %s (%s)", e->d_name, iter,
+					      a ? "accepts" : "rejects", w1, b ? "accepts" : "rejects", w2);
 				if (a)
-					ck_assert_msg(strcmp(a, b) == 0, "%s#%d: trees differ", e->d_name, iter);
+					ck_assert_msg(strcmp(a, b) == 0, "%s#%d: trees differ", e->d_name,
+						      iter);
 			}
 			free(a);
 			free(b);

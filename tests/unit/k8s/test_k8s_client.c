@@ -108,7 +108,7 @@ START_TEST(test_chunked_stop_and_errors)
 		k8s_chunked_init(&ch);
 		long r = k8s_chunked_feed(&ch, bad[i], strlen(bad[i]), k8s_lines_feed, &lines);
 		if (i == 1)
-			ck_assert_int_eq(r, (long)strlen(bad[i]));   /* incomplete, not wrong */
+			ck_assert_int_eq(r, (long)strlen(bad[i])); /* incomplete, not wrong */
 		else
 			ck_assert_int_eq(r, DNSD_EHTTP);
 	}
@@ -173,13 +173,13 @@ START_TEST(test_backoff)
 	uint32_t prev = 0;
 	for (int i = 0; i < 12; i++) {
 		uint32_t ms = k8s_backoff_next_ms(&b, 0);
-		ck_assert_uint_ge(ms, 640);               /* 0.8 s - 20% */
-		ck_assert_uint_le(ms, 36000);             /* 30 s + 20% */
+		ck_assert_uint_ge(ms, 640);   /* 0.8 s - 20% */
+		ck_assert_uint_le(ms, 36000); /* 30 s + 20% */
 		if (i > 0 && i < 5)
-			ck_assert_uint_gt(ms, prev);      /* doubling outruns the jitter */
+			ck_assert_uint_gt(ms, prev); /* doubling outruns the jitter */
 		prev = ms;
 	}
-	ck_assert_uint_eq(k8s_backoff_next_ms(&b, 120), 120000);   /* Retry-After wins */
+	ck_assert_uint_eq(k8s_backoff_next_ms(&b, 120), 120000); /* Retry-After wins */
 	k8s_backoff_reset(&b);
 	ck_assert_uint_le(k8s_backoff_next_ms(&b, 0), 960);
 }
@@ -220,16 +220,17 @@ START_TEST(test_kubeconfig)
 	ck_assert_uint_eq(a.port, 6443);
 	ck_assert_str_eq(a.base_path, "/prefix");
 	ck_assert_str_eq(a.tls_server_name, "kubernetes.default.svc");
-	ck_assert_str_eq(a.ca_file, "tests/data/kubeconfig/ca/east-ca.crt");   /* relative to the file */
+	ck_assert_str_eq(a.ca_file, "tests/data/kubeconfig/ca/east-ca.crt"); /* relative to the file */
 	ck_assert_str_eq(a.token_file, "tests/data/kubeconfig/secrets/token");
 	k8s_auth_clear(&a);
 	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/good.yaml", "west", err, sizeof(err)), 0);
-	ck_assert_ptr_null(a.ca_file);                      /* data wins over the file */
+	ck_assert_ptr_null(a.ca_file); /* data wins over the file */
 	ck_assert_ptr_nonnull(strstr(a.ca_pem, "BEGIN CERTIFICATE"));
 	ck_assert_str_eq(a.cert_file, "tests/data/kubeconfig/certs/dnsd.crt");
 	ck_assert_str_eq(a.key_file, "/abs/dnsd.key");
 	k8s_auth_clear(&a);
-	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/good.yaml", "plain", err, sizeof(err)), 0);
+	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/good.yaml", "plain", err, sizeof(err)),
+			 0);
 	ck_assert(!a.is_tls);
 	k8s_auth_clear(&a);
 	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/good.yaml", "gcloud", err, sizeof(err)),
@@ -238,12 +239,15 @@ START_TEST(test_kubeconfig)
 	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/good.yaml", "nope", err, sizeof(err)),
 			 DNSD_EINVAL);
 	ck_assert_ptr_nonnull(strstr(err, "context 'nope' not found"));
-	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/bad-cluster.yaml", NULL, err, sizeof(err)),
-			 DNSD_EINVAL);
-	ck_assert_msg(strstr(err, "bad-cluster.yaml:8:") && strstr(err, "cluster 'missing' not found"), "%s", err);
+	ck_assert_int_eq(
+		kubeconfig_load(&a, "tests/data/kubeconfig/bad-cluster.yaml", NULL, err, sizeof(err)),
+		DNSD_EINVAL);
+	ck_assert_msg(strstr(err, "bad-cluster.yaml:8:") && strstr(err, "cluster 'missing' not found"), "%s",
+		      err);
 	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/bad-base64.yaml", NULL, err, sizeof(err)),
 			 DNSD_EINVAL);
-	ck_assert_msg(strstr(err, "bad-base64.yaml:6:") && strstr(err, "certificate-authority-data"), "%s", err);
+	ck_assert_msg(strstr(err, "bad-base64.yaml:6:") && strstr(err, "certificate-authority-data"), "%s",
+		      err);
 	ck_assert_int_eq(kubeconfig_load(&a, "tests/data/kubeconfig/missing.yaml", NULL, err, sizeof(err)),
 			 DNSD_ENOENT);
 }

@@ -83,7 +83,8 @@ static void assert_same_se(const struct serviceentry *a, const struct serviceent
 		ck_assert_str_eq(a->hosts[i], b->hosts[i]);
 	ck_assert_uint_eq(a->addresses_count, b->addresses_count);
 	if (a->addresses_count)
-		ck_assert_int_eq(memcmp(a->addresses, b->addresses, a->addresses_count * sizeof(*a->addresses)), 0);
+		ck_assert_int_eq(
+			memcmp(a->addresses, b->addresses, a->addresses_count * sizeof(*a->addresses)), 0);
 	ck_assert_uint_eq(a->ports_count, b->ports_count);
 	if (a->ports_count)
 		ck_assert_int_eq(memcmp(a->ports, b->ports, a->ports_count * sizeof(*a->ports)), 0);
@@ -143,7 +144,8 @@ END_TEST
 START_TEST(test_string_escapes_round_trip)
 {
 	/* quote, backslash, control characters, NUL, non-ASCII, a surrogate pair */
-	const char *text = "{\"metadata\":{\"name\":\"a\\\"b\\\\c\\n\\t\\u0001\\u0000d\",\"namespace\":\"\\u00e9\\ud83d\\ude00\"},"
+	const char *text = "{\"metadata\":{\"name\":\"a\\\"b\\\\c\\n\\t\\u0001\\u0000d\",\"namespace\":"
+			   "\"\\u00e9\\ud83d\\ude00\"},"
 			   "\"n\":[-1.5e3,0,true,false,null,{}],\"spec\":{}}";
 	struct json_doc *doc;
 	struct json_error jerr;
@@ -177,9 +179,11 @@ static char *small_file(size_t *len)
 {
 	struct k8s_state *st = k8s_state_new("mesh-1");
 	ck_assert_int_eq(k8s_state_add_cursor(st, NULL, "7"), 0);
-	const char *o1 = "{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":[\"a.ns.global\"],"
-			 "\"addresses\":[\"240.0.0.1\"]}}";
-	const char *o2 = "{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":[\"b.ns.global\"]}}";
+	const char *o1 =
+		"{\"metadata\":{\"name\":\"a\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":[\"a.ns.global\"],"
+		"\"addresses\":[\"240.0.0.1\"]}}";
+	const char *o2 =
+		"{\"metadata\":{\"name\":\"b\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":[\"b.ns.global\"]}}";
 	ck_assert_int_eq(k8s_state_add_object(st, o1, strlen(o1)), 0);
 	ck_assert_int_eq(k8s_state_add_object(st, o2, strlen(o2)), 0);
 	char *data;
@@ -197,8 +201,8 @@ START_TEST(test_every_truncation_refused)
 	ck_assert_int_eq(k8s_state_decode(&st, data, len, "mesh-1", err, sizeof(err)), 0);
 	k8s_state_free(st);
 	for (size_t k = 0; k < len; k++) {
-		ck_assert_msg(k8s_state_decode(&st, data, k, "mesh-1", err, sizeof(err)) != 0, "%zu of %zu bytes loaded",
-			      k, len);
+		ck_assert_msg(k8s_state_decode(&st, data, k, "mesh-1", err, sizeof(err)) != 0,
+			      "%zu of %zu bytes loaded", k, len);
 		ck_assert_ptr_null(st);
 	}
 	free(data);
@@ -267,8 +271,8 @@ START_TEST(test_foreign_version_and_source)
 	ck_assert_int_eq(k8s_state_decode(&st, junk, strlen(junk), "mesh-1", err, sizeof(err)), DNSD_EPARSE);
 	/* a valid checksum does not excuse a bad body */
 	const char *bodies[] = {
-		"dnsd-state 1\nsource mesh-1\nsaved-unix 5\nobjects 2\n{}\n",            /* one object short */
-		"dnsd-state 1\nsource mesh-1\nsaved-unix 5\nobjects 0\n{}\n",            /* one too many */
+		"dnsd-state 1\nsource mesh-1\nsaved-unix 5\nobjects 2\n{}\n", /* one object short */
+		"dnsd-state 1\nsource mesh-1\nsaved-unix 5\nobjects 0\n{}\n", /* one too many */
 		"dnsd-state 1\nsource mesh-1\nsaved-unix -5\nobjects 0\n",
 		"dnsd-state 1\nsource mesh-1\nsaved-unix 5\ncursor * \nobjects 0\n",
 		"dnsd-state 1\nsource mesh-1\nobjects 0\n",
@@ -276,7 +280,8 @@ START_TEST(test_foreign_version_and_source)
 	};
 	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
 		char *f = with_checksum(bodies[i], &len);
-		ck_assert_msg(k8s_state_decode(&st, f, len, "mesh-1", err, sizeof(err)) == DNSD_EPARSE, "body %zu", i);
+		ck_assert_msg(k8s_state_decode(&st, f, len, "mesh-1", err, sizeof(err)) == DNSD_EPARSE,
+			      "body %zu", i);
 		free(f);
 	}
 }
@@ -394,10 +399,11 @@ static struct k8s_state *generation_state(unsigned g, size_t n)
 	ck_assert_int_eq(k8s_state_add_cursor(st, NULL, rv), 0);
 	for (size_t i = 0; i < n; i++) {
 		char line[256];
-		int len = snprintf(line, sizeof(line),
-				   "{\"metadata\":{\"name\":\"gen%u-%zu\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":"
-				   "[\"svc-%zu.ns.global\"],\"addresses\":[\"240.0.%u.%zu\"]}}",
-				   g, i, i, g, i % 250);
+		int len = snprintf(
+			line, sizeof(line),
+			"{\"metadata\":{\"name\":\"gen%u-%zu\",\"namespace\":\"ns\"},\"spec\":{\"hosts\":"
+			"[\"svc-%zu.ns.global\"],\"addresses\":[\"240.0.%u.%zu\"]}}",
+			g, i, i, g, i % 250);
 		ck_assert_int_eq(k8s_state_add_object(st, line, (size_t)len), 0);
 	}
 	return st;
@@ -417,7 +423,7 @@ static uint64_t now_us(void)
 START_TEST(test_kill_during_writes)
 {
 	make_dir();
-	const size_t n = 3000;    /* ~300 KB: a save takes long enough to be hit */
+	const size_t n = 3000; /* ~300 KB: a save takes long enough to be hit */
 	struct k8s_state *gen[3] = { NULL, generation_state(1, n), generation_state(2, n) };
 	unsigned iterations = 0, mid_write = 0;
 	uint64_t deadline = now_us() + 60u * 1000000u;
@@ -431,7 +437,8 @@ START_TEST(test_kill_during_writes)
 			close(pfd[0]);
 			char err[512];
 			for (unsigned i = 0;; i++) {
-				if (k8s_state_save(gen[1 + i % 2], dir, 1733000000 + i, err, sizeof(err)) != 0)
+				if (k8s_state_save(gen[1 + i % 2], dir, 1733000000 + i, err, sizeof(err)) !=
+				    0)
 					_exit(2);
 				if (write(pfd[1], "s", 1) != 1)
 					_exit(3);
@@ -453,7 +460,7 @@ START_TEST(test_kill_during_writes)
 		ck_assert_msg(WIFSIGNALED(status), "the writer exited by itself (status %d)", status);
 		close(pfd[0]);
 		if (count_tmp_files() > 0)
-			mid_write++;       /* killed during a write */
+			mid_write++; /* killed during a write */
 		struct k8s_state *got;
 		char err[512];
 		ck_assert_msg(k8s_state_load(&got, dir, "mesh-1", err, sizeof(err)) == 0, "iteration %u: %s",

@@ -11,8 +11,8 @@ START_TEST(test_reason_names)
 {
 	/* metric label values: changing one breaks dashboards */
 	static const char *const want[SE_DROP_REASONS] = {
-		"cidr", "bad-address", "bad-host", "wildcard-host", "port-range", "port-name",
-		"address-host", "out-of-zone", "host-policy", "export-to", "invalid-record", "malformed",
+		"cidr",         "bad-address", "bad-host",    "wildcard-host", "port-range",     "port-name",
+		"address-host", "out-of-zone", "host-policy", "export-to",     "invalid-record", "malformed",
 	};
 	for (int i = 0; i < SE_DROP_REASONS; i++)
 		ck_assert_str_eq(se_drop_reason_name((enum se_drop_reason)i), want[i]);
@@ -24,17 +24,20 @@ START_TEST(test_add_format_compare)
 {
 	struct se_drops a = { 0 }, b = { 0 };
 	ck_assert_int_eq(se_drops_add(&a, SE_DROP_CIDR, "spec.addresses[1]", "10.0.0.0/24", 11, NULL,
-				      "a range, not one address"), 0);
+				      "a range, not one address"),
+			 0);
 	ck_assert_int_eq(se_drops_add(&a, SE_DROP_HOST_POLICY, "spec.hosts[0]", "payments.prod.global", 20,
-				      "payments.prod.global", "host %s belongs to namespace %s", "payments.prod.global.",
-				      "prod"), 0);
+				      "payments.prod.global", "host %s belongs to namespace %s",
+				      "payments.prod.global.", "prod"),
+			 0);
 	ck_assert_uint_eq(a.count, 2);
 	char line[512];
 	se_drop_format(&a.items[0], line, sizeof(line));
 	ck_assert_str_eq(line, "spec.addresses[1] \"10.0.0.0/24\": cidr: a range, not one address");
 	se_drop_format(&a.items[1], line, sizeof(line));
-	ck_assert_str_eq(line, "spec.hosts[0] \"payments.prod.global\": host-policy: host payments.prod.global. "
-			       "belongs to namespace prod");
+	ck_assert_str_eq(line,
+			 "spec.hosts[0] \"payments.prod.global\": host-policy: host payments.prod.global. "
+			 "belongs to namespace prod");
 	/* which names a drop concerns */
 	ck_assert(se_drop_concerns(&a.items[0], "anything.default.global"));
 	ck_assert(se_drop_concerns(&a.items[1], "payments.prod.global"));
@@ -42,13 +45,13 @@ START_TEST(test_add_format_compare)
 	/* equal: same pieces in the same order, whatever the messages */
 	se_drops_add(&b, SE_DROP_CIDR, "spec.addresses[1]", "10.0.0.0/24", 11, NULL, "other words");
 	ck_assert(!se_drops_equal(&a, &b));
-	se_drops_add(&b, SE_DROP_HOST_POLICY, "spec.hosts[0]", "payments.prod.global", 20, "payments.prod.global",
-		     "x");
+	se_drops_add(&b, SE_DROP_HOST_POLICY, "spec.hosts[0]", "payments.prod.global", 20,
+		     "payments.prod.global", "x");
 	ck_assert(se_drops_equal(&a, &b));
 	struct se_drops c = { 0 };
 	se_drops_add(&c, SE_DROP_CIDR, "spec.addresses[2]", "10.0.0.0/24", 11, NULL, "x");
-	se_drops_add(&c, SE_DROP_HOST_POLICY, "spec.hosts[0]", "payments.prod.global", 20, "payments.prod.global",
-		     "x");
+	se_drops_add(&c, SE_DROP_HOST_POLICY, "spec.hosts[0]", "payments.prod.global", 20,
+		     "payments.prod.global", "x");
 	ck_assert(!se_drops_equal(&a, &c));
 	se_drops_clear(&a);
 	se_drops_clear(&b);

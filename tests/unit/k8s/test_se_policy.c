@@ -36,7 +36,8 @@ START_TEST(test_host_policy_any)
 {
 	struct se_policy p = { .host = SE_HOST_POLICY_ANY };
 	char why[256];
-	ck_assert_int_eq(check(&p, "sandbox", "payments.prod.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
+	ck_assert_int_eq(check(&p, "sandbox", "payments.prod.global", "global", why, sizeof(why)),
+			 SE_POLICY_ACCEPT);
 	ck_assert_int_eq(check(&p, "sandbox", "global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
 	ck_assert_int_eq(check(&p, "sandbox", "*.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
 }
@@ -44,16 +45,20 @@ END_TEST
 
 START_TEST(test_host_policy_namespace)
 {
-	struct se_policy p = { .host = SE_HOST_POLICY_NAMESPACE, .trusted_namespaces = trusted, .trusted_count = 2 };
+	struct se_policy p = { .host = SE_HOST_POLICY_NAMESPACE,
+			       .trusted_namespaces = trusted,
+			       .trusted_count = 2 };
 	char why[256];
 	/* the attack of the issue: sandbox publishing production's name */
 	ck_assert_int_eq(check(&p, "sandbox", "payments.prod.global", "global", why, sizeof(why)),
 			 SE_POLICY_REFUSE_NAMESPACE);
 	ck_assert_str_eq(why, "host payments.prod.global. belongs to namespace prod, not sandbox");
-	ck_assert_int_eq(check(&p, "prod", "payments.prod.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
+	ck_assert_int_eq(check(&p, "prod", "payments.prod.global", "global", why, sizeof(why)),
+			 SE_POLICY_ACCEPT);
 	ck_assert_str_eq(why, "");
 	/* deeper names: the label just below the apex decides */
-	ck_assert_int_eq(check(&p, "prod", "v1.payments.prod.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
+	ck_assert_int_eq(check(&p, "prod", "v1.payments.prod.global", "global", why, sizeof(why)),
+			 SE_POLICY_ACCEPT);
 	ck_assert_int_eq(check(&p, "sandbox", "v1.payments.prod.global", "global", why, sizeof(why)),
 			 SE_POLICY_REFUSE_NAMESPACE);
 	/* a multi-label apex */
@@ -65,8 +70,10 @@ START_TEST(test_host_policy_namespace)
 	ck_assert_int_eq(check(&p, "prod", "*.prod.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
 	ck_assert_int_eq(check(&p, "sandbox", "*.prod.global", "global", why, sizeof(why)),
 			 SE_POLICY_REFUSE_NAMESPACE);
-	ck_assert_int_eq(check(&p, "prod", "*.global", "global", why, sizeof(why)), SE_POLICY_REFUSE_NO_NAMESPACE);
-	ck_assert_int_eq(check(&p, "global", "global", "global", why, sizeof(why)), SE_POLICY_REFUSE_NO_NAMESPACE);
+	ck_assert_int_eq(check(&p, "prod", "*.global", "global", why, sizeof(why)),
+			 SE_POLICY_REFUSE_NO_NAMESPACE);
+	ck_assert_int_eq(check(&p, "global", "global", "global", why, sizeof(why)),
+			 SE_POLICY_REFUSE_NO_NAMESPACE);
 	ck_assert(strstr(why, "no namespace label") != NULL);
 	/* a name one label below the apex is the namespace label itself */
 	ck_assert_int_eq(check(&p, "prod", "prod.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT);
@@ -78,7 +85,8 @@ START_TEST(test_host_policy_namespace)
 	/* trusted namespaces publish anything */
 	ck_assert_int_eq(check(&p, "admiral-sync", "payments.prod.global", "global", why, sizeof(why)),
 			 SE_POLICY_ACCEPT_TRUSTED);
-	ck_assert_int_eq(check(&p, "istio-system", "*.global", "global", why, sizeof(why)), SE_POLICY_ACCEPT_TRUSTED);
+	ck_assert_int_eq(check(&p, "istio-system", "*.global", "global", why, sizeof(why)),
+			 SE_POLICY_ACCEPT_TRUSTED);
 	ck_assert(se_policy_is_trusted(&p, "istio-system"));
 	ck_assert(!se_policy_is_trusted(&p, "istio"));
 	ck_assert(se_policy_verdict_is_accept(SE_POLICY_ACCEPT_TRUSTED));
@@ -92,12 +100,12 @@ END_TEST
 
 START_TEST(test_export_to)
 {
-	static const char *const dot[] = { "." }, *const all[] = { ".", "*" }, *const ns[] = { "prod", "dev" },
-				    *const nobody[] = { "~" };
+	static const char *const dot[] = { "." }, *const all[] = { ".", "*" },
+				 *const ns[] = { "prod", "dev" }, *const nobody[] = { "~" };
 	struct se_policy req = { .export_to = SE_EXPORT_REQUIRE_ALL };
 	struct se_policy ign = { .export_to = SE_EXPORT_IGNORE };
-	ck_assert(se_policy_check_export(&req, false, NULL, 0));   /* absent: exported everywhere */
-	ck_assert(se_policy_check_export(&req, true, NULL, 0));    /* [] is the default too */
+	ck_assert(se_policy_check_export(&req, false, NULL, 0)); /* absent: exported everywhere */
+	ck_assert(se_policy_check_export(&req, true, NULL, 0));  /* [] is the default too */
 	ck_assert(se_policy_check_export(&req, true, all, 2));
 	ck_assert(!se_policy_check_export(&req, true, dot, 1));
 	ck_assert(!se_policy_check_export(&req, true, ns, 2));

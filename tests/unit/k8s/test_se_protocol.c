@@ -16,13 +16,13 @@ static const struct {
 	const char *label;
 	bool is_known;
 } table[] = {
-	{ "HTTP", "_tcp", true },      { "http", "_tcp", true },       { "HTTPS", "_tcp", true },
-	{ "HTTP2", "_tcp", true },     { "GRPC", "_tcp", true },       { "grpc", "_tcp", true },
-	{ "GRPC-WEB", "_tcp", true },  { "TLS", "_tcp", true },        { "TCP", "_tcp", true },
-	{ "tcp", "_tcp", true },       { "MONGO", "_tcp", true },      { "MYSQL", "_tcp", true },
-	{ "REDIS", "_tcp", true },     { "HTTP_PROXY", "_tcp", true }, { "UDP", "_udp", true },
-	{ "udp", "_udp", true },       { "Udp", "_udp", true },        { "", "_tcp", false },
-	{ "SCTP", "_tcp", false },     { "QUIC", "_tcp", false },      { "UDPX", "_tcp", false },
+	{ "HTTP", "_tcp", true },     { "http", "_tcp", true },       { "HTTPS", "_tcp", true },
+	{ "HTTP2", "_tcp", true },    { "GRPC", "_tcp", true },       { "grpc", "_tcp", true },
+	{ "GRPC-WEB", "_tcp", true }, { "TLS", "_tcp", true },        { "TCP", "_tcp", true },
+	{ "tcp", "_tcp", true },      { "MONGO", "_tcp", true },      { "MYSQL", "_tcp", true },
+	{ "REDIS", "_tcp", true },    { "HTTP_PROXY", "_tcp", true }, { "UDP", "_udp", true },
+	{ "udp", "_udp", true },      { "Udp", "_udp", true },        { "", "_tcp", false },
+	{ "SCTP", "_tcp", false },    { "QUIC", "_tcp", false },      { "UDPX", "_tcp", false },
 };
 
 START_TEST(test_protocol_table)
@@ -40,10 +40,26 @@ END_TEST
 
 START_TEST(test_port_names)
 {
-	static const char *const good[] = { "http1", "h", "0", "grpc-web", "a-b-c", "tcp-8080",
-		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk" /* 63 */ };
-	static const char *const bad[] = { "", "HTTP1", "Http", "http_1", "-http", "http-", "ht.tp", "ht tp",
-		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl" /* 64 */, "h\xc3\xa9" };
+	static const char *const
+		good[] = { "http1",
+			   "h",
+			   "0",
+			   "grpc-web",
+			   "a-b-c",
+			   "tcp-8080",
+			   "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijk" /* 63 */ };
+	static const char *const bad[] = {
+		"",
+		"HTTP1",
+		"Http",
+		"http_1",
+		"-http",
+		"http-",
+		"ht.tp",
+		"ht tp",
+		"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijkl" /* 64 */,
+		"h\xc3\xa9"
+	};
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		ck_assert_msg(se_port_name_is_label(good[i]), "'%s' should be a label", good[i]);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -58,7 +74,8 @@ static void owner_text(const char *port, const char *proto, const char *host, in
 	int hl = dname_from_text(h, host);
 	ck_assert_int_gt(hl, 0);
 	int rc = se_protocol_srv_owner(out, port, proto, h, (size_t)hl);
-	ck_assert_msg(rc == want_rc || (want_rc > 0 && rc > 0), "%s/%s: rc %d, want %d", port, proto, rc, want_rc);
+	ck_assert_msg(rc == want_rc || (want_rc > 0 && rc > 0), "%s/%s: rc %d, want %d", port, proto, rc,
+		      want_rc);
 	if (rc > 0) {
 		char text[DNAME_MAX_TEXT];
 		ck_assert_int_gt(dname_to_text(text, sizeof(text), out), 0);

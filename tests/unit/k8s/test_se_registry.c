@@ -23,9 +23,14 @@ static struct fake_entry *entry(unsigned cluster, const char *ns, const char *na
 	e->hosts[0] = h0;
 	e->hosts[1] = h1;
 	e->is_served[0] = e->is_served[1] = true;
-	e->item = (struct se_registry_item){ .cluster = cluster, .cluster_name = cluster ? "mesh-2" : "mesh-1",
-					     .entry = e, .namespace_ = ns, .name = name, .hosts = e->hosts,
-					     .is_served = e->is_served, .hosts_count = h1 ? 2 : 1 };
+	e->item = (struct se_registry_item){ .cluster = cluster,
+					     .cluster_name = cluster ? "mesh-2" : "mesh-1",
+					     .entry = e,
+					     .namespace_ = ns,
+					     .name = name,
+					     .hosts = e->hosts,
+					     .is_served = e->is_served,
+					     .hosts_count = h1 ? 2 : 1 };
 	return e;
 }
 
@@ -58,7 +63,7 @@ START_TEST(test_visit)
 	se_registry_visit_host(r, "nosuch.default.global", record, &s);
 	ck_assert_uint_eq(s.count, 0);
 	se_registry_visit_all(r, record, &s);
-	ck_assert_uint_eq(s.count, 2);   /* once per entry, not per host */
+	ck_assert_uint_eq(s.count, 2); /* once per entry, not per host */
 	/* removal */
 	ck_assert_int_eq(se_registry_update(r, &a->item, NULL), 0);
 	memset(&s, 0, sizeof(s));

@@ -46,7 +46,7 @@ static void collect(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl
 	else if (type == WIRE_TYPE_AAAA)
 		inet_ntop(AF_INET6, rdata, data, sizeof(data));
 	else if (type == WIRE_TYPE_SRV) {
-		char target[256];   /* test names are short */
+		char target[256]; /* test names are short */
 		dname_to_text(target, sizeof(target), rdata + 6);
 		snprintf(data, sizeof(data), "%u %u %u %s", wire_read_u16(rdata), wire_read_u16(rdata + 2),
 			 wire_read_u16(rdata + 4), target);
@@ -57,7 +57,10 @@ static void collect(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl
 	(void)ttl_s;
 	ck_assert_uint_lt(c->count, 64);
 	snprintf(c->lines[c->count++], sizeof(c->lines[0]), "%s %s %s",
-		 type == WIRE_TYPE_A ? "A" : type == WIRE_TYPE_AAAA ? "AAAA" : type == WIRE_TYPE_SRV ? "SRV" : "PTR",
+		 type == WIRE_TYPE_A      ? "A"
+		 : type == WIRE_TYPE_AAAA ? "AAAA"
+		 : type == WIRE_TYPE_SRV  ? "SRV"
+					  : "PTR",
 		 name, data);
 }
 
@@ -83,9 +86,10 @@ static const struct {
 	const char *protocol;
 	const char *transport;
 } table[] = {
-	{ "HTTP", "_tcp" },  { "HTTPS", "_tcp" }, { "HTTP2", "_tcp" }, { "GRPC", "_tcp" },  { "GRPC-WEB", "_tcp" },
-	{ "TLS", "_tcp" },   { "TCP", "_tcp" },   { "MONGO", "_tcp" }, { "MYSQL", "_tcp" }, { "REDIS", "_tcp" },
-	{ "UDP", "_udp" },   { "udp", "_udp" },   { "http", "_tcp" },  { "", "_tcp" },
+	{ "HTTP", "_tcp" },     { "HTTPS", "_tcp" }, { "HTTP2", "_tcp" }, { "GRPC", "_tcp" },
+	{ "GRPC-WEB", "_tcp" }, { "TLS", "_tcp" },   { "TCP", "_tcp" },   { "MONGO", "_tcp" },
+	{ "MYSQL", "_tcp" },    { "REDIS", "_tcp" }, { "UDP", "_udp" },   { "udp", "_udp" },
+	{ "http", "_tcp" },     { "", "_tcp" },
 };
 
 START_TEST(test_srv_owner_per_protocol)
@@ -101,11 +105,12 @@ START_TEST(test_srv_owner_per_protocol)
 		struct serviceentry *se = decode(text, 0);
 		struct collected c = records(se, "global");
 		char want[256];
-		snprintf(want, sizeof(want), "SRV _p%zu.%s.messenger.default.global. 0 0 3000 messenger.default.global.", i,
+		snprintf(want, sizeof(want),
+			 "SRV _p%zu.%s.messenger.default.global. 0 0 3000 messenger.default.global.", i,
 			 table[i].transport);
 		ck_assert_msg(has_line(&c, want), "%s: no '%s' (first: %s)", table[i].protocol, want,
 			      c.count > 1 ? c.lines[1] : "-");
-		ck_assert_uint_eq(c.count, 2);   /* the A and the SRV, nothing else */
+		ck_assert_uint_eq(c.count, 2); /* the A and the SRV, nothing else */
 		serviceentry_free(se);
 	}
 }
@@ -116,8 +121,10 @@ START_TEST(test_port_names_and_numbers)
 	struct serviceentry *se = decode(
 		"{\"metadata\":{\"namespace\":\"default\",\"name\":\"m\"},\"spec\":{"
 		"\"hosts\":[\"m.default.global\"],\"addresses\":[\"240.0.0.1\"],"
-		"\"ports\":[{\"number\":80,\"name\":\"HTTP_X\",\"protocol\":\"HTTP\"},{\"number\":70000,\"name\":\"big\"},"
-		"{\"number\":81,\"name\":\"ok\",\"protocol\":\"HTTP\"},{\"number\":82}]}}", 0);
+		"\"ports\":[{\"number\":80,\"name\":\"HTTP_X\",\"protocol\":\"HTTP\"},{\"number\":70000,"
+		"\"name\":\"big\"},"
+		"{\"number\":81,\"name\":\"ok\",\"protocol\":\"HTTP\"},{\"number\":82}]}}",
+		0);
 	ck_assert_uint_eq(se->ports_count, 1);
 	ck_assert_str_eq(se->ports[0].name, "ok");
 	ck_assert_uint_eq(se->drops.count, 3);
@@ -127,7 +134,7 @@ START_TEST(test_port_names_and_numbers)
 	ck_assert_int_eq(se->drops.items[1].reason, SE_DROP_PORT_RANGE);
 	ck_assert_str_eq(se->drops.items[1].field, "spec.ports[1].number");
 	ck_assert_str_eq(se->drops.items[1].value, "70000");
-	ck_assert_int_eq(se->drops.items[2].reason, SE_DROP_PORT_NAME);   /* no name at all */
+	ck_assert_int_eq(se->drops.items[2].reason, SE_DROP_PORT_NAME); /* no name at all */
 	ck_assert_str_eq(se->drops.items[2].value, "(absent)");
 	struct collected c = records(se, "global");
 	ck_assert_uint_eq(c.count, 2);
@@ -142,9 +149,11 @@ START_TEST(test_status_addresses_per_host)
 		"{\"metadata\":{\"namespace\":\"default\",\"name\":\"multi\",\"generation\":3},\"spec\":{"
 		"\"hosts\":[\"a.default.global\",\"B.default.global\",\"c.default.global\"]},"
 		"\"status\":{\"addresses\":[{\"host\":\"a.default.global\",\"value\":\"240.240.0.5\"},"
-		"{\"host\":\"b.default.global.\",\"value\":\"240.240.0.6\"},{\"host\":\"b.default.global\",\"value\":\"2001:db8::6\"},"
+		"{\"host\":\"b.default.global.\",\"value\":\"240.240.0.6\"},{\"host\":\"b.default.global\","
+		"\"value\":\"2001:db8::6\"},"
 		"{\"value\":\"240.240.0.9\"},{\"host\":\"zzz.default.global\",\"value\":\"240.240.0.99\"},"
-		"{\"host\":\"a.default.global\",\"value\":\"240.240.0.0/24\"}]}}", 0);
+		"{\"host\":\"a.default.global\",\"value\":\"240.240.0.0/24\"}]}}",
+		0);
 	ck_assert_int_eq(se->generation, 3);
 	struct collected c = records(se, "global");
 	ck_assert_uint_eq(c.count, 6);
@@ -172,7 +181,8 @@ START_TEST(test_status_addresses_per_host)
 	serviceentry_free(se);
 	/* spec.addresses wins: status is not read at all */
 	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"b\"},\"spec\":{\"hosts\":[\"b.n.global\"],"
-		    "\"addresses\":[\"240.1.1.1\"]},\"status\":{\"addresses\":[{\"host\":\"b.n.global\",\"value\":\"240.9.9.9\"}]}}",
+		    "\"addresses\":[\"240.1.1.1\"]},\"status\":{\"addresses\":[{\"host\":\"b.n.global\","
+		    "\"value\":\"240.9.9.9\"}]}}",
 		    0);
 	c = records(se, "global");
 	ck_assert_uint_eq(c.count, 1);
@@ -183,10 +193,10 @@ END_TEST
 
 START_TEST(test_hosts_and_malformed)
 {
-	struct serviceentry *se = decode(
-		"{\"metadata\":{\"namespace\":\"default\",\"name\":\"h\"},\"spec\":{"
-		"\"hosts\":[\"ok.default.global\",\"*\",\"Not A Host\",7],\"addresses\":[\"240.0.0.1\",\"10.0.0.0/8\",true]}}",
-		0);
+	struct serviceentry *se = decode("{\"metadata\":{\"namespace\":\"default\",\"name\":\"h\"},\"spec\":{"
+					 "\"hosts\":[\"ok.default.global\",\"*\",\"Not A "
+					 "Host\",7],\"addresses\":[\"240.0.0.1\",\"10.0.0.0/8\",true]}}",
+					 0);
 	ck_assert_uint_eq(se->hosts_count, 1);
 	ck_assert_uint_eq(se->host_fields[0], 0);
 	ck_assert_uint_eq(se->drops.count, 5);
@@ -200,7 +210,8 @@ START_TEST(test_hosts_and_malformed)
 	ck_assert_str_eq(se->drops.items[4].field, "spec.addresses[2]");
 	serviceentry_free(se);
 	/* unusable as a whole: a stand-in that holds the reason */
-	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"d\",\"resourceVersion\":\"9\"},\"spec\":{\"hosts\":\"d.n.global\"}}",
+	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"d\",\"resourceVersion\":\"9\"},\"spec\":{"
+		    "\"hosts\":\"d.n.global\"}}",
 		    DNSD_EPARSE);
 	ck_assert_ptr_nonnull(se);
 	ck_assert(se->is_malformed);
@@ -220,7 +231,9 @@ END_TEST
 START_TEST(test_judge)
 {
 	static const char *const trusted[] = { "admiral-sync" };
-	struct se_policy p = { .host = SE_HOST_POLICY_NAMESPACE, .trusted_namespaces = trusted, .trusted_count = 1,
+	struct se_policy p = { .host = SE_HOST_POLICY_NAMESPACE,
+			       .trusted_namespaces = trusted,
+			       .trusted_count = 1,
 			       .export_to = SE_EXPORT_REQUIRE_ALL };
 	uint8_t global[DNAME_MAX_LEN], rev[DNAME_MAX_LEN];
 	dname_from_text(global, "global");
@@ -228,7 +241,8 @@ START_TEST(test_judge)
 	const uint8_t *apexes[] = { rev, global };
 	struct serviceentry *se = decode(
 		"{\"metadata\":{\"namespace\":\"sandbox\",\"name\":\"pay\"},\"spec\":{"
-		"\"hosts\":[\"payments.prod.global\",\"box.sandbox.global\",\"x.example.com\"],\"addresses\":[\"240.0.1.1\"]}}",
+		"\"hosts\":[\"payments.prod.global\",\"box.sandbox.global\",\"x.example.com\"],\"addresses\":"
+		"[\"240.0.1.1\"]}}",
 		0);
 	ck_assert_int_eq(se_policy_judge(&p, se, apexes, 2), 0);
 	ck_assert(!se->host_is_served[0]);
@@ -244,18 +258,20 @@ START_TEST(test_judge)
 	struct collected c = records(se, "global");
 	ck_assert_uint_eq(c.count, 1);
 	ck_assert_str_eq(c.lines[0], "A box.sandbox.global. 240.0.1.1");
-	c = records(se, "240.in-addr.arpa");   /* no PTR to a refused host either */
+	c = records(se, "240.in-addr.arpa"); /* no PTR to a refused host either */
 	ck_assert_uint_eq(c.count, 1);
 	ck_assert_str_eq(c.lines[0], "PTR 1.1.0.240.in-addr.arpa. box.sandbox.global.");
 	/* judged again under another policy: verdicts replaced, not added */
 	struct se_policy any = { .host = SE_HOST_POLICY_ANY };
 	ck_assert_int_eq(se_policy_judge(&any, se, apexes, 2), 0);
 	ck_assert(se->host_is_served[0]);
-	ck_assert_uint_eq(se->verdict_drops.count, 1);   /* still out of zone */
+	ck_assert_uint_eq(se->verdict_drops.count, 1); /* still out of zone */
 	serviceentry_free(se);
 	/* exportTo ["."]: the whole entry */
-	se = decode("{\"metadata\":{\"namespace\":\"dot\",\"name\":\"p\"},\"spec\":{\"hosts\":[\"p.dot.global\"],"
-		    "\"exportTo\":[\".\"],\"addresses\":[\"240.0.4.1\"]}}", 0);
+	se = decode(
+		"{\"metadata\":{\"namespace\":\"dot\",\"name\":\"p\"},\"spec\":{\"hosts\":[\"p.dot.global\"],"
+		"\"exportTo\":[\".\"],\"addresses\":[\"240.0.4.1\"]}}",
+		0);
 	ck_assert_int_eq(se_policy_judge(&p, se, apexes, 2), 0);
 	ck_assert(!se->host_is_served[0]);
 	ck_assert_uint_eq(se->verdict_drops.count, 1);

@@ -55,7 +55,8 @@ START_TEST(test_fixture_list)
 	char err[256];
 	struct serviceentry *se[4];
 	for (size_t i = 0; i < 4; i++)
-		ck_assert_int_eq(serviceentry_from_json(json_array_at(items, i), &se[i], err, sizeof(err)), 0);
+		ck_assert_int_eq(serviceentry_from_json(json_array_at(items, i), &se[i], err, sizeof(err)),
+				 0);
 	/* bar/httpbin-bar: the classic .global remote service */
 	ck_assert_str_eq(se[0]->namespace_, "bar");
 	ck_assert_str_eq(se[0]->name, "httpbin-bar");
@@ -73,7 +74,7 @@ START_TEST(test_fixture_list)
 	ck_assert_uint_eq(se[2]->drops.count, 1);
 	ck_assert_int_eq(se[2]->drops.items[0].reason, SE_DROP_CIDR);
 	ck_assert_str_eq(se[2]->drops.items[0].value, "240.0.1.0/24");
-	ck_assert_str_eq(se[2]->ports[0].protocol, "tcp");     /* "TCP" lower-cased */
+	ck_assert_str_eq(se[2]->ports[0].protocol, "tcp"); /* "TCP" lower-cased */
 	/* egress/wildcard-api: wildcard host, no addresses */
 	ck_assert_str_eq(se[3]->hosts[0], "*.api.example.global");
 	ck_assert_uint_eq(se[3]->addresses_count, 0);
@@ -100,7 +101,9 @@ START_TEST(test_watch_events_fixture)
 		if (strcmp(type, "BOOKMARK") != 0) {
 			struct serviceentry *se;
 			char err[256];
-			ck_assert_int_eq(serviceentry_from_json(json_get(json_doc_root(doc), "object"), &se, err, sizeof(err)), 0);
+			ck_assert_int_eq(serviceentry_from_json(json_get(json_doc_root(doc), "object"), &se,
+								err, sizeof(err)),
+					 0);
 			ck_assert_ptr_nonnull(se->resource_version);
 			serviceentry_free(se);
 			entries++;
@@ -118,33 +121,43 @@ START_TEST(test_rules)
 	char err[256];
 	struct serviceentry *se;
 	/* /32 and /128 are single addresses (istiocoredns dropped them) */
-	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"a\"},\"spec\":{\"hosts\":[\"A.N.Global.\"],"
-		    "\"addresses\":[\"10.0.0.1/32\",\"2001:db8::1/128\",\"10.0.0.1\",\"bogus\",7]}}", 0, err, sizeof(err));
+	se = decode(
+		"{\"metadata\":{\"namespace\":\"n\",\"name\":\"a\"},\"spec\":{\"hosts\":[\"A.N.Global.\"],"
+		"\"addresses\":[\"10.0.0.1/32\",\"2001:db8::1/128\",\"10.0.0.1\",\"bogus\",7]}}",
+		0, err, sizeof(err));
 	ck_assert_str_eq(se->hosts[0], "a.n.global");
-	ck_assert_uint_eq(se->addresses_count, 2);         /* duplicate folded, junk skipped */
+	ck_assert_uint_eq(se->addresses_count, 2); /* duplicate folded, junk skipped */
 	ck_assert_uint_eq(se->drops.count, 2);
 	serviceentry_free(se);
 	/* no spec.addresses: Istio's auto-allocated status.addresses */
-	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"b\"},\"spec\":{\"hosts\":[\"b.n.global\"]},"
-		    "\"status\":{\"addresses\":[{\"value\":\"240.240.0.7\",\"host\":\"b.n.global\"}]}}", 0, err, sizeof(err));
+	se = decode(
+		"{\"metadata\":{\"namespace\":\"n\",\"name\":\"b\"},\"spec\":{\"hosts\":[\"b.n.global\"]},"
+		"\"status\":{\"addresses\":[{\"value\":\"240.240.0.7\",\"host\":\"b.n.global\"}]}}",
+		0, err, sizeof(err));
 	ck_assert_uint_eq(se->addresses_count, 1);
 	ck_assert_uint_eq(se->addresses[0].addr[3], 7);
 	serviceentry_free(se);
 	/* one bad host among good ones is dropped; bad port numbers too */
-	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"c\"},\"spec\":{\"hosts\":[\"bad host\",\"c.n.global\"],"
-		    "\"ports\":[{\"number\":70000,\"name\":\"x\"},{\"number\":80,\"name\":\"http\",\"protocol\":\"HTTP\"}]}}",
+	se = decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"c\"},\"spec\":{\"hosts\":[\"bad "
+		    "host\",\"c.n.global\"],"
+		    "\"ports\":[{\"number\":70000,\"name\":\"x\"},{\"number\":80,\"name\":\"http\","
+		    "\"protocol\":\"HTTP\"}]}}",
 		    0, err, sizeof(err));
 	ck_assert_uint_eq(se->hosts_count, 1);
 	ck_assert_uint_eq(se->ports_count, 1);
 	ck_assert_str_eq(se->ports[0].protocol, "http");
 	serviceentry_free(se);
 	/* structurally broken entries are refused with namespace/name */
-	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"d\"},\"spec\":{\"hosts\":\"d.n.global\"}}", DNSD_EPARSE, err, sizeof(err));
+	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"d\"},\"spec\":{\"hosts\":\"d.n.global\"}}",
+	       DNSD_EPARSE, err, sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "n/d: spec.hosts is not an array"));
-	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"e\"},\"spec\":[]}", DNSD_EPARSE, err, sizeof(err));
+	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"e\"},\"spec\":[]}", DNSD_EPARSE, err,
+	       sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "n/e"));
-	decode("{\"metadata\":{\"name\":\"f\"},\"spec\":{\"hosts\":[\"f.global\"]}}", DNSD_EPARSE, err, sizeof(err));
-	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"g\"},\"spec\":{\"hosts\":[\"..\",\"\"]}}", DNSD_EPARSE, err, sizeof(err));
+	decode("{\"metadata\":{\"name\":\"f\"},\"spec\":{\"hosts\":[\"f.global\"]}}", DNSD_EPARSE, err,
+	       sizeof(err));
+	decode("{\"metadata\":{\"namespace\":\"n\",\"name\":\"g\"},\"spec\":{\"hosts\":[\"..\",\"\"]}}",
+	       DNSD_EPARSE, err, sizeof(err));
 	ck_assert_ptr_nonnull(strstr(err, "no valid host"));
 }
 END_TEST
@@ -154,7 +167,8 @@ struct collected {
 	size_t count;
 };
 
-static void collect(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata, uint16_t rdlen)
+static void collect(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
+		    uint16_t rdlen)
 {
 	struct collected *c = ctx;
 	char name[DNAME_MAX_TEXT], data[DNAME_MAX_TEXT] = "";
@@ -165,7 +179,7 @@ static void collect(void *ctx, const uint8_t *owner, uint16_t type, uint32_t ttl
 		inet_ntop(AF_INET6, rdata, data, sizeof(data));
 	else if (type == WIRE_TYPE_SRV) {
 		char target[256];
-		dname_to_text(target, sizeof(target), rdata + 6);   /* test names are short */
+		dname_to_text(target, sizeof(target), rdata + 6); /* test names are short */
 		snprintf(data, sizeof(data), "%u %u %u %s", wire_read_u16(rdata), wire_read_u16(rdata + 2),
 			 wire_read_u16(rdata + 4), target);
 	} else if (type == WIRE_TYPE_PTR)
@@ -182,7 +196,8 @@ START_TEST(test_records)
 		"{\"metadata\":{\"namespace\":\"default\",\"name\":\"messenger\"},\"spec\":{"
 		"\"hosts\":[\"messenger.default.global\",\"other.example.com\",\"*.wild.global\"],"
 		"\"addresses\":[\"127.127.42.69\",\"2001:db8::69\"],"
-		"\"ports\":[{\"number\":3000,\"name\":\"http1\",\"protocol\":\"HTTP\"}]}}", 0, err, sizeof(err));
+		"\"ports\":[{\"number\":3000,\"name\":\"http1\",\"protocol\":\"HTTP\"}]}}",
+		0, err, sizeof(err));
 	uint8_t apex[DNAME_MAX_LEN];
 	dname_from_text(apex, "global");
 	struct collected c = { .count = 0 };
@@ -190,8 +205,9 @@ START_TEST(test_records)
 	ck_assert_uint_eq(c.count, 5);
 	ck_assert_str_eq(c.lines[0], "messenger.default.global. 30 1 127.127.42.69");
 	ck_assert_str_eq(c.lines[1], "messenger.default.global. 30 28 2001:db8::69");
-	ck_assert_str_eq(c.lines[2], "_http1._tcp.messenger.default.global. 30 33 0 0 3000 messenger.default.global.");
-	ck_assert_str_eq(c.lines[3], "*.wild.global. 30 1 127.127.42.69");   /* RFC 4592 wildcard, no SRV */
+	ck_assert_str_eq(c.lines[2],
+			 "_http1._tcp.messenger.default.global. 30 33 0 0 3000 messenger.default.global.");
+	ck_assert_str_eq(c.lines[3], "*.wild.global. 30 1 127.127.42.69"); /* RFC 4592 wildcard, no SRV */
 	ck_assert_str_eq(c.lines[4], "*.wild.global. 30 28 2001:db8::69");
 	/* reverse zones get PTRs */
 	dname_from_text(apex, "127.in-addr.arpa");
@@ -204,7 +220,8 @@ START_TEST(test_records)
 	c.count = 0;
 	se_zone_records(se, apex, 30, collect, &c);
 	ck_assert_uint_eq(c.count, 2);
-	ck_assert_ptr_nonnull(strstr(c.lines[0], "9.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."));
+	ck_assert_ptr_nonnull(strstr(
+		c.lines[0], "9.6.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa."));
 	serviceentry_free(se);
 }
 END_TEST

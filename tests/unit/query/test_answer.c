@@ -67,8 +67,11 @@ static struct result run_bytes(const struct snapshot *s, const uint8_t *wire, si
 	inet_pton(AF_INET, client ? client : "127.0.0.1", &cl.sin_addr);
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(53) };
 	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
-	struct answer_request req = { .pkt = wire, .len = len, .is_tcp = is_tcp,
-				      .client = (struct sockaddr *)&cl, .local = (struct sockaddr *)&lo };
+	struct answer_request req = { .pkt = wire,
+				      .len = len,
+				      .is_tcp = is_tcp,
+				      .client = (struct sockaddr *)&cl,
+				      .local = (struct sockaddr *)&lo };
 	struct result r = { 0 };
 	r.len = answer_query(s, &req, resp_buf, is_tcp ? sizeof(resp_buf) : 4096, &r.info);
 	if (r.len > 0)
@@ -80,11 +83,12 @@ static struct result run_bytes(const struct snapshot *s, const uint8_t *wire, si
 static struct result run(const char *name, ldns_rr_type type, uint16_t edns_size, bool is_tcp)
 {
 	ldns_pkt *q = NULL;
-	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD), LDNS_STATUS_OK);
+	ck_assert_int_eq(ldns_pkt_query_new_frm_str(&q, name, type, LDNS_RR_CLASS_IN, LDNS_RD),
+			 LDNS_STATUS_OK);
 	ldns_pkt_set_id(q, 4242);
 	if (edns_size) {
 		ldns_pkt_set_edns_udp_size(q, edns_size);
-		ldns_pkt_set_edns_do(q, true);   /* forces an OPT even with no other EDNS data */
+		ldns_pkt_set_edns_do(q, true); /* forces an OPT even with no other EDNS data */
 	}
 	uint8_t *wire;
 	size_t len;
@@ -136,7 +140,7 @@ START_TEST(test_case_preserved)
 	ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 1);
 	assert_rr(ldns_pkt_answer(r.pkt), 0, "MeSSenger.DEFAULT.global.\t300\tIN\tAAAA\t2001:db8::69");
 	assert_rr(ldns_pkt_question(r.pkt), 0, "MeSSenger.DEFAULT.global.\tIN\tAAAA");
-	ck_assert(!ldns_pkt_edns(r.pkt));    /* no OPT in, no OPT out */
+	ck_assert(!ldns_pkt_edns(r.pkt)); /* no OPT in, no OPT out */
 	done(&r);
 }
 END_TEST
@@ -175,7 +179,7 @@ START_TEST(test_srv_with_additional)
 	struct result r = run("_http1._tcp.messenger.default.global.", LDNS_RR_TYPE_SRV, 1232, false);
 	assert_rr(ldns_pkt_answer(r.pkt), 0,
 		  "_http1._tcp.messenger.default.global.\t300\tIN\tSRV\t0 0 3000 messenger.default.global.");
-	ck_assert_uint_eq(ldns_pkt_arcount(r.pkt), 2);   /* A, AAAA (ldns keeps OPT apart) */
+	ck_assert_uint_eq(ldns_pkt_arcount(r.pkt), 2); /* A, AAAA (ldns keeps OPT apart) */
 	assert_rr(ldns_pkt_additional(r.pkt), 0, "messenger.default.global.\t300\tIN\tA\t127.127.42.69");
 	done(&r);
 }
@@ -264,7 +268,7 @@ START_TEST(test_truncation)
 	done(&r);
 	r = run("big.global.", LDNS_RR_TYPE_A, 4096, false);
 	ck_assert(ldns_pkt_tc(r.pkt));
-	ck_assert_uint_le(r.len, 1232);   /* our udp-payload-max wins */
+	ck_assert_uint_le(r.len, 1232); /* our udp-payload-max wins */
 	ck_assert(ldns_pkt_edns(r.pkt));
 	done(&r);
 	r = run("big.global.", LDNS_RR_TYPE_A, 0, true);
@@ -277,7 +281,7 @@ END_TEST
 START_TEST(test_any_minimal)
 {
 	struct result r = run("messenger.default.global.", LDNS_RR_TYPE_ANY, 0, false);
-	ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 1);   /* RFC 8482: one RRset */
+	ck_assert_uint_eq(ldns_pkt_ancount(r.pkt), 1); /* RFC 8482: one RRset */
 	done(&r);
 }
 END_TEST
@@ -394,7 +398,7 @@ START_TEST(test_nsid_only_when_on_and_asked)
 	ck_assert_ptr_null(reply_nsid(&r, &len));
 	done(&r);
 	r = run("example.org.", LDNS_RR_TYPE_A, 0, false);
-	ck_assert_int_eq(r.info.writer, ANSWER_WRITER_SERVER);   /* no zone chose it */
+	ck_assert_int_eq(r.info.writer, ANSWER_WRITER_SERVER); /* no zone chose it */
 	done(&r);
 }
 END_TEST
@@ -464,13 +468,13 @@ END_TEST
 
 START_TEST(test_formerr_echoes_header)
 {
-	uint8_t pkt[12] = { 0xAB, 0xCD, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0 };   /* QDCOUNT=2 */
+	uint8_t pkt[12] = { 0xAB, 0xCD, 0x01, 0x00, 0, 2, 0, 0, 0, 0, 0, 0 }; /* QDCOUNT=2 */
 	struct result r = run_bytes(snap, pkt, sizeof(pkt), false, NULL);
 	ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_FORMERR);
 	ck_assert_uint_eq(ldns_pkt_id(r.pkt), 0xABCD);
 	ck_assert(ldns_pkt_rd(r.pkt));
 	done(&r);
-	pkt[2] = 0x81;                    /* QR=1: never answer a response */
+	pkt[2] = 0x81; /* QR=1: never answer a response */
 	r = run_bytes(snap, pkt, sizeof(pkt), false, NULL);
 	ck_assert_uint_eq(r.len, 0);
 	ck_assert(r.info.is_dropped);
@@ -479,9 +483,8 @@ END_TEST
 
 START_TEST(test_badvers)
 {
-	uint8_t pkt[] = { 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1,
-			  6, 'g', 'l', 'o', 'b', 'a', 'l', 0, 0, 1, 0, 1,
-			  0, 0, 41, 4, 0, 0, 1, 0, 0, 0, 0 };   /* EDNS version 1 */
+	uint8_t pkt[] = { 0,   1, 0, 0, 0, 1, 0, 0, 0,  0, 0, 1, 6, 'g', 'l', 'o', 'b', 'a',
+			  'l', 0, 0, 1, 0, 1, 0, 0, 41, 4, 0, 0, 1, 0,   0,   0,   0 }; /* EDNS version 1 */
 	struct result r = run_bytes(snap, pkt, sizeof(pkt), false, NULL);
 	ck_assert_uint_eq(r.info.rcode, 16);
 	ck_assert(ldns_pkt_edns(r.pkt));
@@ -542,7 +545,7 @@ START_TEST(test_views_by_client_and_ecs)
 	struct result r = run_bytes(s, wire, len, false, "127.0.0.11");
 	assert_rr(ldns_pkt_answer(r.pkt), 0, "svc.global.\t30\tIN\tA\t10.0.0.1");
 	done(&r);
-	r = run_bytes(s, wire, len, false, "127.0.0.12");   /* no view matches */
+	r = run_bytes(s, wire, len, false, "127.0.0.12"); /* no view matches */
 	ck_assert_int_eq(ldns_pkt_get_rcode(r.pkt), LDNS_RCODE_REFUSED);
 	done(&r);
 	free(wire);
@@ -609,8 +612,9 @@ START_TEST(test_builder_contributions)
 	char err[256];
 	struct zone *z = zone_build_freeze(builder, err, sizeof(err));
 	ck_assert_ptr_nonnull(z);
-	const struct zone_node *n = zone_lookup(z, (const uint8_t *)"\011messenger\7default\6global", 26,
-						dname_hash((const uint8_t *)"\011messenger\7default\6global", 26));
+	const struct zone_node *n = zone_lookup(
+		z, (const uint8_t *)"\011messenger\7default\6global", 26,
+		dname_hash((const uint8_t *)"\011messenger\7default\6global", 26));
 	ck_assert_ptr_nonnull(n);
 	ck_assert_ptr_null(zone_node_find_type(n, LDNS_RR_TYPE_A));
 	ck_assert_ptr_nonnull(zone_node_find_type(n, LDNS_RR_TYPE_AAAA));

@@ -27,7 +27,7 @@
 
 #define ZONE_FILE "tests/data/zones/test.global.zone"
 
-static struct xfr x;                 /* 50 KiB: not on the stack */
+static struct xfr x; /* 50 KiB: not on the stack */
 static uint8_t msg[65535];
 
 /* A query for apex/qtype parsed by wire_parse_query. */
@@ -52,7 +52,7 @@ static char *lower_dup(const char *s)
 }
 
 struct stream {
-	char **rrs;              /* answer records as lower-case text, in order */
+	char **rrs; /* answer records as lower-case text, in order */
 	size_t count;
 	size_t messages;
 };
@@ -92,15 +92,9 @@ static struct stream run(size_t cap)
 	return s;
 }
 
-static int str_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
+static int str_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static bool is_soa(const char *t)
-{
-	return strstr(t, "\tsoa\t") != NULL;
-}
+static bool is_soa(const char *t) { return strstr(t, "\tsoa\t") != NULL; }
 
 static struct zone_build *load(struct zone **out)
 {
@@ -142,7 +136,7 @@ START_TEST(test_axfr_has_every_record)
 	ck_assert_int_eq(x.kind, XFR_AXFR);
 	struct stream s = run(2048);
 	ck_assert_uint_gt(s.messages, 2);
-	ck_assert_uint_eq(s.count, want_count + 2);   /* ldns keeps the SOA apart */
+	ck_assert_uint_eq(s.count, want_count + 2); /* ldns keeps the SOA apart */
 	ck_assert(is_soa(s.rrs[0]));
 	ck_assert_str_eq(s.rrs[0], s.rrs[s.count - 1]);
 	ck_assert_uint_eq(x.records, s.count);
@@ -159,7 +153,8 @@ START_TEST(test_axfr_has_every_record)
 	size_t wi = 0, gi = 0;
 	while (wi < want_count || gi < s.count - 2) {
 		ck_assert_msg(wi < want_count && gi < s.count - 2 && strcmp(want[wi], got[gi]) == 0,
-			      "want %s got %s", wi < want_count ? want[wi] : "(end)", gi < s.count - 2 ? got[gi] : "(end)");
+			      "want %s got %s", wi < want_count ? want[wi] : "(end)",
+			      gi < s.count - 2 ? got[gi] : "(end)");
 		wi++;
 		gi++;
 	}
@@ -222,7 +217,8 @@ static void change(struct zone_build *b, const char *name, bool is_add, uint8_t 
 	dname_from_text(owner, name);
 	uint8_t a[4] = { 192, 0, 2, last };
 	ck_assert_int_eq(is_add ? zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4)
-				: zone_build_remove(b, owner, WIRE_TYPE_A, a, 4), 0);
+				: zone_build_remove(b, owner, WIRE_TYPE_A, a, 4),
+			 0);
 }
 
 START_TEST(test_journal_and_ixfr)
@@ -231,8 +227,8 @@ START_TEST(test_journal_and_ixfr)
 	struct zone_build *b = many_names(100);
 	struct zone *z1 = freeze(b, 100);
 	ck_assert_uint_eq(z1->part_count, 1 + ZONE_PARTS);
-	change(b, "svc-7.ns-7.global", true, 7);      /* a second address */
-	change(b, "new.ns-1.global", true, 9);        /* a new name */
+	change(b, "svc-7.ns-7.global", true, 7); /* a second address */
+	change(b, "new.ns-1.global", true, 9);   /* a new name */
 	struct zone *z2 = freeze(b, 101);
 	struct journal_diff *d = journal_diff_new(z1, z2);
 	ck_assert_ptr_nonnull(d);
@@ -267,7 +263,8 @@ START_TEST(test_journal_and_ixfr)
 	ck_assert(is_soa(s.rrs[0]) && strstr(s.rrs[0], " 102 "));
 	ck_assert(is_soa(s.rrs[1]) && strstr(s.rrs[1], " 100 "));
 	ck_assert(is_soa(s.rrs[2]) && strstr(s.rrs[2], " 101 "));
-	ck_assert_ptr_nonnull(strstr(s.rrs[3], "svc-7.ns-7.global.") ? s.rrs[3] : strstr(s.rrs[4], "svc-7.ns-7.global."));
+	ck_assert_ptr_nonnull(
+		strstr(s.rrs[3], "svc-7.ns-7.global.") ? s.rrs[3] : strstr(s.rrs[4], "svc-7.ns-7.global."));
 	ck_assert(is_soa(s.rrs[5]) && strstr(s.rrs[5], " 101 "));
 	ck_assert(strstr(s.rrs[6], "192.0.2.") && strstr(s.rrs[7], "192.0.2."));
 	ck_assert(is_soa(s.rrs[8]) && strstr(s.rrs[8], " 102 "));
@@ -294,7 +291,7 @@ START_TEST(test_journal_and_ixfr)
 	ck_assert(xfr_init(&x, z3, j2, &q, true, 99));
 	ck_assert_int_eq(x.kind, XFR_IXFR_FULL);
 	s = run(XFR_MESSAGE_MAX);
-	ck_assert_uint_eq(s.count, N + 1 + 1 + 2);   /* names, other, NS, SOA twice */
+	ck_assert_uint_eq(s.count, N + 1 + 1 + 2); /* names, other, NS, SOA twice */
 	ck_assert(is_soa(s.rrs[0]) && is_soa(s.rrs[s.count - 1]));
 	stream_free(&s);
 
@@ -357,7 +354,7 @@ START_TEST(test_transfer_keeps_its_version)
 		ck_assert_ptr_null(strstr(rest.rrs[i], "192.0.2."));
 		ck_assert_str_eq(rest.rrs[i], want.rrs[first_count + i]);
 	}
-	ck_assert(strstr(rest.rrs[rest.count - 1], " 50 "));   /* the closing SOA: still serial 50 */
+	ck_assert(strstr(rest.rrs[rest.count - 1], " 50 ")); /* the closing SOA: still serial 50 */
 	stream_free(&rest);
 	stream_free(&want);
 	zone_unref(z1);

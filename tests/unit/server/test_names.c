@@ -188,12 +188,13 @@ START_TEST(test_negative_srv_cname_wildcard)
 	ck_assert_ptr_nonnull(srv);
 	ck_assert_str_eq(str(json_get(json_array_at(json_get(srv, "records"), 0), "data")),
 			 "0 0 3000 messenger.default.global.");
-	ck_assert_str_eq(str(json_get(answer_for(one, "A"), "rcode")), "NOERROR");   /* NODATA */
+	ck_assert_str_eq(str(json_get(answer_for(one, "A"), "rcode")), "NOERROR"); /* NODATA */
 	/* SRV rdata reaches the hook uncompressed: priority, weight, port, target */
 	bool seen = false;
 	for (size_t i = 0; i < asked_count; i++)
 		seen = seen || strcmp(asked[i], "0 _http1._tcp.messenger.default.global. 33 "
-						"0.0.0.0.11.184.9.109.101.115.115.101.110.103.101.114.7.100.101.102.97.117.108.116.6.103.108.111.98.97.108.0") == 0;
+						"0.0.0.0.11.184.9.109.101.115.115.101.110.103.101.114.7.100."
+						"101.102.97.117.108.116.6.103.108.111.98.97.108.0") == 0;
 	ck_assert_msg(seen, "SRV not asked: %s", asked_count ? asked[0] : "(none)");
 
 	/* a CNAME chain: every record of the answer, each with its own owner */
@@ -220,7 +221,9 @@ START_TEST(test_bad_names)
 	char big[100];
 	memset(big, 'a', 70);
 	strcpy(big + 70, ".global");
-	const char *bad[] = { "", "a..b", big, "." "." };
+	const char *bad[] = { "", "a..b", big,
+			      "."
+			      "." };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		const struct json_value *root = explain(bad[i], 400);
 		ck_assert_ptr_nonnull(json_get_string(json_get(root, "error"), NULL));

@@ -55,10 +55,7 @@ static void setup(void)
 	soa_len = (uint16_t)p;
 }
 
-static void teardown(void)
-{
-	close(sec_fd);
-}
+static void teardown(void) { close(sec_fd); }
 
 /* Receives one NOTIFY within timeout_ms; returns its length (0 = none). */
 static size_t recv_notify(uint8_t *buf, size_t cap, struct sockaddr_storage *from, int timeout_ms)
@@ -110,7 +107,7 @@ START_TEST(test_answered)
 	size_t len = recv_notify(buf, sizeof(buf), &from, 5000);
 	ck_assert_uint_gt(len, 0);
 	uint16_t flags = wire_read_u16(buf + 2);
-	ck_assert_uint_eq((flags >> 11) & 0xF, 4);     /* opcode NOTIFY */
+	ck_assert_uint_eq((flags >> 11) & 0xF, 4); /* opcode NOTIFY */
 	ck_assert(flags & WIRE_FLAG_AA);
 	ck_assert(!(flags & WIRE_FLAG_QR));
 	ck_assert_uint_eq(wire_read_u16(buf + 4), 1);
@@ -196,8 +193,12 @@ END_TEST
 START_TEST(test_tsig)
 {
 	struct tsig_key key, wrong;
-	ck_assert_int_eq(tsig_key_init(&key, "xfr-a", "hmac-sha256", "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="), 0);
-	ck_assert_int_eq(tsig_key_init(&wrong, "xfr-a", "hmac-sha256", "BQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="), 0);
+	ck_assert_int_eq(
+		tsig_key_init(&key, "xfr-a", "hmac-sha256", "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="),
+		0);
+	ck_assert_int_eq(
+		tsig_key_init(&wrong, "xfr-a", "hmac-sha256", "BQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="),
+		0);
 	target.key = &key;
 	struct notifier *n = notify_new(2, 100);
 	notify_start(n);

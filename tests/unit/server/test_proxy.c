@@ -15,26 +15,23 @@
 /* dnsdist 1.7.3, useProxyProtocol=true, `dig -b 127.0.0.11` over UDP to its
  * 127.0.0.1:15300: PROXY, INET, DGRAM, 12 address bytes, then the query. */
 static const uint8_t dnsdist_udp4[] = {
-	SIG, 0x21, 0x12, 0x00, 0x0c, 0x7f, 0x00, 0x00, 0x0b, 0x7f, 0x00, 0x00, 0x01, 0xb2, 0xfc, 0x3b, 0xc4,
-	0xb2, 0xfc, 0x01, 0x20, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	SIG,  0x21, 0x12, 0x00, 0x0c, 0x7f, 0x00, 0x00, 0x0b, 0x7f, 0x00, 0x00, 0x01, 0xb2, 0xfc,
+	0x3b, 0xc4, 0xb2, 0xfc, 0x01, 0x20, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
 };
 /* dnsdist over UDP from ::1 to [::1]:15300 with SetProxyProtocolValuesAction
  * adding TLVs 0x02 "dnsd.test" and 0xee "custom". */
 static const uint8_t dnsdist_udp6_tlvs[] = {
-	SIG, 0x21, 0x22, 0x00, 0x39,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
-	0xad, 0x6b, 0x3b, 0xc4,
-	0x02, 0x00, 0x09, 'd', 'n', 's', 'd', '.', 't', 'e', 's', 't',
-	0xee, 0x00, 0x06, 'c', 'u', 's', 't', 'o', 'm',
-	0xad, 0x6b, 0x01, 0x20,
+	SIG, 0x21, 0x22, 0x00, 0x39, 0,    0,    0,    0,    0,    0,   0,    0,    0,    0,    0,   0,
+	0,   0,    0,    1,    0,    0,    0,    0,    0,    0,    0,   0,    0,    0,    0,    0,   0,
+	0,   0,    1,    0xad, 0x6b, 0x3b, 0xc4, 0x02, 0x00, 0x09, 'd', 'n',  's',  'd',  '.',  't', 'e',
+	's', 't',  0xee, 0x00, 0x06, 'c',  'u',  's',  't',  'o',  'm', 0xad, 0x6b, 0x01, 0x20,
 };
 /* dnsdist's health check: LOCAL, UNSPEC, no address block. */
 static const uint8_t dnsdist_local[] = { SIG, 0x20, 0x00, 0x00, 0x00, 0x60, 0x60, 0x01, 0x00 };
 /* HAProxy 2.6.12 `send-proxy-v2`, mode tcp, `dig +tcp -b 127.0.0.11`. */
 static const uint8_t haproxy_tcp4[] = {
-	SIG, 0x21, 0x11, 0x00, 0x0c, 0x7f, 0x00, 0x00, 0x0b, 0x7f, 0x00, 0x00, 0x01, 0x92, 0xb9, 0x3b, 0xce,
-	0x00, 0x33,
+	SIG,  0x21, 0x11, 0x00, 0x0c, 0x7f, 0x00, 0x00, 0x0b, 0x7f,
+	0x00, 0x00, 0x01, 0x92, 0xb9, 0x3b, 0xce, 0x00, 0x33,
 };
 
 static void assert_inet(const struct sockaddr_storage *ss, const char *addr, unsigned port)
@@ -64,7 +61,7 @@ START_TEST(test_dnsdist_udp_ipv6_tlvs_skipped)
 	struct proxy_header h;
 	ck_assert_int_eq(proxy_parse(&h, dnsdist_udp6_tlvs, sizeof(dnsdist_udp6_tlvs)), PROXY_OK);
 	ck_assert_uint_eq(h.len, 16 + 0x39);
-	ck_assert_uint_eq(dnsdist_udp6_tlvs[h.len], 0xad);    /* the DNS id follows */
+	ck_assert_uint_eq(dnsdist_udp6_tlvs[h.len], 0xad); /* the DNS id follows */
 	ck_assert_int_eq(h.source.ss_family, AF_INET6);
 	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&h.source;
 	ck_assert(IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr));
@@ -98,13 +95,20 @@ END_TEST
  * accepted, never refused. */
 START_TEST(test_every_truncation_incomplete)
 {
-	const struct { const uint8_t *b; size_t hlen; } cases[] = {
-		{ dnsdist_udp4, 28 }, { dnsdist_udp6_tlvs, 16 + 0x39 }, { dnsdist_local, 16 }, { haproxy_tcp4, 28 },
+	const struct {
+		const uint8_t *b;
+		size_t hlen;
+	} cases[] = {
+		{ dnsdist_udp4, 28 },
+		{ dnsdist_udp6_tlvs, 16 + 0x39 },
+		{ dnsdist_local, 16 },
+		{ haproxy_tcp4, 28 },
 	};
 	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
 		for (size_t k = 0; k < cases[c].hlen; k++) {
 			struct proxy_header h;
-			ck_assert_msg(proxy_parse(&h, cases[c].b, k) == PROXY_INCOMPLETE, "case %zu, %zu bytes", c, k);
+			ck_assert_msg(proxy_parse(&h, cases[c].b, k) == PROXY_INCOMPLETE,
+				      "case %zu, %zu bytes", c, k);
 		}
 }
 END_TEST
@@ -144,19 +148,19 @@ static void assert_refused(size_t i, uint8_t v)
 
 START_TEST(test_refused_fields)
 {
-	assert_refused(12, 0x11);   /* version 1 */
-	assert_refused(12, 0x31);   /* version 3 */
-	assert_refused(12, 0x22);   /* command 2 */
-	assert_refused(12, 0x2f);   /* command 15 */
-	assert_refused(13, 0x02);   /* PROXY, UNSPEC family */
-	assert_refused(13, 0x32);   /* PROXY, UNIX */
-	assert_refused(13, 0x42);   /* family 4 */
-	assert_refused(13, 0x10);   /* PROXY, INET, UNSPEC transport */
-	assert_refused(13, 0x13);   /* transport 3 */
-	assert_refused(13, 0x22);   /* INET6 with a 12-byte block */
-	assert_refused(15, 0x0b);   /* address block one byte short */
-	assert_refused(15, 0x0e);   /* two bytes of TLV area: no room for a TLV header */
-	assert_refused(14, 0x10);   /* 4108 bytes: longer than PROXY_HEADER_MAX */
+	assert_refused(12, 0x11); /* version 1 */
+	assert_refused(12, 0x31); /* version 3 */
+	assert_refused(12, 0x22); /* command 2 */
+	assert_refused(12, 0x2f); /* command 15 */
+	assert_refused(13, 0x02); /* PROXY, UNSPEC family */
+	assert_refused(13, 0x32); /* PROXY, UNIX */
+	assert_refused(13, 0x42); /* family 4 */
+	assert_refused(13, 0x10); /* PROXY, INET, UNSPEC transport */
+	assert_refused(13, 0x13); /* transport 3 */
+	assert_refused(13, 0x22); /* INET6 with a 12-byte block */
+	assert_refused(15, 0x0b); /* address block one byte short */
+	assert_refused(15, 0x0e); /* two bytes of TLV area: no room for a TLV header */
+	assert_refused(14, 0x10); /* 4108 bytes: longer than PROXY_HEADER_MAX */
 }
 END_TEST
 
@@ -175,8 +179,8 @@ END_TEST
 START_TEST(test_tlv_framing)
 {
 	/* INET block, then TLV area of 5 bytes: one TLV of value length 2 fits */
-	uint8_t ok[] = { SIG, 0x21, 0x12, 0x00, 12 + 5, 127, 0, 0, 11, 127, 0, 0, 1, 0, 1, 0, 53,
-			 0x04, 0x00, 0x02, 'h', 'i' };
+	uint8_t ok[] = { SIG, 0x21, 0x12, 0x00, 12 + 5, 127, 0,    0,    11,   127, 0,
+			 0,   1,    0,    1,    0,      53,  0x04, 0x00, 0x02, 'h', 'i' };
 	struct proxy_header h;
 	ck_assert_int_eq(proxy_parse(&h, ok, sizeof(ok)), PROXY_OK);
 	ck_assert_uint_eq(h.len, sizeof(ok));
@@ -259,8 +263,10 @@ START_TEST(test_classify)
 	/* outside the allowlist: direct, unless it starts like a header */
 	ck_assert_int_eq(proxy_classify(&h, false, false, dns, sizeof(dns)), PROXY_VERDICT_DIRECT);
 	ck_assert_int_eq(proxy_classify(&h, false, true, dns, 1), PROXY_VERDICT_DIRECT);
-	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, sizeof(dnsdist_udp4)), PROXY_VERDICT_NOT_ALLOWED);
-	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_local, sizeof(dnsdist_local)), PROXY_VERDICT_NOT_ALLOWED);
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, sizeof(dnsdist_udp4)),
+			 PROXY_VERDICT_NOT_ALLOWED);
+	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_local, sizeof(dnsdist_local)),
+			 PROXY_VERDICT_NOT_ALLOWED);
 	/* a forged header with a bad version or cut short is refused all the same */
 	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, 14), PROXY_VERDICT_NOT_ALLOWED);
 	uint8_t v3[sizeof(dnsdist_udp4)];
@@ -271,20 +277,25 @@ START_TEST(test_classify)
 	ck_assert_int_eq(proxy_classify(&h, false, true, dnsdist_udp4, 5), PROXY_VERDICT_WAIT);
 	ck_assert_int_eq(proxy_classify(&h, false, true, dnsdist_udp4, 0), PROXY_VERDICT_WAIT);
 	ck_assert_int_eq(proxy_classify(&h, false, false, dnsdist_udp4, 5), PROXY_VERDICT_DIRECT);
-	ck_assert_int_eq(proxy_classify(&h, false, true, haproxy_tcp4, sizeof(haproxy_tcp4)), PROXY_VERDICT_NOT_ALLOWED);
+	ck_assert_int_eq(proxy_classify(&h, false, true, haproxy_tcp4, sizeof(haproxy_tcp4)),
+			 PROXY_VERDICT_NOT_ALLOWED);
 	/* inside: a header is required */
 	ck_assert_int_eq(proxy_classify(&h, true, false, dns, sizeof(dns)), PROXY_VERDICT_MISSING);
 	ck_assert_int_eq(proxy_classify(&h, true, true, dns, 1), PROXY_VERDICT_MISSING);
-	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_udp4, sizeof(dnsdist_udp4)), PROXY_VERDICT_PROXIED);
+	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_udp4, sizeof(dnsdist_udp4)),
+			 PROXY_VERDICT_PROXIED);
 	assert_inet(&h.source, "127.0.0.11", 0xb2fc);
-	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_local, sizeof(dnsdist_local)), PROXY_VERDICT_LOCAL);
+	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_local, sizeof(dnsdist_local)),
+			 PROXY_VERDICT_LOCAL);
 	ck_assert_int_eq(proxy_classify(&h, true, false, dnsdist_udp4, 20), PROXY_VERDICT_MALFORMED);
 	ck_assert_int_eq(proxy_classify(&h, true, true, dnsdist_udp4, 20), PROXY_VERDICT_WAIT);
 	ck_assert_int_eq(proxy_classify(&h, true, true, dnsdist_udp4, 0), PROXY_VERDICT_WAIT);
 	ck_assert_int_eq(proxy_classify(&h, true, true, v3, sizeof(v3)), PROXY_VERDICT_MALFORMED);
-	ck_assert_int_eq(proxy_classify(&h, true, true, haproxy_tcp4, sizeof(haproxy_tcp4)), PROXY_VERDICT_PROXIED);
+	ck_assert_int_eq(proxy_classify(&h, true, true, haproxy_tcp4, sizeof(haproxy_tcp4)),
+			 PROXY_VERDICT_PROXIED);
 	const char *v1 = "PROXY TCP4 127.0.0.11 127.0.0.1 4711 53\r\n";
-	ck_assert_int_eq(proxy_classify(&h, true, true, (const uint8_t *)v1, strlen(v1)), PROXY_VERDICT_MISSING);
+	ck_assert_int_eq(proxy_classify(&h, true, true, (const uint8_t *)v1, strlen(v1)),
+			 PROXY_VERDICT_MISSING);
 }
 END_TEST
 

@@ -60,7 +60,9 @@ static void setup(void)
 	static const char *secret = "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA=";
 	ck_assert_int_eq(tsig_key_init(&ka, "ka", "hmac-sha256", secret), 0);
 	ck_assert_int_eq(tsig_key_init(&kb, "kb", "hmac-sha512", secret), 0);
-	ck_assert_int_eq(tsig_key_init(&ka_wrong, "ka", "hmac-sha256", "BQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="), 0);
+	ck_assert_int_eq(
+		tsig_key_init(&ka_wrong, "ka", "hmac-sha256", "BQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="),
+		0);
 	ck_assert_int_eq(tsig_key_init(&unknown, "nobody", "hmac-sha256", secret), 0);
 	struct config_prefix pa, pb;
 	ck_assert_int_eq(config_prefix_parse(&pa, "10.0.0.0/8"), 0);
@@ -90,14 +92,11 @@ static void setup(void)
 	struct xfr_zone_policy *zp = xfr_policy_zone_add(policy, 0, apex);
 	ck_assert_int_eq(xfr_policy_zone_allow(policy, zp, "key ka"), 0);
 	ck_assert_int_eq(xfr_policy_zone_allow(policy, zp, "key nope"), DNSD_ENOENT);
-	ck_assert_int_eq(xfr_policy_zone_allow(policy, zp, "10.1.2.3/8"), DNSD_EINVAL);   /* host bits */
+	ck_assert_int_eq(xfr_policy_zone_allow(policy, zp, "10.1.2.3/8"), DNSD_EINVAL); /* host bits */
 	snap->xfr = policy;
 }
 
-static void teardown(void)
-{
-	snapshot_free(snap);   /* drops the policy too */
-}
+static void teardown(void) { snapshot_free(snap); /* drops the policy too */ }
 
 /* A query for name/qtype; with key, signed at now + skew_s. */
 static size_t query(uint8_t *buf, const char *name, uint16_t qtype, const struct tsig_key *key, long skew_s,
@@ -123,18 +122,22 @@ struct outcome {
 	uint8_t rcode;
 	uint16_t tsig_error;
 	bool has_tsig;
-	bool is_signed_ok;          /* the first message verifies with the client's stream */
-	char www[64];               /* the address of www in the transfer */
+	bool is_signed_ok; /* the first message verifies with the client's stream */
+	char www[64];      /* the address of www in the transfer */
 	size_t records;
 };
 
-static struct outcome ask(const uint8_t *q, size_t qlen, bool is_tcp, const char *client, struct tsig_stream *cs)
+static struct outcome ask(const uint8_t *q, size_t qlen, bool is_tcp, const char *client,
+			  struct tsig_stream *cs)
 {
 	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(4000) };
 	inet_pton(AF_INET, client, &cl.sin_addr);
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(53) };
 	inet_pton(AF_INET, "127.0.0.1", &lo.sin_addr);
-	struct answer_request req = { .pkt = q, .len = qlen, .is_tcp = is_tcp, .client = (struct sockaddr *)&cl,
+	struct answer_request req = { .pkt = q,
+				      .len = qlen,
+				      .is_tcp = is_tcp,
+				      .client = (struct sockaddr *)&cl,
 				      .local = (struct sockaddr *)&lo };
 	struct answer_info info;
 	struct outcome o = { 0 };
@@ -158,7 +161,8 @@ static struct outcome ask(const uint8_t *q, size_t qlen, bool is_tcp, const char
 			o.has_tsig = true;
 			o.tsig_error = rr.error;
 			if (is_first && cs && rr.error == 0)
-				o.is_signed_ok = tsig_verify_response(cs, out, len, &rr, (uint64_t)time(NULL)) == TSIG_OK;
+				o.is_signed_ok = tsig_verify_response(cs, out, len, &rr,
+								      (uint64_t)time(NULL)) == TSIG_OK;
 		}
 		is_first = false;
 		ldns_pkt *p = NULL;
@@ -198,8 +202,8 @@ START_TEST(test_default_is_loopback_only)
 	size_t n = query(q, "global", WIRE_TYPE_AXFR, NULL, 0, NULL);
 	struct outcome o = ask(q, n, true, "127.0.0.1", NULL);
 	ck_assert_int_eq(o.verdict, TRANSFER_STREAM);
-	ck_assert_str_eq(o.www, "198.51.100.1");   /* view b */
-	ck_assert_uint_eq(o.records, 4);           /* SOA NS A SOA */
+	ck_assert_str_eq(o.www, "198.51.100.1"); /* view b */
+	ck_assert_uint_eq(o.records, 4);         /* SOA NS A SOA */
 	o = ask(q, n, true, "192.0.2.9", NULL);
 	ck_assert_int_eq(o.verdict, TRANSFER_REPLY);
 	ck_assert_uint_eq(o.rcode, WIRE_RCODE_REFUSED);
@@ -230,7 +234,7 @@ START_TEST(test_key_selects_its_view)
 	n = query(q, "global", WIRE_TYPE_AXFR, &kb, 0, &cs);
 	o = ask(q, n, true, "203.0.113.5", &cs);
 	ck_assert_uint_eq(o.rcode, WIRE_RCODE_REFUSED);
-	ck_assert(o.has_tsig && o.tsig_error == 0);   /* a refusal, signed */
+	ck_assert(o.has_tsig && o.tsig_error == 0); /* a refusal, signed */
 	ck_assert_uint_eq(o.records, 0);
 }
 END_TEST
@@ -269,8 +273,8 @@ START_TEST(test_ixfr_and_names)
 	/* current over UDP: one SOA */
 	size_t n = query(q, "global", WIRE_TYPE_IXFR, NULL, 0, NULL);
 	wire_write_u16(q + 8, 1);
-	static const uint8_t soa[] = { 0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0,
-				       0, 0, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 };
+	static const uint8_t soa[] = { 0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0, 0, 0, 0,
+				       5,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0 };
 	memcpy(q + n, soa, sizeof(soa));
 	struct outcome o = ask(q, n + sizeof(soa), false, "127.0.0.1", NULL);
 	ck_assert_int_eq(o.verdict, TRANSFER_REPLY);

@@ -46,7 +46,7 @@ START_TEST(append_keeps_bytes_and_nul)
 	buf_clear(&b);
 	ck_assert_ptr_null(b.data);
 	ck_assert_uint_eq(b.len, 0);
-	buf_clear(&b);     /* clearing an empty buffer is fine */
+	buf_clear(&b); /* clearing an empty buffer is fine */
 }
 END_TEST
 
@@ -60,18 +60,18 @@ START_TEST(reserve_and_reset)
 	ck_assert_str_eq(b.data, "");
 	char *before = b.data;
 	ck_assert_int_eq(buf_append(&b, "hello", 5), 0);
-	ck_assert_ptr_eq(b.data, before);      /* reserved: no reallocation */
+	ck_assert_ptr_eq(b.data, before); /* reserved: no reallocation */
 	size_t cap = b.cap;
 	buf_reset(&b);
 	ck_assert_uint_eq(b.len, 0);
 	ck_assert_str_eq(b.data, "");
-	ck_assert_ptr_eq(b.data, before);      /* reset keeps the memory */
+	ck_assert_ptr_eq(b.data, before); /* reset keeps the memory */
 	ck_assert_uint_eq(b.cap, cap);
 	ck_assert_int_eq(buf_append(&b, "x", 1), 0);
 	ck_assert_str_eq(b.data, "x");
 	buf_reset(&b);
 	buf_clear(&b);
-	buf_reset(&b);     /* resetting an empty buffer is fine */
+	buf_reset(&b); /* resetting an empty buffer is fine */
 	ck_assert_int_eq(buf_reserve(&b, SIZE_MAX), DNSD_ELIMIT);
 	ck_assert_ptr_null(b.data);
 }
@@ -83,20 +83,20 @@ START_TEST(limit_refuses_the_byte_past_it)
 	buf_init(&b, 8);
 	ck_assert_int_eq(buf_append(&b, "12345", 5), 0);
 	ck_assert_int_eq(buf_append(&b, "6789", 4), DNSD_ELIMIT);
-	ck_assert_uint_eq(b.len, 5);           /* left as it was */
+	ck_assert_uint_eq(b.len, 5); /* left as it was */
 	ck_assert_str_eq(b.data, "12345");
 	ck_assert_int_eq(buf_reserve(&b, 4), DNSD_ELIMIT);
 	ck_assert_int_eq(buf_reserve(&b, 3), 0);
 	ck_assert_int_eq(buf_append(&b, "678", 3), 0);
 	ck_assert_str_eq(b.data, "12345678");
-	ck_assert_uint_le(b.cap, 9);           /* never allocates past the limit */
+	ck_assert_uint_le(b.cap, 9); /* never allocates past the limit */
 	ck_assert_int_eq(buf_append(&b, "9", 1), DNSD_ELIMIT);
 	ck_assert_int_eq(buf_append(&b, "", 0), 0);
 	buf_reset(&b);
-	ck_assert_int_eq(buf_append(&b, "abcdefgh", 8), 0);   /* the limit holds after reset */
+	ck_assert_int_eq(buf_append(&b, "abcdefgh", 8), 0); /* the limit holds after reset */
 	ck_assert_int_eq(buf_append(&b, "i", 1), DNSD_ELIMIT);
 	buf_clear(&b);
-	ck_assert_uint_eq(b.max_len, 8);       /* and after clear */
+	ck_assert_uint_eq(b.max_len, 8); /* and after clear */
 	ck_assert_int_eq(buf_append(&b, "123456789", 9), DNSD_ELIMIT);
 	ck_assert_ptr_null(b.data);
 }
@@ -107,7 +107,7 @@ START_TEST(take_hands_over_contents)
 	struct buf b;
 	buf_init(&b, 100);
 	size_t len = 99;
-	char *s = buf_take(&b, &len);          /* empty: "" rather than NULL */
+	char *s = buf_take(&b, &len); /* empty: "" rather than NULL */
 	ck_assert_ptr_nonnull(s);
 	ck_assert_str_eq(s, "");
 	ck_assert_uint_eq(len, 0);

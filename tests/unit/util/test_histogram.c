@@ -15,13 +15,13 @@ START_TEST(values_land_in_le_buckets)
 {
 	struct histogram h;
 	histogram_init(&h, bounds, 4);
-	histogram_observe(&h, 0.001);     /* on the bound: le="0.001" */
+	histogram_observe(&h, 0.001); /* on the bound: le="0.001" */
 	histogram_observe(&h, 0.0005);
 	histogram_observe(&h, 0.002);
 	histogram_observe(&h, 0.5);
 	histogram_observe(&h, 1);
-	histogram_observe(&h, 7);          /* above every bound: +Inf */
-	histogram_observe(&h, -3);         /* a clock stepped back: 0 */
+	histogram_observe(&h, 7);  /* above every bound: +Inf */
+	histogram_observe(&h, -3); /* a clock stepped back: 0 */
 	uint64_t c[5];
 	double sum = histogram_read(&h, c);
 	ck_assert_uint_eq(c[0], 3);
@@ -50,7 +50,7 @@ START_TEST(concurrent_observers_lose_nothing)
 		ck_assert_int_eq(pthread_create(&t[i], NULL, observer, &h), 0);
 	uint64_t c[5];
 	for (int i = 0; i < 100; i++)
-		histogram_read(&h, c);      /* a scrape while they observe */
+		histogram_read(&h, c); /* a scrape while they observe */
 	for (int i = 0; i < 4; i++)
 		pthread_join(t[i], NULL);
 	double sum = histogram_read(&h, c);

@@ -59,9 +59,10 @@ START_TEST(test_structure)
 	jsonw_key(&w, "s");
 	jsonw_string(&w, NULL);
 	jsonw_object_end(&w);
-	ck_assert_str_eq(result(), "{\"name\":\"reviews.default.global.\",\"views\":["
-				   "{\"n\":0,\"empty\":[],\"ok\":false,\"zone\":null},"
-				   "{\"n\":1,\"empty\":[],\"ok\":true,\"zone\":null}],\"neg\":-5,\"s\":null}");
+	ck_assert_str_eq(result(),
+			 "{\"name\":\"reviews.default.global.\",\"views\":["
+			 "{\"n\":0,\"empty\":[],\"ok\":false,\"zone\":null},"
+			 "{\"n\":1,\"empty\":[],\"ok\":true,\"zone\":null}],\"neg\":-5,\"s\":null}");
 }
 END_TEST
 

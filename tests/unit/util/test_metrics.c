@@ -118,7 +118,7 @@ END_TEST
 START_TEST(histogram_buckets_are_cumulative)
 {
 	const double bounds[] = { 0.001, 0.5, 1 };
-	const uint64_t counts[] = { 2, 0, 3, 4 };   /* the last: above 1 */
+	const uint64_t counts[] = { 2, 0, 3, 4 }; /* the last: above 1 */
 	metrics_family(&out, "dnsd_d_seconds", METRICS_HISTOGRAM, "D.");
 	metrics_histogram(&out, "dnsd_d_seconds", NULL, 0, bounds, counts, 3, 2.5);
 	ck_assert_str_eq(text(), "# HELP dnsd_d_seconds D.\n# TYPE dnsd_d_seconds histogram\n"
@@ -187,7 +187,7 @@ START_TEST(register_refuses_a_taken_name)
 	ck_assert_int_eq(metrics_register("test_null", NULL, &one), DNSD_EINVAL);
 	collect_calls = 0;
 	metrics_write(stream);
-	ck_assert_uint_eq(collect_calls, 1);   /* the first one only */
+	ck_assert_uint_eq(collect_calls, 1); /* the first one only */
 	ck_assert_uint_eq(occurrences(text(), "dnsd_a 1\n"), 1);
 	metrics_unregister("test_dup");
 }
@@ -199,7 +199,7 @@ START_TEST(unregistered_collectors_do_not_run)
 	ck_assert_int_eq(metrics_register("test_a", collect_a, &one), 0);
 	ck_assert_int_eq(metrics_register("test_b", collect_b, &two), 0);
 	metrics_unregister("test_a");
-	metrics_unregister("test_nosuch");    /* no-op */
+	metrics_unregister("test_nosuch"); /* no-op */
 	collect_calls = 0;
 	metrics_write(stream);
 	ck_assert_uint_eq(collect_calls, 1);

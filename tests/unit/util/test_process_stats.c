@@ -64,7 +64,7 @@ START_TEST(resident_memory_grows_when_pages_are_touched)
 	volatile char *p = malloc(len);
 	ck_assert_ptr_nonnull((void *)p);
 	for (size_t i = 0; i < len; i += 4096)
-		p[i] = 1;   /* through volatile: the writes cannot be elided */
+		p[i] = 1; /* through volatile: the writes cannot be elided */
 	ck_assert_int_eq(process_stats_read(&b), 0);
 	ck_assert_uint_ge(b.resident_bytes, a.resident_bytes + (len / 2));
 	ck_assert_uint_ge(b.virtual_bytes, a.virtual_bytes + (len / 2));
@@ -96,7 +96,7 @@ START_TEST(start_time_is_this_process)
 	ck_assert_int_eq(process_stats_read(&s), 0);
 	double now = (double)time(NULL);
 	ck_assert_double_le(s.start_time_s, now + 1);
-	ck_assert_double_ge(s.start_time_s, now - 600);   /* a test runs for seconds */
+	ck_assert_double_ge(s.start_time_s, now - 600); /* a test runs for seconds */
 	ck_assert_str_eq(process_stats_families[6].name, "process_start_time_seconds");
 	ck_assert_double_eq(process_stats_value(&s, 6), s.start_time_s);
 	ck_assert_double_eq(process_stats_value(&s, 4), (double)s.open_fds);

@@ -39,7 +39,8 @@ START_TEST(objects_keep_contents_under_churn)
 		rng = rng * 1103515245u + 12345u;
 		unsigned i = (rng >> 8) % OBJS;
 		if (obj[i]) {
-			ck_assert_msg(intact(obj[i], size[i], i), "object %u (%zu bytes) was overwritten", i, size[i]);
+			ck_assert_msg(intact(obj[i], size[i], i), "object %u (%zu bytes) was overwritten", i,
+				      size[i]);
 			if (rng & 1) {
 				size_t ns = 1 + (rng >> 20) % 300;
 				uint8_t *q = slab_realloc(&s, obj[i], size[i], ns);
@@ -56,7 +57,7 @@ START_TEST(objects_keep_contents_under_churn)
 				obj[i] = NULL;
 			}
 		} else {
-			size[i] = 1 + (rng >> 16) % 400;   /* some above SLAB_MAX: malloc */
+			size[i] = 1 + (rng >> 16) % 400; /* some above SLAB_MAX: malloc */
 			obj[i] = slab_alloc(&s, size[i]);
 			ck_assert_ptr_nonnull(obj[i]);
 			ck_assert_uint_eq((uintptr_t)obj[i] % 8, 0);
@@ -85,9 +86,9 @@ START_TEST(freed_objects_are_reused_by_their_class)
 	void *a = slab_alloc(&s, 20), *b = slab_alloc(&s, 24), *c = slab_alloc(&s, 40);
 	slab_free(&s, a, 20);
 	slab_free(&s, c, 40);
-	ck_assert_ptr_eq(slab_alloc(&s, 17), a);     /* 17..24: a's class */
+	ck_assert_ptr_eq(slab_alloc(&s, 17), a); /* 17..24: a's class */
 	ck_assert_ptr_eq(slab_alloc(&s, 33), c);
-	ck_assert_ptr_ne(slab_alloc(&s, 24), b);     /* b is still in use */
+	ck_assert_ptr_ne(slab_alloc(&s, 24), b); /* b is still in use */
 	/* growing within a class keeps the object */
 	ck_assert_ptr_eq(slab_realloc(&s, b, 24, 18), b);
 	slab_clear(&s);

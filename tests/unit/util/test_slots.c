@@ -14,7 +14,7 @@ START_TEST(names_keep_their_slots)
 	ck_assert_ptr_null(slots_name(&s, 0));
 	ck_assert_uint_eq(slots_get(&s, "mesh-1"), 0);
 	ck_assert_uint_eq(slots_get(&s, "mesh-2"), 1);
-	ck_assert_uint_eq(slots_get(&s, "mesh-1"), 0);     /* again: the same slot */
+	ck_assert_uint_eq(slots_get(&s, "mesh-1"), 0); /* again: the same slot */
 	ck_assert_uint_eq(slots_get(&s, "default"), 2);
 	ck_assert_str_eq(slots_name(&s, 1), "mesh-2");
 	ck_assert_ptr_null(slots_name(&s, 3));

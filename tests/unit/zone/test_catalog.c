@@ -54,7 +54,9 @@ static int ask(const char *name, const char *client, uint8_t *addr_out)
 	n += 4;
 	struct sockaddr_in cl = { .sin_family = AF_INET };
 	inet_pton(AF_INET, client, &cl.sin_addr);
-	struct answer_request req = { .pkt = q, .len = n, .client = (struct sockaddr *)&cl,
+	struct answer_request req = { .pkt = q,
+				      .len = n,
+				      .client = (struct sockaddr *)&cl,
 				      .local = (struct sockaddr *)&cl };
 	static uint8_t out[4096];
 	struct answer_info info;
@@ -65,7 +67,7 @@ static int ask(const char *name, const char *client, uint8_t *addr_out)
 	publish_reader_unregister(r);
 	ck_assert_uint_gt(rlen, 12);
 	if (addr_out && wire_read_u16(out + 6) > 0)
-		memcpy(addr_out, out + rlen - 4, 4);   /* one A record, last in the message */
+		memcpy(addr_out, out + rlen - 4, 4); /* one A record, last in the message */
 	return out[3] & 0xF;
 }
 
@@ -84,8 +86,13 @@ static struct catalog *start(struct config *cfg)
 
 START_TEST(test_pending_until_all_synced)
 {
-	struct config cfg = { .zones = zones, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
-			      .udp_payload_max = 1232, .journal_size = 1 << 20, .serial_replica = 7 };
+	struct config cfg = { .zones = zones,
+			      .zones_count = 1,
+			      .kubernetes = clusters,
+			      .kubernetes_count = 2,
+			      .udp_payload_max = 1232,
+			      .journal_size = 1 << 20,
+			      .serial_replica = 7 };
 	struct catalog *c = start(&cfg);
 	char why[256];
 	ck_assert(!catalog_is_ready(c, why, sizeof(why)));
@@ -96,12 +103,12 @@ START_TEST(test_pending_until_all_synced)
 	struct item b = { "svc.default.global", { 10, 0, 0, 2 } };
 	struct item other = { "svc.default.example.com", { 10, 0, 0, 3 } };
 	catalog_apply(c, 0, item_records, NULL, &a);
-	catalog_apply(c, 0, item_records, NULL, &other);   /* outside the zone: ignored */
+	catalog_apply(c, 0, item_records, NULL, &other); /* outside the zone: ignored */
 	catalog_cluster_synced(c, 0);
 	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
 	catalog_apply(c, 1, item_records, NULL, &b);
-	catalog_apply(c, 1, item_records, NULL, &a);      /* same record from two clusters */
+	catalog_apply(c, 1, item_records, NULL, &a); /* same record from two clusters */
 	catalog_cluster_synced(c, 1);
 	publisher_flush(c);
 	ck_assert(catalog_is_ready(c, why, sizeof(why)));
@@ -140,14 +147,29 @@ START_TEST(test_views_get_their_own_clusters)
 	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
 	struct config_prefix p2 = { .family = AF_INET, .addr = { 127, 0, 0, 12 }, .len = 32 };
 	struct config_view views[2] = {
-		{ .name = "mesh-1", .match_clients = &p1, .match_clients_count = 1, .zones = zone_global,
-		  .zones_count = 1, .kubernetes = names_mesh1, .kubernetes_count = 1 },
-		{ .name = "mesh-2", .match_clients = &p2, .match_clients_count = 1, .zones = zone_global,
-		  .zones_count = 1, .kubernetes = names_mesh2, .kubernetes_count = 1 },
+		{ .name = "mesh-1",
+		  .match_clients = &p1,
+		  .match_clients_count = 1,
+		  .zones = zone_global,
+		  .zones_count = 1,
+		  .kubernetes = names_mesh1,
+		  .kubernetes_count = 1 },
+		{ .name = "mesh-2",
+		  .match_clients = &p2,
+		  .match_clients_count = 1,
+		  .zones = zone_global,
+		  .zones_count = 1,
+		  .kubernetes = names_mesh2,
+		  .kubernetes_count = 1 },
 	};
 	struct config_zone z = { .name = "global", .ttl_s = 30 };
-	struct config cfg = { .zones = &z, .zones_count = 1, .kubernetes = clusters, .kubernetes_count = 2,
-			      .views = views, .views_count = 2, .udp_payload_max = 1232 };
+	struct config cfg = { .zones = &z,
+			      .zones_count = 1,
+			      .kubernetes = clusters,
+			      .kubernetes_count = 2,
+			      .views = views,
+			      .views_count = 2,
+			      .udp_payload_max = 1232 };
 	struct catalog *c = start(&cfg);
 	ck_assert_int_eq(publisher_start(c), 0);
 	struct item m1 = { "messenger.default.global", { 127, 127, 42, 69 } };
@@ -177,12 +199,18 @@ START_TEST(test_view_with_no_zones_refuses)
 {
 	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
 	struct config_view views[2] = {
-		{ .name = "mesh-1", .match_clients = &p1, .match_clients_count = 1, .zones = zone_global,
+		{ .name = "mesh-1",
+		  .match_clients = &p1,
+		  .match_clients_count = 1,
+		  .zones = zone_global,
 		  .zones_count = 1 },
 		{ .name = "default" },
 	};
 	struct config_zone z = { .name = "global", .ttl_s = 30 };
-	struct config cfg = { .zones = &z, .zones_count = 1, .views = views, .views_count = 2,
+	struct config cfg = { .zones = &z,
+			      .zones_count = 1,
+			      .views = views,
+			      .views_count = 2,
 			      .udp_payload_max = 1232 };
 	struct catalog *c = start(&cfg);
 	ck_assert_int_eq(ask("global", "127.0.0.11", NULL), WIRE_RCODE_NOERROR);

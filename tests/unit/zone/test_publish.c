@@ -23,14 +23,14 @@
 #include "zone/publish.h"
 #include "zone/zone_build.h"
 
-#define RING 64            /* zones the snapshots take in turn */
+#define RING 64 /* zones the snapshots take in turn */
 #define READERS 4
 #define SWAPS 4000
-#define DEADLINE_S 20      /* bounds every wait and the swap loop */
+#define DEADLINE_S 20 /* bounds every wait and the swap loop */
 
-static struct publish pub;          /* this test's own, not publish_global */
-static struct view_table *views;    /* one implicit "default" view */
-static struct zone *ring[RING];     /* one reference each held by the test */
+static struct publish pub;       /* this test's own, not publish_global */
+static struct view_table *views; /* one implicit "default" view */
+static struct zone *ring[RING];  /* one reference each held by the test */
 
 static void setup(void)
 {
@@ -87,8 +87,8 @@ static double now_s(void)
 
 struct reader {
 	pthread_t thread;
-	_Atomic unsigned long sections;   /* read sections that held a snapshot */
-	_Atomic unsigned long errors;     /* a held snapshot freed, or changed */
+	_Atomic unsigned long sections; /* read sections that held a snapshot */
+	_Atomic unsigned long errors;   /* a held snapshot freed, or changed */
 	bool has_slot;
 };
 

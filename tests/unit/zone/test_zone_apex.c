@@ -52,11 +52,13 @@ START_TEST(test_check)
 
 	struct zone_apex_ns no_glue[] = { ns_named("ns1.global", NULL, 0) };
 	ck_assert_int_eq(zone_apex_check(apex_of("global"), no_glue, 1, err, sizeof(err)), DNSD_EINVAL);
-	ck_assert_str_eq(err, "nameservers[0]: ns1.global. is inside zone global. and needs addresses (its glue)");
+	ck_assert_str_eq(err,
+			 "nameservers[0]: ns1.global. is inside zone global. and needs addresses (its glue)");
 
 	struct zone_apex_ns outside[] = { ns_named("ns1.global", a, 1), ns_named("ns.example.net", a, 1) };
 	ck_assert_int_eq(zone_apex_check(apex_of("global"), outside, 2, err, sizeof(err)), DNSD_EINVAL);
-	ck_assert_msg(strstr(err, "nameservers[1]: ns.example.net. is outside zone global.") == err, "%s", err);
+	ck_assert_msg(strstr(err, "nameservers[1]: ns.example.net. is outside zone global.") == err, "%s",
+		      err);
 
 	struct zone_apex_ns twice[] = { ns_named("ns1.global", a, 1), ns_named("NS1.Global", a, 1) };
 	ck_assert_int_eq(zone_apex_check(apex_of("global"), twice, 2, err, sizeof(err)), DNSD_EINVAL);
@@ -112,7 +114,9 @@ static char *ask(const char *name, ldns_rr_type type, ldns_pkt_rcode *rcode)
 	ck_assert_int_eq(ldns_pkt2wire(&wire, q, &len), LDNS_STATUS_OK);
 	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353) };
 	inet_pton(AF_INET, "127.0.0.1", &cl.sin_addr);
-	struct answer_request req = { .pkt = wire, .len = len, .client = (struct sockaddr *)&cl,
+	struct answer_request req = { .pkt = wire,
+				      .len = len,
+				      .client = (struct sockaddr *)&cl,
 				      .local = (struct sockaddr *)&cl };
 	struct answer_info info;
 	size_t n = answer_query(snap, &req, out, sizeof(out), &info);
@@ -147,28 +151,30 @@ static char *ask(const char *name, ldns_rr_type type, ldns_pkt_rcode *rcode)
 
 START_TEST(test_nameservers_given)
 {
-	struct zone_apex_addr a1[] = { addr4("192.0.2.1"), addr6("2001:db8::1") }, a2[] = { addr4("192.0.2.2") };
+	struct zone_apex_addr a1[] = { addr4("192.0.2.1"), addr6("2001:db8::1") },
+			      a2[] = { addr4("192.0.2.2") };
 	struct zone_apex_ns ns[] = { ns_named("ns1.global", a1, 2), ns_named("ns.example.net", NULL, 0),
 				     ns_named("ns2.global", a2, 1) };
 	build("global", ns, 3, 30);
 	ldns_pkt_rcode rc;
-	ck_assert_str_eq(ask("global.", LDNS_RR_TYPE_NS, &rc),
-			 "an: global. 30 IN NS ns.example.net.\n"
-			 "an: global. 30 IN NS ns1.global.\n"
-			 "an: global. 30 IN NS ns2.global.\n"
-			 "ar: ns1.global. 30 IN A 192.0.2.1\n"
-			 "ar: ns1.global. 30 IN AAAA 2001:db8::1\n"
-			 "ar: ns2.global. 30 IN A 192.0.2.2\n");
+	ck_assert_str_eq(ask("global.", LDNS_RR_TYPE_NS, &rc), "an: global. 30 IN NS ns.example.net.\n"
+							       "an: global. 30 IN NS ns1.global.\n"
+							       "an: global. 30 IN NS ns2.global.\n"
+							       "ar: ns1.global. 30 IN A 192.0.2.1\n"
+							       "ar: ns1.global. 30 IN AAAA 2001:db8::1\n"
+							       "ar: ns2.global. 30 IN A 192.0.2.2\n");
 	char *soa = ask("global.", LDNS_RR_TYPE_SOA, &rc);
 	/* one-label apex: the RNAME's mail domain is the MNAME's */
-	ck_assert_msg(strstr(soa, "an: global. 30 IN SOA ns1.global. hostmaster.ns1.global. 2026120101 14400 3600 1209600 300\n") == soa,
+	ck_assert_msg(strstr(soa, "an: global. 30 IN SOA ns1.global. hostmaster.ns1.global. 2026120101 14400 "
+				  "3600 1209600 300\n") == soa,
 		      "%s", soa);
 	ck_assert_str_eq(ask("ns2.global.", LDNS_RR_TYPE_A, &rc), "an: ns2.global. 30 IN A 192.0.2.2\n");
 	ck_assert_int_eq(rc, LDNS_RCODE_NOERROR);
 	/* negative answers: the SOA with TTL min(30, 300) */
 	char *nx = ask("nosuch.global.", LDNS_RR_TYPE_A, &rc);
 	ck_assert_int_eq(rc, LDNS_RCODE_NXDOMAIN);
-	ck_assert_msg(strstr(nx, "ns: global. 30 IN SOA ns1.global. hostmaster.ns1.global. 2026120101 14400 3600 1209600 300") == nx,
+	ck_assert_msg(strstr(nx, "ns: global. 30 IN SOA ns1.global. hostmaster.ns1.global. 2026120101 14400 "
+				 "3600 1209600 300") == nx,
 		      "%s", nx);
 	unbuild();
 }
@@ -181,7 +187,8 @@ START_TEST(test_soa_rname)
 	build("mesh.example", ns, 1, 60);
 	ldns_pkt_rcode rc;
 	char *soa = ask("mesh.example.", LDNS_RR_TYPE_SOA, &rc);
-	ck_assert_msg(strstr(soa, "an: mesh.example. 60 IN SOA ns1.mesh.example. hostmaster.mesh.example. 2026120101 14400 3600 1209600 300\n") == soa,
+	ck_assert_msg(strstr(soa, "an: mesh.example. 60 IN SOA ns1.mesh.example. hostmaster.mesh.example. "
+				  "2026120101 14400 3600 1209600 300\n") == soa,
 		      "%s", soa);
 	unbuild();
 }
@@ -195,13 +202,12 @@ START_TEST(test_default)
 	ck_assert_uint_eq(n, 3);
 	build("global", ns, n, 30);
 	ldns_pkt_rcode rc;
-	ck_assert_str_eq(ask("global.", LDNS_RR_TYPE_NS, &rc),
-			 "an: global. 30 IN NS ns1.global.\n"
-			 "an: global. 30 IN NS ns2.global.\n"
-			 "an: global. 30 IN NS ns3.global.\n"
-			 "ar: ns1.global. 30 IN A 127.0.0.1\n"
-			 "ar: ns2.global. 30 IN A 127.0.0.2\n"
-			 "ar: ns3.global. 30 IN AAAA ::1\n");
+	ck_assert_str_eq(ask("global.", LDNS_RR_TYPE_NS, &rc), "an: global. 30 IN NS ns1.global.\n"
+							       "an: global. 30 IN NS ns2.global.\n"
+							       "an: global. 30 IN NS ns3.global.\n"
+							       "ar: ns1.global. 30 IN A 127.0.0.1\n"
+							       "ar: ns2.global. 30 IN A 127.0.0.2\n"
+							       "ar: ns3.global. 30 IN AAAA ::1\n");
 	unbuild();
 	ck_assert_uint_eq(zone_apex_default(apex_of("global"), addrs, 0, ns, ZONE_APEX_NS_MAX), 0);
 	ck_assert_uint_eq(zone_apex_default(apex_of("global"), addrs, 3, ns, 2), 2);
@@ -213,7 +219,7 @@ START_TEST(test_listen_addresses)
 	struct config_addr l[4];
 	ck_assert_int_eq(config_addr_parse(&l[0], "127.0.0.1:5353"), 0);
 	ck_assert_int_eq(config_addr_parse(&l[1], "127.0.0.2:5353"), 0);
-	ck_assert_int_eq(config_addr_parse(&l[2], "127.0.0.1:5354"), 0);   /* the same address: once */
+	ck_assert_int_eq(config_addr_parse(&l[2], "127.0.0.1:5354"), 0); /* the same address: once */
 	ck_assert_int_eq(config_addr_parse(&l[3], "[::1]:5353"), 0);
 	struct zone_apex_addr out[8];
 	size_t n = zone_apex_listen_addresses(l, 4, out, 8);
@@ -227,7 +233,7 @@ START_TEST(test_listen_addresses)
 	struct config_addr w;
 	ck_assert_int_eq(config_addr_parse(&w, "0.0.0.0:53"), 0);
 	n = zone_apex_listen_addresses(&w, 1, out, 8);
-	ck_assert_uint_ge(n, 1);   /* loopback at least */
+	ck_assert_uint_ge(n, 1); /* loopback at least */
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_int_eq(out[i].family, AF_INET);
 		ck_assert(memcmp(out[i].addr, "\0\0\0\0", 4) != 0);

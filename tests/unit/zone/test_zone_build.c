@@ -28,7 +28,7 @@ struct rec {
 	uint16_t type;
 	uint8_t rdata[300];
 	uint16_t rdlen;
-	int count;             /* contributions currently in the builder */
+	int count; /* contributions currently in the builder */
 };
 
 static struct rec recs[400];
@@ -41,10 +41,7 @@ static unsigned next(void)
 	return (rng >> 8) & 0xFFFFFF;
 }
 
-static void host_name(char *out, size_t len, unsigned i)
-{
-	snprintf(out, len, "h%u.ns%u.global", i, i % 7);
-}
+static void host_name(char *out, size_t len, unsigned i) { snprintf(out, len, "h%u.ns%u.global", i, i % 7); }
 
 static void add_rec(const char *owner, uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 {
@@ -97,10 +94,10 @@ static int apply(struct zone_build *b, const struct rec *r, bool add)
 		   : zone_build_remove(b, owner, r->type, r->rdata, r->rdlen);
 }
 
-static const uint8_t soa_rdata[] = {
-	2, 'n', 's', 6, 'g', 'l', 'o', 'b', 'a', 'l', 0,
-	10, 'h', 'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r', 6, 'g', 'l', 'o', 'b', 'a', 'l', 0,
-	0, 0, 0, 1, 0, 0, 14, 16, 0, 0, 2, 88, 0, 1, 81, 128, 0, 0, 0, 30 };
+static const uint8_t soa_rdata[] = { 2,   'n', 's', 6,   'g', 'l', 'o', 'b', 'a', 'l', 0,   10,  'h',
+				     'o', 's', 't', 'm', 'a', 's', 't', 'e', 'r', 6,   'g', 'l', 'o',
+				     'b', 'a', 'l', 0,   0,   0,   0,   1,   0,   0,   14,  16,  0,
+				     0,   2,   88,  0,   1,   81,  128, 0,   0,   0,   30 };
 
 static struct zone_build *new_builder(void)
 {
@@ -135,8 +132,11 @@ static size_t query(const struct snapshot *s, const char *name, uint16_t qtype, 
 	q[len++] = 1;
 	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353) };
 	inet_pton(AF_INET, "127.0.0.1", &cl.sin_addr);
-	struct answer_request req = { .pkt = q, .len = len, .is_tcp = true,
-				      .client = (struct sockaddr *)&cl, .local = (struct sockaddr *)&cl };
+	struct answer_request req = { .pkt = q,
+				      .len = len,
+				      .is_tcp = true,
+				      .client = (struct sockaddr *)&cl,
+				      .local = (struct sockaddr *)&cl };
 	struct answer_info info;
 	return answer_query(s, &req, out, cap, &info);
 }
@@ -147,8 +147,9 @@ static void compare(struct zone *inc, struct zone *full, const char *when)
 {
 	static uint8_t a[65535], b[65535];
 	struct snapshot *si = snap_of(inc), *sf = snap_of(full);
-	static const uint16_t types[] = { WIRE_TYPE_A, WIRE_TYPE_AAAA, WIRE_TYPE_SRV, WIRE_TYPE_TXT,
-					  WIRE_TYPE_SOA, WIRE_TYPE_NS, 255 };
+	static const uint16_t types[] = {
+		WIRE_TYPE_A, WIRE_TYPE_AAAA, WIRE_TYPE_SRV, WIRE_TYPE_TXT, WIRE_TYPE_SOA, WIRE_TYPE_NS, 255
+	};
 	char extra[8][128];
 	size_t nq = 0, positive = 0;
 	for (size_t i = 0; i < rec_count + 8; i++) {
@@ -156,18 +157,20 @@ static void compare(struct zone *inc, struct zone *full, const char *when)
 		if (i < rec_count) {
 			name = recs[i].owner;
 		} else {
-			static const char *more[] = { "global", "ns3.global", "nope.global", "x.nope.global",
-						      "q.ns2.global", "a.b.ns5.global", "_tcp.h1.ns1.global",
-						      "h99.ns6.global" };
+			static const char *more[] = {
+				"global",       "ns3.global",     "nope.global",        "x.nope.global",
+				"q.ns2.global", "a.b.ns5.global", "_tcp.h1.ns1.global", "h99.ns6.global"
+			};
 			snprintf(extra[i - rec_count], sizeof(extra[0]), "%s", more[i - rec_count]);
 			name = extra[i - rec_count];
 		}
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 			size_t la = query(si, name, types[t], a, sizeof(a));
 			size_t lb = query(sf, name, types[t], b, sizeof(b));
-			ck_assert_msg(la == lb && memcmp(a, b, la) == 0,
-				      "%s: %s type %u: incremental answer (%zu bytes) differs from full (%zu)",
-				      when, name, types[t], la, lb);
+			ck_assert_msg(
+				la == lb && memcmp(a, b, la) == 0,
+				"%s: %s type %u: incremental answer (%zu bytes) differs from full (%zu)",
+				when, name, types[t], la, lb);
 			nq++;
 			positive += la > 12 && (a[6] | a[7]) != 0;
 		}
@@ -175,7 +178,8 @@ static void compare(struct zone *inc, struct zone *full, const char *when)
 	ck_assert_uint_eq(inc->node_count, full->node_count);
 	ck_assert_uint_eq(inc->record_count, full->record_count);
 	ck_assert_uint_gt(nq, 100);
-	ck_assert_msg(inc->record_count < 40 || positive > 20, "%s: only %zu answers with data: the battery lost its teeth", when, positive);
+	ck_assert_msg(inc->record_count < 40 || positive > 20,
+		      "%s: only %zu answers with data: the battery lost its teeth", when, positive);
 	snapshot_free(si);
 	snapshot_free(sf);
 }
@@ -263,7 +267,7 @@ START_TEST(unchanged_parts_are_shared)
 		shared += z1->parts[i] == z2->parts[i];
 	ck_assert_uint_eq(shared, ZONE_PARTS - 1);
 	ck_assert_ptr_ne(z1->parts[p2], z2->parts[p2]);
-	ck_assert_ptr_ne(z1->parts[0], z2->parts[0]);   /* the apex: always rebuilt */
+	ck_assert_ptr_ne(z1->parts[0], z2->parts[0]); /* the apex: always rebuilt */
 	zone_unref(z1);
 	zone_unref(z2);
 	zone_build_free(b);
@@ -292,7 +296,8 @@ START_TEST(interleaved_empty_non_terminals)
 			dname_from_text(owner, "alias.global");
 			uint8_t target[DNAME_MAX_LEN];
 			size_t tl = dname_from_text(target, "a1.b1.c1.global");
-			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_CNAME, 30, target, (uint16_t)tl), 0);
+			ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_CNAME, 30, target, (uint16_t)tl),
+					 0);
 		}
 		struct zone *z = zone_build_freeze(b, err, sizeof(err));
 		ck_assert_msg(z != NULL, "%s", err);
@@ -305,13 +310,13 @@ START_TEST(interleaved_empty_non_terminals)
 				snprintf(text, sizeof(text), "b%u.c%u.global", x, y);
 				size_t len = query(s, text, WIRE_TYPE_A, buf, sizeof(buf));
 				ck_assert_uint_gt(len, 12);
-				ck_assert_uint_eq(buf[3] & 0xF, 0);            /* NOERROR */
-				ck_assert_uint_eq(buf[6] << 8 | buf[7], 0);     /* no answer: NODATA */
-				ck_assert_uint_eq(buf[8] << 8 | buf[9], 1);     /* the SOA */
+				ck_assert_uint_eq(buf[3] & 0xF, 0);         /* NOERROR */
+				ck_assert_uint_eq(buf[6] << 8 | buf[7], 0); /* no answer: NODATA */
+				ck_assert_uint_eq(buf[8] << 8 | buf[9], 1); /* the SOA */
 			}
 		size_t len = query(s, "b0.c9.global", WIRE_TYPE_A, buf, sizeof(buf));
 		ck_assert_uint_gt(len, 12);
-		ck_assert_uint_eq(buf[3] & 0xF, 3);                    /* NXDOMAIN */
+		ck_assert_uint_eq(buf[3] & 0xF, 3); /* NXDOMAIN */
 		snapshot_free(s);
 		zone_unref(z);
 		zone_build_free(b);
