@@ -126,7 +126,7 @@ layers:
 	@tests/layers/check-layers
 	@tests/layers/test-check-layers
 
-test: layers all unit fuzz-replay e2e
+test: format-check layers all unit fuzz-replay e2e
 
 check: deps
 	@$(MAKE) --no-print-directory test
@@ -190,7 +190,7 @@ clean:
 	rm -rf build
 
 # clang-format (Debian 12's, version 14) with .clang-format over the C files of
-# dnsd/, tests/unit/ and tests/fuzz/. format-check is not part of check (yet).
+# dnsd/, tests/unit/ and tests/fuzz/. make check runs format-check first.
 format:
 	@tests/tools/clang-format-files --fix
 
