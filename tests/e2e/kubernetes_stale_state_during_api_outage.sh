@@ -2,7 +2,8 @@
 # Last known state (`state-dir:`): a dnsd that restarts while its API server
 # is down answers SERVFAIL for Kubernetes names until stale-start-timeout-ms,
 # then serves what the source contributed before the restart, marked stale
-# (/ready 200, dnsd_kubernetes_stale 1 with the time since, logged once).
+# (/ready 200, dnsd_kubernetes_stale 1 with the time since, /status's
+# stale_since, logged once).
 # When the API comes back with changed data, the first successful LIST
 # replaces the saved state and dnsd converges to exactly the API's state:
 # changed addresses, deleted and new entries; the state file follows.
@@ -66,6 +67,15 @@ since=$(metric 'dnsd_kubernetes_stale_since_timestamp_seconds{cluster="mesh-1"}'
 now=$(date +%s)
 [ -n "$since" ] && [ "$since" -gt $((now - 60)) ] && [ "$since" -le "$now" ] || die "stale since '$since', now $now"
 echo "ok - stale since $since"
+# /status names the source's stale_since (null when not stale)
+status_stale_since() {
+  curl -sf --max-time 5 "http://127.0.0.1:$HPORT/status" | "$PY" -c '
+import json, sys
+print(next(k["stale_since"] for k in json.load(sys.stdin)["kubernetes"] if k["name"] == "mesh-1"))'
+}
+st=$(status_stale_since) || die "GET /status"
+[[ $st == 20* ]] || die "/status stale_since: '$st'"
+echo "ok - /status says since when mesh-1 is stale ($st)"
 assert_eq "$(grep -c 'serving the state saved at' "$DNSD_LOG")" 1 "the switch to saved state is logged once"
 # nothing is written while the source serves saved state
 before=$(stat -c %Y.%s "$STATE/mesh-1.state")
@@ -87,6 +97,7 @@ wait_until 5 is_ready || die "not ready after the API came back"
 assert_eq "$(metric 'dnsd_kubernetes_stale{cluster="mesh-1"}')" 0 "no longer stale"
 assert_eq "$(metric 'dnsd_kubernetes_synced{cluster="mesh-1"}')" 1 "synced"
 assert_eq "$(metric 'dnsd_kubernetes_stale_since_timestamp_seconds{cluster="mesh-1"}')" 0 "stale since: 0"
+assert_eq "$(status_stale_since)" None "/status: stale_since null again"
 wait_until 5 grep -q 'replaces the saved state' "$DNSD_LOG" || die "the LIST that replaced the saved state was not logged"
 echo "ok - the first LIST replacing the saved state is logged"
 # and the new state is saved
