@@ -137,22 +137,17 @@ int config_addr_parse(struct config_addr *dest, const char *text)
 	return config_addr_parse_why(dest, text, &why);
 }
 
-int config_prefix_parse_why(struct config_prefix *dest, const char *text, const char **why)
+static const char cidr_not_numeric[] = "not a numeric IPv4 or IPv6 address";
+
+int config_cidr_parse_why(struct config_prefix *dest, const char *text, const char **why)
 {
 	char host[INET6_ADDRSTRLEN];
 
 	if (!dest || !text) {
-		*why = "no prefix";
+		*why = "no address";
 		return DNSD_EINVAL;
 	}
 	memset(dest, 0, sizeof(*dest));
-	if (text[0] == '!') {
-		dest->is_negated = true;
-		text++;
-	}
-	if (strcasecmp(text, "any") == 0)
-		return 0;
-
 	const char *slash = strchr(text, '/');
 	size_t host_len = slash ? (size_t)(slash - text) : strlen(text);
 	if (host_len == 0 || host_len >= sizeof(host)) {
@@ -170,7 +165,7 @@ int config_prefix_parse_why(struct config_prefix *dest, const char *text, const 
 		dest->family = AF_INET6;
 		max_len = 128;
 	} else {
-		*why = "not a numeric IPv4 or IPv6 address, nor 'any'";
+		*why = cidr_not_numeric;
 		return DNSD_EINVAL;
 	}
 
@@ -188,9 +183,34 @@ int config_prefix_parse_why(struct config_prefix *dest, const char *text, const 
 		}
 	}
 	dest->len = (uint8_t)len;
+	return 0;
+}
+
+int config_prefix_parse_why(struct config_prefix *dest, const char *text, const char **why)
+{
+	if (!dest || !text) {
+		*why = "no prefix";
+		return DNSD_EINVAL;
+	}
+	bool is_negated = text[0] == '!';
+	if (is_negated)
+		text++;
+	if (strcasecmp(text, "any") == 0) {
+		memset(dest, 0, sizeof(*dest));
+		dest->is_negated = is_negated;
+		return 0;
+	}
+	int rc = config_cidr_parse_why(dest, text, why);
+	if (rc != 0) {
+		if (*why == cidr_not_numeric) /* text that is no address at all */
+			*why = "not a numeric IPv4 or IPv6 address, nor 'any'";
+		return rc;
+	}
+	dest->is_negated = is_negated;
 
 	/* A set host bit almost always means a typo in the length or the address. */
-	for (unsigned bit = len; bit < max_len; bit++) {
+	unsigned max_len = dest->family == AF_INET ? 32 : 128;
+	for (unsigned bit = dest->len; bit < max_len; bit++) {
 		if (dest->addr[bit / 8] & (0x80u >> (bit % 8))) {
 			*why = "host bits are set beyond the prefix length";
 			return DNSD_EINVAL;

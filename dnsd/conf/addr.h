@@ -49,6 +49,12 @@ int config_addr_parse_bind_why(struct config_addr *dest, const char *text, const
 int config_prefix_parse(struct config_prefix *dest, const char *text);
 
 /* config_prefix_parse() that also says why it failed, as config_addr_parse_why(). */
+/* The address part alone: "10.1.2.3", "10.1.2.3/32", "2001:db8::/64" into
+ * dest, host bits kept (a ServiceEntry address is one host, or a range that
+ * has them set), no "!" nor "any". Shared by config_prefix_parse_why() and
+ * the ServiceEntry decoder. Returns 0, DNSD_EINVAL or DNSD_ERANGE with *why. */
+int config_cidr_parse_why(struct config_prefix *dest, const char *text, const char **why);
+
 int config_prefix_parse_why(struct config_prefix *dest, const char *text, const char **why);
 
 /* Does the address (family AF_INET or AF_INET6, network bytes, of which

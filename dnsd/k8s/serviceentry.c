@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "conf/addr.h"
 #include "dns/dname.h"
 #include "k8s/se_protocol.h"
 #include "util/err.h"
@@ -110,34 +111,14 @@ static char *host_normalise(const char *s, size_t len)
  * Returns 1 when parsed, 0 for a wider CIDR (skipped), -1 when unparseable. */
 static int address_parse(const char *s, struct se_addr *a)
 {
-	char buf[64];
-	size_t len = strlen(s);
-	if (len >= sizeof(buf))
+	struct config_prefix p;
+	const char *why;
+	if (config_cidr_parse_why(&p, s, &why) != 0)
 		return -1;
-	memcpy(buf, s, len + 1);
-	char *slash = strchr(buf, '/');
-	long prefix = -1;
-	if (slash) {
-		*slash = '\0';
-		char *end;
-		prefix = strtol(slash + 1, &end, 10);
-		if (end == slash + 1 || *end)
-			return -1;
-	}
 	memset(a, 0, sizeof(*a));
-	if (inet_pton(AF_INET, buf, a->addr) == 1) {
-		a->family = AF_INET;
-		if (prefix < 0 || prefix == 32)
-			return 1;
-		return prefix >= 0 && prefix < 32 ? 0 : -1;
-	}
-	if (inet_pton(AF_INET6, buf, a->addr) == 1) {
-		a->family = AF_INET6;
-		if (prefix < 0 || prefix == 128)
-			return 1;
-		return prefix >= 0 && prefix < 128 ? 0 : -1;
-	}
-	return -1;
+	a->family = p.family;
+	memcpy(a->addr, p.addr, sizeof(a->addr));
+	return p.len == (p.family == AF_INET ? 32 : 128) ? 1 : 0;
 }
 
 /* Adds one address (belonging to host, -1 = every host) read from field;
