@@ -17,14 +17,15 @@
 
 #include "conf/config_schema.h"
 #include "dns/tsig.h"
-#include "util/buf.h"
 #include "util/err.h"
+#include "util/file.h"
 
 /* Deepest nesting a valid config needs is 4 (views[0].match-clients[0]);
  * the cap keeps hostile inputs like "[[[[..." from costing memory or stack. */
 #define CONFIG_DEPTH_MAX 16
 /* Far above any sane config; stops config_load() from slurping /dev/zero. */
 #define CONFIG_FILE_MAX (16u << 20)
+#define CONFIG_SECRET_FILE_MAX 1023 /* a TSIG secret-file: base64 of at most ~760 bytes */
 
 /* ---- errors ---- */
 
@@ -364,23 +365,13 @@ static bool config_has_key(const struct config *cfg, const char *name)
  * base64, maybe with a newline) into secret. */
 static int config_read_secret(struct config_tsig_key *k, char *why, size_t why_len)
 {
-	FILE *f = fopen(k->secret_file, "r");
-	if (!f) {
-		snprintf(why, why_len, "%s: %s", k->secret_file, strerror(errno));
-		return DNSD_EIO;
-	}
-	char buf[1024];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	bool is_long = !feof(f);
-	fclose(f);
-	if (is_long) {
-		snprintf(why, why_len, "%s: longer than %zu bytes", k->secret_file, sizeof(buf) - 1);
-		return DNSD_ERANGE;
-	}
-	buf[n] = '\0';
-	k->secret = strdup(buf);
-	memset(buf, 0, sizeof(buf));
-	return k->secret ? 0 : DNSD_ENOMEM;
+	char *text;
+	size_t len;
+	int rc = file_read_all(k->secret_file, 0, CONFIG_SECRET_FILE_MAX, &text, &len, why, why_len);
+	if (rc != 0)
+		return rc;
+	k->secret = text; /* as written: tsig_key_init() skips the newline */
+	return 0;
 }
 
 /* Transfer settings: keys and the entries that name them. */
@@ -634,58 +625,21 @@ fail:
 
 int config_load(const char *path, struct config **out, char *err, size_t errlen)
 {
-	struct buf text;
-	char chunk[16384];
-	char ebuf[128];
-	int rc;
-
 	if (err && errlen > 0)
 		err[0] = '\0';
-	if (!path || !out) {
+	if (!path || !out || !err || errlen == 0) {
 		if (err && errlen > 0)
 			snprintf(err, errlen, "%s: invalid arguments", path ? path : "<config>");
 		return DNSD_EINVAL;
 	}
 	*out = NULL;
-
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		int e = errno;
-		if (err && errlen > 0)
-			snprintf(err, errlen, "%s: cannot open: %s", path, strerror_r(e, ebuf, sizeof(ebuf)));
-		return e == ENOENT ? DNSD_ENOENT : DNSD_EIO;
-	}
-	buf_init(&text, CONFIG_FILE_MAX);
-	size_t n;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		rc = buf_append(&text, chunk, n);
-		if (rc == DNSD_ELIMIT) {
-			if (err && errlen > 0)
-				snprintf(err, errlen, "%s: larger than %u bytes", path, CONFIG_FILE_MAX);
-			goto fail;
-		}
-		if (rc != 0) {
-			if (err && errlen > 0)
-				snprintf(err, errlen, "%s: out of memory", path);
-			goto fail;
-		}
-	}
-	if (ferror(f)) {
-		/* fopen() succeeds on a directory; the read is what fails. */
-		int e = errno;
-		if (err && errlen > 0)
-			snprintf(err, errlen, "%s: cannot read: %s", path, strerror_r(e, ebuf, sizeof(ebuf)));
-		rc = DNSD_EIO;
-		goto fail;
-	}
-	fclose(f);
-
-	rc = config_load_buffer(path, text.data, text.len, out, err, errlen);
-	buf_clear(&text);
-	return rc;
-
-fail:
-	fclose(f);
-	buf_clear(&text);
+	/* file.h: a directory, FIFO or /dev/zero is refused at once */
+	char *text;
+	size_t len;
+	int rc = file_read_all(path, 0, CONFIG_FILE_MAX, &text, &len, err, errlen);
+	if (rc != 0)
+		return rc;
+	rc = config_load_buffer(path, text, len, out, err, errlen);
+	free(text);
 	return rc;
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define TOKEN_REFRESH_S 60
@@ -550,20 +551,17 @@ static void token_refresh(struct k8s_client *c, bool is_forced)
 	time_t now = time(NULL);
 	if (!is_forced && c->token && now - c->token_read < TOKEN_REFRESH_S)
 		return;
-	FILE *f = fopen(c->auth.token_file, "r");
-	if (!f) {
-		log_warn("kubernetes %s: token file %s: %s", c->auth.name, c->auth.token_file,
-			 strerror(errno));
+	char *buf, why[512];
+	size_t n;
+	if (file_read_all(c->auth.token_file, 0, K8S_TOKEN_FILE_MAX, &buf, &n, why, sizeof(why)) != 0) {
+		log_warn("kubernetes %s: token file %s", c->auth.name, why);
 		return;
 	}
-	char buf[16384];
-	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
 	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
 	buf[n] = '\0';
 	free(c->token);
-	c->token = strdup(buf);
+	c->token = buf;
 	c->token_read = now;
 }
 
@@ -898,6 +896,12 @@ struct k8s_client *k8s_client_new(const struct k8s_auth *auth, int stop_fd, char
 		goto fail;
 	}
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	/* OpenSSL opens these by name: only regular files (file.h), so that a
+	 * FIFO cannot block this thread nor /dev/zero spin it */
+	const char *named[] = { auth->is_insecure ? NULL : auth->ca_file, auth->cert_file, auth->key_file };
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++)
+		if (named[i] && file_check_regular(named[i], K8S_AUTH_FILE_MAX, err, errlen) != 0)
+			goto fail;
 	if (!auth->is_insecure) {
 		SSL_CTX_set_verify(c->ctx, SSL_VERIFY_PEER, NULL);
 		if (auth->ca_file && SSL_CTX_load_verify_locations(c->ctx, auth->ca_file, NULL) != 1) {

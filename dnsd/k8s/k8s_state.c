@@ -18,6 +18,7 @@
 
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/file.h"
 
 #define SHA256_LEN 32
 #define MAGIC "dnsd-state "
@@ -586,33 +587,14 @@ int k8s_state_load(struct k8s_state **out, const char *dir, const char *source, 
 	if (k8s_state_path(path, sizeof(path), dir, source) != 0)
 		return refuse(err, errlen, DNSD_ERANGE, "%s: state path too long", dir);
 	remove_leftovers(dir, path);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return refuse(err, errlen, errno == ENOENT ? DNSD_ENOENT : DNSD_EIO, "%s: %s", path,
-			      strerror(errno));
-	struct stat sb;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size > (off_t)K8S_STATE_FILE_MAX) {
-		close(fd);
-		return refuse(err, errlen, DNSD_EPARSE, "%s: not a regular file of at most %u MiB", path,
-			      K8S_STATE_FILE_MAX >> 20);
-	}
-	size_t len = (size_t)sb.st_size, got = 0;
-	char *data = malloc(len ? len : 1);
-	if (!data) {
-		close(fd);
-		return refuse(err, errlen, DNSD_ENOMEM, "%s: out of memory", path);
-	}
-	while (got < len) {
-		ssize_t n = read(fd, data + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	char why[256];
-	int rc = k8s_state_decode(out, data, got, source, why, sizeof(why));
+	/* file.h: a regular file of at most K8S_STATE_FILE_MAX, read with errors checked */
+	char *data, why[512];
+	size_t got;
+	int rc = file_read_all(path, O_NOFOLLOW, K8S_STATE_FILE_MAX, &data, &got, why, sizeof(why));
+	if (rc != 0)
+		return refuse(err, errlen, rc == DNSD_EINVAL || rc == DNSD_ERANGE ? DNSD_EPARSE : rc, "%s",
+			      why);
+	rc = k8s_state_decode(out, data, got, source, why, sizeof(why));
 	free(data);
 	if (rc != 0)
 		return refuse(err, errlen, rc, "%s: %s", path, why);

@@ -14,6 +14,7 @@
 #include <yaml.h>
 
 #include "util/err.h"
+#include "util/file.h"
 #include "util/log.h"
 
 #define SERVICEACCOUNT_DIR "/var/run/secrets/kubernetes.io/serviceaccount"
@@ -221,26 +222,52 @@ static int take_data(struct kc *k, yaml_node_t *parent, const char *key, char **
  * yaml_document_delete() on success only), and notes its directory. */
 static int kc_read(struct kc *k)
 {
-	FILE *f = fopen(k->path, "rb");
-	if (!f) {
-		snprintf(k->err, k->errlen, "%s: cannot open: %s", k->path, strerror(errno));
-		return DNSD_ENOENT;
-	}
+	char *text;
+	size_t len;
+	int rc = file_read_all(k->path, 0, K8S_AUTH_FILE_MAX, &text, &len, k->err, k->errlen);
+	if (rc != 0)
+		return rc;
 	char tmp[PATH_MAX];
 	snprintf(tmp, sizeof(tmp), "%s", k->path);
 	snprintf(k->dir, sizeof(k->dir), "%s", dirname(tmp));
 	yaml_parser_t parser;
 	yaml_parser_initialize(&parser);
-	yaml_parser_set_input_file(&parser, f);
-	int rc = 0;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &k->doc)) {
 		snprintf(k->err, k->errlen, "%s:%zu:%zu: %s", k->path, parser.problem_mark.line + 1,
 			 parser.problem_mark.column + 1, parser.problem ? parser.problem : "YAML error");
 		rc = DNSD_EPARSE;
 	}
 	yaml_parser_delete(&parser);
-	fclose(f);
+	free(text);
 	return rc;
+}
+
+/* The files the kubeconfig names must be regular files (file.h) when they
+ * exist: a FIFO or a directory would hang or fail the client much later. A
+ * missing one is the client's to report (a token file may appear later). */
+static int kc_check_files(struct kc *k, const struct k8s_auth *a)
+{
+	const struct {
+		const char *key, *path;
+		size_t max_len;
+	} files[] = {
+		{ "certificate-authority", a->ca_file, K8S_AUTH_FILE_MAX },
+		{ "client-certificate", a->cert_file, K8S_AUTH_FILE_MAX },
+		{ "client-key", a->key_file, K8S_AUTH_FILE_MAX },
+		{ "tokenFile", a->token_file, K8S_TOKEN_FILE_MAX },
+	};
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (!files[i].path)
+			continue;
+		char why[512];
+		int rc = file_check_regular(files[i].path, files[i].max_len, why, sizeof(why));
+		if (rc != 0 && rc != DNSD_ENOENT) {
+			snprintf(k->err, k->errlen, "%s: %s: %s", k->path, files[i].key, why);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /* The cluster entry: server URL, CA (inline data wins over the file, as in
@@ -335,6 +362,8 @@ int kubeconfig_load(struct k8s_auth *out, const char *path, const char *context,
 	if (rc != 0)
 		return rc;
 	rc = kc_take_context(&k, context, out);
+	if (rc == 0)
+		rc = kc_check_files(&k, out);
 	yaml_document_delete(&k.doc);
 	if (rc != 0)
 		k8s_auth_clear(out);
@@ -371,12 +400,17 @@ int k8s_auth_in_cluster(struct k8s_auth *out, char *err, size_t errlen)
 	out->token_file = strdup(path);
 	snprintf(path, sizeof(path), "%s/ca.crt", dir);
 	out->ca_file = strdup(path);
-	FILE *f = fopen(out->token_file, "r");
-	if (!f) {
-		snprintf(err, errlen, "in-cluster: %s: %s", out->token_file, strerror(errno));
-		k8s_auth_clear(out);
-		return DNSD_ENOENT;
+	char why[512];
+	int rc = file_check_regular(out->token_file, K8S_TOKEN_FILE_MAX, why, sizeof(why));
+	if (rc == 0) {
+		/* a missing ca.crt is the TLS setup's to report, a FIFO is not */
+		rc = file_check_regular(out->ca_file, K8S_AUTH_FILE_MAX, why, sizeof(why));
+		rc = rc == DNSD_ENOENT ? 0 : rc;
 	}
-	fclose(f);
+	if (rc != 0) {
+		snprintf(err, errlen, "in-cluster: %s", why);
+		k8s_auth_clear(out);
+		return rc;
+	}
 	return 0;
 }

@@ -8,6 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The largest kubeconfig, CA, client certificate or key file read, and the
+ * largest token file (file.h refuses bigger ones, and non-regular files). */
+#define K8S_AUTH_FILE_MAX (1u << 20)
+#define K8S_TOKEN_FILE_MAX 16383u
+
 /* Everything a client needs; every string is owned (NULL = absent). */
 struct k8s_auth {
 	char name[128]; /* the source's name, for log lines (set by the caller) */

@@ -18,6 +18,7 @@
 #include "dns/dname.h"
 #include "dns/wire.h"
 #include "util/err.h"
+#include "util/file.h"
 
 /* RFC 2181 §8: a TTL is an unsigned 31-bit number. ldns keeps 32 bits and
  * wraps above them (4294967296 loads as 0), so the text is checked here. */
@@ -123,36 +124,14 @@ static bool record_ttls_are_valid(const char *text, size_t len, const char *type
 }
 
 /* Opens path for reading only if it is a regular file no larger than
- * ZONEFILE_MAX_LEN: a directory, /dev/zero or a FIFO would otherwise make
- * the loader spin or block (O_NONBLOCK keeps open() itself from waiting on
- * a FIFO with no writer). Returns the stream or NULL with the reason in err. */
+ * ZONEFILE_MAX_LEN (file.h: a directory, /dev/zero or a FIFO would otherwise
+ * make the loader spin or block). Returns the stream or NULL with the reason
+ * in err. */
 static FILE *zonefile_open(const char *path, char *err, size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	int fd = file_open_regular(path, 0, ZONEFILE_MAX_LEN, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
-		close(fd);
-		return NULL;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
-		close(fd);
-		return NULL;
-	}
-	if (st.st_size > ZONEFILE_MAX_LEN) {
-		snprintf(err, errlen, "%s: larger than %d MiB", path, ZONEFILE_MAX_LEN >> 20);
-		close(fd);
-		return NULL;
-	}
-	/* a regular file never blocks; clear the flag for stdio's sake */
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
 	FILE *fp = fdopen(fd, "r");
 	if (!fp) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));

@@ -286,10 +286,15 @@ END_TEST
 
 START_TEST(test_file_is_directory)
 {
+	/* refused at once by file.h, naming the path and the kind */
 	int rc = config_load(tmpdir, &cfg, err, sizeof(err));
-	ck_assert_int_eq(rc, DNSD_EIO);
+	ck_assert_int_eq(rc, DNSD_EINVAL);
 	ck_assert_ptr_null(cfg);
 	ck_assert_msg(strncmp(err, tmpdir, strlen(tmpdir)) == 0, "%s", err);
+	ck_assert_msg(strstr(err, ": not a regular file (a directory)") != NULL, "%s", err);
+	rc = config_load("/dev/zero", &cfg, err, sizeof(err));
+	ck_assert_int_eq(rc, DNSD_EINVAL);
+	ck_assert_str_eq(err, "/dev/zero: not a regular file (a character device)");
 }
 END_TEST
 
