@@ -124,6 +124,21 @@ static void warn_restart_only(const struct config *old, const struct config *new
 	}
 	if (!same)
 		log_warn("reload: proxy-protocol takes effect after a restart");
+	/* the rate limiter's table is sized and filled at start */
+	same = old->rrl_responses_per_second == new->rrl_responses_per_second &&
+	       old->rrl_errors_per_second == new->rrl_errors_per_second &&
+	       old->rrl_nxdomains_per_second == new->rrl_nxdomains_per_second &&
+	       old->rrl_slip == new->rrl_slip && old->rrl_ipv4_prefix_length == new->rrl_ipv4_prefix_length &&
+	       old->rrl_ipv6_prefix_length == new->rrl_ipv6_prefix_length &&
+	       old->rrl_table_size == new->rrl_table_size && old->rrl_is_log_only == new->rrl_is_log_only &&
+	       old->rrl_exempt_count == new->rrl_exempt_count;
+	for (size_t i = 0; same && i < old->rrl_exempt_count; i++) {
+		const struct config_prefix *x = &old->rrl_exempt[i], *y = &new->rrl_exempt[i];
+		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
+		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+	}
+	if (!same)
+		log_warn("reload: rrl takes effect after a restart");
 	/* the sources' state writers live across reloads, as the sources do */
 	same = ((!old->state_dir && !new->state_dir) ||
 		(old->state_dir && new->state_dir &&strcmp(old->state_dir, new->state_dir) == 0)) &&

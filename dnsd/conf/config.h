@@ -142,6 +142,18 @@ struct config {
 	                                  NULL = none */
 	uint32_t stale_start_timeout_ms;  /* serve saved state after this; default 10000 */
 	uint32_t state_write_interval_ms; /* at most one state write per source per this; 2000 */
+	/* rrl: response rate limiting over UDP (server/rrl.h); off while
+	 * rrl_responses_per_second is 0 (the default) */
+	uint32_t rrl_responses_per_second;
+	uint32_t rrl_errors_per_second;    /* 0 = as responses-per-second */
+	uint32_t rrl_nxdomains_per_second; /* 0 = as responses-per-second */
+	uint32_t rrl_slip;                 /* every nth limited reply sent TC=1; 0 = drop all; 2 */
+	uint32_t rrl_ipv4_prefix_length;   /* 24 */
+	uint32_t rrl_ipv6_prefix_length;   /* 56 */
+	uint32_t rrl_table_size;           /* buckets (rounded up to a power of 2); 65536 */
+	bool rrl_is_log_only;              /* count and log, limit nothing */
+	struct config_prefix *rrl_exempt;  /* clients never limited */
+	size_t rrl_exempt_count;
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

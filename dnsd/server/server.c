@@ -176,6 +176,8 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 		       cfg->proxy_protocol_count * sizeof(*s->proxy_prefixes));
 		s->proxy = (struct proxy_allowlist){ s->proxy_prefixes, cfg->proxy_protocol_count };
 	}
+	if (rrl_new(&s->rrl, cfg, err, errlen) != 0)
+		goto fail;
 	unsigned n = cfg->workers;
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -258,6 +260,7 @@ void server_free(struct server *s)
 	free(s->stats);
 	free(s->listen);
 	free(s->proxy_prefixes);
+	rrl_free(s->rrl);
 	free(s);
 }
 

@@ -15,6 +15,7 @@
 #include "conf/config.h"
 #include "query/answer.h"
 #include "server/proxy.h"
+#include "server/rrl.h"
 #include "server/server.h"
 #include "zone/publish.h"
 
@@ -36,6 +37,7 @@ struct udp_socket {
 	struct server_stats *stats; /* written by this socket's thread only */
 	struct publish_reader *reader;
 	struct udp_batch *batch;
+	struct rrl_thread rrl; /* this thread's slip count and log times */
 	pthread_t thread;
 	bool is_started;
 	_Atomic bool is_stopping; /* set by server_stop() */
@@ -96,6 +98,7 @@ struct server {
 	 * fixed for the server's life; read by every thread, written by none) */
 	struct config_prefix *proxy_prefixes;
 	struct proxy_allowlist proxy;
+	struct rrl *rrl; /* response rate limiting over UDP (rrl.h); NULL = off */
 };
 
 /* socket.c: a bound socket for a, SOCK_DGRAM (blocking) or SOCK_STREAM

@@ -360,6 +360,31 @@ static void write_proxy(const struct server *s, struct metrics_out *m)
 		}
 }
 
+/* Response rate limiting (rrl.h): every kind always, so that a limit shows
+ * as a rise from 0; zero while rrl is off. */
+static void write_rrl(const struct server *s, struct metrics_out *m)
+{
+	metrics_family(m, "dnsd_rrl_limited_total", METRICS_COUNTER,
+		       "UDP replies over their rrl rate, by kind (response, nxdomain, error); in log-only "
+		       "mode sent all the same.");
+	uint64_t slipped = 0, dropped = 0;
+	for (unsigned k = 0; k < RRL_KIND_COUNT; k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < s->stats_count; i++)
+			sum += load(&s->stats[i].rrl_limited[k]);
+		const struct metrics_label labels[] = { { "kind", rrl_kind_name((enum rrl_kind)k) } };
+		metrics_sample(m, "dnsd_rrl_limited_total", labels, 1, sum);
+	}
+	for (unsigned i = 0; i < s->stats_count; i++) {
+		slipped += load(&s->stats[i].rrl_slipped);
+		dropped += load(&s->stats[i].rrl_dropped);
+	}
+	metrics_single(m, "dnsd_rrl_slipped_total", METRICS_COUNTER,
+		       "Rate-limited UDP replies sent truncated (TC=1, rrl.slip) instead.", slipped);
+	metrics_single(m, "dnsd_rrl_dropped_total", METRICS_COUNTER, "Rate-limited UDP replies not sent.",
+		       dropped);
+}
+
 void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
 	write_requests(s, m);
@@ -372,4 +397,5 @@ void server_write_metrics(const struct server *s, struct metrics_out *m)
 	sum_totals(s, &t);
 	write_totals(&t, m);
 	write_proxy(s, m);
+	write_rrl(s, m);
 }

@@ -15,6 +15,7 @@
 #include "dns/wire.h"
 #include "query/answer.h"
 #include "server/proxy.h"
+#include "server/rrl.h"
 #include "util/slots.h"
 #include "zone/publish.h"
 
@@ -67,6 +68,11 @@ struct server_stats {
 	 * [udp/tcp][SERVER_PROXY_DROP_*] */
 	_Atomic uint64_t proxy_headers[2][2];
 	_Atomic uint64_t proxy_dropped[2][3];
+	/* response rate limiting (rrl.h), UDP threads only: replies over their
+	 * rate by kind (log-only too), and of those the slipped and dropped */
+	_Atomic uint64_t rrl_limited[RRL_KIND_COUNT];
+	_Atomic uint64_t rrl_slipped;
+	_Atomic uint64_t rrl_dropped;
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets:

@@ -139,6 +139,30 @@ static int udp_unwrap_proxy(struct udp_socket *u, int i, struct answer_request *
 	return 0;
 }
 
+/* Response rate limiting (rrl.h) of one reply of len bytes in buf to the
+ * real client (after PROXY v2): returns the length to send, 0 = none. */
+static size_t udp_rate_limit(struct udp_socket *u, const struct answer_request *req, struct answer_info *info,
+			     uint8_t *buf, size_t len, uint64_t now_ns)
+{
+	enum rrl_kind kind;
+	enum rrl_verdict v = rrl_check(u->s->rrl, &u->rrl, req->client, info, now_ns, &kind);
+	if (v == RRL_PASS)
+		return len;
+	server_stats_add(&u->stats->rrl_limited[kind], 1);
+	if (v == RRL_LOG_ONLY)
+		return len;
+	if (v == RRL_SLIP) {
+		server_stats_add(&u->stats->rrl_slipped, 1);
+		len = rrl_slip_reply(buf, len, info);
+		info->is_truncated = true;
+		info->reply_len = (uint32_t)len;
+		return len;
+	}
+	server_stats_add(&u->stats->rrl_dropped, 1);
+	info->reply_len = 0;
+	return 0;
+}
+
 /* Receives one batch (waiting for its first datagram), answers it, sends
  * the replies. */
 static void udp_serve_batch(struct udp_socket *u)
@@ -180,6 +204,8 @@ static void udp_serve_batch(struct udp_socket *u)
 				len = 0;
 			b->info[i].reply_len = (uint32_t)len;
 		}
+		if (len != 0 && u->s->rrl)
+			len = udp_rate_limit(u, req, &b->info[i], b->sbuf[out], len, started);
 		if (len == 0)
 			continue;
 		b->siov[out].iov_base = b->sbuf[out];
