@@ -107,6 +107,7 @@ struct config {
 	uint32_t tcp_io_timeout_ms;              /* default 3000: one message's deadline */
 	uint32_t tcp_max_connections_per_client; /* default 0: no limit */
 	uint32_t tcp_output_buffer_max;          /* default 64 MiB: unsent TCP answers, all workers */
+	uint32_t tcp_in_flight_max; /* default 96 MiB: unsent answers + unanswered input + transfers */
 	struct config_zone *zones;
 	size_t zones_count;
 	struct config_kubernetes *kubernetes;

@@ -60,8 +60,17 @@ static const struct config_item config_tcp_items[] = {
 	  .min = 131072,
 	  .max = 4294967295u,
 	  CONFIG_FIELD(struct config, tcp_output_buffer_max),
-	  .help = "bytes of TCP answers waiting unsent, across all workers; past it the connection adding "
-		  "more is closed and counted" },
+	  .help = "bytes of TCP answers waiting unsent, across all workers; past it the connection "
+		  "holding the most is closed and counted" },
+	{ .name = "in-flight-max",
+	  .type = CONFIG_T_UINT,
+	  .def = "100663296",
+	  .min = 262144,
+	  .max = 4294967295u,
+	  CONFIG_FIELD(struct config, tcp_in_flight_max),
+	  .help = "bytes of TCP work in flight across all workers: answers unsent, queries received but "
+		  "not yet answered, 64 KiB per zone transfer being sent; past it the connections holding "
+		  "the most are closed and counted" },
 	{ .name = NULL },
 };
 

@@ -100,6 +100,7 @@ static int worker_init(struct server *s, struct worker *w, const struct config *
 	w->io_timeout_ms = cfg->tcp_io_timeout_ms;
 	w->conn_max_per_client = cfg->tcp_max_connections_per_client;
 	w->output_max = cfg->tcp_output_buffer_max / s->worker_count;
+	w->in_flight_max = cfg->tcp_in_flight_max / s->worker_count;
 	w->conn_max = (cfg->tcp_max_connections + s->worker_count - 1) / s->worker_count;
 	if (w->conn_max == 0)
 		w->conn_max = 1;

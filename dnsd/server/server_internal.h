@@ -79,6 +79,10 @@ struct worker {
 	uint32_t conn_max_per_client; /* per client address; 0 = no limit */
 	size_t output_len;            /* unsent TCP answers in this worker's buffers */
 	size_t output_max;            /* past it, shed (tcp.output-buffer-max / workers) */
+	size_t input_len;             /* received TCP bytes not yet answered (partial queries) */
+	unsigned xfr_count;           /* transfers being sent */
+	size_t in_flight_max;         /* output + input + transfers; past it, shed (tcp.in-flight-max
+	                                 / workers) */
 	int64_t shed_logged_s;        /* when shedding was last logged (monotonic s) */
 	uint8_t tcp_in[65535];
 	uint8_t tcp_out[2 + ANSWER_BUF_MAX];

@@ -278,7 +278,7 @@ static void write_sizes(const struct server *s, struct metrics_out *m, bool is_r
 struct server_totals {
 	uint64_t dropped, truncated, no_view;
 	uint64_t tcp_connections, tcp_open, tcp_timeouts, tcp_refused, tcp_evicted, tcp_shed,
-		tcp_client_limited;
+		tcp_in_flight_shed, tcp_client_limited;
 };
 
 static void sum_totals(const struct server *s, struct server_totals *t)
@@ -295,6 +295,7 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 		t->tcp_refused += load(&st->tcp_refused);
 		t->tcp_evicted += load(&st->tcp_evicted);
 		t->tcp_shed += load(&st->tcp_shed);
+		t->tcp_in_flight_shed += load(&st->tcp_in_flight_shed);
 		t->tcp_client_limited += load(&st->tcp_client_limited);
 	}
 }
@@ -321,6 +322,10 @@ static void write_totals(const struct server_totals *t, struct metrics_out *m)
 	metrics_single(m, "dnsd_tcp_shed_total", METRICS_COUNTER,
 		       "TCP connections closed because unsent answers passed tcp.output-buffer-max.",
 		       t->tcp_shed);
+	metrics_single(m, "dnsd_tcp_in_flight_shed_total", METRICS_COUNTER,
+		       "TCP connections closed because the work in flight (unsent answers, unanswered "
+		       "input, transfers) passed tcp.in-flight-max.",
+		       t->tcp_in_flight_shed);
 	metrics_single(m, "dnsd_tcp_client_limited_total", METRICS_COUNTER,
 		       "TCP connections refused because their client address had "
 		       "tcp.max-connections-per-client open.",

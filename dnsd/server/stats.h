@@ -62,6 +62,7 @@ struct server_stats {
 	_Atomic uint64_t tcp_refused;        /* accept paused at the cap or on EMFILE */
 	_Atomic uint64_t tcp_evicted;        /* idle connections closed to admit a new one */
 	_Atomic uint64_t tcp_shed;           /* connections closed at the output ceiling */
+	_Atomic uint64_t tcp_in_flight_shed; /* connections closed at the in-flight ceiling */
 	_Atomic uint64_t tcp_client_limited; /* refused: the client address is at its limit */
 	/* PROXY v2 (server/proxy.h): headers honoured [udp/tcp][proxy/local];
 	 * datagrams (UDP) and connections (TCP) dropped for their header

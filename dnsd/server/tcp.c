@@ -29,6 +29,9 @@
 #include "util/log.h"
 
 #define TCP_OUTPUT_HIGH 262144 /* stop reading while this much is unsent */
+/* stop reading while this much is received and unanswered: two whole messages */
+#define TCP_INPUT_HIGH (2 * (2 + 65535))
+#define TCP_XFR_IN_FLIGHT 65536 /* what a transfer being sent counts in flight, besides its output */
 #define ACCEPT_RETRY_MS 100
 
 /* One client connection; on its worker's list while open, most recently
@@ -41,6 +44,7 @@ struct tcp_conn {
 	struct sockaddr_storage local;
 	struct event *message_timer;         /* armed while a message is incomplete */
 	struct evbuffer_cb_entry *output_cb; /* keeps w->output_len */
+	struct evbuffer_cb_entry *input_cb;  /* keeps w->input_len */
 	bool is_message_pending;
 	struct transfer *xfr;  /* an AXFR/IXFR being sent; reading waits for it */
 	bool is_start_pending; /* the first bytes (a PROXY v2 header or not) are still to be read */
@@ -174,6 +178,15 @@ static void tcp_output_cb(struct evbuffer *buf, const struct evbuffer_cb_info *i
 	w->output_len -= info->n_deleted;
 }
 
+/* ... and of received bytes not yet answered. */
+static void tcp_input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info, void *arg)
+{
+	(void)buf;
+	struct worker *w = arg;
+	w->input_len += info->n_added;
+	w->input_len -= info->n_deleted;
+}
+
 static void tcp_conn_close(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
@@ -183,8 +196,15 @@ static void tcp_conn_close(struct tcp_conn *c)
 		w->output_len -= evbuffer_get_length(out);
 		evbuffer_remove_cb_entry(out, c->output_cb);
 	}
+	if (c->input_cb) {
+		struct evbuffer *in = bufferevent_get_input(c->bev);
+		w->input_len -= evbuffer_get_length(in);
+		evbuffer_remove_cb_entry(in, c->input_cb);
+	}
 	event_free(c->message_timer);
 	bufferevent_free(c->bev);
+	if (c->xfr)
+		w->xfr_count--;
 	transfer_free(c->xfr);
 	free(c);
 	w->conn_count--;
@@ -216,8 +236,72 @@ static bool tcp_xfr_pump(struct tcp_conn *c)
 	}
 	transfer_free(c->xfr);
 	c->xfr = NULL;
+	w->xfr_count--;
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	return true;
+}
+
+/* ---------- the memory ceilings ---------- */
+
+/* What c holds in flight: its unsent answers, its unanswered input, a
+ * transfer's state. */
+static size_t tcp_conn_in_flight(struct tcp_conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) +
+	       evbuffer_get_length(bufferevent_get_input(c->bev)) + (c->xfr ? TCP_XFR_IN_FLIGHT : 0);
+}
+
+static size_t tcp_in_flight(const struct worker *w)
+{
+	return w->output_len + w->input_len + (size_t)w->xfr_count * TCP_XFR_IN_FLIGHT;
+}
+
+/* The ceilings (tcp.output-buffer-max, tcp.in-flight-max, split over the
+ * workers): while adding more bytes of answer would pass either, the
+ * connection holding the most is closed (a client that pipelines and never
+ * reads, not the one that happens to arrive next), counted and logged at
+ * most once a second. Never grows past them. Returns true when c itself
+ * was closed (the caller must not touch it). */
+static bool tcp_shed(struct worker *w, struct tcp_conn *c, size_t adding)
+{
+	for (;;) {
+		bool is_output = w->output_len + adding > w->output_max;
+		if (!is_output && tcp_in_flight(w) + adding <= w->in_flight_max)
+			return false;
+		struct tcp_conn *big = NULL;
+		size_t big_len = 0;
+		for (struct tcp_conn *x = w->conns; x; x = x->next) {
+			size_t len = is_output ? evbuffer_get_length(bufferevent_get_output(x->bev))
+					       : tcp_conn_in_flight(x);
+			if (!big || len > big_len) {
+				big = x;
+				big_len = len;
+			}
+		}
+		if (!big)
+			return false;
+		server_stats_add(is_output ? &w->stats->tcp_shed : &w->stats->tcp_in_flight_shed, 1);
+		struct timespec now;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec != w->shed_logged_s) {
+			w->shed_logged_s = now.tv_sec;
+			if (is_output)
+				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker "
+					 "%zu): closing the connection holding the most, %zu bytes "
+					 "(dnsd_tcp_shed_total)",
+					 w->output_len, w->output_max, big_len);
+			else
+				log_warn("tcp: %zu bytes in flight (tcp.in-flight-max per worker %zu): "
+					 "closing "
+					 "the connection holding the most, %zu bytes "
+					 "(dnsd_tcp_in_flight_shed_total)",
+					 tcp_in_flight(w), w->in_flight_max, big_len);
+		}
+		bool is_self = big == c;
+		tcp_conn_close(big);
+		if (is_self)
+			return true;
+	}
 }
 
 static void tcp_message_timer_arm(struct tcp_conn *c)
@@ -300,6 +384,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		}
 		evbuffer_drain(in, 2);
 		evbuffer_remove(in, w->tcp_in, mlen);
+		/* the work in flight before answering: shed the largest holder */
+		if (tcp_shed(w, c, 0))
+			return;
 		if (c->is_message_pending) {
 			evtimer_del(c->message_timer);
 			c->is_message_pending = false;
@@ -338,6 +425,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		if (tv == TRANSFER_STREAM) {
 			/* the transfer holds its zone: no read section needed */
 			c->xfr = t;
+			w->xfr_count++;
+			if (tcp_shed(w, c, 0))
+				return;
 			if (!tcp_xfr_pump(c)) {
 				bufferevent_disable(bev, EV_READ);
 				break;
@@ -346,21 +436,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 		}
 		if (len == 0)
 			continue;
-		if (w->output_len + len + 2 > w->output_max) {
-			/* the memory ceiling: shed the client adding to it, never grow */
-			server_stats_add(&w->stats->tcp_shed, 1);
-			struct timespec now;
-			clock_gettime(CLOCK_MONOTONIC, &now);
-			if (now.tv_sec != w->shed_logged_s) {
-				w->shed_logged_s = now.tv_sec;
-				log_warn("tcp: %zu bytes of answers unsent (tcp.output-buffer-max per worker "
-					 "%zu): "
-					 "closing a connection that does not read (dnsd_tcp_shed_total)",
-					 w->output_len, w->output_max);
-			}
-			tcp_conn_close(c);
+		/* the memory ceilings: shed, never grow */
+		if (tcp_shed(w, c, len + 2))
 			return;
-		}
 		wire_write_u16(w->tcp_out, (uint16_t)len);
 		evbuffer_add(outbuf, w->tcp_out, len + 2);
 		if (evbuffer_get_length(outbuf) > TCP_OUTPUT_HIGH) {
@@ -468,7 +546,10 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 		return;
 	}
 	c->output_cb = evbuffer_add_cb(bufferevent_get_output(c->bev), tcp_output_cb, w);
-	if (!c->output_cb) {
+	c->input_cb = c->output_cb ? evbuffer_add_cb(bufferevent_get_input(c->bev), tcp_input_cb, w) : NULL;
+	if (!c->input_cb) {
+		if (c->output_cb)
+			evbuffer_remove_cb_entry(bufferevent_get_output(c->bev), c->output_cb);
 		bufferevent_free(c->bev);
 		event_free(c->message_timer);
 		free(c);
@@ -479,6 +560,7 @@ static void accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	server_stats_add(&w->stats->tcp_connections, 1);
 	server_stats_add(&w->stats->tcp_open, 1);
 	bufferevent_setcb(c->bev, tcp_read_cb, tcp_write_cb, tcp_event_cb, c);
+	bufferevent_setwatermark(c->bev, EV_READ, 0, TCP_INPUT_HIGH);
 	tcp_conn_set_idle_timeout(c);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (w->conn_count >= w->conn_max && !tcp_eviction_victim(w)) {
