@@ -131,6 +131,15 @@ START_TEST(test_defaults_top_level)
 	ck_assert_str_eq(cfg->identity, "");
 	ck_assert(!cfg->is_nsid_enabled);
 	ck_assert(!cfg->is_id_server_enabled);
+	/* rate limiting is off: a mesh's queries come from a few forwarders */
+	ck_assert_uint_eq(cfg->rrl_responses_per_second, 0);
+	ck_assert_uint_eq(cfg->rrl_slip, 2);
+	ck_assert_uint_eq(cfg->rrl_ipv4_prefix_length, 24);
+	ck_assert_uint_eq(cfg->rrl_ipv6_prefix_length, 56);
+	ck_assert_uint_eq(cfg->rrl_table_size, 65536);
+	ck_assert(!cfg->rrl_is_log_only);
+	ck_assert_uint_eq(cfg->rrl_exempt_count, 0);
+	ck_assert_uint_eq(cfg->tcp_in_flight_max, 100663296);
 }
 END_TEST
 
@@ -211,6 +220,17 @@ START_TEST(test_file_full)
 	ck_assert_uint_eq(cfg->udp_payload_max, 4096);
 	ck_assert_uint_eq(cfg->tcp_idle_timeout_ms, 2000);
 	ck_assert_uint_eq(cfg->tcp_max_connections, 64);
+	ck_assert_uint_eq(cfg->tcp_in_flight_max, 1048576);
+	ck_assert_uint_eq(cfg->rrl_responses_per_second, 50);
+	ck_assert_uint_eq(cfg->rrl_errors_per_second, 5);
+	ck_assert_uint_eq(cfg->rrl_nxdomains_per_second, 10);
+	ck_assert_uint_eq(cfg->rrl_slip, 0);
+	ck_assert_uint_eq(cfg->rrl_ipv4_prefix_length, 32);
+	ck_assert_uint_eq(cfg->rrl_ipv6_prefix_length, 64);
+	ck_assert_uint_eq(cfg->rrl_table_size, 4096);
+	ck_assert(cfg->rrl_is_log_only);
+	ck_assert_uint_eq(cfg->rrl_exempt_count, 2);
+	ck_assert(cfg->rrl_exempt[0].is_negated && !cfg->rrl_exempt[1].is_negated);
 
 	ck_assert_uint_eq(cfg->zones_count, 2);
 	ck_assert_str_eq(cfg->zones[0].name, "global");
@@ -599,6 +619,10 @@ static const struct error_case error_cases[] = {
 	  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"\n",
 	  DNSD_ERANGE, 1, 11, "identity: longer than 255 bytes" },
 	{ "lameduck-ms: 600001\n", DNSD_ERANGE, 1, 14, "lameduck-ms" },
+	{ "rrl: {slip: 11}\n", DNSD_ERANGE, 1, 13, "rrl.slip" },
+	{ "rrl: {ipv4-prefix-length: 33}\n", DNSD_ERANGE, 1, 27, "rrl.ipv4-prefix-length" },
+	{ "rrl:\n  exempt: [10.0.0.0/33]\n", DNSD_ERANGE, 2, 12, "rrl.exempt[0]" },
+	{ "tcp: {in-flight-max: 1000}\n", DNSD_ERANGE, 1, 22, "tcp.in-flight-max" },
 	{ "health: {listen: \"[::]:99999\"}\n", DNSD_ERANGE, 1, 18, "health.listen" },
 	{ "views:\n  - name: v\n    match-clients: [10.0.0.0/33]\n", DNSD_ERANGE, 3, 21,
 	  "views[0].match-clients[0]: '10.0.0.0/33'" },
