@@ -278,8 +278,8 @@ static bool tcp_shed(struct worker *w, struct tcp_conn *c, size_t adding)
 				big_len = len;
 			}
 		}
-		if (!big)
-			return false;
+		if (!big || big_len == 0)
+			return false; /* nothing any connection holds would help */
 		server_stats_add(is_output ? &w->stats->tcp_shed : &w->stats->tcp_in_flight_shed, 1);
 		struct timespec now;
 		clock_gettime(CLOCK_MONOTONIC, &now);
