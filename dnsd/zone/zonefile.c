@@ -122,54 +122,66 @@ static bool record_ttls_are_valid(const char *text, size_t len, const char *type
 	return true;
 }
 
-/* Opens path for reading only if it is a regular file no larger than
- * ZONEFILE_MAX_LEN: a directory, /dev/zero or a FIFO would otherwise make
- * the loader spin or block (O_NONBLOCK keeps open() itself from waiting on
- * a FIFO with no writer). Returns the stream or NULL with the reason in err. */
-static FILE *zonefile_open(const char *path, char *err, size_t errlen)
+/* Reads path whole into *text (*len bytes; free() it) if it is a regular
+ * file no larger than ZONEFILE_MAX_LEN: a directory, /dev/zero or a FIFO
+ * would otherwise make the loader spin or block (O_NONBLOCK keeps open()
+ * itself from waiting on a FIFO with no writer). The parser then reads the
+ * copy (fmemopen), so that telling where a record starts and reading its
+ * text back cost no system call: with a stream on the descriptor each
+ * ftell() was an lseek and each record's text a pread, 600,000 system calls
+ * and about 1 s for a 100,000-name zone. Returns 0 or -1 with the reason in err. */
+static int zonefile_slurp(const char *path, char **text, size_t *len, char *err, size_t errlen)
 {
+	*text = NULL;
+	*len = 0;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
-		return NULL;
+		return -1;
 	}
 	struct stat st;
 	if (fstat(fd, &st) != 0) {
 		snprintf(err, errlen, "%s: cannot stat: %s", path, strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s: not a regular file", path);
 		close(fd);
-		return NULL;
+		return -1;
 	}
 	if (st.st_size > ZONEFILE_MAX_LEN) {
 		snprintf(err, errlen, "%s: larger than %d MiB", path, ZONEFILE_MAX_LEN >> 20);
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	/* a regular file never blocks; clear the flag for stdio's sake */
-	int fl = fcntl(fd, F_GETFL);
-	if (fl >= 0)
-		(void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
-	FILE *fp = fdopen(fd, "r");
-	if (!fp) {
-		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+	size_t cap = (size_t)st.st_size;
+	char *buf = malloc(cap + 1);
+	if (!buf) {
+		snprintf(err, errlen, "%s: out of memory", path);
 		close(fd);
+		return -1;
 	}
-	return fp;
-}
-
-/* Reads text[0..len) of the record that starts at offset start, without
- * moving the stream (pread on its descriptor). */
-static size_t record_text(FILE *fp, long start, long end, char *text, size_t cap)
-{
-	if (start < 0 || end <= start)
-		return 0;
-	size_t want = (size_t)(end - start) < cap ? (size_t)(end - start) : cap;
-	ssize_t got = pread(fileno(fp), text, want, start);
-	return got > 0 ? (size_t)got : 0;
+	size_t got = 0;
+	while (got < cap) { /* a file that shrank meanwhile ends early; one that grew is cut */
+		ssize_t n = read(fd, buf + got, cap - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
+			free(buf);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*text = buf;
+	*len = got;
+	return 0;
 }
 
 /* The rules a zone must keep, checked as each record arrives so the error
@@ -210,9 +222,16 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 {
 	char apex_text[DNAME_MAX_TEXT];
 	dname_to_text(apex_text, sizeof(apex_text), zone_build_apex(b));
-	FILE *fp = zonefile_open(path, err, errlen);
-	if (!fp)
+	char *file_text;
+	size_t file_len;
+	if (zonefile_slurp(path, &file_text, &file_len, err, errlen) != 0)
 		return DNSD_ENOENT;
+	FILE *fp = fmemopen(file_text, file_len, "r");
+	if (!fp) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		free(file_text);
+		return DNSD_ENOMEM;
+	}
 	int rc = 0;
 	bool has_soa = false;
 	int line = 1;
@@ -225,7 +244,6 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 		rc = DNSD_ENOMEM;
 		goto out;
 	}
-	char text[4096];
 	while (!feof(fp)) {
 		ldns_rr *rr = NULL;
 		int rr_line = line;
@@ -237,7 +255,9 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 			rc = DNSD_EIO;
 			goto out;
 		}
-		size_t text_len = record_text(fp, start, ftell(fp), text, sizeof(text));
+		long end = ftell(fp);
+		const char *text = file_text + (start >= 0 ? start : 0);
+		size_t text_len = start >= 0 && end > start ? (size_t)(end - start) : 0;
 		if (st == LDNS_STATUS_SYNTAX_TTL && !record_ttls_are_valid(text, text_len, NULL)) {
 			snprintf(err, errlen, "%s:%d: $TTL above 2147483647 (RFC 2181 §8)", path, rr_line);
 			rc = DNSD_EPARSE;
@@ -332,6 +352,7 @@ out:
 	ldns_rdf_deep_free(origin);
 	ldns_rdf_deep_free(prev);
 	fclose(fp);
+	free(file_text);
 	return rc;
 }
 
