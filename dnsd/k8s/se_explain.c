@@ -150,9 +150,12 @@ void se_explain_sources(struct se_registry *r, uint64_t clusters, const uint8_t 
 	for (const uint8_t *p = owner + owner[0] + 1; *p && dname_len(p) >= apex_len; p += p[0] + 1) {
 		char parent[DNAME_MAX_TEXT];
 		host_text(parent, sizeof(parent), p);
-		if (strlen(parent) + 3 > sizeof(text))
+		size_t n = strlen(parent);
+		if (n + 3 > sizeof(text))
 			break;
-		snprintf(text, sizeof(text), "*.%s", parent);
+		text[0] = '*';
+		text[1] = '.';
+		memcpy(text + 2, parent, n + 1);
 		se_registry_visit_host(r, text, visit_sources, &c);
 	}
 }
