@@ -136,8 +136,11 @@ static struct config_node *config_node_add(struct config_node *parent, enum conf
 		parent->children[parent->count++] = node;
 	if (tag) {
 		node->tag = strdup((const char *)tag);
-		if (!node->tag)
+		if (!node->tag) {
+			if (!parent) /* not yet reachable from the root: ours to free */
+				free(node);
 			return NULL;
+		}
 	}
 	return node;
 }
