@@ -98,8 +98,10 @@ static int restore_one_locked(struct k8s_watch *w, const char *text, size_t len,
 	}
 	int rc = serviceentry_from_json(json_doc_root(doc), &se, err, errlen);
 	json_doc_free(doc);
-	if (rc != 0)
+	if (rc != 0) {
+		serviceentry_free(se); /* a malformed entry comes back with *out set */
 		return DNSD_EPARSE;
+	}
 	struct reflector *r = reflector_for(w, se->namespace_);
 	char *line = r && !r->is_synced ? strndup(text, len) : NULL;
 	if (!line) {
