@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * k8s_watch_impl.h - the state of one Kubernetes source, shared by
- * k8s_watch.c (the reflectors that keep it in step with the API server) and
- * k8s_watch_state.c (its last known state: export and restore). Private to
- * dnsd/k8s/: nothing else includes this file.
+ * k8s_watch_impl.h - the state of one Kubernetes source, shared by the
+ * files that make it: k8s_watch.c (lifetime, the reflector threads),
+ * k8s_objects.c (the entries held and how changes reach the catalog),
+ * k8s_list.c (discovery and LIST), k8s_stream.c (watch lines),
+ * k8s_watch_metrics.c (/metrics) and k8s_watch_state.c (its last known
+ * state: export and restore). Private to dnsd/k8s/: nothing else includes
+ * this file.
  *
  * Locking: w->lock guards every reflector's objects, is_synced, is_stale and
  * rv, and w->sink; catalog calls are made with it held (watch -> catalog ->
@@ -22,10 +25,13 @@
 #include "k8s/k8s_watch.h"
 #include "k8s/se_drop.h"
 #include "k8s/se_policy.h"
+#include "k8s/se_registry.h"
+#include "k8s/json.h"
 #include "dns/dname.h"
 #include "util/histogram.h"
 
 #define WATCH_ZONES_MAX 64 /* zones one source feeds, for its verdicts */
+#define REQUEST_TIMEOUT_MS 60000
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
@@ -132,5 +138,57 @@ static inline void k8s_watch_count(_Atomic uint64_t *c)
  * with w->lock held. */
 struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line,
 				       size_t line_len);
+
+/* ---------- k8s_objects.c (call with w->lock held) ---------- */
+
+struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash);
+/* Takes ownership of key and se. NULL when out of memory. */
+struct object *objmap_put(struct objmap *m, char *key, struct serviceentry *se);
+void objmap_unlink(struct objmap *m, struct object *victim);
+void objmap_clear(struct objmap *m);
+void object_free(struct object *o);
+/* "namespace/name" of se: caller frees. NULL when out of memory. */
+char *k8s_watch_object_key(const struct serviceentry *se);
+void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);
+bool k8s_watch_drops_have(const struct se_drops *d, const struct se_drop *x);
+void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentry *se,
+			     struct se_registry_item *it);
+void k8s_watch_load_apexes_locked(struct k8s_watch *w);
+void k8s_watch_judge_locked(struct k8s_watch *w, struct serviceentry *se);
+/* Withdraws o's records from the catalog and forgets o. */
+void k8s_watch_remove_locked(struct reflector *r, struct object *o);
+void k8s_watch_delete_locked(struct reflector *r, const char *ns, const char *name);
+
+/* ---------- k8s_watch.c ---------- */
+
+int64_t k8s_watch_unix_ms(void);
+/* A request failed: logged once, counted, kept for /status. */
+__attribute__((format(printf, 2, 3))) void k8s_watch_note_failure(struct k8s_watch *w, const char *fmt, ...);
+const char *k8s_watch_transport_error(const struct k8s_client *c, int rc);
+void k8s_watch_note_sync(struct k8s_watch *w);
+void k8s_watch_notify_change(struct k8s_watch *w);
+/* The state line of obj; NULL without state-dir. Caller frees. */
+char *k8s_watch_state_line_of(const struct k8s_watch *w, const struct json_value *obj, size_t *len);
+bool k8s_watch_all_synced_locked(const struct k8s_watch *w);
+bool k8s_watch_all_serving_locked(const struct k8s_watch *w);
+
+/* ---------- k8s_list.c ---------- */
+
+void k8s_watch_collection_path(const struct reflector *r, char *out, size_t len);
+void k8s_watch_status_message(const struct k8s_response *resp, char *out, size_t len);
+int k8s_list_discover_version(struct reflector *r);
+void k8s_list_object_identity(struct json_span obj, char *out, size_t len);
+/* A full LIST and its diff against what r holds. */
+int k8s_list_do(struct reflector *r);
+
+/* ---------- k8s_stream.c ---------- */
+
+/* One line of r's watch stream (k8s_client_watch's callback, ctx = r). */
+int k8s_stream_line(void *ctx, const char *line, size_t len);
+
+/* ---------- k8s_watch_metrics.c ---------- */
+
+#define K8S_WATCH_PROGRAMMING_BOUNDS 15
+extern const double k8s_watch_programming_bounds[K8S_WATCH_PROGRAMMING_BOUNDS];
 
 #endif
