@@ -143,6 +143,21 @@ void k8s_list_object_identity(struct json_span obj, char *out, size_t len)
 	json_doc_free(doc);
 }
 
+/* Does r hold key at se's resourceVersion, listed (not restored)? Only r's
+ * own thread changes r's entries once r has listed (a restore fills only a
+ * reflector that has not), so the answer holds until the merge. */
+static bool is_unchanged(struct reflector *r, const char *key, const struct serviceentry *se)
+{
+	if (!se->resource_version)
+		return false;
+	pthread_mutex_lock(&r->w->lock);
+	const struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	bool is_same = o && !o->is_from_state && o->se->resource_version &&
+		       strcmp(o->se->resource_version, se->resource_version) == 0;
+	pthread_mutex_unlock(&r->w->lock);
+	return is_same;
+}
+
 /* One page of a LIST: GET it, keep the list's resourceVersion in rv and its
  * continue token in cont ("" after the last page), and decode its items
  * into fresh. Items that are not usable ServiceEntries are skipped, logged
@@ -220,15 +235,23 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			continue;
 		}
 		char *key = k8s_watch_object_key(se);
+		if (key && is_unchanged(r, key, se)) {
+			/* a relist keeps only the key of what it holds already */
+			serviceentry_free(se);
+			se = NULL;
+		}
+		/* packed at once: a LIST of 100,000 holds no parsed entries */
+		se = k8s_watch_pack(w, se);
 		struct object *f = key ? objmap_put(fresh, key, se) : NULL;
+		free(key);
 		if (!f) {
 			json_doc_free(doc);
-			free(key);
-			serviceentry_free(se);
+			k8s_watch_se_free(w, se);
 			rc = DNSD_ENOMEM;
 			continue;
 		}
-		f->state_line = k8s_watch_state_line_of(w, json_doc_root(doc), &f->state_len);
+		if (se)
+			f->state_line = k8s_watch_state_line_of(w, json_doc_root(doc), &f->state_len);
 		json_doc_free(doc);
 	}
 	if (rc == 0 && more < 0) {
@@ -253,21 +276,25 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 		while (f) {
 			struct object *next = f->next;
 			struct object *o = objmap_get(&r->objects, f->key, f->hash);
-			if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
-			    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
+			if (!f->se) {
+				/* unchanged (is_unchanged()) */
+				if (o)
+					o->is_seen = true;
+			} else if (o && !o->is_from_state && o->se->resource_version &&
+				   f->se->resource_version &&
+				   strcmp(o->se->resource_version, f->se->resource_version) == 0) {
 				o->is_seen = true;
-				serviceentry_free(f->se);
+				k8s_watch_se_free(r->w, f->se);
 				free(f->state_line);
 			} else {
 				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
 			}
-			free(f->key);
 			free(f);
 			f = next;
 		}
 		fresh->buckets[i] = NULL;
 	}
-	objmap_clear(fresh);
+	objmap_clear(r->w, fresh);
 	for (size_t i = 0; i < r->objects.bucket_count; i++) {
 		struct object *o = r->objects.buckets[i];
 		while (o) {
@@ -294,7 +321,7 @@ int k8s_list_do(struct reflector *r)
 		rc = list_page(r, base, cont, sizeof(cont), rv, sizeof(rv), &fresh);
 	while (rc == 0 && cont[0]);
 	if (rc != 0) {
-		objmap_clear(&fresh);
+		objmap_clear(w, &fresh);
 		return rc;
 	}
 	pthread_mutex_lock(&w->lock);

@@ -18,6 +18,7 @@
 #include "k8s/k8s_client.h"
 #include "k8s/k8s_state.h"
 #include "k8s/se_policy.h"
+#include "k8s/se_pack.h"
 #include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
 #include "k8s/serviceentry.h"
@@ -55,15 +56,15 @@ static int objmap_grow(struct objmap *m)
 	return 0;
 }
 
-/* Takes ownership of key and se. */
-struct object *objmap_put(struct objmap *m, char *key, struct serviceentry *se)
+struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se)
 {
 	if (m->count + 1 > m->bucket_count && objmap_grow(m) != 0)
 		return NULL;
-	struct object *o = calloc(1, sizeof(*o));
+	size_t key_len = strlen(key) + 1;
+	struct object *o = calloc(1, sizeof(*o) + key_len);
 	if (!o)
 		return NULL;
-	o->key = key;
+	memcpy(o->key, key, key_len);
 	o->hash = hash_fnv1a_str(key);
 	o->se = se;
 	size_t i = o->hash & (m->bucket_count - 1);
@@ -82,26 +83,46 @@ void objmap_unlink(struct objmap *m, struct object *victim)
 	m->count--;
 }
 
-void object_free(struct object *o)
+void object_free(struct k8s_watch *w, struct object *o)
 {
-	serviceentry_free(o->se);
+	k8s_watch_se_free(w, o->se);
 	free(o->state_line);
-	free(o->key);
 	free(o);
 }
 
-void objmap_clear(struct objmap *m)
+void objmap_clear(struct k8s_watch *w, struct objmap *m)
 {
 	for (size_t i = 0; i < m->bucket_count; i++) {
 		struct object *o = m->buckets[i];
 		while (o) {
 			struct object *next = o->next;
-			object_free(o);
+			object_free(w, o);
 			o = next;
 		}
 	}
 	free(m->buckets);
 	memset(m, 0, sizeof(*m));
+}
+
+struct serviceentry *k8s_watch_pack(struct k8s_watch *w, struct serviceentry *se)
+{
+	if (!se || se->packed_size)
+		return se;
+	pthread_mutex_lock(&w->pack_lock);
+	struct serviceentry *packed = se_pack(&w->pack, se);
+	pthread_mutex_unlock(&w->pack_lock);
+	return packed ? packed : se; /* out of memory: held as parsed */
+}
+
+void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se)
+{
+	if (!se || !se->packed_size) {
+		serviceentry_free(se);
+		return;
+	}
+	pthread_mutex_lock(&w->pack_lock);
+	se_pack_free(&w->pack, se);
+	pthread_mutex_unlock(&w->pack_lock);
 }
 
 /* ---------- changes: verdicts, drops, registry, catalog ---------- */
@@ -165,18 +186,24 @@ void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentr
 /* Registers the change and sends it to the catalog; records the catalog
  * refused (a host beside a zone file's CNAME, say) are reported like the
  * parser's drops. */
+static void k8s_watch_register_locked(struct k8s_watch *w, const struct serviceentry *old_se,
+				      const struct serviceentry *new_se)
+{
+	if (!w->registry)
+		return;
+	struct se_registry_item a, b;
+	if (old_se)
+		k8s_watch_registry_item(w, old_se, &a);
+	if (new_se)
+		k8s_watch_registry_item(w, new_se, &b);
+	if (se_registry_update(w->registry, old_se ? &a : NULL, new_se ? &b : NULL) != 0)
+		log_warn("kubernetes %s: out of memory registering hosts for /names", w->name);
+}
+
 static void k8s_watch_apply_locked(struct k8s_watch *w, const struct serviceentry *old_se,
 				   const struct serviceentry *new_se)
 {
-	if (w->registry) {
-		struct se_registry_item a, b;
-		if (old_se)
-			k8s_watch_registry_item(w, old_se, &a);
-		if (new_se)
-			k8s_watch_registry_item(w, new_se, &b);
-		if (se_registry_update(w->registry, old_se ? &a : NULL, new_se ? &b : NULL) != 0)
-			log_warn("kubernetes %s: out of memory registering hosts for /names", w->name);
-	}
+	k8s_watch_register_locked(w, old_se, new_se);
 	size_t refused = catalog_apply(w->sink, w->cluster, se_zone_records, old_se, new_se);
 	if (refused && new_se) {
 		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": "
@@ -224,17 +251,24 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 	struct k8s_watch *w = r->w;
 	char *key = k8s_watch_object_key(se);
 	if (!key) {
-		serviceentry_free(se);
+		k8s_watch_se_free(w, se);
 		free(line);
 		return NULL;
 	}
 	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
 	k8s_watch_judge_locked(w, se);
 	k8s_watch_report_drops(w, o ? o->se : NULL, se);
+	se = k8s_watch_pack(w, se);
 	if (o) {
 		free(key);
-		k8s_watch_apply_locked(w, o->se, se);
-		serviceentry_free(o->se);
+		if (se_pack_same_records(o->se, se)) {
+			/* a status write, a new resourceVersion of the same records:
+			 * the catalog has nothing to change or publish */
+			k8s_watch_register_locked(w, o->se, se);
+		} else {
+			k8s_watch_apply_locked(w, o->se, se);
+		}
+		k8s_watch_se_free(w, o->se);
 		free(o->state_line);
 		o->se = se;
 		o->state_line = line;
@@ -245,10 +279,10 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 	}
 	k8s_watch_apply_locked(w, NULL, se);
 	o = objmap_put(&r->objects, key, se);
+	free(key);
 	if (!o) {
 		k8s_watch_apply_locked(w, se, NULL);
-		free(key);
-		serviceentry_free(se);
+		k8s_watch_se_free(w, se);
 		free(line);
 		return NULL;
 	}
@@ -265,7 +299,7 @@ void k8s_watch_remove_locked(struct reflector *r, struct object *o)
 	struct k8s_watch *w = r->w;
 	k8s_watch_apply_locked(w, o->se, NULL);
 	objmap_unlink(&r->objects, o);
-	object_free(o);
+	object_free(w, o);
 	atomic_fetch_sub(&w->stats.objects, 1);
 }
 

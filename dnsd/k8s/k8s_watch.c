@@ -300,6 +300,8 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	snprintf(w->name, sizeof(w->name), "%s", ck->name);
 	pthread_mutex_init(&w->lock, NULL);
 	pthread_mutex_init(&w->status_lock, NULL);
+	pthread_mutex_init(&w->pack_lock, NULL);
+	slab_init(&w->pack);
 	histogram_init(&w->programming, k8s_watch_programming_bounds, K8S_WATCH_PROGRAMMING_BOUNDS);
 	if (set_policy(w, ck) != 0) {
 		snprintf(err, errlen, "kubernetes %s: out of memory", ck->name);
@@ -382,7 +384,7 @@ void k8s_watch_free(struct k8s_watch *w)
 				k8s_watch_registry_item(w, o->se, &it);
 				se_registry_update(w->registry, &it, NULL);
 			}
-		objmap_clear(&r->objects);
+		objmap_clear(w, &r->objects);
 		free(r->namespace_);
 	}
 	free(w->reflectors);
@@ -394,6 +396,8 @@ void k8s_watch_free(struct k8s_watch *w)
 	free(w->trusted);
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->status_lock);
+	slab_clear(&w->pack);
+	pthread_mutex_destroy(&w->pack_lock);
 	free(w);
 }
 

@@ -29,22 +29,28 @@
 #include "k8s/json.h"
 #include "dns/dname.h"
 #include "util/histogram.h"
+#include "util/slab.h"
 
 #define WATCH_ZONES_MAX 64 /* zones one source feeds, for its verdicts */
 #define REQUEST_TIMEOUT_MS 60000
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
+/* What is kept per ServiceEntry: its key, the entry packed in one block of
+ * the source's slab (se_pack.h: what reconciliation, the catalog and /names
+ * need, not the JSON nor its parse tree) and, only with state-dir, the line
+ * the state file keeps. */
 struct object {
-	char *key; /* "namespace/name" */
-	uint32_t hash;
-	struct serviceentry *se; /* owned */
+	struct object *next;
+	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
+	                            packing ran out of memory; owned */
 	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
 	size_t state_len;
+	uint32_t hash;
 	bool is_from_state; /* restored from the state file, not listed since */
 	bool is_seen;       /* relist bookkeeping */
-	struct object *next;
+	char key[];         /* "namespace/name" */
 };
 
 struct objmap {
@@ -101,6 +107,10 @@ struct k8s_watch {
 	size_t reflector_count;
 	char version[16]; /* the served API version in use */
 	struct k8s_watch_stats stats;
+	/* the held entries' blocks (se_pack.h), every reflector's: pack_lock
+	 * guards it alone, so that a LIST packs while w->lock is free */
+	pthread_mutex_t pack_lock;
+	struct slab pack;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
@@ -142,11 +152,17 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 /* ---------- k8s_objects.c (call with w->lock held) ---------- */
 
 struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash);
-/* Takes ownership of key and se. NULL when out of memory. */
-struct object *objmap_put(struct objmap *m, char *key, struct serviceentry *se);
+/* Copies key, takes ownership of se. NULL when out of memory. */
+struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se);
 void objmap_unlink(struct objmap *m, struct object *victim);
-void objmap_clear(struct objmap *m);
-void object_free(struct object *o);
+/* Frees every object (their entries into w's slab) and the table. */
+void objmap_clear(struct k8s_watch *w, struct objmap *m);
+void object_free(struct k8s_watch *w, struct object *o);
+/* se packed into w's slab (se freed), or se itself when out of memory; an
+ * entry packed already is returned as it is. Any thread. */
+struct serviceentry *k8s_watch_pack(struct k8s_watch *w, struct serviceentry *se);
+/* Frees se, packed or not; accepts NULL. Any thread. */
+void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se);
 /* "namespace/name" of se: caller frees. NULL when out of memory. */
 char *k8s_watch_object_key(const struct serviceentry *se);
 void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);

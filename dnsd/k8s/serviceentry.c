@@ -6,6 +6,7 @@
 #include "k8s/serviceentry.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void serviceentry_free(struct serviceentry *se)
 {
 	if (!se)
 		return;
+	assert(se->packed_size == 0); /* se_pack_free() */
 	for (size_t i = 0; i < se->hosts_count; i++)
 		free(se->hosts[i]);
 	free(se->hosts);
