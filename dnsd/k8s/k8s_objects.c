@@ -122,6 +122,10 @@ void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se)
 	}
 	pthread_mutex_lock(&w->pack_lock);
 	se_pack_free(&w->pack, se);
+	/* the last entry gone (a delete of everything, a relist to nothing):
+	 * its chunks go back to the system, not to the free lists */
+	if (w->pack.in_use == 0)
+		slab_clear(&w->pack);
 	pthread_mutex_unlock(&w->pack_lock);
 }
 
