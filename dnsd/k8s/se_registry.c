@@ -147,6 +147,8 @@ static void unlink_item(struct se_registry *r, const struct se_registry_item *it
 
 static int link_item(struct se_registry *r, const struct se_registry_item *it)
 {
+	if (it->hosts_count == 0)
+		return 0; /* a stand-in without hosts: nothing to find it by (its item would leak) */
 	struct reg_item *ri = calloc(1, sizeof(*ri));
 	if (!ri)
 		return DNSD_ENOMEM;
