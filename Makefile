@@ -167,6 +167,7 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@tests/bench/run $(abspath $(BUILD)/dnsd)
 	@tests/bench/k8s_bench.py $(abspath $(BUILD)/dnsd) build/bench/k8s-results.md
+	@tests/bench/k8s_soak.py $(abspath $(BUILD)/dnsd) build/bench/k8s-soak-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
 	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
 

@@ -200,7 +200,12 @@ int k8s_lines_feed(void *arg, const char *data, size_t len)
 		if (n > 0 && l->line.data[n - 1] == '\r')
 			l->line.data[--n] = '\0';
 		rc = l->cb(l->ctx, l->line.data, n);
-		buf_reset(&l->line);
+		/* the room a line of several MB took goes back; events of a few
+		 * KB keep theirs for the next */
+		if (l->line.cap > K8S_LINE_KEEP)
+			buf_clear(&l->line);
+		else
+			buf_reset(&l->line);
 		if (rc != 0) {
 			l->is_stopped = true;
 			return 1;
