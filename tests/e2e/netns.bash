@@ -15,6 +15,11 @@
 #   netns_addr ADDR [PTRNAME]   an address on the namespace's loopback; with
 #                               PTRNAME, the fake root's reverse zone maps it back
 #   in_netns CMD...             run CMD inside the namespace
+#   netns_source SRC DEST...    from now on, traffic to each DEST (an address of
+#                               the namespace) leaves from SRC unless a program
+#                               binds its own (the local route's preferred
+#                               source): to pick a split-horizon view for a
+#                               checker that cannot be given one everywhere
 #   netns_delegate ZONE NAME ADDR [NAME ADDR...]
 #                               the root delegates ZONE to NAME, with glue ADDR
 #                               (ADDR "-": no glue, for out-of-zone names)
@@ -71,6 +76,14 @@ netns_create() {
 }
 
 in_netns() { ip netns exec "$NETNS" "$@"; }
+
+netns_source() {
+  local src=$1 dest; shift
+  for dest in "$@"; do
+    ip -n "$NETNS" route replace local "$dest" dev lo table local proto kernel scope host src "$src" ||
+      die "route to $dest from $src"
+  done
+}
 
 netns_addr() {
   local addr=$1 ptr=${2:-}
