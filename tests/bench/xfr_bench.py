@@ -271,11 +271,14 @@ def secondary_cmd(kind, d, port, primary):
     1 s xfrd-reload-timeout (it batches reloads otherwise)."""
     os.makedirs(d)
     if kind == "Knot":
+        # XFR_KNOT_WORKERS=N: udp-workers/tcp-workers N (default: Knot's own)
+        workers = os.environ.get("XFR_KNOT_WORKERS")
+        wl = "  udp-workers: %s\n  tcp-workers: %s\n" % (workers, workers) if workers else ""
         with open(os.path.join(d, "knot.conf"), "w") as f:
             f.write("""server:
   listen: 127.0.0.1@%d
   rundir: %s
-database:
+""" + wl + """database:
   storage: %s
 log:
   - target: %s/knot.log
