@@ -275,7 +275,7 @@ def secondary_cmd(kind, d, port, primary):
         workers = os.environ.get("XFR_KNOT_WORKERS")
         wl = "  udp-workers: %s\n  tcp-workers: %s\n" % (workers, workers) if workers else ""
         with open(os.path.join(d, "knot.conf"), "w") as f:
-            f.write("""server:
+            f.write(("""server:
   listen: 127.0.0.1@%d
   rundir: %s
 """ + wl + """database:
@@ -300,7 +300,7 @@ zone:
   - domain: global
     master: primary
     acl: notify
-""" % (port, d, d, d, primary, d))
+""") % (port, d, d, d, primary, d))
         return ["/usr/sbin/knotd", "-c", os.path.join(d, "knot.conf")]
     if kind == "NSD":
         with open(os.path.join(d, "nsd.conf"), "w") as f:
