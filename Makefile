@@ -170,6 +170,7 @@ bench: deps
 	@tests/bench/k8s_soak.py $(abspath $(BUILD)/dnsd) build/bench/k8s-soak-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
 	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
+	@tests/bench/query_path_callgrind.py $(abspath $(BUILD)/dnsd)
 
 install: $(BUILD)/dnsd
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/share/man/man8 \

@@ -249,7 +249,10 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		return TRANSFER_STREAM;
 	}
 	/* RFC 1995 §2: over UDP the whole answer if it fits one datagram, else
-	 * TC so that the client asks again over TCP */
+	 * "a single SOA record of the server's current version to inform the
+	 * client that a TCP query should be initiated", with TC set as well:
+	 * BIND and kdig read the SOA (an empty TC answer is an error to kdig),
+	 * NSD and dnspython also take TC as the cue to retry over TCP. */
 	size_t limit = q->has_opt && q->udp_size > 512 ? q->udp_size : 512;
 	if (limit > snap->settings.udp_payload_max)
 		limit = snap->settings.udp_payload_max < 512 ? 512 : snap->settings.udp_payload_max;
@@ -263,8 +266,17 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		*len = n;
 	} else {
 		stat_add(&transfer_stats.ixfr_udp_tc, 1);
-		*len = reply_simple(q, out, cap, WIRE_RCODE_NOERROR, WIRE_FLAG_AA | WIRE_FLAG_TC,
-				    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK);
+		xfr_init(&x->x, z, z->journal, q, true, z->serial);
+		n = xfr_next(&x->x, out, room);
+		if (n >= WIRE_HEADER_LEN) {
+			wire_write_u16(out + 2, (uint16_t)(wire_read_u16(out + 2) | WIRE_FLAG_TC));
+			if (x->has_tsig)
+				tsig_sign(&x->tsig, out, &n, limit, (uint64_t)time(NULL), TSIG_OK);
+			*len = n;
+		} else {
+			*len = reply_simple(q, out, cap, WIRE_RCODE_NOERROR, WIRE_FLAG_AA | WIRE_FLAG_TC,
+					    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK);
+		}
 		info->is_truncated = true;
 	}
 	transfer_free(x);

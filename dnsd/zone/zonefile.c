@@ -195,6 +195,11 @@ static const char *record_rule_broken(const struct zone_build *b, const uint8_t 
 	uint8_t lname[DNAME_MAX_LEN];
 	dname_lower(lname, owner, owner_len);
 	bool is_apex = owner_len == dname_len(apex) && memcmp(lname, apex, owner_len) == 0;
+	/* RFC 6672: a DNAME redirects the names below it, which dnsd's answers
+	 * do not do; served as plain data it would give NXDOMAIN where NSD,
+	 * Knot and BIND synthesize a CNAME, so it is refused, not served wrong */
+	if (type == WIRE_TYPE_DNAME)
+		return "DNAME is not supported (dnsd does not synthesize CNAMEs from it, RFC 6672)";
 	if (type == WIRE_TYPE_SOA && !is_apex)
 		return "SOA record below the zone apex";
 	if (type == WIRE_TYPE_SOA && zone_build_rrset_size(b, owner, WIRE_TYPE_SOA) > 1)

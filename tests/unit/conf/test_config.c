@@ -260,9 +260,10 @@ START_TEST(test_file_sample_conf)
 {
 	int rc = config_load("conf/dnsd.yaml", &cfg, err, sizeof(err));
 	ck_assert_msg(rc == 0, "%s", err);
-	ck_assert_uint_eq(cfg->listen_count, 2);
+	ck_assert_uint_eq(cfg->listen_count, 3);
 	ck_assert_str_eq(cfg->listen[0].text, "127.0.0.1:5353");
-	ck_assert_str_eq(cfg->listen[1].text, "[::1]:5353");
+	ck_assert_str_eq(cfg->listen[1].text, "127.0.0.2:5353");
+	ck_assert_str_eq(cfg->listen[2].text, "[::1]:5353");
 	ck_assert_uint_eq(cfg->workers, 0);
 	ck_assert_uint_eq(cfg->zones_count, 1);
 	ck_assert_str_eq(cfg->zones[0].name, "global");
