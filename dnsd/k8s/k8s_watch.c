@@ -725,6 +725,8 @@ static int do_list(struct reflector *r)
 		is_any_stale = is_any_stale || w->reflectors[i].is_stale;
 	if (!is_any_stale)
 		atomic_store(&w->stale_since_unix, 0);
+	if (was_stale && !is_any_stale)
+		catalog_cluster_stale(w->sink, w->cluster, false);
 	size_t count = r->objects.count;
 	pthread_mutex_unlock(&w->lock);
 	note_sync(w);
@@ -1176,6 +1178,8 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
 			}
 	}
+	if (atomic_load(&w->stale_since_unix))
+		catalog_cluster_stale(c, w->cluster, true);
 	if (all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
 	pthread_mutex_unlock(&w->lock);
