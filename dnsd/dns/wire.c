@@ -115,6 +115,8 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const
 	q->udp_size = rclass < 512 ? 512 : rclass; /* §6.2.3: below 512 means 512 */
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->is_do = (ttl & 0x8000u) != 0;
+	q->has_cookie = false;
+	q->has_keepalive = false;
 	size_t p = 0;
 	while (p < rdlen) {
 		if (rdlen - p < 4)
@@ -137,6 +139,7 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const
 				return false;
 			if (!q->has_cookie) {
 				q->has_cookie = true;
+				q->has_option_work = true;
 				q->cookie = rdata + p;
 				q->cookie_len = (uint8_t)optlen;
 			}
@@ -146,6 +149,7 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const
 			if (optlen != 0)
 				return false;
 			q->has_keepalive = true;
+			q->has_option_work = true;
 		}
 		/* other options (padding, ...) are ignored, not echoed */
 		p += optlen;
@@ -163,8 +167,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	q->has_opt = false;
 	q->has_ecs = false;
 	q->has_nsid = false;
-	q->has_cookie = false;
-	q->has_keepalive = false;
+	q->has_option_work = false;
 	q->has_tsig = false;
 	q->is_do = false;
 	q->edns_version = 0;

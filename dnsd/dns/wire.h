@@ -127,7 +127,10 @@ struct wire_query {
 	uint8_t cookie_len;    /* 8 (client cookie only) or 16..40 */
 	const uint8_t *cookie; /* borrowed: its bytes in pkt */
 	bool has_keepalive;    /* an empty edns-tcp-keepalive option (RFC 7828 §3.1) */
-	bool has_tsig;         /* a TSIG record ends the message (checked by dns/tsig.c) */
+	/* has_cookie or has_keepalive: the one flag the query path tests for
+	 * them; those two are valid only when it is set */
+	bool has_option_work;
+	bool has_tsig; /* a TSIG record ends the message (checked by dns/tsig.c) */
 };
 
 /* Parses one query message strictly: header, exactly one question with an

@@ -21,15 +21,15 @@ struct reply {
 	size_t max_len; /* the size this reply must fit */
 	bool is_tcp;
 	uint8_t ecs_scope;
-	struct answer_info *info;
-	/* EDNS options the reply carries besides ECS and NSID */
-	int ede; /* enum wire_ede: an Extended DNS Error (RFC 8914), WIRE_EDE_NONE for none */
+	struct answer_info *info; /* EDNS options the reply carries besides ECS and NSID; the three
+	 * flags are adjacent bytes, so resetting them is one store */
+	int8_t ede;             /* enum wire_ede: an Extended DNS Error (RFC 8914), WIRE_EDE_NONE for none */
+	bool has_server_cookie; /* the query had a COOKIE: echo it with our server cookie */
+	bool has_keepalive;     /* TCP, and the client asked: send our idle timeout */
+	uint16_t keepalive;     /* in units of 100 ms (RFC 7828 §3.1) */
 	const char *ede_text;
 	size_t ede_text_len;
-	bool has_server_cookie; /* the query had a COOKIE: echo it with our server cookie */
 	uint8_t server_cookie[COOKIE_SERVER_LEN];
-	bool has_keepalive; /* TCP, and the client asked: send our idle timeout */
-	uint16_t keepalive; /* in units of 100 ms (RFC 7828 §3.1) */
 };
 
 /* Size limit: RFC 1035 §4.2.1 512 bytes without EDNS; with EDNS the smaller of
@@ -135,7 +135,7 @@ static size_t reply_empty(struct reply *r, uint16_t flags, uint8_t rcode)
  * had EDNS: text names what the operator should look at. */
 static size_t reply_error(struct reply *r, uint8_t rcode, enum wire_ede ede, const char *text)
 {
-	r->ede = ede;
+	r->ede = (int8_t)ede;
 	r->ede_text = text;
 	r->ede_text_len = strlen(text);
 	return reply_empty(r, 0, rcode);
@@ -336,14 +336,14 @@ static size_t reply_cookies(struct reply *r, const struct answer_request *req)
 	const struct wire_query *q = r->q;
 	const struct snapshot_settings *st = &r->snap->settings;
 	enum cookie_verdict v = COOKIE_NONE;
-	if (q->has_cookie) {
+	if (q->has_option_work && q->has_cookie) {
 		v = cookie_check(&st->cookie_secrets, q->cookie, q->cookie + COOKIE_CLIENT_LEN,
 				 q->cookie_len - COOKIE_CLIENT_LEN, req->client, req->now_s);
 		/* §5.2.3-5.2.5: every reply to a cookie carries a fresh server cookie */
 		cookie_make(r->server_cookie, st->cookie_secrets.current, q->cookie, req->client, req->now_s);
 		r->has_server_cookie = true;
 	}
-	r->info->cookie = v;
+	r->info->cookie = (uint8_t)v;
 	/* TCP's handshake already proves the address (RFC 7873 §5.2): never required */
 	if (!st->is_cookie_required || req->is_tcp || v == COOKIE_VALID || cookie_is_exempt(st, req->client))
 		return 0;
@@ -387,13 +387,18 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	info->is_cookie_missing = false;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
-	struct reply r = { .q = q,
-			   .snap = snap,
-			   .out = out,
-			   .cap = cap,
-			   .info = info,
-			   .is_tcp = req->is_tcp,
-			   .ede = WIRE_EDE_NONE };
+	/* field by field: the EDNS option buffers stay unwritten until used */
+	struct reply r;
+	r.q = q;
+	r.snap = snap;
+	r.out = out;
+	r.cap = cap;
+	r.info = info;
+	r.is_tcp = req->is_tcp;
+	r.ecs_scope = 0;
+	r.ede = WIRE_EDE_NONE;
+	r.has_server_cookie = false;
+	r.has_keepalive = false;
 	r.max_len = cap < 512 ? cap : 512;
 
 	if (st == WIRE_DROP || cap < 512) {
@@ -410,15 +415,15 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return reply_empty(&r, 0, WIRE_RCODE_BADVERS);
 	if (!snap)
 		return reply_error(&r, WIRE_RCODE_SERVFAIL, WIRE_EDE_NOT_READY, "nothing published yet");
-	/* RFC 7828 §3.2.1: edns-tcp-keepalive over UDP is FORMERR */
-	if (q->has_keepalive) {
-		if (!req->is_tcp)
-			return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
-		uint32_t units = req->tcp_idle_timeout_ms / 100;
-		r.keepalive = (uint16_t)(units > 0xFFFF ? 0xFFFF : units);
-		r.has_keepalive = true;
-	}
-	if (q->has_cookie || snap->settings.is_cookie_required) {
+	if (q->has_option_work | snap->settings.is_cookie_required) {
+		/* RFC 7828 §3.2.1: edns-tcp-keepalive over UDP is FORMERR */
+		if (q->has_option_work && q->has_keepalive) {
+			if (!req->is_tcp)
+				return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
+			uint32_t units = req->tcp_idle_timeout_ms / 100;
+			r.keepalive = (uint16_t)(units > 0xFFFF ? 0xFFFF : units);
+			r.has_keepalive = true;
+		}
 		size_t len = reply_cookies(&r, req);
 		if (len)
 			return len;
@@ -459,17 +464,15 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 		return reply_not_ours(&r, view);
 	info->zone = z;
 	info->writer = ANSWER_WRITER_ZONE;
-	if (z->is_pending) {
-		r.ede = WIRE_EDE_NOT_READY;
+	if (z->is_pending | z->is_stale) {
 		r.ede_text = z->ede_text;
 		r.ede_text_len = z->ede_text_len;
-		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
-	}
-	/* RFC 8914 §4.4: answers from a source's saved state say so */
-	if (z->is_stale) {
+		if (z->is_pending) {
+			r.ede = WIRE_EDE_NOT_READY;
+			return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+		}
+		/* RFC 8914 §4.4: answers from a source's saved state say so */
 		r.ede = WIRE_EDE_STALE_ANSWER;
-		r.ede_text = z->ede_text;
-		r.ede_text_len = z->ede_text_len;
 	}
 	return reply_from_zone(&r, z);
 }

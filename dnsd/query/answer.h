@@ -46,13 +46,14 @@ struct answer_info {
 	bool is_truncated; /* TC=1 */
 	uint8_t rcode;     /* including extended (BADVERS = 16) */
 	uint16_t qtype;
-	uint32_t reply_len;         /* bytes of the reply (0: none), as answer_query() returned */
-	int view;                   /* index into the snapshot's views, -1 if none */
-	const struct zone *zone;    /* the zone that answered, or NULL */
-	struct wire_query query;    /* the parsed question (valid if has_question) */
-	int ede;                    /* the Extended DNS Error sent (enum wire_ede), WIRE_EDE_NONE if none */
-	enum cookie_verdict cookie; /* what the query's COOKIE option proved */
-	bool is_cookie_missing;     /* cookie-require sent it TC for having none */
+	uint32_t reply_len;      /* bytes of the reply (0: none), as answer_query() returned */
+	int view;                /* index into the snapshot's views, -1 if none */
+	const struct zone *zone; /* the zone that answered, or NULL */
+	struct wire_query query;
+		/* the parsed question (valid if has_question) */ /* adjacent and byte-sized: resetting them is one store per query */
+	int8_t ede;             /* the Extended DNS Error sent (enum wire_ede), WIRE_EDE_NONE if none */
+	uint8_t cookie;         /* enum cookie_verdict: what the query's COOKIE option proved */
+	bool is_cookie_missing; /* cookie-require sent it TC for having none */
 };
 
 /* Builds the response to one query into out (cap >= 512; 65535 for TCP).
