@@ -21,8 +21,9 @@ struct reply {
 	size_t max_len; /* the size this reply must fit */
 	bool is_tcp;
 	uint8_t ecs_scope;
-	struct answer_info *info; /* EDNS options the reply carries besides ECS and NSID; the three
-	 * flags are adjacent bytes, so resetting them is one store */
+	struct answer_info *info;
+	/* EDNS options the reply carries besides ECS and NSID; the three flags
+	 * are adjacent bytes, so resetting them is cheap */
 	int8_t ede;             /* enum wire_ede: an Extended DNS Error (RFC 8914), WIRE_EDE_NONE for none */
 	bool has_server_cookie; /* the query had a COOKIE: echo it with our server cookie */
 	bool has_keepalive;     /* TCP, and the client asked: send our idle timeout */

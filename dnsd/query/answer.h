@@ -49,8 +49,8 @@ struct answer_info {
 	uint32_t reply_len;      /* bytes of the reply (0: none), as answer_query() returned */
 	int view;                /* index into the snapshot's views, -1 if none */
 	const struct zone *zone; /* the zone that answered, or NULL */
-	struct wire_query query;
-	/* the parsed question (valid if has_question) */ /* adjacent and byte-sized: resetting them is one store per query */
+	struct wire_query query; /* the parsed question (valid if has_question) */
+	/* adjacent and byte-sized, so resetting them is cheap */
 	int8_t ede;             /* the Extended DNS Error sent (enum wire_ede), WIRE_EDE_NONE if none */
 	uint8_t cookie;         /* enum cookie_verdict: what the query's COOKIE option proved */
 	bool is_cookie_missing; /* cookie-require sent it TC for having none */
