@@ -81,7 +81,8 @@ static size_t make_query(uint8_t *out, const char *name, uint16_t type, uint16_t
 		wire_write_u16(out + pos + 3, udp_size);
 		wire_write_u32(out + pos + 5, 0);
 		wire_write_u16(out + pos + 9, (uint16_t)opts_len);
-		memcpy(out + pos + 11, opts, opts_len);
+		if (opts_len)
+			memcpy(out + pos + 11, opts, opts_len);
 		pos += 11 + opts_len;
 	}
 	return pos;
