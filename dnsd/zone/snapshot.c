@@ -95,7 +95,8 @@ static void settings_cookies(const struct config *cfg, struct snapshot_settings 
 	st->is_cookie_required = cfg->is_cookie_required;
 	size_t n = cfg->cookie_allow_count < SNAPSHOT_COOKIE_ALLOW_MAX ? cfg->cookie_allow_count
 								       : SNAPSHOT_COOKIE_ALLOW_MAX;
-	memcpy(st->cookie_allow, cfg->cookie_allow, n * sizeof(st->cookie_allow[0]));
+	if (n)
+		memcpy(st->cookie_allow, cfg->cookie_allow, n * sizeof(st->cookie_allow[0]));
 	st->cookie_allow_count = (uint8_t)n;
 }
 
