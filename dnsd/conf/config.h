@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "conf/addr.h"
+#include "dns/cookie.h"
 #include "util/log.h"
 
 /* One address of a nameserver: no port, no prefix length. */
@@ -96,6 +97,8 @@ struct config_view {
 	int line;
 };
 
+#define CONFIG_COOKIE_ALLOW_MAX 64
+
 struct config {
 	char *path;                 /* the file this was loaded from */
 	struct config_addr *listen; /* UDP and TCP on each; default 127.0.0.1:5353 */
@@ -142,6 +145,13 @@ struct config {
 	                                  NULL = none */
 	uint32_t stale_start_timeout_ms;  /* serve saved state after this; default 10000 */
 	uint32_t state_write_interval_ms; /* at most one state write per source per this; 2000 */
+	/* DNS Cookies (RFC 7873 / RFC 9018) */
+	char *cookie_secret_file;             /* NULL = a secret generated at start */
+	struct cookie_secrets cookie_secrets; /* read from it at (re)load when has_cookie_secrets */
+	bool has_cookie_secrets;
+	bool is_cookie_required;            /* cookie-require: false */
+	struct config_prefix *cookie_allow; /* cookie-allow: exempt from cookie-require */
+	size_t cookie_allow_count;          /* at most CONFIG_COOKIE_ALLOW_MAX */
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

@@ -469,5 +469,24 @@ const struct config_item config_items[] = {
 	  .max = 600000,
 	  CONFIG_FIELD(struct config, state_write_interval_ms),
 	  .help = "at most one state write per source in this time" },
+	{ .name = "cookie-secret-file",
+	  .type = CONFIG_T_PATH,
+	  .flags = CONFIG_F_EMPTY_NULL,
+	  .def = "\"\"",
+	  CONFIG_FIELD(struct config, cookie_secret_file),
+	  .help = "DNS Cookies (RFC 9018) secret: 32 hex digits a line, current then previous (still "
+		  "accepted), reread on reload; \"\" = generated at start" },
+	{ .name = "cookie-require",
+	  .type = CONFIG_T_BOOL,
+	  .def = "false",
+	  CONFIG_FIELD(struct config, is_cookie_required),
+	  .help = "answer a UDP query without a valid server cookie with BADCOOKIE (TC when it has no "
+		  "cookie) unless its client is in cookie-allow; off: forwarders behind cluster DNS" },
+	{ .name = "cookie-allow",
+	  .type = CONFIG_T_PREFIX_LIST,
+	  .example = "[10.0.0.0/8]",
+	  CONFIG_LIST(struct config, cookie_allow, cookie_allow_count),
+	  .help = "clients cookie-require does not apply to (first match decides, \"!\" excludes); "
+		  "at most 64" },
 	{ .name = NULL },
 };

@@ -340,6 +340,8 @@ int k8s_list_do(struct reflector *r)
 		is_any_stale = is_any_stale || w->reflectors[i].is_stale;
 	if (!is_any_stale)
 		atomic_store(&w->stale_since_unix, 0);
+	if (was_stale && !is_any_stale)
+		catalog_cluster_stale(w->sink, w->cluster, false);
 	size_t count = r->objects.count;
 	pthread_mutex_unlock(&w->lock);
 	k8s_watch_note_sync(w);

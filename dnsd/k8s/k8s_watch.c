@@ -445,6 +445,8 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 				catalog_apply(c, w->cluster, se_zone_records, NULL, o->se);
 			}
 	}
+	if (atomic_load(&w->stale_since_unix))
+		catalog_cluster_stale(c, w->cluster, true);
 	if (k8s_watch_all_serving_locked(w))
 		catalog_cluster_synced(c, w->cluster);
 	pthread_mutex_unlock(&w->lock);

@@ -139,6 +139,7 @@ size_t k8s_watch_restore_state(struct k8s_watch *w, const struct k8s_state *st)
 		}
 	if (is_any_stale) {
 		atomic_store(&w->stale_since_unix, (int64_t)time(NULL));
+		catalog_cluster_stale(w->sink, w->cluster, true);
 		catalog_cluster_synced(w->sink, w->cluster);
 	}
 	pthread_mutex_unlock(&w->lock);

@@ -150,6 +150,8 @@ static void udp_serve_batch(struct udp_socket *u)
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();
+	/* one wall-clock reading per batch, for cookie timestamps (a vDSO call) */
+	uint32_t now_s = (uint32_t)time(NULL);
 	unsigned out = 0;
 	const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
 	for (int i = 0; i < n; i++) {
@@ -166,6 +168,7 @@ static void udp_serve_batch(struct udp_socket *u)
 			.is_tcp = false,
 			.client = (const struct sockaddr *)&b->raddr[i],
 			.local = (const struct sockaddr *)&b->local[i],
+			.now_s = now_s,
 		};
 		if (udp_unwrap_proxy(u, i, req) != 0) {
 			req->pkt = NULL;
