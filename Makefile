@@ -16,7 +16,7 @@
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
 CC      ?= cc
-PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl
+PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl liburing
 # VARIANT=static links every library statically (for the FROM scratch image).
 # glibc's NSS is not available in such a binary without its shared modules, so
 # dnsd resolves `user:` from /etc/passwd itself or takes a numeric uid[:gid].
