@@ -149,10 +149,16 @@ tsan: deps
 fuzz: deps
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-libfuzzer
 
+# qlat: the fixed-rate client that records every query's latency (churn_bench.py)
+$(BUILD)/bench/qlat: tests/bench/qlat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/qlat
 	@tests/bench/run $(abspath $(BUILD)/dnsd)
 	@tests/bench/k8s_bench.py $(abspath $(BUILD)/dnsd) build/bench/k8s-results.md
+	@tests/bench/churn_bench.py $(abspath $(BUILD)/dnsd) $(abspath $(BUILD)/bench/qlat) build/bench/churn-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
 	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
 

@@ -232,8 +232,6 @@ bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r)
 				seen++;
 				continue;
 			}
-			if (cqe->res >= 0 && (cqe->flags & IORING_CQE_F_BUFFER) && r->free_count == 0)
-				break; /* every slot in flight: this datagram waits for the next round */
 			seen++;
 			if (!(cqe->flags & IORING_CQE_F_MORE))
 				r->is_recv_armed = false; /* out of buffers, or an error: armed again above */
@@ -247,7 +245,12 @@ bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r)
 				continue; /* an error (ENOBUFS, or shutdown()) without data */
 			unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
 			r->has_received = true;
-			ring_answer(u, r, snap, r->bufs + bid * RING_BUF_LEN, cqe->res, &answered);
+			if (r->free_count)
+				ring_answer(u, r, snap, r->bufs + bid * RING_BUF_LEN, cqe->res, &answered);
+			else /* every reply slot waits for its send (the socket's send buffer is
+			      * full): dropped, as sendmmsg() drops on EAGAIN. Waiting instead
+			      * could stall, the sends' completions being behind this one. */
+				server_stats_add(&u->stats->dropped, 1);
 			ring_buf_return(r, bid, (int)returned++);
 		}
 		io_uring_cq_advance(&r->ring, seen);
