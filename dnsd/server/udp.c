@@ -279,8 +279,9 @@ int udp_socket_start(struct udp_socket *u)
 	return 0;
 }
 
-/* The flag, then shutdown() to wake a thread waiting in recvmmsg() (it
- * returns at once from then on; SO_RCVTIMEO bounds the wait should it not). */
+/* The flag, then shutdown() to wake a thread waiting in recvmmsg() or
+ * io_uring_enter() (both return at once from then on; SO_RCVTIMEO, and the
+ * ring's 500 ms wait, bound the wait should they not). */
 void udp_socket_wake(struct udp_socket *u)
 {
 	atomic_store(&u->is_stopping, true);
