@@ -18,7 +18,7 @@
 VARIANT ?= release
 BUILD   := build/$(VARIANT)
 CC      ?= cc
-PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl
+PKGS    := libevent libevent_pthreads ldns yaml-0.1 openssl liburing
 # VARIANT=static links every library statically (for the FROM scratch image).
 # glibc's NSS is not available in such a binary without its shared modules, so
 # dnsd resolves `user:` from /etc/passwd itself or takes a numeric uid[:gid].
@@ -163,11 +163,17 @@ tsan: deps
 fuzz: deps
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-60} tests/fuzz/run-libfuzzer
 
+# qlat: the fixed-rate client that records every query's latency (churn_bench.py)
+$(BUILD)/bench/qlat: tests/bench/qlat.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $<
+
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/qlat
 	@tests/bench/run $(abspath $(BUILD)/dnsd)
 	@tests/bench/k8s_bench.py $(abspath $(BUILD)/dnsd) build/bench/k8s-results.md
 	@tests/bench/k8s_soak.py $(abspath $(BUILD)/dnsd) build/bench/k8s-soak-results.md
+	@tests/bench/churn_bench.py $(abspath $(BUILD)/dnsd) $(abspath $(BUILD)/bench/qlat) build/bench/churn-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
 	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
 	@tests/bench/query_path_callgrind.py $(abspath $(BUILD)/dnsd)

@@ -64,6 +64,9 @@ struct config_tsig_key {
 /* Who may publish a name (README "Who may publish a name"). */
 enum config_host_policy { CONFIG_HOST_POLICY_NAMESPACE = 0, CONFIG_HOST_POLICY_ANY };
 enum config_export_to { CONFIG_EXPORT_TO_REQUIRE_ALL = 0, CONFIG_EXPORT_TO_IGNORE };
+/* How the UDP threads receive and send (README "Performance"): auto =
+ * io_uring where the kernel allows it, else recvmmsg()/sendmmsg(). */
+enum config_udp_io { CONFIG_UDP_IO_AUTO = 0, CONFIG_UDP_IO_IO_URING, CONFIG_UDP_IO_RECVMMSG };
 
 struct config_kubernetes {
 	char *name;
@@ -105,6 +108,7 @@ struct config {
 	size_t listen_count;
 	unsigned workers;                        /* 0 = one per CPU */
 	uint16_t udp_payload_max;                /* default 1232, range 512..4096 */
+	enum config_udp_io udp_io;               /* default auto */
 	uint32_t tcp_idle_timeout_ms;            /* default 10000 */
 	uint32_t tcp_max_connections;            /* default 1024 */
 	uint32_t tcp_io_timeout_ms;              /* default 3000: one message's deadline */

@@ -302,7 +302,9 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 static void write_totals(const struct server_totals *t, struct metrics_out *m)
 {
 	metrics_single(m, "dnsd_dns_dropped_total", METRICS_COUNTER,
-		       "Messages dropped without reply (unreadable header, QR=1).", t->dropped);
+		       "Messages dropped without reply (unreadable header, QR=1; UDP: no reply slot free, "
+		       "overload).",
+		       t->dropped);
 	metrics_single(m, "dnsd_dns_truncated_total", METRICS_COUNTER, "Responses sent with TC=1.",
 		       t->truncated);
 	metrics_single(m, "dnsd_dns_no_view_total", METRICS_COUNTER, "Queries no view matched (REFUSED).",

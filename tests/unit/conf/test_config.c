@@ -366,6 +366,18 @@ START_TEST(test_uint_bounds)
 }
 END_TEST
 
+START_TEST(test_udp_io)
+{
+	load_ok("workers: 1\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_AUTO);
+	load_ok("udp-io: recvmmsg\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_RECVMMSG);
+	load_ok("udp-io: io-uring\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_IO_URING);
+	load_error("udp-io: epoll\n", DNSD_EINVAL, 1, 9, "udp-io");
+}
+END_TEST
+
 START_TEST(test_addresses)
 {
 	load_ok("listen: [\"192.0.2.1:1\", \"[2001:db8::1]:65535\", \":53\", '[::]:5353']\n"
@@ -924,6 +936,7 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bool_spellings);
 	tcase_add_test(tc, test_uint_bounds);
+	tcase_add_test(tc, test_udp_io);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_proxy_protocol_and_state);
