@@ -317,8 +317,10 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	}
 	snprintf(w->auth.name, sizeof(w->auth.name), "%s", ck->name);
 	w->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	w->reflector_count = ck->namespaces_count ? ck->namespaces_count : 1;
-	w->reflectors = calloc(w->reflector_count, sizeof(*w->reflectors));
+	size_t count = ck->namespaces_count ? ck->namespaces_count : 1;
+	w->reflectors = calloc(count, sizeof(*w->reflectors));
+	/* counted only once allocated: k8s_watch_free() walks them */
+	w->reflector_count = w->reflectors ? count : 0;
 	if (w->stop_fd < 0 || !w->reflectors) {
 		snprintf(err, errlen, "kubernetes %s: out of resources", ck->name);
 		goto fail;
