@@ -8,11 +8,14 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "conf/config_schema.h"
@@ -137,8 +140,11 @@ static struct config_node *config_node_add(struct config_node *parent, enum conf
 		parent->children[parent->count++] = node;
 	if (tag) {
 		node->tag = strdup((const char *)tag);
-		if (!node->tag)
+		if (!node->tag) {
+			if (!parent) /* not yet reachable from the root: ours to free */
+				free(node);
 			return NULL;
+		}
 	}
 	return node;
 }
@@ -374,6 +380,99 @@ static int config_read_secret(struct config_tsig_key *k, char *why, size_t why_l
 	return 0;
 }
 
+/* One hex digit's value, or -1. */
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* cookie-secret-file: one secret per line, 32 hex digits (128 bits, the
+ * SipHash-2-4 key of RFC 9018); the first is current, a second one is the
+ * previous secret, still accepted (rotation: write "new\nold", reload,
+ * and drop "old" an hour later). Blank lines and '#' comments are skipped.
+ * A regular file of at most 4 KiB (util/file.h: a FIFO or /dev/zero must
+ * not hang a reload). On failure why says "file:line: reason". */
+static int config_read_cookie_secrets(struct config *cfg, char *why, size_t why_len)
+{
+	const char *path = cfg->cookie_secret_file;
+	char *buf;
+	size_t n;
+	int frc = file_read_all(path, 0, 4096, &buf, &n, why, why_len); /* util/file.h */
+	if (frc != 0)
+		return frc;
+	unsigned count = 0;
+	int line = 0;
+	int rc = 0;
+	for (char *p = buf, *next; p && *p && rc == 0; p = next) {
+		line++;
+		next = strchr(p, '\n');
+		if (next)
+			*next++ = '\0';
+		size_t len = strlen(p);
+		while (len && (p[len - 1] == '\r' || p[len - 1] == ' ' || p[len - 1] == '\t'))
+			p[--len] = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++, len--;
+		if (len == 0 || *p == '#')
+			continue;
+		if (count == 2) {
+			snprintf(why, why_len, "%s:%d: more than two secrets (current, previous)", path,
+				 line);
+			rc = DNSD_EINVAL;
+			break;
+		}
+		uint8_t *key = count == 0 ? cfg->cookie_secrets.current : cfg->cookie_secrets.previous;
+		bool is_hex = len == 2 * SIPHASH_KEY_LEN;
+		for (size_t i = 0; is_hex && i < SIPHASH_KEY_LEN; i++) {
+			int hi = hex_value(p[2 * i]), lo = hex_value(p[2 * i + 1]);
+			is_hex = hi >= 0 && lo >= 0;
+			key[i] = (uint8_t)(hi << 4 | lo);
+		}
+		if (!is_hex) {
+			snprintf(why, why_len, "%s:%d: a secret is %d hex digits (128 bits)", path, line,
+				 2 * SIPHASH_KEY_LEN);
+			rc = DNSD_EPARSE;
+			break;
+		}
+		count++;
+	}
+	memset(buf, 0, n);
+	free(buf);
+	if (rc == 0 && count == 0) {
+		snprintf(why, why_len, "%s: no secret in it", path);
+		rc = DNSD_EINVAL;
+	}
+	if (rc != 0) {
+		memset(&cfg->cookie_secrets, 0, sizeof(cfg->cookie_secrets));
+		return rc;
+	}
+	cfg->cookie_secrets.has_previous = count == 2;
+	cfg->has_cookie_secrets = true;
+	return 0;
+}
+
+/* DNS Cookies: the secret file, and an allowlist the snapshot can hold. */
+static int config_check_cookies(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
+{
+	if (cfg->cookie_allow_count > CONFIG_COOKIE_ALLOW_MAX)
+		return config_error(ctx, DNSD_ERANGE, config_map_get(root, "cookie-allow"),
+				    "cookie-allow: at most %d prefixes", CONFIG_COOKIE_ALLOW_MAX);
+	if (!cfg->cookie_secret_file)
+		return 0;
+	char why[512];
+	int rc = config_read_cookie_secrets(cfg, why, sizeof(why));
+	if (rc != 0)
+		return config_error(ctx, rc, config_map_get(root, "cookie-secret-file"),
+				    "cookie-secret-file: %s", why);
+	return 0;
+}
+
 /* Transfer settings: keys and the entries that name them. */
 static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
 {
@@ -456,6 +555,8 @@ static int config_check_xfr(struct config_ctx *ctx, struct config *cfg, const st
 static int config_check(struct config_ctx *ctx, struct config *cfg, const struct config_node *root)
 {
 	int xrc = config_check_xfr(ctx, cfg, root);
+	if (xrc == 0)
+		xrc = config_check_cookies(ctx, cfg, root);
 	if (xrc != 0)
 		return xrc;
 	const struct config_node *zones = config_map_get(root, "zones");

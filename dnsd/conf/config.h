@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "conf/addr.h"
+#include "dns/cookie.h"
 #include "util/log.h"
 
 /* One address of a nameserver: no port, no prefix length. */
@@ -63,6 +64,9 @@ struct config_tsig_key {
 /* Who may publish a name (README "Who may publish a name"). */
 enum config_host_policy { CONFIG_HOST_POLICY_NAMESPACE = 0, CONFIG_HOST_POLICY_ANY };
 enum config_export_to { CONFIG_EXPORT_TO_REQUIRE_ALL = 0, CONFIG_EXPORT_TO_IGNORE };
+/* How the UDP threads receive and send (README "Performance"): auto =
+ * io_uring where the kernel allows it, else recvmmsg()/sendmmsg(). */
+enum config_udp_io { CONFIG_UDP_IO_AUTO = 0, CONFIG_UDP_IO_IO_URING, CONFIG_UDP_IO_RECVMMSG };
 
 struct config_kubernetes {
 	char *name;
@@ -96,12 +100,15 @@ struct config_view {
 	int line;
 };
 
+#define CONFIG_COOKIE_ALLOW_MAX 64
+
 struct config {
 	char *path;                 /* the file this was loaded from */
 	struct config_addr *listen; /* UDP and TCP on each; default 127.0.0.1:5353 */
 	size_t listen_count;
 	unsigned workers;                        /* 0 = one per CPU */
 	uint16_t udp_payload_max;                /* default 1232, range 512..4096 */
+	enum config_udp_io udp_io;               /* default auto */
 	uint32_t tcp_idle_timeout_ms;            /* default 10000 */
 	uint32_t tcp_max_connections;            /* default 1024 */
 	uint32_t tcp_io_timeout_ms;              /* default 3000: one message's deadline */
@@ -155,6 +162,13 @@ struct config {
 	bool rrl_is_log_only;              /* count and log, limit nothing */
 	struct config_prefix *rrl_exempt;  /* clients never limited */
 	size_t rrl_exempt_count;
+	/* DNS Cookies (RFC 7873 / RFC 9018) */
+	char *cookie_secret_file;             /* NULL = a secret generated at start */
+	struct cookie_secrets cookie_secrets; /* read from it at (re)load when has_cookie_secrets */
+	bool has_cookie_secrets;
+	bool is_cookie_required;            /* cookie-require: false */
+	struct config_prefix *cookie_allow; /* cookie-allow: exempt from cookie-require */
+	size_t cookie_allow_count;          /* at most CONFIG_COOKIE_ALLOW_MAX */
 };
 
 /* Parse and validate the YAML file at path. On success *out is a new config

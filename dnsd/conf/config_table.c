@@ -11,6 +11,10 @@ static const char *const config_log_levels[] = { "error", "warn", "info", "debug
 static const char *const config_api_versions[] = { "v1", "v1beta1", "v1alpha3", NULL };
 static const char *const config_host_policies[] = { "namespace", "any", NULL };
 static const char *const config_export_tos[] = { "require-all", "ignore", NULL };
+static const char *const config_udp_ios[] = { "auto", "io-uring", "recvmmsg", NULL };
+_Static_assert(CONFIG_UDP_IO_AUTO == 0 && CONFIG_UDP_IO_IO_URING == 1 && CONFIG_UDP_IO_RECVMMSG == 2,
+	       "config_udp_ios order");
+_Static_assert(sizeof(enum config_udp_io) == sizeof(int), "CONFIG_T_ENUM stores an int");
 _Static_assert(CONFIG_HOST_POLICY_NAMESPACE == 0 && CONFIG_HOST_POLICY_ANY == 1,
 	       "config_host_policies order");
 _Static_assert(CONFIG_EXPORT_TO_REQUIRE_ALL == 0 && CONFIG_EXPORT_TO_IGNORE == 1, "config_export_tos order");
@@ -430,6 +434,14 @@ const struct config_item config_items[] = {
 	  .max = 4096,
 	  CONFIG_FIELD(struct config, udp_payload_max),
 	  .help = "largest UDP response with EDNS; 1232 avoids fragmentation (DNS flag day 2020)" },
+	{ .name = "udp-io",
+	  .type = CONFIG_T_ENUM,
+	  .def = "auto",
+	  .choices = config_udp_ios,
+	  CONFIG_FIELD(struct config, udp_io),
+	  .help = "UDP receive/send: io-uring (one system call per batch; fails to start where the kernel "
+		  "refuses it), recvmmsg, or auto = io-uring where the kernel allows it, else recvmmsg "
+		  "(logged)" },
 	{ .name = "tcp", .type = CONFIG_T_MAP, .sub = config_tcp_items, .help = "DNS over TCP" },
 	{ .name = "rrl",
 	  .type = CONFIG_T_MAP,
@@ -549,5 +561,24 @@ const struct config_item config_items[] = {
 	  .max = 600000,
 	  CONFIG_FIELD(struct config, state_write_interval_ms),
 	  .help = "at most one state write per source in this time" },
+	{ .name = "cookie-secret-file",
+	  .type = CONFIG_T_PATH,
+	  .flags = CONFIG_F_EMPTY_NULL,
+	  .def = "\"\"",
+	  CONFIG_FIELD(struct config, cookie_secret_file),
+	  .help = "DNS Cookies (RFC 9018) secret: 32 hex digits a line, current then previous (still "
+		  "accepted), reread on reload; \"\" = generated at start" },
+	{ .name = "cookie-require",
+	  .type = CONFIG_T_BOOL,
+	  .def = "false",
+	  CONFIG_FIELD(struct config, is_cookie_required),
+	  .help = "answer a UDP query without a valid server cookie with BADCOOKIE (TC when it has no "
+		  "cookie) unless its client is in cookie-allow; off: forwarders behind cluster DNS" },
+	{ .name = "cookie-allow",
+	  .type = CONFIG_T_PREFIX_LIST,
+	  .example = "[10.0.0.0/8]",
+	  CONFIG_LIST(struct config, cookie_allow, cookie_allow_count),
+	  .help = "clients cookie-require does not apply to (first match decides, \"!\" excludes); "
+		  "at most 64" },
 	{ .name = NULL },
 };

@@ -115,6 +115,8 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const
 	q->udp_size = rclass < 512 ? 512 : rclass; /* §6.2.3: below 512 means 512 */
 	q->edns_version = (uint8_t)(ttl >> 16);
 	q->is_do = (ttl & 0x8000u) != 0;
+	q->has_cookie = false;
+	q->has_keepalive = false;
 	size_t p = 0;
 	while (p < rdlen) {
 		if (rdlen - p < 4)
@@ -130,7 +132,26 @@ static bool parse_opt(struct wire_query *q, uint16_t rclass, uint32_t ttl, const
 		 * ignored, as BIND and Knot do */
 		if (code == WIRE_EDNS_OPTION_NSID)
 			q->has_nsid = true;
-		/* other options (cookies, padding, ...) are ignored, not echoed */
+		/* RFC 7873 §5.2.2: a COOKIE of another length is FORMERR; only
+		 * the first one counts (§5.2) */
+		if (code == WIRE_EDNS_OPTION_COOKIE) {
+			if (optlen != 8 && (optlen < 16 || optlen > 40))
+				return false;
+			if (!q->has_cookie) {
+				q->has_cookie = true;
+				q->has_option_work = true;
+				q->cookie = rdata + p;
+				q->cookie_len = (uint8_t)optlen;
+			}
+		}
+		/* RFC 7828 §3.2.1: a client sends it without a TIMEOUT */
+		if (code == WIRE_EDNS_OPTION_KEEPALIVE) {
+			if (optlen != 0)
+				return false;
+			q->has_keepalive = true;
+			q->has_option_work = true;
+		}
+		/* other options (padding, ...) are ignored, not echoed */
 		p += optlen;
 	}
 	return true;
@@ -146,6 +167,7 @@ enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size
 	q->has_opt = false;
 	q->has_ecs = false;
 	q->has_nsid = false;
+	q->has_option_work = false;
 	q->has_tsig = false;
 	q->is_do = false;
 	q->edns_version = 0;
@@ -254,4 +276,17 @@ size_t wire_opt_append(uint8_t *opt, uint16_t code, const uint8_t *data, uint16_
 		memcpy(o + 4, data, len);
 	wire_write_u16(opt + 9, (uint16_t)(rdlen + 4 + len));
 	return 4 + (size_t)len;
+}
+
+size_t wire_opt_append_ede(uint8_t *opt, uint16_t info_code, const char *text, size_t text_len)
+{
+	uint16_t rdlen = wire_read_u16(opt + 9);
+	uint8_t *o = opt + WIRE_OPT_LEN + rdlen;
+	wire_write_u16(o, WIRE_EDNS_OPTION_EDE);
+	wire_write_u16(o + 2, (uint16_t)(2 + text_len));
+	wire_write_u16(o + 4, info_code);
+	if (text_len)
+		memcpy(o + 6, text, text_len);
+	wire_write_u16(opt + 9, (uint16_t)(rdlen + 6 + text_len));
+	return 6 + text_len;
 }

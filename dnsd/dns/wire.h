@@ -62,8 +62,27 @@ enum wire_type {
 
 enum wire_class { WIRE_CLASS_IN = 1, WIRE_CLASS_CH = 3, WIRE_CLASS_NONE = 254, WIRE_CLASS_ANY = 255 };
 
-#define WIRE_EDNS_OPTION_NSID 3 /* RFC 5001 */
-#define WIRE_EDNS_OPTION_ECS 8  /* RFC 7871 */
+#define WIRE_EDNS_OPTION_NSID 3       /* RFC 5001 */
+#define WIRE_EDNS_OPTION_ECS 8        /* RFC 7871 */
+#define WIRE_EDNS_OPTION_COOKIE 10    /* RFC 7873 */
+#define WIRE_EDNS_OPTION_KEEPALIVE 11 /* RFC 7828: edns-tcp-keepalive */
+#define WIRE_EDNS_OPTION_EDE 15       /* RFC 8914: Extended DNS Errors */
+
+/* RFC 7873 §8: BADCOOKIE, an extended rcode (upper 8 bits in OPT TTL). */
+#define WIRE_RCODE_BADCOOKIE 23
+
+/* RFC 8914 §4: the INFO-CODEs dnsd sends. */
+enum wire_ede {
+	WIRE_EDE_NONE = -1,
+	WIRE_EDE_OTHER = 0,
+	WIRE_EDE_STALE_ANSWER = 3,
+	WIRE_EDE_NOT_READY = 14,
+	WIRE_EDE_PROHIBITED = 18,
+	WIRE_EDE_NOT_AUTHORITATIVE = 20,
+	WIRE_EDE_NOT_SUPPORTED = 21,
+};
+/* EXTRA-TEXT dnsd writes is at most this long (it names a cluster or view). */
+#define WIRE_EDE_TEXT_MAX 96
 
 /* What the parser concluded about a message. */
 enum wire_status {
@@ -103,7 +122,14 @@ struct wire_query {
 	uint16_t udp_size; /* requestor's payload size, at least 512 */
 	bool has_ecs;
 	struct wire_ecs ecs;
-	bool has_nsid; /* an NSID option asks who answers (RFC 5001 §2.1) */
+	bool has_nsid;         /* an NSID option asks who answers (RFC 5001 §2.1) */
+	bool has_cookie;       /* a well-formed COOKIE option (RFC 7873 §4), the first one */
+	uint8_t cookie_len;    /* 8 (client cookie only) or 16..40 */
+	const uint8_t *cookie; /* borrowed: its bytes in pkt */
+	bool has_keepalive;    /* an empty edns-tcp-keepalive option (RFC 7828 §3.1) */
+	/* has_cookie or has_keepalive: the one flag the query path tests for
+	 * them; those two are valid only when it is set */
+	bool has_option_work;
 	bool has_tsig; /* a TSIG record ends the message (checked by dns/tsig.c) */
 };
 
@@ -111,7 +137,9 @@ struct wire_query {
  * uncompressed name, no answer or authority records (but IXFR's one SOA in
  * authority, RFC 1995 §3), additional records
  * well-formed (backward compression pointers only), at most one OPT with the
- * root owner, well-formed EDNS options (ECS validated) and no trailing bytes.
+ * root owner, well-formed EDNS options (ECS validated; COOKIE 8 or 16..40
+ * bytes, RFC 7873 §5.2.2; edns-tcp-keepalive empty, RFC 7828 §3.2.1) and no
+ * trailing bytes.
  * Fills q as far as it got and returns the verdict. Never reads past len. */
 enum wire_status wire_parse_query(struct wire_query *q, const uint8_t *pkt, size_t len);
 
@@ -143,5 +171,10 @@ size_t wire_write_opt(uint8_t *out, uint16_t udp_size, uint8_t ext_rcode, bool i
  * at opt (room for 4 + len more bytes after it is the caller's job) and
  * fixes its RDLENGTH. Returns the bytes added. */
 size_t wire_opt_append(uint8_t *opt, uint16_t code, const uint8_t *data, uint16_t len);
+
+/* Appends an Extended DNS Error option (RFC 8914 §2): info_code and
+ * text_len bytes of UTF-8 EXTRA-TEXT (no NUL), as wire_opt_append(). Room
+ * for 6 + text_len bytes is the caller's job. Returns the bytes added. */
+size_t wire_opt_append_ede(uint8_t *opt, uint16_t info_code, const char *text, size_t text_len);
 
 #endif

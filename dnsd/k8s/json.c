@@ -445,8 +445,8 @@ static int parse_container(struct parser *ps, struct json_value *v, bool is_obje
 			skip_ws(ps);
 			if (ps->p >= ps->end || *ps->p != '"')
 				return fail(ps, "object key expected");
-			const char *key;
-			uint32_t key_len;
+			const char *key = NULL; /* parse_string() sets both on success; */
+			uint32_t key_len = 0;   /* clang-analyzer cannot see it */
 			if ((rc = parse_string(ps, &key, &key_len)) != 0)
 				return rc;
 			skip_ws(ps);

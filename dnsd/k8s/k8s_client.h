@@ -17,6 +17,7 @@
 #define K8S_HEADERS_MAX (64 * 1024)
 #define K8S_BODY_MAX (512u * 1024 * 1024)
 #define K8S_LINE_MAX (16u * 1024 * 1024)
+#define K8S_LINE_KEEP (256u * 1024) /* a line buffer larger than this is freed after its line */
 
 struct k8s_client;
 

@@ -200,10 +200,8 @@ static void *persist_main(void *arg)
 		/* debounce: at most one write per interval; changes meanwhile join it */
 		uint64_t now = now_ms();
 		if (last_write && now < last_write + p->write_interval_ms &&
-		    wait_for(p, (int)(last_write + p->write_interval_ms - now), &is_changed)) {
-			is_stopped = true;
+		    wait_for(p, (int)(last_write + p->write_interval_ms - now), &is_changed))
 			break;
-		}
 		is_changed = false;
 		save(p, &is_error_logged);
 		last_write = now_ms();

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * k8s_watch_impl.h - the state of one Kubernetes source, shared by
- * k8s_watch.c (the reflectors that keep it in step with the API server) and
- * k8s_watch_state.c (its last known state: export and restore). Private to
- * dnsd/k8s/: nothing else includes this file.
+ * k8s_watch_impl.h - the state of one Kubernetes source, shared by the
+ * files that make it: k8s_watch.c (lifetime, the reflector threads),
+ * k8s_objects.c (the entries held and how changes reach the catalog),
+ * k8s_list.c (discovery and LIST), k8s_stream.c (watch lines),
+ * k8s_watch_metrics.c (/metrics) and k8s_watch_state.c (its last known
+ * state: export and restore). Private to dnsd/k8s/: nothing else includes
+ * this file.
  *
  * Locking: w->lock guards every reflector's objects, is_synced, is_stale and
  * rv, and w->sink; catalog calls are made with it held (watch -> catalog ->
@@ -22,23 +25,32 @@
 #include "k8s/k8s_watch.h"
 #include "k8s/se_drop.h"
 #include "k8s/se_policy.h"
+#include "k8s/se_registry.h"
+#include "k8s/json.h"
 #include "dns/dname.h"
 #include "util/histogram.h"
+#include "util/slab.h"
 
 #define WATCH_ZONES_MAX 64 /* zones one source feeds, for its verdicts */
+#define REQUEST_TIMEOUT_MS 60000
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
+/* What is kept per ServiceEntry: its key, the entry packed in one block of
+ * the source's slab (se_pack.h: what reconciliation, the catalog and /names
+ * need, not the JSON nor its parse tree) and, only with state-dir, the line
+ * the state file keeps. */
 struct object {
-	char *key; /* "namespace/name" */
-	uint32_t hash;
-	struct serviceentry *se; /* owned */
+	struct object *next;
+	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
+	                            packing ran out of memory; owned */
 	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
 	size_t state_len;
+	uint32_t hash;
 	bool is_from_state; /* restored from the state file, not listed since */
 	bool is_seen;       /* relist bookkeeping */
-	struct object *next;
+	char key[];         /* "namespace/name" */
 };
 
 struct objmap {
@@ -95,6 +107,10 @@ struct k8s_watch {
 	size_t reflector_count;
 	char version[16]; /* the served API version in use */
 	struct k8s_watch_stats stats;
+	/* the held entries' blocks (se_pack.h), every reflector's: pack_lock
+	 * guards it alone, so that a LIST packs while w->lock is free */
+	pthread_mutex_t pack_lock;
+	struct slab pack;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
@@ -132,5 +148,63 @@ static inline void k8s_watch_count(_Atomic uint64_t *c)
  * with w->lock held. */
 struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry *se, char *line,
 				       size_t line_len);
+
+/* ---------- k8s_objects.c (call with w->lock held) ---------- */
+
+struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash);
+/* Copies key, takes ownership of se. NULL when out of memory. */
+struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se);
+void objmap_unlink(struct objmap *m, struct object *victim);
+/* Frees every object (their entries into w's slab) and the table. */
+void objmap_clear(struct k8s_watch *w, struct objmap *m);
+void object_free(struct k8s_watch *w, struct object *o);
+/* se packed into w's slab (se freed), or se itself when out of memory; an
+ * entry packed already is returned as it is. Any thread. */
+struct serviceentry *k8s_watch_pack(struct k8s_watch *w, struct serviceentry *se);
+/* Frees se, packed or not; accepts NULL. Any thread. */
+void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se);
+/* "namespace/name" of se: caller frees. NULL when out of memory. */
+char *k8s_watch_object_key(const struct serviceentry *se);
+void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);
+bool k8s_watch_drops_have(const struct se_drops *d, const struct se_drop *x);
+void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentry *se,
+			     struct se_registry_item *it);
+void k8s_watch_load_apexes_locked(struct k8s_watch *w);
+void k8s_watch_judge_locked(struct k8s_watch *w, struct serviceentry *se);
+/* Withdraws o's records from the catalog and forgets o. */
+void k8s_watch_remove_locked(struct reflector *r, struct object *o);
+void k8s_watch_delete_locked(struct reflector *r, const char *ns, const char *name);
+
+/* ---------- k8s_watch.c ---------- */
+
+int64_t k8s_watch_unix_ms(void);
+/* A request failed: logged once, counted, kept for /status. */
+__attribute__((format(printf, 2, 3))) void k8s_watch_note_failure(struct k8s_watch *w, const char *fmt, ...);
+const char *k8s_watch_transport_error(const struct k8s_client *c, int rc);
+void k8s_watch_note_sync(struct k8s_watch *w);
+void k8s_watch_notify_change(struct k8s_watch *w);
+/* The state line of obj; NULL without state-dir. Caller frees. */
+char *k8s_watch_state_line_of(const struct k8s_watch *w, const struct json_value *obj, size_t *len);
+bool k8s_watch_all_synced_locked(const struct k8s_watch *w);
+bool k8s_watch_all_serving_locked(const struct k8s_watch *w);
+
+/* ---------- k8s_list.c ---------- */
+
+void k8s_watch_collection_path(const struct reflector *r, char *out, size_t len);
+void k8s_watch_status_message(const struct k8s_response *resp, char *out, size_t len);
+int k8s_list_discover_version(struct reflector *r);
+void k8s_list_object_identity(struct json_span obj, char *out, size_t len);
+/* A full LIST and its diff against what r holds. */
+int k8s_list_do(struct reflector *r);
+
+/* ---------- k8s_stream.c ---------- */
+
+/* One line of r's watch stream (k8s_client_watch's callback, ctx = r). */
+int k8s_stream_line(void *ctx, const char *line, size_t len);
+
+/* ---------- k8s_watch_metrics.c ---------- */
+
+#define K8S_WATCH_PROGRAMMING_BOUNDS 15
+extern const double k8s_watch_programming_bounds[K8S_WATCH_PROGRAMMING_BOUNDS];
 
 #endif

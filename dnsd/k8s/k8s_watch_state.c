@@ -98,8 +98,10 @@ static int restore_one_locked(struct k8s_watch *w, const char *text, size_t len,
 	}
 	int rc = serviceentry_from_json(json_doc_root(doc), &se, err, errlen);
 	json_doc_free(doc);
-	if (rc != 0)
+	if (rc != 0) {
+		serviceentry_free(se); /* a malformed entry comes back with *out set */
 		return DNSD_EPARSE;
+	}
 	struct reflector *r = reflector_for(w, se->namespace_);
 	char *line = r && !r->is_synced ? strndup(text, len) : NULL;
 	if (!line) {
@@ -137,6 +139,7 @@ size_t k8s_watch_restore_state(struct k8s_watch *w, const struct k8s_state *st)
 		}
 	if (is_any_stale) {
 		atomic_store(&w->stale_since_unix, (int64_t)time(NULL));
+		catalog_cluster_stale(w->sink, w->cluster, true);
 		catalog_cluster_synced(w->sink, w->cluster);
 	}
 	pthread_mutex_unlock(&w->lock);

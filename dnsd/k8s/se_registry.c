@@ -147,6 +147,8 @@ static void unlink_item(struct se_registry *r, const struct se_registry_item *it
 
 static int link_item(struct se_registry *r, const struct se_registry_item *it)
 {
+	if (it->hosts_count == 0) /* nothing to find it by; a node would be its only owner */
+		return 0;
 	struct reg_item *ri = calloc(1, sizeof(*ri));
 	if (!ri)
 		return DNSD_ENOMEM;
@@ -192,19 +194,24 @@ static void log_conflict(const char *host, const struct se_registry_item *const 
 		 n, list, n > OWNERS_MAX ? ", ..." : "");
 }
 
-/* The distinct hosts of old and new, in order. */
+/* The distinct hosts of old and new, in order. seen is scratch of
+ * seen_cap (a power of two, over twice the hosts) slots: a hash set, so an
+ * entry naming 65,536 hosts costs as many lookups, not their square. */
 static size_t touched_hosts(const struct se_registry_item *old_item, const struct se_registry_item *new_item,
-			    const char **out)
+			    const char **out, const char **seen, size_t seen_cap)
 {
 	size_t n = 0;
 	const struct se_registry_item *items[2] = { old_item, new_item };
 	for (int k = 0; k < 2; k++) {
 		for (size_t h = 0; items[k] && h < items[k]->hosts_count; h++) {
-			bool seen = false;
-			for (size_t j = 0; j < n && !seen; j++)
-				seen = strcmp(out[j], items[k]->hosts[h]) == 0;
-			if (!seen)
-				out[n++] = items[k]->hosts[h];
+			const char *host = items[k]->hosts[h];
+			size_t i = host_hash(host) & (seen_cap - 1);
+			while (seen[i] && strcmp(seen[i], host) != 0)
+				i = (i + 1) & (seen_cap - 1);
+			if (seen[i])
+				continue;
+			seen[i] = host;
+			out[n++] = host;
 		}
 	}
 	return n;
@@ -214,16 +221,22 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 		       const struct se_registry_item *new_item)
 {
 	size_t cap = (old_item ? old_item->hosts_count : 0) + (new_item ? new_item->hosts_count : 0);
+	size_t seen_cap = 16;
+	while (seen_cap < 2 * cap + 1)
+		seen_cap *= 2;
 	const char **hosts = calloc(cap ? cap : 1, sizeof(*hosts));
+	const char **seen = calloc(seen_cap, sizeof(*seen));
 	bool *was = calloc(cap ? cap : 1, sizeof(*was)), *had = calloc(cap ? cap : 1, sizeof(*had));
-	if (!hosts || !was || !had) {
+	if (!hosts || !seen || !was || !had) {
 		free(hosts);
+		free(seen);
 		free(was);
 		free(had);
 		return DNSD_ENOMEM;
 	}
 	pthread_mutex_lock(&r->lock);
-	size_t n = touched_hosts(old_item, new_item, hosts);
+	size_t n = touched_hosts(old_item, new_item, hosts, seen, seen_cap);
+	free(seen);
 	for (size_t i = 0; i < n; i++) {
 		/* before: in conflict? already served by new's owner (old's, the
 		 * same object, included: an update is no newcomer)? */

@@ -6,6 +6,7 @@
 #include "k8s/serviceentry.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@ void serviceentry_free(struct serviceentry *se)
 {
 	if (!se)
 		return;
+	assert(se->packed_size == 0); /* se_pack_free() */
 	for (size_t i = 0; i < se->hosts_count; i++)
 		free(se->hosts[i]);
 	free(se->hosts);
@@ -197,7 +199,15 @@ static int read_hosts(struct serviceentry *se, const struct json_value *spec, ch
 				return DNSD_ENOMEM;
 			continue;
 		}
-		char *norm = is_string && i <= UINT16_MAX ? host_normalise(h, len) : NULL;
+		if (i > UINT16_MAX) {
+			/* host_fields are 16 bits: one drop for the rest, not one each */
+			if (se_drops_add(&se->drops, SE_DROP_BAD_HOST, field_i, h, len, NULL,
+					 "more than %u hosts: this one and the %zu after it are not served",
+					 UINT16_MAX + 1u, nh - i - 1) != 0)
+				return DNSD_ENOMEM;
+			break;
+		}
+		char *norm = is_string ? host_normalise(h, len) : NULL;
 		if (!norm) {
 			if (se_drops_add(&se->drops, SE_DROP_BAD_HOST, field_i, h, len, NULL,
 					 "not a DNS name") != 0)

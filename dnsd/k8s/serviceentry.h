@@ -47,6 +47,7 @@ struct serviceentry {
 	bool is_malformed;             /* held only to be deleted and explained: no records */
 	struct se_drops drops;         /* pieces the parser could not use */
 	struct se_drops verdict_drops; /* pieces the source's policy refused (k8s_watch) */
+	uint32_t packed_size;          /* bytes of its one slab block (se_pack.h); 0 = as parsed */
 };
 
 /* Decodes obj. Returns 0 and a new entry in *out (free with
@@ -63,6 +64,7 @@ struct serviceentry {
  * DNSD_ENOMEM with *out NULL. */
 int serviceentry_from_json(const struct json_value *obj, struct serviceentry **out, char *err, size_t errlen);
 
+/* Frees an entry as parsed; one packed by se_pack() goes to se_pack_free(). */
 void serviceentry_free(struct serviceentry *se);
 
 #endif

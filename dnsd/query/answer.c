@@ -6,7 +6,10 @@
  * patched here. */
 #include "query/answer.h"
 
+#include <netinet/in.h>
 #include <string.h>
+
+#include "conf/addr.h"
 
 #define DNSD_VERSION_TEXT "dnsd " DNSD_VERSION
 
@@ -19,6 +22,15 @@ struct reply {
 	bool is_tcp;
 	uint8_t ecs_scope;
 	struct answer_info *info;
+	/* EDNS options the reply carries besides ECS and NSID; the three flags
+	 * are adjacent bytes, so resetting them is cheap */
+	int8_t ede;             /* enum wire_ede: an Extended DNS Error (RFC 8914), WIRE_EDE_NONE for none */
+	bool has_server_cookie; /* the query had a COOKIE: echo it with our server cookie */
+	bool has_keepalive;     /* TCP, and the client asked: send our idle timeout */
+	uint16_t keepalive;     /* in units of 100 ms (RFC 7828 §3.1) */
+	const char *ede_text;
+	size_t ede_text_len;
+	uint8_t server_cookie[COOKIE_SERVER_LEN];
 };
 
 /* Size limit: RFC 1035 §4.2.1 512 bytes without EDNS; with EDNS the smaller of
@@ -47,7 +59,9 @@ static size_t opt_len(const struct reply *r)
 	if (!r->q->has_opt)
 		return 0;
 	return WIRE_OPT_LEN + (r->q->has_ecs ? 8 + ((size_t)r->q->ecs.source_len + 7) / 8 : 0) +
-	       (has_nsid(r) ? 4 + (size_t)r->snap->settings.identity_len : 0);
+	       (has_nsid(r) ? 4 + (size_t)r->snap->settings.identity_len : 0) +
+	       (r->has_server_cookie ? 4 + COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN : 0) +
+	       (r->has_keepalive ? 4 + 2 : 0) + (r->ede != WIRE_EDE_NONE ? 6 + r->ede_text_len : 0);
 }
 
 /* Header: ID, QR, opcode, RD and CD copied (RFC 1035 §4.1.1, RFC 6840 §5.9),
@@ -80,6 +94,22 @@ static size_t write_opt(struct reply *r, size_t pos, uint8_t ext_rcode)
 	if (has_nsid(r))
 		len += wire_opt_append(opt, WIRE_EDNS_OPTION_NSID, r->snap->settings.identity,
 				       r->snap->settings.identity_len);
+	if (r->has_server_cookie) {
+		/* RFC 7873 §5.2.3: the client cookie echoed, then ours */
+		uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
+		memcpy(cookie, q->cookie, COOKIE_CLIENT_LEN);
+		memcpy(cookie + COOKIE_CLIENT_LEN, r->server_cookie, COOKIE_SERVER_LEN);
+		len += wire_opt_append(opt, WIRE_EDNS_OPTION_COOKIE, cookie, sizeof(cookie));
+	}
+	if (r->has_keepalive) {
+		uint8_t timeout[2];
+		wire_write_u16(timeout, r->keepalive);
+		len += wire_opt_append(opt, WIRE_EDNS_OPTION_KEEPALIVE, timeout, sizeof(timeout));
+	}
+	if (r->ede != WIRE_EDE_NONE) {
+		len += wire_opt_append_ede(opt, (uint16_t)r->ede, r->ede_text, r->ede_text_len);
+		r->info->ede = r->ede;
+	}
 	return pos + len;
 }
 
@@ -102,6 +132,16 @@ static size_t reply_empty(struct reply *r, uint16_t flags, uint8_t rcode)
 	return pos;
 }
 
+/* reply_empty() with an Extended DNS Error (RFC 8914), sent when the query
+ * had EDNS: text names what the operator should look at. */
+static size_t reply_error(struct reply *r, uint8_t rcode, enum wire_ede ede, const char *text)
+{
+	r->ede = (int8_t)ede;
+	r->ede_text = text;
+	r->ede_text_len = strlen(text);
+	return reply_empty(r, 0, rcode);
+}
+
 /* Copies a pre-rendered blob after the question and patches the compression
  * pointers that depend on the question's length. */
 static size_t reply_blob(struct reply *r, const struct zone_blob *b)
@@ -118,7 +158,7 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 	 * whole one. Over UDP it is truncated below like any large answer; over
 	 * TCP there is nothing to retry with, so SERVFAIL (as Knot answers). */
 	if ((b->flags & ZONE_BLOB_TOO_LARGE) && r->is_tcp)
-		return reply_empty(r, 0, WIRE_RCODE_SERVFAIL);
+		return reply_error(r, WIRE_RCODE_SERVFAIL, WIRE_EDE_OTHER, "RRset too large for one message");
 	if (base + body + olen > r->max_len || (b->flags & ZONE_BLOB_TOO_LARGE)) {
 		/* RFC 2181 §9: drop additional data first; TC only when required
 		 * records (or in-domain glue, RFC 9471) do not fit */
@@ -186,7 +226,7 @@ static size_t reply_chaos(struct reply *r, int view)
 	}
 	if (!text) {
 		r->info->writer = ANSWER_WRITER_SERVER;
-		return reply_empty(r, 0, WIRE_RCODE_REFUSED);
+		return reply_error(r, WIRE_RCODE_REFUSED, WIRE_EDE_PROHIBITED, "CHAOS name not served");
 	}
 	size_t base = WIRE_HEADER_LEN + q->question_len;
 	size_t olen = opt_len(r);
@@ -260,6 +300,77 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	return reply_blob(r, z->nxdomain);
 }
 
+/* cookie-allow: the first prefix that holds the client decides ("!"
+ * excludes); none: cookie-require applies. */
+static bool cookie_is_exempt(const struct snapshot_settings *st, const struct sockaddr *client)
+{
+	if (!client)
+		return false;
+	int family = client->sa_family;
+	const uint8_t *addr = NULL;
+	unsigned bits = 0;
+	if (family == AF_INET) {
+		addr = (const uint8_t *)&((const struct sockaddr_in *)client)->sin_addr;
+		bits = 32;
+	} else if (family == AF_INET6) {
+		addr = ((const struct sockaddr_in6 *)client)->sin6_addr.s6_addr;
+		bits = 128;
+		if (IN6_IS_ADDR_V4MAPPED((const struct in6_addr *)addr)) {
+			family = AF_INET;
+			addr += 12;
+			bits = 32;
+		}
+	} else {
+		return false;
+	}
+	for (unsigned i = 0; i < st->cookie_allow_count; i++)
+		if (config_prefix_match(&st->cookie_allow[i], family, addr, bits))
+			return !st->cookie_allow[i].is_negated;
+	return false;
+}
+
+/* RFC 7873 §5.2: judge the COOKIE option and make ours for the reply.
+ * Returns 0 to go on answering, or the length of the reply that ends the
+ * query (cookie-require: TC without a cookie, BADCOOKIE with a bad one). */
+static size_t reply_cookies(struct reply *r, const struct answer_request *req)
+{
+	const struct wire_query *q = r->q;
+	const struct snapshot_settings *st = &r->snap->settings;
+	enum cookie_verdict v = COOKIE_NONE;
+	if (q->has_option_work && q->has_cookie) {
+		v = cookie_check(&st->cookie_secrets, q->cookie, q->cookie + COOKIE_CLIENT_LEN,
+				 q->cookie_len - COOKIE_CLIENT_LEN, req->client, req->now_s);
+		/* §5.2.3-5.2.5: every reply to a cookie carries a fresh server cookie */
+		cookie_make(r->server_cookie, st->cookie_secrets.current, q->cookie, req->client, req->now_s);
+		r->has_server_cookie = true;
+	}
+	r->info->cookie = (uint8_t)v;
+	/* TCP's handshake already proves the address (RFC 7873 §5.2): never required */
+	if (!st->is_cookie_required || req->is_tcp || v == COOKIE_VALID || cookie_is_exempt(st, req->client))
+		return 0;
+	/* §5.2.1: no cookie at all; TC sends the client to TCP, where it is answered */
+	if (v == COOKIE_NONE) {
+		r->info->is_cookie_missing = true;
+		return reply_empty(r, WIRE_FLAG_TC, WIRE_RCODE_NOERROR);
+	}
+	/* §5.2.3 / §5.2.4: BADCOOKIE with a fresh cookie, which the retry carries */
+	return reply_empty(r, 0, WIRE_RCODE_BADCOOKIE);
+}
+
+/* REFUSED for a name no zone of view holds: Prohibited when another view
+ * serves it (a split-horizon policy), else Not Authoritative. */
+static size_t reply_not_ours(struct reply *r, int view)
+{
+	const struct wire_query *q = r->q;
+	for (size_t v = 0; v < r->snap->view_count; v++) {
+		const struct zone_set *set = r->snap->sets[v];
+		if ((int)v != view && set && zone_set_find(set, q->qname, q->qname_len))
+			return reply_error(r, WIRE_RCODE_REFUSED, WIRE_EDE_PROHIBITED,
+					   "name not served to this client's view");
+	}
+	return reply_error(r, WIRE_RCODE_REFUSED, WIRE_EDE_NOT_AUTHORITATIVE, "no zone for this name");
+}
+
 /* forced_view >= 0: that view answers, whoever asks (answer_query_view). */
 static size_t answer_build(const struct snapshot *snap, const struct answer_request *req, uint8_t *out,
 			   size_t cap, struct answer_info *info, int forced_view)
@@ -272,14 +383,23 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	info->view = -1;
 	info->zone = NULL;
 	info->writer = ANSWER_WRITER_SERVER;
+	info->ede = WIRE_EDE_NONE;
+	info->cookie = COOKIE_NONE;
+	info->is_cookie_missing = false;
 	enum wire_status st = wire_parse_query(q, req->pkt, req->len);
 	info->qtype = q->has_question ? q->qtype : 0;
-	struct reply r = { .q = q,
-			   .snap = snap,
-			   .out = out,
-			   .cap = cap,
-			   .info = info,
-			   .is_tcp = req->is_tcp };
+	/* field by field: the EDNS option buffers stay unwritten until used */
+	struct reply r;
+	r.q = q;
+	r.snap = snap;
+	r.out = out;
+	r.cap = cap;
+	r.info = info;
+	r.is_tcp = req->is_tcp;
+	r.ecs_scope = 0;
+	r.ede = WIRE_EDE_NONE;
+	r.has_server_cookie = false;
+	r.has_keepalive = false;
 	r.max_len = cap < 512 ? cap : 512;
 
 	if (st == WIRE_DROP || cap < 512) {
@@ -295,7 +415,20 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	if (st == WIRE_BADVERS)
 		return reply_empty(&r, 0, WIRE_RCODE_BADVERS);
 	if (!snap)
-		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+		return reply_error(&r, WIRE_RCODE_SERVFAIL, WIRE_EDE_NOT_READY, "nothing published yet");
+	if (q->has_option_work | snap->settings.is_cookie_required) {
+		/* RFC 7828 §3.2.1: edns-tcp-keepalive over UDP is FORMERR */
+		if (q->has_option_work && q->has_keepalive) {
+			if (!req->is_tcp)
+				return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
+			uint32_t units = req->tcp_idle_timeout_ms / 100;
+			r.keepalive = (uint16_t)(units > 0xFFFF ? 0xFFFF : units);
+			r.has_keepalive = true;
+		}
+		size_t len = reply_cookies(&r, req);
+		if (len)
+			return len;
+	}
 	/* zone transfers and signed requests are the server's (transfer.h):
 	 * they need TSIG, state across messages and access control */
 	if ((q->has_tsig || q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR) && !req->has_view) {
@@ -312,12 +445,13 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	    (snap->settings.is_chaos_enabled || snap->settings.is_id_server_enabled))
 		return reply_chaos(&r, view);
 	if (view < 0)
-		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+		return reply_error(&r, WIRE_RCODE_REFUSED, WIRE_EDE_PROHIBITED,
+				   "no view matches this client");
 	if (q->qclass != WIRE_CLASS_IN)
-		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+		return reply_error(&r, WIRE_RCODE_REFUSED, WIRE_EDE_PROHIBITED, "only class IN is served");
 	/* a transfer type in a signed query that transfer.c handed back */
 	if (q->qtype == WIRE_TYPE_AXFR || q->qtype == WIRE_TYPE_IXFR)
-		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+		return reply_error(&r, WIRE_RCODE_REFUSED, WIRE_EDE_PROHIBITED, "transfer refused");
 	/* RFC 6891 §6.1.1: OPT is a pseudo-RR, never a question */
 	if (q->qtype == WIRE_TYPE_OPT)
 		return reply_empty(&r, 0, WIRE_RCODE_FORMERR);
@@ -328,11 +462,19 @@ static size_t answer_build(const struct snapshot *snap, const struct answer_requ
 	const struct zone *z = set ? zone_set_find(set, q->qname, q->qname_len) : NULL;
 	/* not ours, including ". NS" (CoreDNS's health probe): REFUSED, AA clear */
 	if (!z)
-		return reply_empty(&r, 0, WIRE_RCODE_REFUSED);
+		return reply_not_ours(&r, view);
 	info->zone = z;
 	info->writer = ANSWER_WRITER_ZONE;
-	if (z->is_pending)
-		return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+	if (z->is_pending | z->is_stale) {
+		r.ede_text = z->ede_text;
+		r.ede_text_len = z->ede_text_len;
+		if (z->is_pending) {
+			r.ede = WIRE_EDE_NOT_READY;
+			return reply_empty(&r, 0, WIRE_RCODE_SERVFAIL);
+		}
+		/* RFC 8914 §4.4: answers from a source's saved state say so */
+		r.ede = WIRE_EDE_STALE_ANSWER;
+	}
 	return reply_from_zone(&r, z);
 }
 

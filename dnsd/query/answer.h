@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "zone/snapshot.h"
+#include "dns/cookie.h"
 #include "dns/wire.h"
 
 #define ANSWER_BUF_MAX 65535
@@ -23,6 +24,9 @@ struct answer_request {
 	const struct sockaddr *local;  /* address and port the query arrived on */
 	bool has_view;                 /* view given (a TSIG key chose it, transfer.h) */
 	int view;
+	uint32_t now_s;               /* Unix time, for DNS Cookies (RFC 9018 timestamps) */
+	uint32_t tcp_idle_timeout_ms; /* TCP: the idle timeout this connection has now,
+	                                  for edns-tcp-keepalive (RFC 7828) */
 };
 
 /* What happened, for metrics and the query log. */
@@ -46,6 +50,10 @@ struct answer_info {
 	int view;                /* index into the snapshot's views, -1 if none */
 	const struct zone *zone; /* the zone that answered, or NULL */
 	struct wire_query query; /* the parsed question (valid if has_question) */
+	/* adjacent and byte-sized, so resetting them is cheap */
+	int8_t ede;             /* the Extended DNS Error sent (enum wire_ede), WIRE_EDE_NONE if none */
+	uint8_t cookie;         /* enum cookie_verdict: what the query's COOKIE option proved */
+	bool is_cookie_missing; /* cookie-require sent it TC for having none */
 };
 
 /* Builds the response to one query into out (cap >= 512; 65535 for TCP).

@@ -25,6 +25,7 @@ struct evconnlistener;
 struct server_stats;
 struct tcp_conn;
 struct udp_batch;
+struct udp_ring;
 
 /* One listening address's UDP socket in one worker, and the thread that
  * serves it (udp.c). Once the thread runs it alone touches the batch, the
@@ -36,8 +37,9 @@ struct udp_socket {
 	struct server *s;
 	struct server_stats *stats; /* written by this socket's thread only */
 	struct publish_reader *reader;
-	struct udp_batch *batch;
-	struct rrl_thread rrl; /* this thread's slip count and log times */
+	struct udp_batch *batch; /* the recvmmsg() path's buffers */
+	struct udp_ring *ring;   /* the io_uring path's, NULL when it is not used */
+	struct rrl_thread rrl;   /* this thread's slip count and log times */
 	pthread_t thread;
 	bool is_started;
 	_Atomic bool is_stopping; /* set by server_stop() */
@@ -103,6 +105,8 @@ struct server {
 	struct config_prefix *proxy_prefixes;
 	struct proxy_allowlist proxy;
 	struct rrl *rrl; /* response rate limiting over UDP (rrl.h); NULL = off */
+	enum config_udp_io udp_io;
+	bool is_udp_io_logged; /* the choice is logged once, by the main thread */
 };
 
 /* socket.c: a bound socket for a, SOCK_DGRAM (blocking) or SOCK_STREAM
@@ -117,6 +121,35 @@ bool socket_is_wildcard(const struct sockaddr_storage *ss);
 int udp_socket_init(struct udp_socket *u, struct server *s, struct server_stats *stats,
 		    const struct config_addr *a, char *err, size_t errlen);
 int udp_socket_start(struct udp_socket *u);
+
+/* One datagram's answer, for both I/O paths (udp.c): the address it came
+ * to, the control message that sends the reply from it, the request as
+ * answer.h sees it (.req.pkt NULL: dropped, nothing to send or count). */
+struct udp_query {
+	struct sockaddr_storage local;
+	struct sockaddr_storage proxied_client, proxied_local; /* PROXY v2 */
+	struct answer_request req;
+	struct answer_info info;
+	uint8_t sctl[64];
+	size_t sctl_len;
+};
+#define UDP_RECV_MAX 4096
+#define UDP_SEND_MAX 4096
+/* Answers the datagram pkt/len from client (mh carries its control
+ * messages) into out; the reply's length, 0 for none. now_s: the wall
+ * clock read once per batch (cookie timestamps). */
+size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struct msghdr *mh,
+		  const uint8_t *pkt, size_t len, const struct sockaddr *client, struct udp_query *q,
+		  uint8_t *out, size_t out_max, uint32_t now_s);
+
+/* udp_uring.c: the io_uring path. udp_ring_new() sets up u's ring (on the
+ * thread that will use it): NULL with the reason in err when the kernel
+ * refuses (no io_uring, seccomp, too old for multishot receives). */
+struct udp_ring *udp_ring_new(struct udp_socket *u, char *err, size_t errlen);
+/* Serves u until it stops; returns false at once if the kernel turned out
+ * not to support what the ring needs, so that the caller falls back. */
+bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r);
+void udp_ring_free(struct udp_ring *r);
 /* Tells the thread to stop and wakes it from recvmmsg(); udp_socket_join()
  * then waits for it. Split so that every thread is woken before any join. */
 void udp_socket_wake(struct udp_socket *u);

@@ -303,7 +303,9 @@ static void sum_totals(const struct server *s, struct server_totals *t)
 static void write_totals(const struct server_totals *t, struct metrics_out *m)
 {
 	metrics_single(m, "dnsd_dns_dropped_total", METRICS_COUNTER,
-		       "Messages dropped without reply (unreadable header, QR=1).", t->dropped);
+		       "Messages dropped without reply (unreadable header, QR=1; UDP: no reply slot free, "
+		       "overload).",
+		       t->dropped);
 	metrics_single(m, "dnsd_dns_truncated_total", METRICS_COUNTER, "Responses sent with TC=1.",
 		       t->truncated);
 	metrics_single(m, "dnsd_dns_no_view_total", METRICS_COUNTER, "Queries no view matched (REFUSED).",
@@ -390,6 +392,55 @@ static void write_rrl(const struct server *s, struct metrics_out *m)
 		       dropped);
 }
 
+/* Extended DNS Errors by the codes dnsd sends, and DNS Cookies: every label
+ * always, so that a first one shows as a rise from 0. */
+static void write_edns(const struct server *s, struct metrics_out *m)
+{
+	static const struct {
+		int code;
+		const char *name;
+	} edes[] = {
+		{ WIRE_EDE_OTHER, "other" },
+		{ WIRE_EDE_STALE_ANSWER, "stale_answer" },
+		{ WIRE_EDE_NOT_READY, "not_ready" },
+		{ WIRE_EDE_PROHIBITED, "prohibited" },
+		{ WIRE_EDE_NOT_AUTHORITATIVE, "not_authoritative" },
+	};
+	metrics_family(m, "dnsd_dns_ede_total", METRICS_COUNTER,
+		       "Responses carrying an Extended DNS Error (RFC 8914), by INFO-CODE.");
+	for (size_t k = 0; k < sizeof(edes) / sizeof(edes[0]); k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < s->stats_count; i++)
+			sum += load(&s->stats[i].ede[edes[k].code]);
+		char code[8];
+		snprintf(code, sizeof(code), "%d", edes[k].code);
+		const struct metrics_label labels[] = { { "code", code }, { "name", edes[k].name } };
+		metrics_sample(m, "dnsd_dns_ede_total", labels, 2, sum);
+	}
+	static const char *const verdicts[SERVER_COOKIE_SLOTS] = { NULL, "client_only", "valid", "invalid" };
+	metrics_family(m, "dnsd_dns_cookies_total", METRICS_COUNTER,
+		       "Queries with a DNS COOKIE option (RFC 7873), by what it proved: client_only (no "
+		       "server cookie yet), valid, invalid (not ours, expired, or another address's).");
+	for (unsigned k = 1; k < SERVER_COOKIE_SLOTS; k++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < s->stats_count; i++)
+			sum += load(&s->stats[i].cookies[k]);
+		const struct metrics_label labels[] = { { "verdict", verdicts[k] } };
+		metrics_sample(m, "dnsd_dns_cookies_total", labels, 1, sum);
+	}
+	uint64_t bad = 0;
+	for (unsigned i = 0; i < s->stats_count; i++)
+		bad += load(&s->stats[i].badcookie);
+	metrics_single(m, "dnsd_dns_badcookie_total", METRICS_COUNTER,
+		       "BADCOOKIE responses sent (cookie-require, UDP, client not in cookie-allow).", bad);
+	uint64_t missing = 0;
+	for (unsigned i = 0; i < s->stats_count; i++)
+		missing += load(&s->stats[i].cookie_missing);
+	metrics_single(m, "dnsd_dns_cookie_missing_total", METRICS_COUNTER,
+		       "UDP queries without a cookie answered TC=1 by cookie-require (retry over TCP).",
+		       missing);
+}
+
 void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
 	write_requests(s, m);
@@ -403,4 +454,5 @@ void server_write_metrics(const struct server *s, struct metrics_out *m)
 	write_totals(&t, m);
 	write_proxy(s, m);
 	write_rrl(s, m);
+	write_edns(s, m);
 }

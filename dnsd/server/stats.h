@@ -26,6 +26,8 @@
 #define SERVER_WRITER_SLOTS 3               /* enum answer_writer: the plugin label */
 #define SERVER_DURATION_BOUNDS 16
 #define SERVER_SIZE_BOUNDS 14
+#define SERVER_EDE_SLOTS 32   /* RFC 8914 INFO-CODEs 0..31 */
+#define SERVER_COOKIE_SLOTS 4 /* enum cookie_verdict */
 
 /* Counters of one thread and one listening address in one protocol (a UDP
  * socket's thread, or a worker's TCP listener), so that the server and
@@ -74,6 +76,12 @@ struct server_stats {
 	_Atomic uint64_t rrl_limited[RRL_KIND_COUNT];
 	_Atomic uint64_t rrl_slipped;
 	_Atomic uint64_t rrl_dropped;
+	/* Extended DNS Errors sent, by INFO-CODE; COOKIE options received by
+	 * verdict; BADCOOKIE replies */
+	_Atomic uint64_t ede[SERVER_EDE_SLOTS];
+	_Atomic uint64_t cookies[SERVER_COOKIE_SLOTS];
+	_Atomic uint64_t badcookie;
+	_Atomic uint64_t cookie_missing; /* cookie-require: TC for a UDP query without a cookie */
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets:
@@ -182,6 +190,15 @@ static inline void server_stats_account(struct server_stats *st, const struct sn
 		server_stats_add(&st->do_requests[view][zone], 1);
 	if (info->is_truncated)
 		server_stats_add(&st->truncated, 1);
+	if (info->ede >= 0 && info->ede < SERVER_EDE_SLOTS)
+		server_stats_add(&st->ede[info->ede], 1);
+	if (info->is_cookie_missing)
+		server_stats_add(&st->cookie_missing, 1);
+	if (info->cookie != COOKIE_NONE) {
+		server_stats_add(&st->cookies[info->cookie], 1);
+		if (info->rcode == WIRE_RCODE_BADCOOKIE)
+			server_stats_add(&st->badcookie, 1);
+	}
 	server_stats_add(&st->duration_ns_sum[view][zone][type], ns);
 	server_stats_add(&st->duration[view][zone][type][server_stats_bucket(
 				 server_stats_duration_bounds, SERVER_DURATION_BOUNDS, (double)ns / 1e9)],

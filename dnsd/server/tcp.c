@@ -116,15 +116,20 @@ static void tcp_conn_push_front(struct tcp_conn *c)
 
 /* The idle timeout, a quarter of it (at least 100 ms) once the worker holds
  * three quarters of its connection cap, so idle clients make room sooner. */
-static void tcp_conn_set_idle_timeout(struct tcp_conn *c)
+static uint32_t tcp_idle_timeout_ms(const struct worker *w)
 {
-	struct worker *w = c->w;
 	uint32_t ms = w->idle_timeout_ms;
 	if ((uint64_t)w->conn_count * 4 >= (uint64_t)w->conn_max * 3) {
 		ms /= 4;
 		if (ms < 100)
 			ms = 100;
 	}
+	return ms;
+}
+
+static void tcp_conn_set_idle_timeout(struct tcp_conn *c)
+{
+	uint32_t ms = tcp_idle_timeout_ms(c->w);
 	struct timeval idle = { ms / 1000, (ms % 1000) * 1000 };
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
 }
@@ -409,6 +414,9 @@ static void tcp_read_cb(struct bufferevent *bev, void *arg)
 			.is_tcp = true,
 			.client = (const struct sockaddr *)&c->client,
 			.local = (const struct sockaddr *)&c->local,
+			.now_s = (uint32_t)time(NULL),
+			/* RFC 7828 §3.3.2: the timeout this connection has now */
+			.tcp_idle_timeout_ms = tcp_idle_timeout_ms(w),
 		};
 		struct answer_info info;
 		const struct snapshot *snap = publish_read_begin(w->s->publish, w->reader);

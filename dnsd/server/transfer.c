@@ -47,15 +47,19 @@ static void client_text(const struct sockaddr *sa, char *buf, size_t len)
 	snprintf(buf, len, "%s", host);
 }
 
-/* A reply without records: the question echoed, rcode, and TSIG: signed
- * when the request verified (or BADTIME), an unsigned error record for
- * BADKEY/BADSIG (RFC 8945 §5.3.2). */
-static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
-			   uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
-			   enum tsig_error te)
+/* A reply without records: the question echoed, rcode, an OPT with the
+ * Extended DNS Error Prohibited (RFC 8914 §4.19) when ede_text is set and the
+ * request had EDNS, and TSIG: signed when the request verified (or BADTIME),
+ * an unsigned error record for BADKEY/BADSIG (RFC 8945 §5.3.2). */
+static size_t reply_simple_ede(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
+			       uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
+			       enum tsig_error te, const char *ede_text)
 {
 	size_t len = WIRE_HEADER_LEN;
 	bool has_question = q->has_question && WIRE_HEADER_LEN + q->question_len + TSIG_RR_MAX <= cap;
+	size_t text_len = ede_text ? strlen(ede_text) : 0;
+	bool has_opt = ede_text && q->has_opt &&
+		       WIRE_HEADER_LEN + q->question_len + WIRE_OPT_LEN + 6 + text_len + TSIG_RR_MAX <= cap;
 	wire_write_u16(out, q->id);
 	wire_write_u16(out + 2,
 		       (uint16_t)(WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) |
@@ -63,10 +67,15 @@ static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap,
 	wire_write_u16(out + 4, has_question);
 	wire_write_u16(out + 6, 0);
 	wire_write_u16(out + 8, 0);
-	wire_write_u16(out + 10, 0);
+	wire_write_u16(out + 10, has_opt);
 	if (has_question) {
 		memcpy(out + len, q->pkt + WIRE_HEADER_LEN, q->question_len);
 		len += q->question_len;
+	}
+	if (has_opt) {
+		uint8_t *opt = out + len;
+		len += wire_write_opt(opt, 1232, (uint8_t)(rcode >> 4), q->is_do, NULL, 0);
+		len += wire_opt_append_ede(opt, WIRE_EDE_PROHIBITED, ede_text, text_len);
 	}
 	uint64_t now = (uint64_t)time(NULL);
 	if (ts && ts->key && (te == TSIG_OK || te == TSIG_BADTIME))
@@ -74,6 +83,13 @@ static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap,
 	else if (rr && te != TSIG_OK)
 		tsig_append_error(out, &len, cap, rr, te);
 	return len;
+}
+
+static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
+			   uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
+			   enum tsig_error te)
+{
+	return reply_simple_ede(q, out, cap, rcode, flags, ts, rr, te, NULL);
 }
 
 static void log_refusal(const char *why, const struct wire_query *q, const char *client, const char *view,
@@ -102,6 +118,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		return TRANSFER_NONE;
 	info->is_dropped = false;
 	info->is_truncated = false;
+	info->ede = WIRE_EDE_NONE;
 	info->qtype = q->qtype;
 	info->view = -1;
 	info->zone = NULL;
@@ -166,7 +183,9 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (view < 0) {
 		log_refusal("no view", q, client, NULL, key_name);
 		stat_add(&transfer_stats.refused, 1);
-		*len = reply_simple(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
+					"transfer refused: no view matches this client");
+		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
 	}
@@ -185,14 +204,18 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (!xfr_policy_allows(zp, req->client, key)) {
 		log_refusal("not in allow-transfer", q, client, view_name, key_name);
 		stat_add(&transfer_stats.refused, 1);
-		*len = reply_simple(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
+					"transfer refused: not in allow-transfer");
+		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
 	}
 	/* RFC 5936 §4.2: AXFR is a TCP affair */
 	if (!req->is_tcp && q->qtype == WIRE_TYPE_AXFR) {
 		stat_add(&transfer_stats.refused, 1);
-		*len = reply_simple(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
+					"AXFR is served over TCP only");
+		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
 	}
@@ -249,7 +272,10 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		return TRANSFER_STREAM;
 	}
 	/* RFC 1995 §2: over UDP the whole answer if it fits one datagram, else
-	 * TC so that the client asks again over TCP */
+	 * "a single SOA record of the server's current version to inform the
+	 * client that a TCP query should be initiated", with TC set as well:
+	 * BIND and kdig read the SOA (an empty TC answer is an error to kdig),
+	 * NSD and dnspython also take TC as the cue to retry over TCP. */
 	size_t limit = q->has_opt && q->udp_size > 512 ? q->udp_size : 512;
 	if (limit > snap->settings.udp_payload_max)
 		limit = snap->settings.udp_payload_max < 512 ? 512 : snap->settings.udp_payload_max;
@@ -263,8 +289,17 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		*len = n;
 	} else {
 		stat_add(&transfer_stats.ixfr_udp_tc, 1);
-		*len = reply_simple(q, out, cap, WIRE_RCODE_NOERROR, WIRE_FLAG_AA | WIRE_FLAG_TC,
-				    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK);
+		xfr_init(&x->x, z, z->journal, q, true, z->serial);
+		n = xfr_next(&x->x, out, room);
+		if (n >= WIRE_HEADER_LEN) {
+			wire_write_u16(out + 2, (uint16_t)(wire_read_u16(out + 2) | WIRE_FLAG_TC));
+			if (x->has_tsig)
+				tsig_sign(&x->tsig, out, &n, limit, (uint64_t)time(NULL), TSIG_OK);
+			*len = n;
+		} else {
+			*len = reply_simple(q, out, cap, WIRE_RCODE_NOERROR, WIRE_FLAG_AA | WIRE_FLAG_TC,
+					    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK);
+		}
 		info->is_truncated = true;
 	}
 	transfer_free(x);

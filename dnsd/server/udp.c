@@ -11,7 +11,10 @@
  * leave from the address the query came to (a socket bound to one address
  * needs no control messages, which saves the kernel work on every datagram).
  * Datagrams from the load balancers in proxy-protocol start with a PROXY v2
- * header naming the client (proxy.h); udp_unwrap_proxy() takes it off. */
+ * header naming the client (proxy.h); udp_unwrap_proxy() takes it off.
+ * Where the kernel allows io_uring (udp-io: auto), udp_uring.c does the
+ * receiving and sending instead, with one system call per batch; the
+ * answering (udp_answer) is this file's for both. */
 #include "server/server_internal.h"
 
 #include <errno.h>
@@ -25,21 +28,17 @@
 #include "server/stats.h"
 #include "server/transfer.h"
 #include "util/err.h"
+#include "util/log.h"
 
 #define UDP_BATCH 32
-#define UDP_RECV_MAX 4096
-#define UDP_SEND_MAX 4096
 
-/* The buffers of one UDP thread's batch. */
+/* The buffers of one UDP thread's batch (the recvmmsg() path). */
 struct udp_batch {
 	struct mmsghdr rmsg[UDP_BATCH], smsg[UDP_BATCH];
 	struct iovec riov[UDP_BATCH], siov[UDP_BATCH];
 	struct sockaddr_storage raddr[UDP_BATCH];
-	uint8_t rctl[UDP_BATCH][64], sctl[UDP_BATCH][64];
-	struct sockaddr_storage local[UDP_BATCH];
-	struct sockaddr_storage proxied_client[UDP_BATCH], proxied_local[UDP_BATCH]; /* PROXY v2 */
-	struct answer_request req[UDP_BATCH]; /* .pkt NULL: not answered */
-	struct answer_info info[UDP_BATCH];
+	uint8_t rctl[UDP_BATCH][64];
+	struct udp_query q[UDP_BATCH]; /* .req.pkt NULL: not answered */
 	uint8_t rbuf[UDP_BATCH][UDP_RECV_MAX];
 	uint8_t sbuf[UDP_BATCH][UDP_SEND_MAX];
 	unsigned used; /* receive headers the last recvmmsg() filled */
@@ -49,12 +48,12 @@ struct udp_batch {
 
 /* The address the datagram was sent to, from IP_PKTINFO / IPV6_PKTINFO; the
  * same control message sent back makes the reply leave from it. */
-static void udp_local_address(const struct udp_socket *u, struct msghdr *mh, struct sockaddr_storage *local,
-			      uint8_t *sctl, size_t *sctl_len)
+static void udp_local_address(const struct udp_socket *u, const struct msghdr *mh,
+			      struct sockaddr_storage *local, uint8_t *sctl, size_t *sctl_len)
 {
 	*local = u->local;
 	*sctl_len = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR((struct msghdr *)mh, c)) {
 		if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
 			struct in_pktinfo pi;
 			memcpy(&pi, CMSG_DATA(c), sizeof(pi));
@@ -117,9 +116,9 @@ static void udp_batch_init(struct udp_socket *u)
  * Returns -1 when the datagram is to be dropped (counted). For a direct
  * client outside the allowlist this costs the allowlist check, when there is
  * one, and one byte compare. */
-static int udp_unwrap_proxy(struct udp_socket *u, int i, struct answer_request *req)
+static int udp_unwrap_proxy(struct udp_socket *u, struct udp_query *q)
 {
-	struct udp_batch *b = u->batch;
+	struct answer_request *req = &q->req;
 	bool is_allowed = u->s->proxy.count && proxy_is_allowed(&u->s->proxy, req->client);
 	struct proxy_header ph;
 	enum proxy_verdict v = proxy_classify(&ph, is_allowed, false, req->pkt, req->len);
@@ -129,10 +128,10 @@ static int udp_unwrap_proxy(struct udp_socket *u, int i, struct answer_request *
 	if (v != PROXY_VERDICT_PROXIED && v != PROXY_VERDICT_LOCAL)
 		return -1;
 	if (v == PROXY_VERDICT_PROXIED) {
-		b->proxied_client[i] = ph.source;
-		b->proxied_local[i] = ph.destination;
-		req->client = (const struct sockaddr *)&b->proxied_client[i];
-		req->local = (const struct sockaddr *)&b->proxied_local[i];
+		q->proxied_client = ph.source;
+		q->proxied_local = ph.destination;
+		req->client = (const struct sockaddr *)&q->proxied_client;
+		req->local = (const struct sockaddr *)&q->proxied_local;
 	}
 	req->pkt += ph.len;
 	req->len -= ph.len;
@@ -163,6 +162,38 @@ static size_t udp_rate_limit(struct udp_socket *u, const struct answer_request *
 	return 0;
 }
 
+size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struct msghdr *mh,
+		  const uint8_t *pkt, size_t len, const struct sockaddr *client, struct udp_query *q,
+		  uint8_t *out, size_t out_max, uint32_t now_s)
+{
+	q->req.pkt = NULL;
+	udp_local_address(u, mh, &q->local, q->sctl, &q->sctl_len);
+	q->req = (struct answer_request){
+		.pkt = pkt,
+		.len = len,
+		.is_tcp = false,
+		.client = client,
+		.local = (const struct sockaddr *)&q->local,
+		.now_s = now_s,
+	};
+	if (udp_unwrap_proxy(u, q) != 0) {
+		q->req.pkt = NULL;
+		return 0;
+	}
+	size_t rlen = answer_query(snap, &q->req, out, out_max, &q->info);
+	if (q->info.is_transfer) {
+		/* IXFR, AXFR (refused) or signed: rare, off the fast path */
+		struct transfer *t;
+		if (transfer_begin(snap, snap ? snap->xfr : NULL, &q->req, out, out_max, &rlen, &t,
+				   &q->info) != TRANSFER_REPLY)
+			rlen = 0;
+		q->info.reply_len = (uint32_t)rlen;
+	}
+	if (rlen != 0 && u->s->rrl) /* off by default: then one pointer test */
+		rlen = udp_rate_limit(u, &q->req, &q->info, out, rlen, server_stats_now_ns());
+	return rlen;
+}
+
 /* Receives one batch (waiting for its first datagram), answers it, sends
  * the replies. */
 static void udp_serve_batch(struct udp_socket *u)
@@ -174,38 +205,19 @@ static void udp_serve_batch(struct udp_socket *u)
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();
+	/* one wall-clock reading per batch, for cookie timestamps (a vDSO call) */
+	uint32_t now_s = (uint32_t)time(NULL);
 	unsigned out = 0;
 	const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
 	for (int i = 0; i < n; i++) {
 		struct msghdr *mh = &b->rmsg[i].msg_hdr;
-		struct answer_request *req = &b->req[i];
-		req->pkt = NULL;
+		struct udp_query *q = &b->q[i];
+		q->req.pkt = NULL;
 		if (mh->msg_flags & MSG_TRUNC)
 			continue; /* larger than any query we accept: drop */
-		size_t sctl_len;
-		udp_local_address(u, mh, &b->local[i], b->sctl[out], &sctl_len);
-		*req = (struct answer_request){
-			.pkt = b->rbuf[i],
-			.len = b->rmsg[i].msg_len,
-			.is_tcp = false,
-			.client = (const struct sockaddr *)&b->raddr[i],
-			.local = (const struct sockaddr *)&b->local[i],
-		};
-		if (udp_unwrap_proxy(u, i, req) != 0) {
-			req->pkt = NULL;
-			continue;
-		}
-		size_t len = answer_query(snap, req, b->sbuf[out], UDP_SEND_MAX, &b->info[i]);
-		if (b->info[i].is_transfer) {
-			/* IXFR, AXFR (refused) or signed: rare, off the fast path */
-			struct transfer *t;
-			if (transfer_begin(snap, snap ? snap->xfr : NULL, req, b->sbuf[out], UDP_SEND_MAX,
-					   &len, &t, &b->info[i]) != TRANSFER_REPLY)
-				len = 0;
-			b->info[i].reply_len = (uint32_t)len;
-		}
-		if (len != 0 && u->s->rrl)
-			len = udp_rate_limit(u, req, &b->info[i], b->sbuf[out], len, started);
+		size_t len = udp_answer(u, snap, mh, b->rbuf[i], b->rmsg[i].msg_len,
+					(const struct sockaddr *)&b->raddr[i], q, b->sbuf[out], UDP_SEND_MAX,
+					now_s);
 		if (len == 0)
 			continue;
 		b->siov[out].iov_base = b->sbuf[out];
@@ -215,8 +227,8 @@ static void udp_serve_batch(struct udp_socket *u)
 		sh->msg_namelen = mh->msg_namelen;
 		sh->msg_iov = &b->siov[out];
 		sh->msg_iovlen = 1;
-		sh->msg_control = sctl_len ? b->sctl[out] : NULL;
-		sh->msg_controllen = sctl_len;
+		sh->msg_control = q->sctl_len ? q->sctl : NULL;
+		sh->msg_controllen = q->sctl_len;
 		sh->msg_flags = 0;
 		out++;
 	}
@@ -235,8 +247,8 @@ static void udp_serve_batch(struct udp_socket *u)
 	/* one clock reading per batch: every query in it waited as long */
 	uint64_t ns = server_stats_now_ns() - started;
 	for (int i = 0; i < n; i++)
-		if (b->req[i].pkt)
-			server_stats_account(u->stats, snap, &b->req[i], &b->info[i], ns);
+		if (b->q[i].req.pkt)
+			server_stats_account(u->stats, snap, &b->q[i].req, &b->q[i].info, ns);
 	publish_read_end(u->reader);
 }
 
@@ -245,6 +257,8 @@ static void udp_serve_batch(struct udp_socket *u)
 static void *udp_main(void *arg)
 {
 	struct udp_socket *u = arg;
+	if (u->ring && udp_ring_serve(u, u->ring))
+		return NULL;
 	while (!atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		udp_serve_batch(u);
 	return NULL;
@@ -268,6 +282,22 @@ int udp_socket_init(struct udp_socket *u, struct server *s, struct server_stats 
 	getsockname(u->fd, (struct sockaddr *)&u->local, &l);
 	u->has_pktinfo = socket_is_wildcard(&a->ss);
 	udp_batch_init(u);
+	if (s->udp_io == CONFIG_UDP_IO_RECVMMSG)
+		return 0;
+	char why[160];
+	u->ring = udp_ring_new(u, why, sizeof(why));
+	if (!u->ring && s->udp_io == CONFIG_UDP_IO_IO_URING) {
+		snprintf(err, errlen, "udp-io: io-uring: %s", why);
+		return DNSD_EIO;
+	}
+	if (!s->is_udp_io_logged) {
+		s->is_udp_io_logged = true;
+		if (u->ring)
+			log_info("udp: io_uring (udp-io: %s)",
+				 s->udp_io == CONFIG_UDP_IO_AUTO ? "auto" : "io-uring");
+		else
+			log_warn("udp: io_uring unavailable (%s); using recvmmsg (udp-io: auto)", why);
+	}
 	return 0;
 }
 
@@ -279,8 +309,9 @@ int udp_socket_start(struct udp_socket *u)
 	return 0;
 }
 
-/* The flag, then shutdown() to wake a thread waiting in recvmmsg() (it
- * returns at once from then on; SO_RCVTIMEO bounds the wait should it not). */
+/* The flag, then shutdown() to wake a thread waiting in recvmmsg() or
+ * io_uring_enter() (both return at once from then on; SO_RCVTIMEO, and the
+ * ring's 500 ms wait, bound the wait should they not). */
 void udp_socket_wake(struct udp_socket *u)
 {
 	atomic_store(&u->is_stopping, true);
@@ -300,6 +331,7 @@ void udp_socket_clear(struct udp_socket *u)
 	if (u->fd >= 0)
 		close(u->fd);
 	free(u->batch);
+	udp_ring_free(u->ring);
 	if (u->reader)
 		publish_reader_unregister(u->reader);
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * slab.h - size-class allocator for a builder's many small objects that
  * are freed one by one (zone_build.c: names, RRsets, records). Objects up to
- * SLAB_MAX bytes come from chunks in 8-byte classes with no per-object
+ * SLAB_MAX bytes (a packed ServiceEntry, se_pack.h, fits) come from chunks in 8-byte classes with no per-object
  * header; a freed object goes on its class's list for the next allocation of
  * that class; slab_clear() returns every chunk at once. Larger objects go to
  * malloc. Compared with malloc, a 14-byte A record takes 16 bytes instead
@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SLAB_MAX 256
+#define SLAB_MAX 1024
 
 struct slab_chunk;
 

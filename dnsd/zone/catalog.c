@@ -246,6 +246,22 @@ static size_t view_zones(struct catalog *c, size_t v, struct catalog_zone **out)
 	return n;
 }
 
+void catalog_ede_text(const struct catalog *c, uint64_t mask, const char *suffix, struct zone *z)
+{
+	size_t cap = sizeof(z->ede_text);
+	size_t n = (size_t)snprintf(z->ede_text, cap, "kubernetes");
+	const char *sep = " ";
+	for (unsigned i = 0; i < c->cluster_count && n < cap; i++)
+		if (mask & (1ull << i)) {
+			n += (size_t)snprintf(z->ede_text + n, cap - n, "%s%s", sep,
+					      c->cfg->kubernetes[i].name);
+			sep = ", ";
+		}
+	if (n < cap)
+		n += (size_t)snprintf(z->ede_text + n, cap - n, "%s", suffix);
+	z->ede_text_len = (uint8_t)(n < cap ? n : cap - 1);
+}
+
 static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 {
 	size_t nviews = c->views->count;
@@ -266,6 +282,8 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 			f->zone = list[j];
 			f->clusters = mask;
 			f->pending = zone_new_pending(list[j]->apex);
+			if (f->pending)
+				catalog_ede_text(c, mask, " not synced", f->pending);
 			if (f->pending)
 				f->builder = zonefile_builder_new(list[j]->cz, list[j]->apex,
 								  list[j]->apex_ns, list[j]->apex_ns_count,
@@ -479,10 +497,40 @@ void catalog_cluster_synced(struct catalog *c, unsigned cluster)
 	pthread_mutex_lock(&c->lock);
 	if (!(c->synced & (1ull << cluster))) {
 		c->synced |= 1ull << cluster;
+		for (size_t i = 0; i < c->feed_count; i++) {
+			struct catalog_feed *f = &c->feeds[i];
+			if (!(f->clusters & (1ull << cluster)))
+				continue;
+			f->is_dirty = true;
+			f->dirty_by |= 1ull << cluster;
+			/* still waiting for others: Not Ready names only those (a new
+			 * stand-in, since a published zone never changes) */
+			uint64_t waiting = f->clusters & ~c->synced;
+			struct zone *p = waiting && !f->frozen ? zone_new_pending(f->zone->apex) : NULL;
+			if (p) {
+				catalog_ede_text(c, waiting, " not synced", p);
+				zone_unref(f->pending);
+				f->pending = p;
+				c->is_pending_changed = true;
+			}
+		}
+		c->is_dirty = true;
+		pthread_cond_signal(&c->cond);
+	}
+	pthread_mutex_unlock(&c->lock);
+}
+
+void catalog_cluster_stale(struct catalog *c, unsigned cluster, bool is_stale)
+{
+	pthread_mutex_lock(&c->lock);
+	uint64_t bit = 1ull << cluster;
+	if (((c->stale & bit) != 0) != is_stale) {
+		c->stale = is_stale ? c->stale | bit : c->stale & ~bit;
+		/* refreeze its zones: the flag travels with the zone */
 		for (size_t i = 0; i < c->feed_count; i++)
-			if (c->feeds[i].clusters & (1ull << cluster)) {
+			if (c->feeds[i].clusters & bit) {
 				c->feeds[i].is_dirty = true;
-				c->feeds[i].dirty_by |= 1ull << cluster;
+				c->feeds[i].dirty_by |= bit;
 			}
 		c->is_dirty = true;
 		pthread_cond_signal(&c->cond);

@@ -57,6 +57,11 @@ void catalog_note_event(struct catalog *c, uint64_t arrival_ns, struct histogram
 /* The cluster's first full list has been applied: zones it feeds may serve
  * (a zone serves once all its clusters are synced; until then SERVFAIL). */
 void catalog_cluster_synced(struct catalog *c, unsigned cluster);
+/* The cluster serves entries restored from its saved state (is_stale), or
+ * no longer does: the zones it feeds are refrozen, marked stale or not,
+ * and their answers carry the Extended DNS Error Stale Answer (RFC 8914
+ * §4.4) while stale. Any thread. */
+void catalog_cluster_stale(struct catalog *c, unsigned cluster, bool is_stale);
 /* True when every cluster has synced and every feed is built; otherwise why
  * says what is missing. Any thread. */
 bool catalog_is_ready(struct catalog *c, char *why, size_t why_len);

@@ -81,9 +81,11 @@ struct catalog {
 	size_t feed_count;
 	unsigned cluster_count;
 	pthread_mutex_t lock;
-	pthread_cond_t cond; /* signalled on a change and on stop */
-	uint64_t synced;     /* bit i: cluster i listed once */
-	bool is_dirty;       /* some feed changed since the last publish */
+	pthread_cond_t cond;     /* signalled on a change and on stop */
+	uint64_t synced;         /* bit i: cluster i listed once */
+	uint64_t stale;          /* bit i: cluster i serves its saved state (catalog_cluster_stale) */
+	bool is_pending_changed; /* a pending stand-in was replaced: publish it */
+	bool is_dirty;           /* some feed changed since the last publish */
 	bool is_stopping;
 	bool has_thread; /* the publisher runs (owner's thread only) */
 	pthread_t thread;
@@ -99,6 +101,10 @@ struct catalog {
 /* Moves from's waiting watch events to to (each lock taken in turn, never
  * both). */
 void catalog_move_events(struct catalog *to, struct catalog *from);
+
+/* Writes "kubernetes a, b<suffix>" for the clusters in mask into a zone's
+ * EXTRA-TEXT (zone.h), before it is published. c->lock held. */
+void catalog_ede_text(const struct catalog *c, uint64_t mask, const char *suffix, struct zone *z);
 
 /* catalog_snapshot() for a caller holding c->lock. */
 struct snapshot *catalog_snapshot_locked(struct catalog *c, char *err, size_t errlen);

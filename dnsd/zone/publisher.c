@@ -114,10 +114,19 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		if (prev && !prev->is_pending)
 			z->journal = journal_append(prev->journal, journal_diff_new(prev, z),
 						    c->cfg->journal_size);
+		uint64_t stale = f->clusters & c->stale;
+		if (stale) {
+			z->is_stale = true;
+			catalog_ede_text(c, stale, " down: saved state served", z);
+		}
 		zone_unref(f->inherited);
 		f->inherited = NULL;
 		zone_unref(f->frozen);
 		f->frozen = z;
+		is_changed = true;
+	}
+	if (c->is_pending_changed) {
+		c->is_pending_changed = false;
 		is_changed = true;
 	}
 	return is_changed;

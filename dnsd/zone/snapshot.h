@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 #include "conf/config.h"
+#include "dns/cookie.h"
 #include "zone/view.h"
 #include "zone/xfr_policy.h"
 #include "zone/zone.h"
+
+#define SNAPSHOT_COOKIE_ALLOW_MAX CONFIG_COOKIE_ALLOW_MAX
 
 /* Query-path settings that change with a reload travel with the snapshot. */
 struct snapshot_settings {
@@ -24,6 +27,13 @@ struct snapshot_settings {
 	bool is_id_server_enabled; /* id-server: CH TXT id.server / hostname.bind */
 	uint8_t identity_len;
 	uint8_t identity[255]; /* identity:, else $HOSTNAME, else the host name */
+	/* DNS Cookies (RFC 7873, RFC 9018): the secrets (cookie-secret-file:,
+	 * else the one generated at start), and cookie-require: with its
+	 * cookie-allow: prefixes (first match decides; "!" excludes) */
+	struct cookie_secrets cookie_secrets;
+	bool is_cookie_required;
+	uint8_t cookie_allow_count;
+	struct config_prefix cookie_allow[SNAPSHOT_COOKIE_ALLOW_MAX];
 };
 
 struct snapshot {

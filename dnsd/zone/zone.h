@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "dns/wire.h"
 #include "util/arena.h"
 #include "util/hash.h"
 
@@ -89,6 +90,12 @@ struct zone {
 	uint8_t apex_len;
 	uint8_t apex_labels;
 	bool is_pending; /* waiting for its first Kubernetes sync: SERVFAIL */
+	bool is_stale;   /* fed (in part) from a source's saved state (k8s_persist.h) */
+	/* the EXTRA-TEXT of the Extended DNS Error (RFC 8914) its answers carry
+	 * when pending (Not Ready) or stale (Stale Answer): which clusters; set
+	 * before publication */
+	uint8_t ede_text_len;
+	char ede_text[WIRE_EDE_TEXT_MAX];
 	uint32_t serial;
 	const struct zone_blob *nxdomain; /* RFC 2308 §2.1: NXDOMAIN + SOA */
 	const struct zone_blob *nodata;   /* RFC 2308 §2.2: NOERROR + SOA */

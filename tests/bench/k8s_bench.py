@@ -144,7 +144,7 @@ def main():
             return data
 
         t = time.monotonic()
-        api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc"})
+        api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc", "v6": True})
         gen_s = time.monotonic() - t
         # Warm the fake's encoding cache and time its own LIST cost (all pages).
         t = time.monotonic()
@@ -179,6 +179,7 @@ zones:
 kubernetes:
   - {name: bench, kubeconfig: %s}
 log: {level: info, queries: false}
+lameduck-ms: 0
 metrics: {listen: "127.0.0.1:%d"}
 health: {listen: "127.0.0.1:%d"}
 """ % (dns_port, os.path.join(tmp, "kubeconfig"), hport, hport))
@@ -193,10 +194,17 @@ health: {listen: "127.0.0.1:%d"}
                     return r.status == 200
             except OSError:
                 return False
-        wait_for(ready, 120, "dnsd /ready")
+        wait_for(ready, float(os.environ.get("K8S_BENCH_READY_S", "120")), "dnsd /ready")
         ready_s = time.monotonic() - t0
         time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
+        keep = os.environ.get("K8S_BENCH_KEEP")   # a folder: smaps and malloc_stats() there
+        if keep:
+            os.makedirs(keep, exist_ok=True)
+            with open("/proc/%d/smaps" % d.pid) as f, open(os.path.join(keep, "smaps"), "w") as o:
+                o.write(f.read())
+            subprocess.run(["gdb", "-p", str(d.pid), "-batch", "-ex", "call (void)malloc_stats()"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
         text = open(os.path.join(tmp, "dnsd.log")).read()
 
         def stamp(pattern):
@@ -294,6 +302,8 @@ health: {listen: "127.0.0.1:%d"}
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if os.environ.get("K8S_BENCH_KEEP"):
+            subprocess.run(["cp", os.path.join(tmp, "dnsd.log"), os.environ["K8S_BENCH_KEEP"]])
         subprocess.run(["rm", "-rf", tmp])
 
 

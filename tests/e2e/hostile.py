@@ -275,14 +275,28 @@ add("udp: 5000-byte datagram (larger than any query) is dropped",
     udp_drop(query(extra=opt(options=ednsopt(65001, b"x" * 4900)))))
 
 
-@case("udp: unknown option is not echoed")
+@case("udp: unknown option is not echoed; a client cookie gets a server cookie")
 def _(c):
     r = c.udp(query(extra=opt(options=ednsopt(65001, b"xyz") + ednsopt(10, b"12345678"))))
     why = check_reply(r, rcode=NOERROR)
     if why:
         return why
     m = dns.message.from_wire(r)
-    return None if not m.options else "options echoed: %s" % m.options
+    codes = [o.otype for o in m.options]
+    if codes != [10]:
+        return "options in the reply: %s, want only COOKIE" % codes
+    data = m.options[0].to_wire() if hasattr(m.options[0], "to_wire") else b""
+    return None if data[:8] == b"12345678" and len(data) == 24 else "cookie %r: not client + 16" % data
+
+
+add("udp: COOKIE of 9 bytes (RFC 7873 §5.2.2) -> FORMERR",
+    udp_expect(query(extra=opt(options=ednsopt(10, b"x" * 9))), rcode=FORMERR))
+add("udp: COOKIE of 41 bytes -> FORMERR",
+    udp_expect(query(extra=opt(options=ednsopt(10, b"x" * 41))), rcode=FORMERR))
+add("udp: edns-tcp-keepalive over UDP (RFC 7828 §3.2.1) -> FORMERR",
+    udp_expect(query(extra=opt(options=ednsopt(11, b""))), rcode=FORMERR))
+add("udp: edns-tcp-keepalive with a timeout from a client -> FORMERR",
+    udp_expect(query(extra=opt(options=ednsopt(11, b"\x00\x64"))), rcode=FORMERR))
 
 
 # ---- TCP ----

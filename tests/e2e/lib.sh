@@ -78,7 +78,8 @@ free_port() {
 # wait until it answers a query (any rcode). DNSD_PORT is taken from the
 # config's first listen address; DNSD_PID and DNSD_LOG describe the daemon.
 # Several daemons may be started one after another; each is killed at exit.
-# DNSD_NOFILE=N starts it with an open-file limit of N (prlimit).
+# DNSD_NOFILE=N starts it with an open-file limit of N (prlimit); DNSD_DENY=CALLS
+# with those system calls failing with EPERM (seccomp_deny.py).
 # DNSD_START_SECS=N waits up to N seconds for it to answer (default 10; large zones
 # under a sanitizer take longer).
 start_dnsd() {
@@ -91,6 +92,7 @@ start_dnsd() {
   DNSD_LOG=$T/dnsd.${#DNSD_LOGS[@]}.log
   DNSD_LOGS+=("$DNSD_LOG")
   ${DNSD_NOFILE:+prlimit --nofile="$DNSD_NOFILE:$DNSD_NOFILE"} \
+  ${DNSD_DENY:+"$E2E_DIR/seccomp_deny.py" "$DNSD_DENY"} \
   "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
   DNSD_PID=$!
   on_exit "kill_dnsd $DNSD_PID"

@@ -15,6 +15,11 @@
 #   netns_addr ADDR [PTRNAME]   an address on the namespace's loopback; with
 #                               PTRNAME, the fake root's reverse zone maps it back
 #   in_netns CMD...             run CMD inside the namespace
+#   netns_source SRC DEST...    from now on, traffic to each DEST (an address of
+#                               the namespace) leaves from SRC unless a program
+#                               binds its own (the local route's preferred
+#                               source): to pick a split-horizon view for a
+#                               checker that cannot be given one everywhere
 #   netns_delegate ZONE NAME ADDR [NAME ADDR...]
 #                               the root delegates ZONE to NAME, with glue ADDR
 #                               (ADDR "-": no glue, for out-of-zone names)
@@ -33,6 +38,9 @@
 #   zonemaster ZONE [ARGS...]   zonemaster-cli against the fake root, offline;
 #                               the report goes to stdout and $T/zonemaster.ZONE.txt
 #   zonemaster_count LEVEL FILE lines of that level in a report
+#   dnsviz_check ZONE [ARGS...] dnsviz probe (authoritative, from the fake root)
+#                               + grok; prints "error|warning NAME CODE: text"
+#   dnsviz_count LEVEL LINES    how many of those lines are of that level
 #
 # Addresses: $NETNS_ROOT_ADDR (11.53.0.1) for the root; tests pick others from
 # 11.53.0.0/24 (IPv4) and 2a0b:53::/64 (IPv6), which are not in IANA's
@@ -68,6 +76,14 @@ netns_create() {
 }
 
 in_netns() { ip netns exec "$NETNS" "$@"; }
+
+netns_source() {
+  local src=$1 dest; shift
+  for dest in "$@"; do
+    ip -n "$NETNS" route replace local "$dest" dev lo table local proto kernel scope host src "$src" ||
+      die "route to $dest from $src"
+  done
+}
 
 netns_addr() {
   local addr=$1 ptr=${2:-}
@@ -211,3 +227,40 @@ zonemaster() {
   return $rc
 }
 zonemaster_count() { awk -v l="$1" '$2 == l' "$2" | wc -l; }
+
+# dnsviz_check ZONE [dnsviz probe args]: `dnsviz probe` as an authoritative
+# analysis from the fake root (-A, the root's servers given with -x, so
+# nothing outside the namespace is asked) with the EDNS checks (-E), then
+# `dnsviz grok` (the whole verdict: with -l it writes nothing when all is well);
+# the probe goes to $T/dnsviz.ZONE.json, grok's verdict to
+# $T/dnsviz.ZONE.grok.json. Prints one line per error and warning grok found
+# ("error|warning NAME CODE: description") and nothing else; fails if either
+# step fails.
+dnsviz_check() {
+  local zone=$1; shift
+  local probe=$T/dnsviz.${zone%.}.json grok=$T/dnsviz.${zone%.}.grok.json v6=(-4)
+  [ "$_NETNS_HAS_V6" = 1 ] && v6=()
+  in_netns timeout 120 /usr/bin/dnsviz probe -A "${v6[@]}" -E -x ".:a.root-servers.net=$NETNS_ROOT_ADDR" \
+    "$@" -o "$probe" "$zone" 2>"$probe.err" || { cat "$probe.err"; return 1; }
+  [ -s "$probe" ] || { echo "dnsviz probe wrote nothing: $(tail -n 3 "$probe.err")"; return 1; }
+  timeout 60 /usr/bin/dnsviz grok -r "$probe" -o "$grok" 2>"$grok.err" ||
+    { cat "$grok.err"; return 1; }
+  [ -s "$grok" ] || { echo "dnsviz grok wrote nothing: $(tail -n 3 "$grok.err")"; return 1; }
+  "$PY" - "$grok" <<'PY'
+import json, sys
+def walk(node, path):
+    if isinstance(node, dict):
+        for level in ("errors", "warnings"):
+            for item in node.get(level, []) or []:
+                print("%s %s %s: %s" % (level[:-1], path or ".", item.get("code", "?"), item.get("description", "")))
+        for k, v in node.items():
+            if k not in ("errors", "warnings"):
+                walk(v, path if path else k)
+    elif isinstance(node, list):
+        for v in node:
+            walk(v, path)
+walk(json.load(open(sys.argv[1])), "")
+PY
+}
+# dnsviz_count LEVEL LINES: how many of dnsviz's lines are of that level (error|warning)
+dnsviz_count() { grep -c "^$1 " <<<"$2"; }

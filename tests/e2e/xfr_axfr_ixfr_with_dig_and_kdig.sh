@@ -51,7 +51,8 @@ assert_match "$(field rcode "$out") $(field flags "$out")" '^NOERROR qr aa' "IXF
 
 # the locked zone
 out=$(dnsq --tcp locked.example AXFR)
-assert_eq "$(field rcode "$out") | $(field counts "$out")" "REFUSED | 1 0 0 0" "AXFR from a client allow-transfer excludes: REFUSED, no records"
+assert_eq "$(field rcode "$out") | $(field counts "$out")" "REFUSED | 1 0 0 1" "AXFR from a client allow-transfer excludes: REFUSED, no records, OPT"
+assert_match "$(field edns "$out")" "options=15:0012" "... the OPT carries EDE 18 Prohibited (RFC 8914)"
 assert_contains "$(grep 'transfer refused' "$DNSD_LOG")" "not in allow-transfer: client=127.0.0.1 qtype=AXFR zone=locked.example." "the refusal is logged"
 assert_eq "$(qshort ns.locked.example A)" 192.0.2.53 "the zone still answers queries"
 out=$(dnsq --tcp www.global AXFR)

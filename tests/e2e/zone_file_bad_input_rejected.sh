@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Zone files that must not hang or lie: a directory, /dev/zero and a FIFO as
 # `file:` are refused at once by `dnsd -t` (regular files only); a TTL above
-# 2^31-1, a CNAME at the apex, a CNAME beside other data and a second SOA are
+# 2^31-1, a CNAME at the apex, a CNAME beside other data, a DNAME and a second SOA are
 # errors naming file:line. The same broken files on SIGHUP fail the reload
 # while the old zone keeps serving, and SIGTERM still stops dnsd promptly.
 . "$(dirname "$0")/lib.sh"
@@ -44,6 +44,8 @@ bad "@ IN CNAME elsewhere.example." apex_cname
 check_t "$T/apex_cname.zone" "$T/apex_cname.zone:6: global.: CNAME at the zone apex" "CNAME at the apex refused with file:line"
 bad "www IN CNAME elsewhere.example." cname_other
 check_t "$T/cname_other.zone" "$T/cname_other.zone:6: www.global.: CNAME and other data" "CNAME and other data refused with file:line"
+bad "old IN DNAME www.global." dname
+check_t "$T/dname.zone" "$T/dname.zone:6: old.global.: DNAME is not supported" "a DNAME (served without its redirection) refused with file:line"
 bad "@ IN SOA ns hostmaster 2 3600 600 86400 30" second_soa
 check_t "$T/second_soa.zone" "$T/second_soa.zone:6: global.: a second SOA record" "a second SOA refused with file:line"
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Zonemaster (zonemaster-cli, offline) reports no ERROR for zones that have
+# Zonemaster (zonemaster-cli, offline) reports no CRITICAL, ERROR or WARNING,
+# and DNSViz (dnsviz probe + grok) no error or warning, for zones that have
 # only Kubernetes data: no zone file, so dnsd makes the apex SOA and NS itself.
 #  - zone global, no nameservers: key: the synthesized ns1.global/ns2.global,
 #    one per address dnsd listens on, with their A records in the zone;
@@ -11,7 +12,7 @@
 . "$E2E_DIR/k8s.bash"
 . "$E2E_DIR/netns.bash"
 
-netns_require zonemaster-cli curl
+netns_require zonemaster-cli dnsviz curl
 netns_create
 netns_addr 11.53.0.53 ns1.global
 netns_addr 11.53.0.54 ns2.global
@@ -62,6 +63,11 @@ for zone in global mesh; do
   grep -q 'Using version' "$report" || die "zonemaster did not run for $zone"
   errors=$(zonemaster_count ERROR "$report")
   critical=$(zonemaster_count CRITICAL "$report")
-  note "$zone: $errors ERROR, $critical CRITICAL, $(zonemaster_count WARNING "$report") WARNING"
-  assert_eq "$errors/$critical" 0/0 "zonemaster: no ERROR or CRITICAL for the Kubernetes-only zone $zone"
+  warnings=$(zonemaster_count WARNING "$report")
+  assert_eq "$critical/$errors/$warnings" 0/0/0 \
+    "zonemaster: no CRITICAL, ERROR or WARNING (critical/error/warning) for the Kubernetes-only zone $zone"
+  out=$(dnsviz_check "$zone") || die "dnsviz failed for $zone: $out"
+  [ -n "$out" ] && echo "$out"
+  assert_eq "$(dnsviz_count error "$out")/$(dnsviz_count warning "$out")" 0/0 \
+    "dnsviz grok: no error or warning (error/warning) for the Kubernetes-only zone $zone"
 done

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * fuzz_query.c - the whole query path (wire parse, view choice, lookup,
  * response assembly) on arbitrary bytes, over UDP and TCP limits, against the
- * fixture zone tests/data/zones/unit.zone with two views (one by ECS). */
+ * fixture zone tests/data/zones/unit.zone with two views (one by ECS), with
+ * cookie-require off and on (DNS Cookies, edns-tcp-keepalive and Extended
+ * DNS Errors all on the path). */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,10 +57,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct answer_request req = { .pkt = data,
 				      .len = size,
 				      .client = (struct sockaddr *)&cl,
-				      .local = (struct sockaddr *)&cl };
+				      .local = (struct sockaddr *)&cl,
+				      .now_s = 1700000000,
+				      .tcp_idle_timeout_ms = 10000 };
 	struct answer_info info;
 	size_t n = answer_query(snap, &req, out, 4096, &info);
 	if (n > 4096)
+		abort();
+	/* the same over UDP with cookie-require on (a client outside the
+	 * allowlist): TC or BADCOOKIE must fit the same limits */
+	snap->settings.is_cookie_required = true;
+	n = answer_query(snap, &req, out, 4096, &info);
+	snap->settings.is_cookie_required = false;
+	if (n > 4096 || (n && info.query.has_opt && n > 1232 && n > info.query.udp_size))
 		abort();
 	req.is_tcp = true;
 	n = answer_query(snap, &req, out, sizeof(out), &info);

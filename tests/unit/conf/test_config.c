@@ -280,9 +280,10 @@ START_TEST(test_file_sample_conf)
 {
 	int rc = config_load("conf/dnsd.yaml", &cfg, err, sizeof(err));
 	ck_assert_msg(rc == 0, "%s", err);
-	ck_assert_uint_eq(cfg->listen_count, 2);
+	ck_assert_uint_eq(cfg->listen_count, 3);
 	ck_assert_str_eq(cfg->listen[0].text, "127.0.0.1:5353");
-	ck_assert_str_eq(cfg->listen[1].text, "[::1]:5353");
+	ck_assert_str_eq(cfg->listen[1].text, "127.0.0.2:5353");
+	ck_assert_str_eq(cfg->listen[2].text, "[::1]:5353");
 	ck_assert_uint_eq(cfg->workers, 0);
 	ck_assert_uint_eq(cfg->zones_count, 1);
 	ck_assert_str_eq(cfg->zones[0].name, "global");
@@ -387,6 +388,18 @@ START_TEST(test_uint_bounds)
 	ck_assert_uint_eq(cfg->udp_payload_max, 4096);
 	ck_assert_uint_eq(cfg->tcp_idle_timeout_ms, 3600000);
 	ck_assert_uint_eq(cfg->tcp_max_connections, 1);
+}
+END_TEST
+
+START_TEST(test_udp_io)
+{
+	load_ok("workers: 1\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_AUTO);
+	load_ok("udp-io: recvmmsg\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_RECVMMSG);
+	load_ok("udp-io: io-uring\n");
+	ck_assert_int_eq(cfg->udp_io, CONFIG_UDP_IO_IO_URING);
+	load_error("udp-io: epoll\n", DNSD_EINVAL, 1, 9, "udp-io");
 }
 END_TEST
 
@@ -952,6 +965,7 @@ static Suite *config_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_bool_spellings);
 	tcase_add_test(tc, test_uint_bounds);
+	tcase_add_test(tc, test_udp_io);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_proxy_protocol_and_state);

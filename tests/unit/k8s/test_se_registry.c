@@ -154,6 +154,30 @@ START_TEST(test_many)
 }
 END_TEST
 
+START_TEST(test_no_hosts)
+{
+	/* an entry whose every host was dropped holds nothing (it leaked a
+	 * registry item per update before: make asan, admin_status_json) */
+	struct se_registry *r = se_registry_new();
+	struct fake_entry *e = entry(0, "default", "broken", "x.default.global", NULL);
+	e->item.hosts_count = 0;
+	ck_assert_int_eq(se_registry_update(r, NULL, &e->item), 0);
+	struct seen s = { 0 };
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
+	struct fake_entry *fixed = entry(0, "default", "broken", "x.default.global", NULL);
+	fixed->item.entry = e; /* the same object, now with its host */
+	ck_assert_int_eq(se_registry_update(r, &e->item, &fixed->item), 0);
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 1);
+	ck_assert_int_eq(se_registry_update(r, &fixed->item, &e->item), 0);
+	ck_assert_int_eq(se_registry_update(r, &e->item, NULL), 0);
+	se_registry_free(r);
+	free(e);
+	free(fixed);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("se_registry");
@@ -161,6 +185,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_visit);
 	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_no_hosts);
 	suite_add_tcase(s, tc);
 	return s;
 }

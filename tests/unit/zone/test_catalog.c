@@ -98,6 +98,9 @@ START_TEST(test_pending_until_all_synced)
 	ck_assert(!catalog_is_ready(c, why, sizeof(why)));
 	ck_assert_ptr_nonnull(strstr(why, "mesh-1"));
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
+	/* Not Ready's EXTRA-TEXT names the clusters awaited (RFC 8914) */
+	ck_assert_str_eq(publish_current(&publish_global)->sets[0]->zones[0]->ede_text,
+			 "kubernetes mesh-1, mesh-2 not synced");
 
 	struct item a = { "svc.default.global", { 10, 0, 0, 1 } };
 	struct item b = { "svc.default.global", { 10, 0, 0, 2 } };
@@ -107,6 +110,11 @@ START_TEST(test_pending_until_all_synced)
 	catalog_cluster_synced(c, 0);
 	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_SERVFAIL);
+	/* ... and only those still awaited */
+	const struct zone *pz = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(pz->is_pending);
+	ck_assert_str_eq(pz->ede_text, "kubernetes mesh-2 not synced");
+	ck_assert_uint_eq(pz->ede_text_len, strlen("kubernetes mesh-2 not synced"));
 	catalog_apply(c, 1, item_records, NULL, &b);
 	catalog_apply(c, 1, item_records, NULL, &a); /* same record from two clusters */
 	catalog_cluster_synced(c, 1);
@@ -138,6 +146,16 @@ START_TEST(test_pending_until_all_synced)
 	catalog_apply(c, 1, item_records, &b, NULL);
 	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	ck_assert(!publish_current(&publish_global)->sets[0]->zones[0]->is_stale);
+	/* a cluster serving saved state marks the zone stale, and unmarks it */
+	catalog_cluster_stale(c, 1, true);
+	publisher_flush(c);
+	const struct zone *sz = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(sz->is_stale);
+	ck_assert_str_eq(sz->ede_text, "kubernetes mesh-2 down: saved state served");
+	catalog_cluster_stale(c, 1, false);
+	publisher_flush(c);
+	ck_assert(!publish_current(&publish_global)->sets[0]->zones[0]->is_stale);
 	catalog_free(c);
 }
 END_TEST

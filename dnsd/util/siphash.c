@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: BSD-3-Clause
+ * siphash.c - SipHash-2-4, written from the paper's description (§2):
+ * four 64-bit words of state, two SipRounds per 8-byte message word, the
+ * last word carrying the length in its top byte, then four finalization
+ * rounds. */
+#include "util/siphash.h"
+
+static inline uint64_t rotl(uint64_t x, unsigned b) { return (x << b) | (x >> (64 - b)); }
+
+static inline uint64_t read_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < 8; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+struct sip_state {
+	uint64_t v0, v1, v2, v3;
+};
+
+static inline void sip_round(struct sip_state *s)
+{
+	s->v0 += s->v1;
+	s->v1 = rotl(s->v1, 13);
+	s->v1 ^= s->v0;
+	s->v0 = rotl(s->v0, 32);
+	s->v2 += s->v3;
+	s->v3 = rotl(s->v3, 16);
+	s->v3 ^= s->v2;
+	s->v0 += s->v3;
+	s->v3 = rotl(s->v3, 21);
+	s->v3 ^= s->v0;
+	s->v2 += s->v1;
+	s->v1 = rotl(s->v1, 17);
+	s->v1 ^= s->v2;
+	s->v2 = rotl(s->v2, 32);
+}
+
+static inline void sip_compress(struct sip_state *s, uint64_t m)
+{
+	s->v3 ^= m;
+	sip_round(s);
+	sip_round(s);
+	s->v0 ^= m;
+}
+
+uint64_t siphash24(const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *data, size_t len)
+{
+	uint64_t k0 = read_le64(key), k1 = read_le64(key + 8);
+	/* "somepseudorandomlygeneratedbytes" */
+	struct sip_state s = {
+		.v0 = k0 ^ 0x736f6d6570736575ull,
+		.v1 = k1 ^ 0x646f72616e646f6dull,
+		.v2 = k0 ^ 0x6c7967656e657261ull,
+		.v3 = k1 ^ 0x7465646279746573ull,
+	};
+	size_t full = len & ~(size_t)7;
+	for (size_t i = 0; i < full; i += 8)
+		sip_compress(&s, read_le64(data + i));
+	/* the last word: the remaining bytes, and len mod 256 in the top byte */
+	uint64_t last = (uint64_t)(len & 0xFF) << 56;
+	for (size_t i = 0; i < (len & 7); i++)
+		last |= (uint64_t)data[full + i] << (8 * i);
+	sip_compress(&s, last);
+	s.v2 ^= 0xFF;
+	for (unsigned i = 0; i < 4; i++)
+		sip_round(&s);
+	return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
+}
+
+void siphash24_bytes(uint8_t out[8], const uint8_t key[SIPHASH_KEY_LEN], const uint8_t *data, size_t len)
+{
+	uint64_t h = siphash24(key, data, len);
+	for (unsigned i = 0; i < 8; i++)
+		out[i] = (uint8_t)(h >> (8 * i));
+}
