@@ -170,7 +170,9 @@ netns_root_start() {
   } >"$d/nsd.conf"
   nsd-checkconf "$d/nsd.conf" || die "nsd.conf for the fake root"
   printf '. 3600000 NS a.root-servers.net.\na.root-servers.net. 3600000 A %s\n' "$NETNS_ROOT_ADDR" >"$NETNS_HINTS"
-  in_netns nsd -d -c "$d/nsd.conf" >"$d/nsd.log" 2>&1 &
+  # ip netns exec directly, not in_netns: a function run with & is a
+  # subshell, and $! would be the subshell, not the daemon the exit kills
+  ip netns exec "$NETNS" nsd -d -c "$d/nsd.conf" >"$d/nsd.log" 2>&1 &
   local pid=$!
   on_exit "kill $pid"
   _root_up() { in_netns dig +norec +tries=1 +time=1 "@$NETNS_ROOT_ADDR" . SOA | grep -q 'status: NOERROR'; }
@@ -190,7 +192,7 @@ netns_start_dnsd() {
   DNSD_ADDR=${first%:*}; DNSD_ADDR=${DNSD_ADDR#[}; DNSD_ADDR=${DNSD_ADDR%]}
   DNSD_LOG=$T/dnsd.${#DNSD_LOGS[@]}.log
   DNSD_LOGS+=("$DNSD_LOG")
-  in_netns "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 &
+  ip netns exec "$NETNS" "$DNSD_BIN" -c "$conf" "$@" >"$DNSD_LOG" 2>&1 & # not in_netns: see above
   DNSD_PID=$!
   on_exit "kill_dnsd $DNSD_PID"
   _netns_dnsd_alive() {
