@@ -54,7 +54,7 @@ PY
 }
 good_change() { # a small good change after each case, served within a deadline
   se_replace mesh-1 default canary canary.default.global "10.7.0.$1"
-  expect_answer 10 "10.7.0.$1" canary.default.global
+  expect_answer $((10 * slow)) "10.7.0.$1" canary.default.global
 }
 
 start_fakeapi mesh-1 --history 300000
@@ -64,22 +64,22 @@ objects big big-in-list "$BIG_MB" >"$T/big1.json"
 post /_fake/apply "$T/big1.json"
 start_k8s_dnsd mesh-1
 wait_until $((30 * slow)) is_ready || die "not ready with a ${BIG_MB} MB object in the LIST"
-expect_answer 10 10.9.0.1 big-in-list.default.global
-expect_answer 5 10.7.0.1 canary.default.global
+expect_answer $((10 * slow)) 10.9.0.1 big-in-list.default.global
+expect_answer $((5 * slow)) 10.7.0.1 canary.default.global
 rss0=$(rss_kb)
 good_change 2
 
 # 2. a watch event of BIG_MB MB
 objects big big-in-watch "$BIG_MB" >"$T/big2.json"
 post /_fake/apply "$T/big2.json"
-expect_answer 20 10.9.0.1 big-in-watch.default.global
+expect_answer $((20 * slow)) 10.9.0.1 big-in-watch.default.global
 good_change 3
 
 # 3. STORM events from one request
 objects storm "$STORM" s >"$T/storm.json"
 post /_fake/apply "$T/storm.json"
 wait_until $((60 * slow)) held $((STORM + 3)) || die "storm: $STORM entries not held"
-expect_answer 5 "10.$((100 + ((STORM - 1) >> 16))).$(( (STORM - 1) >> 8 & 255 )).$(( (STORM - 1) & 255 ))" \
+expect_answer $((5 * slow)) "10.$((100 + ((STORM - 1) >> 16))).$(( (STORM - 1) >> 8 & 255 )).$(( (STORM - 1) & 255 ))" \
   "s-$((STORM - 1)).ns-$(( (STORM - 1) % 100 )).global"
 good_change 4
 
@@ -88,17 +88,17 @@ objects hosts "$HOSTS" >"$T/hosts.json"
 post /_fake/apply "$T/hosts.json"
 # the first 65,536 are served; the rest is one drop, logged once
 served=$(( HOSTS < 65536 ? HOSTS : 65536 ))
-expect_answer 120 10.8.0.1 "h-$((served - 1)).default.global"
-expect_answer 5 10.8.0.1 h-0.default.global
+expect_answer $((120 * slow)) 10.8.0.1 "h-$((served - 1)).default.global"
+expect_answer $((5 * slow)) 10.8.0.1 h-0.default.global
 if [ "$HOSTS" -gt 65536 ]; then
-  expect_status 5 NXDOMAIN "h-$((HOSTS - 1)).default.global"
+  expect_status $((5 * slow)) NXDOMAIN "h-$((HOSTS - 1)).default.global"
   wait_until $((5 * slow)) grep -q "more than 65536 hosts: this one and the $((HOSTS - 65537)) after it are not served" "$DNSD_LOG" ||
     die "no log line for the hosts past 65,536"
   assert_eq "$(grep -c 'many-hosts.*more than 65536 hosts' "$DNSD_LOG")" 1 "the hosts past 65,536: one log line"
 fi
 good_change 5
 se_delete mesh-1 default many-hosts
-expect_status 60 NXDOMAIN "h-$((served - 1)).default.global"
+expect_status $((60 * slow)) NXDOMAIN "h-$((served - 1)).default.global"
 good_change 6
 
 # 5. a relist that returns a completely different set: the watch refused and
@@ -111,9 +111,9 @@ objects storm "$STORM" t >"$T/storm2.json"
 post /_fake/apply "$T/storm2.json"
 fault mesh-1 '{"kind":"gone"}'
 fault mesh-1 '{"kind":"clear"}'
-expect_answer 90 "10.$((100 + ((STORM - 1) >> 16))).$(( (STORM - 1) >> 8 & 255 )).$(( (STORM - 1) & 255 ))" \
+expect_answer $((90 * slow)) "10.$((100 + ((STORM - 1) >> 16))).$(( (STORM - 1) >> 8 & 255 )).$(( (STORM - 1) & 255 ))" \
   "t-$((STORM - 1)).ns-$(( (STORM - 1) % 100 )).global"
-expect_status 10 NXDOMAIN "s-$((STORM - 1)).ns-$(( (STORM - 1) % 100 )).global"
+expect_status $((10 * slow)) NXDOMAIN "s-$((STORM - 1)).ns-$(( (STORM - 1) % 100 )).global"
 wait_until $((30 * slow)) held $((STORM + 3)) || die "relist: not $((STORM + 3)) entries"
 good_change 7
 
