@@ -76,6 +76,15 @@ static uint64_t sum_at(const struct server *s, unsigned listen, int is_tcp, size
 
 #define OFF(field) ((size_t)((const char *)&s->stats[0].field - (const char *)&s->stats[0]))
 
+/* The counter at off summed over every set, whatever its address or protocol. */
+static uint64_t sum_all(const struct server *s, size_t off)
+{
+	uint64_t sum = 0;
+	for (unsigned i = 0; i < s->stats_count; i++)
+		sum += load((const _Atomic uint64_t *)((const char *)&s->stats[i] + off));
+	return sum;
+}
+
 /* CoreDNS's zone label: the zone with its dot, "dropped" for queries no
  * zone took (vars.Dropped). */
 static const char *zone_label(unsigned z)
@@ -345,9 +354,7 @@ static void write_proxy(const struct server *s, struct metrics_out *m)
 		       "health checks.");
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned k = 0; k < 2; k++) {
-			uint64_t sum = 0;
-			for (unsigned i = 0; i < s->stats_count; i++)
-				sum += load(&s->stats[i].proxy_headers[p][k]);
+			uint64_t sum = sum_all(s, OFF(proxy_headers[p][k]));
 			const struct metrics_label labels[] = { { "proto", protos[p] },
 								{ "command", commands[k] } };
 			metrics_sample(m, "dnsd_proxy_headers_total", labels, 2, sum);
@@ -358,9 +365,7 @@ static void write_proxy(const struct server *s, struct metrics_out *m)
 		"peer outside proxy-protocol), missing (none from a peer inside it), malformed.");
 	for (unsigned p = 0; p < 2; p++)
 		for (unsigned k = 0; k < 3; k++) {
-			uint64_t sum = 0;
-			for (unsigned i = 0; i < s->stats_count; i++)
-				sum += load(&s->stats[i].proxy_dropped[p][k]);
+			uint64_t sum = sum_all(s, OFF(proxy_dropped[p][k]));
 			const struct metrics_label labels[] = { { "proto", protos[p] },
 								{ "reason", reasons[k] } };
 			metrics_sample(m, "dnsd_proxy_dropped_total", labels, 2, sum);
@@ -374,17 +379,11 @@ static void write_rrl(const struct server *s, struct metrics_out *m)
 	metrics_family(m, "dnsd_rrl_limited_total", METRICS_COUNTER,
 		       "UDP replies over their rrl rate, by kind (response, nxdomain, error); in log-only "
 		       "mode sent all the same.");
-	uint64_t slipped = 0, dropped = 0;
+	uint64_t slipped = sum_all(s, OFF(rrl_slipped)), dropped = sum_all(s, OFF(rrl_dropped));
 	for (unsigned k = 0; k < RRL_KIND_COUNT; k++) {
-		uint64_t sum = 0;
-		for (unsigned i = 0; i < s->stats_count; i++)
-			sum += load(&s->stats[i].rrl_limited[k]);
+		uint64_t sum = sum_all(s, OFF(rrl_limited[k]));
 		const struct metrics_label labels[] = { { "kind", rrl_kind_name((enum rrl_kind)k) } };
 		metrics_sample(m, "dnsd_rrl_limited_total", labels, 1, sum);
-	}
-	for (unsigned i = 0; i < s->stats_count; i++) {
-		slipped += load(&s->stats[i].rrl_slipped);
-		dropped += load(&s->stats[i].rrl_dropped);
 	}
 	metrics_single(m, "dnsd_rrl_slipped_total", METRICS_COUNTER,
 		       "Rate-limited UDP replies sent truncated (TC=1, rrl.slip) instead.", slipped);
@@ -409,9 +408,7 @@ static void write_edns(const struct server *s, struct metrics_out *m)
 	metrics_family(m, "dnsd_dns_ede_total", METRICS_COUNTER,
 		       "Responses carrying an Extended DNS Error (RFC 8914), by INFO-CODE.");
 	for (size_t k = 0; k < sizeof(edes) / sizeof(edes[0]); k++) {
-		uint64_t sum = 0;
-		for (unsigned i = 0; i < s->stats_count; i++)
-			sum += load(&s->stats[i].ede[edes[k].code]);
+		uint64_t sum = sum_all(s, OFF(ede[edes[k].code]));
 		char code[8];
 		snprintf(code, sizeof(code), "%d", edes[k].code);
 		const struct metrics_label labels[] = { { "code", code }, { "name", edes[k].name } };
@@ -422,20 +419,14 @@ static void write_edns(const struct server *s, struct metrics_out *m)
 		       "Queries with a DNS COOKIE option (RFC 7873), by what it proved: client_only (no "
 		       "server cookie yet), valid, invalid (not ours, expired, or another address's).");
 	for (unsigned k = 1; k < SERVER_COOKIE_SLOTS; k++) {
-		uint64_t sum = 0;
-		for (unsigned i = 0; i < s->stats_count; i++)
-			sum += load(&s->stats[i].cookies[k]);
+		uint64_t sum = sum_all(s, OFF(cookies[k]));
 		const struct metrics_label labels[] = { { "verdict", verdicts[k] } };
 		metrics_sample(m, "dnsd_dns_cookies_total", labels, 1, sum);
 	}
-	uint64_t bad = 0;
-	for (unsigned i = 0; i < s->stats_count; i++)
-		bad += load(&s->stats[i].badcookie);
+	uint64_t bad = sum_all(s, OFF(badcookie));
 	metrics_single(m, "dnsd_dns_badcookie_total", METRICS_COUNTER,
 		       "BADCOOKIE responses sent (cookie-require, UDP, client not in cookie-allow).", bad);
-	uint64_t missing = 0;
-	for (unsigned i = 0; i < s->stats_count; i++)
-		missing += load(&s->stats[i].cookie_missing);
+	uint64_t missing = sum_all(s, OFF(cookie_missing));
 	metrics_single(m, "dnsd_dns_cookie_missing_total", METRICS_COUNTER,
 		       "UDP queries without a cookie answered TC=1 by cookie-require (retry over TCP).",
 		       missing);
