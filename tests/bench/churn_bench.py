@@ -28,6 +28,11 @@ import threading
 import time
 import urllib.request
 
+HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE_BENCH)
+sys.dont_write_bytecode = True
+from benchlib import free_port, wait_for  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
@@ -37,21 +42,6 @@ RATE = int(os.environ.get("CHURN_RATE", "20000"))
 SECONDS = float(os.environ.get("CHURN_SECONDS", "10"))
 CHANGES_PER_S = int(os.environ.get("CHURN_CHANGES_PER_S", "200"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(pred, secs, what):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        if pred():
-            return
-        time.sleep(0.01)
-    raise SystemExit("churn_bench: timed out waiting for %s" % what)
 
 
 def proc_counters(pid):

@@ -29,28 +29,15 @@ import tempfile
 import time
 import urllib.request
 
+HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE_BENCH)
+sys.dont_write_bytecode = True
+from benchlib import free_port, wait_for  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
 MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, secs, what):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.005)
-    raise SystemExit("k8s_bench: timed out waiting for %s" % what)
 
 
 def dns_query(name, qid):
@@ -125,7 +112,7 @@ def main():
                                  "--bookmark-interval", "60", "--history", "100000"],
                                 stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
         procs.append(fake)
-        wait_for(lambda: os.path.exists(portfile), 10, "fakeapi")
+        wait_for(lambda: os.path.exists(portfile), 10, "fakeapi", poll=0.005)
         api_port = int(open(portfile).read())
         ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
 
@@ -194,7 +181,7 @@ health: {listen: "127.0.0.1:%d"}
                     return r.status == 200
             except OSError:
                 return False
-        wait_for(ready, float(os.environ.get("K8S_BENCH_READY_S", "120")), "dnsd /ready")
+        wait_for(ready, float(os.environ.get("K8S_BENCH_READY_S", "120")), "dnsd /ready", poll=0.005)
         ready_s = time.monotonic() - t0
         time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")

@@ -28,28 +28,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True
 import k8s_churn  # noqa: E402
+from benchlib import free_port, wait_for  # noqa: E402
+
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
 MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, secs, what):
-    deadline = time.monotonic() + secs
-    while time.monotonic() < deadline:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.01)
-    raise SystemExit("k8s_soak: timed out waiting for %s" % what)
 
 
 def proc_kb(pid, key):

@@ -31,6 +31,11 @@ import sys
 import tempfile
 import time
 
+HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE_BENCH)
+sys.dont_write_bytecode = True
+from benchlib import free_port  # noqa: E402
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 ZONE = os.path.join(REPO, "tests", "data", "zones", "test.global.zone")
@@ -42,14 +47,6 @@ def query(name, qtype, qid):
     q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 1)
     q += b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\x00" + struct.pack(">HH", qtype, 1)
     return q + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"   # EDNS 1232
-
-
-def free_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def run(dnsd, tmp, label, extra, n):
