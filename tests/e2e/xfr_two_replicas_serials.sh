@@ -26,6 +26,16 @@ soa_serial() { dig +short -p "$1" @127.0.0.1 global SOA | awk '{print $3}'; }
 a0=$(soa_serial "$PORT_1") b0=$(soa_serial "$PORT_2")
 assert_eq "$((a0 % 256)) $((b0 % 256))" "1 2" "each replica's serials end in its own byte"
 
+# The serials order publications by the quarter second (the upper 24 bits):
+# within one quarter, replica 2's is above replica 1's whatever came first.
+# The change below must be later than both starts, so wait (polling the
+# clock, bounded) for a quarter after both.
+later_quarter() {
+  "$PY" -c "import sys, time
+q = int(time.time() * 4) % 2**24
+sys.exit(0 if all(0 < (q - (int(s) >> 8)) % 2**24 < 2**23 for s in sys.argv[1:]) else 1)" "$a0" "$b0"
+}
+wait_until 2 later_quarter || die "the clock did not pass the quarter second of serials $a0 $b0"
 se_replace mesh-1 team api api.team.global 10.0.0.2
 has() { [ "$(dig +short -p "$1" @127.0.0.1 api.team.global)" = 10.0.0.2 ]; }
 wait_until 5 has "$PORT_1" || die "replica 1 did not take the change"
