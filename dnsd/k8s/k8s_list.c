@@ -266,8 +266,9 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
  * resourceVersion did not change is not touched, unless it was restored from
  * the state file: a rebuilt API server may number differently), and ours
  * that fresh lacks are deleted. Empties fresh. */
-static void list_merge_locked(struct reflector *r, struct objmap *fresh)
+static void list_merge_locked(struct reflector *r, struct objmap *fresh, size_t *upserted, size_t *removed)
 {
+	*upserted = *removed = 0;
 	for (size_t i = 0; i < r->objects.bucket_count; i++)
 		for (struct object *o = r->objects.buckets[i]; o; o = o->next)
 			o->is_seen = false;
@@ -288,6 +289,7 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 				free(f->state_line);
 			} else {
 				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
+				++*upserted;
 			}
 			free(f);
 			f = next;
@@ -299,8 +301,10 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh)
 		struct object *o = r->objects.buckets[i];
 		while (o) {
 			struct object *next = o->next;
-			if (!o->is_seen)
+			if (!o->is_seen) {
 				k8s_watch_remove_locked(r, o);
+				++*removed;
+			}
 			o = next;
 		}
 	}
@@ -325,7 +329,13 @@ int k8s_list_do(struct reflector *r)
 		return rc;
 	}
 	pthread_mutex_lock(&w->lock);
-	list_merge_locked(r, &fresh);
+	size_t upserted, removed;
+	/* one publication for the whole diff: its additions come before its
+	 * deletions, and a snapshot of half of it would serve both the old set
+	 * and the new (issue #14, a relist to a completely different set) */
+	catalog_hold(w->sink, w->cluster);
+	list_merge_locked(r, &fresh, &upserted, &removed);
+	catalog_release(w->sink, w->cluster);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
 	pthread_mutex_lock(&w->status_lock);
 	snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);
@@ -350,5 +360,10 @@ int k8s_list_do(struct reflector *r)
 		log_info("kubernetes %s: listed %zu ServiceEntries%s%s at resourceVersion %s%s", w->name,
 			 count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
 			 was_stale ? "; replaces the saved state" : "");
+	else
+		log_info("kubernetes %s: relisted %zu ServiceEntries%s%s at resourceVersion %s: %zu new or "
+			 "changed, %zu deleted",
+			 w->name, count, r->namespace_ ? " in " : "", r->namespace_ ? r->namespace_ : "", rv,
+			 upserted, removed);
 	return 0;
 }

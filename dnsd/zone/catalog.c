@@ -492,6 +492,25 @@ void catalog_move_events(struct catalog *to, struct catalog *from)
 	free(events);
 }
 
+void catalog_hold(struct catalog *c, unsigned cluster)
+{
+	pthread_mutex_lock(&c->lock);
+	c->held |= 1ull << cluster;
+	pthread_mutex_unlock(&c->lock);
+}
+
+void catalog_release(struct catalog *c, unsigned cluster)
+{
+	pthread_mutex_lock(&c->lock);
+	c->held &= ~(1ull << cluster);
+	/* what the publisher skipped meanwhile */
+	for (size_t i = 0; i < c->feed_count; i++)
+		if (c->feeds[i].is_dirty)
+			c->is_dirty = true;
+	pthread_cond_signal(&c->cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
 void catalog_cluster_synced(struct catalog *c, unsigned cluster)
 {
 	pthread_mutex_lock(&c->lock);

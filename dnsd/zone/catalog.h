@@ -57,6 +57,13 @@ void catalog_note_event(struct catalog *c, uint64_t arrival_ns, struct histogram
 /* The cluster's first full list has been applied: zones it feeds may serve
  * (a zone serves once all its clusters are synced; until then SERVFAIL). */
 void catalog_cluster_synced(struct catalog *c, unsigned cluster);
+/* A source about to apply changes that only make sense together (a
+ * relist's diff: new entries first, deletions after) holds its cluster:
+ * feeds it has dirtied are not frozen until it releases, so no snapshot
+ * holds half of the diff. Held only while applying, not while fetching.
+ * Any thread; catalog_release() wakes the publisher. */
+void catalog_hold(struct catalog *c, unsigned cluster);
+void catalog_release(struct catalog *c, unsigned cluster);
 /* The cluster serves entries restored from its saved state (is_stale), or
  * no longer does: the zones it feeds are refrozen, marked stale or not,
  * and their answers carry the Extended DNS Error Stale Answer (RFC 8914

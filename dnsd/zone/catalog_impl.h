@@ -65,7 +65,7 @@ struct catalog_event {
 
 /* Lock order, everywhere in dnsd: a source's own lock (k8s_watch's, held
  * while it feeds the catalog) -> catalog lock -> publish_lock(); never the
- * other way round. lock guards feeds, synced, is_dirty, is_stopping and
+ * other way round. lock guards feeds, synced, held, is_dirty, is_stopping and
  * view_list; source threads take it (catalog_apply, catalog_cluster_synced),
  * so do the main thread (catalog_is_ready, catalog_snapshot) and the
  * publisher, which takes publish_lock() inside it to swap. zones, views and
@@ -84,6 +84,7 @@ struct catalog {
 	pthread_cond_t cond;     /* signalled on a change and on stop */
 	uint64_t synced;         /* bit i: cluster i listed once */
 	uint64_t stale;          /* bit i: cluster i serves its saved state (catalog_cluster_stale) */
+	uint64_t held;           /* bit i: cluster i is applying a diff (catalog_hold) */
 	bool is_pending_changed; /* a pending stand-in was replaced: publish it */
 	bool is_dirty;           /* some feed changed since the last publish */
 	bool is_stopping;

@@ -87,14 +87,16 @@ static void trigger_of(const struct catalog *c, uint64_t mask, char *buf, size_t
 		}
 }
 
-/* Freezes the dirty feeds whose clusters have all synced; a feed that fails
- * keeps its previous zone. True when any zone changed. c->lock held. */
+/* Freezes the dirty feeds whose clusters have all synced and that no
+ * cluster holds mid-diff (catalog_hold: catalog_release() marks them again);
+ * a feed that fails keeps its previous zone. True when any zone changed.
+ * c->lock held. */
 static bool freeze_dirty_feeds(struct catalog *c)
 {
 	bool is_changed = false;
 	for (size_t i = 0; i < c->feed_count; i++) {
 		struct catalog_feed *f = &c->feeds[i];
-		if (!f->is_dirty || (f->clusters & ~c->synced))
+		if (!f->is_dirty || (f->clusters & ~c->synced) || (f->dirty_by & c->held))
 			continue;
 		f->is_dirty = false;
 		f->serial = serial_next(f->serial, serial_clock_ms(), c->replica);

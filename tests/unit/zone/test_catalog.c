@@ -160,6 +160,50 @@ START_TEST(test_pending_until_all_synced)
 }
 END_TEST
 
+/* A relist's diff lands as one publication: while the cluster is held, its
+ * additions and deletions are not frozen, so no snapshot serves both the old
+ * set and the new (the test of a relist to a completely different set). */
+START_TEST(test_held_cluster_publishes_whole_diff)
+{
+	struct config cfg = { .zones = zones,
+			      .zones_count = 1,
+			      .kubernetes = clusters,
+			      .kubernetes_count = 2,
+			      .udp_payload_max = 1232,
+			      .journal_size = 1 << 20 };
+	struct catalog *c = start(&cfg);
+	struct item old = { "old.default.global", { 10, 0, 0, 1 } };
+	struct item new = { "new.default.global", { 10, 0, 0, 2 } };
+	catalog_apply(c, 0, item_records, NULL, &old);
+	catalog_cluster_synced(c, 0);
+	catalog_cluster_synced(c, 1);
+	publisher_flush(c);
+	ck_assert_int_eq(ask("old.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
+	uint64_t gen = publish_current(&publish_global)->generation;
+
+	catalog_hold(c, 0);
+	catalog_apply(c, 0, item_records, NULL, &new);
+	publisher_flush(c);
+	ck_assert_int_eq(ask("new.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	catalog_apply(c, 0, item_records, &old, NULL);
+	publisher_flush(c);
+	ck_assert_int_eq(ask("old.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
+	ck_assert_uint_eq(publish_current(&publish_global)->generation, gen);
+	catalog_release(c, 0);
+	publisher_flush(c);
+	ck_assert_uint_gt(publish_current(&publish_global)->generation, gen);
+	ck_assert_int_eq(ask("new.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
+	ck_assert_int_eq(ask("old.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	/* one publication, one journal entry: both changes in it */
+	const struct zone *z = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert_ptr_nonnull(z->journal);
+	const struct journal_diff *d = z->journal->diffs[z->journal->count - 1];
+	ck_assert_uint_eq(d->added_count, 1);
+	ck_assert_uint_eq(d->removed_count, 1);
+	catalog_free(c);
+}
+END_TEST
+
 START_TEST(test_views_get_their_own_clusters)
 {
 	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
@@ -242,6 +286,7 @@ Suite *unit_suite(void)
 	Suite *s = suite_create("catalog");
 	TCase *tc = tcase_create("feeds");
 	tcase_add_test(tc, test_pending_until_all_synced);
+	tcase_add_test(tc, test_held_cluster_publishes_whole_diff);
 	tcase_add_test(tc, test_views_get_their_own_clusters);
 	tcase_add_test(tc, test_view_with_no_zones_refuses);
 	suite_add_tcase(s, tc);
