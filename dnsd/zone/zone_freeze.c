@@ -46,7 +46,6 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 	if (!n->name)
 		return -1;
 	n->name_len = (uint8_t)len;
-	n->hash = hash;
 	f->bnodes[idx] = bn;
 	p->table[i].hash = hash;
 	p->table[i].index_plus1 = (uint32_t)idx + 1;
@@ -250,7 +249,7 @@ static void part_structure(struct freeze *f)
 			struct zone_node *parent = (struct zone_node *)zone_part_lookup(
 				p, n->name + 2, n->name_len - 2u, dname_hash(n->name + 2, n->name_len - 2u));
 			if (parent)
-				parent->wildcard = n;
+				parent->link = (uint32_t)i + 1;
 		}
 	}
 	/* delegations only exist in one-part zones: every lookup stays in p */
@@ -265,10 +264,19 @@ static void part_structure(struct freeze *f)
 				p, n->name + offs[count], n->name_len - offs[count],
 				dname_hash(n->name + offs[count], n->name_len - offs[count]));
 			if (a && (a->flags & ZONE_NODE_CUT)) {
-				n->cut = a;
+				/* a wildcard at or below a cut is never reached */
+				n->link = (uint32_t)(a - p->nodes) + 1;
+				n->flags |= ZONE_NODE_BELOW_CUT;
 				break;
 			}
 		}
+	}
+	/* a delegation below another one is occluded: no referral of its own
+	 * (the walk above goes from the top, so clearing afterwards is safe) */
+	for (size_t i = 0; has_cuts && i < p->node_count; i++) {
+		struct zone_node *n = &p->nodes[i];
+		if ((n->flags & ZONE_NODE_CUT) && n->link != i + 1)
+			n->flags &= (uint8_t)~ZONE_NODE_CUT;
 	}
 }
 
@@ -336,8 +344,9 @@ static void link_apex_wildcard(struct zone *z)
 	size_t wl = z->apex_len + 2u;
 	struct zone_node *apex = (struct zone_node *)zone_part_lookup(z->parts[0], z->apex, z->apex_len,
 								      dname_hash(z->apex, z->apex_len));
-	if (apex)
-		apex->wildcard = zone_lookup(z, wild, wl, dname_hash(wild, wl));
+	z->apex_wildcard = zone_lookup(z, wild, wl, dname_hash(wild, wl));
+	if (apex && z->apex_wildcard)
+		apex->flags |= ZONE_NODE_APEX_WILD;
 }
 
 /* Renders the answers of the parts built, then the zone's negative answers. */
@@ -349,10 +358,15 @@ static int freeze_render(struct freeze *f, const struct freeze_built *built)
 		f->bnodes = built->bnodes[i];
 		int rc = zone_render_part(f, built->index[i]);
 		f->bnodes = NULL;
+		if (rc == 0)
+			rc = zone_part_compact(built->parts[i]);
 		if (rc != 0)
 			return rc;
 	}
 	f->part = NULL;
+	/* compaction moved the nodes */
+	if (f->z->part_count > 1)
+		link_apex_wildcard(f->z);
 	f->arena = &f->z->arena;
 	if (zone_render_negative(f, WIRE_RCODE_NXDOMAIN, &f->z->nxdomain) != 0 ||
 	    zone_render_negative(f, WIRE_RCODE_NOERROR, &f->z->nodata) != 0)

@@ -58,11 +58,12 @@ static int ptr_set_add(struct ptr_set *s, const void *p)
 
 static enum zone_mem_kind node_kind(const struct zone_node *n)
 {
-	if (n->type_count == 0 && !n->referral)
+	if (!n->blobs)
 		return ZONE_MEM_ENT;
-	bool addr = false, srv = false, ptr = false, other = (n->flags & ZONE_NODE_CNAME) || n->referral;
+	bool addr = false, srv = false, ptr = false,
+	     other = (n->flags & (ZONE_NODE_CNAME | ZONE_NODE_CUT)) != 0;
 	for (uint16_t i = 0; i < n->type_count; i++) {
-		uint16_t t = n->types[i];
+		uint16_t t = zone_node_types(n)[i];
 		addr |= t == WIRE_TYPE_A || t == WIRE_TYPE_AAAA;
 		srv |= t == WIRE_TYPE_SRV;
 		ptr |= t == WIRE_TYPE_PTR;
@@ -88,12 +89,8 @@ static int blob_count(struct ptr_set *seen, struct zone_mem *m, struct zone_mem_
 		return rc;
 	if (rc)
 		k->blob_data += b->len;
-	if (b->relocs) {
-		if ((rc = ptr_set_add(seen, b->relocs)) < 0)
-			return rc;
-		if (rc)
-			k->relocs += b->reloc_count * sizeof(b->relocs[0]);
-	}
+	if (rc && b->reloc_count)
+		k->relocs += b->reloc_count * sizeof(uint32_t);
 	return 0;
 }
 
@@ -103,16 +100,13 @@ static int node_count_bytes(struct ptr_set *seen, struct zone_mem *m, const stru
 	k->names++;
 	k->node += sizeof(*n);
 	k->name += n->name_len;
-	k->types += n->type_count * sizeof(n->types[0]);
+	k->types += n->type_count ? ((n->type_count * sizeof(uint16_t) + 7u) & ~(size_t)7u) : 0;
 	int rc = 0;
-	for (uint16_t i = 0; rc == 0 && i < n->type_count; i++)
+	unsigned count = n->blobs ? zone_node_blob_count(n) : 0;
+	for (unsigned i = 0; rc == 0 && i < count; i++)
 		rc = blob_count(seen, m, k, &n->blobs[i]);
 	if (rc == 0)
-		rc = blob_count(seen, m, k, n->other);
-	if (rc == 0)
-		rc = blob_count(seen, m, k, n->any);
-	if (rc == 0)
-		rc = blob_count(seen, m, k, n->referral);
+		rc = blob_count(seen, m, k, zone_node_any(n));
 	return rc;
 }
 
