@@ -285,6 +285,7 @@ struct freeze_built {
 	struct zone_part *parts[1 + ZONE_PARTS];
 	struct build_node **bnodes[1 + ZONE_PARTS];
 	unsigned index[1 + ZONE_PARTS];
+	bool is_rendered[1 + ZONE_PARTS];
 	size_t count;
 };
 
@@ -308,7 +309,9 @@ static unsigned freeze_plan(const struct zone_build *b, uint64_t *rebuild)
 }
 
 /* Puts every part of f->z in place: shared with the last zone, or built
- * anew (names and structure; answers come later) and listed in built. */
+ * anew and listed in built: names and structure, and in a zone in parts
+ * also the answers (a one-part zone's come later, once every name is in
+ * place for CNAME chasing). */
 static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built *built)
 {
 	struct zone *z = f->z;
@@ -324,6 +327,22 @@ static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built 
 		built->index[built->count++] = pi;
 		if (rc == 0)
 			part_structure(f);
+		/* in a zone in parts no answer reads another part's nodes (no
+		 * CNAME chains, no delegations; additional data comes from the
+		 * builder), so each part is rendered and compacted at once: its
+		 * building arena is freed before the next part's is taken and
+		 * reuses the same memory, instead of all of them being held at
+		 * once and leaving holes between the compacted blocks */
+		if (rc == 0 && z->part_count > 1) {
+			rc = zone_render_part(f, pi);
+			if (rc == 0)
+				rc = zone_part_compact(f->part);
+			if (rc == 0) {
+				built->is_rendered[built->count - 1] = true;
+				free(f->bnodes);
+				built->bnodes[built->count - 1] = NULL;
+			}
+		}
 		f->bnodes = NULL;
 		f->part = NULL;
 		if (rc != 0)
@@ -354,6 +373,8 @@ static int freeze_render(struct freeze *f, const struct freeze_built *built)
 {
 	/* every part is in place, so CNAME chasing may look anywhere */
 	for (size_t i = 0; i < built->count; i++) {
+		if (built->is_rendered[i])
+			continue;
 		f->part = built->parts[i];
 		f->bnodes = built->bnodes[i];
 		int rc = zone_render_part(f, built->index[i]);
