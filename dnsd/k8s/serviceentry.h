@@ -21,10 +21,15 @@ struct se_addr {
 	                             (status.addresses[].host); -1 = every host */
 };
 
+#define SE_PORT_NAME_MAX 64     /* bytes of a port name with its NUL: a DNS-1123 label */
+#define SE_PORT_PROTOCOL_MAX 16 /* bytes of a protocol kept, NUL included */
+
+/* The strings live beside the array: after it in the one allocation of a
+ * parsed entry, in the block of a packed one (se_pack.h). */
 struct se_port {
-	char name[64]; /* a DNS-1123 label (others are dropped) */
+	const char *name;     /* a DNS-1123 label (others are dropped) */
+	const char *protocol; /* lower case; "tcp" when absent */
 	uint16_t number;
-	char protocol[16]; /* lower case; "tcp" when absent */
 };
 
 struct serviceentry {
