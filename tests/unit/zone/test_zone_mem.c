@@ -167,7 +167,7 @@ static void print_table(const struct zone_mem *m, unsigned n, const struct zone 
 {
 	static const char *kinds[] = { "empty non-terminal", "A+AAAA owner", "SRV owner", "PTR owner",
 				       "other (apex...)" };
-	size_t total = zone_mem_total(m), items = 0;
+	size_t total = zone_mem_total(m), items = 0, names = 0;
 	fprintf(stderr, "zone_mem: %u entries, %zu names, %zu parts, %zu bytes = %.1f B/name, %.1f B/entry\n",
 		n, z->node_count, m->parts, total, (double)total / (double)z->node_count, (double)total / n);
 	fprintf(stderr, "| kind | names | node | name | types | blob structs | blob data | relocs |\n");
@@ -178,15 +178,19 @@ static void print_table(const struct zone_mem *m, unsigned n, const struct zone 
 			continue;
 		fprintf(stderr, "| %s | %zu | %zu | %zu | %zu | %zu | %zu | %zu |\n", kinds[i], k->names,
 			k->node, k->name, k->types, k->blob_structs, k->blob_data, k->relocs);
-		items += k->node + k->name + k->types + k->blob_structs + k->blob_data + k->relocs;
+		items += k->node + k->types + k->blob_structs + k->blob_data + k->relocs;
+		names += k->name;
 	}
 	fprintf(stderr, "hash tables %zu (%zu slots, %.2f per name); part structs %zu; zone level %zu\n",
 		m->table, m->table_slots, (double)m->table_slots / (double)z->node_count, m->part_structs,
 		m->zone_level);
+	/* what is used beyond the items: the names (stored once when one is a
+	 * suffix of another), alignment and unused node slots */
 	fprintf(stderr,
-		"arenas: %zu chunks, %zu reserved, %zu used; tail slack %zu; padding+unused nodes %zu\n",
+		"arenas: %zu chunks, %zu reserved, %zu used; tail slack %zu; names as stored + padding + "
+		"unused node slots %zu (names as strings %zu)\n",
 		m->arena_chunks, m->arena_reserved, m->arena_used, m->arena_reserved - m->arena_used,
-		m->arena_used - items - m->table);
+		m->arena_used - items - m->table, names);
 	fprintf(stderr, "blob pointers %zu, distinct blobs %zu\n", m->blob_refs, m->blobs);
 }
 
