@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * se_pack.c - a ServiceEntry copied into one slab block (se_pack.h). Layout:
  * the struct, then the pointer arrays (hosts, exportTo), the drops, the
- * addresses, the ports, host_fields, host_is_served and last the strings,
+ * addresses, the ports, host_fields, host_is_served and last the strings
+ * (namespace, name, resourceVersion, hosts, exportTo, port names and protocols),
  * each part aligned for its type. No I/O, no locks. */
 #include "k8s/se_pack.h"
 
@@ -61,6 +62,15 @@ static void lay_out(struct cursor *c, const struct serviceentry *se, struct serv
 		if (export_to)
 			export_to[i] = e;
 	}
+	for (size_t i = 0; i < se->ports_count; i++) {
+		char *n = take_string(c, se->ports[i].name);
+		char *pr = take_string(c, se->ports[i].protocol);
+		if (ports) {
+			ports[i].number = se->ports[i].number;
+			ports[i].name = n;
+			ports[i].protocol = pr;
+		}
+	}
 	if (!out)
 		return;
 	*out = *se;
@@ -81,9 +91,7 @@ static void lay_out(struct cursor *c, const struct serviceentry *se, struct serv
 	out->addresses = se->addresses_count ? addrs : NULL;
 	if (se->addresses_count)
 		memcpy(addrs, se->addresses, se->addresses_count * sizeof(*addrs));
-	out->ports = se->ports_count ? ports : NULL;
-	if (se->ports_count)
-		memcpy(ports, se->ports, se->ports_count * sizeof(*ports));
+	out->ports = se->ports_count ? ports : NULL; /* filled in with their strings above */
 	out->drops.items = se->drops.count ? drops : NULL;
 	if (se->drops.count)
 		memcpy(drops, se->drops.items, se->drops.count * sizeof(*drops));

@@ -324,9 +324,11 @@ static int read_ports(struct serviceentry *se, const struct json_value *spec)
 {
 	const struct json_value *ports = json_get(spec, "ports");
 	size_t np = json_array_count(ports);
-	se->ports = calloc(np ? np : 1, sizeof(*se->ports));
+	/* one allocation: the array, then each port's name and protocol */
+	se->ports = calloc(1, (np ? np : 1) * (sizeof(*se->ports) + SE_PORT_NAME_MAX + SE_PORT_PROTOCOL_MAX));
 	if (!se->ports)
 		return DNSD_ENOMEM;
+	char *strings = (char *)(se->ports + (np ? np : 1));
 	for (size_t i = 0; i < np; i++) {
 		const struct json_value *p = json_array_at(ports, i);
 		char field[SE_DROP_FIELD_MAX], buf[64];
@@ -343,8 +345,8 @@ static int read_ports(struct serviceentry *se, const struct json_value *spec)
 		}
 		const struct json_value *namev = json_get(p, "name");
 		const char *name = value_text(namev, buf, sizeof(buf), &len);
-		if (!json_get_string(namev, NULL) || strlen(name) != len ||
-		    len >= sizeof(se->ports[0].name) || !se_port_name_is_label(name)) {
+		if (!json_get_string(namev, NULL) || strlen(name) != len || len >= SE_PORT_NAME_MAX ||
+		    !se_port_name_is_label(name)) {
 			snprintf(field, sizeof(field), "spec.ports[%zu].name", i);
 			if (se_drops_add(&se->drops, SE_DROP_PORT_NAME, field, name, len, NULL,
 					 "not a DNS-1123 label (Istio requires one); no SRV record") != 0)
@@ -354,10 +356,14 @@ static int read_ports(struct serviceentry *se, const struct json_value *spec)
 		struct se_port *sp = &se->ports[se->ports_count];
 		sp->number = (uint16_t)number;
 		const char *proto = json_get_string(json_get(p, "protocol"), NULL);
-		snprintf(sp->name, sizeof(sp->name), "%s", name);
-		snprintf(sp->protocol, sizeof(sp->protocol), "%s", proto ? proto : "tcp");
-		for (char *c = sp->protocol; *c; c++)
+		char *name_buf = strings + se->ports_count * (SE_PORT_NAME_MAX + SE_PORT_PROTOCOL_MAX);
+		char *protocol_buf = name_buf + SE_PORT_NAME_MAX;
+		snprintf(name_buf, SE_PORT_NAME_MAX, "%s", name);
+		snprintf(protocol_buf, SE_PORT_PROTOCOL_MAX, "%s", proto ? proto : "tcp");
+		for (char *c = protocol_buf; *c; c++)
 			*c = (char)dname_lower_table[(uint8_t)*c];
+		sp->name = name_buf;
+		sp->protocol = protocol_buf;
 		se->ports_count++;
 	}
 	return 0;

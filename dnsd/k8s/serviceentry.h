@@ -21,10 +21,15 @@ struct se_addr {
 	                             (status.addresses[].host); -1 = every host */
 };
 
+#define SE_PORT_NAME_MAX 64     /* bytes of a port name with its NUL: a DNS-1123 label */
+#define SE_PORT_PROTOCOL_MAX 16 /* bytes of a protocol kept, NUL included */
+
+/* The strings live beside the array: after it in the one allocation of a
+ * parsed entry, in the block of a packed one (se_pack.h). */
 struct se_port {
-	char name[64]; /* a DNS-1123 label (others are dropped) */
+	const char *name;     /* a DNS-1123 label (others are dropped) */
+	const char *protocol; /* lower case; "tcp" when absent */
 	uint16_t number;
-	char protocol[16]; /* lower case; "tcp" when absent */
 };
 
 struct serviceentry {
@@ -41,13 +46,15 @@ struct serviceentry {
 	size_t addresses_count;
 	struct se_port *ports;
 	size_t ports_count;
-	bool has_export_to; /* spec.exportTo present */
 	char **export_to;
 	size_t export_to_count;
-	bool is_malformed;             /* held only to be deleted and explained: no records */
 	struct se_drops drops;         /* pieces the parser could not use */
 	struct se_drops verdict_drops; /* pieces the source's policy refused (k8s_watch) */
 	uint32_t packed_size;          /* bytes of its one slab block (se_pack.h); 0 = as parsed */
+	/* the flags last, beside packed_size: no padding after each (a held
+	 * entry is 152 bytes, not 168) */
+	bool has_export_to; /* spec.exportTo present */
+	bool is_malformed;  /* held only to be deleted and explained: no records */
 };
 
 /* Decodes obj. Returns 0 and a new entry in *out (free with

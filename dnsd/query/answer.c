@@ -172,8 +172,9 @@ static size_t reply_blob(struct reply *r, const struct zone_blob *b)
 	memcpy(r->out + WIRE_HEADER_LEN, q->pkt + WIRE_HEADER_LEN, qlen);
 	uint8_t *dst = r->out + base;
 	memcpy(dst, b->data, body);
+	const uint32_t *rel_at = relocs ? zone_blob_relocs(b) : NULL;
 	for (size_t i = 0; i < relocs; i++) {
-		uint32_t rel = b->relocs[i];
+		uint32_t rel = rel_at[i];
 		uint8_t *p = dst + (rel & 0xFFFFu);
 		uint16_t v = wire_read_u16(p) & 0x3FFF;
 		size_t target = (rel & ZONE_RELOC_QTAIL) ? (size_t)WIRE_HEADER_LEN + q->qname_len - v
@@ -261,41 +262,49 @@ static size_t reply_from_zone(struct reply *r, const struct zone *z)
 	const struct zone_part *below = z->parts[0];
 	if (z->part_count > 1 && stop > 0)
 		below = z->parts[1 + zone_label_part(qname + q->label_off[stop - 1])];
-	const struct zone_node *n = zone_part_lookup(stop > 0 ? below : z->parts[0], qname, qlen,
-						     dname_hash(qname, qlen));
+	const struct zone_part *at = stop > 0 ? below : z->parts[0];
+	const struct zone_node *n = zone_part_lookup(at, qname, qlen, dname_hash(qname, qlen));
 	if (n) {
-		if (n->cut) {
+		const struct zone_node *cut = zone_node_cut(at, n);
+		if (cut) {
 			/* RFC 4035 §3.1.4.1: DS at a cut belongs to the parent side */
-			if (!(n->cut == n && qtype == WIRE_TYPE_DS))
-				return reply_blob(r, n->cut->referral);
+			if (!(cut == n && qtype == WIRE_TYPE_DS))
+				return reply_blob(r, zone_node_referral(cut));
 		}
-		if (qtype == WIRE_TYPE_ANY)
-			return reply_blob(r, n->any ? n->any : z->nodata);
+		if (qtype == WIRE_TYPE_ANY) {
+			const struct zone_blob *any = zone_node_any(n);
+			return reply_blob(r, any ? any : z->nodata);
+		}
 		const struct zone_blob *b = zone_node_find_type(n, qtype);
 		if (b)
 			return reply_blob(r, b);
-		return reply_blob(r, n->other ? n->other : z->nodata);
+		const struct zone_blob *other = zone_node_other(n);
+		return reply_blob(r, other ? other : z->nodata);
 	}
 	/* closest encloser: strip labels until a name exists (the apex does) */
 	for (unsigned i = 1; i <= stop; i++) {
 		const uint8_t *suffix = qname + q->label_off[i];
 		size_t slen = qlen - q->label_off[i];
-		const struct zone_node *ce = zone_part_lookup(i < stop ? below : z->parts[0], suffix, slen,
-							      dname_hash(suffix, slen));
+		const struct zone_part *cp = i < stop ? below : z->parts[0];
+		const struct zone_node *ce = zone_part_lookup(cp, suffix, slen, dname_hash(suffix, slen));
 		if (!ce)
 			continue;
-		if (ce->cut)
-			return reply_blob(r, ce->cut->referral);
-		const struct zone_node *w = ce->wildcard;
+		const struct zone_node *cut = zone_node_cut(cp, ce);
+		if (cut)
+			return reply_blob(r, zone_node_referral(cut));
+		const struct zone_node *w = zone_node_wildcard(z, cp, ce);
 		if (!w)
 			break;
 		/* RFC 4592 §3.3.1: synthesise from "*.<closest encloser>" */
-		if (qtype == WIRE_TYPE_ANY)
-			return reply_blob(r, w->any ? w->any : z->nodata);
+		if (qtype == WIRE_TYPE_ANY) {
+			const struct zone_blob *any = zone_node_any(w);
+			return reply_blob(r, any ? any : z->nodata);
+		}
 		const struct zone_blob *b = zone_node_find_type(w, qtype);
 		if (b)
 			return reply_blob(r, b);
-		return reply_blob(r, w->other ? w->other : z->nodata);
+		const struct zone_blob *other = zone_node_other(w);
+		return reply_blob(r, other ? other : z->nodata);
 	}
 	return reply_blob(r, z->nxdomain);
 }

@@ -215,7 +215,7 @@ static bool walk_next(struct xfr *x, struct zone_rr *out)
 			x->type = 0;
 			continue;
 		}
-		bool is_apex_soa = n->types[x->type] == WIRE_TYPE_SOA && n->name_len == z->apex_len;
+		bool is_apex_soa = zone_node_types(n)[x->type] == WIRE_TYPE_SOA && n->name_len == z->apex_len;
 		if (!is_apex_soa && zone_rrset_reader_init(&x->reader, n, x->type))
 			x->has_reader = true;
 		else

@@ -48,8 +48,8 @@ static size_t collect_types(const struct zone *z, const uint8_t *lname, size_t l
 		types[n++] = always_types[i];
 	const struct zone_node *node = z ? zone_lookup(z, lname, len, dname_hash(lname, len)) : NULL;
 	for (uint16_t i = 0; node && i < node->type_count && n < NAMES_TYPES_MAX; i++)
-		if (!has_type(types, n, node->types[i]))
-			types[n++] = node->types[i];
+		if (!has_type(types, n, zone_node_types(node)[i]))
+			types[n++] = zone_node_types(node)[i];
 	for (size_t i = 0; i < sizeof(probe_types) / sizeof(probe_types[0]) && n < NAMES_TYPES_MAX; i++)
 		if (!has_type(types, n, probe_types[i]))
 			types[n++] = probe_types[i];

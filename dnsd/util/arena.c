@@ -69,3 +69,13 @@ void *arena_memdup(struct arena *a, const void *src, size_t size)
 		memcpy(p, src, size);
 	return p;
 }
+
+void arena_usage(const struct arena *a, size_t *reserved, size_t *used, size_t *chunks)
+{
+	*reserved = *used = *chunks = 0;
+	for (const struct arena_chunk *c = a->head; c; c = c->next) {
+		*reserved += sizeof(*c) + c->cap;
+		*used += c->used;
+		(*chunks)++;
+	}
+}

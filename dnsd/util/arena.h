@@ -26,5 +26,9 @@ void *arena_alloc(struct arena *a, size_t size);
 void *arena_alloc_bytes(struct arena *a, size_t size);
 /* A copy of size bytes of src, unaligned; NULL when out of memory. */
 void *arena_memdup(struct arena *a, const void *src, size_t size);
+/* What the arena holds, for memory accounting: *reserved gets the bytes of
+ * its chunks (headers included, malloc's own overhead not), *used the bytes
+ * handed out (alignment padding included), *chunks their number. */
+void arena_usage(const struct arena *a, size_t *reserved, size_t *used, size_t *chunks);
 
 #endif

@@ -118,7 +118,7 @@ static void diff_rrset(struct pack *removed, struct pack *added, const struct zo
 static long find_type(const struct zone_node *n, uint16_t type)
 {
 	for (uint16_t i = 0; n && i < n->type_count; i++)
-		if (n->types[i] == type && zone_node_owns_type(n, i))
+		if (zone_node_types(n)[i] == type && zone_node_owns_type(n, i))
 			return i;
 	return -1;
 }
@@ -131,18 +131,18 @@ static void diff_node(struct pack *removed, struct pack *added, const struct zon
 	const struct zone_node *any = n ? n : o;
 	bool is_apex = any->name_len == apex_len;
 	for (uint16_t i = 0; n && i < n->type_count; i++) {
-		if (!zone_node_owns_type(n, i) || (is_apex && n->types[i] == WIRE_TYPE_SOA))
+		if (!zone_node_owns_type(n, i) || (is_apex && zone_node_types(n)[i] == WIRE_TYPE_SOA))
 			continue;
-		long oi = find_type(o, n->types[i]);
+		long oi = find_type(o, zone_node_types(n)[i]);
 		if (oi < 0)
 			pack_all(added, n, i);
 		else
 			diff_rrset(removed, added, o, (uint16_t)oi, n, i);
 	}
 	for (uint16_t i = 0; o && i < o->type_count; i++) {
-		if (!zone_node_owns_type(o, i) || (is_apex && o->types[i] == WIRE_TYPE_SOA))
+		if (!zone_node_owns_type(o, i) || (is_apex && zone_node_types(o)[i] == WIRE_TYPE_SOA))
 			continue;
-		if (find_type(n, o->types[i]) < 0)
+		if (find_type(n, zone_node_types(o)[i]) < 0)
 			pack_all(removed, o, i);
 	}
 }
@@ -155,7 +155,8 @@ static void diff_part(struct pack *removed, struct pack *added, const struct zon
 {
 	for (size_t i = 0; i < p->node_count; i++) {
 		const struct zone_node *n = &p->nodes[i];
-		const struct zone_node *m = zone_lookup(other, n->name, n->name_len, n->hash);
+		const struct zone_node *m = zone_lookup(other, n->name, n->name_len,
+							dname_hash(n->name, n->name_len));
 		if (is_new_side)
 			diff_node(removed, added, m, n, apex_len);
 		else if (!m)

@@ -31,10 +31,11 @@
 struct journal;
 
 struct zone_blob {
+	/* the wire bytes; when reloc_count > 0, data is 4-aligned and its
+	 * relocs follow at the next multiple of 4 (zone_blob_relocs) */
 	const uint8_t *data;
-	const uint32_t *relocs; /* low 16 bits: offset of a 2-byte pointer in data */
-	uint16_t len;           /* bytes of data */
-	uint16_t an_ns_len;     /* answer + authority bytes: additional may be cut here */
+	uint16_t len;       /* bytes of data */
+	uint16_t an_ns_len; /* answer + authority bytes: additional may be cut here */
 	uint16_t ancount, nscount, arcount;
 	uint16_t reloc_count;
 	uint16_t reloc_an_ns_count; /* relocs (sorted) that lie below an_ns_len */
@@ -42,23 +43,59 @@ struct zone_blob {
 	uint8_t flags; /* ZONE_BLOB_* */
 };
 
-#define ZONE_NODE_CUT 0x01 /* a delegation point (NS below the apex) */
-#define ZONE_NODE_CNAME 0x02
+/* low 16 bits: offset of a 2-byte pointer in data; ZONE_RELOC_QTAIL */
+static inline const uint32_t *zone_blob_relocs(const struct zone_blob *b)
+{
+	return (const uint32_t *)(const void *)(b->data + ((b->len + 3u) & ~3u));
+}
 
+#define ZONE_NODE_CUT 0x01 /* a delegation point (NS below the apex): has a referral */
+#define ZONE_NODE_CNAME 0x02
+#define ZONE_NODE_OTHER 0x04     /* has an answer for other qtypes (a CNAME chain's) */
+#define ZONE_NODE_BELOW_CUT 0x08 /* at or below a delegation: link is the topmost cut */
+#define ZONE_NODE_APEX_WILD 0x10 /* the apex of a zone in parts: its wildcard is z->apex_wildcard */
+
+/* A name, 24 bytes: every name of a zone has one, empty non-terminals too.
+ * blobs holds, in order, the answers for its types (ascending, parallel to
+ * the types array just before blobs, zone_node_types()), the answer for
+ * other qtypes (ZONE_NODE_OTHER; else the zone's NODATA) and the referral
+ * (ZONE_NODE_CUT). */
 struct zone_node {
 	const uint8_t *name; /* lower-case wire form */
-	uint32_t hash;
+	const struct zone_blob *blobs;
+	/* index + 1 in its part's nodes: with ZONE_NODE_BELOW_CUT the topmost
+	 * delegation at or above (a wildcard there is never reached), else the
+	 * "*.<name>" child; 0 = none */
+	uint32_t link;
 	uint8_t name_len;
 	uint8_t flags; /* ZONE_NODE_* */
 	uint16_t type_count;
-	const uint16_t *types;            /* ascending qtypes that have a positive answer */
-	const struct zone_blob *blobs;    /* parallel to types */
-	const struct zone_blob *other;    /* other qtypes; NULL = the zone's NODATA */
-	const struct zone_blob *any;      /* RFC 8482 answer to ANY; NULL = NODATA */
-	const struct zone_blob *referral; /* when flags has ZONE_NODE_CUT */
-	const struct zone_node *wildcard; /* the "*.<name>" child, or NULL */
-	const struct zone_node *cut;      /* topmost delegation at or above, or NULL */
 };
+
+/* The qtypes with a positive answer, ascending; NULL when none. */
+static inline const uint16_t *zone_node_types(const struct zone_node *n)
+{
+	return n->type_count ? (const uint16_t *)(const void *)n->blobs - n->type_count : NULL;
+}
+
+/* The answer to other qtypes, or NULL for the zone's NODATA. */
+static inline const struct zone_blob *zone_node_other(const struct zone_node *n)
+{
+	return (n->flags & ZONE_NODE_OTHER) ? &n->blobs[n->type_count] : NULL;
+}
+
+/* The referral of a delegation point (ZONE_NODE_CUT). */
+static inline const struct zone_blob *zone_node_referral(const struct zone_node *n)
+{
+	return &n->blobs[n->type_count + ((n->flags & ZONE_NODE_OTHER) ? 1 : 0)];
+}
+
+/* How many blobs n's array holds. */
+static inline unsigned zone_node_blob_count(const struct zone_node *n)
+{
+	return n->type_count + ((n->flags & ZONE_NODE_OTHER) ? 1u : 0u) +
+	       ((n->flags & ZONE_NODE_CUT) ? 1u : 0u);
+}
 
 struct zone_slot {
 	uint32_t hash;
@@ -97,9 +134,10 @@ struct zone {
 	uint8_t ede_text_len;
 	char ede_text[WIRE_EDE_TEXT_MAX];
 	uint32_t serial;
-	const struct zone_blob *nxdomain; /* RFC 2308 §2.1: NXDOMAIN + SOA */
-	const struct zone_blob *nodata;   /* RFC 2308 §2.2: NOERROR + SOA */
-	unsigned part_count;              /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
+	const struct zone_blob *nxdomain;      /* RFC 2308 §2.1: NXDOMAIN + SOA */
+	const struct zone_blob *nodata;        /* RFC 2308 §2.2: NOERROR + SOA */
+	const struct zone_node *apex_wildcard; /* "*.<apex>" in a zone in parts (ZONE_NODE_APEX_WILD) */
+	unsigned part_count;                   /* 1 (everything in parts[0]) or 1 + ZONE_PARTS */
 	struct zone_part *parts[1 + ZONE_PARTS];
 	size_t node_count;              /* names including empty non-terminals */
 	size_t record_count;            /* resource records */
@@ -159,21 +197,51 @@ static inline const struct zone_node *zone_part_lookup(const struct zone_part *p
 	}
 }
 
+/* The part that holds a lower-case wire name at or below the apex. */
+static inline const struct zone_part *zone_name_part(const struct zone *z, const uint8_t *name, size_t len)
+{
+	return z->parts[z->part_count == 1 ? 0 : zone_part_index(z->apex_len, name, len)];
+}
+
 /* Exact match of a lower-case wire name at or below the apex; NULL if absent. */
 static inline const struct zone_node *zone_lookup(const struct zone *z, const uint8_t *name, size_t len,
 						  uint32_t hash)
 {
-	unsigned pi = z->part_count == 1 ? 0 : zone_part_index(z->apex_len, name, len);
-	return zone_part_lookup(z->parts[pi], name, len, hash);
+	return zone_part_lookup(zone_name_part(z, name, len), name, len, hash);
 }
 
 /* The positive answer of node for qtype, or NULL. */
 static inline const struct zone_blob *zone_node_find_type(const struct zone_node *n, uint16_t qtype)
 {
+	const uint16_t *types = zone_node_types(n);
 	for (uint16_t i = 0; i < n->type_count; i++)
-		if (n->types[i] == qtype)
+		if (types[i] == qtype)
 			return &n->blobs[i];
 	return NULL;
+}
+
+/* RFC 8482 §4.2: the answer to ANY, one RRset (the CNAME at a CNAME, else
+ * the lowest type); NULL for the zone's NODATA. */
+static inline const struct zone_blob *zone_node_any(const struct zone_node *n)
+{
+	if (n->flags & ZONE_NODE_CNAME)
+		return zone_node_find_type(n, WIRE_TYPE_CNAME);
+	return n->type_count ? &n->blobs[0] : NULL;
+}
+
+/* The topmost delegation at or above n (p: n's part), or NULL. */
+static inline const struct zone_node *zone_node_cut(const struct zone_part *p, const struct zone_node *n)
+{
+	return (n->flags & ZONE_NODE_BELOW_CUT) ? &p->nodes[n->link - 1] : NULL;
+}
+
+/* The "*.<name>" child of n (p: n's part), or NULL. */
+static inline const struct zone_node *zone_node_wildcard(const struct zone *z, const struct zone_part *p,
+							 const struct zone_node *n)
+{
+	if (n->flags & (ZONE_NODE_BELOW_CUT | ZONE_NODE_APEX_WILD))
+		return (n->flags & ZONE_NODE_BELOW_CUT) ? NULL : z->apex_wildcard;
+	return n->link ? &p->nodes[n->link - 1] : NULL;
 }
 
 /* Takes a reference / drops one, freeing the zone with the last. */

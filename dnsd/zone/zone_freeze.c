@@ -46,7 +46,6 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 	if (!n->name)
 		return -1;
 	n->name_len = (uint8_t)len;
-	n->hash = hash;
 	f->bnodes[idx] = bn;
 	p->table[i].hash = hash;
 	p->table[i].index_plus1 = (uint32_t)idx + 1;
@@ -250,7 +249,7 @@ static void part_structure(struct freeze *f)
 			struct zone_node *parent = (struct zone_node *)zone_part_lookup(
 				p, n->name + 2, n->name_len - 2u, dname_hash(n->name + 2, n->name_len - 2u));
 			if (parent)
-				parent->wildcard = n;
+				parent->link = (uint32_t)i + 1;
 		}
 	}
 	/* delegations only exist in one-part zones: every lookup stays in p */
@@ -265,10 +264,19 @@ static void part_structure(struct freeze *f)
 				p, n->name + offs[count], n->name_len - offs[count],
 				dname_hash(n->name + offs[count], n->name_len - offs[count]));
 			if (a && (a->flags & ZONE_NODE_CUT)) {
-				n->cut = a;
+				/* a wildcard at or below a cut is never reached */
+				n->link = (uint32_t)(a - p->nodes) + 1;
+				n->flags |= ZONE_NODE_BELOW_CUT;
 				break;
 			}
 		}
+	}
+	/* a delegation below another one is occluded: no referral of its own
+	 * (the walk above goes from the top, so clearing afterwards is safe) */
+	for (size_t i = 0; has_cuts && i < p->node_count; i++) {
+		struct zone_node *n = &p->nodes[i];
+		if ((n->flags & ZONE_NODE_CUT) && n->link != i + 1)
+			n->flags &= (uint8_t)~ZONE_NODE_CUT;
 	}
 }
 
@@ -277,6 +285,7 @@ struct freeze_built {
 	struct zone_part *parts[1 + ZONE_PARTS];
 	struct build_node **bnodes[1 + ZONE_PARTS];
 	unsigned index[1 + ZONE_PARTS];
+	bool is_rendered[1 + ZONE_PARTS];
 	size_t count;
 };
 
@@ -300,7 +309,9 @@ static unsigned freeze_plan(const struct zone_build *b, uint64_t *rebuild)
 }
 
 /* Puts every part of f->z in place: shared with the last zone, or built
- * anew (names and structure; answers come later) and listed in built. */
+ * anew and listed in built: names and structure, and in a zone in parts
+ * also the answers (a one-part zone's come later, once every name is in
+ * place for CNAME chasing). */
 static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built *built)
 {
 	struct zone *z = f->z;
@@ -316,6 +327,22 @@ static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built 
 		built->index[built->count++] = pi;
 		if (rc == 0)
 			part_structure(f);
+		/* in a zone in parts no answer reads another part's nodes (no
+		 * CNAME chains, no delegations; additional data comes from the
+		 * builder), so each part is rendered and compacted at once: its
+		 * building arena is freed before the next part's is taken and
+		 * reuses the same memory, instead of all of them being held at
+		 * once and leaving holes between the compacted blocks */
+		if (rc == 0 && z->part_count > 1) {
+			rc = zone_render_part(f, pi);
+			if (rc == 0)
+				rc = zone_part_compact(f->part);
+			if (rc == 0) {
+				built->is_rendered[built->count - 1] = true;
+				free(f->bnodes);
+				built->bnodes[built->count - 1] = NULL;
+			}
+		}
 		f->bnodes = NULL;
 		f->part = NULL;
 		if (rc != 0)
@@ -336,8 +363,9 @@ static void link_apex_wildcard(struct zone *z)
 	size_t wl = z->apex_len + 2u;
 	struct zone_node *apex = (struct zone_node *)zone_part_lookup(z->parts[0], z->apex, z->apex_len,
 								      dname_hash(z->apex, z->apex_len));
-	if (apex)
-		apex->wildcard = zone_lookup(z, wild, wl, dname_hash(wild, wl));
+	z->apex_wildcard = zone_lookup(z, wild, wl, dname_hash(wild, wl));
+	if (apex && z->apex_wildcard)
+		apex->flags |= ZONE_NODE_APEX_WILD;
 }
 
 /* Renders the answers of the parts built, then the zone's negative answers. */
@@ -345,14 +373,21 @@ static int freeze_render(struct freeze *f, const struct freeze_built *built)
 {
 	/* every part is in place, so CNAME chasing may look anywhere */
 	for (size_t i = 0; i < built->count; i++) {
+		if (built->is_rendered[i])
+			continue;
 		f->part = built->parts[i];
 		f->bnodes = built->bnodes[i];
 		int rc = zone_render_part(f, built->index[i]);
 		f->bnodes = NULL;
+		if (rc == 0)
+			rc = zone_part_compact(built->parts[i]);
 		if (rc != 0)
 			return rc;
 	}
 	f->part = NULL;
+	/* compaction moved the nodes */
+	if (f->z->part_count > 1)
+		link_apex_wildcard(f->z);
 	f->arena = &f->z->arena;
 	if (zone_render_negative(f, WIRE_RCODE_NXDOMAIN, &f->z->nxdomain) != 0 ||
 	    zone_render_negative(f, WIRE_RCODE_NOERROR, &f->z->nodata) != 0)

@@ -16,11 +16,12 @@
 static const uint32_t *find_reloc(const struct zone_blob *b, size_t pos)
 {
 	size_t lo = 0, hi = b->reloc_count;
+	const uint32_t *relocs = zone_blob_relocs(b);
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		size_t off = b->relocs[mid] & 0xFFFFu;
+		size_t off = relocs[mid] & 0xFFFFu;
 		if (off == pos)
-			return &b->relocs[mid];
+			return &relocs[mid];
 		if (off < pos)
 			lo = mid + 1;
 		else
@@ -84,7 +85,7 @@ bool zone_node_owns_type(const struct zone_node *n, uint16_t i)
 	if (i >= n->type_count || n->blobs[i].ancount == 0)
 		return false;
 	if (n->flags & ZONE_NODE_CNAME)
-		return n->types[i] == WIRE_TYPE_CNAME;
+		return zone_node_types(n)[i] == WIRE_TYPE_CNAME;
 	return true;
 }
 
@@ -96,7 +97,7 @@ bool zone_rrset_reader_init(struct zone_rrset_reader *r, const struct zone_node 
 	r->blob = &n->blobs[type_index];
 	r->pos = 0;
 	r->left = r->blob->ancount;
-	r->type = n->types[type_index];
+	r->type = zone_node_types(n)[type_index];
 	return true;
 }
 
@@ -163,13 +164,13 @@ bad:
 bool zone_rrset_equal(const struct zone_node *a, uint16_t ai, const struct zone_node *b, uint16_t bi)
 {
 	const struct zone_blob *x = &a->blobs[ai], *y = &b->blobs[bi];
-	if (a->types[ai] != b->types[bi])
+	if (zone_node_types(a)[ai] != zone_node_types(b)[bi])
 		return false;
 	if (x->ancount == y->ancount && x->nscount == 0 && y->nscount == 0 && x->an_ns_len == y->an_ns_len &&
 	    x->reloc_an_ns_count == y->reloc_an_ns_count && a->name_len == b->name_len &&
 	    memcmp(x->data, y->data, x->an_ns_len) == 0 &&
 	    (x->reloc_an_ns_count == 0 ||
-	     memcmp(x->relocs, y->relocs, x->reloc_an_ns_count * sizeof(uint32_t)) == 0))
+	     memcmp(zone_blob_relocs(x), zone_blob_relocs(y), x->reloc_an_ns_count * sizeof(uint32_t)) == 0))
 		return true;
 	struct zone_rrset_reader ra, rb;
 	if (!zone_rrset_reader_init(&ra, a, ai) || !zone_rrset_reader_init(&rb, b, bi))
@@ -193,7 +194,7 @@ size_t zone_soa(const struct zone *z, uint8_t *buf, uint32_t *ttl_s)
 	if (!apex)
 		return 0;
 	for (uint16_t i = 0; i < apex->type_count; i++) {
-		if (apex->types[i] != WIRE_TYPE_SOA)
+		if (zone_node_types(apex)[i] != WIRE_TYPE_SOA)
 			continue;
 		struct zone_rrset_reader r;
 		struct zone_rr rr;

@@ -293,17 +293,16 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 static int blob_store(struct arena *arena, struct render *r, struct zone_blob *blob, size_t an_ns_len,
 		      uint8_t rcode, uint8_t flags)
 {
-	uint8_t *data = arena_memdup(arena, r->buf, r->len);
-	uint32_t *relocs = NULL;
-	if (r->reloc_count) {
-		relocs = arena_alloc(arena, r->reloc_count * sizeof(uint32_t)); /* aligned */
-		if (relocs)
-			memcpy(relocs, r->b->relocs, r->reloc_count * sizeof(uint32_t));
-	}
-	if (!data || (r->reloc_count && !relocs))
+	/* the relocs follow the data, 4-aligned (zone_blob_relocs) */
+	size_t data_len = r->reloc_count ? ((r->len + 3u) & ~(size_t)3u) : r->len;
+	uint8_t *data = r->reloc_count ? arena_alloc(arena, data_len + r->reloc_count * sizeof(uint32_t))
+				       : arena_alloc_bytes(arena, r->len);
+	if (!data)
 		return DNSD_ENOMEM;
+	memcpy(data, r->buf, r->len);
+	if (r->reloc_count)
+		memcpy(data + data_len, r->b->relocs, r->reloc_count * sizeof(uint32_t));
 	blob->data = data;
-	blob->relocs = relocs;
 	blob->len = (uint16_t)r->len;
 	blob->an_ns_len = (uint16_t)an_ns_len;
 	blob->ancount = r->ancount;
@@ -364,27 +363,29 @@ static const struct zone_node *freeze_resolve(const struct freeze *f, const uint
 		*is_out = true;
 		return NULL;
 	}
-	const struct zone_node *n = zone_lookup(f->z, lname, len, dname_hash(lname, len));
+	const struct zone_part *p = zone_name_part(f->z, lname, len);
+	const struct zone_node *n = zone_part_lookup(p, lname, len, dname_hash(lname, len));
 	if (n) {
-		if (!n->cut)
+		if (!zone_node_cut(p, n))
 			return n;
 		*is_out = true;
-		*cut = n->cut;
+		*cut = zone_node_cut(p, n);
 		return NULL;
 	}
 	/* closest encloser, then its wildcard (RFC 4592 §3.3.1) */
 	for (size_t off = (size_t)lname[0] + 1; off < len; off += (size_t)lname[off] + 1) {
-		const struct zone_node *ce = zone_lookup(f->z, lname + off, len - off,
-							 dname_hash(lname + off, len - off));
+		const struct zone_part *cp = zone_name_part(f->z, lname + off, len - off);
+		const struct zone_node *ce = zone_part_lookup(cp, lname + off, len - off,
+							      dname_hash(lname + off, len - off));
 		if (!ce)
 			continue;
-		if (ce->cut) {
+		if (zone_node_cut(cp, ce)) {
 			*is_out = true;
-			*cut = ce->cut;
+			*cut = zone_node_cut(cp, ce);
 			return NULL;
 		}
-		if (ce->wildcard)
-			return ce->wildcard;
+		if (zone_node_wildcard(f->z, cp, ce))
+			return zone_node_wildcard(f->z, cp, ce);
 		break;
 	}
 	*is_nxdomain = true;
@@ -477,6 +478,20 @@ static int render_cname_other(struct freeze *f, const struct zone_node *zn, cons
 	return blob_store(f->arena, r, blob, an_ns_len ? an_ns_len : r->len, rcode, blob_flags);
 }
 
+/* A node's types and blobs in one allocation, the types ending where the
+ * blobs begin (zone_node_types()). */
+static int node_area(struct freeze *f, uint16_t ntypes, size_t nblobs, uint16_t **types,
+		     struct zone_blob **blobs)
+{
+	size_t tbytes = ((size_t)ntypes * sizeof(uint16_t) + 7u) & ~(size_t)7u;
+	uint8_t *area = arena_alloc(f->arena, tbytes + nblobs * sizeof(struct zone_blob));
+	if (!area)
+		return DNSD_ENOMEM;
+	*blobs = (struct zone_blob *)(void *)(area + tbytes);
+	*types = (uint16_t *)(void *)(area + tbytes) - ntypes;
+	return 0;
+}
+
 /* Sorts types ascending and blobs with them (a handful: insertion sort). */
 static void sort_types(uint16_t *types, struct zone_blob *blobs, uint16_t count)
 {
@@ -503,9 +518,9 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	const struct build_node *end_b = c.end && !(c.end->flags & ZONE_NODE_CNAME) ? bnode_of(f, c.end)
 										    : NULL;
 	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
-	uint16_t *types = arena_alloc(f->arena, ntypes * sizeof(*types));
-	struct zone_blob *blobs = arena_alloc(f->arena, (ntypes + 1) * sizeof(*blobs));
-	if (!types || !blobs)
+	uint16_t *types;
+	struct zone_blob *blobs;
+	if (node_area(f, ntypes, ntypes + 1u, &types, &blobs) != 0)
 		return DNSD_ENOMEM;
 
 	/* qtype CNAME: just the record */
@@ -527,16 +542,12 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	/* any other qtype */
 	if (render_cname_other(f, zn, cset, &c, &blobs[k]) != 0)
 		return DNSD_ENOMEM;
-	/* keep types ascending (CNAME = 5 was placed first) */
+	/* keep types ascending (CNAME = 5 was placed first); k == ntypes */
 	sort_types(types, blobs, k);
-	zn->types = types;
 	zn->blobs = blobs;
 	zn->type_count = k;
-	zn->other = &blobs[k];
-	/* RFC 8482 §4.2: ANY at a CNAME gets the CNAME */
-	for (uint16_t i = 0; i < k; i++)
-		if (types[i] == WIRE_TYPE_CNAME)
-			zn->any = &blobs[i];
+	/* RFC 8482 §4.2: ANY at a CNAME gets the CNAME (zone_node_any) */
+	zn->flags |= ZONE_NODE_OTHER;
 	return 0;
 }
 
@@ -544,9 +555,10 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 {
 	struct render *r = f->r;
 	uint16_t ntypes = bn->rrset_count;
-	uint16_t *types = arena_alloc(f->arena, ntypes * sizeof(*types));
-	struct zone_blob *blobs = arena_alloc(f->arena, ntypes * sizeof(*blobs));
-	if (!types || !blobs)
+	bool has_referral = (zn->flags & ZONE_NODE_CUT) != 0;
+	uint16_t *types;
+	struct zone_blob *blobs;
+	if (node_area(f, ntypes, ntypes + (has_referral ? 1u : 0u), &types, &blobs) != 0)
 		return DNSD_ENOMEM;
 	for (uint16_t i = 0; i < ntypes; i++) {
 		const struct build_rrset *set = &bn->rrsets[i];
@@ -566,12 +578,12 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 		if (blob_store(f->arena, r, &blobs[i], an_len, 0, ZONE_BLOB_AA) != 0)
 			return DNSD_ENOMEM;
 	}
-	zn->types = types;
+	if (has_referral)
+		blobs[ntypes] = f->referral; /* render_referral() came first */
 	zn->blobs = blobs;
 	zn->type_count = ntypes;
-	zn->other = NULL;
-	/* RFC 8482 §4.2: one RRset is enough; the lowest type is as good as any */
-	zn->any = ntypes ? &blobs[0] : NULL;
+	/* RFC 8482 §4.2: one RRset is enough; the lowest type is as good as any
+	 * (zone_node_any) */
 	return 0;
 }
 
@@ -587,13 +599,8 @@ static int render_referral(struct freeze *f, struct zone_node *zn, struct build_
 	bool has_glue = false;
 	render_additional(r, ns, &has_glue, zn->name);
 	r->is_full = false;
-	struct zone_blob *blob = arena_alloc(f->arena, sizeof(*blob));
-	if (!blob)
-		return DNSD_ENOMEM;
-	if (blob_store(f->arena, r, blob, an_ns_len, 0, has_glue ? ZONE_BLOB_GLUE_REQUIRED : 0) != 0)
-		return DNSD_ENOMEM;
-	zn->referral = blob;
-	return 0;
+	/* kept until render_plain_node() puts it after the node's answers */
+	return blob_store(f->arena, r, &f->referral, an_ns_len, 0, has_glue ? ZONE_BLOB_GLUE_REQUIRED : 0);
 }
 
 int zone_render_negative(struct freeze *f, uint8_t rcode, const struct zone_blob **out)
@@ -620,7 +627,8 @@ int zone_render_part(struct freeze *f, unsigned pi)
 		struct zone_node *n = &p->nodes[i];
 		struct build_node *bn = f->bnodes[i];
 		int rc = 0;
-		if (n->cut && n->cut != n) {
+		const struct zone_node *cut = zone_node_cut(p, n);
+		if (cut && cut != n) {
 			/* occluded: below a delegation, every query gets the
 			 * referral; its own records are rendered for zone
 			 * transfers only (zone_records.h), glue included */

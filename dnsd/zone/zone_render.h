@@ -27,6 +27,7 @@ struct freeze {
 	size_t cap;                 /* room in part->nodes */
 	const struct build_rr *soa; /* the apex SOA record */
 	uint32_t neg_ttl;           /* RFC 2308 §5: min(SOA TTL, MINIMUM) */
+	struct zone_blob referral;  /* the delegation point's, until its node is stored */
 	char *err;
 	size_t errlen;
 };
@@ -44,5 +45,13 @@ int zone_render_part(struct freeze *f, unsigned pi);
 /* The zone's negative answer with rcode (NXDOMAIN, or NOERROR for NODATA),
  * into f->arena. */
 int zone_render_negative(struct freeze *f, uint8_t rcode, const struct zone_blob **out);
+
+/* Moves part p's nodes, hash table, answers and names out of its building
+ * arena into one block of exactly their size (zone_compact.c): no chunk
+ * tail, no spare node slots, a table at most 3/4 full, each answer's relocs
+ * beside its data, and a name that is a suffix of a longer one stored once
+ * inside it. Node indices do not change; pointers into p do (the apex
+ * wildcard must be linked again). Returns 0 or DNSD_ENOMEM (p unchanged). */
+int zone_part_compact(struct zone_part *p);
 
 #endif

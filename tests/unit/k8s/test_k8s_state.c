@@ -87,7 +87,11 @@ static void assert_same_se(const struct serviceentry *a, const struct serviceent
 			memcmp(a->addresses, b->addresses, a->addresses_count * sizeof(*a->addresses)), 0);
 	ck_assert_uint_eq(a->ports_count, b->ports_count);
 	if (a->ports_count)
-		ck_assert_int_eq(memcmp(a->ports, b->ports, a->ports_count * sizeof(*a->ports)), 0);
+		for (size_t i = 0; i < a->ports_count; i++) {
+			ck_assert_uint_eq(a->ports[i].number, b->ports[i].number);
+			ck_assert_str_eq(a->ports[i].name, b->ports[i].name);
+			ck_assert_str_eq(a->ports[i].protocol, b->ports[i].protocol);
+		}
 }
 
 START_TEST(test_round_trip)

@@ -79,6 +79,10 @@ START_TEST(test_pack_reads_like_parsed)
 	const char *lo = (const char *)p, *hi = lo + size;
 	ck_assert(p->hosts[0] > lo && p->hosts[0] < hi);
 	ck_assert(p->ports > (struct se_port *)lo && (const char *)(p->ports + p->ports_count) <= hi);
+	ck_assert_uint_gt(p->ports_count, 0);
+	for (size_t i = 0; i < p->ports_count; i++)
+		ck_assert(p->ports[i].name > lo && p->ports[i].name < hi && p->ports[i].protocol > lo &&
+			  p->ports[i].protocol < hi);
 	ck_assert_str_eq(p->namespace_, "ns1");
 	ck_assert_str_eq(p->name, "db");
 	ck_assert_str_eq(p->resource_version, "42");
