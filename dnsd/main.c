@@ -34,6 +34,7 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/thread_prio.h"
 #include "zone/catalog.h"
 #include "zone/publish.h"
 #include "zone/publisher.h"
@@ -209,6 +210,7 @@ static void reload(struct daemon *d, const char *trigger)
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
+	thread_prio_set_background_nice((int)cfg->background_nice);
 	catalog_set_publish_hook(cat, published_hook, d);
 	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
@@ -902,6 +904,7 @@ int main(int argc, char **argv)
 	if (is_check)
 		return check_only(&d);
 	log_set_level(d.cfg->log_level);
+	thread_prio_set_background_nice((int)d.cfg->background_nice);
 	if (start_server(&d) != 0 || start_loop(&d) != 0 || start_sources(&d) != 0)
 		return 1;
 	run(&d);

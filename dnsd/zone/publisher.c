@@ -13,6 +13,7 @@
 #include "util/arena.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/thread_prio.h"
 #include "zone/catalog_impl.h"
 #include "zone/journal.h"
 #include "zone/publish.h"
@@ -221,6 +222,7 @@ static bool trim_if_due(struct catalog *c, uint64_t last_pub_ms, uint64_t *last_
 static void *publisher_main(void *arg)
 {
 	struct catalog *c = arg;
+	thread_prio_background("dnsd-publisher");
 	bool is_trim_due = false;
 	uint64_t last_pub_ms = 0, last_trim_ms = now_ms(CLOCK_MONOTONIC);
 	pthread_mutex_lock(&c->lock);
