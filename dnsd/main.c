@@ -425,8 +425,7 @@ static void collect_sources(void *arg, struct metrics_out *m)
 	struct daemon *d = arg;
 	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
 	k8s_persist_collect_metrics(d->persists, d->watch_count, m);
-	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
-		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
+	catalog_collect_metrics(d->catalog, m);
 	if (d->watch_count) {
 		metrics_single(m, "dnsd_kubernetes_host_conflicts_total", METRICS_COUNTER,
 			       "Hosts that gained another (cluster, namespace) owner, each logged once.",
