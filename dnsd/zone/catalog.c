@@ -576,6 +576,15 @@ void catalog_collect_metrics(struct catalog *c, struct metrics_out *m)
 {
 	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
 		       "Snapshots published after source changes.", catalog_publish_count(c));
+	metrics_single(
+		m, "dnsd_memory_settles_total", METRICS_COUNTER,
+		"Times memory was given back (zone builders' free chunks, the arena cache, malloc_trim) "
+		"once no publication came for a second.",
+		__atomic_load_n(&c->settles, __ATOMIC_RELAXED));
+	metrics_single(m, "dnsd_memory_settled", METRICS_GAUGE,
+		       "1 when memory was given back after the last publication, 0 until it is.",
+		       __atomic_load_n(&c->settled_publications, __ATOMIC_RELAXED) ==
+			       catalog_publish_count(c));
 	size_t in_use = 0, mapped = 0;
 	pthread_mutex_lock(&c->lock);
 	for (size_t i = 0; i < c->feed_count; i++)

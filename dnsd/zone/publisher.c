@@ -220,6 +220,10 @@ static bool trim_if_due(struct catalog *c, uint64_t last_pub_ms, uint64_t *last_
 #endif
 	pthread_mutex_lock(&c->lock);
 	*last_trim_ms = now_ms(CLOCK_MONOTONIC);
+	if (is_settled) { /* read without the lock by /metrics */
+		__atomic_store_n(&c->settles, c->settles + 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&c->settled_publications, c->publications, __ATOMIC_RELAXED);
+	}
 	return is_settled;
 }
 
