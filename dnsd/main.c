@@ -628,10 +628,11 @@ static void tune_malloc(void)
 	 * record grew and trimmed the heap (two brk() calls a record: a third of
 	 * a zone's load time). 1 MiB of slack ends that; malloc_trim() after
 	 * loading still returns what is free. Setting it turns off glibc's
-	 * moving mmap threshold, so that is set too: blocks up to 4 MiB (a zone
-	 * part's arena, a LIST page) come from the heap and are reused from one
-	 * freeze to the next instead of being mapped, faulted in and unmapped
-	 * every time; up to 8 MiB free at the top is kept for the next one. */
+	 * moving mmap threshold, so that is set too: blocks up to 4 MiB (a LIST
+	 * page) come from the heap and are reused instead of being mapped,
+	 * faulted in and unmapped every time; up to 8 MiB free at the top is
+	 * kept for the next one. (Zone parts' arena chunks are mapped and
+	 * cached by util/arena.c itself.) */
 	mallopt(M_TOP_PAD, 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);

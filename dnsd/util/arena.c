@@ -188,25 +188,33 @@ void *arena_memdup(struct arena *a, const void *src, size_t size)
 	return p;
 }
 
-void arena_cache_release(void)
+void arena_cache_trim(size_t keep)
 {
 	struct arena_chunk *list = NULL;
 	pthread_mutex_lock(&arena_cache.lock);
-	for (unsigned i = 0; i < ARENA_CLASSES; i++) {
-		while (arena_cache.free[i]) {
+	/* the largest first: fewer calls for the same bytes */
+	for (unsigned i = ARENA_CLASSES; i-- > 0 && arena_cache.bytes > keep;) {
+		while (arena_cache.free[i] && arena_cache.bytes > keep) {
 			struct arena_chunk *c = arena_cache.free[i];
 			arena_cache.free[i] = c->next;
+			arena_cache.bytes -= c->mapped;
 			c->next = list;
 			list = c;
 		}
 	}
-	arena_cache.bytes = 0;
 	pthread_mutex_unlock(&arena_cache.lock);
 	while (list) {
 		struct arena_chunk *next = list->next;
 		chunk_unmap(list);
 		list = next;
 	}
+}
+
+void arena_cache_release(void) { arena_cache_trim(0); }
+
+uint64_t arena_taken_bytes(void)
+{
+	return atomic_load(&arena_mapped_total) + atomic_load(&arena_reused_total);
 }
 
 void arena_stats_get(struct arena_stats *out)

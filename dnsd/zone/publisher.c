@@ -145,6 +145,7 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *re
 	if (!c->is_dirty && !is_forced)
 		return 0;
 	c->is_dirty = false;
+	uint64_t taken0 = arena_taken_bytes();
 	if (!freeze_dirty_feeds(c) && !is_forced) {
 		observe_events(c); /* nothing to publish: they are served as they are */
 		return 0;
@@ -161,6 +162,9 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *re
 	if (c->on_publish)
 		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
+	/* the replaced parts' chunks are cached now: keep as much as this
+	 * freeze took, for the next one */
+	arena_cache_trim((size_t)(arena_taken_bytes() - taken0));
 	observe_events(c);
 	/* read without the lock by /metrics */
 	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);
