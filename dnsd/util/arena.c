@@ -192,8 +192,9 @@ void arena_cache_trim(size_t keep)
 {
 	struct arena_chunk *list = NULL;
 	pthread_mutex_lock(&arena_cache.lock);
-	/* the largest first: fewer calls for the same bytes */
-	for (unsigned i = ARENA_CLASSES; i-- > 0 && arena_cache.bytes > keep;) {
+	/* the smallest first: a zone part's big chunks are what the next
+	 * freeze takes again */
+	for (unsigned i = 0; i < ARENA_CLASSES && arena_cache.bytes > keep; i++) {
 		while (arena_cache.free[i] && arena_cache.bytes > keep) {
 			struct arena_chunk *c = arena_cache.free[i];
 			arena_cache.free[i] = c->next;

@@ -46,8 +46,8 @@ void *arena_memdup(struct arena *a, const void *src, size_t size);
 /* Unmaps every chunk the cache holds (once changes have settled). Any thread. */
 void arena_cache_release(void);
 /* Unmaps cached chunks until at most keep bytes stay: a publisher keeps
- * what its last freeze took, which is what the next one is likely to
- * need, not the whole bound. Any thread. */
+ * about what its last freeze took, which is what the next one is likely
+ * to need, not the whole bound. Smallest chunks go first. Any thread. */
 void arena_cache_trim(size_t keep);
 /* Bytes of mapped chunks arenas took so far, fresh or from the cache. */
 uint64_t arena_taken_bytes(void);

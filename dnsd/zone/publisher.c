@@ -24,6 +24,8 @@
 #define SETTLE_MS 1000
 /* ... and under changes that never settle, at most this often. */
 #define TRIM_CHURN_MS 30000
+/* What the arena cache keeps at least after a publication. */
+#define CACHE_KEEP_MIN (16u * 1024 * 1024)
 
 static int64_t now_unix_ms(void)
 {
@@ -162,9 +164,11 @@ static uint64_t publish_locked(struct catalog *c, bool is_forced, const char *re
 	if (c->on_publish)
 		c->on_publish(c->on_publish_ctx, s);
 	publish_unlock();
-	/* the replaced parts' chunks are cached now: keep as much as this
-	 * freeze took, for the next one */
-	arena_cache_trim((size_t)(arena_taken_bytes() - taken0));
+	/* the replaced parts' chunks are cached now: keep twice what this
+	 * freeze took (16 MiB at least) for the next ones; keeping only once
+	 * that much left a third of the next freeze to fresh pages */
+	size_t taken = (size_t)(arena_taken_bytes() - taken0);
+	arena_cache_trim(taken * 2 > CACHE_KEEP_MIN ? taken * 2 : CACHE_KEEP_MIN);
 	observe_events(c);
 	/* read without the lock by /metrics */
 	__atomic_store_n(&c->publications, c->publications + 1, __ATOMIC_RELAXED);

@@ -8,7 +8,7 @@
 # ASan and TSan allocators keep freed memory in quarantine on purpose
 ldd "$DNSD_BIN" 2>/dev/null | grep -q 'lib[at]san' && skip "RSS under a sanitizer's allocator says nothing"
 
-N=${MEM_N:-10000} CYCLES=${MEM_CYCLES:-3}
+N=${MEM_N:-10000} CYCLES=${MEM_CYCLES:-3}   # MEM_DNSD_YAML: more config (background-nice: 0)
 rss_kb() { awk '$1 == "VmRSS:" {print $2}' "/proc/$DNSD_PID/status"; }
 hwm_kb() { awk '$1 == "VmHWM:" {print $2}' "/proc/$DNSD_PID/status"; }
 held() { [ "$(metric 'dnsd_kubernetes_serviceentries{cluster="mesh-1"}')" = "$1" ]; }
@@ -26,7 +26,7 @@ PY
 }
 
 start_fakeapi mesh-1 --history 200000
-start_k8s_dnsd mesh-1
+start_k8s_dnsd mesh-1 "${MEM_DNSD_YAML:-}"
 wait_until 10 is_ready || die "not ready"
 rss0=$(rss_kb)
 # the Python fake serves 50,000 (MEM_N=50000) in over 120 s on a loaded machine
