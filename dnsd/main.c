@@ -34,6 +34,7 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/thread_prio.h"
 #include "zone/catalog.h"
 #include "zone/publish.h"
 #include "zone/publisher.h"
@@ -209,6 +210,7 @@ static void reload(struct daemon *d, const char *trigger)
 	}
 	warn_restart_only(d->cfg, cfg);
 	log_set_level(cfg->log_level);
+	thread_prio_set_background_nice((int)cfg->background_nice);
 	catalog_set_publish_hook(cat, published_hook, d);
 	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
@@ -423,8 +425,7 @@ static void collect_sources(void *arg, struct metrics_out *m)
 	struct daemon *d = arg;
 	k8s_watch_collect_metrics(d->watches, d->watch_count, m);
 	k8s_persist_collect_metrics(d->persists, d->watch_count, m);
-	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
-		       "Snapshots published after source changes.", catalog_publish_count(d->catalog));
+	catalog_collect_metrics(d->catalog, m);
 	if (d->watch_count) {
 		metrics_single(m, "dnsd_kubernetes_host_conflicts_total", METRICS_COUNTER,
 			       "Hosts that gained another (cluster, namespace) owner, each logged once.",
@@ -627,10 +628,11 @@ static void tune_malloc(void)
 	 * record grew and trimmed the heap (two brk() calls a record: a third of
 	 * a zone's load time). 1 MiB of slack ends that; malloc_trim() after
 	 * loading still returns what is free. Setting it turns off glibc's
-	 * moving mmap threshold, so that is set too: blocks up to 4 MiB (a zone
-	 * part's arena, a LIST page) come from the heap and are reused from one
-	 * freeze to the next instead of being mapped, faulted in and unmapped
-	 * every time; up to 8 MiB free at the top is kept for the next one. */
+	 * moving mmap threshold, so that is set too: blocks up to 4 MiB (a LIST
+	 * page) come from the heap and are reused instead of being mapped,
+	 * faulted in and unmapped every time; up to 8 MiB free at the top is
+	 * kept for the next one. (Zone parts' arena chunks are mapped and
+	 * cached by util/arena.c itself.) */
 	mallopt(M_TOP_PAD, 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
 	mallopt(M_TRIM_THRESHOLD, 8 * 1024 * 1024);
@@ -902,6 +904,7 @@ int main(int argc, char **argv)
 	if (is_check)
 		return check_only(&d);
 	log_set_level(d.cfg->log_level);
+	thread_prio_set_background_nice((int)d.cfg->background_nice);
 	if (start_server(&d) != 0 || start_loop(&d) != 0 || start_sources(&d) != 0)
 		return 1;
 	run(&d);

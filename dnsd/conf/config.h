@@ -107,6 +107,7 @@ struct config {
 	struct config_addr *listen; /* UDP and TCP on each; default 127.0.0.1:5353 */
 	size_t listen_count;
 	unsigned workers;                        /* 0 = one per CPU */
+	unsigned background_nice;                /* default 10: added to non-query threads' nice */
 	uint16_t udp_payload_max;                /* default 1232, range 512..4096 */
 	enum config_udp_io udp_io;               /* default auto */
 	uint32_t tcp_idle_timeout_ms;            /* default 10000 */

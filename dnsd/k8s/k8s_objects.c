@@ -126,6 +126,8 @@ void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se)
 	 * its chunks go back to the system, not to the free lists */
 	if (w->pack.in_use == 0)
 		slab_clear(&w->pack);
+	else if (slab_release_due(&w->pack)) /* a burst of deletes: its wholly free chunks go */
+		slab_release(&w->pack);
 	pthread_mutex_unlock(&w->pack_lock);
 }
 

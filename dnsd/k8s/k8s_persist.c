@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/thread_prio.h"
 
 struct k8s_persist {
 	struct k8s_watch *w;
@@ -185,6 +186,7 @@ static void save(struct k8s_persist *p, bool *is_error_logged)
 static void *persist_main(void *arg)
 {
 	struct k8s_persist *p = arg;
+	thread_prio_background("dnsd-k8s-state");
 	bool is_changed = false, is_error_logged = false;
 	bool is_stopped = stale_start(p, &is_changed);
 	k8s_state_free(p->saved);

@@ -30,6 +30,7 @@
 #include "k8s/kubeconfig.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/thread_prio.h"
 #include "k8s/se_policy.h"
 #include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
@@ -187,6 +188,7 @@ static void *reflector_main(void *arg)
 {
 	struct reflector *r = arg;
 	struct k8s_watch *w = r->w;
+	thread_prio_background("dnsd-k8s-watch");
 	while (!is_stopped(w) && k8s_list_discover_version(r) != 0) {
 		if (back_off(r, 0))
 			return NULL;

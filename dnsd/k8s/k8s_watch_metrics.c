@@ -39,6 +39,18 @@ static int64_t synced_of(const struct k8s_watch *w) { return k8s_watch_is_synced
 static int64_t stale_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w) ? 1 : 0; }
 static int64_t stale_since_of(const struct k8s_watch *w) { return k8s_watch_stale_since(w); }
 
+/* the packed entries' slab (k8s_objects.c), under its lock */
+static int64_t pack_bytes(const struct k8s_watch *w, bool is_mapped)
+{
+	struct k8s_watch *mw = (struct k8s_watch *)w;
+	pthread_mutex_lock(&mw->pack_lock);
+	size_t v = is_mapped ? w->pack.mapped : w->pack.in_use;
+	pthread_mutex_unlock(&mw->pack_lock);
+	return (int64_t)v;
+}
+static int64_t packed_of(const struct k8s_watch *w) { return pack_bytes(w, false); }
+static int64_t packed_mapped_of(const struct k8s_watch *w) { return pack_bytes(w, true); }
+
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
 	  errors_of },
@@ -46,6 +58,11 @@ static const struct watch_family watch_families[] = {
 	  "Relists after 410 Gone, an expired continue token or repeated watch failures.", relists_of },
 	{ "dnsd_kubernetes_watches_total", METRICS_COUNTER, "Watch requests opened.", watches_of },
 	{ "dnsd_kubernetes_serviceentries", METRICS_GAUGE, "ServiceEntries held.", objects_of },
+	{ "dnsd_kubernetes_packed_bytes", METRICS_GAUGE, "Bytes of the packed ServiceEntries held.",
+	  packed_of },
+	{ "dnsd_kubernetes_packed_mapped_bytes", METRICS_GAUGE,
+	  "Bytes of slab chunks mapped for packed ServiceEntries (free-list memory is the difference).",
+	  packed_mapped_of },
 	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
 	  "Malformed ServiceEntries skipped.", skipped_of },
 	{ "dnsd_kubernetes_undecodable_total", METRICS_COUNTER,

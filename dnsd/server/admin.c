@@ -28,6 +28,7 @@
 #include "util/jsonw.h"
 #include "util/log.h"
 #include "util/metrics.h"
+#include "util/arena.h"
 #include "util/process_stats.h"
 #include "zone/publish.h"
 
@@ -74,6 +75,21 @@ static void collect_process(void *ctx, struct metrics_out *m)
 	metrics_sample(m, "dnsd_build_info", &(struct metrics_label){ "version", DNSD_VERSION }, 1, 1);
 	metrics_family(m, "dnsd_start_time_seconds", METRICS_GAUGE, "Start time of the process.");
 	metrics_sample_int(m, "dnsd_start_time_seconds", NULL, 0, (int64_t)a->started);
+	/* the mapped arena chunks of zone parts and JSON documents (util/arena.h) */
+	struct arena_stats as;
+	arena_stats_get(&as);
+	metrics_single(m, "dnsd_arena_bytes_mapped_total", METRICS_COUNTER,
+		       "Bytes of arena chunks (zone parts, JSON documents) mapped fresh from the system.",
+		       as.mapped_bytes);
+	metrics_single(m, "dnsd_arena_bytes_reused_total", METRICS_COUNTER,
+		       "Bytes of arena chunks taken from the cache of freed chunks instead.",
+		       as.reused_bytes);
+	metrics_single(m, "dnsd_arena_bytes_unmapped_total", METRICS_COUNTER,
+		       "Bytes of arena chunks given back to the system.", as.unmapped_bytes);
+	metrics_single(m, "dnsd_arena_cache_bytes", METRICS_GAUGE,
+		       "Bytes of freed arena chunks kept mapped for the next freeze.", as.cached_bytes);
+	metrics_single(m, "dnsd_arena_live_bytes", METRICS_GAUGE, "Bytes of mapped arena chunks in use.",
+		       as.live_bytes);
 }
 
 static void collect_server(void *ctx, struct metrics_out *m)

@@ -1,12 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * arena.h - bump allocator for many small objects with one lifetime, freed
- * together: a zone snapshot's rendered data, a parsed JSON document. Not
- * thread-safe; never used on the query path (snapshots are read, not built,
- * there). */
+ * together: a zone snapshot's rendered data, a parsed JSON document. One
+ * arena is not thread-safe; never used on the query path (snapshots are
+ * read, not built, there).
+ *
+ * Chunks of ARENA_MAP_MIN bytes and up are mapped directly, in size classes,
+ * and a freed one goes to a process-wide cache (any thread, under a mutex)
+ * that the next arena of any thread reuses with its pages still in memory:
+ * a zone part re-rendered for every Kubernetes change used to come from
+ * pages glibc had just given back (madvise) after the previous freeze freed
+ * the old part, so each publication faulted all of them in again (issue
+ * #14: 2,830 page faults per publication at 100,000 entries). The cache is
+ * bounded (ARENA_CACHE_MAX); past it a freed chunk is unmapped at once, and
+ * arena_cache_release() unmaps what it holds when changes have settled.
+ * Under AddressSanitizer chunks come from malloc and nothing is cached, so
+ * the sanitizer still sees a use after arena_clear(). */
 #ifndef DNSD_ARENA_H
 #define DNSD_ARENA_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+#define ARENA_MAP_MIN (64 * 1024)
+#define ARENA_CACHE_MAX (64u * 1024 * 1024)
 
 struct arena_chunk;
 
@@ -30,5 +46,24 @@ void *arena_memdup(struct arena *a, const void *src, size_t size);
  * its chunks (headers included, malloc's own overhead not), *used the bytes
  * handed out (alignment padding included), *chunks their number. */
 void arena_usage(const struct arena *a, size_t *reserved, size_t *used, size_t *chunks);
+
+/* Unmaps every chunk the cache holds (once changes have settled). Any thread. */
+void arena_cache_release(void);
+/* Unmaps cached chunks until at most keep bytes stay: a publisher keeps
+ * about what its last freeze took, which is what the next one is likely
+ * to need, not the whole bound. Smallest chunks go first. Any thread. */
+void arena_cache_trim(size_t keep);
+/* Bytes of mapped chunks arenas took so far, fresh or from the cache. */
+uint64_t arena_taken_bytes(void);
+
+/* Process-wide counters of mapped chunks, for metrics; any thread. */
+struct arena_stats {
+	uint64_t mapped_bytes;   /* total: chunks mapped fresh from the system */
+	uint64_t reused_bytes;   /* total: chunks taken from the cache instead */
+	uint64_t unmapped_bytes; /* total: chunks given back to the system */
+	uint64_t cached_bytes;   /* now: chunks in the cache */
+	uint64_t live_bytes;     /* now: mapped chunks in use by arenas */
+};
+void arena_stats_get(struct arena_stats *out);
 
 #endif

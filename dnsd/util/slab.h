@@ -14,6 +14,7 @@
 #ifndef DNSD_SLAB_H
 #define DNSD_SLAB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,9 +26,11 @@ struct slab {
 	struct slab_chunk *chunks; /* newest first */
 	uint8_t *bump;             /* free space in the newest chunk */
 	size_t left;
-	size_t next_chunk;        /* size of the next chunk mapped */
-	void *free[SLAB_MAX / 8]; /* per class: freed objects, linked through their first bytes */
-	size_t in_use;            /* bytes allocated and not freed */
+	size_t next_chunk;          /* size of the next chunk mapped */
+	void *free[SLAB_MAX / 8];   /* per class: freed objects, linked through their first bytes */
+	size_t in_use;              /* bytes allocated and not freed */
+	size_t mapped;              /* bytes of chunks mapped */
+	size_t freed_since_release; /* bytes freed since the last slab_release() */
 };
 
 void slab_init(struct slab *s);
@@ -40,5 +43,16 @@ void *slab_alloc(struct slab *s, size_t size);
 void slab_free(struct slab *s, void *p, size_t size);
 /* Moves p (old_size bytes) to an object of new_size bytes; NULL (p kept) when out of memory. */
 void *slab_realloc(struct slab *s, void *p, size_t old_size, size_t new_size);
+
+/* Unmaps the chunks (other than the newest) none of whose objects is in
+ * use, taking their free objects off the lists: after a large transient
+ * (a relist, a burst of deletes) the free lists would otherwise keep the
+ * high-water mark forever (issue #14). Costs a walk of every free list;
+ * returns the bytes unmapped. */
+size_t slab_release(struct slab *s);
+/* True when in use is under a quarter of what is mapped and an eighth of
+ * it was freed since the last release: a caller that releases only then
+ * walks the free lists at most once per that many bytes freed. */
+bool slab_release_due(const struct slab *s);
 
 #endif

@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/log.h"
+#include "util/metrics.h"
 #include "util/jsonw.h"
 #include "zone/catalog_impl.h"
 #include "zone/journal.h"
@@ -589,6 +590,34 @@ uint64_t catalog_publish_count(const struct catalog *c)
 }
 
 /* ---------- totals and memory ---------- */
+
+void catalog_collect_metrics(struct catalog *c, struct metrics_out *m)
+{
+	metrics_single(m, "dnsd_publications_total", METRICS_COUNTER,
+		       "Snapshots published after source changes.", catalog_publish_count(c));
+	metrics_single(
+		m, "dnsd_memory_settles_total", METRICS_COUNTER,
+		"Times memory was given back (zone builders' free chunks, the arena cache, malloc_trim) "
+		"once no publication came for a second.",
+		__atomic_load_n(&c->settles, __ATOMIC_RELAXED));
+	metrics_single(m, "dnsd_memory_settled", METRICS_GAUGE,
+		       "1 when memory was given back after the last publication, 0 until it is.",
+		       __atomic_load_n(&c->settled_publications, __ATOMIC_RELAXED) ==
+			       catalog_publish_count(c));
+	size_t in_use = 0, mapped = 0;
+	pthread_mutex_lock(&c->lock);
+	for (size_t i = 0; i < c->feed_count; i++)
+		if (c->feeds[i].builder)
+			zone_build_memory(c->feeds[i].builder, &in_use, &mapped);
+	pthread_mutex_unlock(&c->lock);
+	const char *name = "dnsd_zone_builder_bytes";
+	metrics_family(
+		m, name, METRICS_GAUGE,
+		"Kubernetes feeds' zone builders: bytes of names and records in use, and of slab chunks "
+		"mapped for them (free-list memory is the difference).");
+	metrics_sample(m, name, &(struct metrics_label){ "state", "in_use" }, 1, in_use);
+	metrics_sample(m, name, &(struct metrics_label){ "state", "mapped" }, 1, mapped);
+}
 
 size_t catalog_zone_count(const struct catalog *c) { return c->zone_count; }
 

@@ -75,6 +75,10 @@ bool catalog_is_ready(struct catalog *c, char *why, size_t why_len);
 /* Snapshots its publisher published after source changes or a take-over
  * (not the first one at start-up), for metrics. Any thread. */
 uint64_t catalog_publish_count(const struct catalog *c);
+struct metrics_out;
+/* dnsd_publications_total and the Kubernetes feeds' zone builders' memory
+ * (dnsd_zone_builder_bytes{state="in_use"|"mapped"}). */
+void catalog_collect_metrics(struct catalog *c, struct metrics_out *m);
 
 /* The apexes (wire form) of the zones cluster feeds, each once: up to cap
  * into apexes (pointers valid while the catalog lives). Returns how many. */

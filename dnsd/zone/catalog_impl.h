@@ -91,6 +91,8 @@ struct catalog {
 	bool has_thread; /* the publisher runs (owner's thread only) */
 	pthread_t thread;
 	uint64_t publications;            /* written under lock, read by /metrics with atomics */
+	uint64_t settles;                 /* memory given back once changes settled; the same */
+	uint64_t settled_publications;    /* publications when it last was; the same */
 	struct xfr_policy *policy;        /* transfer access, carried by every snapshot; one reference */
 	uint8_t replica;                  /* the low byte of Kubernetes-fed serials (serial.h) */
 	catalog_published_fn *on_publish; /* set before publishing starts; read under lock */

@@ -25,9 +25,8 @@ static struct build_node **table_find_slot(const struct zone_build *b, const uin
 	}
 }
 
-static int table_grow(struct zone_build *b)
+static int table_resize(struct zone_build *b, uint32_t new_size)
 {
-	uint32_t new_size = (b->table_mask + 1) * 2;
 	struct build_node **old = b->table;
 	uint32_t old_size = b->table_mask + 1;
 	b->table = calloc(new_size, sizeof(*b->table));
@@ -42,6 +41,8 @@ static int table_grow(struct zone_build *b)
 	free(old);
 	return 0;
 }
+
+static int table_grow(struct zone_build *b) { return table_resize(b, (b->table_mask + 1) * 2); }
 
 /* Linear-probing deletion by backward shift, so lookups need no tombstones. */
 static void table_delete(struct zone_build *b, struct build_node **slot)
@@ -101,6 +102,24 @@ static void node_free(struct zone_build *b, struct build_node *n)
 	}
 	slab_free(&b->slab, n->rrsets, n->rrset_cap * sizeof(*n->rrsets));
 	slab_free(&b->slab, n, NODE_SIZE(n->name_len));
+}
+
+size_t zone_build_release(struct zone_build *b)
+{
+	size_t released = slab_release(&b->slab);
+	/* the table shrinks back when under an eighth full: to at most half */
+	uint32_t size = b->table_mask + 1, want = 64;
+	while (want < b->node_count * 4)
+		want *= 2;
+	if (want < size / 2 && table_resize(b, want) == 0)
+		released += (size - want) * sizeof(*b->table);
+	return released;
+}
+
+void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped)
+{
+	*in_use += b->slab.in_use;
+	*mapped += b->slab.mapped;
 }
 
 void zone_build_free(struct zone_build *b)

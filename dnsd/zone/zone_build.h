@@ -22,6 +22,12 @@ struct zone_build;
 struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s);
 /* Frees the builder and its records; accepts NULL. Zones it froze live on. */
 void zone_build_free(struct zone_build *b);
+/* Gives back what a large transient left (issue #14): the slab's wholly
+ * free chunks, and the name table when it is under an eighth full. Returns
+ * the bytes given back. */
+size_t zone_build_release(struct zone_build *b);
+/* Adds the slab's bytes in use and mapped to *in_use and *mapped. */
+void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped);
 
 /* Adds one record (class IN). owner must be at or below the apex; rdata is
  * uncompressed wire data and is validated for the types whose layout we know.

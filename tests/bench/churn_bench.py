@@ -12,8 +12,12 @@ count side by side, with dnsd's CPU, context switches and page faults
 (minflt) in each phase, so that a difference has a first explanation.
 Targets: churn p99 and p99.9 <= 2x idle, nothing unanswered.
 Environment: CHURN_N (100000), CHURN_RATE (20000), CHURN_SECONDS (10),
-CHURN_CHANGES_PER_S (200); CHURN_DNSD_YAML, more lines for dnsd's config
-(for example "udp-io: recvmmsg"). Bounded: every wait has a deadline, the changes
+CHURN_CHANGES_PER_S (200); CHURN_ROUNDS (1: idle then churn, repeated, medians
+reported); CHURN_PERF (1 where perf works: dnsd's page faults and mmap, munmap,
+madvise and brk calls per phase through `perf stat -p`, which counts from
+tracepoints); CHURN_DNSD_YAML, more lines for dnsd's config
+(for example "udp-io: recvmmsg"). Per publication it reports the page faults
+and the arena bytes mapped fresh (dnsd_arena_* metrics). Bounded: every wait has a deadline, the changes
 stop with the query run; traffic to 127.0.0.1 only.
 """
 import http.client
@@ -41,7 +45,37 @@ N = int(os.environ.get("CHURN_N", "100000"))
 RATE = int(os.environ.get("CHURN_RATE", "20000"))
 SECONDS = float(os.environ.get("CHURN_SECONDS", "10"))
 CHANGES_PER_S = int(os.environ.get("CHURN_CHANGES_PER_S", "200"))
+ROUNDS = int(os.environ.get("CHURN_ROUNDS", "1"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+PERF_EVENTS = ["page-faults", "syscalls:sys_enter_mmap", "syscalls:sys_enter_munmap",
+               "syscalls:sys_enter_madvise", "syscalls:sys_enter_brk"]
+
+
+def perf_works():
+    if os.environ.get("CHURN_PERF", "1") != "1":
+        return False
+    try:
+        r = subprocess.run(["perf", "stat", "-x,", "-e", ",".join(PERF_EVENTS), "--", "true"],
+                           capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0 and "not supported" not in r.stderr and "<not" not in r.stderr
+
+
+def scrape(port):
+    """dnsd's metrics as {name: value}, labels left out (summed)."""
+    out = {}
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if not line or line[0] == "#":
+                continue
+            name, _, v = line.rpartition(" ")
+            name = name.split("{")[0]
+            try:
+                out[name] = out.get(name, 0) + float(v)
+            except ValueError:
+                pass
+    return out
 
 
 def proc_counters(pid):
@@ -110,12 +144,12 @@ def main():
                     "\"https://127.0.0.1:%d\", certificate-authority: pki/ca.crt}\nusers:\n- name: dnsd\n"
                     "  user: {tokenFile: token}\ncontexts:\n- {name: bench, context: {cluster: bench, user: dnsd}}\n"
                     "current-context: bench\n" % api_port)
-        dns_port, hport = free_port(), free_port()
+        dns_port, hport, mport = free_port(), free_port(), free_port()
         with open(os.path.join(tmp, "dnsd.yaml"), "w") as f:
             f.write("listen: [\"127.0.0.1:%d\"]\nworkers: 1\nzones:\n  - {name: global, ttl: 30, kubernetes: [bench]}\n"
                     "kubernetes:\n  - {name: bench, kubeconfig: %s}\nlog: {level: info, queries: false}\n"
-                    "metrics: {listen: \"\"}\nhealth: {listen: \"127.0.0.1:%d\"}\n"
-                    % (dns_port, os.path.join(tmp, "kubeconfig"), hport) + os.environ.get("CHURN_DNSD_YAML", "") + "\n")
+                    "metrics: {listen: \"127.0.0.1:%d\"}\nhealth: {listen: \"127.0.0.1:%d\"}\n"
+                    % (dns_port, os.path.join(tmp, "kubeconfig"), mport, hport) + os.environ.get("CHURN_DNSD_YAML", "") + "\n")
         log = open(os.path.join(tmp, "dnsd.log"), "w")
         d = subprocess.Popen([dnsd, "-c", os.path.join(tmp, "dnsd.yaml")], stderr=log, stdout=log)
         procs.append(d)
@@ -141,6 +175,8 @@ def main():
                 k = (i * 7919) % N
                 f.write("svc-%d.ns-%d.global\n" % (k, k % 100))
 
+        use_perf = perf_works()
+
         def run_phase(changes):
             stop = threading.Event()
             applied = [0]
@@ -158,7 +194,11 @@ def main():
                     gen += 1
                     t_next += 0.05
                     stop.wait(max(0.0, t_next - time.monotonic()))
+            m0 = scrape(mport)
             c0, t0 = proc_counters(d.pid), time.monotonic()
+            perf = subprocess.Popen(["perf", "stat", "-x,", "-e", ",".join(PERF_EVENTS), "-p", str(d.pid),
+                                     "--", "sleep", str(SECONDS)], stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.PIPE, text=True) if use_perf else None
             th = threading.Thread(target=changer) if changes else None
             if th:
                 th.start()
@@ -168,6 +208,14 @@ def main():
             if th:
                 th.join(30)
             c1, t1 = proc_counters(d.pid), time.monotonic()
+            m1 = scrape(mport)
+            counts = {}
+            if perf:
+                _, err = perf.communicate(timeout=SECONDS + 30)
+                for line in err.splitlines():
+                    f = line.split(",")
+                    if len(f) > 2 and f[0].isdigit():
+                        counts[f[2].split(":")[-1].replace("sys_enter_", "")] = int(f[0])
             if r.returncode != 0:
                 raise SystemExit("churn_bench: qlat failed: %s" % r.stderr)
             res = dict(kv.split("=") for kv in r.stdout.split())
@@ -176,18 +224,46 @@ def main():
             res["cpu_pct"] = (c1[0] - c0[0]) / CLK_TCK / (t1 - t0) * 100
             res["minflt"] = c1[1] - c0[1]
             res["ctxsw"] = c1[2] - c0[2]
+            pubs = m1.get("dnsd_publications_total", 0) - m0.get("dnsd_publications_total", 0)
+            res["publications"] = pubs
+            fresh = m1.get("dnsd_arena_bytes_mapped_total", 0) - m0.get("dnsd_arena_bytes_mapped_total", 0)
+            reused = m1.get("dnsd_arena_bytes_reused_total", 0) - m0.get("dnsd_arena_bytes_reused_total", 0)
+            res["fresh_kb_per_pub"] = fresh / 1024 / pubs if pubs else 0
+            res["reused_kb_per_pub"] = reused / 1024 / pubs if pubs else 0
+            for k in ("page-faults", "mmap", "munmap", "madvise", "brk"):
+                res[k] = counts.get(k, -1)
+            res["faults_per_pub"] = counts.get("page-faults", 0) / pubs if pubs and counts else 0
             return res
 
-        idle = run_phase(False)
-        churn = run_phase(True)
+        def median(vals):
+            vals = sorted(vals)
+            n = len(vals)
+            return vals[n // 2] if n % 2 else (vals[n // 2 - 1] + vals[n // 2]) / 2
+
+        idles, churns = [], []
+        for _ in range(max(1, ROUNDS)):
+            idles.append(run_phase(False))
+            churns.append(run_phase(True))
+            for label, r in (("idle", idles[-1]), ("churn", churns[-1])):
+                print("round %d %s: p99 %d p99.9 %d us, %d pubs, %s faults" % (
+                    len(idles), label, r["p99_us"], r["p999_us"], r["publications"], r["page-faults"]),
+                    file=sys.stderr)
+        idle = {k: median([r[k] for r in idles]) for k in idles[0]}
+        churn = {k: median([r[k] for r in churns]) for k in churns[0]}
         with open("/proc/loadavg") as f:
             load = f.read().split()[0]
         rows = [("p50 (µs)", "p50_us"), ("p90 (µs)", "p90_us"), ("p99 (µs)", "p99_us"),
                 ("p99.9 (µs)", "p999_us"), ("max (µs)", "max_us"), ("unanswered", "unanswered"),
                 ("queries sent", "sent"), ("sent > 1 ms late (client starved)", "late_sends"),
                 ("changes applied per s", "changes_per_s"), ("dnsd CPU (%)", "cpu_pct"),
-                ("dnsd minor page faults", "minflt"), ("dnsd context switches", "ctxsw")]
-        lines = ["### Steady answers under churn: %d ServiceEntries, %d qps for %g s" % (N, RATE, SECONDS), "",
+                ("dnsd minor page faults", "minflt"), ("dnsd context switches", "ctxsw"),
+                ("publications", "publications"), ("page faults per publication (perf)", "faults_per_pub"),
+                ("arena KiB mapped fresh per publication", "fresh_kb_per_pub"),
+                ("arena KiB reused from the cache per publication", "reused_kb_per_pub"),
+                ("mmap calls (perf)", "mmap"), ("munmap calls (perf)", "munmap"),
+                ("madvise calls (perf)", "madvise"), ("brk calls (perf)", "brk")]
+        lines = ["### Steady answers under churn: %d ServiceEntries, %d qps for %g s, median of %d rounds"
+                 % (N, RATE, SECONDS, len(idles)), "",
                  "Load average at the end: %s on %d CPUs." % (load, os.cpu_count()), "",
                  "| | idle | %d changes/s | churn/idle |" % CHANGES_PER_S, "|---|---:|---:|---:|"]
         for label, key in rows:

@@ -12,6 +12,9 @@ Kubernetes benchmark (`make bench`), against the fake API server (HTTPS):
   2. Many clusters: K8S_CLUSTERS sources (default 20) of K8S_CLUSTER_N entries
      each (default 5000): one fake API, each source watching its own
      namespace; exec -> /ready and RSS.
+K8S_SOAK_MANY=0 skips part 2; K8S_SOAK_KEEP=DIR keeps, for the soaked dnsd
+and the fresh one, /proc/PID/smaps, /metrics and glibc's malloc_stats()
+(through gdb, into the daemon's log, copied there).
 Every loop is bounded in count and time (K8S_SOAK_MAX_S, default 900 s for
 the churn); traffic goes to 127.0.0.1 only.
 """
@@ -42,6 +45,20 @@ def proc_kb(pid, key):
             if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
+
+
+def keep_state(keep, tmp, d, name):
+    """smaps, /metrics and malloc_stats() of daemon d into the folder keep."""
+    os.makedirs(keep, exist_ok=True)
+    with open("/proc/%d/smaps" % d.p.pid) as f, open(os.path.join(keep, name + ".smaps"), "w") as o:
+        o.write(f.read())
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % d.hport, timeout=5) as r, \
+            open(os.path.join(keep, name + ".metrics"), "wb") as o:
+        o.write(r.read())
+    subprocess.run(["gdb", "-p", str(d.p.pid), "-batch", "-ex", "call (void)malloc_stats()"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    d.log.flush()
+    subprocess.run(["cp", os.path.join(tmp, name + ".log"), keep])
 
 
 def settled_rss_kb(pid, secs=3.0):
@@ -146,6 +163,10 @@ def main():
         daemons.append(fresh)
         exact_fresh = k8s_churn.compare(api, fresh.port, "global", 60, "svc")
         rss_fresh = settled_rss_kb(fresh.p.pid)
+        keep = os.environ.get("K8S_SOAK_KEEP")
+        if keep:
+            keep_state(keep, tmp, d, "soak")
+            keep_state(keep, tmp, fresh, "fresh")
         ok = ok and exact and exact_fresh and res["changes"] == changes
         growth = 100.0 * (rss_end - rss_fresh) / rss_fresh
         lines += [
@@ -170,27 +191,28 @@ def main():
             x.stop()
         daemons = []
         fake.terminate()
-        # 2. many clusters: one fake API, one namespace per source
-        fake, api, kc = start_fake(tmp, pki, "many", 1000)
-        procs.append(fake)
-        api.req("POST", "/_fake/generate", {"n": clusters * cluster_n, "namespaces": clusters,
-                                            "prefix": "svc", "v6": True})
-        d = Daemon(tmp, dnsd, "many", [("c%d" % i, kc, ["ns-%d" % i]) for i in range(clusters)])
-        daemons.append(d)
-        rss = settled_rss_kb(d.p.pid)
-        exact_many = k8s_churn.compare(api, d.port, "global", 120, "svc")
-        ok = ok and exact_many
-        lines += [
-            "### Kubernetes: %d clusters x %d ServiceEntries" % (clusters, cluster_n),
-            "",
-            "| measure | value |",
-            "|---|---|",
-            "| exec -> /ready (every source listed) | %.2f s |" % d.ready_s,
-            "| RSS serving (VmRSS / VmHWM) | %.1f MB / %.1f MB |"
-            % (rss / 1024, proc_kb(d.p.pid, "VmHWM") / 1024),
-            "| zone (AXFR) = the API's LIST | %s |" % ("yes" if exact_many else "NO"),
-            "",
-        ]
+        if os.environ.get("K8S_SOAK_MANY", "1") != "0":
+            # 2. many clusters: one fake API, one namespace per source
+            fake, api, kc = start_fake(tmp, pki, "many", 1000)
+            procs.append(fake)
+            api.req("POST", "/_fake/generate", {"n": clusters * cluster_n, "namespaces": clusters,
+                                                "prefix": "svc", "v6": True})
+            d = Daemon(tmp, dnsd, "many", [("c%d" % i, kc, ["ns-%d" % i]) for i in range(clusters)])
+            daemons.append(d)
+            rss = settled_rss_kb(d.p.pid)
+            exact_many = k8s_churn.compare(api, d.port, "global", 120, "svc")
+            ok = ok and exact_many
+            lines += [
+                "### Kubernetes: %d clusters x %d ServiceEntries" % (clusters, cluster_n),
+                "",
+                "| measure | value |",
+                "|---|---|",
+                "| exec -> /ready (every source listed) | %.2f s |" % d.ready_s,
+                "| RSS serving (VmRSS / VmHWM) | %.1f MB / %.1f MB |"
+                % (rss / 1024, proc_kb(d.p.pid, "VmHWM") / 1024),
+                "| zone (AXFR) = the API's LIST | %s |" % ("yes" if exact_many else "NO"),
+                "",
+            ]
     finally:
         for x in daemons:
             x.stop()

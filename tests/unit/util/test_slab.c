@@ -94,6 +94,51 @@ START_TEST(freed_objects_are_reused_by_their_class)
 	slab_clear(&s);
 }
 END_TEST
+
+/* After a large transient, the chunks none of whose objects is in use go
+ * back (issue #14); the objects still in use keep their contents, and no
+ * object of an unmapped chunk is handed out again (it would fault). */
+START_TEST(wholly_free_chunks_released)
+{
+	enum { N = 100000 };
+	static uint8_t *obj[N];
+	struct slab s;
+	slab_init(&s);
+	for (unsigned i = 0; i < N; i++) {
+		size_t size = 16 + (i % 13) * 8; /* 16..112 bytes: several classes */
+		obj[i] = slab_alloc(&s, size);
+		ck_assert_ptr_nonnull(obj[i]);
+		fill(obj[i], size, i);
+	}
+	size_t mapped = s.mapped;
+	ck_assert_uint_ge(mapped, 5u << 20);
+	ck_assert(!slab_release_due(&s));
+	/* keep the first 200: the oldest chunk stays partly in use */
+	for (unsigned i = 0; i < N; i++)
+		if (i >= 200) {
+			slab_free(&s, obj[i], 16 + (i % 13) * 8);
+			obj[i] = NULL;
+		}
+	ck_assert(slab_release_due(&s));
+	size_t released = slab_release(&s);
+	ck_assert_uint_eq(s.mapped, mapped - released);
+	ck_assert_msg(s.mapped < mapped / 2, "%zu of %zu bytes still mapped", s.mapped, mapped);
+	ck_assert(!slab_release_due(&s));
+	for (unsigned i = 0; i < 200; i++)
+		ck_assert(intact(obj[i], 16 + (i % 13) * 8, i));
+	/* every free object left is writable: allocate and fill them all again */
+	for (unsigned i = 0; i < N; i++)
+		if (!obj[i]) {
+			obj[i] = slab_alloc(&s, 16 + (i % 13) * 8);
+			ck_assert_ptr_nonnull(obj[i]);
+			fill(obj[i], 16 + (i % 13) * 8, i);
+		}
+	for (unsigned i = 0; i < N; i++)
+		ck_assert(intact(obj[i], 16 + (i % 13) * 8, i));
+	ck_assert_uint_eq(slab_release(&s), 0); /* everything in use */
+	slab_clear(&s);
+}
+END_TEST
 #endif
 
 Suite *unit_suite(void)
@@ -103,6 +148,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, objects_keep_contents_under_churn);
 #if !defined(__SANITIZE_ADDRESS__)
 	tcase_add_test(tc, freed_objects_are_reused_by_their_class);
+	tcase_add_test(tc, wholly_free_chunks_released);
 #endif
 	suite_add_tcase(su, tc);
 	return su;
