@@ -61,7 +61,7 @@ def recv_exact(s, n):
 
 def transfer(port, zone, want_records, qtype=252, serial=None):
     """(seconds, bytes, messages, records) of one transfer, read until want_records."""
-    s = socket.create_connection(("127.0.0.1", port), timeout=30)
+    s = socket.create_connection(("127.0.0.1", port), timeout=float(os.environ.get("XFR_TIMEOUT", "30")))
     q = axfr_query(zone, qtype, serial)
     t = time.monotonic()
     s.sendall(struct.pack(">H", len(q)) + q)
