@@ -95,12 +95,12 @@ static bool write_name_like_prev(struct msg *m, const uint8_t *name, size_t len)
 	return true;
 }
 
-/* Writes name (wire form, any case), compressed against names already in the
- * message when may_compress, and makes its suffixes targets for later names. */
-static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
+/* Writes name (wire form, any case, len bytes), compressed against names
+ * already in the message when may_compress, and makes its suffixes targets
+ * for later names. */
+static void write_name_len(struct msg *m, const uint8_t *name, size_t len, bool may_compress)
 {
 	struct xfr *x = m->x;
-	size_t len = dname_len(name);
 	if (may_compress && write_name_like_prev(m, name, len))
 		return;
 	uint8_t lname[DNAME_MAX_LEN];
@@ -150,12 +150,17 @@ static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
 	prev_set(x, name, len, at, tail_off);
 }
 
+static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
+{
+	write_name_len(m, name, dname_len(name), may_compress);
+}
+
 /* Appends one record if it fits (judged uncompressed, so no rollback). */
 static bool write_rr(struct msg *m, const struct zone_rr *rr)
 {
 	if (m->len + rr->owner_len + 10 + rr->rdlen > m->cap)
 		return false;
-	write_name(m, rr->owner, true);
+	write_name_len(m, rr->owner, rr->owner_len, true);
 	uint8_t *h = m->buf + m->len;
 	wire_write_u16(h, rr->type);
 	wire_write_u16(h + 2, WIRE_CLASS_IN);
