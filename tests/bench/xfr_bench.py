@@ -194,6 +194,15 @@ zone:
             for name in order[r % 3:] + order[:r % 3]:
                 results[name].append(transfer(servers[name], "global", want))
         med = {k: (statistics.median(x[0] for x in v), v[0][1], v[0][2], v[0][3]) for k, v in results.items()}
+        if os.environ.get("XFR_ONLY") == "axfr":
+            print("| AXFR (%d rounds, medians) | wall time (ms) | each round (ms) | bytes |" % rounds)
+            print("|---|---:|---|---:|")
+            for k in ("dnsd", "Knot", "NSD"):
+                print("| %s | %.1f | %s | %d |" % (k, med[k][0] * 1000, " ".join("%.1f" % (x[0] * 1000)
+                                                                             for x in results[k]), med[k][1]))
+            print("| dnsd/Knot | %.2fx | | |" % (med["dnsd"][0] / med["Knot"][0]))
+            print("| dnsd/NSD | %.2fx | | |" % (med["dnsd"][0] / med["NSD"][0]))
+            return
         # IXFR of one change
         text = open(zone).read()
         text = text.replace("svc-7.ns-0.global. IN A 240.0.0.7", "svc-7.ns-0.global. IN A 240.9.9.9", 1)
