@@ -246,7 +246,8 @@ static bool tcp_xfr_pump(struct tcp_conn *c)
 			break; /* out of memory: the idle timeout ends the connection */
 		uint8_t *p = v.iov_base;
 		size_t used = 0;
-		while (v.iov_len - used >= room) {
+		/* the extent may be larger than asked: fill only what was */
+		while (want - used >= room) {
 			size_t len = transfer_next(c->xfr, p + used + 2, room - 2);
 			if (len == 0)
 				break;
