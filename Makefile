@@ -175,6 +175,7 @@ bench: deps
 	@tests/bench/k8s_soak.py $(abspath $(BUILD)/dnsd) build/bench/k8s-soak-results.md
 	@tests/bench/churn_bench.py $(abspath $(BUILD)/dnsd) $(abspath $(BUILD)/bench/qlat) build/bench/churn-results.md
 	@tests/bench/xfr_bench.py $(abspath $(BUILD)/dnsd) build/bench/xfr-results.md
+	@tests/bench/axfr_profile.py $(abspath $(BUILD)/dnsd) > build/bench/axfr-profile.md && cat build/bench/axfr-profile.md
 	@tests/bench/proxy_bench.py $(abspath $(BUILD)/dnsd) build/bench/proxy-results.md
 	@tests/bench/query_path_callgrind.py $(abspath $(BUILD)/dnsd)
 

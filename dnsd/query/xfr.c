@@ -48,16 +48,61 @@ static void comp_reset(struct xfr *x)
 	if (x->gen == 0) {
 		memset(x->slots, 0, sizeof(x->slots));
 		x->gen = 1;
+		x->prev_gen = 0;
 	}
 	x->store_len = 0;
 }
 
-/* Writes name (wire form, any case), compressed against names already in the
- * message when may_compress, and makes its suffixes targets for later names. */
-static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
+static void write_pointer(struct msg *m, size_t target)
+{
+	wire_write_u16(m->buf + m->len, (uint16_t)(0xC000u | target));
+	m->len += 2;
+}
+
+static void prev_set(struct xfr *x, const uint8_t *name, size_t len, size_t off, size_t tail_off)
+{
+	x->prev_gen = x->gen;
+	x->prev_len = (uint8_t)len;
+	memcpy(x->prev, name, len);
+	/* RFC 1035 §4.1.4: a pointer has 14 bits of offset */
+	x->prev_off = off <= 0x3FFF ? (uint16_t)off : 0;
+	x->prev_tail_off = tail_off <= 0x3FFF ? (uint16_t)tail_off : 0;
+}
+
+/* The fast paths, against the last name written: the same name (a pointer
+ * to it) or a sibling, the same bytes after the first label (that label and
+ * a pointer to the last name's tail). Byte equality, so a name that differs
+ * only in case takes the table's path. Such a name is not added to the
+ * table: the last name's entries already cover its tail. */
+static bool write_name_like_prev(struct msg *m, const uint8_t *name, size_t len)
 {
 	struct xfr *x = m->x;
-	size_t len = dname_len(name);
+	if (x->prev_gen != x->gen || name[0] == 0 || x->prev_len < 2)
+		return false;
+	if (len == x->prev_len && x->prev_off && memcmp(name, x->prev, len) == 0) {
+		write_pointer(m, x->prev_off);
+		return true;
+	}
+	size_t l0 = (size_t)name[0] + 1, p0 = (size_t)x->prev[0] + 1;
+	if (!x->prev_tail_off || len - l0 != x->prev_len - p0 ||
+	    memcmp(name + l0, x->prev + p0, len - l0) != 0)
+		return false;
+	size_t at = m->len, tail = x->prev_tail_off;
+	memcpy(m->buf + m->len, name, l0);
+	m->len += l0;
+	write_pointer(m, tail);
+	prev_set(x, name, len, at, tail);
+	return true;
+}
+
+/* Writes name (wire form, any case, len bytes), compressed against names
+ * already in the message when may_compress, and makes its suffixes targets
+ * for later names. */
+static void write_name_len(struct msg *m, const uint8_t *name, size_t len, bool may_compress)
+{
+	struct xfr *x = m->x;
+	if (may_compress && write_name_like_prev(m, name, len))
+		return;
 	uint8_t lname[DNAME_MAX_LEN];
 	dname_lower(lname, name, len);
 	/* one lower-case copy per name; suffix entries point into it */
@@ -67,14 +112,20 @@ static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
 		memcpy(x->names + store, lname, len);
 	}
 	bool has_stored = false;
-	size_t off = 0;
+	size_t off = 0, at = m->len, tail_off = 0;
 	while (name[off] != 0) {
 		size_t slen = len - off;
 		uint32_t h = name_hash(lname + off, slen);
 		struct xfr_comp_slot *s = comp_find(x, lname + off, slen, h);
 		if (may_compress && s && s->gen == x->gen) {
-			wire_write_u16(m->buf + m->len, (uint16_t)(0xC000u | s->offset));
-			m->len += 2;
+			if (off == 0)
+				at = s->offset; /* the whole name is there; its tail unknown */
+			else if (tail_off == 0 && name[name[0] + 1] != 0)
+				tail_off = s->offset;
+			write_pointer(m, s->offset);
+			if (has_stored)
+				x->store_len += len;
+			prev_set(x, name, len, at, tail_off);
 			return;
 		}
 		/* RFC 1035 §4.1.4: a pointer has 14 bits of offset */
@@ -86,6 +137,8 @@ static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
 			s->store = (uint16_t)(store + off);
 			has_stored = true;
 		}
+		if (off != 0 && tail_off == 0 && name[name[0] + 1] != 0)
+			tail_off = m->len;
 		size_t l = name[off];
 		memcpy(m->buf + m->len, name + off, l + 1);
 		m->len += l + 1;
@@ -94,6 +147,12 @@ static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
 	m->buf[m->len++] = 0;
 	if (has_stored)
 		x->store_len += len;
+	prev_set(x, name, len, at, tail_off);
+}
+
+static void write_name(struct msg *m, const uint8_t *name, bool may_compress)
+{
+	write_name_len(m, name, dname_len(name), may_compress);
 }
 
 /* Appends one record if it fits (judged uncompressed, so no rollback). */
@@ -101,7 +160,7 @@ static bool write_rr(struct msg *m, const struct zone_rr *rr)
 {
 	if (m->len + rr->owner_len + 10 + rr->rdlen > m->cap)
 		return false;
-	write_name(m, rr->owner, true);
+	write_name_len(m, rr->owner, rr->owner_len, true);
 	uint8_t *h = m->buf + m->len;
 	wire_write_u16(h, rr->type);
 	wire_write_u16(h + 2, WIRE_CLASS_IN);
@@ -172,6 +231,7 @@ bool xfr_init(struct xfr *x, const struct zone *z, const struct journal *j, cons
 	x->diff_section = 0;
 	x->messages = x->records = x->bytes = 0;
 	x->gen = 0;
+	x->prev_gen = 0;
 	memset(x->slots, 0, sizeof(x->slots));
 	x->kind = XFR_AXFR;
 	if (q->qtype == WIRE_TYPE_IXFR) {

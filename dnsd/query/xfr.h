@@ -69,6 +69,14 @@ struct xfr {
 	uint32_t soa_ttl_s;
 	/* totals, for logs and metrics */
 	size_t messages, records, bytes;
+	/* the last name written in this message (valid while prev_gen is gen):
+	 * a zone walk writes the same owner again (A then AAAA) or a sibling
+	 * (the next name under the same parent), both found with one memcmp */
+	uint16_t prev_gen;
+	uint16_t prev_off;      /* where the whole name is; 0: not a target */
+	uint16_t prev_tail_off; /* where the name less its first label is; 0: unknown */
+	uint8_t prev_len;
+	uint8_t prev[DNAME_MAX_LEN];
 	/* the compression table of the message being written */
 	uint16_t gen;
 	size_t store_len;

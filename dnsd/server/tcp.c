@@ -221,22 +221,50 @@ static void tcp_conn_close(struct tcp_conn *c)
 
 /* Queues the transfer's next messages while less than TCP_OUTPUT_HIGH is
  * unsent: a client that reads slowly holds at most that much here, and one
- * that reads nothing meets the idle timeout. Returns true when it is done
- * (then reading resumes). */
+ * that reads nothing meets the idle timeout. The messages are written in
+ * place, framed, into one extent reserved in the output buffer (no copy),
+ * and the socket is written up to TCP_OUTPUT_HIGH at a time instead of
+ * libevent's default 16 KiB (a writev and an epoll_wait per 16 KiB message
+ * was most of an AXFR's system calls). Returns true when it is done (then
+ * reading resumes). */
 static bool tcp_xfr_pump(struct tcp_conn *c)
 {
 	struct worker *w = c->w;
 	struct evbuffer *outbuf = bufferevent_get_output(c->bev);
-	while (evbuffer_get_length(outbuf) < TCP_OUTPUT_HIGH) {
-		size_t len = transfer_next(c->xfr, w->tcp_out + 2, ANSWER_BUF_MAX);
-		if (len == 0)
+	size_t room = 2 + transfer_message_room();
+	for (size_t queued = evbuffer_get_length(outbuf); queued < TCP_OUTPUT_HIGH;) {
+		/* as many messages as fit under TCP_OUTPUT_HIGH, at least one; a
+		 * little under it, so that libevent's chain (its header and the
+		 * extent, rounded up to a power of two) stays TCP_OUTPUT_HIGH */
+		size_t want = TCP_OUTPUT_HIGH - queued;
+		if (want > TCP_OUTPUT_HIGH - 256)
+			want = TCP_OUTPUT_HIGH - 256;
+		if (want < room)
+			want = room;
+		struct evbuffer_iovec v;
+		if (evbuffer_reserve_space(outbuf, (ev_ssize_t)want, &v, 1) != 1 || v.iov_len < room)
+			break; /* out of memory: the idle timeout ends the connection */
+		uint8_t *p = v.iov_base;
+		size_t used = 0;
+		/* the extent may be larger than asked: fill only what was */
+		while (want - used >= room) {
+			size_t len = transfer_next(c->xfr, p + used + 2, room - 2);
+			if (len == 0)
+				break;
+			wire_write_u16(p + used, (uint16_t)len);
+			used += len + 2;
+		}
+		v.iov_len = used;
+		evbuffer_commit_space(outbuf, &v, 1);
+		if (used == 0)
 			break;
-		wire_write_u16(w->tcp_out, (uint16_t)len);
-		evbuffer_add(outbuf, w->tcp_out, len + 2);
+		queued += used;
 	}
 	if (!transfer_is_done(c->xfr)) {
 		/* called back once half the queue has gone out */
 		bufferevent_setwatermark(c->bev, EV_WRITE, TCP_OUTPUT_HIGH / 2, 0);
+		/* kept for the connection's life: its other answers are small */
+		bufferevent_set_max_single_write(c->bev, TCP_OUTPUT_HIGH);
 		return false;
 	}
 	transfer_free(c->xfr);

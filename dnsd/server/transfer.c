@@ -319,6 +319,8 @@ size_t transfer_next(struct transfer *t, uint8_t *out, size_t cap)
 	return len;
 }
 
+size_t transfer_message_room(void) { return XFR_MESSAGE_MAX + TSIG_RR_MAX; }
+
 bool transfer_is_done(const struct transfer *t) { return xfr_is_done(&t->x); }
 
 void transfer_free(struct transfer *t)

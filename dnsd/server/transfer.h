@@ -53,6 +53,10 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 				     const struct answer_request *req, uint8_t *out, size_t cap, size_t *len,
 				     struct transfer **t, struct answer_info *info);
 
+/* The room transfer_next() needs for any message of a stream: a full
+ * message (XFR_MESSAGE_MAX) and its TSIG record. */
+size_t transfer_message_room(void);
+
 /* The next message of the stream, signed when the request was; 0 at the end. */
 size_t transfer_next(struct transfer *t, uint8_t *out, size_t cap);
 bool transfer_is_done(const struct transfer *t);

@@ -506,7 +506,7 @@ void catalog_release(struct catalog *c, unsigned cluster)
 	c->held &= ~(1ull << cluster);
 	/* what the publisher skipped meanwhile */
 	for (size_t i = 0; i < c->feed_count; i++)
-		if (c->feeds[i].is_dirty)
+		if (c->feeds[i].is_dirty || c->feeds[i].is_flag_dirty)
 			c->is_dirty = true;
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
@@ -546,10 +546,14 @@ void catalog_cluster_stale(struct catalog *c, unsigned cluster, bool is_stale)
 	uint64_t bit = 1ull << cluster;
 	if (((c->stale & bit) != 0) != is_stale) {
 		c->stale = is_stale ? c->stale | bit : c->stale & ~bit;
-		/* refreeze its zones: the flag travels with the zone */
+		/* refreeze its zones: the flag travels with the zone (a zone
+		 * already frozen keeps its serial: publisher.c) */
 		for (size_t i = 0; i < c->feed_count; i++)
 			if (c->feeds[i].clusters & bit) {
-				c->feeds[i].is_dirty = true;
+				if (c->feeds[i].frozen)
+					c->feeds[i].is_flag_dirty = true;
+				else
+					c->feeds[i].is_dirty = true;
 				c->feeds[i].dirty_by |= bit;
 			}
 		c->is_dirty = true;

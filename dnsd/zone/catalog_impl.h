@@ -51,6 +51,10 @@ struct catalog_feed {
 	struct zone *inherited; /* the previous catalog's zone (a reload): the first
 	                                  freeze's journal continues from it; one reference */
 	bool is_dirty;
+	/* only a cluster's stale mark changed (catalog_cluster_stale): refrozen
+	 * with the same serial and journal, since the records are the same and
+	 * a new serial would send secondaries an IXFR that changes nothing */
+	bool is_flag_dirty;
 	uint64_t dirty_by; /* bit i: cluster i changed it since its last freeze */
 	uint32_t serial;   /* serial.h's, not the file's */
 };

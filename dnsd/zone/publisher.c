@@ -102,10 +102,15 @@ static bool freeze_dirty_feeds(struct catalog *c)
 	bool is_changed = false;
 	for (size_t i = 0; i < c->feed_count; i++) {
 		struct catalog_feed *f = &c->feeds[i];
-		if (!f->is_dirty || (f->clusters & ~c->synced) || (f->dirty_by & c->held))
+		if ((!f->is_dirty && !f->is_flag_dirty) || (f->clusters & ~c->synced) ||
+		    (f->dirty_by & c->held))
 			continue;
+		/* only the stale mark changed: the same records, serial and journal */
+		bool is_flag_only = !f->is_dirty && f->frozen;
 		f->is_dirty = false;
-		f->serial = serial_next(f->serial, serial_clock_ms(), c->replica);
+		f->is_flag_dirty = false;
+		if (!is_flag_only)
+			f->serial = serial_next(f->serial, serial_clock_ms(), c->replica);
 		zone_build_set_serial(f->builder, f->serial);
 		char err[256];
 		struct zone *z = zone_build_freeze(f->builder, err, sizeof(err));
@@ -119,7 +124,11 @@ static bool freeze_dirty_feeds(struct catalog *c)
 		f->dirty_by = 0;
 		/* IXFR: what this publication changed, after the history so far */
 		const struct zone *prev = f->frozen ? f->frozen : f->inherited;
-		if (prev && !prev->is_pending)
+		if (is_flag_only) {
+			z->journal = f->frozen->journal;
+			if (z->journal)
+				journal_ref(z->journal);
+		} else if (prev && !prev->is_pending)
 			z->journal = journal_append(prev->journal, journal_diff_new(prev, z),
 						    c->cfg->journal_size);
 		uint64_t stale = f->clusters & c->stale;

@@ -107,16 +107,22 @@ bool zone_rrset_reader_next(struct zone_rrset_reader *r, struct zone_rr *out)
 	if (r->left == 0)
 		return false;
 	r->left--;
-	uint8_t owner[DNAME_MAX_LEN];
 	size_t p = r->pos;
-	size_t olen = decode_name(r->node, b, &p, owner);
-	if (olen == 0 || p + 10 > b->len)
+	if (p + 12 <= b->len && b->data[p] == 0xC0 && b->data[p + 1] == WIRE_HEADER_LEN &&
+	    !find_reloc(b, p)) {
+		p += 2; /* the owner as rendered: the question name, the node's own */
+	} else {
+		uint8_t owner[DNAME_MAX_LEN];
+		size_t olen = decode_name(r->node, b, &p, owner);
+		if (olen == 0 || olen != r->node->name_len || memcmp(owner, r->node->name, olen) != 0)
+			goto bad;
+	}
+	if (p + 10 > b->len)
 		goto bad;
 	uint16_t type = wire_read_u16(b->data + p);
 	uint16_t rdlen = wire_read_u16(b->data + p + 8);
 	size_t rd = p + 10;
-	if (type != r->type || rd + rdlen > b->len || olen != r->node->name_len ||
-	    memcmp(owner, r->node->name, olen) != 0)
+	if (type != r->type || rd + rdlen > b->len)
 		goto bad;
 	out->owner = r->node->name;
 	out->owner_len = r->node->name_len;

@@ -9,6 +9,8 @@
 # need none. Rotation through cookie-secret-file: a cookie made with the
 # old secret is still accepted while the file lists it as previous, and
 # BADCOOKIE once it is gone; a bad file fails the reload with file:line.
+# Secondaries without cookies: UDP IXFR gets TC (retried over TCP) unless
+# they are in cookie-allow.
 . "$(dirname "$0")/lib.sh"
 SECRET=$T/cookie.secret
 A=00112233445566778899aabbccddeeff
@@ -58,6 +60,19 @@ assert_contains "$(qdig -b 127.0.0.5 +nocookie www.global A)" "192.0.2.1" "127.0
 assert_contains "$(q9 +tcp +nocookie www.global A)" "192.0.2.1" "TCP without a cookie: answered"
 assert_contains "$(q9 +tcp +cookie=1111111111111111010000005cf79f111f8130c3eee29480 www.global A)" "192.0.2.1" \
   "TCP with a forged cookie: answered"
+
+# a secondary without cookies (NSD, Knot and BIND send none by default): its
+# UDP IXFR gets the same empty TC, and its retry over TCP the transfer; in
+# cookie-allow, UDP IXFR is answered as usual (here TC with the current SOA:
+# the whole zone does not fit one datagram)
+out=$(dnsq --source 127.0.0.9 global IXFR)
+assert_match "$(field flags "$out")" "tc" "UDP IXFR without a cookie: TC"
+assert_match "$(field counts "$out")" "^1 0 " "... and no SOA"
+out=$(dnsq --tcp --source 127.0.0.9 global IXFR)
+assert_match "$(field answer "$out")" "^global\. [0-9]+ IN SOA " "... its retry over TCP: the transfer, SOA first"
+out=$(dnsq --source 127.0.0.5 global IXFR)
+assert_match "$(field counts "$out")" "^1 1 " "UDP IXFR from a secondary in cookie-allow: answered"
+assert_match "$(field answer "$out")" "^global\. [0-9]+ IN SOA " "... with the current SOA"
 
 n=$(metric dnsd_dns_badcookie_total)
 [ "${n:-0}" -ge 5 ] || die "dnsd_dns_badcookie_total '$n', want >= 5"

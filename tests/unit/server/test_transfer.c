@@ -7,8 +7,9 @@
  * loopback only; a key selects its view whatever the address, and a key
  * bound to view a never gets view b's data; BADKEY, BADSIG and BADTIME as
  * RFC 8945 says (NOTAUTH, the TSIG error; BADTIME signed); a malformed IXFR
- * authority SOA is FORMERR; UDP IXFR gives one SOA when current; a name that
- * is not a zone apex is NOTAUTH. */
+ * authority SOA is FORMERR; UDP IXFR gives one SOA when current, and TC with
+ * the current SOA alone when the answer does not fit; a name that is not a
+ * zone apex is NOTAUTH. */
 #include <arpa/inet.h>
 #include <check.h>
 
@@ -296,6 +297,61 @@ START_TEST(test_ixfr_and_names)
 }
 END_TEST
 
+/* RFC 1995 §2: an IXFR over UDP whose answer does not fit one datagram gets
+ * the current SOA alone with TC set (kdig takes an empty TC answer for an
+ * error), so that the client asks again over TCP; over TCP the same query
+ * gets every record. View b's zone is replaced with one of 40 names: well
+ * over 512 bytes whatever the compression. */
+START_TEST(test_ixfr_over_udp_that_does_not_fit)
+{
+	uint8_t apex[DNAME_MAX_LEN], owner[DNAME_MAX_LEN], a[4] = { 192, 0, 2, 0 };
+	char err[128], name[64];
+	dname_from_text(apex, "global");
+	struct zone_build *b = zone_build_new(apex, 30);
+	ck_assert_int_eq(add_apex(b, 9), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(name, sizeof(name), "service-number-%d.global", i);
+		dname_from_text(owner, name);
+		a[3] = (uint8_t)i;
+		ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 30, a, 4), 0);
+	}
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_ptr_nonnull(z);
+	zone_build_free(b);
+	zone_set_free(snap->sets[1]);
+	snap->sets[1] = zone_set_new(&z, 1);
+	zone_unref(z);
+
+	uint8_t q[512];
+	size_t n = query(q, "global", WIRE_TYPE_IXFR, NULL, 0, NULL);
+	wire_write_u16(q + 8, 1);
+	static const uint8_t soa[] = { 0xC0, 0x0C, 0, 6, 0, 1, 0, 0, 0, 0, 0, 22, 0, 0, 0, 0, 0,
+				       5,    0,    0, 0, 0, 0, 0, 0, 0, 0, 0, 0,  0, 0, 0, 0, 0 };
+	memcpy(q + n, soa, sizeof(soa));
+	uint64_t tc_before = atomic_load(&transfer_stats.ixfr_udp_tc);
+	/* serial 5, no journal: the whole zone, 44 records, over UDP (no EDNS: 512 bytes) */
+	struct outcome o = ask(q, n + sizeof(soa), false, "127.0.0.1", NULL);
+	ck_assert_int_eq(o.verdict, TRANSFER_REPLY);
+	ck_assert_uint_eq(o.rcode, WIRE_RCODE_NOERROR);
+	ck_assert_msg(out[2] & 0x02, "TC set");
+	ck_assert_msg(out[2] & 0x04, "AA set");
+	ck_assert_uint_eq(o.records, 1);
+	ck_assert_uint_eq(wire_read_u16(out + 6), 1);
+	ldns_pkt *p = NULL;
+	ck_assert_int_eq(ldns_wire2pkt(&p, out, 512), LDNS_STATUS_OK);
+	ldns_rr *r = ldns_rr_list_rr(ldns_pkt_answer(p), 0);
+	ck_assert_int_eq(ldns_rr_get_type(r), LDNS_RR_TYPE_SOA);
+	ck_assert_uint_eq(ldns_rdf2native_int32(ldns_rr_rdf(r, 2)), 9); /* the current serial */
+	ldns_pkt_free(p);
+	ck_assert_uint_eq(atomic_load(&transfer_stats.ixfr_udp_tc), tc_before + 1);
+	/* over TCP: every record, the SOA first and last */
+	o = ask(q, n + sizeof(soa), true, "127.0.0.1", NULL);
+	ck_assert_int_eq(o.verdict, TRANSFER_STREAM);
+	ck_assert_uint_eq(o.records, 40 + 1 + 2); /* SOA, NS, 40 A, SOA */
+	ck_assert_uint_eq(atomic_load(&transfer_stats.ixfr_udp_tc), tc_before + 1);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("transfer");
@@ -306,6 +362,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_key_selects_its_view);
 	tcase_add_test(tc, test_tsig_errors);
 	tcase_add_test(tc, test_ixfr_and_names);
+	tcase_add_test(tc, test_ixfr_over_udp_that_does_not_fit);
 	suite_add_tcase(s, tc);
 	return s;
 }

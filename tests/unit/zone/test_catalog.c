@@ -146,16 +146,37 @@ START_TEST(test_pending_until_all_synced)
 	catalog_apply(c, 1, item_records, &b, NULL);
 	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
-	ck_assert(!publish_current(&publish_global)->sets[0]->zones[0]->is_stale);
-	/* a cluster serving saved state marks the zone stale, and unmarks it */
+	const struct zone *fresh = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(!fresh->is_stale);
+	uint32_t fresh_serial = fresh->serial;
+	const struct journal *fresh_journal = fresh->journal;
+	size_t fresh_diffs = fresh_journal ? fresh_journal->count : 0;
+	ck_assert_uint_gt(fresh_diffs, 0);
+	/* a cluster serving saved state marks the zone stale, and unmarks it;
+	 * the records are the same, so is the serial, and nothing is journalled
+	 * (a new serial would give secondaries an IXFR that changes nothing) */
 	catalog_cluster_stale(c, 1, true);
 	publisher_flush(c);
 	const struct zone *sz = publish_current(&publish_global)->sets[0]->zones[0];
 	ck_assert(sz->is_stale);
 	ck_assert_str_eq(sz->ede_text, "kubernetes mesh-2 down: saved state served");
+	ck_assert_uint_eq(sz->serial, fresh_serial);
+	ck_assert_ptr_eq(sz->journal, fresh_journal);
+	ck_assert_uint_eq(sz->journal->count, fresh_diffs);
 	catalog_cluster_stale(c, 1, false);
 	publisher_flush(c);
-	ck_assert(!publish_current(&publish_global)->sets[0]->zones[0]->is_stale);
+	const struct zone *uz = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(!uz->is_stale);
+	ck_assert_uint_eq(uz->serial, fresh_serial);
+	ck_assert_uint_eq(uz->journal->count, fresh_diffs);
+	/* a change after it takes the next serial and one difference more */
+	catalog_apply(c, 1, item_records, NULL, &b);
+	publisher_flush(c);
+	const struct zone *nz = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert(serial_gt(nz->serial, fresh_serial));
+	ck_assert_uint_eq(nz->journal->count, fresh_diffs + 1);
+	ck_assert_uint_eq(nz->journal->diffs[fresh_diffs]->from_serial, fresh_serial);
+	ck_assert_uint_eq(nz->journal->diffs[fresh_diffs]->added_count, 1);
 	catalog_free(c);
 }
 END_TEST
