@@ -40,6 +40,8 @@ struct udp_socket {
 	struct udp_batch *batch; /* the recvmmsg() path's buffers */
 	struct udp_ring *ring;   /* the io_uring path's, NULL when it is not used */
 	struct rrl_thread rrl;   /* this thread's slip count and log times */
+	int64_t cookie_logged_s; /* when this thread last logged a cookie refusal (monotonic s) */
+	uint64_t cookie_refused; /* cookie refusals since that line */
 	pthread_t thread;
 	bool is_started;
 	_Atomic bool is_stopping; /* set by server_stop() */
@@ -104,7 +106,9 @@ struct server {
 	 * fixed for the server's life; read by every thread, written by none) */
 	struct config_prefix *proxy_prefixes;
 	struct proxy_allowlist proxy;
-	struct rrl *rrl; /* response rate limiting over UDP (rrl.h); NULL = off */
+	/* response rate limiting over UDP (rrl.h); NULL = off. Replaced on
+	 * reload (server_set_rrl); UDP threads load it inside a read section */
+	_Atomic(struct rrl *) rrl;
 	enum config_udp_io udp_io;
 	bool is_udp_io_logged; /* the choice is logged once, by the main thread */
 };
