@@ -301,6 +301,14 @@ static void files_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc == 0)
 		return;
 	log_info("reload: %s changed", path);
+	/* the watch only stats; what the reload reads goes through the opener
+	 * (util/file.h), which refuses a target replaced by a directory, a FIFO
+	 * or a device at once: say so now, naming it (the reload then fails,
+	 * counted in dnsd_reload_failures_total, and the running state stays) */
+	char ferr[sizeof(path) + 64];
+	int frc = file_check_regular(path, SIZE_MAX, ferr, sizeof(ferr));
+	if (frc != 0 && frc != DNSD_ENOENT)
+		log_error("reload-on-change: %s; the reload will refuse it and keep the running state", ferr);
 	if (!d->changed[0])
 		snprintf(d->changed, sizeof(d->changed), "%s", path);
 	struct timeval tv = { 0, FILE_QUIET_MS * 1000 };
