@@ -106,26 +106,6 @@ static int load_all(const char *path, struct config **cfg, struct catalog **cat,
 	return 0;
 }
 
-/* Whether two configurations' rrl settings are the same. */
-static bool same_rrl(const struct config *old, const struct config *new)
-{
-	bool same = old->rrl_responses_per_second == new->rrl_responses_per_second &&
-		    old->rrl_errors_per_second == new->rrl_errors_per_second &&
-		    old->rrl_nxdomains_per_second == new->rrl_nxdomains_per_second &&
-		    old->rrl_slip == new->rrl_slip &&
-		    old->rrl_ipv4_prefix_length == new->rrl_ipv4_prefix_length &&
-		    old->rrl_ipv6_prefix_length == new->rrl_ipv6_prefix_length &&
-		    old->rrl_table_size == new->rrl_table_size &&
-		    old->rrl_is_log_only == new->rrl_is_log_only &&
-		    old->rrl_exempt_count == new->rrl_exempt_count;
-	for (size_t i = 0; same && i < old->rrl_exempt_count; i++) {
-		const struct config_prefix *x = &old->rrl_exempt[i], *y = &new->rrl_exempt[i];
-		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
-		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
-	}
-	return same;
-}
-
 /* Settings that live in sockets and threads need a restart to change. */
 static void warn_restart_only(const struct config *old, const struct config *new)
 {
@@ -220,20 +200,10 @@ static void reload(struct daemon *d, const char *trigger)
 	d->next_cfg = NULL;
 	/* rrl: a new table swapped in under the UDP threads (server_set_rrl);
 	 * unchanged settings keep the table and its buckets */
-	if (!same_rrl(d->cfg, cfg)) {
+	if (!config_rrl_equal(d->cfg, cfg)) {
 		char rerr[256];
 		if (server_set_rrl(d->server, cfg, rerr, sizeof(rerr)) != 0)
 			log_error("reload: %s; keeping the previous rrl settings", rerr);
-		else if (cfg->rrl_responses_per_second)
-			log_info("reload: rrl now %u responses/s (errors %u/s, nxdomains %u/s, slip %u%s)",
-				 cfg->rrl_responses_per_second,
-				 cfg->rrl_errors_per_second ? cfg->rrl_errors_per_second
-							    : cfg->rrl_responses_per_second,
-				 cfg->rrl_nxdomains_per_second ? cfg->rrl_nxdomains_per_second
-							       : cfg->rrl_responses_per_second,
-				 cfg->rrl_slip, cfg->rrl_is_log_only ? ", log-only" : "");
-		else
-			log_info("reload: rrl now off");
 	}
 	config_free(d->cfg);
 	d->cfg = cfg;

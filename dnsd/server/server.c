@@ -18,6 +18,7 @@
 #include "server/server_internal.h"
 #include "server/stats.h"
 #include "util/err.h"
+#include "util/log.h"
 
 /* ---------- workers ---------- */
 
@@ -282,6 +283,16 @@ int server_set_rrl(struct server *s, const struct config *cfg, char *err, size_t
 	publish_synchronize(s->publish);
 	publish_unlock();
 	rrl_free(prev);
+	if (cfg->rrl_responses_per_second)
+		log_info("reload: rrl now %u responses/s (errors %u/s, nxdomains %u/s, slip %u%s)",
+			 cfg->rrl_responses_per_second,
+			 cfg->rrl_errors_per_second ? cfg->rrl_errors_per_second
+						    : cfg->rrl_responses_per_second,
+			 cfg->rrl_nxdomains_per_second ? cfg->rrl_nxdomains_per_second
+						       : cfg->rrl_responses_per_second,
+			 cfg->rrl_slip, cfg->rrl_is_log_only ? ", log-only" : "");
+	else
+		log_info("reload: rrl now off");
 	return 0;
 }
 
