@@ -26,6 +26,8 @@ write_config "$T/dnsd.yaml" --port "$port" --workers 1 --http "127.0.0.1:$mport"
   "tcp: {idle-timeout-ms: 3000, max-connections: 64, in-flight-max: 262144}" "lameduck-ms: 0"
 sanitized=0
 ldd "$DNSD_BIN" 2>/dev/null | grep -qE "libasan|libtsan" && sanitized=1
+ldd "$DNSD_BIN" 2>/dev/null | grep -q libtsan &&
+  skip "loading the 200,000-record zone takes over 90 s under TSan (ASan: passes with deadlines x5)"
 # loading 200,000 records under a sanitizer takes longer than 10 s
 DNSD_START_SECS=$((sanitized ? 90 : 20)) start_dnsd "$T/dnsd.yaml"
 $PY - "$DNSD_ADDR" "$DNSD_PORT" "$mport" "$DNSD_PID" "$sanitized" "$DNSD_LOG" <<'PY' || die "transfer in-flight test failed"
