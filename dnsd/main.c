@@ -126,21 +126,6 @@ static void warn_restart_only(const struct config *old, const struct config *new
 	}
 	if (!same)
 		log_warn("reload: proxy-protocol takes effect after a restart");
-	/* the rate limiter's table is sized and filled at start */
-	same = old->rrl_responses_per_second == new->rrl_responses_per_second &&
-	       old->rrl_errors_per_second == new->rrl_errors_per_second &&
-	       old->rrl_nxdomains_per_second == new->rrl_nxdomains_per_second &&
-	       old->rrl_slip == new->rrl_slip && old->rrl_ipv4_prefix_length == new->rrl_ipv4_prefix_length &&
-	       old->rrl_ipv6_prefix_length == new->rrl_ipv6_prefix_length &&
-	       old->rrl_table_size == new->rrl_table_size && old->rrl_is_log_only == new->rrl_is_log_only &&
-	       old->rrl_exempt_count == new->rrl_exempt_count;
-	for (size_t i = 0; same && i < old->rrl_exempt_count; i++) {
-		const struct config_prefix *x = &old->rrl_exempt[i], *y = &new->rrl_exempt[i];
-		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
-		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
-	}
-	if (!same)
-		log_warn("reload: rrl takes effect after a restart");
 	/* the sources' state writers live across reloads, as the sources do */
 	same = ((!old->state_dir && !new->state_dir) ||
 		(old->state_dir && new->state_dir &&strcmp(old->state_dir, new->state_dir) == 0)) &&
@@ -215,6 +200,13 @@ static void reload(struct daemon *d, const char *trigger)
 	d->next_cfg = cfg;
 	uint64_t generation = publisher_take_over(d->catalog, cat, attach_sources, d);
 	d->next_cfg = NULL;
+	/* rrl: a new table swapped in under the UDP threads (server_set_rrl);
+	 * unchanged settings keep the table and its buckets */
+	if (!config_rrl_equal(d->cfg, cfg)) {
+		char rerr[256];
+		if (server_set_rrl(d->server, cfg, rerr, sizeof(rerr)) != 0)
+			log_error("reload: %s; keeping the previous rrl settings", rerr);
+	}
 	config_free(d->cfg);
 	d->cfg = cfg;
 	d->catalog = cat;
@@ -281,6 +273,14 @@ static void files_cb(evutil_socket_t fd, short what, void *arg)
 	if (rc == 0)
 		return;
 	log_info("reload: %s changed", path);
+	/* the watch only stats; what the reload reads goes through the opener
+	 * (util/file.h), which refuses a target replaced by a directory, a FIFO
+	 * or a device at once: say so now, naming it (the reload then fails,
+	 * counted in dnsd_reload_failures_total, and the running state stays) */
+	char ferr[sizeof(path) + 64];
+	int frc = file_check_regular(path, SIZE_MAX, ferr, sizeof(ferr));
+	if (frc != 0 && frc != DNSD_ENOENT)
+		log_error("reload-on-change: %s; the reload will refuse it and keep the running state", ferr);
 	if (!d->changed[0])
 		snprintf(d->changed, sizeof(d->changed), "%s", path);
 	struct timeval tv = { 0, FILE_QUIET_MS * 1000 };

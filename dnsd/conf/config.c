@@ -744,3 +744,20 @@ int config_load(const char *path, struct config **out, char *err, size_t errlen)
 	free(text);
 	return rc;
 }
+
+bool config_rrl_equal(const struct config *a, const struct config *b)
+{
+	bool same = a->rrl_responses_per_second == b->rrl_responses_per_second &&
+		    a->rrl_errors_per_second == b->rrl_errors_per_second &&
+		    a->rrl_nxdomains_per_second == b->rrl_nxdomains_per_second &&
+		    a->rrl_slip == b->rrl_slip && a->rrl_ipv4_prefix_length == b->rrl_ipv4_prefix_length &&
+		    a->rrl_ipv6_prefix_length == b->rrl_ipv6_prefix_length &&
+		    a->rrl_table_size == b->rrl_table_size && a->rrl_is_log_only == b->rrl_is_log_only &&
+		    a->rrl_exempt_count == b->rrl_exempt_count;
+	for (size_t i = 0; same && i < a->rrl_exempt_count; i++) {
+		const struct config_prefix *x = &a->rrl_exempt[i], *y = &b->rrl_exempt[i];
+		same = x->family == y->family && x->len == y->len && x->is_negated == y->is_negated &&
+		       memcmp(x->addr, y->addr, sizeof(x->addr)) == 0;
+	}
+	return same;
+}

@@ -194,4 +194,8 @@ void config_free(struct config *cfg);
  * as a valid configuration (`dnsd -p`, docs). Does nothing when out is NULL. */
 void config_print_reference(FILE *out);
 
+/* Whether a and b have the same rrl settings (a reload swaps the rate
+ * limiter only when they differ: server_set_rrl()). */
+bool config_rrl_equal(const struct config *a, const struct config *b);
+
 #endif

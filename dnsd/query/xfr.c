@@ -221,6 +221,7 @@ bool xfr_init(struct xfr *x, const struct zone *z, const struct journal *j, cons
 	memcpy(x->question, q->pkt + WIRE_HEADER_LEN, q->question_len);
 	x->has_opt = q->has_opt;
 	x->opt_udp_size = 1232;
+	x->has_cookie = false;
 	x->stage = ST_SOA_FIRST;
 	x->part = 0;
 	x->node = 0;
@@ -323,6 +324,14 @@ static bool diffs_next(struct xfr *x, struct zone_rr *out)
 	return false;
 }
 
+void xfr_set_cookie(struct xfr *x, const uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN])
+{
+	if (!x->has_opt)
+		return;
+	memcpy(x->cookie, cookie, sizeof(x->cookie));
+	x->has_cookie = true;
+}
+
 size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 {
 	if (x->stage == ST_DONE)
@@ -330,7 +339,7 @@ size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 	if (cap > 65535)
 		cap = 65535;
 	struct msg m = { .x = x, .buf = out, .cap = cap };
-	size_t opt = x->has_opt ? WIRE_OPT_LEN : 0;
+	size_t opt = x->has_opt ? WIRE_OPT_LEN + (x->has_cookie ? 4 + sizeof(x->cookie) : 0) : 0;
 	if (cap < WIRE_HEADER_LEN + x->question_len + opt + 64)
 		return 0;
 	m.cap -= opt;
@@ -395,8 +404,12 @@ size_t xfr_next(struct xfr *x, uint8_t *out, size_t cap)
 	wire_write_u16(out + 6, m.ancount);
 	wire_write_u16(out + 8, 0);
 	wire_write_u16(out + 10, opt ? 1 : 0);
-	if (opt)
-		m.len += wire_write_opt(out + m.len, x->opt_udp_size, 0, false, NULL, 0);
+	if (opt) {
+		uint8_t *o = out + m.len;
+		m.len += wire_write_opt(o, x->opt_udp_size, 0, false, NULL, 0);
+		if (x->has_cookie)
+			m.len += wire_opt_append(o, WIRE_EDNS_OPTION_COOKIE, x->cookie, sizeof(x->cookie));
+	}
 	x->messages++;
 	x->bytes += m.len;
 	return m.len;

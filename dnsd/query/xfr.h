@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "dns/wire.h"
+#include "dns/cookie.h"
 #include "zone/journal.h"
 #include "zone/zone.h"
 #include "zone/zone_records.h"
@@ -52,6 +53,8 @@ struct xfr {
 	uint16_t question_len;
 	bool has_opt;
 	uint16_t opt_udp_size;
+	bool has_cookie; /* the OPT of every message carries cookie (xfr_set_cookie) */
+	uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
 	/* where the stream is */
 	int stage;
 	unsigned part;
@@ -91,6 +94,12 @@ struct xfr {
  * has no SOA (pending). */
 bool xfr_init(struct xfr *x, const struct zone *z, const struct journal *j, const struct wire_query *q,
 	      bool has_client_serial, uint32_t client_serial);
+
+/* RFC 7873 §5.2.3: every message of the answer to a query with a COOKIE
+ * option echoes the client cookie with the server's (cookie: the 8 client
+ * bytes, then COOKIE_SERVER_LEN server bytes). After xfr_init(), which
+ * clears it; only when the query had EDNS. */
+void xfr_set_cookie(struct xfr *x, const uint8_t cookie[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN]);
 
 /* Writes the next message into out (cap bytes, at most 65535) and returns
  * its length; 0 once the transfer is complete. */

@@ -234,6 +234,47 @@ enum rrl_verdict rrl_check(struct rrl *r, struct rrl_thread *t, const struct soc
 	return RRL_DROP;
 }
 
+/* The end of the name at off in the reply (compressed or not), 0 if it
+ * runs past len. */
+static size_t rrl_skip_name(const uint8_t *buf, size_t len, size_t off)
+{
+	while (off < len) {
+		uint8_t c = buf[off];
+		if (c == 0)
+			return off + 1;
+		if ((c & 0xC0) == 0xC0)
+			return off + 2 <= len ? off + 2 : 0;
+		off += 1u + c;
+	}
+	return 0;
+}
+
+/* Where the reply's OPT record starts (its owner byte) and its length: the
+ * records after the question are walked (the slip path only). false when
+ * there is none. */
+static bool rrl_find_opt(const uint8_t *buf, size_t len, size_t off, size_t *opt, size_t *opt_len)
+{
+	unsigned records = (unsigned)wire_read_u16(buf + 6) + wire_read_u16(buf + 8) +
+			   wire_read_u16(buf + 10);
+	for (unsigned i = 0; i < records; i++) {
+		size_t start = off;
+		off = rrl_skip_name(buf, len, off);
+		if (off == 0 || off + 10 > len)
+			return false;
+		uint16_t type = wire_read_u16(buf + off);
+		size_t end = off + 10 + wire_read_u16(buf + off + 8);
+		if (end > len)
+			return false;
+		if (type == WIRE_TYPE_OPT) {
+			*opt = start;
+			*opt_len = end - start;
+			return true;
+		}
+		off = end;
+	}
+	return false;
+}
+
 size_t rrl_slip_reply(uint8_t *buf, size_t len, const struct answer_info *info)
 {
 	size_t keep = WIRE_HEADER_LEN;
@@ -242,10 +283,19 @@ size_t rrl_slip_reply(uint8_t *buf, size_t len, const struct answer_info *info)
 		keep += info->query.question_len;
 	if (len < WIRE_HEADER_LEN)
 		return len;
+	/* the reply's OPT stays (its payload size, extended rcode, cookie): a TC
+	 * without one would tell an EDNS client that the server lost EDNS */
+	size_t opt = 0, opt_len = 0;
+	bool has_opt = (keep > WIRE_HEADER_LEN || wire_read_u16(buf + 4) == 0) &&
+		       rrl_find_opt(buf, len, keep, &opt, &opt_len);
 	buf[2] |= 0x02; /* TC */
 	wire_write_u16(buf + 4, keep > WIRE_HEADER_LEN ? 1 : 0);
 	wire_write_u16(buf + 6, 0);
 	wire_write_u16(buf + 8, 0);
-	wire_write_u16(buf + 10, 0);
+	wire_write_u16(buf + 10, has_opt ? 1 : 0);
+	if (has_opt) {
+		memmove(buf + keep, buf + opt, opt_len);
+		keep += opt_len;
+	}
 	return keep;
 }

@@ -18,6 +18,7 @@
 #include "server/server_internal.h"
 #include "server/stats.h"
 #include "util/err.h"
+#include "util/log.h"
 
 /* ---------- workers ---------- */
 
@@ -178,8 +179,10 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 		       cfg->proxy_protocol_count * sizeof(*s->proxy_prefixes));
 		s->proxy = (struct proxy_allowlist){ s->proxy_prefixes, cfg->proxy_protocol_count };
 	}
-	if (rrl_new(&s->rrl, cfg, err, errlen) != 0)
+	struct rrl *rrl;
+	if (rrl_new(&rrl, cfg, err, errlen) != 0)
 		goto fail;
+	atomic_store(&s->rrl, rrl);
 	unsigned n = cfg->workers;
 	if (n == 0) {
 		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -262,8 +265,35 @@ void server_free(struct server *s)
 	free(s->stats);
 	free(s->listen);
 	free(s->proxy_prefixes);
-	rrl_free(s->rrl);
+	rrl_free(atomic_load(&s->rrl));
 	free(s);
+}
+
+int server_set_rrl(struct server *s, const struct config *cfg, char *err, size_t errlen)
+{
+	struct rrl *next;
+	int rc = rrl_new(&next, cfg, err, errlen);
+	if (rc != 0)
+		return rc;
+	/* the UDP threads load s->rrl inside their publish read sections
+	 * (udp_answer): once every section open at the exchange has ended, no
+	 * thread holds the old table */
+	struct rrl *prev = atomic_exchange(&s->rrl, next);
+	publish_lock();
+	publish_synchronize(s->publish);
+	publish_unlock();
+	rrl_free(prev);
+	if (cfg->rrl_responses_per_second)
+		log_info("reload: rrl now %u responses/s (errors %u/s, nxdomains %u/s, slip %u%s)",
+			 cfg->rrl_responses_per_second,
+			 cfg->rrl_errors_per_second ? cfg->rrl_errors_per_second
+						    : cfg->rrl_responses_per_second,
+			 cfg->rrl_nxdomains_per_second ? cfg->rrl_nxdomains_per_second
+						       : cfg->rrl_responses_per_second,
+			 cfg->rrl_slip, cfg->rrl_is_log_only ? ", log-only" : "");
+	else
+		log_info("reload: rrl now off");
+	return 0;
 }
 
 unsigned server_worker_count(const struct server *s) { return s->worker_count; }

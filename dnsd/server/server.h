@@ -28,6 +28,13 @@ void server_stop(struct server *s, unsigned drain_ms);
 /* Accepts NULL. After server_stop() if the server was started. */
 void server_free(struct server *s);
 
+/* Replaces the UDP rate limiter (rrl.h) with one for cfg's rrl settings
+ * (NULL when they turn it off), without a lock on the query path: the UDP
+ * threads see either table whole, and the old one is freed after a grace
+ * period (publish_synchronize). The new table starts empty. From the main
+ * thread; 0, or DNSD_ENOMEM with err (the old limiter stays). */
+int server_set_rrl(struct server *s, const struct config *cfg, char *err, size_t errlen);
+
 unsigned server_worker_count(const struct server *s);
 
 /* The listening addresses as bound: listen i's text as configured, but with

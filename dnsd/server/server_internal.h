@@ -37,9 +37,13 @@ struct udp_socket {
 	struct server *s;
 	struct server_stats *stats; /* written by this socket's thread only */
 	struct publish_reader *reader;
-	struct udp_batch *batch; /* the recvmmsg() path's buffers */
-	struct udp_ring *ring;   /* the io_uring path's, NULL when it is not used */
-	struct rrl_thread rrl;   /* this thread's slip count and log times */
+	struct udp_batch *batch;             /* the recvmmsg() path's buffers */
+	struct udp_ring *ring;               /* the io_uring path's, NULL when it is not used */
+	struct rrl_thread rrl;               /* this thread's slip count and log times */
+	int64_t cookie_logged_s;             /* when this thread last logged a cookie refusal (monotonic s) */
+	uint64_t cookie_refused;             /* cookie refusals since that line, not yet logged */
+	struct sockaddr_storage cookie_last; /* the last client refused */
+	uint8_t cookie_last_why;             /* 0 no cookie, 1 client cookie only, 2 invalid */
 	pthread_t thread;
 	bool is_started;
 	_Atomic bool is_stopping; /* set by server_stop() */
@@ -104,7 +108,9 @@ struct server {
 	 * fixed for the server's life; read by every thread, written by none) */
 	struct config_prefix *proxy_prefixes;
 	struct proxy_allowlist proxy;
-	struct rrl *rrl; /* response rate limiting over UDP (rrl.h); NULL = off */
+	/* response rate limiting over UDP (rrl.h); NULL = off. Replaced on
+	 * reload (server_set_rrl); UDP threads load it inside a read section */
+	_Atomic(struct rrl *) rrl;
 	enum config_udp_io udp_io;
 	bool is_udp_io_logged; /* the choice is logged once, by the main thread */
 };
@@ -155,6 +161,9 @@ void udp_ring_free(struct udp_ring *r);
 void udp_socket_wake(struct udp_socket *u);
 void udp_socket_join(struct udp_socket *u);
 void udp_socket_clear(struct udp_socket *u);
+/* Writes the cookie refusals' pending log line if one is due (udp.c); the
+ * socket's thread, once per wake-up. */
+void udp_cookie_log_flush(struct udp_socket *u);
 
 /* tcp.c: opens t's listening socket on a in w's loop. On failure
  * (DNSD_ENOMEM, DNSD_EIO, with err) the caller still calls

@@ -47,19 +47,31 @@ static void client_text(const struct sockaddr *sa, char *buf, size_t len)
 	snprintf(buf, len, "%s", host);
 }
 
-/* A reply without records: the question echoed, rcode, an OPT with the
- * Extended DNS Error Prohibited (RFC 8914 §4.19) when ede_text is set and the
- * request had EDNS, and TSIG: signed when the request verified (or BADTIME),
+/* The COOKIE option of a transfer's replies (RFC 7873 §5.2.3: every reply
+ * to a query with one): the client cookie, then a fresh server cookie. */
+struct transfer_cookie {
+	bool has_cookie;
+	uint8_t bytes[COOKIE_CLIENT_LEN + COOKIE_SERVER_LEN];
+};
+
+/* A reply without records: the question echoed, rcode, an OPT when the
+ * request had EDNS and there is something to say: the Extended DNS Error
+ * Prohibited (RFC 8914 §4.19) when ede_text is set, the server cookie when
+ * the request had a COOKIE option; then TSIG, last (RFC 8945 §5.3: after the
+ * OPT, its MAC covering it): signed when the request verified (or BADTIME),
  * an unsigned error record for BADKEY/BADSIG (RFC 8945 §5.3.2). */
 static size_t reply_simple_ede(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
 			       uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
-			       enum tsig_error te, const char *ede_text)
+			       enum tsig_error te, const char *ede_text, const struct transfer_cookie *ck)
 {
 	size_t len = WIRE_HEADER_LEN;
 	bool has_question = q->has_question && WIRE_HEADER_LEN + q->question_len + TSIG_RR_MAX <= cap;
 	size_t text_len = ede_text ? strlen(ede_text) : 0;
-	bool has_opt = ede_text && q->has_opt &&
-		       WIRE_HEADER_LEN + q->question_len + WIRE_OPT_LEN + 6 + text_len + TSIG_RR_MAX <= cap;
+	bool has_cookie = ck && ck->has_cookie;
+	bool has_opt = (ede_text || has_cookie) && q->has_opt &&
+		       WIRE_HEADER_LEN + q->question_len + WIRE_OPT_LEN + (ede_text ? 6 + text_len : 0) +
+				       (has_cookie ? 4 + sizeof(ck->bytes) : 0) + TSIG_RR_MAX <=
+			       cap;
 	wire_write_u16(out, q->id);
 	wire_write_u16(out + 2,
 		       (uint16_t)(WIRE_FLAG_QR | (uint16_t)(q->opcode << 11) |
@@ -75,7 +87,10 @@ static size_t reply_simple_ede(const struct wire_query *q, uint8_t *out, size_t 
 	if (has_opt) {
 		uint8_t *opt = out + len;
 		len += wire_write_opt(opt, 1232, (uint8_t)(rcode >> 4), q->is_do, NULL, 0);
-		len += wire_opt_append_ede(opt, WIRE_EDE_PROHIBITED, ede_text, text_len);
+		if (has_cookie)
+			len += wire_opt_append(opt, WIRE_EDNS_OPTION_COOKIE, ck->bytes, sizeof(ck->bytes));
+		if (ede_text)
+			len += wire_opt_append_ede(opt, WIRE_EDE_PROHIBITED, ede_text, text_len);
 	}
 	uint64_t now = (uint64_t)time(NULL);
 	if (ts && ts->key && (te == TSIG_OK || te == TSIG_BADTIME))
@@ -87,9 +102,9 @@ static size_t reply_simple_ede(const struct wire_query *q, uint8_t *out, size_t 
 
 static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap, uint8_t rcode,
 			   uint16_t flags, struct tsig_stream *ts, const struct tsig_rr *rr,
-			   enum tsig_error te)
+			   enum tsig_error te, const struct transfer_cookie *ck)
 {
-	return reply_simple_ede(q, out, cap, rcode, flags, ts, rr, te, NULL);
+	return reply_simple_ede(q, out, cap, rcode, flags, ts, rr, te, NULL, ck);
 }
 
 static void log_refusal(const char *why, const struct wire_query *q, const char *client, const char *view,
@@ -124,6 +139,14 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	info->zone = NULL;
 	char client[INET6_ADDRSTRLEN + 8];
 	client_text(req->client, client, sizeof(client));
+	/* RFC 7873 §5.2.3: every reply to a query with a COOKIE option carries
+	 * ours, the refusals and every message of the transfer included */
+	struct transfer_cookie ck = { .has_cookie = q->has_option_work && q->has_cookie && q->has_opt };
+	if (ck.has_cookie) {
+		memcpy(ck.bytes, q->cookie, COOKIE_CLIENT_LEN);
+		cookie_make(ck.bytes + COOKIE_CLIENT_LEN, snap->settings.cookie_secrets.current, q->cookie,
+			    req->client, req->now_s);
+	}
 
 	/* RFC 8945 §5.2: the key, the MAC, then the time */
 	int key = -1;
@@ -131,7 +154,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	struct tsig_rr rr;
 	if (q->has_tsig) {
 		if (tsig_find(req->pkt, req->len, &rr) != 0) {
-			*len = reply_simple(q, out, cap, WIRE_RCODE_FORMERR, 0, NULL, NULL, TSIG_OK);
+			*len = reply_simple(q, out, cap, WIRE_RCODE_FORMERR, 0, NULL, NULL, TSIG_OK, &ck);
 			info->rcode = WIRE_RCODE_FORMERR;
 			return TRANSFER_REPLY;
 		}
@@ -147,7 +170,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 				 : te == TSIG_BADTIME ? &transfer_stats.tsig_badtime
 						      : &transfer_stats.tsig_badsig,
 				 1);
-			*len = reply_simple(q, out, cap, TSIG_RCODE_NOTAUTH, 0, &ts, &rr, te);
+			*len = reply_simple(q, out, cap, TSIG_RCODE_NOTAUTH, 0, &ts, &rr, te, &ck);
 			info->rcode = TSIG_RCODE_NOTAUTH;
 			return TRANSFER_REPLY;
 		}
@@ -184,7 +207,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		log_refusal("no view", q, client, NULL, key_name);
 		stat_add(&transfer_stats.refused, 1);
 		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
-					"transfer refused: no view matches this client");
+					"transfer refused: no view matches this client", &ck);
 		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
@@ -196,7 +219,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (!z || z->apex_len != q->qname_len) {
 		log_refusal("not a zone apex", q, client, view_name, key_name);
 		stat_add(&transfer_stats.refused, 1);
-		*len = reply_simple(q, out, cap, TSIG_RCODE_NOTAUTH, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple(q, out, cap, TSIG_RCODE_NOTAUTH, 0, &ts, NULL, TSIG_OK, &ck);
 		info->rcode = TSIG_RCODE_NOTAUTH;
 		return TRANSFER_REPLY;
 	}
@@ -205,7 +228,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		log_refusal("not in allow-transfer", q, client, view_name, key_name);
 		stat_add(&transfer_stats.refused, 1);
 		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
-					"transfer refused: not in allow-transfer");
+					"transfer refused: not in allow-transfer", &ck);
 		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
@@ -214,13 +237,13 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (!req->is_tcp && q->qtype == WIRE_TYPE_AXFR) {
 		stat_add(&transfer_stats.refused, 1);
 		*len = reply_simple_ede(q, out, cap, WIRE_RCODE_REFUSED, 0, &ts, NULL, TSIG_OK,
-					"AXFR is served over TCP only");
+					"AXFR is served over TCP only", &ck);
 		info->ede = q->has_opt ? WIRE_EDE_PROHIBITED : WIRE_EDE_NONE;
 		info->rcode = WIRE_RCODE_REFUSED;
 		return TRANSFER_REPLY;
 	}
 	if (z->is_pending) {
-		*len = reply_simple(q, out, cap, WIRE_RCODE_SERVFAIL, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple(q, out, cap, WIRE_RCODE_SERVFAIL, 0, &ts, NULL, TSIG_OK, &ck);
 		info->rcode = WIRE_RCODE_SERVFAIL;
 		return TRANSFER_REPLY;
 	}
@@ -229,7 +252,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	if (q->qtype == WIRE_TYPE_IXFR) {
 		int rc = xfr_ixfr_serial(req->pkt, req->len, &serial);
 		if (rc == DNSD_EPARSE) {
-			*len = reply_simple(q, out, cap, WIRE_RCODE_FORMERR, 0, &ts, NULL, TSIG_OK);
+			*len = reply_simple(q, out, cap, WIRE_RCODE_FORMERR, 0, &ts, NULL, TSIG_OK, &ck);
 			info->rcode = WIRE_RCODE_FORMERR;
 			return TRANSFER_REPLY;
 		}
@@ -237,7 +260,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	}
 	struct transfer *x = calloc(1, sizeof(*x));
 	if (!x) {
-		*len = reply_simple(q, out, cap, WIRE_RCODE_SERVFAIL, 0, &ts, NULL, TSIG_OK);
+		*len = reply_simple(q, out, cap, WIRE_RCODE_SERVFAIL, 0, &ts, NULL, TSIG_OK, &ck);
 		info->rcode = WIRE_RCODE_SERVFAIL;
 		return TRANSFER_REPLY;
 	}
@@ -252,6 +275,8 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	snprintf(x->client, sizeof(x->client), "%s", client);
 	clock_gettime(CLOCK_MONOTONIC, &x->started);
 	xfr_init(&x->x, z, z->journal, q, has_serial, serial);
+	if (ck.has_cookie)
+		xfr_set_cookie(&x->x, ck.bytes);
 	info->rcode = WIRE_RCODE_NOERROR;
 	static const char *const kinds[] = { "AXFR", "IXFR current", "IXFR from journal",
 					     "IXFR as full zone" };
@@ -290,6 +315,8 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 	} else {
 		stat_add(&transfer_stats.ixfr_udp_tc, 1);
 		xfr_init(&x->x, z, z->journal, q, true, z->serial);
+		if (ck.has_cookie)
+			xfr_set_cookie(&x->x, ck.bytes);
 		n = xfr_next(&x->x, out, room);
 		if (n >= WIRE_HEADER_LEN) {
 			wire_write_u16(out + 2, (uint16_t)(wire_read_u16(out + 2) | WIRE_FLAG_TC));
@@ -298,7 +325,7 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 			*len = n;
 		} else {
 			*len = reply_simple(q, out, cap, WIRE_RCODE_NOERROR, WIRE_FLAG_AA | WIRE_FLAG_TC,
-					    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK);
+					    x->has_tsig ? &x->tsig : NULL, NULL, TSIG_OK, &ck);
 		}
 		info->is_truncated = true;
 	}

@@ -17,6 +17,7 @@
  * answering (udp_answer) is this file's for both. */
 #include "server/server_internal.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -31,6 +32,7 @@
 #include "util/log.h"
 
 #define UDP_BATCH 32
+#define UDP_COOKIE_LOG_INTERVAL_S 1
 
 /* The buffers of one UDP thread's batch (the recvmmsg() path). */
 struct udp_batch {
@@ -140,11 +142,11 @@ static int udp_unwrap_proxy(struct udp_socket *u, struct udp_query *q)
 
 /* Response rate limiting (rrl.h) of one reply of len bytes in buf to the
  * real client (after PROXY v2): returns the length to send, 0 = none. */
-static size_t udp_rate_limit(struct udp_socket *u, const struct answer_request *req, struct answer_info *info,
-			     uint8_t *buf, size_t len, uint64_t now_ns)
+static size_t udp_rate_limit(struct udp_socket *u, struct rrl *rrl, const struct answer_request *req,
+			     struct answer_info *info, uint8_t *buf, size_t len, uint64_t now_ns)
 {
 	enum rrl_kind kind;
-	enum rrl_verdict v = rrl_check(u->s->rrl, &u->rrl, req->client, info, now_ns, &kind);
+	enum rrl_verdict v = rrl_check(rrl, &u->rrl, req->client, info, now_ns, &kind);
 	if (v == RRL_PASS)
 		return len;
 	server_stats_add(&u->stats->rrl_limited[kind], 1);
@@ -160,6 +162,48 @@ static size_t udp_rate_limit(struct udp_socket *u, const struct answer_request *
 	server_stats_add(&u->stats->rrl_dropped, 1);
 	info->reply_len = 0;
 	return 0;
+}
+
+/* cookie-require's refusals (answer.c sends them; the query path cannot
+ * log): one line per UDP thread per UDP_COOKIE_LOG_INTERVAL_S at most,
+ * naming the last client refused and why, and how many this thread refused
+ * since its last line (each is also counted, in dnsd_dns_cookie_missing_total
+ * or dnsd_dns_badcookie_total). Refusals within the interval are summed into
+ * the next line: at the next refusal after it, or when the thread next
+ * wakes (udp_cookie_log_flush: at most 5 s on the recvmmsg path, 0.5 s on
+ * io_uring), so that a burst that then stops is still logged. */
+void udp_cookie_log_flush(struct udp_socket *u)
+{
+	if (u->cookie_refused == 0)
+		return;
+	int64_t now_s = (int64_t)(server_stats_now_ns() / 1000000000u);
+	if (u->cookie_logged_s != 0 && now_s - u->cookie_logged_s < UDP_COOKIE_LOG_INTERVAL_S)
+		return;
+	char host[INET6_ADDRSTRLEN] = "?";
+	const struct sockaddr_storage *sa = &u->cookie_last;
+	if (sa->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, host, sizeof(host));
+	else if (sa->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, host, sizeof(host));
+	static const char *const why[] = { "no cookie: sent TC", "client cookie only: sent BADCOOKIE",
+					   "invalid server cookie: sent BADCOOKIE" };
+	log_warn("cookie-require: refused %s over UDP (%s; %llu refused by this thread since its last "
+		 "line)",
+		 host, why[u->cookie_last_why < 3 ? u->cookie_last_why : 2],
+		 (unsigned long long)u->cookie_refused);
+	u->cookie_logged_s = now_s ? now_s : 1;
+	u->cookie_refused = 0;
+}
+
+static void udp_log_cookie_refusal(struct udp_socket *u, const struct answer_request *req,
+				   const struct answer_info *info)
+{
+	u->cookie_refused++;
+	size_t len = req->client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+							: sizeof(struct sockaddr_in);
+	memcpy(&u->cookie_last, req->client, len);
+	u->cookie_last_why = info->is_cookie_missing ? 0 : info->cookie == COOKIE_CLIENT_ONLY ? 1 : 2;
+	udp_cookie_log_flush(u);
 }
 
 size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struct msghdr *mh,
@@ -189,8 +233,13 @@ size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struc
 			rlen = 0;
 		q->info.reply_len = (uint32_t)rlen;
 	}
-	if (rlen != 0 && u->s->rrl) /* off by default: then one pointer test */
-		rlen = udp_rate_limit(u, &q->req, &q->info, out, rlen, server_stats_now_ns());
+	if (q->info.is_cookie_missing | (q->info.rcode == WIRE_RCODE_BADCOOKIE))
+		udp_log_cookie_refusal(u, &q->req, &q->info);
+	/* inside the caller's read section: a reload's server_set_rrl() frees
+	 * the table it replaces only after it (off by default: one pointer test) */
+	struct rrl *rrl = atomic_load_explicit(&u->s->rrl, memory_order_acquire);
+	if (rlen != 0 && rrl)
+		rlen = udp_rate_limit(u, rrl, &q->req, &q->info, out, rlen, server_stats_now_ns());
 	return rlen;
 }
 
@@ -202,6 +251,7 @@ static void udp_serve_batch(struct udp_socket *u)
 	udp_rearm(u, b->used);
 	int n = recvmmsg(u->fd, b->rmsg, UDP_BATCH, MSG_WAITFORONE, NULL);
 	b->used = n > 0 ? (unsigned)n : 1; /* on an error the first may have been touched */
+	udp_cookie_log_flush(u);
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();

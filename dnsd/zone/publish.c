@@ -35,15 +35,10 @@ void publish_unlock(void) { pthread_mutex_unlock(&publish_mutex); }
 
 struct snapshot *publish_current(struct publish *p) { return atomic_load(&p->current); }
 
-/* Replaces the current pointer with next and returns the old one once no
- * reader can still hold it: every reader that may hold it began its read
- * section before the epoch advanced below. */
-static struct snapshot *exchange_and_wait(struct publish *p, struct snapshot *next)
+/* Advances the epoch and returns once no reader is still in a read section
+ * that began before: whatever a reader loaded then, it no longer holds. */
+static void wait_for_readers(struct publish *p)
 {
-	/* an epoch of 0 means "idle", so the first epoch handed out is 1 */
-	if (atomic_load(&p->epoch) == 0)
-		atomic_store(&p->epoch, 1);
-	struct snapshot *prev = atomic_exchange(&p->current, next);
 	uint64_t epoch = atomic_fetch_add(&p->epoch, 1) + 1;
 	for (size_t i = 0; i < PUBLISH_READERS_MAX; i++) {
 		struct publish_reader *r = &p->readers[i];
@@ -62,7 +57,26 @@ static struct snapshot *exchange_and_wait(struct publish *p, struct snapshot *ne
 			}
 		}
 	}
+}
+
+/* Replaces the current pointer with next and returns the old one once no
+ * reader can still hold it: every reader that may hold it began its read
+ * section before the epoch advanced. */
+static struct snapshot *exchange_and_wait(struct publish *p, struct snapshot *next)
+{
+	/* an epoch of 0 means "idle", so the first epoch handed out is 1 */
+	if (atomic_load(&p->epoch) == 0)
+		atomic_store(&p->epoch, 1);
+	struct snapshot *prev = atomic_exchange(&p->current, next);
+	wait_for_readers(p);
 	return prev;
+}
+
+void publish_synchronize(struct publish *p)
+{
+	if (atomic_load(&p->epoch) == 0)
+		atomic_store(&p->epoch, 1);
+	wait_for_readers(p);
 }
 
 uint64_t publish_swap(struct publish *p, struct snapshot *next)

@@ -70,6 +70,11 @@ void publish_unlock(void);
  * frees it. Call with publish_lock() held. Returns the new generation. */
 uint64_t publish_swap(struct publish *p, struct snapshot *next);
 
+/* A grace period for anything else readers load inside a read section
+ * (the server's rate limiter, server_set_rrl()): returns once every read
+ * section open at the call has ended. Call with publish_lock() held. */
+void publish_synchronize(struct publish *p);
+
 /* Unpublishes the current snapshot, waits for its readers and frees it, so
  * that readers get NULL from then on (shutdown). Call with publish_lock()
  * held. */

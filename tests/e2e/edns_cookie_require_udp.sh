@@ -4,6 +4,8 @@
 # gets TC=1 and no answer (RFC 7873 §5.2.1; the retry over TCP is answered),
 # a client cookie alone or a forged, foreign or another address's server
 # cookie gets BADCOOKIE with a fresh cookie (§5.2.3/5.2.4) and no answer.
+# Each refusal is logged, naming the client and why, at most once a second
+# per UDP thread (a flood of 500 writes a few lines).
 # The controls pass: the cookie from the BADCOOKIE reply is answered, dig
 # +badcookie and kdig retry by themselves, an allowlisted client and TCP
 # need none. Rotation through cookie-secret-file: a cookie made with the
@@ -79,6 +81,55 @@ n=$(metric dnsd_dns_badcookie_total)
 n=$(metric dnsd_dns_cookie_missing_total)
 [ "${n:-0}" -ge 3 ] || die "dnsd_dns_cookie_missing_total '$n', want >= 3"
 echo "ok - BADCOOKIE and TC counted"
+
+# each refusal is logged, naming the client and the reason, at most once a
+# second per UDP thread (a flood of refusals must not flood the log)
+assert_contains "$(cat "$DNSD_LOG")" "cookie-require: refused 127.0.0.9 over UDP (no cookie: sent TC" \
+  "the first refusal is logged with the client and the reason"
+# refused_logged SRC REASON DIG-ARGS...: asks from SRC until a line names it with REASON
+refused_logged() {
+  local src=$1 why=$2; shift 2
+  qdig -b "$src" "$@" www.global A >/dev/null
+  grep -qF "cookie-require: refused $src over UDP ($why" "$DNSD_LOG"
+}
+wait_until 5 refused_logged 127.0.0.11 "client cookie only: sent BADCOOKIE" +cookie=2222222222222222 +nobadcookie ||
+  die "no log line for 127.0.0.11's client-only cookie within 5 s"
+wait_until 5 refused_logged 127.0.0.12 "invalid server cookie: sent BADCOOKIE" \
+  +cookie=1111111111111111010000005cf79f111f8130c3eee29480 +nobadcookie ||
+  die "no log line for 127.0.0.12's forged cookie within 5 s"
+echo "ok - BADCOOKIE refusals logged with the client and why (client cookie only, invalid server cookie)"
+# every refusal is in some line's count: their sum is the refusals counted,
+# once the thread has written what it held back
+logged_sum() {
+  sed -n 's/.*cookie-require: refused .*; \([0-9]*\) refused by this thread since its last line)$/\1/p' "$DNSD_LOG" |
+    awk '{s += $1} END {print s + 0}'
+}
+refused_sum() { echo $(($(metric dnsd_dns_cookie_missing_total) + $(metric dnsd_dns_badcookie_total))); }
+all_logged() { [ "$(logged_sum)" -eq "$(refused_sum)" ]; }
+wait_until 10 all_logged || die "the lines count $(logged_sum) refusals, the metrics $(refused_sum)"
+before=$(grep -c "cookie-require: refused" "$DNSD_LOG")
+sum0=$(logged_sum)
+ms=$($PY - "$DNSD_ADDR" "$DNSD_PORT" <<'PY'
+import socket, sys, time
+import dnsq
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.13", 0))
+t0 = time.monotonic()
+for i in range(500):
+    s.sendto(dnsq.query_wire("www.global", "A", qid=i + 1), (sys.argv[1], int(sys.argv[2])))
+print(int((time.monotonic() - t0) * 1000))
+PY
+)
+logged_from_13() { grep -q "cookie-require: refused 127.0.0.13 " "$DNSD_LOG"; }
+wait_until 5 logged_from_13 || die "the flood from 127.0.0.13 was not logged"
+lines=$(($(grep -c "cookie-require: refused" "$DNSD_LOG") - before))  # so far
+max=$((2 * (ms / 1000 + 2)))
+[ "$lines" -le "$max" ] || die "500 refusals in $ms ms wrote $lines log lines, want <= $max (2 UDP threads, 1/s each)"
+echo "ok - 500 refusals in $ms ms: $lines log lines (at most one a second per UDP thread)"
+wait_until 10 all_logged || die "after the flood the lines count $(logged_sum) refusals, the metrics $(refused_sum)"
+sum=$(($(logged_sum) - sum0))
+[ "$sum" -ge 250 ] || die "only $sum of 500 refusals counted"
+echo "ok - the lines count every refusal, as the metrics do (the flood's $sum of 500; the kernel may drop some under a slow build)"
 
 # rotation: B current, A previous
 reloads() { grep -c "reload: done" "$DNSD_LOG"; }

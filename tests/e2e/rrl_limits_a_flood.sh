@@ -20,7 +20,10 @@ hport=$(free_port) || die "no free port"
 flood() {
   $PY - "$DNSD_ADDR" "$DNSD_PORT" "$@" <<'PY'
 import os, select, socket, struct, sys, time
+import dns.edns, dns.message
 import dnsq
+edns = os.environ.get("FLOOD_EDNS", "1") == "1"
+cookie = dns.edns.GenericOption(10, bytes(range(8)))  # a client cookie
 addr, port, source, count, name = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), sys.argv[5]
 proxied = sys.argv[6] if len(sys.argv) > 6 else None
 def proxy_header(client):
@@ -42,7 +45,18 @@ def drain(wait):
         seen.add(qid)
         if flags & 0x0200:
             tc += 1
-            assert struct.unpack("!HHH", wire[6:12]) == (0, 0, 0), "a slip carries no records"
+            # a slip carries no records, but the OPT when the query had one
+            # (a TC without it tells an EDNS client the server lost EDNS)
+            m = dns.message.from_wire(wire)
+            assert not m.answer and not m.authority and not m.additional, "a slip carries no records"
+            if edns:
+                assert struct.unpack("!HHH", wire[6:12]) == (0, 0, 1), "a slip has AR 1, the OPT"
+                assert m.edns == 0 and m.payload == 1232, "a slip keeps the OPT: %s" % m.edns
+                assert [o.otype for o in m.options] == [10], "... and its server cookie"
+                assert m.options[0].data[:8] == bytes(range(8)), "... for our client cookie"
+            else:
+                assert struct.unpack("!HHH", wire[6:12]) == (0, 0, 0), "no OPT for a query without"
+                assert m.edns == -1, "a slip of a non-EDNS query has no OPT"
         else:
             full += 1
             nx += (flags & 0xf) == 3
@@ -50,7 +64,10 @@ def drain(wait):
 t0 = time.monotonic()
 for i in range(count):
     q = name if name != "random" else "r%s.global" % os.urandom(6).hex()
-    wire = dnsq.query_wire(q, "A", qid=i + 1)
+    if edns:
+        wire = dnsq.query_wire(q, "A", qid=i + 1, options=[cookie])
+    else:
+        wire = dnsq.query_wire(q, "A", qid=i + 1, edns=False)
     s.sendto((proxy_header(proxied) if proxied else b"") + wire, (addr, port))
     drain(0)
 elapsed = time.monotonic() - t0
@@ -83,6 +100,11 @@ read -r l s d <<<"$(rrl_metrics)"
 assert_eq "$l" "$limited" "dnsd_rrl_limited_total{kind=response} counts each limited reply"
 assert_eq "$s $d" "$tc $missing" "dnsd_rrl_slipped_total and dnsd_rrl_dropped_total match what the client saw"
 assert_contains "$(cat "$DNSD_LOG")" "rrl: limiting response responses to 127.0.0.0/24 over 20/s" "limiting is logged with the prefix"
+
+# a query without EDNS gets a slip without OPT
+read -r full tc missing _ <<<"$(FLOOD_EDNS=0 flood 127.0.4.4 100 www.global)" || die "flood without EDNS failed"
+[ "$tc" -ge 30 ] || die "no-EDNS flood: $tc slipped, want >= 30"
+echo "ok - slipped replies carry the query's OPT (with the server cookie), and none for a query without EDNS"
 
 # controls while the flooder's bucket is empty
 read -r full tc missing _ <<<"$(flood 127.0.1.9 15 www.global)"
@@ -134,3 +156,47 @@ start_dnsd "$T/off.yaml"
 read -r full tc missing _ <<<"$(flood 127.0.0.2 300 www.global)"
 assert_eq "$full $tc $missing" "300 0 0" "rrl off: the flood is answered in full"
 assert_eq "$(rrl_metrics)" "0 0 0" "rrl off: nothing counted"
+stop_dnsd || die "dnsd exit status $?"
+
+# reload: new rrl settings take effect without a restart (the table is
+# swapped under the UDP threads); a reload that leaves them alone keeps the
+# buckets (the flooder stays limited)
+rrl_config() {
+  write_config "$T/reload.yaml" --port "$port" --workers 1 --zone "{name: global, file: $TEST_ZONE}" \
+    --http "127.0.0.1:$hport" "lameduck-ms: 0" "$@"
+}
+reloads() { grep -c "reload: done" "$DNSD_LOG"; }
+reloaded_since() { [ "$(reloads)" -gt "$1" ]; }
+hup_and_wait() {
+  local before; before=$(reloads)
+  kill -HUP "$DNSD_PID"
+  wait_until 10 reloaded_since "$before" || die "reload not done within 10 s"
+}
+rrl_config "rrl: {responses-per-second: 20, slip: 2}"
+start_dnsd "$T/reload.yaml"
+pid=$DNSD_PID
+read -r full _ <<<"$(flood 127.0.5.5 300 www.global)"
+[ "$full" -le 40 ] || die "at 20/s: $full of 300 answered"
+hup_and_wait
+read -r full _ <<<"$(flood 127.0.5.5 300 www.global)"
+[ "$full" -le 40 ] || die "after a reload that left rrl alone: $full of 300 answered, want <= 40"
+echo "ok - a reload without rrl changes keeps the buckets ($full of 300 answered)"
+rrl_config "rrl: {responses-per-second: 250, slip: 2}"
+hup_and_wait
+read -r full _ <<<"$(flood 127.0.5.5 300 www.global)"
+[ "$full" -ge 250 ] || die "after reloading to 250/s: $full of 300 answered, want >= 250"
+assert_contains "$(cat "$DNSD_LOG")" "reload: rrl now 250 responses/s" "the new rate is logged"
+echo "ok - after a reload to 250/s the same flood gets $full of 300 answered"
+rrl_config
+hup_and_wait
+assert_contains "$(cat "$DNSD_LOG")" "reload: rrl now off" "turning rrl off is logged"
+read -r full tc missing _ <<<"$(flood 127.0.5.5 300 www.global)"
+assert_eq "$full $tc $missing" "300 0 0" "after reloading rrl off the flood is answered in full"
+rrl_config "rrl: {responses-per-second: 20}"
+hup_and_wait
+read -r full _ <<<"$(flood 127.0.5.5 300 www.global)"
+[ "$full" -le 40 ] || die "after reloading rrl back on at 20/s: $full of 300 answered"
+echo "ok - and back on at 20/s: $full of 300 answered"
+assert_eq "$DNSD_PID" "$pid" "no restart: the same dnsd"
+assert_running
+assert_not_contains "$(cat "$DNSD_LOG")" "rrl takes effect after a restart" "no restart warning"

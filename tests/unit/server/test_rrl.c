@@ -237,6 +237,30 @@ START_TEST(slip_reply_bytes)
 }
 END_TEST
 
+START_TEST(slip_reply_keeps_opt)
+{
+	/* header (1 question, 1 answer, 1 additional), question www. A, an A
+	 * record under a compression pointer, then an OPT (payload 1232, DO,
+	 * a 4-byte option) */
+	uint8_t buf[96] = { 0x12, 0x34, 0x84, 0x00, 0, 1, 0,    1, 0, 0, 0, 1,  3, 'w', 'w', 'w', 0, 0, 1,
+			    0,    1,    0xC0, 12,   0, 1, 0,    1, 0, 0, 0, 60, 0, 4,   192, 0,   2, 1, 0,
+			    0,    41,   0x04, 0xD0, 0, 0, 0x80, 0, 0, 8, 0, 10, 0, 4,   1,   2,   3, 4 };
+	static const uint8_t opt[] = { 0, 0, 41, 0x04, 0xD0, 0, 0, 0x80, 0, 0, 8, 0, 10, 0, 4, 1, 2, 3, 4 };
+	struct answer_info a = info_for("\3www", 1, 0);
+	a.query.question_len = 9;
+	size_t len = rrl_slip_reply(buf, 37 + sizeof(opt), &a);
+	ck_assert_uint_eq(len, 21 + sizeof(opt));
+	static const uint8_t want[] = { 0x12, 0x34, 0x86, 0x00, 0, 1, 0, 0, 0, 0, 0, 1 };
+	ck_assert_int_eq(memcmp(buf, want, sizeof(want)), 0);
+	ck_assert_int_eq(memcmp(buf + 21, opt, sizeof(opt)), 0);
+	/* a record running past the end: no OPT found, the header and question only */
+	uint8_t cut[64] = { 0x12, 0x34, 0x84, 0x00, 0,    1,  0, 1, 0, 0, 0, 1, 3, 'w', 'w', 'w', 0,
+			    0,    1,    0,    1,    0xC0, 12, 0, 1, 0, 1, 0, 0, 0, 60,  0,   40 };
+	ck_assert_uint_eq(rrl_slip_reply(cut, 33, &a), 21);
+	ck_assert_uint_eq(cut[11], 0);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("rrl");
@@ -248,6 +272,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, exempt_and_ipv6);
 	tcase_add_test(tc, log_only_sends_all);
 	tcase_add_test(tc, slip_reply_bytes);
+	tcase_add_test(tc, slip_reply_keeps_opt);
 	suite_add_tcase(s, tc);
 	return s;
 }
