@@ -107,6 +107,7 @@ static bool freeze_dirty_feeds(struct catalog *c)
 			continue;
 		/* only the stale mark changed: the same records, serial and journal */
 		bool is_flag_only = !f->is_dirty && f->frozen;
+		bool was_flag_dirty = f->is_flag_dirty;
 		f->is_dirty = false;
 		f->is_flag_dirty = false;
 		if (!is_flag_only)
@@ -128,9 +129,21 @@ static bool freeze_dirty_feeds(struct catalog *c)
 			z->journal = f->frozen->journal;
 			if (z->journal)
 				journal_ref(z->journal);
-		} else if (prev && !prev->is_pending)
-			z->journal = journal_append(prev->journal, journal_diff_new(prev, z),
-						    c->cfg->journal_size);
+		} else if (prev && !prev->is_pending) {
+			struct journal_diff *d = journal_diff_new(prev, z);
+			/* records that net to nothing (an update that changes no record, a
+			 * delete another cluster still provides): nothing is published, the
+			 * serial stays, and secondaries get no empty IXFR */
+			if (d && prev == f->frozen && !was_flag_dirty && d->added_count == 0 &&
+			    d->removed_count == 0) {
+				journal_diff_unref(d);
+				zone_unref(z);
+				f->serial = prev->serial;
+				zone_build_set_serial(f->builder, f->serial);
+				continue;
+			}
+			z->journal = journal_append(prev->journal, d, c->cfg->journal_size);
+		}
 		uint64_t stale = f->clusters & c->stale;
 		if (stale) {
 			z->is_stale = true;

@@ -125,22 +125,31 @@ START_TEST(test_pending_until_all_synced)
 	uint64_t gen = publish_current(&publish_global)->generation;
 	uint32_t serial = publish_current(&publish_global)->sets[0]->zones[0]->serial;
 
-	/* cluster 0 deletes a: still there through cluster 1's copy */
+	/* cluster 0 deletes a: still there through cluster 1's copy, so the
+	 * records net to nothing: no publication, the same serial, no journal
+	 * entry (secondaries get no empty IXFR) */
 	catalog_apply(c, 0, item_records, &a, NULL);
 	publisher_flush(c);
+	ck_assert_uint_eq(publish_current(&publish_global)->generation, gen);
+	ck_assert_uint_eq(publish_current(&publish_global)->sets[0]->zones[0]->serial, serial);
+	/* a real change after it: a greater serial (RFC 1982), with the
+	 * replica's low byte kept, and its difference in the journal */
+	struct item c3 = { "svc3.default.global", { 10, 0, 0, 3 } };
+	catalog_apply(c, 0, item_records, NULL, &c3);
+	publisher_flush(c);
 	ck_assert_uint_gt(publish_current(&publish_global)->generation, gen);
-	/* RFC 1982: a greater serial, with the replica's low byte kept */
 	const struct zone *z1 = publish_current(&publish_global)->sets[0]->zones[0];
 	ck_assert(serial_gt(z1->serial, serial));
 	ck_assert_uint_eq(z1->serial & 0xFF, 7);
 	ck_assert_uint_eq(serial & 0xFF, 7);
-	/* and the publication's difference in the zone's journal (nothing
-	 * left: cluster 1 still gives the record) */
 	ck_assert_ptr_nonnull(z1->journal);
 	ck_assert_uint_eq(z1->journal->count, 1);
 	ck_assert_uint_eq(z1->journal->diffs[0]->from_serial, serial);
 	ck_assert_uint_eq(z1->journal->diffs[0]->to_serial, z1->serial);
-	ck_assert_uint_eq(z1->journal->diffs[0]->removed_count + z1->journal->diffs[0]->added_count, 0);
+	ck_assert_uint_eq(z1->journal->diffs[0]->removed_count, 0);
+	ck_assert_uint_eq(z1->journal->diffs[0]->added_count, 1);
+	catalog_apply(c, 0, item_records, &c3, NULL);
+	publisher_flush(c);
 	ck_assert_int_eq(ask("svc.default.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
 	catalog_apply(c, 1, item_records, &a, NULL);
 	catalog_apply(c, 1, item_records, &b, NULL);
