@@ -150,7 +150,7 @@ def main():
                 B.wait_quiet()
                 bp = balancers.get(name)
                 b0 = B.cpu_ticks(bp.pid) if bp else 0
-                res = B.measure(p, fronts[name], queries, RATE, raw)
+                res = B.measure(p, fronts[name], queries, RATE, raw, 0)  # dnsd on CPUS[0], dnsperf on the other
                 res["balancer_util"] = (B.cpu_ticks(bp.pid) - b0) / B.CLK_TCK / B.SECONDS if bp else 0.0
                 runs[name].append(res)
                 B.log("round %d %-14s %6.0f qps answered, dnsd %.2f us/query" % (
