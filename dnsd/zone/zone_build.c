@@ -208,6 +208,8 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 {
 	uint8_t lname[DNAME_MAX_LEN];
 	size_t len = dname_len(owner);
+	if (len < 1 || len > DNAME_MAX_LEN)
+		return DNSD_EINVAL;
 	dname_lower(lname, owner, len);
 	if (!dname_is_subdomain(lname, len, b->apex, b->apex_len))
 		return DNSD_EINVAL;

@@ -249,6 +249,16 @@ int zonefile_load_indexed(struct zone_build *b, const char *path, uint32_t defau
 			goto out;
 		}
 		ldns_rdf *owner = ldns_rr_owner(rr);
+		/* ldns appends $ORIGIN to a relative owner without checking the
+		 * result's length (found by fuzz_zonefile: a 261-byte owner) */
+		if (!owner || ldns_rdf_get_type(owner) != LDNS_RDF_TYPE_DNAME || ldns_rdf_size(owner) < 1 ||
+		    ldns_rdf_size(owner) > DNAME_MAX_LEN) {
+			snprintf(err, errlen, "%s:%d: owner name longer than 255 bytes (RFC 1035 §3.1)", path,
+				 rr_line);
+			ldns_rr_free(rr);
+			rc = DNSD_EPARSE;
+			goto out;
+		}
 		ldns_buffer_clear(buf);
 		if (ldns_rr_rdata2buffer_wire(buf, rr) != LDNS_STATUS_OK ||
 		    ldns_buffer_position(buf) > 65535) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Zone files that must not hang or lie: a directory, /dev/zero and a FIFO as
 # `file:` are refused at once by `dnsd -t` (regular files only); a TTL above
-# 2^31-1, a CNAME at the apex, a CNAME beside other data, a DNAME and a second SOA are
+# 2^31-1, an owner name past 255 bytes, a CNAME at the apex, a CNAME beside other data, a
+# DNAME and a second SOA are
 # errors naming file:line. The same broken files on SIGHUP fail the reload
 # while the old zone keeps serving, and SIGTERM still stops dnsd promptly.
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +39,11 @@ check_t "$T/fifo" "$T/fifo: not a regular file" "a FIFO as zone file refused"
 bad() { { cat "$good"; printf '%s\n' "$1"; } >"$T/$2.zone"; }
 bad "big 4294967296 IN A 192.0.2.3" ttl
 check_t "$T/ttl.zone" "$T/ttl.zone:6: TTL above 2147483647" "TTL 2^32 refused with file:line"
+# ldns appends $ORIGIN to a relative owner without a length check: a
+# 261-byte owner overflowed the builder's buffer (found by fuzz_zonefile)
+l63=$(printf 'a%.0s' $(seq 63))
+bad "$(printf '$ORIGIN %s.%s.%s.global.\n%s IN A 192.0.2.9' "$l63" "$l63" "$l63" "${l63:0:60}")" long
+check_t "$T/long.zone" "$T/long.zone:7: owner name longer than 255 bytes" "an owner past 255 bytes refused with file:line"
 { echo '$TTL 2147483648'; cat "$good"; } >"$T/dollar_ttl.zone"
 check_t "$T/dollar_ttl.zone" "$T/dollar_ttl.zone:1: \$TTL above 2147483647" "\$TTL 2^31 refused with file:line"
 bad "@ IN CNAME elsewhere.example." apex_cname
