@@ -40,7 +40,7 @@ struct udp_socket {
 	struct udp_batch *batch;             /* the recvmmsg() path's buffers */
 	struct udp_ring *ring;               /* the io_uring path's, NULL when it is not used */
 	struct rrl_thread rrl;               /* this thread's slip count and log times */
-	int64_t cookie_logged_s;             /* when this thread last logged a cookie refusal (monotonic s) */
+	int64_t cookie_logged_s;             /* when this thread last logged a cookie refusal (Unix s) */
 	uint64_t cookie_refused;             /* cookie refusals since that line, not yet logged */
 	struct sockaddr_storage cookie_last; /* the last client refused */
 	uint8_t cookie_last_why;             /* 0 no cookie, 1 client cookie only, 2 invalid */
@@ -163,7 +163,7 @@ void udp_socket_join(struct udp_socket *u);
 void udp_socket_clear(struct udp_socket *u);
 /* Writes the cookie refusals' pending log line if one is due (udp.c); the
  * socket's thread, once per wake-up. */
-void udp_cookie_log_flush(struct udp_socket *u);
+void udp_cookie_log_flush(struct udp_socket *u, uint32_t now_s);
 
 /* tcp.c: opens t's listening socket on a in w's loop. On failure
  * (DNSD_ENOMEM, DNSD_EIO, with err) the caller still calls

@@ -172,12 +172,12 @@ static size_t udp_rate_limit(struct udp_socket *u, struct rrl *rrl, const struct
  * the next line: at the next refusal after it, or when the thread next
  * wakes (udp_cookie_log_flush: at most 5 s on the recvmmsg path, 0.5 s on
  * io_uring), so that a burst that then stops is still logged. */
-void udp_cookie_log_flush(struct udp_socket *u)
+void udp_cookie_log_flush(struct udp_socket *u, uint32_t now_s)
 {
 	if (u->cookie_refused == 0)
 		return;
-	int64_t now_s = (int64_t)(server_stats_now_ns() / 1000000000u);
-	if (u->cookie_logged_s != 0 && now_s - u->cookie_logged_s < UDP_COOKIE_LOG_INTERVAL_S)
+	int64_t since = (int64_t)now_s - u->cookie_logged_s; /* wall clock: it may step back */
+	if (u->cookie_logged_s != 0 && since >= 0 && since < UDP_COOKIE_LOG_INTERVAL_S)
 		return;
 	char host[INET6_ADDRSTRLEN] = "?";
 	const struct sockaddr_storage *sa = &u->cookie_last;
@@ -196,14 +196,14 @@ void udp_cookie_log_flush(struct udp_socket *u)
 }
 
 static void udp_log_cookie_refusal(struct udp_socket *u, const struct answer_request *req,
-				   const struct answer_info *info)
+				   const struct answer_info *info, uint32_t now_s)
 {
 	u->cookie_refused++;
 	size_t len = req->client->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
 							: sizeof(struct sockaddr_in);
 	memcpy(&u->cookie_last, req->client, len);
 	u->cookie_last_why = info->is_cookie_missing ? 0 : info->cookie == COOKIE_CLIENT_ONLY ? 1 : 2;
-	udp_cookie_log_flush(u);
+	udp_cookie_log_flush(u, now_s);
 }
 
 size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struct msghdr *mh,
@@ -234,7 +234,7 @@ size_t udp_answer(struct udp_socket *u, const struct snapshot *snap, const struc
 		q->info.reply_len = (uint32_t)rlen;
 	}
 	if (q->info.is_cookie_missing | (q->info.rcode == WIRE_RCODE_BADCOOKIE))
-		udp_log_cookie_refusal(u, &q->req, &q->info);
+		udp_log_cookie_refusal(u, &q->req, &q->info, now_s);
 	/* inside the caller's read section: a reload's server_set_rrl() frees
 	 * the table it replaces only after it (off by default: one pointer test) */
 	struct rrl *rrl = atomic_load_explicit(&u->s->rrl, memory_order_acquire);
@@ -251,12 +251,13 @@ static void udp_serve_batch(struct udp_socket *u)
 	udp_rearm(u, b->used);
 	int n = recvmmsg(u->fd, b->rmsg, UDP_BATCH, MSG_WAITFORONE, NULL);
 	b->used = n > 0 ? (unsigned)n : 1; /* on an error the first may have been touched */
-	udp_cookie_log_flush(u);
+	/* one wall-clock reading per batch, for cookie timestamps and the
+	 * refusal log (a vDSO call) */
+	uint32_t now_s = (uint32_t)time(NULL);
+	udp_cookie_log_flush(u, now_s);
 	if (n <= 0 || atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();
-	/* one wall-clock reading per batch, for cookie timestamps (a vDSO call) */
-	uint32_t now_s = (uint32_t)time(NULL);
 	unsigned out = 0;
 	const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
 	for (int i = 0; i < n; i++) {

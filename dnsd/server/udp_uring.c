@@ -220,10 +220,11 @@ bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r)
 		}
 		if (atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 			break;
-		udp_cookie_log_flush(u);
 		uint64_t started = server_stats_now_ns();
-		/* one wall-clock reading per round, for cookie timestamps (a vDSO call) */
+		/* one wall-clock reading per round, for cookie timestamps and the
+		 * refusal log (a vDSO call) */
 		uint32_t now_s = (uint32_t)time(NULL);
+		udp_cookie_log_flush(u, now_s);
 		const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
 		unsigned answered = 0, seen = 0, returned = 0;
 		struct io_uring_cqe *cqe;
