@@ -20,11 +20,7 @@ tracepoints); CHURN_DNSD_YAML, more lines for dnsd's config
 and the arena bytes mapped fresh (dnsd_arena_* metrics). Bounded: every wait has a deadline, the changes
 stop with the query run; traffic to 127.0.0.1 only.
 """
-import http.client
-import json
 import os
-import socket
-import ssl
 import subprocess
 import sys
 import tempfile
@@ -35,12 +31,8 @@ import urllib.request
 HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE_BENCH)
 sys.dont_write_bytecode = True
-from benchlib import free_port, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
-MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
 N = int(os.environ.get("CHURN_N", "100000"))
 RATE = int(os.environ.get("CHURN_RATE", "20000"))
 SECONDS = float(os.environ.get("CHURN_SECONDS", "10"))
@@ -113,43 +105,19 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dnsd-churn-bench.")
     procs = []
     try:
-        pki = os.path.join(tmp, "pki")
-        subprocess.run([MKCERTS, pki], check=True, capture_output=True)
-        with open(os.path.join(tmp, "token"), "w") as f:
-            f.write("bench-token\n")
-        portfile = os.path.join(tmp, "api.port")
-        fake = subprocess.Popen([sys.executable, FAKEAPI, "--port-file", portfile,
-                                 "--token-file", os.path.join(tmp, "token"),
-                                 "--cert", os.path.join(pki, "server.crt"),
-                                 "--key", os.path.join(pki, "server.key"),
-                                 "--bookmark-interval", "60", "--history", "100000"],
-                                stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
-        procs.append(fake)
-        wait_for(lambda: os.path.exists(portfile) and os.path.getsize(portfile) > 0, 20, "fakeapi")
-        api_port = int(open(portfile).read())
-        ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
-        conn = http.client.HTTPSConnection("127.0.0.1", api_port, context=ctx, timeout=300)
+        fake = FakeApi(tmp, timeout_s=300)
+        procs.append(fake.p)
 
         def fake_post(what, body):
-            conn.request("POST", "/_fake/" + what, body=json.dumps(body),
-                         headers={"Content-Type": "application/json"})
-            r = conn.getresponse()
-            data = r.read()
-            if r.status >= 400:
-                raise SystemExit("churn_bench: /_fake/%s: %d %s" % (what, r.status, data[:200]))
+            fake.req("POST", "/_fake/" + what, body)
 
         fake_post("generate", {"n": N, "namespaces": 100, "prefix": "svc"})
-        with open(os.path.join(tmp, "kubeconfig"), "w") as f:
-            f.write("apiVersion: v1\nkind: Config\nclusters:\n- name: bench\n  cluster: {server: "
-                    "\"https://127.0.0.1:%d\", certificate-authority: pki/ca.crt}\nusers:\n- name: dnsd\n"
-                    "  user: {tokenFile: token}\ncontexts:\n- {name: bench, context: {cluster: bench, user: dnsd}}\n"
-                    "current-context: bench\n" % api_port)
         dns_port, hport, mport = free_port(), free_port(), free_port()
         with open(os.path.join(tmp, "dnsd.yaml"), "w") as f:
             f.write("listen: [\"127.0.0.1:%d\"]\nworkers: 1\nzones:\n  - {name: global, ttl: 30, kubernetes: [bench]}\n"
                     "kubernetes:\n  - {name: bench, kubeconfig: %s}\nlog: {level: info, queries: false}\n"
                     "metrics: {listen: \"127.0.0.1:%d\"}\nhealth: {listen: \"127.0.0.1:%d\"}\n"
-                    % (dns_port, os.path.join(tmp, "kubeconfig"), mport, hport) + os.environ.get("CHURN_DNSD_YAML", "") + "\n")
+                    % (dns_port, fake.kubeconfig, mport, hport) + os.environ.get("CHURN_DNSD_YAML", "") + "\n")
         log = open(os.path.join(tmp, "dnsd.log"), "w")
         d = subprocess.Popen([dnsd, "-c", os.path.join(tmp, "dnsd.yaml")], stderr=log, stdout=log)
         procs.append(d)
@@ -164,7 +132,7 @@ def main():
         # From here the fake API stands in for an API server on another machine:
         # every thread of it niced, so that its Python does not take the CPU
         # from what is measured (threads it starts later inherit that)
-        for tid in os.listdir("/proc/%d/task" % fake.pid):
+        for tid in os.listdir("/proc/%d/task" % fake.p.pid):
             try:
                 os.setpriority(os.PRIO_PROCESS, int(tid), 19)
             except OSError:
@@ -285,12 +253,7 @@ def main():
                 f.write(md)
     finally:
         for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(10)
+            stop_process(p, 10)
         subprocess.run(["rm", "-rf", tmp])
 
 

@@ -15,12 +15,10 @@ Environment: K8S_BENCH_N (default 100000), K8S_BENCH_CHANGES (default 1000).
 Every loop is bounded; traffic goes to 127.0.0.1 only.
 """
 
-import http.client
 import json
 import os
 import re
 import socket
-import ssl
 import statistics
 import struct
 import subprocess
@@ -32,12 +30,8 @@ import urllib.request
 HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE_BENCH)
 sys.dont_write_bytecode = True
-from benchlib import free_port, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
-MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
 
 
 def dns_query(name, qid):
@@ -100,63 +94,17 @@ def main():
     tmp = tempfile.mkdtemp(prefix="dnsd-k8s-bench.")
     procs = []
     try:
-        pki = os.path.join(tmp, "pki")
-        subprocess.run([MKCERTS, pki], check=True)
-        with open(os.path.join(tmp, "token"), "w") as f:
-            f.write("bench-token\n")
-        portfile = os.path.join(tmp, "api.port")
-        fake = subprocess.Popen([sys.executable, FAKEAPI, "--port-file", portfile,
-                                 "--token-file", os.path.join(tmp, "token"),
-                                 "--cert", os.path.join(pki, "server.crt"),
-                                 "--key", os.path.join(pki, "server.key"),
-                                 "--bookmark-interval", "60", "--history", "100000"],
-                                stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
-        procs.append(fake)
-        wait_for(lambda: os.path.exists(portfile), 10, "fakeapi", poll=0.005)
-        api_port = int(open(portfile).read())
-        ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
-
-        def api(method, path, body=None, conn=[None]):
-            if conn[0] is None:
-                conn[0] = http.client.HTTPSConnection("127.0.0.1", api_port, context=ctx,
-                                                      timeout=120)
-            c = conn[0]
-            hdr = {"Authorization": "Bearer bench-token", "Content-Type": "application/json"}
-            c.request(method, path, body=json.dumps(body) if body is not None else None,
-                      headers=hdr)
-            r = c.getresponse()
-            data = r.read()
-            if r.status >= 400:
-                raise SystemExit("k8s_bench: %s %s: %d %s" % (method, path, r.status, data[:200]))
-            return data
-
+        fake = FakeApi(tmp)
+        procs.append(fake.p)
+        api = fake.req
         t = time.monotonic()
         api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc", "v6": True})
         gen_s = time.monotonic() - t
         # Warm the fake's encoding cache and time its own LIST cost (all pages).
         t = time.monotonic()
-        cont = ""
-        while True:
-            d = json.loads(api("GET", "/apis/networking.istio.io/v1/serviceentries?limit=500"
-                               + ("&continue=" + cont if cont else "")))
-            cont = d["metadata"].get("continue", "")
-            if not cont:
-                break
+        fake.list_all()
         fake_list_s = time.monotonic() - t
 
-        with open(os.path.join(tmp, "kubeconfig"), "w") as f:
-            f.write("""apiVersion: v1
-kind: Config
-clusters:
-- name: bench
-  cluster: {server: "https://127.0.0.1:%d", certificate-authority: pki/ca.crt}
-users:
-- name: dnsd
-  user: {tokenFile: token}
-contexts:
-- {name: bench, context: {cluster: bench, user: dnsd}}
-current-context: bench
-""" % api_port)
         dns_port, hport = free_port(), free_port()
         with open(os.path.join(tmp, "dnsd.yaml"), "w") as f:
             f.write("""listen: ["127.0.0.1:%d"]
@@ -169,7 +117,7 @@ log: {level: info, queries: false}
 lameduck-ms: 0
 metrics: {listen: "127.0.0.1:%d"}
 health: {listen: "127.0.0.1:%d"}
-""" % (dns_port, os.path.join(tmp, "kubeconfig"), hport, hport))
+""" % (dns_port, fake.kubeconfig, hport, hport))
         log = open(os.path.join(tmp, "dnsd.log"), "w")
         t0 = time.monotonic()
         d = subprocess.Popen([dnsd, "-c", os.path.join(tmp, "dnsd.yaml")], stderr=log, stdout=log)
@@ -284,11 +232,7 @@ health: {listen: "127.0.0.1:%d"}
                 f.write(md)
     finally:
         for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_process(p, 10)
         if os.environ.get("K8S_BENCH_KEEP"):
             subprocess.run(["cp", os.path.join(tmp, "dnsd.log"), os.environ["K8S_BENCH_KEEP"]])
         subprocess.run(["rm", "-rf", tmp])

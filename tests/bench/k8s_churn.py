@@ -48,15 +48,20 @@ class Api:
             return resp.read()
 
     def list_all(self):
-        items, cont = [], ""
-        for _ in range(100000):   # pages; bounded
-            d = json.loads(self.req("GET", GROUP + "/serviceentries?limit=500"
-                                    + ("&continue=" + cont if cont else "")))
-            items += d.get("items") or []
-            cont = d["metadata"].get("continue", "")
-            if not cont:
-                return items
-        raise SystemExit("k8s_churn: LIST did not end")
+        return list_all(self.req)
+
+
+def list_all(req):
+    """Every ServiceEntry at the API, through the paginated LIST; req(method,
+    path) returns a response body."""
+    items, cont = [], ""
+    for _ in range(100000):   # pages; bounded
+        d = json.loads(req("GET", GROUP + "/serviceentries?limit=500" + ("&continue=" + cont if cont else "")))
+        items += d.get("items") or []
+        cont = d["metadata"].get("continue", "")
+        if not cont:
+            return items
+    raise SystemExit("k8s_churn: LIST did not end")
 
 
 def entry(prefix, i, gen):

@@ -18,9 +18,7 @@ and the fresh one, /proc/PID/smaps, /metrics and glibc's malloc_stats()
 Every loop is bounded in count and time (K8S_SOAK_MAX_S, default 900 s for
 the churn); traffic goes to 127.0.0.1 only.
 """
-import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,12 +29,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True
 import k8s_churn  # noqa: E402
-from benchlib import free_port, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
 
 
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
-MKCERTS = os.path.join(REPO, "tests", "fake_apiserver", "mkcerts.sh")
 
 
 def proc_kb(pid, key):
@@ -100,32 +95,7 @@ class Daemon:
             return False
 
     def stop(self):
-        self.p.terminate()
-        try:
-            self.p.wait(20)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-
-
-def start_fake(tmp, pki, name, history):
-    portfile = os.path.join(tmp, name + ".port")
-    p = subprocess.Popen([sys.executable, FAKEAPI, "--port-file", portfile,
-                          "--token-file", os.path.join(tmp, "token"),
-                          "--cert", os.path.join(pki, "server.crt"),
-                          "--key", os.path.join(pki, "server.key"),
-                          "--bookmark-interval", "60", "--history", str(history)],
-                         stderr=open(os.path.join(tmp, name + ".fakeapi.log"), "w"))
-    wait_for(lambda: os.path.exists(portfile) and open(portfile).read().strip(), 10, "fakeapi")
-    port = int(open(portfile).read())
-    kc = os.path.join(tmp, name + ".kubeconfig")
-    with open(kc, "w") as f:
-        f.write("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: "
-                "\"https://127.0.0.1:%d\", certificate-authority: %s}\nusers:\n- name: dnsd\n"
-                "  user: {tokenFile: %s}\ncontexts:\n- {name: c, context: {cluster: c, user: dnsd}}\n"
-                "current-context: c\n" % (port, os.path.join(pki, "ca.crt"),
-                                          os.path.join(tmp, "token")))
-    api = k8s_churn.Api("https://127.0.0.1:%d" % port, os.path.join(pki, "ca.crt"), "bench-token")
-    return p, api, kc
+        stop_process(self.p)
 
 
 def main():
@@ -143,13 +113,10 @@ def main():
     procs, daemons, ok = [], [], True
     lines = []
     try:
-        pki = os.path.join(tmp, "pki")
-        subprocess.run([MKCERTS, pki], check=True, stdout=subprocess.DEVNULL)
-        with open(os.path.join(tmp, "token"), "w") as f:
-            f.write("bench-token\n")
         # 1. soak
-        fake, api, kc = start_fake(tmp, pki, "soak", 2 * changes + n)
-        procs.append(fake)
+        fake = api = FakeApi(tmp, "soak", 2 * changes + n)
+        kc = fake.kubeconfig
+        procs.append(fake.p)
         api.req("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc", "v6": True})
         d = Daemon(tmp, dnsd, "soak", [("soak", kc, None)])
         daemons.append(d)
@@ -190,11 +157,12 @@ def main():
         for x in daemons:
             x.stop()
         daemons = []
-        fake.terminate()
+        fake.stop()
         if os.environ.get("K8S_SOAK_MANY", "1") != "0":
             # 2. many clusters: one fake API, one namespace per source
-            fake, api, kc = start_fake(tmp, pki, "many", 1000)
-            procs.append(fake)
+            fake = api = FakeApi(tmp, "many", 1000)
+            kc = fake.kubeconfig
+            procs.append(fake.p)
             api.req("POST", "/_fake/generate", {"n": clusters * cluster_n, "namespaces": clusters,
                                                 "prefix": "svc", "v6": True})
             d = Daemon(tmp, dnsd, "many", [("c%d" % i, kc, ["ns-%d" % i]) for i in range(clusters)])
@@ -217,11 +185,7 @@ def main():
         for x in daemons:
             x.stop()
         for p in procs:
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            stop_process(p, 10)
         subprocess.run(["rm", "-rf", tmp])
     md = "\n".join(lines)
     print(md)

@@ -23,17 +23,16 @@ Every loop is bounded; traffic goes to 127.0.0.1 only.
 import json
 import os
 import socket
-import ssl
 import statistics
 import struct
 import subprocess
 import sys
 import tempfile
 import time
-import http.client
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import benchlib  # noqa: E402  (FakeApi)
 import k8s_bench  # noqa: E402  (free_port, wait_for, dns_query, a_records, pct)
 
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -259,11 +258,7 @@ zone:
                 f.write(md)
     finally:
         for p in reversed(procs):
-            p.terminate()
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+            benchlib.stop_process(p, 10)
         if os.environ.get("XFR_KEEP"):
             print("xfr_bench: kept %s" % tmp, file=sys.stderr)
         else:
@@ -411,43 +406,10 @@ def change_to_secondary(dnsd, tmp, procs, n, changes, kind="Knot"):
     stages is a list of dicts of ms since the PUT."""
     tmp = os.path.join(tmp, "lat-" + kind)
     os.makedirs(tmp)
-    pki = os.path.join(tmp, "pki")
-    subprocess.run([k8s_bench.MKCERTS, pki], check=True, capture_output=True)
-    with open(os.path.join(tmp, "token"), "w") as f:
-        f.write("bench-token\n")
-    portfile = os.path.join(tmp, "api.port")
-    fake = subprocess.Popen([sys.executable, k8s_bench.FAKEAPI, "--port-file", portfile, "--token-file",
-                             os.path.join(tmp, "token"), "--cert", os.path.join(pki, "server.crt"), "--key",
-                             os.path.join(pki, "server.key"), "--bookmark-interval", "60", "--history", "100000"],
-                            stderr=open(os.path.join(tmp, "fakeapi.log"), "w"))
-    procs.append(fake)
-    k8s_bench.wait_for(lambda: os.path.exists(portfile) and os.path.getsize(portfile) > 0, 10, "fakeapi")
-    api_port = int(open(portfile).read())
-    ctx = ssl.create_default_context(cafile=os.path.join(pki, "ca.crt"))
-    conn = http.client.HTTPSConnection("127.0.0.1", api_port, context=ctx, timeout=120)
-
-    def api(method, path, body=None):
-        conn.request(method, path, body=json.dumps(body) if body is not None else None,
-                     headers={"Authorization": "Bearer bench-token", "Content-Type": "application/json"})
-        r = conn.getresponse()
-        data = r.read()
-        if r.status >= 400:
-            raise SystemExit("xfr_bench: %s %s: %d" % (method, path, r.status))
-        return data
+    fake = benchlib.FakeApi(tmp)
+    procs.append(fake.p)
+    api = fake.req
     api("POST", "/_fake/generate", {"n": n, "namespaces": 100, "prefix": "svc"})
-    with open(os.path.join(tmp, "kubeconfig"), "w") as f:
-        f.write("""apiVersion: v1
-kind: Config
-clusters:
-- name: bench
-  cluster: {server: "https://127.0.0.1:%d", certificate-authority: pki/ca.crt}
-users:
-- name: dnsd
-  user: {tokenFile: token}
-contexts:
-- {name: bench, context: {cluster: bench, user: dnsd}}
-current-context: bench
-""" % api_port)
     dns_port, sec_port = k8s_bench.free_port(), k8s_bench.free_port()
     dnsd_log = os.path.join(tmp, "k8s-dnsd.log")
     with open(os.path.join(tmp, "k8s.yaml"), "w") as f:
@@ -461,7 +423,7 @@ xfr: {notify-retry-ms: 200}
 log: {level: info, queries: %s}
 metrics: {listen: ""}
 health: {listen: ""}
-""" % (dns_port, sec_port, os.path.join(tmp, "kubeconfig"), "true" if os.environ.get("XFR_QUERY_LOG") else "false"))
+""" % (dns_port, sec_port, fake.kubeconfig, "true" if os.environ.get("XFR_QUERY_LOG") else "false"))
     procs.append(subprocess.Popen([dnsd, "-c", os.path.join(tmp, "k8s.yaml")],
                                   stdout=open(dnsd_log, "w"), stderr=subprocess.STDOUT))
     sd = os.path.join(tmp, kind.lower())
@@ -554,11 +516,7 @@ def latency_only(dnsd):
                 lat, misses, stages = change_to_secondary(dnsd, tmp, procs, n, changes, kind)
             finally:
                 for p in reversed(procs):
-                    p.terminate()
-                    try:
-                        p.wait(10)
-                    except subprocess.TimeoutExpired:
-                        p.kill()
+                    benchlib.stop_process(p, 10)
             sm = stage_summary(stages)
             lines.append("| %s | %.1f | %.1f | %.1f | %.1f | %d | %s |" % (
                 kind, k8s_bench.pct(lat, 50), k8s_bench.pct(lat, 90), k8s_bench.pct(lat, 99),
