@@ -325,10 +325,13 @@ static bool tcp_shed(struct worker *w, struct tcp_conn *c, size_t adding)
 					 w->output_len, w->output_max, big_len);
 			else
 				log_warn("tcp: %zu bytes in flight (tcp.in-flight-max per worker %zu): "
-					 "closing "
-					 "the connection holding the most, %zu bytes "
+					 "closing the connection holding the most, %zu bytes (%zu unsent, "
+					 "%zu unanswered, %d for a transfer being sent) "
 					 "(dnsd_tcp_in_flight_shed_total)",
-					 tcp_in_flight(w), w->in_flight_max, big_len);
+					 tcp_in_flight(w), w->in_flight_max, big_len,
+					 evbuffer_get_length(bufferevent_get_output(big->bev)),
+					 evbuffer_get_length(bufferevent_get_input(big->bev)),
+					 big->xfr ? TCP_XFR_IN_FLIGHT : 0);
 		}
 		bool is_self = big == c;
 		tcp_conn_close(big);

@@ -77,6 +77,16 @@ while time.monotonic() < deadline and metric("dnsd_tcp_in_flight_shed_total") - 
 early = metric("dnsd_tcp_in_flight_shed_total") - shed0
 assert early >= 6, "only %d transfers shed as others started, want >= 6" % early
 print("ok - transfers that are never read are shed as others start (%d of 12)" % early)
+# the log line names what the closed connection held: a stuck transfer's
+# unsent messages plus its 64 KiB share (the share alone, 0 without it)
+lines = re.findall(r"closing the connection holding the most, (\d+) bytes \((\d+) unsent, "
+                   r"(\d+) unanswered, (\d+) for a transfer being sent\)", open(log).read())
+assert lines, "no in-flight shed line names what the connection held"
+for held, unsent, unanswered, share in lines:
+    assert int(share) == 65536, "a shed transfer counted %s bytes for itself, want 65536" % share
+    assert int(held) == int(unsent) + int(unanswered) + int(share), "the parts do not add up"
+print("ok - each shed transfer counted its 64 KiB share beside its %s..%s unsent bytes"
+      % (min(int(l[1]) for l in lines), max(int(l[1]) for l in lines)))
 
 # the reading client takes the whole transfer meanwhile (reading as fast as
 # it can: the records counted from each message's header, the stream ends
