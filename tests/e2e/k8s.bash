@@ -189,6 +189,17 @@ start_k8s_dnsd() {
   k8s_config "$T/dnsd.yaml" "$port" "$HPORT" "$1" "${2:-}"
   start_dnsd "$T/dnsd.yaml"
 }
+# state_dir_config STALE_START_MS WRITE_MS: the saved-state tests' set-up:
+# STATE=$T/state (created) and EXTRA, the config lines for start_k8s_dnsd
+# (state-dir, stale-start-timeout-ms, state-write-interval-ms, lameduck-ms 0).
+state_dir_config() {
+  STATE=$T/state
+  mkdir -p "$STATE"
+  EXTRA="state-dir: $STATE
+stale-start-timeout-ms: $1
+state-write-interval-ms: $2
+lameduck-ms: 0"
+}
 # k8s_source NAME [YAML]: the kubernetes: entry (write_config --kubernetes) for
 # start_fakeapi NAME's kubeconfig, with more keys if given ("host-policy: any").
 k8s_source() { echo "{name: $1, kubeconfig: $T/$1.kubeconfig${2:+, $2}}"; }

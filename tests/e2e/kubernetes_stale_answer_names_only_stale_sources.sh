@@ -7,12 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/k8s.bash"
 
-STATE=$T/state
-mkdir -p "$STATE"
-EXTRA="state-dir: $STATE
-stale-start-timeout-ms: 1000
-state-write-interval-ms: 200
-lameduck-ms: 0"
+state_dir_config 1000 200
 
 start_fakeapi mesh-1
 start_fakeapi mesh-2

@@ -10,12 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/k8s.bash"
 
-STATE=$T/state
-mkdir -p "$STATE"
-EXTRA="state-dir: $STATE
-stale-start-timeout-ms: 3000
-state-write-interval-ms: 200
-lameduck-ms: 0"
+state_dir_config 3000 200
 
 start_fakeapi mesh-1
 api_port=$(cat "$T/mesh-1.port")
