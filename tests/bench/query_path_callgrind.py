@@ -17,7 +17,11 @@ query), a mix of A, AAAA, NXDOMAIN, NODATA and a referral. Configurations:
 - transfers: two TSIG keys, allow-transfer with prefixes and keys, notify
   targets, a journal of 1 MiB;
 - transfers+catalog: the same and a catalog zone in the view (a second zone
-  for each question's zone lookup, as any other zone would be).
+  for each question's zone lookup, as any other zone would be);
+- client cookies: plain, each query carrying a client cookie (the answer
+  gains a server cookie: one SipHash-2-4 per query);
+- cookie refusals: cookie-require on and no cookie in any query: each is
+  refused with TC, counted, and logged at most once a second per thread.
 
 Prints Ir per query for each, and the ratios to plain. Bounded: QUERY_N queries, each
 with a 5 s timeout, to 127.0.0.1 only.
@@ -43,13 +47,14 @@ NAMES = [("www.global", 1), ("www.global", 28), ("nosuch.global", 1), ("v4only.g
          ("host.sub.global", 1), ("_http._tcp.svc.global", 33)]
 
 
-def query(name, qtype, qid):
+def query(name, qtype, qid, cookie=b""):
     q = struct.pack(">HHHHHH", qid, 0, 1, 0, 0, 1)
     q += b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\x00" + struct.pack(">HH", qtype, 1)
-    return q + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"   # EDNS 1232
+    opt = struct.pack(">HH", 10, len(cookie)) + cookie if cookie else b""   # option 10: COOKIE
+    return q + b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00" + struct.pack(">H", len(opt)) + opt   # EDNS 1232
 
 
-def run(dnsd, tmp, label, extra, n):
+def run(dnsd, tmp, label, extra, n, cookie=b""):
     port = free_port()
     conf = os.path.join(tmp, label + ".yaml")
     with open(conf, "w") as f:
@@ -79,7 +84,7 @@ def run(dnsd, tmp, label, extra, n):
     s.settimeout(5)
     for i in range(n):
         name, qt = NAMES[i % len(NAMES)]
-        s.sendto(query(name, qt, (i + 2) & 0xFFFF), ("127.0.0.1", port))
+        s.sendto(query(name, qt, (i + 2) & 0xFFFF, cookie), ("127.0.0.1", port))
         s.recv(4096)
     p.send_signal(2)
     p.wait(60)
@@ -111,9 +116,16 @@ def main():
            "zones:\n  - {name: global, file: @ZONE@, allow-transfer: [10.0.0.0/8, \"key xfr-a\", \"key xfr-b\"],"
            " notify: [\"127.0.0.1:9 key xfr-a\", \"127.0.0.1:10\"]}\n" % (tmp, tmp))
     catalog = xfr + "  - {name: catalog.invalid, catalog: true}\n"
+    # cookie-require with queries that carry no cookie: each is refused
+    # (TC) and counted, and the thread's refusal log line written at most
+    # once a second (issue #15): the cost of a refusal, not of an answer
+    refused = plain + "cookie-require: true\n"
     res = {}
-    for label, extra in (("plain", plain), ("transfers", xfr), ("transfers+catalog", catalog)):
-        res[label] = run(dnsd, tmp, label, extra, n)
+    for label, extra, cookie in (("plain", plain, b""), ("transfers", xfr, b""),
+                                 ("transfers+catalog", catalog, b""),
+                                 ("client cookies", plain, b"\x01\x02\x03\x04\x05\x06\x07\x08"),
+                                 ("cookie refusals", refused, b"")):
+        res[label] = run(dnsd, tmp, label.replace(" ", "-"), extra, n, cookie)
         print("%-18s %7.1f instructions per UDP query (the UDP thread, udp_main inclusive, %d queries), %.4fx plain" %
               (label, res[label], n, res[label] / res["plain"]), flush=True)
     if not os.environ.get("QPATH_KEEP"):
