@@ -337,11 +337,13 @@ int k8s_list_do(struct reflector *r)
 	list_merge_locked(r, &fresh, &upserted, &removed);
 	catalog_release(w->sink, w->cluster);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
+	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	pthread_mutex_lock(&w->status_lock);
 	snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);
-	pthread_mutex_unlock(&w->status_lock);
-	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	r->is_synced = true;
+	pthread_mutex_unlock(&w->status_lock);
+	if (k8s_watch_all_synced_locked(w))
+		atomic_store(&w->is_all_synced, true);
 	r->is_stale = false;
 	if (!was_synced && k8s_watch_all_serving_locked(w))
 		catalog_cluster_synced(w->sink, w->cluster);

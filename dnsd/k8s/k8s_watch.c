@@ -458,10 +458,7 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 
 bool k8s_watch_is_synced(const struct k8s_watch *w)
 {
-	pthread_mutex_lock((pthread_mutex_t *)&w->lock);
-	bool all = k8s_watch_all_synced_locked(w);
-	pthread_mutex_unlock((pthread_mutex_t *)&w->lock);
-	return all;
+	return atomic_load(&((struct k8s_watch *)w)->is_all_synced);
 }
 
 void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
@@ -469,17 +466,16 @@ void k8s_watch_get_status(struct k8s_watch *w, struct k8s_watch_status *out)
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", w->name);
 	snprintf(out->server, sizeof(out->server), "%s", w->auth.server ? w->auth.server : "");
-	pthread_mutex_lock(&w->lock);
-	out->is_synced = k8s_watch_all_synced_locked(w);
+	/* not under w->lock, which a relist holds while it merges */
+	out->is_synced = k8s_watch_is_synced(w);
 	out->reflector_count = w->reflector_count < K8S_WATCH_STATUS_REFLECTORS ? w->reflector_count
 										: K8S_WATCH_STATUS_REFLECTORS;
+	pthread_mutex_lock(&w->status_lock);
 	for (size_t i = 0; i < out->reflector_count; i++) {
 		snprintf(out->reflectors[i].namespace_, sizeof(out->reflectors[i].namespace_), "%s",
 			 w->reflectors[i].namespace_ ? w->reflectors[i].namespace_ : "");
 		out->reflectors[i].is_synced = w->reflectors[i].is_synced;
 	}
-	pthread_mutex_unlock(&w->lock);
-	pthread_mutex_lock(&w->status_lock);
 	if (w->status_version[0])
 		snprintf(out->api_version, sizeof(out->api_version), "networking.istio.io/%s",
 			 w->status_version);

@@ -9,7 +9,10 @@
  *
  * Locking: w->lock guards every reflector's objects, is_synced, is_stale and
  * rv, and w->sink; catalog calls are made with it held (watch -> catalog ->
- * publish, README "Architecture"). */
+ * publish, README "Architecture"). A reflector's is_synced is written under
+ * status_lock too, and is_all_synced is atomic, so that /metrics and /status
+ * never wait for w->lock: a relist holds it while it merges the whole diff
+ * (seconds for 100,000 entries under a sanitizer). */
 #ifndef DNSD_K8S_WATCH_IMPL_H
 #define DNSD_K8S_WATCH_IMPL_H
 
@@ -69,7 +72,7 @@ struct reflector {
 	struct objmap objects; /* guarded by w->lock */
 	char rv[128];          /* last resourceVersion seen; written under w->lock */
 	char status_rv[128];   /* rv for /status: under w->status_lock */
-	bool is_synced;        /* a LIST completed */
+	bool is_synced;        /* a LIST completed (written under status_lock too) */
 	bool is_stale;         /* serving entries restored from the state file */
 	bool is_relist_needed; /* an ERROR 410 arrived in the stream */
 	uint64_t stream_lines; /* events read from the current watch */
@@ -116,6 +119,7 @@ struct k8s_watch {
 	bool is_keeping_state;
 	int change_fd;
 	_Atomic int64_t stale_since_unix; /* 0 = serving no restored entries */
+	atomic_bool is_all_synced;        /* every reflector listed once (never unset) */
 	/* who may publish what, and the zones it may go to (guarded by lock;
 	 * both replaced by k8s_watch_set_catalog) */
 	struct se_policy policy;
