@@ -12,7 +12,7 @@ count side by side, with dnsd's CPU, context switches and page faults
 (minflt) in each phase, so that a difference has a first explanation.
 Targets: churn p99 and p99.9 <= 2x idle, nothing unanswered.
 Environment: CHURN_N (100000), CHURN_RATE (20000), CHURN_SECONDS (10),
-CHURN_CHANGES_PER_S (200); CHURN_ROUNDS (1: idle then churn, repeated, medians
+CHURN_CHANGES_PER_S (200); CHURN_ROUNDS (3: idle then churn, repeated, medians
 reported); CHURN_PERF (1 where perf works: dnsd's page faults and mmap, munmap,
 madvise and brk calls per phase through `perf stat -p`, which counts from
 tracepoints); CHURN_DNSD_YAML, more lines for dnsd's config
@@ -37,7 +37,7 @@ N = int(os.environ.get("CHURN_N", "100000"))
 RATE = int(os.environ.get("CHURN_RATE", "20000"))
 SECONDS = float(os.environ.get("CHURN_SECONDS", "10"))
 CHANGES_PER_S = int(os.environ.get("CHURN_CHANGES_PER_S", "200"))
-ROUNDS = int(os.environ.get("CHURN_ROUNDS", "1"))
+ROUNDS = int(os.environ.get("CHURN_ROUNDS", "3"))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PERF_EVENTS = ["page-faults", "syscalls:sys_enter_mmap", "syscalls:sys_enter_munmap",
                "syscalls:sys_enter_madvise", "syscalls:sys_enter_brk"]
@@ -245,7 +245,12 @@ def main():
                                                               churn["p999_us"], idle["p999_us"]),
                   "- %s nothing unanswered: %d idle, %d under churn" % (
                       ok(idle["unanswered"] == 0 and churn["unanswered"] == 0), idle["unanswered"],
-                      churn["unanswered"]), ""]
+                      churn["unanswered"]),
+                  "- per round, churn/idle: p99 %s; p99.9 %s; unanswered %s" % (
+                      ", ".join("%.2f×" % (c["p99_us"] / i["p99_us"]) for i, c in zip(idles, churns)),
+                      ", ".join("%.2f×" % (c["p999_us"] / i["p999_us"]) for i, c in zip(idles, churns)),
+                      ", ".join("%d/%d" % (i["unanswered"], c["unanswered"]) for i, c in zip(idles, churns))),
+                  ""]
         md = "\n".join(lines)
         print(md)
         if out_md:
