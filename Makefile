@@ -94,8 +94,9 @@ $(BUILD)/tests/%.o: tests/unit/%.c
 
 $(BUILD)/tests/k8s/test_json: $(BUILD)/tests/json_oracle.o
 
-# Every unit test shares check_main.o's main(); it defines unit_suite().
-$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/check_main.o $(BUILD)/libdnsd.a
+# Every unit test shares check_main.o's main(); it defines unit_suite(). unit_zone.o: the shared
+# zone, snapshot and query fixtures (tests/unit/unit_zone.h).
+$(UNIT_BINS): $(BUILD)/tests/%: $(BUILD)/tests/%.o $(BUILD)/tests/check_main.o $(BUILD)/tests/unit_zone.o $(BUILD)/libdnsd.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libdnsd.a $(CHECK_LIBS) $(LIBS) $(TEST_LIBS_$(notdir $*))
 
 # Fuzz harnesses built with a replay main() so `make check` runs their corpus.

@@ -16,30 +16,21 @@
 #include "zone/zone_apex.h"
 #include "zone/zone_build.h"
 #include "zone/zonefile.h"
+#include "unit_zone.h"
 
 static struct snapshot *snap;
 static struct zone_build *builder;
 
+/* The answer tests' settings: 1232 bytes over UDP, CHAOS on. */
 static struct snapshot *make_snapshot(const struct config *cfg, struct zone *z)
 {
-	struct view_table *views = view_table_new(cfg);
 	struct snapshot_settings st = { .udp_payload_max = 1232, .is_chaos_enabled = true };
-	struct snapshot *s = snapshot_new(views, &st);
-	view_table_unref(views);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
-	return s;
+	return unit_snapshot(cfg, &st, z);
 }
 
 static void setup(void)
 {
-	uint8_t apex[DNAME_MAX_LEN];
-	char err[256];
-	dname_from_text(apex, "global");
-	builder = zone_build_new(apex, 30);
-	ck_assert_int_eq(zonefile_load(builder, "tests/data/zones/unit.zone", 30, err, sizeof(err)), 0);
-	struct zone *z = zone_build_freeze(builder, err, sizeof(err));
-	ck_assert_msg(z != NULL, "%s", err);
+	struct zone *z = unit_zone_load("tests/data/zones/unit.zone", &builder);
 	struct config cfg = { 0 };
 	snap = make_snapshot(&cfg, z);
 	zone_unref(z);

@@ -13,35 +13,25 @@
 
 #include "conf/config.h"
 #include "query/answer.h"
+#include "unit_zone.h"
 #include "zone/zone_build.h"
-#include "zone/zonefile.h"
 
 static struct snapshot *snap;
 static struct zone_build *builder;
 static struct zone *zone;
 
+/* The EDNS tests' settings: 4096 bytes over UDP, a fixed cookie secret. */
 static struct snapshot *make_snapshot(struct zone *z)
 {
 	struct config cfg = { 0 };
-	struct view_table *views = view_table_new(&cfg);
 	struct snapshot_settings st = { .udp_payload_max = 4096 };
 	memset(st.cookie_secrets.current, 0x5a, sizeof(st.cookie_secrets.current));
-	struct snapshot *s = snapshot_new(views, &st);
-	view_table_unref(views);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
-	return s;
+	return unit_snapshot(&cfg, &st, z);
 }
 
 static void setup(void)
 {
-	uint8_t apex[DNAME_MAX_LEN];
-	char err[256];
-	dname_from_text(apex, "global");
-	builder = zone_build_new(apex, 30);
-	ck_assert_int_eq(zonefile_load(builder, "tests/data/zones/unit.zone", 30, err, sizeof(err)), 0);
-	zone = zone_build_freeze(builder, err, sizeof(err));
-	ck_assert_msg(zone != NULL, "%s", err);
+	zone = unit_zone_load("tests/data/zones/unit.zone", &builder);
 	snap = make_snapshot(zone);
 }
 
@@ -50,42 +40,6 @@ static void teardown(void)
 	snapshot_free(snap);
 	zone_unref(zone);
 	zone_build_free(builder);
-}
-
-/* A query for name/type with an OPT (payload udp_size, 0 = no OPT) holding
- * the options bytes. Returns its length. */
-static size_t make_query(uint8_t *out, const char *name, uint16_t type, uint16_t udp_size,
-			 const uint8_t *opts, size_t opts_len)
-{
-	memset(out, 0, 12);
-	out[0] = 0x12, out[1] = 0x34;
-	out[5] = 1;
-	size_t pos = 12;
-	const char *p = name;
-	while (*p) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		out[pos++] = (uint8_t)l;
-		memcpy(out + pos, p, l);
-		pos += l;
-		p += l + (dot ? 1 : 0);
-	}
-	out[pos++] = 0;
-	wire_write_u16(out + pos, type);
-	wire_write_u16(out + pos + 2, 1);
-	pos += 4;
-	if (udp_size) {
-		out[11] = 1;
-		out[pos] = 0;
-		wire_write_u16(out + pos + 1, WIRE_TYPE_OPT);
-		wire_write_u16(out + pos + 3, udp_size);
-		wire_write_u32(out + pos + 5, 0);
-		wire_write_u16(out + pos + 9, (uint16_t)opts_len);
-		if (opts_len)
-			memcpy(out + pos + 11, opts, opts_len);
-		pos += 11 + opts_len;
-	}
-	return pos;
 }
 
 static uint8_t reply[65535];
@@ -163,7 +117,7 @@ START_TEST(test_ede_only_with_edns)
 	uint8_t q[512];
 	struct answer_info info;
 	uint16_t olen;
-	size_t len = ask(q, make_query(q, "example.org", WIRE_TYPE_A, 1232, NULL, 0), false, "127.0.0.1", 0,
+	size_t len = ask(q, unit_query(q, "example.org", WIRE_TYPE_A, 1232, NULL, 0), false, "127.0.0.1", 0,
 			 &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_REFUSED);
 	const uint8_t *ede = option(len, WIRE_EDNS_OPTION_EDE, &olen);
@@ -171,11 +125,11 @@ START_TEST(test_ede_only_with_edns)
 	ck_assert_uint_eq(wire_read_u16(ede), WIRE_EDE_NOT_AUTHORITATIVE);
 	ck_assert_int_eq(info.ede, WIRE_EDE_NOT_AUTHORITATIVE);
 	/* no OPT in the query: none in the reply, no EDE counted */
-	len = ask(q, make_query(q, "example.org", WIRE_TYPE_A, 0, NULL, 0), false, "127.0.0.1", 0, &info);
+	len = ask(q, unit_query(q, "example.org", WIRE_TYPE_A, 0, NULL, 0), false, "127.0.0.1", 0, &info);
 	ck_assert_uint_eq(wire_read_u16(reply + 10), 0);
 	ck_assert_int_eq(info.ede, WIRE_EDE_NONE);
 	/* an answer carries none */
-	len = ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), false,
+	len = ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), false,
 		  "127.0.0.1", 0, &info);
 	ck_assert_ptr_null(option(len, WIRE_EDNS_OPTION_EDE, &olen));
 	ck_assert_int_eq(info.ede, WIRE_EDE_NONE);
@@ -195,7 +149,7 @@ START_TEST(test_ede_pending_and_stale)
 	snapshot_free(snap);
 	snap = make_snapshot(p);
 	zone_unref(p);
-	size_t qlen = make_query(q, "a.global", WIRE_TYPE_A, 1232, NULL, 0);
+	size_t qlen = unit_query(q, "a.global", WIRE_TYPE_A, 1232, NULL, 0);
 	for (int tcp = 0; tcp < 2; tcp++) {
 		size_t len = ask(q, qlen, tcp, "127.0.0.1", 0, &info);
 		ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_SERVFAIL);
@@ -211,7 +165,7 @@ START_TEST(test_ede_pending_and_stale)
 	strcpy(zone->ede_text, "kubernetes mesh-1 down: saved state served");
 	zone->ede_text_len = (uint8_t)strlen(zone->ede_text);
 	snap = make_snapshot(zone);
-	size_t len = ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), false,
+	size_t len = ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), false,
 			 "127.0.0.1", 0, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_NOERROR);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 1);
@@ -229,7 +183,7 @@ START_TEST(test_ede_counts_in_the_size)
 	 * truncate it (TC, within 1700) rather than go over */
 	uint8_t q[512];
 	struct answer_info info;
-	size_t qlen = make_query(q, "big.global", WIRE_TYPE_A, 1700, NULL, 0);
+	size_t qlen = unit_query(q, "big.global", WIRE_TYPE_A, 1700, NULL, 0);
 	size_t len = ask(q, qlen, false, "127.0.0.1", 0, &info);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 100);
 	snapshot_free(snap);
@@ -258,7 +212,7 @@ START_TEST(test_cookie_answered)
 	struct answer_info info;
 	uint16_t olen;
 	size_t len = ask(q,
-			 make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, client_cookie_opt,
+			 unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, client_cookie_opt,
 				    sizeof(client_cookie_opt)),
 			 false, "192.0.2.7", 1700000000, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_NOERROR);
@@ -276,18 +230,18 @@ START_TEST(test_cookie_answered)
 	/* sent back: valid */
 	uint8_t opt[4 + 24] = { 0, 10, 0, 24 };
 	memcpy(opt + 4, c, 24);
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.7", 1700000100, &info);
 	ck_assert_int_eq(info.cookie, COOKIE_VALID);
 	/* from another address: invalid, but answered (cookie-require off) */
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.8", 1700000100, &info);
 	ck_assert_int_eq(info.cookie, COOKIE_INVALID);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_NOERROR);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 1);
 	/* malformed lengths: FORMERR */
 	static const uint8_t bad[] = { 0, 10, 0, 9, 1, 2, 3, 4, 5, 6, 7, 8, 9 };
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, bad, sizeof(bad)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, bad, sizeof(bad)), false,
 	    "192.0.2.7", 0, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_FORMERR);
 }
@@ -303,7 +257,7 @@ START_TEST(test_cookie_required)
 	ck_assert_int_eq(config_prefix_parse(&snap->settings.cookie_allow[0], "10.0.0.0/8"), 0);
 	snap->settings.cookie_allow_count = 1;
 	/* no cookie: TC, nothing else */
-	size_t qlen = make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0);
+	size_t qlen = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0);
 	ask(q, qlen, false, "192.0.2.7", 1700000000, &info);
 	ck_assert(reply[2] & 0x02);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 0);
@@ -314,7 +268,7 @@ START_TEST(test_cookie_required)
 	ask(q, qlen, false, "10.1.2.3", 1700000000, &info);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 1);
 	/* a client cookie alone: BADCOOKIE (23 = extended 1, header 7) with our cookie */
-	qlen = make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, client_cookie_opt,
+	qlen = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, client_cookie_opt,
 			  sizeof(client_cookie_opt));
 	size_t len = ask(q, qlen, false, "192.0.2.7", 1700000000, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_BADCOOKIE & 0xF);
@@ -327,12 +281,12 @@ START_TEST(test_cookie_required)
 	/* the retry with it is answered */
 	uint8_t opt[4 + 24] = { 0, 10, 0, 24 };
 	memcpy(opt + 4, c, 24);
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.7", 1700000005, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_NOERROR);
 	ck_assert_uint_eq(wire_read_u16(reply + 6), 1);
 	/* an hour and a bit later it has expired */
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.7", 1700003601, &info);
 	ck_assert_int_eq(info.rcode, WIRE_RCODE_BADCOOKIE);
 	/* a rotated secret with the old one as previous still accepts it */
@@ -340,11 +294,11 @@ START_TEST(test_cookie_required)
 	       SIPHASH_KEY_LEN);
 	snap->settings.cookie_secrets.has_previous = true;
 	memset(snap->settings.cookie_secrets.current, 0x77, SIPHASH_KEY_LEN);
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.7", 1700000005, &info);
 	ck_assert_int_eq(info.cookie, COOKIE_VALID);
 	snap->settings.cookie_secrets.has_previous = false;
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, opt, sizeof(opt)), false,
 	    "192.0.2.7", 1700000005, &info);
 	ck_assert_int_eq(info.rcode, WIRE_RCODE_BADCOOKIE);
 }
@@ -356,7 +310,7 @@ START_TEST(test_keepalive)
 	struct answer_info info;
 	uint16_t olen;
 	static const uint8_t ka[] = { 0, 11, 0, 0 };
-	size_t qlen = make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, ka, sizeof(ka));
+	size_t qlen = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, ka, sizeof(ka));
 	size_t len = ask(q, qlen, true, "127.0.0.1", 0, &info);
 	const uint8_t *t = option(len, WIRE_EDNS_OPTION_KEEPALIVE, &olen);
 	ck_assert_ptr_nonnull(t);
@@ -366,11 +320,11 @@ START_TEST(test_keepalive)
 	ask(q, qlen, false, "127.0.0.1", 0, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_FORMERR);
 	static const uint8_t ka_timeout[] = { 0, 11, 0, 2, 0, 100 };
-	ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, ka_timeout, sizeof(ka_timeout)),
+	ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, ka_timeout, sizeof(ka_timeout)),
 	    true, "127.0.0.1", 0, &info);
 	ck_assert_int_eq(reply[3] & 0xF, WIRE_RCODE_FORMERR);
 	/* not asked: not sent */
-	len = ask(q, make_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), true, "127.0.0.1",
+	len = ask(q, unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0), true, "127.0.0.1",
 		  0, &info);
 	ck_assert_ptr_null(option(len, WIRE_EDNS_OPTION_KEEPALIVE, &olen));
 }

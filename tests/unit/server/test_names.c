@@ -17,19 +17,14 @@
 #include "zone/zone_apex.h"
 #include "zone/zone_build.h"
 #include "zone/zonefile.h"
+#include "unit_zone.h"
 
 static struct snapshot *snap;
 static struct zone_build *builder, *builder2;
 
 static void setup(void)
 {
-	uint8_t apex[DNAME_MAX_LEN];
-	char err[256];
-	dname_from_text(apex, "global");
-	builder = zone_build_new(apex, 30);
-	ck_assert_int_eq(zonefile_load(builder, "tests/data/zones/unit.zone", 30, err, sizeof(err)), 0);
-	struct zone *z = zone_build_freeze(builder, err, sizeof(err));
-	ck_assert_msg(z != NULL, "%s", err);
+	struct zone *z = unit_zone_load("tests/data/zones/unit.zone", &builder);
 	struct config_view views[3] = { { .name = "one" }, { .name = "two" }, { .name = "three" } };
 	struct config cfg = { .views = views, .views_count = 3 };
 	struct view_table *vt = view_table_new(&cfg);
@@ -39,6 +34,9 @@ static void setup(void)
 	snap->sets[0] = zone_set_new(&z, 1);
 	zone_unref(z);
 	/* view two: its own zone global, with one name of another address */
+	uint8_t apex[DNAME_MAX_LEN];
+	char err[256];
+	dname_from_text(apex, "global");
 	builder2 = zone_build_new(apex, 30);
 	static const struct zone_apex_addr lo = { .family = AF_INET, .addr = { 127, 0, 0, 1 } };
 	struct zone_apex_ns ns = { .addresses = &lo, .address_count = 1 };
