@@ -185,11 +185,14 @@ static void rrl_log(const struct rrl *r, struct rrl_thread *t, int family, const
 	char text[INET6_ADDRSTRLEN];
 	if (!inet_ntop(family, prefix, text, sizeof(text)))
 		snprintf(text, sizeof(text), "?");
-	log_warn("rrl: %s %s responses to %s/%u over %u/s (%llu limited by this thread since its last "
+	/* the limits as the config names them (responses-, nxdomains-, errors-per-second) */
+	static const char *const what[RRL_KIND_COUNT] = { "responses", "NXDOMAIN responses",
+							  "error responses" };
+	log_warn("rrl: %s %s to %s/%u over %u/s (%llu limited by this thread since its last "
 		 "line; dnsd_rrl_limited_total)",
-		 r->is_log_only ? "would limit (log-only)" : "limiting", rrl_kind_name(kind), text,
-		 family == AF_INET ? r->prefix4 : r->prefix6, r->rate[kind],
-		 (unsigned long long)t->since_log);
+		 r->is_log_only ? "would limit (log-only)" : "limiting",
+		 kind < RRL_KIND_COUNT ? what[kind] : "?", text, family == AF_INET ? r->prefix4 : r->prefix6,
+		 r->rate[kind], (unsigned long long)t->since_log);
 	t->logged_s = now_s ? now_s : 1;
 	t->since_log = 0;
 }

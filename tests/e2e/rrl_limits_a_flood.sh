@@ -99,7 +99,7 @@ echo "ok - slip 2: every second limited reply sent truncated ($tc of $limited)"
 read -r l s d <<<"$(rrl_metrics)"
 assert_eq "$l" "$limited" "dnsd_rrl_limited_total{kind=response} counts each limited reply"
 assert_eq "$s $d" "$tc $missing" "dnsd_rrl_slipped_total and dnsd_rrl_dropped_total match what the client saw"
-assert_contains "$(cat "$DNSD_LOG")" "rrl: limiting response responses to 127.0.0.0/24 over 20/s" "limiting is logged with the prefix"
+assert_contains "$(cat "$DNSD_LOG")" "rrl: limiting responses to 127.0.0.0/24 over 20/s" "limiting is logged with the prefix"
 
 # a query without EDNS gets a slip without OPT
 read -r full tc missing _ <<<"$(FLOOD_EDNS=0 flood 127.0.4.4 100 www.global)" || die "flood without EDNS failed"
@@ -146,7 +146,7 @@ assert_eq "$full $tc $missing" "300 0 0" "log-only: the flood is answered in ful
 read -r l s d <<<"$(rrl_metrics)"
 [ "$l" -ge 250 ] || die "log-only counted $l would-be limits, want >= 250"
 assert_eq "$s $d" "0 0" "log-only: nothing slipped or dropped"
-assert_contains "$(cat "$DNSD_LOG")" "rrl: would limit (log-only) response responses to 127.0.0.0/24" "log-only is logged"
+assert_contains "$(cat "$DNSD_LOG")" "rrl: would limit (log-only) responses to 127.0.0.0/24" "log-only is logged"
 stop_dnsd || die "dnsd exit status $?"
 
 # off (the default): the same flood is answered in full, nothing counted
