@@ -158,31 +158,7 @@ zone:
         p = k8s_bench.free_port()
         nd = os.path.join(tmp, "nsd")
         os.makedirs(nd)
-        with open(os.path.join(nd, "nsd.conf"), "w") as f:
-            f.write("""server:
-  ip-address: 127.0.0.1@{p}
-  port: {p}
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "{d}"
-  database: ""
-  zonelistfile: "{d}/zone.list"
-  pidfile: "{d}/nsd.pid"
-  xfrdfile: "{d}/xfrd.state"
-  xfrdir: "{d}"
-  logfile: "{d}/nsd.log"
-  verbosity: 0
-  server-count: 1
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: global
-  zonefile: "{z}"
-  provide-xfr: 127.0.0.1 NOKEY
-""".format(p=p, d=nd, z=zone))
-        procs.append(start(["/usr/sbin/nsd", "-d", "-c", os.path.join(nd, "nsd.conf")],
+        procs.append(start(nsd_conf(nd, p, '  zonefile: "%s"\n  provide-xfr: 127.0.0.1 NOKEY\n' % zone, 0),
                            open(os.path.join(nd, "log"), "w")))
         servers["NSD"] = p
         for name, port in servers.items():
@@ -271,6 +247,35 @@ KNOT_NOTE = ("Knot runs with block-notify-after-transfer: on (XFR_KNOT_BLOCK_NOT
              "transfer (events in whole seconds: see secondary_cmd)" % os.environ.get("XFR_KNOT_BLOCK_NOTIFY", "1"))
 
 
+def nsd_conf(d, port, zone_lines, verbosity, server_lines=""):
+    """Writes d/nsd.conf for NSD on 127.0.0.1:port, everything in d, zone
+    global with zone_lines (after its name:); returns the command that runs
+    it in the foreground."""
+    with open(os.path.join(d, "nsd.conf"), "w") as f:
+        f.write("""server:
+  ip-address: 127.0.0.1@{p}
+  port: {p}
+  do-ip6: no
+  username: ""
+  chroot: ""
+  zonesdir: "{d}"
+  database: ""
+  zonelistfile: "{d}/zone.list"
+  pidfile: "{d}/nsd.pid"
+  xfrdfile: "{d}/xfrd.state"
+  xfrdir: "{d}"
+  logfile: "{d}/nsd.log"
+  verbosity: {v}
+  server-count: 1
+  rrl-ratelimit: 0
+{s}remote-control:
+  control-enable: no
+zone:
+  name: global
+{z}""".format(p=port, d=d, v=verbosity, s=server_lines, z=zone_lines))
+    return ["/usr/sbin/nsd", "-d", "-c", os.path.join(d, "nsd.conf")]
+
+
 def secondary_cmd(kind, d, port, primary):
     """Config file and command line of a secondary of 127.0.0.1@primary
     listening on port, files under d. Each is tuned only as an operator of a
@@ -323,33 +328,8 @@ zone:
 """) % (port, d, d, d, primary, d))
         return ["/usr/sbin/knotd", "-c", os.path.join(d, "knot.conf")]
     if kind == "NSD":
-        with open(os.path.join(d, "nsd.conf"), "w") as f:
-            f.write("""server:
-  ip-address: 127.0.0.1@{p}
-  port: {p}
-  do-ip6: no
-  username: ""
-  chroot: ""
-  zonesdir: "{d}"
-  database: ""
-  zonelistfile: "{d}/zone.list"
-  pidfile: "{d}/nsd.pid"
-  xfrdfile: "{d}/xfrd.state"
-  xfrdir: "{d}"
-  logfile: "{d}/nsd.log"
-  verbosity: 2
-  server-count: 1
-  rrl-ratelimit: 0
-  xfrd-reload-timeout: 0
-remote-control:
-  control-enable: no
-zone:
-  name: global
-  zonefile: "{d}/global.zone"
-  request-xfr: 127.0.0.1@{m} NOKEY
-  allow-notify: 127.0.0.1 NOKEY
-""".format(p=port, d=d, m=primary))
-        return ["/usr/sbin/nsd", "-d", "-c", os.path.join(d, "nsd.conf")]
+        return nsd_conf(d, port, '  zonefile: "%s/global.zone"\n  request-xfr: 127.0.0.1@%d NOKEY\n'
+                        '  allow-notify: 127.0.0.1 NOKEY\n' % (d, primary), 2, "  xfrd-reload-timeout: 0\n")
     with open(os.path.join(d, "named.conf"), "w") as f:
         f.write("""options {
 	directory "%(d)s";
