@@ -11,39 +11,15 @@
 
 #include "dns/tsig.h"
 #include "server/transfer.h"
-#include "zone/zone_build.h"
-#include "zone/zonefile.h"
+#include "fuzz_fixture.h"
 
 static struct snapshot *snap;
 
 static void init(void)
 {
 	uint8_t apex[DNAME_MAX_LEN];
-	char err[256];
-	dname_from_text(apex, "global");
-	struct zone_build *b = zone_build_new(apex, 30);
-	const char *path = getenv("FUZZ_ZONE") ? getenv("FUZZ_ZONE") : "tests/data/zones/unit.zone";
-	if (zonefile_load(b, path, 30, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fuzz_transfer: %s\n", err);
-		abort();
-	}
-	struct zone *z = zone_build_freeze(b, err, sizeof(err));
-	if (!z)
-		abort();
-	struct config_prefix p = { .family = AF_INET, .addr = { 10, 2, 0, 0 }, .len = 16 };
-	struct config_view cv[2] = {
-		{ .name = "a", .match_clients = &p, .match_clients_count = 1 },
-		{ .name = "default" },
-	};
-	struct config cfg = { .views = cv, .views_count = 2 };
-	struct view_table *views = view_table_new(&cfg);
 	struct snapshot_settings st = { .udp_payload_max = 1232 };
-	snap = snapshot_new(views, &st);
-	view_table_unref(views);
-	snap->sets[0] = zone_set_new(&z, 1);
-	snap->sets[1] = zone_set_new(&z, 1);
-	zone_unref(z);
-	zone_build_free(b);
+	snap = fuzz_fixture_snapshot("fuzz_transfer", "a", &st, apex);
 	/* keys "xfr-a" (view a) and "xfr-b"; the secret of tsig_vectors.h */
 	struct xfr_policy *pol = xfr_policy_new(2, 1 << 20);
 	struct tsig_key k;
