@@ -310,6 +310,13 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh, size_t 
 	}
 }
 
+static void set_lists_packing(struct k8s_watch *w, int delta)
+{
+	pthread_mutex_lock(&w->pack_lock);
+	w->lists_packing += (unsigned)delta;
+	pthread_mutex_unlock(&w->pack_lock);
+}
+
 /* A full LIST, page by page, then one diff against what we hold: entries
  * that did not change are not touched, so a relist costs the catalog only
  * the real differences. The first list of every reflector marks the
@@ -321,11 +328,13 @@ int k8s_list_do(struct reflector *r)
 	k8s_watch_collection_path(r, base, sizeof(base));
 	struct objmap fresh = { 0 };
 	int rc;
+	set_lists_packing(w, +1);
 	do
 		rc = list_page(r, base, cont, sizeof(cont), rv, sizeof(rv), &fresh);
 	while (rc == 0 && cont[0]);
 	if (rc != 0) {
 		objmap_clear(w, &fresh);
+		set_lists_packing(w, -1);
 		return rc;
 	}
 	pthread_mutex_lock(&w->lock);
@@ -336,6 +345,10 @@ int k8s_list_do(struct reflector *r)
 	catalog_hold(w->sink, w->cluster);
 	list_merge_locked(r, &fresh, &upserted, &removed);
 	catalog_release(w->sink, w->cluster);
+	/* the changed entries were packed before the old ones went: the
+	 * holes those leave are moved out of now */
+	set_lists_packing(w, -1);
+	k8s_watch_compact_locked(w);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
 	pthread_mutex_lock(&w->status_lock);
 	snprintf(r->status_rv, sizeof(r->status_rv), "%s", rv);

@@ -131,6 +131,38 @@ void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se)
 	pthread_mutex_unlock(&w->pack_lock);
 }
 
+void k8s_watch_compact_locked(struct k8s_watch *w)
+{
+	pthread_mutex_lock(&w->pack_lock);
+	if (w->lists_packing || !slab_compact_due(&w->pack)) {
+		pthread_mutex_unlock(&w->pack_lock);
+		return;
+	}
+	slab_evacuate_begin(&w->pack);
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		struct objmap *m = &w->reflectors[i].objects;
+		for (size_t b = 0; b < m->bucket_count; b++)
+			for (struct object *o = m->buckets[b]; o; o = o->next) {
+				struct serviceentry *se = o->se;
+				if (!se->packed_size || !slab_is_evacuating(&w->pack, se, se->packed_size))
+					continue;
+				struct serviceentry *moved = se_pack_move(&w->pack, se);
+				if (!moved)
+					continue; /* out of memory: its chunk stays */
+				if (w->registry) {
+					struct se_registry_item it;
+					k8s_watch_registry_item(w, moved, &it);
+					se_registry_move(w->registry, se, &it);
+				}
+				o->se = moved;
+				se_pack_free_moved(&w->pack, se);
+			}
+	}
+	slab_evacuate_end(&w->pack);
+	pthread_mutex_unlock(&w->pack_lock);
+	k8s_watch_count(&w->stats.pack_compactions);
+}
+
 /* ---------- changes: verdicts, drops, registry, catalog ---------- */
 
 void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r)
@@ -281,6 +313,7 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 		o->state_len = line_len;
 		o->is_from_state = false;
 		o->is_seen = true;
+		k8s_watch_compact_locked(w);
 		return o;
 	}
 	k8s_watch_apply_locked(w, NULL, se);
@@ -307,6 +340,7 @@ void k8s_watch_remove_locked(struct reflector *r, struct object *o)
 	objmap_unlink(&r->objects, o);
 	object_free(w, o);
 	atomic_fetch_sub(&w->stats.objects, 1);
+	k8s_watch_compact_locked(w);
 }
 
 void k8s_watch_delete_locked(struct reflector *r, const char *ns, const char *name)

@@ -92,6 +92,7 @@ struct k8s_watch_stats {
 	_Atomic uint64_t undecodable;              /* list items and watch lines that are not JSON */
 	_Atomic uint64_t dropped[SE_DROP_REASONS]; /* pieces logged as dropped, by reason */
 	_Atomic uint64_t objects;                  /* ServiceEntries held now */
+	_Atomic uint64_t pack_compactions;         /* k8s_watch_compact_locked() runs that moved entries */
 	_Atomic int64_t last_sync_unix;            /* last successful list or event */
 };
 
@@ -111,6 +112,10 @@ struct k8s_watch {
 	 * guards it alone, so that a LIST packs while w->lock is free */
 	pthread_mutex_t pack_lock;
 	struct slab pack;
+	/* LISTs packing entries not yet in any reflector's objects (the fresh
+	 * map of k8s_list.c): the compaction cannot reach those, so it waits
+	 * (guarded by pack_lock) */
+	unsigned lists_packing;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
@@ -163,6 +168,11 @@ void object_free(struct k8s_watch *w, struct object *o);
 struct serviceentry *k8s_watch_pack(struct k8s_watch *w, struct serviceentry *se);
 /* Frees se, packed or not; accepts NULL. Any thread. */
 void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se);
+/* When the slab's holes are due (slab_compact_due()) and no LIST is
+ * packing: moves the entries out of the sparse chunks (slab.h
+ * slab_evacuate_begin()), repointing the reflectors' objects and the
+ * registry's items, and unmaps those chunks. Call with w->lock held. */
+void k8s_watch_compact_locked(struct k8s_watch *w);
 /* "namespace/name" of se: caller frees. NULL when out of memory. */
 char *k8s_watch_object_key(const struct serviceentry *se);
 void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);

@@ -32,6 +32,7 @@ static int64_t errors_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, re
 static int64_t relists_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, relists); }
 static int64_t watches_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, watches); }
 static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, objects); }
+static int64_t compactions_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, pack_compactions); }
 static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
 static int64_t undecodable_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, undecodable); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
@@ -63,6 +64,9 @@ static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_packed_mapped_bytes", METRICS_GAUGE,
 	  "Bytes of slab chunks mapped for packed ServiceEntries (free-list memory is the difference).",
 	  packed_mapped_of },
+	{ "dnsd_kubernetes_packed_compactions_total", METRICS_COUNTER,
+	  "Times the packed ServiceEntries were moved out of sparse slab chunks and those unmapped.",
+	  compactions_of },
 	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
 	  "Malformed ServiceEntries skipped.", skipped_of },
 	{ "dnsd_kubernetes_undecodable_total", METRICS_COUNTER,

@@ -272,6 +272,25 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 	return rc;
 }
 
+void se_registry_move(struct se_registry *r, const void *old_entry, const struct se_registry_item *item)
+{
+	pthread_mutex_lock(&r->lock);
+	struct reg_item *ri = NULL; /* shared by the item's nodes: rewritten once they are all found */
+	for (size_t h = 0; h < item->hosts_count; h++) {
+		uint32_t hash = host_hash(item->hosts[h]);
+		for (struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
+			if (x->ri->item.entry == old_entry && x->host_index == h) {
+				x->host = item->hosts[h];
+				ri = x->ri;
+				break;
+			}
+		}
+	}
+	if (ri)
+		ri->item = *item; /* its seq, the visiting order, stays */
+	pthread_mutex_unlock(&r->lock);
+}
+
 void se_registry_visit_host(struct se_registry *r, const char *host, se_registry_visit_fn *fn, void *ctx)
 {
 	pthread_mutex_lock(&r->lock);

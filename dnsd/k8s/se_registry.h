@@ -43,6 +43,12 @@ void se_registry_free(struct se_registry *r);
 int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
 		       const struct se_registry_item *new_item);
 
+/* The registered entry old_entry moved to item->entry (the same object
+ * packed elsewhere, k8s_objects.c's compaction): its item and host
+ * pointers now borrow from item. No conflict changes, nothing logged; its
+ * place in the visiting order stays. */
+void se_registry_move(struct se_registry *r, const void *old_entry, const struct se_registry_item *item);
+
 typedef void se_registry_visit_fn(void *ctx, const struct se_registry_item *item, size_t host_index);
 
 /* Calls fn for every item that names host (lower case, no trailing dot),

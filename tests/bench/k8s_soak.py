@@ -14,7 +14,8 @@ Kubernetes benchmark (`make bench`), against the fake API server (HTTPS):
      namespace; exec -> /ready and RSS.
 K8S_SOAK_MANY=0 skips part 2; K8S_SOAK_KEEP=DIR keeps, for the soaked dnsd
 and the fresh one, /proc/PID/smaps, /metrics and glibc's malloc_stats()
-(through gdb, into the daemon's log, copied there).
+(through gdb, into the daemon's log, copied there), and each thread's
+tcache address (NAME.threads: it lies in that thread's arena).
 Every loop is bounded in count and time (K8S_SOAK_MAX_S, default 900 s for
 the churn); traffic goes to 127.0.0.1 only.
 """
@@ -55,8 +56,11 @@ def keep_state(keep, tmp, d, name):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % d.hport, timeout=5) as r, \
             open(os.path.join(keep, name + ".metrics"), "wb") as o:
         o.write(r.read())
-    subprocess.run(["gdb", "-p", str(d.p.pid), "-batch", "-ex", "call (void)malloc_stats()"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    # each thread's tcache lies in its arena's heap: which thread is which arena
+    with open(os.path.join(keep, name + ".threads"), "w") as o:
+        subprocess.run(["gdb", "-p", str(d.p.pid), "-batch", "-ex", "call (void)malloc_stats()",
+                        "-ex", "thread apply all p (void *)tcache"],
+                       stdout=o, stderr=subprocess.DEVNULL, timeout=60)
     d.log.flush()
     subprocess.run(["cp", os.path.join(tmp, name + ".log"), keep])
 

@@ -178,6 +178,59 @@ START_TEST(test_no_hosts)
 }
 END_TEST
 
+static void record_entry(void *ctx, const struct se_registry_item *item, size_t host_index)
+{
+	const void **out = ctx;
+	(void)host_index;
+	*out = item->entry;
+}
+
+/* A moved entry (compaction) is found at its new place, with its new
+ * strings, in its old visiting order; the old copy can go at once. Its
+ * conflict count does not change and nothing is logged as joining. */
+START_TEST(test_move)
+{
+	struct se_registry *r = se_registry_new();
+	struct fake_entry *a = entry(0, "default", "a", "x.default.global", "y.default.global");
+	struct fake_entry *b = entry(1, "other", "b", "y.default.global", NULL);
+	ck_assert_int_eq(se_registry_update(r, NULL, &a->item), 0);
+	ck_assert_int_eq(se_registry_update(r, NULL, &b->item), 0);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	uint64_t conflicts = se_registry_conflicts_total(r);
+	/* a's copy elsewhere: its own strings */
+	struct fake_entry *moved = entry(0, strdup("default"), strdup("a"), strdup("x.default.global"),
+					 strdup("y.default.global"));
+	se_registry_move(r, a, &moved->item);
+	const void *found = NULL;
+	se_registry_visit_host(r, "x.default.global", record_entry, &found);
+	ck_assert_ptr_eq(found, moved);
+	/* the old copy's strings are gone: visits read the new ones */
+	memset(a, 0, sizeof(*a));
+	free(a);
+	struct seen s = { 0 };
+	se_registry_visit_host(r, "y.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 2);
+	ck_assert_str_eq(s.lines[0], "mesh-1 default/a y.default.global"); /* still first */
+	ck_assert_str_eq(s.lines[1], "mesh-2 other/b y.default.global");
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), conflicts);
+	/* and it leaves by its new item */
+	ck_assert_int_eq(se_registry_update(r, &moved->item, NULL), 0);
+	memset(&s, 0, sizeof(s));
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	ck_assert_int_eq(se_registry_update(r, &b->item, NULL), 0);
+	se_registry_free(r);
+	free((char *)moved->item.namespace_);
+	free((char *)moved->item.name);
+	free((char *)moved->hosts[0]);
+	free((char *)moved->hosts[1]);
+	free(moved);
+	free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("se_registry");
@@ -186,6 +239,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_no_hosts);
+	tcase_add_test(tc, test_move);
 	suite_add_tcase(s, tc);
 	return s;
 }
