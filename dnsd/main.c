@@ -433,6 +433,9 @@ static void collect_sources(void *arg, struct metrics_out *m)
 		metrics_single(m, "dnsd_kubernetes_conflicting_hosts", METRICS_GAUGE,
 			       "Hosts published by more than one (cluster, namespace) now.",
 			       se_registry_conflicting_hosts(d->registry));
+		metrics_single(m, "dnsd_kubernetes_registry_bytes", METRICS_GAUGE,
+			       "Bytes of the host registry (conflicts, /names): items, nodes, hash table.",
+			       se_registry_bytes(d->registry));
 	}
 }
 

@@ -36,21 +36,22 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-/* What is kept per ServiceEntry: its key, the entry packed in one block of
- * the source's slab (se_pack.h: what reconciliation, the catalog and /names
- * need, not the JSON nor its parse tree) and, only with state-dir, the line
- * the state file keeps. */
+/* What is kept per ServiceEntry: the entry packed in one block of the
+ * source's slab (se_pack.h: what reconciliation, the catalog and /names
+ * need, not the JSON nor its parse tree), its hash-chain link and, only
+ * with state-dir, the line the state file keeps. Its key, namespace/name, is
+ * the entry's own (not copied); the object itself comes from the source's
+ * object slab (40 bytes, no malloc header, outside the heap the JSON churns). */
 struct object {
 	struct object *next;
 	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
 	                            packing ran out of memory; owned */
 	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
-	size_t state_len;
-	uint32_t hash;
+	uint32_t state_len;
+	uint32_t hash;      /* objmap_hash() of its namespace/name */
 	bool is_from_state; /* restored from the state file, not listed since */
 	bool is_seen;       /* relist bookkeeping */
-	char key[];         /* "namespace/name" */
 };
 
 struct objmap {
@@ -116,6 +117,8 @@ struct k8s_watch {
 	 * map of k8s_list.c): the compaction cannot reach those, so it waits
 	 * (guarded by pack_lock) */
 	unsigned lists_packing;
+	/* every reflector's struct objects (guarded by lock) */
+	struct slab object_slab;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
@@ -156,9 +159,12 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 
 /* ---------- k8s_objects.c (call with w->lock held) ---------- */
 
-struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash);
-/* Copies key, takes ownership of se. NULL when out of memory. */
-struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se);
+/* The hash of namespace/name, as if of "namespace/name". */
+uint32_t objmap_hash(const char *namespace_, const char *name);
+struct object *objmap_get(const struct objmap *m, const char *namespace_, const char *name, uint32_t hash);
+/* Holds se (ownership taken) under its namespace/name, in an object of w's
+ * object slab. NULL when out of memory. */
+struct object *objmap_put(struct k8s_watch *w, struct objmap *m, struct serviceentry *se);
 void objmap_unlink(struct objmap *m, struct object *victim);
 /* Frees every object (their entries into w's slab) and the table. */
 void objmap_clear(struct k8s_watch *w, struct objmap *m);
@@ -173,8 +179,6 @@ void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se);
  * slab_evacuate_begin()), repointing the reflectors' objects and the
  * registry's items, and unmaps those chunks. Call with w->lock held. */
 void k8s_watch_compact_locked(struct k8s_watch *w);
-/* "namespace/name" of se: caller frees. NULL when out of memory. */
-char *k8s_watch_object_key(const struct serviceentry *se);
 void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);
 bool k8s_watch_drops_have(const struct se_drops *d, const struct se_drop *x);
 void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentry *se,

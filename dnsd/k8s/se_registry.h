@@ -57,6 +57,9 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 /* Calls fn once per registered item (host_index 0). */
 void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx);
 
+/* Bytes its items, nodes and hash table take (an entry with one host: 96
+ * and its share of the table). */
+size_t se_registry_bytes(struct se_registry *r);
 /* Conflicts logged since the start, and hosts in conflict now. */
 uint64_t se_registry_conflicts_total(struct se_registry *r);
 size_t se_registry_conflicting_hosts(struct se_registry *r);

@@ -65,6 +65,13 @@ def keep_state(keep, tmp, d, name):
     subprocess.run(["cp", os.path.join(tmp, name + ".log"), keep])
 
 
+def cpu_s(pid):
+    """user + system CPU seconds pid has used (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def settled_rss_kb(pid, secs=3.0):
     """RSS once the publisher's trim (at most once a second) has run: the
     lowest of samples over secs (a measurement, not a synchronisation)."""
@@ -158,10 +165,12 @@ def main():
         d = Daemon(tmp, dnsd, "soak", [("soak", kc, None)])
         daemons.append(d)
         rss_start = settled_rss_kb(d.p.pid)
+        cpu0 = cpu_s(d.p.pid)
         res = k8s_churn.churn(api, "svc", n, changes, relists, 500, 14, max_s)
         t = time.monotonic()
         exact = k8s_churn.compare(api, d.port, "global", 120, "svc")
         converge_s = time.monotonic() - t
+        soak_cpu_s = cpu_s(d.p.pid) - cpu0
         rss_end, hwm_end = settled_rss_kb(d.p.pid), proc_kb(d.p.pid, "VmHWM")
         fresh = Daemon(tmp, dnsd, "fresh", [("soak", kc, None)])
         daemons.append(fresh)
@@ -184,6 +193,7 @@ def main():
             "| entries at the end | %d | |" % res["held"],
             "| zone (AXFR) = the API's LIST at the end | %s (converged %.1f s after the last change) | yes |"
             % ("yes" if exact else "NO", converge_s),
+            "| dnsd's CPU from the first change to converged | %.2f s | |" % soak_cpu_s,
             "| RSS at start / end / fresh dnsd on the final state | %.1f / %.1f / %.1f MB | |"
             % (rss_start / 1024, rss_end / 1024, rss_fresh / 1024),
             "| RSS at the end vs fresh | %+.1f %% | <= 5 %% |" % growth,

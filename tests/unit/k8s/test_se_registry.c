@@ -146,10 +146,17 @@ START_TEST(test_many)
 		ck_assert_uint_eq(s.count, 1);
 	}
 	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	/* what an entry with one host costs (issue #14): a 72-byte item and a
+	 * 24-byte node from the registry's slab (144 from malloc before: 96 +
+	 * 48 with their headers), and the table, at most two slots a node */
+	size_t bytes = se_registry_bytes(r);
+	ck_assert_uint_ge(bytes, N * 96u + N * 8u);
+	ck_assert_uint_le(bytes, N * 96u + 2 * N * 8u);
 	for (int i = 0; i < N; i++) {
 		se_registry_update(r, &e[i]->item, NULL);
 		free(e[i]);
 	}
+	ck_assert_uint_eq(se_registry_bytes(r), bytes - N * 96u);
 	se_registry_free(r);
 }
 END_TEST
