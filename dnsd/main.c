@@ -798,7 +798,7 @@ static int start_sources(struct daemon *d)
 	size_t n = d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1;
 	d->watches = calloc(n, sizeof(*d->watches));
 	d->persists = calloc(n, sizeof(*d->persists));
-	d->registry = se_registry_new();
+	d->registry = se_registry_new(se_registry_describe_serviceentry);
 	if (!d->watches || !d->persists || !d->registry)
 		return 1;
 	/* saved state is an aid: a bad state-dir is logged, never a reason not to serve */
