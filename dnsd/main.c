@@ -433,6 +433,9 @@ static void collect_sources(void *arg, struct metrics_out *m)
 		metrics_single(m, "dnsd_kubernetes_conflicting_hosts", METRICS_GAUGE,
 			       "Hosts published by more than one (cluster, namespace) now.",
 			       se_registry_conflicting_hosts(d->registry));
+		metrics_single(m, "dnsd_kubernetes_registry_bytes", METRICS_GAUGE,
+			       "Bytes of the host registry (conflicts, /names): items, nodes, hash table.",
+			       se_registry_bytes(d->registry));
 	}
 }
 
@@ -795,7 +798,7 @@ static int start_sources(struct daemon *d)
 	size_t n = d->cfg->kubernetes_count ? d->cfg->kubernetes_count : 1;
 	d->watches = calloc(n, sizeof(*d->watches));
 	d->persists = calloc(n, sizeof(*d->persists));
-	d->registry = se_registry_new();
+	d->registry = se_registry_new(se_registry_describe_serviceentry);
 	if (!d->watches || !d->persists || !d->registry)
 		return 1;
 	/* saved state is an aid: a bad state-dir is logged, never a reason not to serve */

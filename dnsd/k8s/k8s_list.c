@@ -143,19 +143,61 @@ void k8s_list_object_identity(struct json_span obj, char *out, size_t len)
 	json_doc_free(doc);
 }
 
-/* Does r hold key at se's resourceVersion, listed (not restored)? Only r's
- * own thread changes r's entries once r has listed (a restore fills only a
- * reflector that has not), so the answer holds until the merge. */
-static bool is_unchanged(struct reflector *r, const char *key, const struct serviceentry *se)
+/* Does r hold se's namespace/name at its resourceVersion, listed (not
+ * restored)? Then it is marked seen by this LIST. Only r's own thread
+ * changes r's entries once r has listed (a restore fills only a reflector
+ * that has not), so the answer holds until the merge. */
+static bool is_unchanged(struct reflector *r, const struct serviceentry *se)
 {
 	if (!se->resource_version)
 		return false;
 	pthread_mutex_lock(&r->w->lock);
-	const struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	struct object *o = objmap_get(&r->objects, se->namespace_, se->name,
+				      objmap_hash(se->namespace_, se->name));
 	bool is_same = o && !o->is_from_state && o->se->resource_version &&
 		       strcmp(o->se->resource_version, se->resource_version) == 0;
+	if (is_same)
+		o->is_seen = true;
 	pthread_mutex_unlock(&r->w->lock);
 	return is_same;
+}
+
+/* What a LIST brings that r does not hold as it is: new or changed
+ * entries, packed, each with its state line. A plain array, freed after
+ * the merge: nothing of it outlives the LIST. */
+struct fresh_item {
+	struct serviceentry *se;
+	char *state_line;
+	size_t state_len;
+};
+
+struct fresh {
+	struct fresh_item *items;
+	size_t count, cap;
+};
+
+static int fresh_add(struct fresh *f, struct serviceentry *se)
+{
+	if (f->count == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 256;
+		struct fresh_item *items = realloc(f->items, cap * sizeof(*items));
+		if (!items)
+			return DNSD_ENOMEM;
+		f->items = items;
+		f->cap = cap;
+	}
+	f->items[f->count++] = (struct fresh_item){ .se = se };
+	return 0;
+}
+
+static void fresh_clear(struct k8s_watch *w, struct fresh *f)
+{
+	for (size_t i = 0; i < f->count; i++) {
+		k8s_watch_se_free(w, f->items[i].se);
+		free(f->items[i].state_line);
+	}
+	free(f->items);
+	*f = (struct fresh){ 0 };
 }
 
 /* One page of a LIST: GET it, keep the list's resourceVersion in rv and its
@@ -163,7 +205,7 @@ static bool is_unchanged(struct reflector *r, const char *key, const struct serv
  * into fresh. Items that are not usable ServiceEntries are skipped, logged
  * and counted; the rest of the page still counts. */
 static int list_page(struct reflector *r, const char *base, char *cont, size_t cont_len, char *rv,
-		     size_t rv_len, struct objmap *fresh)
+		     size_t rv_len, struct fresh *fresh)
 {
 	struct k8s_watch *w = r->w;
 	char path[4096];
@@ -234,24 +276,22 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 			k8s_watch_count_drop(w, SE_DROP_MALFORMED);
 			continue;
 		}
-		char *key = k8s_watch_object_key(se);
-		if (key && is_unchanged(r, key, se)) {
-			/* a relist keeps only the key of what it holds already */
+		if (is_unchanged(r, se)) {
+			/* held already as it is: marked seen, nothing kept */
 			serviceentry_free(se);
-			se = NULL;
+			json_doc_free(doc);
+			continue;
 		}
 		/* packed at once: a LIST of 100,000 holds no parsed entries */
 		se = k8s_watch_pack(w, se);
-		struct object *f = key ? objmap_put(fresh, key, se) : NULL;
-		free(key);
-		if (!f) {
+		if (fresh_add(fresh, se) != 0) {
 			json_doc_free(doc);
 			k8s_watch_se_free(w, se);
 			rc = DNSD_ENOMEM;
 			continue;
 		}
-		if (se)
-			f->state_line = k8s_watch_state_line_of(w, json_doc_root(doc), &f->state_len);
+		struct fresh_item *f = &fresh->items[fresh->count - 1];
+		f->state_line = k8s_watch_state_line_of(w, json_doc_root(doc), &f->state_len);
 		json_doc_free(doc);
 	}
 	if (rc == 0 && more < 0) {
@@ -265,38 +305,27 @@ static int list_page(struct reflector *r, const char *base, char *cont, size_t c
 /* The diff of a relist: entries in fresh become ours (an entry whose
  * resourceVersion did not change is not touched, unless it was restored from
  * the state file: a rebuilt API server may number differently), and ours
- * that fresh lacks are deleted. Empties fresh. */
-static void list_merge_locked(struct reflector *r, struct objmap *fresh, size_t *upserted, size_t *removed)
+ * that the LIST did not mark seen (is_unchanged()) nor bring are deleted.
+ * Empties fresh. */
+static void list_merge_locked(struct reflector *r, struct fresh *fresh, size_t *upserted, size_t *removed)
 {
 	*upserted = *removed = 0;
-	for (size_t i = 0; i < r->objects.bucket_count; i++)
-		for (struct object *o = r->objects.buckets[i]; o; o = o->next)
-			o->is_seen = false;
-	for (size_t i = 0; i < fresh->bucket_count; i++) {
-		struct object *f = fresh->buckets[i];
-		while (f) {
-			struct object *next = f->next;
-			struct object *o = objmap_get(&r->objects, f->key, f->hash);
-			if (!f->se) {
-				/* unchanged (is_unchanged()) */
-				if (o)
-					o->is_seen = true;
-			} else if (o && !o->is_from_state && o->se->resource_version &&
-				   f->se->resource_version &&
-				   strcmp(o->se->resource_version, f->se->resource_version) == 0) {
-				o->is_seen = true;
-				k8s_watch_se_free(r->w, f->se);
-				free(f->state_line);
-			} else {
-				k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
-				++*upserted;
-			}
-			free(f);
-			f = next;
+	for (size_t i = 0; i < fresh->count; i++) {
+		struct fresh_item *f = &fresh->items[i];
+		struct object *o = objmap_get(&r->objects, f->se->namespace_, f->se->name,
+					      objmap_hash(f->se->namespace_, f->se->name));
+		if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
+		    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
+			o->is_seen = true;
+			k8s_watch_se_free(r->w, f->se);
+			free(f->state_line);
+		} else {
+			k8s_watch_upsert_locked(r, f->se, f->state_line, f->state_len);
+			++*upserted;
 		}
-		fresh->buckets[i] = NULL;
 	}
-	objmap_clear(r->w, fresh);
+	fresh->count = 0; /* every item's entry and line were handed on */
+	fresh_clear(r->w, fresh);
 	for (size_t i = 0; i < r->objects.bucket_count; i++) {
 		struct object *o = r->objects.buckets[i];
 		while (o) {
@@ -310,6 +339,13 @@ static void list_merge_locked(struct reflector *r, struct objmap *fresh, size_t 
 	}
 }
 
+static void set_lists_packing(struct k8s_watch *w, int delta)
+{
+	pthread_mutex_lock(&w->pack_lock);
+	w->lists_packing += (unsigned)delta;
+	pthread_mutex_unlock(&w->pack_lock);
+}
+
 /* A full LIST, page by page, then one diff against what we hold: entries
  * that did not change are not touched, so a relist costs the catalog only
  * the real differences. The first list of every reflector marks the
@@ -319,13 +355,21 @@ int k8s_list_do(struct reflector *r)
 	struct k8s_watch *w = r->w;
 	char base[512], cont[2048] = "", rv[128] = "";
 	k8s_watch_collection_path(r, base, sizeof(base));
-	struct objmap fresh = { 0 };
+	struct fresh fresh = { 0 };
 	int rc;
+	/* what this LIST finds unchanged it marks seen (is_unchanged()) */
+	pthread_mutex_lock(&w->lock);
+	for (size_t i = 0; i < r->objects.bucket_count; i++)
+		for (struct object *o = r->objects.buckets[i]; o; o = o->next)
+			o->is_seen = false;
+	pthread_mutex_unlock(&w->lock);
+	set_lists_packing(w, +1);
 	do
 		rc = list_page(r, base, cont, sizeof(cont), rv, sizeof(rv), &fresh);
 	while (rc == 0 && cont[0]);
 	if (rc != 0) {
-		objmap_clear(w, &fresh);
+		fresh_clear(w, &fresh);
+		set_lists_packing(w, -1);
 		return rc;
 	}
 	pthread_mutex_lock(&w->lock);
@@ -336,6 +380,10 @@ int k8s_list_do(struct reflector *r)
 	catalog_hold(w->sink, w->cluster);
 	list_merge_locked(r, &fresh, &upserted, &removed);
 	catalog_release(w->sink, w->cluster);
+	/* the changed entries were packed before the old ones went: the
+	 * holes those leave are moved out of now */
+	set_lists_packing(w, -1);
+	k8s_watch_compact_locked(w);
 	snprintf(r->rv, sizeof(r->rv), "%s", rv);
 	bool was_synced = r->is_synced, was_stale = r->is_stale;
 	pthread_mutex_lock(&w->status_lock);

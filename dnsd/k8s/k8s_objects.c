@@ -25,12 +25,23 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash)
+/* issue #14: 80 bytes from malloc each, with the key copied, before */
+_Static_assert(sizeof(struct object) == 40, "struct object is 40 bytes on LP64");
+
+uint32_t objmap_hash(const char *namespace_, const char *name)
+{
+	uint32_t h = hash_fnv1a_update(HASH_FNV1A_INIT, namespace_, strlen(namespace_));
+	h = hash_fnv1a_update(h, "/", 1);
+	return hash_fnv1a_update(h, name, strlen(name));
+}
+
+struct object *objmap_get(const struct objmap *m, const char *namespace_, const char *name, uint32_t hash)
 {
 	if (!m->bucket_count)
 		return NULL;
 	for (struct object *o = m->buckets[hash & (m->bucket_count - 1)]; o; o = o->next)
-		if (o->hash == hash && strcmp(o->key, key) == 0)
+		if (o->hash == hash && strcmp(o->se->name, name) == 0 &&
+		    strcmp(o->se->namespace_, namespace_) == 0)
 			return o;
 	return NULL;
 }
@@ -56,17 +67,14 @@ static int objmap_grow(struct objmap *m)
 	return 0;
 }
 
-struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se)
+struct object *objmap_put(struct k8s_watch *w, struct objmap *m, struct serviceentry *se)
 {
 	if (m->count + 1 > m->bucket_count && objmap_grow(m) != 0)
 		return NULL;
-	size_t key_len = strlen(key) + 1;
-	struct object *o = calloc(1, sizeof(*o) + key_len);
+	struct object *o = slab_alloc(&w->object_slab, sizeof(*o));
 	if (!o)
 		return NULL;
-	memcpy(o->key, key, key_len);
-	o->hash = hash_fnv1a_str(key);
-	o->se = se;
+	*o = (struct object){ .se = se, .hash = objmap_hash(se->namespace_, se->name) };
 	size_t i = o->hash & (m->bucket_count - 1);
 	o->next = m->buckets[i];
 	m->buckets[i] = o;
@@ -87,7 +95,7 @@ void object_free(struct k8s_watch *w, struct object *o)
 {
 	k8s_watch_se_free(w, o->se);
 	free(o->state_line);
-	free(o);
+	slab_free(&w->object_slab, o, sizeof(*o));
 }
 
 void objmap_clear(struct k8s_watch *w, struct objmap *m)
@@ -129,6 +137,38 @@ void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se)
 	else if (slab_release_due(&w->pack)) /* a burst of deletes: its wholly free chunks go */
 		slab_release(&w->pack);
 	pthread_mutex_unlock(&w->pack_lock);
+}
+
+void k8s_watch_compact_locked(struct k8s_watch *w)
+{
+	pthread_mutex_lock(&w->pack_lock);
+	if (w->lists_packing || !slab_compact_due(&w->pack)) {
+		pthread_mutex_unlock(&w->pack_lock);
+		return;
+	}
+	slab_evacuate_begin(&w->pack);
+	for (size_t i = 0; i < w->reflector_count; i++) {
+		struct objmap *m = &w->reflectors[i].objects;
+		for (size_t b = 0; b < m->bucket_count; b++)
+			for (struct object *o = m->buckets[b]; o; o = o->next) {
+				struct serviceentry *se = o->se;
+				if (!se->packed_size || !slab_is_evacuating(&w->pack, se, se->packed_size))
+					continue;
+				struct serviceentry *moved = se_pack_move(&w->pack, se);
+				if (!moved)
+					continue; /* out of memory: its chunk stays */
+				if (w->registry) {
+					struct se_registry_item it;
+					k8s_watch_registry_item(w, moved, &it);
+					se_registry_move(w->registry, se, &it);
+				}
+				o->se = moved;
+				se_pack_free_moved(&w->pack, se);
+			}
+	}
+	slab_evacuate_end(&w->pack);
+	pthread_mutex_unlock(&w->pack_lock);
+	k8s_watch_count(&w->stats.pack_compactions);
 }
 
 /* ---------- changes: verdicts, drops, registry, catalog ---------- */
@@ -239,15 +279,6 @@ void k8s_watch_judge_locked(struct k8s_watch *w, struct serviceentry *se)
 			 se->namespace_, se->name);
 }
 
-char *k8s_watch_object_key(const struct serviceentry *se)
-{
-	size_t n = strlen(se->namespace_) + strlen(se->name) + 2;
-	char *k = malloc(n);
-	if (k)
-		snprintf(k, n, "%s/%s", se->namespace_, se->name);
-	return k;
-}
-
 /* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
  * ownership of se and of line (its state line, may be NULL). Returns the
  * object, or NULL when out of memory. */
@@ -255,18 +286,12 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 				       size_t line_len)
 {
 	struct k8s_watch *w = r->w;
-	char *key = k8s_watch_object_key(se);
-	if (!key) {
-		k8s_watch_se_free(w, se);
-		free(line);
-		return NULL;
-	}
-	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	struct object *o = objmap_get(&r->objects, se->namespace_, se->name,
+				      objmap_hash(se->namespace_, se->name));
 	k8s_watch_judge_locked(w, se);
 	k8s_watch_report_drops(w, o ? o->se : NULL, se);
 	se = k8s_watch_pack(w, se);
 	if (o) {
-		free(key);
 		if (se_pack_same_records(o->se, se)) {
 			/* a status write, a new resourceVersion of the same records:
 			 * the catalog has nothing to change or publish */
@@ -278,14 +303,14 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 		free(o->state_line);
 		o->se = se;
 		o->state_line = line;
-		o->state_len = line_len;
+		o->state_len = (uint32_t)line_len;
 		o->is_from_state = false;
 		o->is_seen = true;
+		k8s_watch_compact_locked(w);
 		return o;
 	}
 	k8s_watch_apply_locked(w, NULL, se);
-	o = objmap_put(&r->objects, key, se);
-	free(key);
+	o = objmap_put(w, &r->objects, se);
 	if (!o) {
 		k8s_watch_apply_locked(w, se, NULL);
 		k8s_watch_se_free(w, se);
@@ -293,7 +318,7 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 		return NULL;
 	}
 	o->state_line = line;
-	o->state_len = line_len;
+	o->state_len = (uint32_t)line_len;
 	o->is_seen = true;
 	atomic_fetch_add(&w->stats.objects, 1);
 	return o;
@@ -307,13 +332,12 @@ void k8s_watch_remove_locked(struct reflector *r, struct object *o)
 	objmap_unlink(&r->objects, o);
 	object_free(w, o);
 	atomic_fetch_sub(&w->stats.objects, 1);
+	k8s_watch_compact_locked(w);
 }
 
 void k8s_watch_delete_locked(struct reflector *r, const char *ns, const char *name)
 {
-	char key[512];
-	snprintf(key, sizeof(key), "%s/%s", ns, name);
-	struct object *o = objmap_get(&r->objects, key, hash_fnv1a_str(key));
+	struct object *o = objmap_get(&r->objects, ns, name, objmap_hash(ns, name));
 	if (o)
 		k8s_watch_remove_locked(r, o);
 }

@@ -304,6 +304,7 @@ struct k8s_watch *k8s_watch_new(const struct config_kubernetes *ck, unsigned clu
 	pthread_mutex_init(&w->status_lock, NULL);
 	pthread_mutex_init(&w->pack_lock, NULL);
 	slab_init(&w->pack);
+	slab_init(&w->object_slab);
 	histogram_init(&w->programming, k8s_watch_programming_bounds, K8S_WATCH_PROGRAMMING_BOUNDS);
 	if (set_policy(w, ck) != 0) {
 		snprintf(err, errlen, "kubernetes %s: out of memory", ck->name);
@@ -401,6 +402,7 @@ void k8s_watch_free(struct k8s_watch *w)
 	pthread_mutex_destroy(&w->lock);
 	pthread_mutex_destroy(&w->status_lock);
 	slab_clear(&w->pack);
+	slab_clear(&w->object_slab);
 	pthread_mutex_destroy(&w->pack_lock);
 	free(w);
 }

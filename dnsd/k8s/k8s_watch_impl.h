@@ -39,21 +39,22 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-/* What is kept per ServiceEntry: its key, the entry packed in one block of
- * the source's slab (se_pack.h: what reconciliation, the catalog and /names
- * need, not the JSON nor its parse tree) and, only with state-dir, the line
- * the state file keeps. */
+/* What is kept per ServiceEntry: the entry packed in one block of the
+ * source's slab (se_pack.h: what reconciliation, the catalog and /names
+ * need, not the JSON nor its parse tree), its hash-chain link and, only
+ * with state-dir, the line the state file keeps. Its key, namespace/name, is
+ * the entry's own (not copied); the object itself comes from the source's
+ * object slab (40 bytes, no malloc header, outside the heap the JSON churns). */
 struct object {
 	struct object *next;
 	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
 	                            packing ran out of memory; owned */
 	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
-	size_t state_len;
-	uint32_t hash;
+	uint32_t state_len;
+	uint32_t hash;      /* objmap_hash() of its namespace/name */
 	bool is_from_state; /* restored from the state file, not listed since */
 	bool is_seen;       /* relist bookkeeping */
-	char key[];         /* "namespace/name" */
 };
 
 struct objmap {
@@ -95,6 +96,7 @@ struct k8s_watch_stats {
 	_Atomic uint64_t undecodable;              /* list items and watch lines that are not JSON */
 	_Atomic uint64_t dropped[SE_DROP_REASONS]; /* pieces logged as dropped, by reason */
 	_Atomic uint64_t objects;                  /* ServiceEntries held now */
+	_Atomic uint64_t pack_compactions;         /* k8s_watch_compact_locked() runs that moved entries */
 	_Atomic int64_t last_sync_unix;            /* last successful list or event */
 };
 
@@ -114,6 +116,12 @@ struct k8s_watch {
 	 * guards it alone, so that a LIST packs while w->lock is free */
 	pthread_mutex_t pack_lock;
 	struct slab pack;
+	/* LISTs packing entries not yet in any reflector's objects (the fresh
+	 * map of k8s_list.c): the compaction cannot reach those, so it waits
+	 * (guarded by pack_lock) */
+	unsigned lists_packing;
+	/* every reflector's struct objects (guarded by lock) */
+	struct slab object_slab;
 	/* last known state (k8s_persist.h): objects keep their state lines and
 	 * every change is signalled on change_fd; set before k8s_watch_start() */
 	bool is_keeping_state;
@@ -155,9 +163,12 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 
 /* ---------- k8s_objects.c (call with w->lock held) ---------- */
 
-struct object *objmap_get(const struct objmap *m, const char *key, uint32_t hash);
-/* Copies key, takes ownership of se. NULL when out of memory. */
-struct object *objmap_put(struct objmap *m, const char *key, struct serviceentry *se);
+/* The hash of namespace/name, as if of "namespace/name". */
+uint32_t objmap_hash(const char *namespace_, const char *name);
+struct object *objmap_get(const struct objmap *m, const char *namespace_, const char *name, uint32_t hash);
+/* Holds se (ownership taken) under its namespace/name, in an object of w's
+ * object slab. NULL when out of memory. */
+struct object *objmap_put(struct k8s_watch *w, struct objmap *m, struct serviceentry *se);
 void objmap_unlink(struct objmap *m, struct object *victim);
 /* Frees every object (their entries into w's slab) and the table. */
 void objmap_clear(struct k8s_watch *w, struct objmap *m);
@@ -167,8 +178,11 @@ void object_free(struct k8s_watch *w, struct object *o);
 struct serviceentry *k8s_watch_pack(struct k8s_watch *w, struct serviceentry *se);
 /* Frees se, packed or not; accepts NULL. Any thread. */
 void k8s_watch_se_free(struct k8s_watch *w, struct serviceentry *se);
-/* "namespace/name" of se: caller frees. NULL when out of memory. */
-char *k8s_watch_object_key(const struct serviceentry *se);
+/* When the slab's holes are due (slab_compact_due()) and no LIST is
+ * packing: moves the entries out of the sparse chunks (slab.h
+ * slab_evacuate_begin()), repointing the reflectors' objects and the
+ * registry's items, and unmaps those chunks. Call with w->lock held. */
+void k8s_watch_compact_locked(struct k8s_watch *w);
 void k8s_watch_count_drop(struct k8s_watch *w, enum se_drop_reason r);
 bool k8s_watch_drops_have(const struct se_drops *d, const struct se_drop *x);
 void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentry *se,

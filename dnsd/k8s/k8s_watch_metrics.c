@@ -32,6 +32,7 @@ static int64_t errors_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, re
 static int64_t relists_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, relists); }
 static int64_t watches_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, watches); }
 static int64_t objects_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, objects); }
+static int64_t compactions_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, pack_compactions); }
 static int64_t skipped_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, skipped); }
 static int64_t undecodable_of(const struct k8s_watch *w) { return (int64_t)LOAD(w, undecodable); }
 static int64_t last_sync_of(const struct k8s_watch *w) { return LOAD(w, last_sync_unix); }
@@ -51,6 +52,18 @@ static int64_t pack_bytes(const struct k8s_watch *w, bool is_mapped)
 static int64_t packed_of(const struct k8s_watch *w) { return pack_bytes(w, false); }
 static int64_t packed_mapped_of(const struct k8s_watch *w) { return pack_bytes(w, true); }
 
+/* every reflector's objects and their hash tables, under the source's lock */
+static int64_t object_bytes_of(const struct k8s_watch *w)
+{
+	struct k8s_watch *mw = (struct k8s_watch *)w;
+	pthread_mutex_lock(&mw->lock);
+	size_t v = w->object_slab.in_use;
+	for (size_t i = 0; i < w->reflector_count; i++)
+		v += w->reflectors[i].objects.bucket_count * sizeof(struct object *);
+	pthread_mutex_unlock(&mw->lock);
+	return (int64_t)v;
+}
+
 static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_errors_total", METRICS_COUNTER, "Failed API requests and broken watch streams.",
 	  errors_of },
@@ -63,6 +76,13 @@ static const struct watch_family watch_families[] = {
 	{ "dnsd_kubernetes_packed_mapped_bytes", METRICS_GAUGE,
 	  "Bytes of slab chunks mapped for packed ServiceEntries (free-list memory is the difference).",
 	  packed_mapped_of },
+	{ "dnsd_kubernetes_object_bytes", METRICS_GAUGE,
+	  "Bytes of the per-entry objects that hold the packed ServiceEntries by namespace/name, "
+	  "their hash tables included.",
+	  object_bytes_of },
+	{ "dnsd_kubernetes_packed_compactions_total", METRICS_COUNTER,
+	  "Times the packed ServiceEntries were moved out of sparse slab chunks and those unmapped.",
+	  compactions_of },
 	{ "dnsd_kubernetes_serviceentries_skipped_total", METRICS_COUNTER,
 	  "Malformed ServiceEntries skipped.", skipped_of },
 	{ "dnsd_kubernetes_undecodable_total", METRICS_COUNTER,

@@ -122,6 +122,22 @@ struct serviceentry *se_pack(struct slab *s, struct serviceentry *se)
 	return out;
 }
 
+struct serviceentry *se_pack_move(struct slab *s, const struct serviceentry *se)
+{
+	assert(se->packed_size != 0);
+	struct cursor c = { .base = slab_alloc(s, se->packed_size) };
+	if (!c.base)
+		return NULL;
+	struct serviceentry *out = (struct serviceentry *)c.base;
+	struct serviceentry copy;
+	lay_out(&c, se, &copy); /* the same layout: the same size */
+	assert(c.off == se->packed_size);
+	*out = copy; /* packed_size and the verdict drops' array come along */
+	return out;
+}
+
+void se_pack_free_moved(struct slab *s, struct serviceentry *se) { slab_free(s, se, se->packed_size); }
+
 void se_pack_free(struct slab *s, struct serviceentry *se)
 {
 	if (!se)

@@ -26,6 +26,13 @@ size_t se_pack_size(const struct serviceentry *se);
  * to the copy) and the copy returned, to be freed with se_pack_free(). NULL
  * when out of memory, se untouched. se must not be packed already. */
 struct serviceentry *se_pack(struct slab *s, struct serviceentry *se);
+/* A copy of the packed se in a new block of s, for compaction (slab.h
+ * slab_evacuate_begin()): the verdict drops' array moves to it. The caller
+ * repoints every reference to se (the reflector's object, the registry's
+ * item), then frees se with se_pack_free_moved(). NULL when out of memory,
+ * se untouched. */
+struct serviceentry *se_pack_move(struct slab *s, const struct serviceentry *se);
+void se_pack_free_moved(struct slab *s, struct serviceentry *se);
 /* Would a and b put the same records into every zone: the same hosts with
  * the same verdicts, addresses and ports? (Drops, resourceVersion and
  * generation aside.) */

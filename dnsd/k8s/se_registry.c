@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * se_registry.c - host -> the held ServiceEntries naming it, across sources.
  *
- * A chained hash table of (host, item) nodes; an item is copied once (its
- * hosts stay borrowed) and shared by its nodes. Hosts with thousands of
- * owners are not a case worth optimising: owner sets are computed by
- * walking one chain. */
+ * A chained hash table of (host, item) nodes; an item keeps only the entry,
+ * its cluster and the cluster's name, and is shared by its nodes: the rest
+ * (namespace, name, hosts, verdicts) is read from the entry when needed
+ * (the describe function). Items and nodes come from the registry's own
+ * slab (util/slab.h: 24 bytes each, no malloc header, and not scattered
+ * among the JSON the source threads parse). Hosts with
+ * thousands of owners are not a case worth optimising: owner sets are
+ * computed by walking one chain. */
 #include "k8s/se_registry.h"
 
 #include <pthread.h>
@@ -13,29 +17,32 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "k8s/serviceentry.h"
 #include "util/err.h"
 #include "util/log.h"
+#include "util/slab.h"
 
 struct reg_item {
-	struct se_registry_item item; /* hosts, is_served: borrowed */
-	uint64_t seq;                 /* registration order, for stable visits */
-	size_t refs;                  /* nodes pointing here */
+	const void *entry;
+	const char *cluster_name; /* borrowed */
+	unsigned cluster;
+	uint32_t refs; /* nodes pointing here */
 };
 
 struct reg_node {
 	uint32_t hash;
-	const char *host; /* item->hosts[host_index] */
-	size_t host_index;
+	uint32_t host_index; /* its host: the entry's hosts[host_index] */
 	struct reg_item *ri;
 	struct reg_node *next;
 };
 
 struct se_registry {
+	se_registry_describe_fn *describe;
 	pthread_mutex_t lock;
+	struct slab slab; /* items and nodes */
 	struct reg_node **buckets;
 	size_t bucket_count; /* power of two */
 	size_t node_count;
-	uint64_t seq;
 	uint64_t conflicts_total;
 	size_t conflicting_hosts;
 };
@@ -44,11 +51,31 @@ struct se_registry {
 
 static uint32_t host_hash(const char *host) { return dname_hash((const uint8_t *)host, strlen(host)); }
 
-struct se_registry *se_registry_new(void)
+void se_registry_describe_serviceentry(const void *entry, struct se_registry_item *out)
+{
+	const struct serviceentry *se = entry;
+	out->namespace_ = se->namespace_;
+	out->name = se->name;
+	out->hosts = (const char *const *)se->hosts;
+	out->is_served = se->host_is_served;
+	out->hosts_count = se->hosts_count;
+}
+
+/* The whole item of ri, read from its entry. */
+static void item_of(const struct se_registry *r, const struct reg_item *ri, struct se_registry_item *out)
+{
+	*out = (struct se_registry_item){ .cluster = ri->cluster,
+					  .cluster_name = ri->cluster_name,
+					  .entry = ri->entry };
+	r->describe(ri->entry, out);
+}
+
+struct se_registry *se_registry_new(se_registry_describe_fn *describe)
 {
 	struct se_registry *r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
+	r->describe = describe;
 	r->bucket_count = 1024;
 	r->buckets = calloc(r->bucket_count, sizeof(*r->buckets));
 	if (!r->buckets) {
@@ -56,6 +83,7 @@ struct se_registry *se_registry_new(void)
 		return NULL;
 	}
 	pthread_mutex_init(&r->lock, NULL);
+	slab_init(&r->slab);
 	return r;
 }
 
@@ -68,11 +96,12 @@ void se_registry_free(struct se_registry *r)
 		while (n) {
 			struct reg_node *next = n->next;
 			if (--n->ri->refs == 0)
-				free(n->ri);
-			free(n);
+				slab_free(&r->slab, n->ri, sizeof(*n->ri));
+			slab_free(&r->slab, n, sizeof(*n));
 			n = next;
 		}
 	}
+	slab_clear(&r->slab);
 	free(r->buckets);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -107,19 +136,23 @@ static bool same_owner(const struct se_registry_item *a, const struct se_registr
  * Returns their number; past cap owners are no longer told apart, so the
  * number may be too high then (only logs and the gauge use it). */
 static size_t owners_of(const struct se_registry *r, const char *host, uint32_t hash,
-			const struct se_registry_item **out, size_t cap)
+			struct se_registry_item *out, size_t cap)
 {
 	size_t n = 0;
 	for (const struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
-		if (x->hash != hash || strcmp(x->host, host) != 0 || !x->ri->item.is_served[x->host_index])
+		if (x->hash != hash)
+			continue;
+		struct se_registry_item it;
+		item_of(r, x->ri, &it);
+		if (strcmp(it.hosts[x->host_index], host) != 0 || !it.is_served[x->host_index])
 			continue;
 		bool seen = false;
 		for (size_t i = 0; i < n && i < cap && !seen; i++)
-			seen = same_owner(out[i], &x->ri->item);
+			seen = same_owner(&out[i], &it);
 		if (seen)
 			continue;
 		if (n < cap)
-			out[n] = &x->ri->item;
+			out[n] = it;
 		n++;
 	}
 	return n;
@@ -132,11 +165,11 @@ static void unlink_item(struct se_registry *r, const struct se_registry_item *it
 		struct reg_node **p = &r->buckets[hash & (r->bucket_count - 1)];
 		while (*p) {
 			struct reg_node *x = *p;
-			if (x->ri->item.entry == it->entry && x->host_index == h) {
+			if (x->ri->entry == it->entry && x->host_index == h) {
 				*p = x->next;
 				if (--x->ri->refs == 0)
-					free(x->ri);
-				free(x);
+					slab_free(&r->slab, x->ri, sizeof(*x->ri));
+				slab_free(&r->slab, x, sizeof(*x));
 				r->node_count--;
 				break;
 			}
@@ -149,24 +182,24 @@ static int link_item(struct se_registry *r, const struct se_registry_item *it)
 {
 	if (it->hosts_count == 0) /* nothing to find it by; a node would be its only owner */
 		return 0;
-	struct reg_item *ri = calloc(1, sizeof(*ri));
+	struct reg_item *ri = slab_alloc(&r->slab, sizeof(*ri));
 	if (!ri)
 		return DNSD_ENOMEM;
-	ri->item = *it;
-	ri->seq = ++r->seq;
+	*ri = (struct reg_item){ .entry = it->entry,
+				 .cluster_name = it->cluster_name,
+				 .cluster = it->cluster };
 	for (size_t h = 0; h < it->hosts_count; h++) {
-		struct reg_node *x = calloc(1, sizeof(*x));
+		struct reg_node *x = slab_alloc(&r->slab, sizeof(*x));
 		if (!x) {
 			if (ri->refs == 0)
-				free(ri);
+				slab_free(&r->slab, ri, sizeof(*ri));
 			else
 				unlink_item(r, it);
 			return DNSD_ENOMEM;
 		}
-		x->hash = host_hash(it->hosts[h]);
-		x->host = it->hosts[h];
-		x->host_index = h;
-		x->ri = ri;
+		*x = (struct reg_node){ .hash = host_hash(it->hosts[h]),
+					.host_index = (uint32_t)h,
+					.ri = ri };
 		/* append: visits follow registration order within a chain */
 		struct reg_node **p = &r->buckets[x->hash & (r->bucket_count - 1)];
 		while (*p)
@@ -180,13 +213,13 @@ static int link_item(struct se_registry *r, const struct se_registry_item *it)
 	return 0;
 }
 
-static void log_conflict(const char *host, const struct se_registry_item *const *owners, size_t n)
+static void log_conflict(const char *host, const struct se_registry_item *owners, size_t n)
 {
 	char list[1024];
 	size_t off = 0;
 	for (size_t i = 0; i < n && i < OWNERS_MAX && off < sizeof(list); i++) {
 		int w = snprintf(list + off, sizeof(list) - off, "%s%s %s/%s", i ? ", " : "",
-				 owners[i]->cluster_name, owners[i]->namespace_, owners[i]->name);
+				 owners[i].cluster_name, owners[i].namespace_, owners[i].name);
 		if (w > 0)
 			off += (size_t)w;
 	}
@@ -240,11 +273,11 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 	for (size_t i = 0; i < n; i++) {
 		/* before: in conflict? already served by new's owner (old's, the
 		 * same object, included: an update is no newcomer)? */
-		const struct se_registry_item *owners[OWNERS_MAX];
+		struct se_registry_item owners[OWNERS_MAX];
 		size_t k = owners_of(r, hosts[i], host_hash(hosts[i]), owners, OWNERS_MAX);
 		was[i] = k >= 2;
 		for (size_t j = 0; new_item && j < k && j < OWNERS_MAX; j++)
-			had[i] = had[i] || same_owner(owners[j], new_item);
+			had[i] = had[i] || same_owner(&owners[j], new_item);
 	}
 	if (old_item)
 		unlink_item(r, old_item);
@@ -252,14 +285,14 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 	if (rc != 0 && old_item)
 		link_item(r, old_item); /* best effort: back as before */
 	for (size_t i = 0; rc == 0 && i < n; i++) {
-		const struct se_registry_item *owners[OWNERS_MAX];
+		struct se_registry_item owners[OWNERS_MAX];
 		size_t k = owners_of(r, hosts[i], host_hash(hosts[i]), owners, OWNERS_MAX);
 		bool is = k >= 2;
 		r->conflicting_hosts += is && !was[i];
 		r->conflicting_hosts -= !is && was[i];
 		bool is_joined = false; /* new's owner serves it now and did not before */
 		for (size_t j = 0; new_item && !had[i] && j < k && j < OWNERS_MAX; j++)
-			is_joined = is_joined || same_owner(owners[j], new_item);
+			is_joined = is_joined || same_owner(&owners[j], new_item);
 		if (is && is_joined) {
 			log_conflict(hosts[i], owners, k);
 			r->conflicts_total++;
@@ -272,13 +305,36 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 	return rc;
 }
 
+void se_registry_move(struct se_registry *r, const void *old_entry, const struct se_registry_item *item)
+{
+	pthread_mutex_lock(&r->lock);
+	struct reg_item *ri = NULL; /* shared by the item's nodes: rewritten once they are all found */
+	for (size_t h = 0; h < item->hosts_count; h++) {
+		uint32_t hash = host_hash(item->hosts[h]);
+		for (struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
+			if (x->ri->entry == old_entry && x->host_index == h) {
+				ri = x->ri;
+				break;
+			}
+		}
+	}
+	if (ri)
+		ri->entry = item->entry; /* its nodes, and so the visiting order, stay */
+	pthread_mutex_unlock(&r->lock);
+}
+
 void se_registry_visit_host(struct se_registry *r, const char *host, se_registry_visit_fn *fn, void *ctx)
 {
 	pthread_mutex_lock(&r->lock);
 	uint32_t hash = host_hash(host);
-	for (const struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next)
-		if (x->hash == hash && strcmp(x->host, host) == 0)
-			fn(ctx, &x->ri->item, x->host_index);
+	for (const struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
+		if (x->hash != hash)
+			continue;
+		struct se_registry_item it;
+		item_of(r, x->ri, &it);
+		if (strcmp(it.hosts[x->host_index], host) == 0)
+			fn(ctx, &it, x->host_index);
+	}
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -287,9 +343,20 @@ void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void
 	pthread_mutex_lock(&r->lock);
 	for (size_t i = 0; i < r->bucket_count; i++)
 		for (const struct reg_node *x = r->buckets[i]; x; x = x->next)
-			if (x->host_index == 0)
-				fn(ctx, &x->ri->item, 0);
+			if (x->host_index == 0) {
+				struct se_registry_item it;
+				item_of(r, x->ri, &it);
+				fn(ctx, &it, 0);
+			}
 	pthread_mutex_unlock(&r->lock);
+}
+
+size_t se_registry_bytes(struct se_registry *r)
+{
+	pthread_mutex_lock(&r->lock);
+	size_t n = r->slab.in_use + r->bucket_count * sizeof(*r->buckets);
+	pthread_mutex_unlock(&r->lock);
+	return n;
 }
 
 uint64_t se_registry_conflicts_total(struct se_registry *r)

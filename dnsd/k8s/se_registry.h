@@ -8,8 +8,10 @@
  * conflict. It is served as the union all the same, but logged once when an
  * owner joins (not again while the set of owners stays) and counted.
  *
- * The registry borrows: each registered item's strings and its entry
- * pointer must stay valid until the item is replaced or removed. Thread-
+ * The registry borrows: each registered item's entry and cluster name must
+ * stay valid until the item is replaced or removed, and the entry must keep
+ * describing the same namespace, name and hosts (the registry keeps only
+ * the entry and reads the rest through its describe function). Thread-
  * safe: one mutex of its own, taken inside a source's lock (never the other
  * way round); visitors run with it held and must not call back in. */
 #ifndef DNSD_SE_REGISTRY_H
@@ -33,7 +35,14 @@ struct se_registry_item {
 	size_t hosts_count;
 };
 
-struct se_registry *se_registry_new(void);
+/* Fills out's namespace_, name, hosts, is_served and hosts_count from
+ * entry (the registry sets cluster, cluster_name and entry). Called with
+ * the registry's lock held, for visits and conflict checks. */
+typedef void se_registry_describe_fn(const void *entry, struct se_registry_item *out);
+/* The describe function of entries that are struct serviceentry. */
+void se_registry_describe_serviceentry(const void *entry, struct se_registry_item *out);
+
+struct se_registry *se_registry_new(se_registry_describe_fn *describe);
 void se_registry_free(struct se_registry *r);
 
 /* old leaves, new arrives (either may be NULL; both describe the same
@@ -43,6 +52,11 @@ void se_registry_free(struct se_registry *r);
 int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
 		       const struct se_registry_item *new_item);
 
+/* The registered entry old_entry moved to item->entry (the same object
+ * packed elsewhere, k8s_objects.c's compaction): it is read from there. No conflict changes, nothing logged; its
+ * place in the visiting order stays. */
+void se_registry_move(struct se_registry *r, const void *old_entry, const struct se_registry_item *item);
+
 typedef void se_registry_visit_fn(void *ctx, const struct se_registry_item *item, size_t host_index);
 
 /* Calls fn for every item that names host (lower case, no trailing dot),
@@ -51,6 +65,9 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 /* Calls fn once per registered item (host_index 0). */
 void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx);
 
+/* Bytes its items, nodes and hash table take (an entry with one host: 48
+ * and its share of the table). */
+size_t se_registry_bytes(struct se_registry *r);
 /* Conflicts logged since the start, and hosts in conflict now. */
 uint64_t se_registry_conflicts_total(struct se_registry *r);
 size_t se_registry_conflicting_hosts(struct se_registry *r);

@@ -3,6 +3,7 @@
  * for why. Not thread-safe: one builder owns a slab. */
 #include "util/slab.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,8 +25,10 @@
  * live objects, and slab_release() finds the chunks with none. */
 struct slab_chunk {
 	struct slab_chunk *next;
-	size_t size; /* mapped bytes, this header included */
-	size_t live; /* objects handed out from it and not freed */
+	size_t size;        /* mapped bytes, this header included */
+	size_t live;        /* objects handed out from it and not freed */
+	size_t live_bytes;  /* their class sizes */
+	bool is_evacuating; /* between slab_evacuate_begin() and _end() */
 };
 
 #ifndef SLAB_USE_MALLOC
@@ -74,6 +77,8 @@ static void *slab_bump(struct slab *s, size_t size)
 		c->next = s->chunks;
 		c->size = len;
 		c->live = 0;
+		c->live_bytes = 0;
+		c->is_evacuating = false;
 		s->mapped += len;
 		s->chunks = c;
 		s->bump = (uint8_t *)m + ((sizeof(*c) + 7) & ~(size_t)7);
@@ -103,8 +108,10 @@ void *slab_alloc(struct slab *s, size_t size)
 			memcpy(&s->free[c], p, sizeof(void *));
 		else
 			p = slab_bump(s, (c + 1) * 8);
-		if (p)
+		if (p) {
 			chunk_of(p)->live++;
+			chunk_of(p)->live_bytes += (c + 1) * 8;
+		}
 	} else
 #endif
 		p = malloc(size);
@@ -121,8 +128,12 @@ void slab_free(struct slab *s, void *p, size_t size)
 	s->freed_since_release += size;
 #ifndef SLAB_USE_MALLOC
 	if (size <= SLAB_MAX) {
-		chunk_of(p)->live--;
+		struct slab_chunk *ch = chunk_of(p);
 		size_t c = slab_class(size);
+		ch->live--;
+		ch->live_bytes -= (c + 1) * 8;
+		if (ch->is_evacuating)
+			return; /* its chunk is being emptied: not for reuse */
 		memcpy(p, &s->free[c], sizeof(void *));
 		s->free[c] = p;
 		return;
@@ -155,26 +166,18 @@ bool slab_release_due(const struct slab *s)
 	return s->in_use < s->mapped / 4 && s->freed_since_release >= s->mapped / 8;
 }
 
-size_t slab_release(struct slab *s)
-{
-	s->freed_since_release = 0;
-	size_t released = 0;
 #ifndef SLAB_USE_MALLOC
-	/* the newest chunk stays: the bump space is in it */
-	struct slab_chunk *keep = s->chunks;
-	bool any = false;
-	for (struct slab_chunk *c = keep ? keep->next : NULL; c && !any; c = c->next)
-		any = c->live == 0;
-	if (!any)
-		return 0;
-	/* the free objects in wholly free chunks leave their lists ... */
+/* Takes off the free lists the objects of the chunks that are about to go:
+ * wholly free ones other than keep, and those being evacuated. */
+static void strip_free_lists(struct slab *s, const struct slab_chunk *keep)
+{
 	for (size_t k = 0; k < SLAB_MAX / 8; k++) {
 		void *prev = NULL, *p = s->free[k];
 		while (p) {
 			void *next;
 			memcpy(&next, p, sizeof(next));
 			struct slab_chunk *c = chunk_of(p);
-			if (c != keep && c->live == 0) {
+			if ((c != keep && c->live == 0) || c->is_evacuating) {
 				if (prev)
 					memcpy(prev, &next, sizeof(next));
 				else
@@ -185,7 +188,12 @@ size_t slab_release(struct slab *s)
 			p = next;
 		}
 	}
-	/* ... and the chunks go back to the system */
+}
+
+/* Unmaps the chunks after keep with no live object. */
+static size_t unmap_empty(struct slab *s, struct slab_chunk *keep)
+{
+	size_t released = 0;
 	struct slab_chunk **cl = &keep->next;
 	while (*cl) {
 		struct slab_chunk *c = *cl;
@@ -198,6 +206,83 @@ size_t slab_release(struct slab *s)
 		}
 	}
 	s->mapped -= released;
+	return released;
+}
+#endif
+
+size_t slab_release(struct slab *s)
+{
+	s->freed_since_release = 0;
+	size_t released = 0;
+#ifndef SLAB_USE_MALLOC
+	/* the newest chunk stays: the bump space is in it */
+	struct slab_chunk *keep = s->chunks;
+	bool any = false;
+	for (struct slab_chunk *c = keep ? keep->next : NULL; c && !any; c = c->next)
+		any = c->live == 0;
+	if (!any)
+		return 0;
+	/* the free objects in wholly free chunks leave their lists, and the
+	 * chunks go back to the system */
+	strip_free_lists(s, keep);
+	released = unmap_empty(s, keep);
+#endif
+	return released;
+}
+
+size_t slab_holes(const struct slab *s)
+{
+	size_t used = s->in_use + s->left;
+	return s->mapped > used ? s->mapped - used : 0;
+}
+
+bool slab_compact_due(const struct slab *s) { return slab_holes(s) > s->in_use / 16 + SLAB_COMPACT_SLACK; }
+
+size_t slab_evacuate_begin(struct slab *s)
+{
+	size_t moving = 0;
+#ifndef SLAB_USE_MALLOC
+	/* the newest chunk stays: the bump space is in it, and what moves
+	 * goes there (or into the holes of the chunks that stay) */
+	struct slab_chunk *keep = s->chunks;
+	for (struct slab_chunk *c = keep ? keep->next : NULL; c; c = c->next) {
+		size_t usable = c->size - ((sizeof(*c) + 7) & ~(size_t)7);
+		c->is_evacuating = usable - c->live_bytes > usable / 32;
+		if (c->is_evacuating)
+			moving += c->live_bytes;
+	}
+	strip_free_lists(s, keep);
+#endif
+	return moving;
+}
+
+bool slab_is_evacuating(const struct slab *s, const void *p, size_t size)
+{
+	(void)s;
+#ifndef SLAB_USE_MALLOC
+	return p && size <= SLAB_MAX && chunk_of(p)->is_evacuating;
+#else
+	(void)p;
+	(void)size;
+	return false;
+#endif
+}
+
+size_t slab_evacuate_end(struct slab *s)
+{
+	size_t released = 0;
+#ifndef SLAB_USE_MALLOC
+	struct slab_chunk *keep = s->chunks;
+	if (!keep)
+		return 0;
+	/* the chunks the caller emptied go; one it could not (an object it
+	 * does not reach, or no memory to move it) stays, the holes freed in
+	 * it meanwhile unused until the next evacuation */
+	for (struct slab_chunk *c = keep; c; c = c->next)
+		if (c->live != 0)
+			c->is_evacuating = false;
+	released = unmap_empty(s, keep);
+	s->freed_since_release = 0;
 #endif
 	return released;
 }

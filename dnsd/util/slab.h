@@ -55,4 +55,31 @@ size_t slab_release(struct slab *s);
  * walks the free lists at most once per that many bytes freed. */
 bool slab_release_due(const struct slab *s);
 
+/* Compaction, for an owner that can move its objects (the packed
+ * ServiceEntries, k8s_objects.c): free-list memory that neither
+ * slab_release() (it needs a wholly free chunk) nor reuse (it needs an
+ * object of the same class) gives back, after a relist or under churn
+ * (issue #14: 13.6 MB mapped against 7.3 MB fresh for the same entries).
+ *
+ * Holes: bytes mapped that no object uses (free lists, class rounding,
+ * the ends of full chunks), the bump space aside. */
+size_t slab_holes(const struct slab *s);
+/* True when the holes pass a sixteenth of what is in use plus
+ * SLAB_COMPACT_SLACK: an owner that compacts only then moves its objects
+ * at most once per that many bytes of holes made. */
+#define SLAB_COMPACT_SLACK (256 * 1024)
+bool slab_compact_due(const struct slab *s);
+/* Marks for evacuation every chunk but the newest that is more than a
+ * thirty-second empty, and takes their free objects off the lists, so that
+ * allocations until slab_evacuate_end() come from the other chunks (their
+ * holes first) or fresh space. The caller then moves each object for which
+ * slab_is_evacuating() is true: slab_alloc() a new one, copy, repoint every
+ * reference, slab_free() the old. Returns the bytes to move. */
+size_t slab_evacuate_begin(struct slab *s);
+bool slab_is_evacuating(const struct slab *s, const void *p, size_t size);
+/* Unmaps the evacuated chunks, now empty; one still holding an object (not
+ * moved) stays, its holes unused until the next evacuation. Returns the
+ * bytes unmapped. */
+size_t slab_evacuate_end(struct slab *s);
+
 #endif

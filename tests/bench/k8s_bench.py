@@ -133,13 +133,19 @@ health: {listen: "127.0.0.1:%d"}
         ready_s = time.monotonic() - t0
         time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
-        keep = os.environ.get("K8S_BENCH_KEEP")   # a folder: smaps and malloc_stats() there
+        keep = os.environ.get("K8S_BENCH_KEEP")   # a folder: smaps, malloc_stats(), threads, metrics
         if keep:
             os.makedirs(keep, exist_ok=True)
             with open("/proc/%d/smaps" % d.pid) as f, open(os.path.join(keep, "smaps"), "w") as o:
                 o.write(f.read())
-            subprocess.run(["gdb", "-p", str(d.pid), "-batch", "-ex", "call (void)malloc_stats()"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+            # each thread's tcache lies in its arena's heap: which thread is which arena
+            with open(os.path.join(keep, "threads"), "w") as o:
+                subprocess.run(["gdb", "-p", str(d.pid), "-batch", "-ex", "call (void)malloc_stats()",
+                                "-ex", "thread apply all p (void *)tcache"],
+                               stdout=o, stderr=subprocess.DEVNULL, timeout=60)
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % hport, timeout=5) as r, \
+                    open(os.path.join(keep, "metrics"), "wb") as o:
+                o.write(r.read())
         text = open(os.path.join(tmp, "dnsd.log")).read()
 
         def stamp(pattern):

@@ -14,7 +14,8 @@ Kubernetes benchmark (`make bench`), against the fake API server (HTTPS):
      namespace; exec -> /ready and RSS.
 K8S_SOAK_MANY=0 skips part 2; K8S_SOAK_KEEP=DIR keeps, for the soaked dnsd
 and the fresh one, /proc/PID/smaps, /metrics and glibc's malloc_stats()
-(through gdb, into the daemon's log, copied there).
+(through gdb, into the daemon's log, copied there), and each thread's
+tcache address (NAME.threads: it lies in that thread's arena).
 Every loop is bounded in count and time (K8S_SOAK_MAX_S, default 900 s for
 the churn); traffic goes to 127.0.0.1 only.
 """
@@ -50,10 +51,20 @@ def keep_state(keep, tmp, d, name):
     with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % d.hport, timeout=5) as r, \
             open(os.path.join(keep, name + ".metrics"), "wb") as o:
         o.write(r.read())
-    subprocess.run(["gdb", "-p", str(d.p.pid), "-batch", "-ex", "call (void)malloc_stats()"],
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    # each thread's tcache lies in its arena's heap: which thread is which arena
+    with open(os.path.join(keep, name + ".threads"), "w") as o:
+        subprocess.run(["gdb", "-p", str(d.p.pid), "-batch", "-ex", "call (void)malloc_stats()",
+                        "-ex", "thread apply all p (void *)tcache"],
+                       stdout=o, stderr=subprocess.DEVNULL, timeout=60)
     d.log.flush()
     subprocess.run(["cp", os.path.join(tmp, name + ".log"), keep])
+
+
+def cpu_s(pid):
+    """user + system CPU seconds pid has used (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def settled_rss_kb(pid, secs=3.0):
@@ -121,10 +132,12 @@ def main():
         d = Daemon(tmp, dnsd, "soak", [("soak", kc, None)])
         daemons.append(d)
         rss_start = settled_rss_kb(d.p.pid)
+        cpu0 = cpu_s(d.p.pid)
         res = k8s_churn.churn(api, "svc", n, changes, relists, 500, 14, max_s)
         t = time.monotonic()
         exact = k8s_churn.compare(api, d.port, "global", 120, "svc")
         converge_s = time.monotonic() - t
+        soak_cpu_s = cpu_s(d.p.pid) - cpu0
         rss_end, hwm_end = settled_rss_kb(d.p.pid), proc_kb(d.p.pid, "VmHWM")
         fresh = Daemon(tmp, dnsd, "fresh", [("soak", kc, None)])
         daemons.append(fresh)
@@ -147,6 +160,7 @@ def main():
             "| entries at the end | %d | |" % res["held"],
             "| zone (AXFR) = the API's LIST at the end | %s (converged %.1f s after the last change) | yes |"
             % ("yes" if exact else "NO", converge_s),
+            "| dnsd's CPU from the first change to converged | %.2f s | |" % soak_cpu_s,
             "| RSS at start / end / fresh dnsd on the final state | %.1f / %.1f / %.1f MB | |"
             % (rss_start / 1024, rss_end / 1024, rss_fresh / 1024),
             "| RSS at the end vs fresh | %+.1f %% | <= 5 %% |" % growth,

@@ -172,6 +172,61 @@ START_TEST(test_pack_many_reuses_and_clears)
 }
 END_TEST
 
+/* A move (compaction) gives a copy in a block of its own that reads like
+ * the original, pointers inside the new block only, the verdict drops
+ * carried over; freeing the old block leaves the copy whole. */
+START_TEST(test_move_is_a_whole_copy)
+{
+	struct slab s;
+	slab_init(&s);
+	struct serviceentry *ref = decode(entry);
+	struct serviceentry *p = se_pack(&s, decode(entry));
+	ck_assert_ptr_nonnull(p);
+	p->host_is_served[1] = false;
+	ref->host_is_served[1] = false;
+	se_drops_add(&p->verdict_drops, SE_DROP_HOST_POLICY, "spec.hosts[1]", "x", 1, NULL, "test");
+	size_t size = p->packed_size;
+	struct serviceentry *q = se_pack_move(&s, p);
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_ne(q, p);
+	ck_assert_uint_eq(q->packed_size, size);
+	ck_assert_uint_eq(s.in_use, 2 * size);
+	const char *lo = (const char *)q, *hi = lo + size;
+	ck_assert(q->namespace_ > lo && q->namespace_ < hi && q->name > lo && q->name < hi);
+	ck_assert(q->resource_version > lo && q->resource_version < hi);
+	for (size_t i = 0; i < q->hosts_count; i++)
+		ck_assert(q->hosts[i] > lo && q->hosts[i] < hi);
+	ck_assert((const char *)q->host_is_served > lo && (const char *)q->host_is_served < hi);
+	ck_assert((const char *)q->drops.items > lo && (const char *)q->drops.items < hi);
+	for (size_t i = 0; i < q->export_to_count; i++)
+		ck_assert(q->export_to[i] > lo && q->export_to[i] < hi);
+	for (size_t i = 0; i < q->ports_count; i++)
+		ck_assert(q->ports[i].name > lo && q->ports[i].name < hi);
+	/* the old block freed and overwritten by its next user: the copy
+	 * does not notice */
+	se_pack_free_moved(&s, p);
+	ck_assert_uint_eq(s.in_use, size);
+	void *reuse = slab_alloc(&s, size);
+	ck_assert_ptr_nonnull(reuse);
+	memset(reuse, 0x5a, size);
+	struct rec_text want, got;
+	records_of(ref, &want);
+	records_of(q, &got);
+	ck_assert_str_eq(got.text, want.text);
+	ck_assert(se_pack_same_records(q, ref));
+	ck_assert_str_eq(q->namespace_, "ns1");
+	ck_assert_str_eq(q->resource_version, "42");
+	ck_assert(se_drops_equal(&q->drops, &ref->drops));
+	ck_assert_uint_eq(q->verdict_drops.count, 1);
+	ck_assert_str_eq(q->verdict_drops.items[0].field, "spec.hosts[1]");
+	se_pack_free(&s, q);
+	slab_free(&s, reuse, size);
+	ck_assert_uint_eq(s.in_use, 0);
+	serviceentry_free(ref);
+	slab_clear(&s);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("se_pack");
@@ -179,6 +234,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_pack_reads_like_parsed);
 	tcase_add_test(tc, test_same_records);
 	tcase_add_test(tc, test_pack_many_reuses_and_clears);
+	tcase_add_test(tc, test_move_is_a_whole_copy);
 	suite_add_tcase(s, tc);
 	return s;
 }

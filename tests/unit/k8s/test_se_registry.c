@@ -34,6 +34,17 @@ static struct fake_entry *entry(unsigned cluster, const char *ns, const char *na
 	return e;
 }
 
+/* The registry keeps only the entry: the rest is read back through this. */
+static void describe(const void *entry, struct se_registry_item *out)
+{
+	const struct fake_entry *e = entry;
+	out->namespace_ = e->item.namespace_;
+	out->name = e->item.name;
+	out->hosts = e->item.hosts;
+	out->is_served = e->item.is_served;
+	out->hosts_count = e->item.hosts_count;
+}
+
 struct seen {
 	char lines[16][128];
 	size_t count;
@@ -49,7 +60,7 @@ static void record(void *ctx, const struct se_registry_item *item, size_t host_i
 
 START_TEST(test_visit)
 {
-	struct se_registry *r = se_registry_new();
+	struct se_registry *r = se_registry_new(describe);
 	struct fake_entry *a = entry(0, "default", "a", "x.default.global", "y.default.global");
 	struct fake_entry *b = entry(1, "default", "b", "y.default.global", NULL);
 	ck_assert_int_eq(se_registry_update(r, NULL, &a->item), 0);
@@ -79,7 +90,7 @@ END_TEST
 
 START_TEST(test_conflicts)
 {
-	struct se_registry *r = se_registry_new();
+	struct se_registry *r = se_registry_new(describe);
 	/* two entries of one owner (cluster 0, namespace prod): no conflict */
 	struct fake_entry *p1 = entry(0, "prod", "p1", "pay.prod.global", NULL);
 	struct fake_entry *p2 = entry(0, "prod", "p2", "pay.prod.global", NULL);
@@ -131,7 +142,7 @@ END_TEST
 START_TEST(test_many)
 {
 	/* enough hosts to grow the table; every one found again */
-	struct se_registry *r = se_registry_new();
+	struct se_registry *r = se_registry_new(describe);
 	enum { N = 5000 };
 	static char names[N][32];
 	static struct fake_entry *e[N];
@@ -146,10 +157,18 @@ START_TEST(test_many)
 		ck_assert_uint_eq(s.count, 1);
 	}
 	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	/* what an entry with one host costs (issue #14): a 24-byte item (the
+	 * entry, its cluster and the cluster's name) and a 24-byte node from
+	 * the registry's slab (144 from malloc before: 96 + 48 with their
+	 * headers), and the table, at most two slots a node */
+	size_t bytes = se_registry_bytes(r);
+	ck_assert_uint_ge(bytes, N * 48u + N * 8u);
+	ck_assert_uint_le(bytes, N * 48u + 2 * N * 8u);
 	for (int i = 0; i < N; i++) {
 		se_registry_update(r, &e[i]->item, NULL);
 		free(e[i]);
 	}
+	ck_assert_uint_eq(se_registry_bytes(r), bytes - N * 48u);
 	se_registry_free(r);
 }
 END_TEST
@@ -158,23 +177,81 @@ START_TEST(test_no_hosts)
 {
 	/* an entry whose every host was dropped holds nothing (it leaked a
 	 * registry item per update before: make asan, admin_status_json) */
-	struct se_registry *r = se_registry_new();
+	struct se_registry *r = se_registry_new(describe);
 	struct fake_entry *e = entry(0, "default", "broken", "x.default.global", NULL);
 	e->item.hosts_count = 0;
 	ck_assert_int_eq(se_registry_update(r, NULL, &e->item), 0);
 	struct seen s = { 0 };
 	se_registry_visit_host(r, "x.default.global", record, &s);
 	ck_assert_uint_eq(s.count, 0);
-	struct fake_entry *fixed = entry(0, "default", "broken", "x.default.global", NULL);
-	fixed->item.entry = e; /* the same object, now with its host */
-	ck_assert_int_eq(se_registry_update(r, &e->item, &fixed->item), 0);
+	/* the same object, now with its host */
+	struct se_registry_item before = e->item;
+	e->item.hosts_count = 1;
+	ck_assert_int_eq(se_registry_update(r, &before, &e->item), 0);
 	se_registry_visit_host(r, "x.default.global", record, &s);
 	ck_assert_uint_eq(s.count, 1);
-	ck_assert_int_eq(se_registry_update(r, &fixed->item, &e->item), 0);
+	struct se_registry_item with = e->item;
+	e->item.hosts_count = 0;
+	ck_assert_int_eq(se_registry_update(r, &with, &e->item), 0);
+	memset(&s, 0, sizeof(s));
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
 	ck_assert_int_eq(se_registry_update(r, &e->item, NULL), 0);
 	se_registry_free(r);
 	free(e);
-	free(fixed);
+}
+END_TEST
+
+static void record_entry(void *ctx, const struct se_registry_item *item, size_t host_index)
+{
+	const void **out = ctx;
+	(void)host_index;
+	*out = item->entry;
+}
+
+/* A moved entry (compaction) is found at its new place, with its new
+ * strings, in its old visiting order; the old copy can go at once. Its
+ * conflict count does not change and nothing is logged as joining. */
+START_TEST(test_move)
+{
+	struct se_registry *r = se_registry_new(describe);
+	struct fake_entry *a = entry(0, "default", "a", "x.default.global", "y.default.global");
+	struct fake_entry *b = entry(1, "other", "b", "y.default.global", NULL);
+	ck_assert_int_eq(se_registry_update(r, NULL, &a->item), 0);
+	ck_assert_int_eq(se_registry_update(r, NULL, &b->item), 0);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	uint64_t conflicts = se_registry_conflicts_total(r);
+	/* a's copy elsewhere: its own strings */
+	struct fake_entry *moved = entry(0, strdup("default"), strdup("a"), strdup("x.default.global"),
+					 strdup("y.default.global"));
+	se_registry_move(r, a, &moved->item);
+	const void *found = NULL;
+	se_registry_visit_host(r, "x.default.global", record_entry, &found);
+	ck_assert_ptr_eq(found, moved);
+	/* the old copy's strings are gone: visits read the new ones */
+	memset(a, 0, sizeof(*a));
+	free(a);
+	struct seen s = { 0 };
+	se_registry_visit_host(r, "y.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 2);
+	ck_assert_str_eq(s.lines[0], "mesh-1 default/a y.default.global"); /* still first */
+	ck_assert_str_eq(s.lines[1], "mesh-2 other/b y.default.global");
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 1);
+	ck_assert_uint_eq(se_registry_conflicts_total(r), conflicts);
+	/* and it leaves by its new item */
+	ck_assert_int_eq(se_registry_update(r, &moved->item, NULL), 0);
+	memset(&s, 0, sizeof(s));
+	se_registry_visit_host(r, "x.default.global", record, &s);
+	ck_assert_uint_eq(s.count, 0);
+	ck_assert_uint_eq(se_registry_conflicting_hosts(r), 0);
+	ck_assert_int_eq(se_registry_update(r, &b->item, NULL), 0);
+	se_registry_free(r);
+	free((char *)moved->item.namespace_);
+	free((char *)moved->item.name);
+	free((char *)moved->hosts[0]);
+	free((char *)moved->hosts[1]);
+	free(moved);
+	free(b);
 }
 END_TEST
 
@@ -186,6 +263,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, test_conflicts);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_no_hosts);
+	tcase_add_test(tc, test_move);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -139,6 +139,65 @@ START_TEST(wholly_free_chunks_released)
 	slab_clear(&s);
 }
 END_TEST
+
+/* Every other object freed leaves every chunk half used: slab_release()
+ * finds none wholly free, and compaction is due. Evacuating moves the
+ * survivors (contents intact) out of the sparse chunks, which go back:
+ * what is mapped ends near what is in use, as if freshly allocated. */
+START_TEST(evacuation_gives_back_half_used_chunks)
+{
+	enum { N = 60000 };
+	static uint8_t *obj[N];
+	struct slab s;
+	slab_init(&s);
+	for (unsigned i = 0; i < N; i++) {
+		obj[i] = slab_alloc(&s, 16 + (i % 13) * 8);
+		ck_assert_ptr_nonnull(obj[i]);
+		fill(obj[i], 16 + (i % 13) * 8, i);
+	}
+	ck_assert(!slab_compact_due(&s));
+	for (unsigned i = 0; i < N; i += 2) {
+		slab_free(&s, obj[i], 16 + (i % 13) * 8);
+		obj[i] = NULL;
+	}
+	ck_assert_uint_eq(slab_release(&s), 0); /* no chunk wholly free */
+	ck_assert(slab_compact_due(&s));
+	size_t mapped = s.mapped, in_use = s.in_use;
+	size_t moving = slab_evacuate_begin(&s);
+	ck_assert_uint_ge(moving, in_use / 2);
+	size_t moved = 0;
+	for (unsigned i = 1; i < N; i += 2) {
+		size_t size = 16 + (i % 13) * 8;
+		if (!slab_is_evacuating(&s, obj[i], size))
+			continue;
+		uint8_t *q = slab_alloc(&s, size);
+		ck_assert_ptr_nonnull(q);
+		ck_assert(!slab_is_evacuating(&s, q, size)); /* never into a chunk that goes */
+		memcpy(q, obj[i], size);
+		slab_free(&s, obj[i], size);
+		obj[i] = q;
+		moved++;
+	}
+	ck_assert_uint_gt(moved, 0);
+	ck_assert_uint_gt(slab_evacuate_end(&s), mapped / 2);
+	ck_assert_uint_eq(s.in_use, in_use);
+	ck_assert_msg(s.mapped < mapped * 2 / 3, "%zu of %zu bytes still mapped", s.mapped, mapped);
+	ck_assert_msg(slab_holes(&s) <= in_use / 16 + SLAB_COMPACT_SLACK, "%zu bytes of holes for %zu in use",
+		      slab_holes(&s), in_use);
+	ck_assert(!slab_compact_due(&s));
+	for (unsigned i = 1; i < N; i += 2)
+		ck_assert(intact(obj[i], 16 + (i % 13) * 8, i));
+	/* the free objects left are writable and none is handed out twice */
+	for (unsigned i = 0; i < N; i += 2) {
+		obj[i] = slab_alloc(&s, 16 + (i % 13) * 8);
+		ck_assert_ptr_nonnull(obj[i]);
+		fill(obj[i], 16 + (i % 13) * 8, i);
+	}
+	for (unsigned i = 0; i < N; i++)
+		ck_assert(intact(obj[i], 16 + (i % 13) * 8, i));
+	slab_clear(&s);
+}
+END_TEST
 #endif
 
 Suite *unit_suite(void)
@@ -149,6 +208,7 @@ Suite *unit_suite(void)
 #if !defined(__SANITIZE_ADDRESS__)
 	tcase_add_test(tc, freed_objects_are_reused_by_their_class);
 	tcase_add_test(tc, wholly_free_chunks_released);
+	tcase_add_test(tc, evacuation_gives_back_half_used_chunks);
 #endif
 	suite_add_tcase(su, tc);
 	return su;
