@@ -117,6 +117,9 @@ static void warn_restart_only(const struct config *old, const struct config *new
 		same = strcmp(old->listen[i].text, new->listen[i].text) == 0;
 	if (!same)
 		log_warn("reload: listen, workers and tcp settings take effect after a restart");
+	/* the UDP threads choose their I/O once, at start */
+	if (old->udp_io != new->udp_io || old->udp_batch_wait_us != new->udp_batch_wait_us)
+		log_warn("reload: udp-io and udp-batch-wait-us take effect after a restart");
 	/* the PROXY allowlist is copied into the server at start */
 	same = old->proxy_protocol_count == new->proxy_protocol_count;
 	for (size_t i = 0; same && i < old->proxy_protocol_count; i++) {

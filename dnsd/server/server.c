@@ -169,6 +169,7 @@ struct server *server_new(const struct config *cfg, struct publish *publish, cha
 	s->publish = publish;
 	s->listen_count = cfg->listen_count;
 	s->udp_io = cfg->udp_io;
+	s->udp_batch_wait_us = cfg->udp_batch_wait_us;
 	if (cfg->proxy_protocol_count) {
 		s->proxy_prefixes = calloc(cfg->proxy_protocol_count, sizeof(*s->proxy_prefixes));
 		if (!s->proxy_prefixes) {

@@ -47,7 +47,13 @@ struct udp_socket {
 	pthread_t thread;
 	bool is_started;
 	_Atomic bool is_stopping; /* set by server_stop() */
+	/* how the thread receives and sends (enum udp_io_mode): set before it
+	 * starts, lowered by the thread itself when io_uring turns out not to
+	 * work; read by /metrics */
+	_Atomic int io_mode;
 };
+
+enum udp_io_mode { UDP_IO_MODE_RECVMMSG, UDP_IO_MODE_IO_URING, UDP_IO_MODE_IO_URING_BATCH_WAIT };
 
 /* One listening address's TCP socket in one worker's loop (tcp.c). */
 struct tcp_listener {
@@ -112,7 +118,8 @@ struct server {
 	 * reload (server_set_rrl); UDP threads load it inside a read section */
 	_Atomic(struct rrl *) rrl;
 	enum config_udp_io udp_io;
-	bool is_udp_io_logged; /* the choice is logged once, by the main thread */
+	uint32_t udp_batch_wait_us; /* udp-batch-wait-us */
+	bool is_udp_io_logged;      /* the choice is logged once, by the main thread */
 };
 
 /* socket.c: a bound socket for a, SOCK_DGRAM (blocking) or SOCK_STREAM
@@ -156,6 +163,9 @@ struct udp_ring *udp_ring_new(struct udp_socket *u, char *err, size_t errlen);
  * not to support what the ring needs, so that the caller falls back. */
 bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r);
 void udp_ring_free(struct udp_ring *r);
+/* The batch wait r's thread uses while datagrams come fast (µs): 0 where the
+ * kernel has no min_wait_usec (before 6.12) or udp-batch-wait-us is 0. */
+uint32_t udp_ring_batch_wait_us(const struct udp_ring *r);
 /* Tells the thread to stop and wakes it from recvmmsg(); udp_socket_join()
  * then waits for it. Split so that every thread is woken before any join. */
 void udp_socket_wake(struct udp_socket *u);

@@ -432,6 +432,37 @@ static void write_edns(const struct server *s, struct metrics_out *m)
 		       missing);
 }
 
+/* The UDP threads' batching: how many use each I/O mode, and the batches. */
+static void write_udp(const struct server *s, struct metrics_out *m)
+{
+	static const char *const modes[] = { "recvmmsg", "io-uring", "io-uring-batch-wait" };
+	uint64_t count[3] = { 0 };
+	for (unsigned w = 0; w < s->worker_count; w++)
+		for (size_t l = 0; l < s->listen_count; l++) {
+			int mode = atomic_load_explicit(&s->workers[w].udp[l].io_mode, memory_order_relaxed);
+			if (mode >= 0 && mode < 3)
+				count[mode]++;
+		}
+	metrics_family(m, "dnsd_udp_threads", METRICS_GAUGE,
+		       "UDP threads by how they receive and send: recvmmsg, io-uring, or io-uring-batch-wait "
+		       "(io_uring with udp-batch-wait-us in effect).");
+	for (unsigned i = 0; i < 3; i++)
+		metrics_sample(m, "dnsd_udp_threads", &(struct metrics_label){ "mode", modes[i] }, 1,
+			       count[i]);
+	metrics_single(m, "dnsd_udp_batches_total", METRICS_COUNTER,
+		       "Batches of datagrams the UDP threads received: one system call each on io_uring, "
+		       "recvmmsg and sendmmsg otherwise.",
+		       sum_all(s, OFF(udp_batches)));
+	metrics_single(m, "dnsd_udp_batch_datagrams_total", METRICS_COUNTER,
+		       "Datagrams in those batches (divided by dnsd_udp_batches_total: the mean batch).",
+		       sum_all(s, OFF(udp_batch_datagrams)));
+	metrics_single(
+		m, "dnsd_udp_batch_waits_total", METRICS_COUNTER,
+		"Batches gathered by a batch wait (udp-batch-wait-us) rather than returned at the first "
+		"datagram.",
+		sum_all(s, OFF(udp_batch_waits)));
+}
+
 void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
 	write_requests(s, m);
@@ -446,4 +477,5 @@ void server_write_metrics(const struct server *s, struct metrics_out *m)
 	write_proxy(s, m);
 	write_rrl(s, m);
 	write_edns(s, m);
+	write_udp(s, m);
 }

@@ -82,6 +82,12 @@ struct server_stats {
 	_Atomic uint64_t cookies[SERVER_COOKIE_SLOTS];
 	_Atomic uint64_t badcookie;
 	_Atomic uint64_t cookie_missing; /* cookie-require: TC for a UDP query without a cookie */
+	/* UDP threads: batches received (one io_uring_enter(), or one recvmmsg()
+	 * and one sendmmsg(), each), the datagrams in them, and the batches
+	 * gathered by a batch wait (udp-batch-wait-us) */
+	_Atomic uint64_t udp_batches;
+	_Atomic uint64_t udp_batch_datagrams;
+	_Atomic uint64_t udp_batch_waits;
 };
 
 /* Upper bounds (seconds) of the request duration histogram's buckets:
@@ -118,6 +124,14 @@ static inline void server_stats_proxy(struct server_stats *st, bool is_tcp, enum
 					   : v == PROXY_VERDICT_MISSING   ? SERVER_PROXY_DROP_MISSING
 									  : SERVER_PROXY_DROP_MALFORMED],
 			1);
+}
+/* One UDP batch of n datagrams; is_waited: gathered by a batch wait. */
+static inline void server_stats_udp_batch(struct server_stats *st, unsigned n, bool is_waited)
+{
+	server_stats_add(&st->udp_batches, 1);
+	server_stats_add(&st->udp_batch_datagrams, n);
+	if (is_waited)
+		server_stats_add(&st->udp_batch_waits, 1);
 }
 static inline uint64_t server_stats_now_ns(void)
 {

@@ -259,6 +259,7 @@ static void udp_serve_batch(struct udp_socket *u)
 		return; /* timeout, signal or shutdown() */
 	uint64_t started = server_stats_now_ns();
 	unsigned out = 0;
+	server_stats_udp_batch(u->stats, (unsigned)n, false);
 	const struct snapshot *snap = publish_read_begin(u->s->publish, u->reader);
 	for (int i = 0; i < n; i++) {
 		struct msghdr *mh = &b->rmsg[i].msg_hdr;
@@ -310,6 +311,7 @@ static void *udp_main(void *arg)
 	struct udp_socket *u = arg;
 	if (u->ring && udp_ring_serve(u, u->ring))
 		return NULL;
+	atomic_store_explicit(&u->io_mode, UDP_IO_MODE_RECVMMSG, memory_order_relaxed);
 	while (!atomic_load_explicit(&u->is_stopping, memory_order_relaxed))
 		udp_serve_batch(u);
 	return NULL;
@@ -341,13 +343,27 @@ int udp_socket_init(struct udp_socket *u, struct server *s, struct server_stats 
 		snprintf(err, errlen, "udp-io: io-uring: %s", why);
 		return DNSD_EIO;
 	}
+	uint32_t wait_us = u->ring ? udp_ring_batch_wait_us(u->ring) : 0;
+	atomic_store_explicit(&u->io_mode,
+			      !u->ring  ? UDP_IO_MODE_RECVMMSG
+			      : wait_us ? UDP_IO_MODE_IO_URING_BATCH_WAIT
+					: UDP_IO_MODE_IO_URING,
+			      memory_order_relaxed);
 	if (!s->is_udp_io_logged) {
 		s->is_udp_io_logged = true;
-		if (u->ring)
-			log_info("udp: io_uring (udp-io: %s)",
-				 s->udp_io == CONFIG_UDP_IO_AUTO ? "auto" : "io-uring");
-		else
+		const char *io = s->udp_io == CONFIG_UDP_IO_AUTO ? "auto" : "io-uring";
+		if (!u->ring)
 			log_warn("udp: io_uring unavailable (%s); using recvmmsg (udp-io: auto)", why);
+		else if (wait_us)
+			log_info("udp: io_uring (udp-io: %s), batch wait %u us while queries come faster "
+				 "(udp-batch-wait-us)",
+				 io, wait_us);
+		else if (s->udp_batch_wait_us)
+			log_info("udp: io_uring (udp-io: %s), no batch wait: the kernel has no min_wait "
+				 "(Linux 6.12)",
+				 io);
+		else
+			log_info("udp: io_uring (udp-io: %s), no batch wait (udp-batch-wait-us: 0)", io);
 	}
 	return 0;
 }

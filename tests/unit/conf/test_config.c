@@ -403,6 +403,20 @@ START_TEST(test_udp_io)
 }
 END_TEST
 
+START_TEST(test_udp_batch_wait)
+{
+	load_ok("workers: 1\n");
+	ck_assert_uint_eq(cfg->udp_batch_wait_us, 25);
+	load_ok("udp-batch-wait-us: 0\n");
+	ck_assert_uint_eq(cfg->udp_batch_wait_us, 0);
+	load_ok("udp-batch-wait-us: 200\n");
+	ck_assert_uint_eq(cfg->udp_batch_wait_us, 200);
+	/* tens of microseconds, never a wait a lone query would notice */
+	load_error("udp-batch-wait-us: 201\n", DNSD_ERANGE, 1, 20,
+		   "udp-batch-wait-us: 201 is out of range 0..200");
+}
+END_TEST
+
 START_TEST(test_addresses)
 {
 	load_ok("listen: [\"192.0.2.1:1\", \"[2001:db8::1]:65535\", \":53\", '[::]:5353']\n"
@@ -966,6 +980,7 @@ static Suite *config_suite(void)
 	tcase_add_test(tc, test_bool_spellings);
 	tcase_add_test(tc, test_uint_bounds);
 	tcase_add_test(tc, test_udp_io);
+	tcase_add_test(tc, test_udp_batch_wait);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_prefixes);
 	tcase_add_test(tc, test_proxy_protocol_and_state);
