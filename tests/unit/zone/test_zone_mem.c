@@ -28,6 +28,9 @@
  * (378 at 10,000 entries, 370 at 100,000; 1,579 and 1,027 before the
  * compact form) */
 #define ZONE_BYTES_PER_ENTRY_MAX 420
+/* the bound on the builder's bytes per ServiceEntry, all of it: names,
+ * RRsets, records, the name table */
+#define BUILDER_BYTES_PER_ENTRY_MAX 200
 /* the battery's answers, byte for byte, as the zone form before compaction
  * (17ab49e) gave them: a change of the form must not change one byte; a
  * change of what is rendered updates this on purpose */
@@ -224,12 +227,34 @@ START_TEST(test_bytes_per_entry)
 }
 END_TEST
 
+/* The builder itself, on the same shape: what a Kubernetes feed keeps
+ * standing between freezes. */
+START_TEST(test_builder_bytes_per_entry)
+{
+	const char *env = getenv("ZONE_MEM_N");
+	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
+	struct zone_build *b = new_builder();
+	for (unsigned k = 0; k < n; k++)
+		add_entry(b, k);
+	size_t in_use = 0, mapped = 0;
+	zone_build_memory(b, &in_use, &mapped);
+	if (getenv("ZONE_MEM_PRINT"))
+		fprintf(stderr,
+			"builder: %u entries, %zu bytes in use (%.1f B/entry), %zu mapped (%.1f B/entry)\n",
+			n, in_use, (double)in_use / n, mapped, (double)mapped / n);
+	ck_assert_msg(in_use <= (size_t)n * BUILDER_BYTES_PER_ENTRY_MAX,
+		      "%zu bytes for %u entries: over %d each", in_use, n, BUILDER_BYTES_PER_ENTRY_MAX);
+	zone_build_free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("zone_mem");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_bytes_per_entry);
+	tcase_add_test(tc, test_builder_bytes_per_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
