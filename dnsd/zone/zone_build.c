@@ -219,28 +219,39 @@ static uint8_t rdata_tail(uint16_t type, const uint8_t *rdata, uint16_t rdlen, c
 	return BUILD_RR_WHOLE;
 }
 
-size_t build_rr_decode(const struct build_node *n, const uint8_t *p, struct build_rr *out, uint8_t *scratch)
+static size_t varint_put(uint8_t *p, uint32_t v)
 {
-	memcpy(&out->type, p, 2);
-	memcpy(&out->rdlen, p + 2, 2);
-	memcpy(&out->ttl, p + 4, 4);
-	memcpy(&out->refs, p + 8, 4);
-	uint8_t tail = p[12];
-	const uint8_t *stored = p + BUILD_RR_HEADER;
-	if (tail == BUILD_RR_WHOLE) {
-		out->rdata = stored;
-		return BUILD_RR_HEADER + (size_t)out->rdlen;
+	size_t i = 0;
+	while (v >= 0x80) {
+		p[i++] = (uint8_t)(v | 0x80);
+		v >>= 7;
 	}
-	size_t name_bytes = (size_t)n->name_len - tail;
-	size_t prefix = (size_t)out->rdlen - name_bytes;
-	if (prefix == 0) {
-		out->rdata = n->lname + tail;
-	} else {
-		memcpy(scratch, stored, prefix);
-		memcpy(scratch + prefix, n->lname + tail, name_bytes);
-		out->rdata = scratch;
+	p[i++] = (uint8_t)v;
+	return i;
+}
+
+/* Writes a record header into p (BUILD_RR_HEADER_MAX bytes); returns its length. */
+static size_t rr_header_put(uint8_t *p, uint16_t type, uint16_t rdlen, uint32_t ttl, uint32_t refs,
+			    uint8_t tail)
+{
+	size_t i = varint_put(p, type);
+	i += varint_put(p + i, rdlen);
+	i += varint_put(p + i, ttl);
+	i += varint_put(p + i, refs);
+	p[i++] = tail;
+	return i;
+}
+
+uint16_t node_rrset_count(const struct build_node *n)
+{
+	uint16_t count = 0, type = 0;
+	for (const uint8_t *p = node_records(n), *end = p + n->data_len; p < end; p += build_rr_size(n, p)) {
+		uint16_t t = build_rr_type(p);
+		if (count == 0 || t != type)
+			count++;
+		type = t;
 	}
-	return BUILD_RR_HEADER + prefix;
+	return count;
 }
 
 bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct build_rrset *out)
@@ -248,14 +259,12 @@ bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct bui
 	const uint8_t *p = *pos, *end = node_records(n) + n->data_len;
 	if (p >= end)
 		return false;
-	uint8_t scratch[BUILD_RR_SCRATCH];
-	struct build_rr rr;
 	out->node = n;
 	out->begin = p;
 	out->type = build_rr_type(p);
 	out->count = 0;
 	while (p < end && build_rr_type(p) == out->type) {
-		p += build_rr_decode(n, p, &rr, scratch);
+		p += build_rr_size(n, p);
 		out->count++;
 	}
 	out->end = p;
@@ -265,12 +274,14 @@ bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct bui
 
 bool node_rrset(const struct build_node *n, uint16_t type, struct build_rrset *out)
 {
-	const uint8_t *pos = node_records(n);
-	while (node_rrset_next(n, &pos, out)) {
-		if (out->type == type)
-			return true;
-		if (out->type > type)
+	const uint8_t *p = node_records(n), *end = p + n->data_len;
+	while (p < end) {
+		uint16_t t = build_rr_type(p);
+		if (t == type)
+			return node_rrset_next(n, &p, out);
+		if (t > type)
 			return false;
+		p += build_rr_size(n, p);
 	}
 	return false;
 }
@@ -368,6 +379,42 @@ static struct build_node *node_resize(struct zone_build *b, struct build_node **
 	return m;
 }
 
+/* Makes the old_len bytes at offset off of the records of the node in
+ * *slot new_len bytes long (the rest moves; the caller writes the new
+ * bytes). Returns where they begin, NULL when growing fails (nothing
+ * changed). */
+static uint8_t *node_splice(struct zone_build *b, struct build_node **slot, size_t off, size_t old_len,
+			    size_t new_len)
+{
+	struct build_node *n = *slot;
+	size_t old_size = node_size(n), rest = n->data_len - off - old_len;
+	if (new_len > old_len) {
+		if ((size_t)n->data_len + (new_len - old_len) > UINT32_MAX ||
+		    !(n = node_resize(b, slot, old_size, old_size + (new_len - old_len))))
+			return NULL;
+	}
+	uint8_t *recs = n->lname + n->name_len;
+	memmove(recs + off + new_len, recs + off + old_len, rest);
+	n->data_len = (uint32_t)(n->data_len - old_len + new_len);
+	if (new_len < old_len)
+		n = node_resize(b, slot, old_size, node_size(n));
+	return n->lname + n->name_len + off;
+}
+
+/* Rewrites the header of the record at offset off (rr, as decoded) with
+ * new TTL and contributions. */
+static int rr_header_update(struct zone_build *b, struct build_node **slot, size_t off,
+			    const struct build_rr *rr, uint32_t ttl, uint32_t refs)
+{
+	uint8_t h[BUILD_RR_HEADER_MAX];
+	size_t len = rr_header_put(h, rr->type, rr->rdlen, ttl, refs, rr->tail);
+	uint8_t *p = node_splice(b, slot, off, rr->header_len, len);
+	if (!p)
+		return DNSD_ENOMEM;
+	memcpy(p, h, len);
+	return 0;
+}
+
 int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 		   const uint8_t *rdata, uint16_t rdlen)
 {
@@ -396,55 +443,38 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		memcpy(fresh->lname, lname, len);
 		fresh->name_len = (uint8_t)len;
 		fresh->hash = hash;
-		fresh->part = (uint8_t)part;
 		*slot = fresh;
 		t->count++;
 		b->node_count++;
 	}
-	struct build_node *n = *slot;
-	mark_dirty(b, n->part);
+	mark_dirty(b, part);
 	struct build_rr rr;
 	bool found, is_new_set;
-	uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
+	size_t off = (size_t)(node_find_rr(*slot, type, rdata, rdlen, &rr, &found, &is_new_set) -
+			      node_records(*slot));
 	if (found) {
-		uint32_t refs = rr.refs + 1;
-		memcpy(at + 8, &refs, 4);
-		if (ttl_s < rr.ttl)
-			memcpy(at + 4, &ttl_s, 4);
-		return 0;
+		if (rr.refs == UINT32_MAX)
+			return DNSD_ELIMIT;
+		return rr_header_update(b, slot, off, &rr, ttl_s < rr.ttl ? ttl_s : rr.ttl, rr.refs + 1);
 	}
 	uint8_t tail = rdata_tail(type, rdata, rdlen, lname, len);
 	size_t stored = tail == BUILD_RR_WHOLE ? rdlen : (size_t)rdlen - (len - tail);
-	size_t add = BUILD_RR_HEADER + stored;
-	size_t at_off = (size_t)(at - node_records(n));
-	struct build_node *grown = (size_t)n->data_len + add > UINT32_MAX
-					   ? NULL
-					   : node_resize(b, slot, node_size(n),
-							 NODE_SIZE(len, n->data_len + add));
-	if (!grown) {
+	uint8_t h[BUILD_RR_HEADER_MAX];
+	size_t hlen = rr_header_put(h, type, rdlen, ttl_s, 1, tail);
+	uint8_t *p = node_splice(b, slot, off, 0, hlen + stored);
+	if (!p) {
 		if (is_new_node) {
+			struct build_node *n = *slot;
 			table_delete(t, slot);
 			slab_free(&b->slab, n, NODE_SIZE(len, 0));
 			b->node_count--;
 		}
 		return DNSD_ENOMEM;
 	}
-	n = grown;
-	uint8_t *recs = n->lname + len;
-	memmove(recs + at_off + add, recs + at_off, n->data_len - at_off);
-	uint8_t *p = recs + at_off;
-	uint32_t refs = 1;
-	memcpy(p, &type, 2);
-	memcpy(p + 2, &rdlen, 2);
-	memcpy(p + 4, &ttl_s, 4);
-	memcpy(p + 8, &refs, 4);
-	p[12] = tail;
-	memcpy(p + BUILD_RR_HEADER, rdata, stored);
-	n->data_len += (uint32_t)add;
-	if (is_new_set) {
-		n->rrset_count++;
-		count_rrset(b, n, type, 1);
-	}
+	memcpy(p, h, hlen);
+	memcpy(p + hlen, rdata, stored);
+	if (is_new_set)
+		count_rrset(b, *slot, type, 1);
 	b->record_count++;
 	return 0;
 }
@@ -459,7 +489,7 @@ size_t zone_build_rrset_size(const struct zone_build *b, const uint8_t *owner, u
 size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner)
 {
 	const struct build_node *n = build_lookup(b, owner);
-	return n ? n->rrset_count : 0;
+	return n ? node_rrset_count(n) : 0;
 }
 
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
@@ -475,35 +505,29 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 		return DNSD_ENOENT;
 	struct build_rr rr;
 	bool found, is_new_set;
-	uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
+	const uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
 	if (!found)
 		return DNSD_ENOENT;
-	mark_dirty(b, n->part);
-	if (--rr.refs > 0) {
-		memcpy(at + 8, &rr.refs, 4);
-		return 0;
+	mark_dirty(b, part);
+	size_t off = (size_t)(at - node_records(n));
+	if (rr.refs > 1) {
+		/* a shorter header: node_splice() shrinks, which cannot fail */
+		return rr_header_update(b, slot, off, &rr, rr.ttl, rr.refs - 1);
 	}
 	b->record_count--;
 	struct build_rrset set;
 	node_rrset(n, type, &set);
-	uint8_t *recs = n->lname + n->name_len;
-	size_t at_off = (size_t)(at - recs);
+	if (set.count == 1)
+		count_rrset(b, n, type, -1);
 	uint8_t scratch[BUILD_RR_SCRATCH];
 	size_t size = build_rr_decode(n, at, &rr, scratch);
-	size_t old_size = node_size(n);
-	memmove(recs + at_off, recs + at_off + size, n->data_len - at_off - size);
-	n->data_len -= (uint32_t)size;
-	if (set.count == 1) {
-		count_rrset(b, n, type, -1);
-		n->rrset_count--;
-	}
-	if (n->rrset_count == 0) {
+	if (size == n->data_len) {
 		table_delete(&b->tables[part], slot);
-		slab_free(&b->slab, n, old_size);
+		slab_free(&b->slab, n, node_size(n));
 		b->node_count--;
 		return 0;
 	}
-	node_resize(b, slot, old_size, node_size(n));
+	node_splice(b, slot, off, size, 0);
 	return 0;
 }
 

@@ -20,26 +20,27 @@
  * are one slab object, with no pointer between them. The name is stored
  * once, lower case; then its records, packed, sorted by type and then by
  * rdata bytes (the order answers render in, so freezing sorts nothing), each
- * a BUILD_RR_HEADER-byte header and its rdata:
- *   u16 type, u16 rdlen, u32 ttl, u32 refs (contributions; the record goes
- *   at 0), u8 tail, then the rdata's stored bytes.
- * tail is BUILD_RR_WHOLE when the whole rdata is stored. Otherwise the name
+ * a header of 5 bytes or more and its rdata:
+ *   type, rdlen, ttl, refs (contributions; the record goes at 0), each an
+ *   unsigned LEB128 varint (7 bits a byte: A, TTL 30 and one contribution
+ *   take a byte each), then u8 tail, then the rdata's stored bytes.
+ * A change of TTL or contributions that changes a varint's length moves the
+ * rest of the node (node_splice()). tail is BUILD_RR_WHOLE when the whole
+ * rdata is stored. Otherwise the name
  * that ends the rdata (NS, CNAME, PTR, DNAME, MX, SRV) is the owner's own
  * name from offset tail on, byte for byte, and is not stored again: an SRV
  * "_http._tcp.<host>" -> "0 0 80 <host>" keeps 6 bytes of rdata, not 30.
- * Fields are native-endian and unaligned (read with memcpy). The hashed
+ * The node's own fields are native-endian, unaligned past the first. The hashed
  * parts each have a table of their own (struct build_table), so a freeze
  * walks the names of a part it renders without touching the others. */
 struct build_node {
 	uint32_t hash;
-	uint32_t data_len;    /* bytes of records after the name */
-	uint16_t rrset_count; /* distinct types */
+	uint32_t data_len; /* bytes of records after the name */
 	uint8_t name_len;
-	uint8_t part;    /* zone part index (zone.h) */
 	uint8_t lname[]; /* lower case, hash key; then the records */
 };
 #define NODE_SIZE(name_len, data_len) (offsetof(struct build_node, lname) + (size_t)(name_len) + (data_len))
-#define BUILD_RR_HEADER 13
+#define BUILD_RR_HEADER_MAX (3 + 3 + 5 + 5 + 1)
 #define BUILD_RR_WHOLE 0xFF
 /* the longest rdata a decoded record may need scratch for: the prefix
  * before a name stored by reference (SRV's 6 bytes) and the name */
@@ -61,6 +62,8 @@ struct build_rr {
 	uint32_t ttl;
 	uint32_t refs;
 	const uint8_t *rdata;
+	uint8_t tail;       /* as stored */
+	uint8_t header_len; /* bytes before the stored rdata */
 };
 
 /* The records of one type at a node: [begin, end) of its record bytes. */
@@ -92,22 +95,99 @@ struct zone_build {
 
 static inline const uint8_t *node_records(const struct build_node *n) { return n->lname + n->name_len; }
 
+/* An unsigned LEB128 varint at p into *v; returns its length. */
+static inline size_t build_varint_get(const uint8_t *p, uint32_t *v)
+{
+	uint32_t x = 0;
+	size_t i = 0;
+	for (unsigned shift = 0;; shift += 7) {
+		uint8_t c = p[i++];
+		x |= (uint32_t)(c & 0x7F) << shift;
+		if (!(c & 0x80))
+			break;
+	}
+	*v = x;
+	return i;
+}
+
+/* The type of the record at p. */
 static inline uint16_t build_rr_type(const uint8_t *p)
 {
-	uint16_t v;
-	memcpy(&v, p, sizeof(v));
-	return v;
+	uint32_t v;
+	build_varint_get(p, &v);
+	return (uint16_t)v;
 }
 
 /* Decodes the record at p (inside node n) into out, its rdata into scratch
  * (BUILD_RR_SCRATCH bytes) when needed; returns the record's stored size. */
-size_t build_rr_decode(const struct build_node *n, const uint8_t *p, struct build_rr *out, uint8_t *scratch);
+static inline size_t build_rr_decode(const struct build_node *n, const uint8_t *p, struct build_rr *out,
+				     uint8_t *scratch)
+{
+	uint32_t type, rdlen;
+	size_t i = build_varint_get(p, &type);
+	i += build_varint_get(p + i, &rdlen);
+	i += build_varint_get(p + i, &out->ttl);
+	i += build_varint_get(p + i, &out->refs);
+	out->type = (uint16_t)type;
+	out->rdlen = (uint16_t)rdlen;
+	out->tail = p[i++];
+	out->header_len = (uint8_t)i;
+	const uint8_t *stored = p + i;
+	if (out->tail == BUILD_RR_WHOLE) {
+		out->rdata = stored;
+		return i + (size_t)out->rdlen;
+	}
+	size_t name_bytes = (size_t)n->name_len - out->tail;
+	size_t prefix = (size_t)out->rdlen - name_bytes;
+	if (prefix == 0) {
+		out->rdata = n->lname + out->tail;
+	} else {
+		memcpy(scratch, stored, prefix);
+		memcpy(scratch + prefix, n->lname + out->tail, name_bytes);
+		out->rdata = scratch;
+	}
+	return i + prefix;
+}
+
+/* The TTL of the record at p. */
+static inline uint32_t build_rr_ttl(const uint8_t *p)
+{
+	size_t i = 0;
+	for (int k = 0; k < 2; k++) { /* type, rdlen */
+		while (p[i] & 0x80)
+			i++;
+		i++;
+	}
+	uint32_t ttl;
+	build_varint_get(p + i, &ttl);
+	return ttl;
+}
+
+/* The stored size of the record at p, without decoding its rdata. */
+static inline size_t build_rr_size(const struct build_node *n, const uint8_t *p)
+{
+	size_t i = 0;
+	uint32_t rdlen;
+	while (p[i] & 0x80) /* type */
+		i++;
+	i++;
+	i += build_varint_get(p + i, &rdlen);
+	for (int k = 0; k < 2; k++) { /* ttl, refs */
+		while (p[i] & 0x80)
+			i++;
+		i++;
+	}
+	uint8_t tail = p[i++];
+	return i + rdlen - (tail == BUILD_RR_WHOLE ? 0 : (size_t)n->name_len - tail);
+}
 
 /* The RRset of type at n into *out; false when n has none. */
 bool node_rrset(const struct build_node *n, uint16_t type, struct build_rrset *out);
 /* The RRset whose records begin at or after *pos (the node's first at
  * node_records(n)); advances *pos past it. False at the end. */
 bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct build_rrset *out);
+/* How many RRsets (distinct types) n has. */
+uint16_t node_rrset_count(const struct build_node *n);
 static inline bool node_has_type(const struct build_node *n, uint16_t type)
 {
 	struct build_rrset s;

@@ -87,15 +87,17 @@ static int freeze_check(struct freeze *f, uint64_t rebuild)
 			continue;
 		FOR_TABLE_NODES(&b->tables[pi], n)
 		{
-			if (node_rrset(n, WIRE_TYPE_CNAME, &cname) && (n->rrset_count > 1 || cname.count > 1))
+			if (node_rrset(n, WIRE_TYPE_CNAME, &cname) &&
+			    (cname.count > 1 || node_rrset_count(n) > 1))
 				return freeze_fail(f, n->lname,
 						   "CNAME and other data (RFC 1034 section 3.6.2)");
 			if (n->name_len != b->apex_len && node_has_type(n, WIRE_TYPE_SOA))
 				return freeze_fail(f, n->lname, "SOA record below the zone apex");
 		}
 	}
-	/* stored whole (SOA rdata ends in numbers): no scratch needed */
-	build_rr_decode(apex, soa.begin, &f->soa, NULL);
+	/* stored whole (SOA rdata ends in numbers): rdata points into the node */
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	build_rr_decode(apex, soa.begin, &f->soa, scratch);
 	uint32_t minimum = wire_read_u32(f->soa.rdata + f->soa.rdlen - 4);
 	uint32_t soa_ttl = f->soa.ttl;
 	f->neg_ttl = soa_ttl < minimum ? soa_ttl : minimum;

@@ -213,23 +213,23 @@ static int render_rr(struct render *r, const uint8_t *owner, uint16_t type, uint
 static uint32_t rrset_ttl(const struct build_rrset *set)
 {
 	uint32_t ttl = UINT32_MAX;
-	uint8_t scratch[BUILD_RR_SCRATCH];
-	struct build_rr rr;
-	for (const uint8_t *p = set->begin; rrset_rr(set, &p, &rr, scratch);)
-		if (rr.ttl < ttl)
-			ttl = rr.ttl;
+	for (const uint8_t *p = set->begin; p < set->end; p += build_rr_size(set->node, p)) {
+		uint32_t t = build_rr_ttl(p);
+		if (t < ttl)
+			ttl = t;
+	}
 	return ttl;
 }
 
 /* Appends an RRset; returns the number of records written. */
 static uint16_t render_rrset(struct render *r, const uint8_t *owner, const struct build_rrset *set)
 {
-	uint32_t ttl = rrset_ttl(set);
+	uint32_t ttl = set->count == 1 ? 0 : rrset_ttl(set);
 	uint16_t n = 0;
 	uint8_t scratch[BUILD_RR_SCRATCH];
 	struct build_rr rr;
 	for (const uint8_t *p = set->begin; rrset_rr(set, &p, &rr, scratch);) {
-		if (render_rr(r, owner, set->type, ttl, rr.rdata, rr.rdlen) != 0) {
+		if (render_rr(r, owner, set->type, set->count == 1 ? rr.ttl : ttl, rr.rdata, rr.rdlen) != 0) {
 			r->is_cut = true;
 			break;
 		}
@@ -407,9 +407,10 @@ static const uint8_t *cname_target(const struct build_node *n)
 {
 	struct build_rrset set;
 	struct build_rr rr;
+	uint8_t scratch[BUILD_RR_SCRATCH]; /* not used: no prefix before the name */
 	node_rrset(n, WIRE_TYPE_CNAME, &set);
-	build_rr_decode(n, set.begin, &rr, NULL);
-	return rr.rdata;
+	build_rr_decode(n, set.begin, &rr, scratch);
+	return rr.tail == BUILD_RR_WHOLE ? set.begin + rr.header_len : n->lname + rr.tail;
 }
 
 /* Where a CNAME chain ends, followed once at build time. */
@@ -536,7 +537,7 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	cname_chase(f, bn, &c);
 	const struct build_node *end_b = c.end && !(c.end->flags & ZONE_NODE_CNAME) ? bnode_of(f, c.end)
 										    : NULL;
-	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
+	uint16_t ntypes = (uint16_t)(1 + (end_b ? node_rrset_count(end_b) : 0));
 	uint16_t *types;
 	struct zone_blob *blobs;
 	if (node_area(f, ntypes, ntypes + 1u, &types, &blobs) != 0)
@@ -574,7 +575,7 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 static int render_plain_node(struct freeze *f, struct zone_node *zn, struct build_node *bn)
 {
 	struct render *r = f->r;
-	uint16_t ntypes = bn->rrset_count;
+	uint16_t ntypes = node_rrset_count(bn);
 	bool has_referral = (zn->flags & ZONE_NODE_CUT) != 0;
 	uint16_t *types;
 	struct zone_blob *blobs;

@@ -432,6 +432,46 @@ START_TEST(records_by_reference_read_back)
 }
 END_TEST
 
+/* A record's header grows and shrinks with its contributions and TTL
+ * (varints, zone_build_impl.h): past 127 contributions it takes a byte
+ * more, and the records after it in the node must move with it intact. */
+START_TEST(contributions_past_one_byte)
+{
+	char err[256], got[512];
+	struct zone_build *b = new_builder();
+	uint8_t owner[DNAME_MAX_LEN], a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+	uint8_t aaaa[16] = { 0xfd, [15] = 9 };
+	dname_from_text(owner, "many.ns4.global");
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 300, a2, 4), 0);
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_AAAA, 300, aaaa, 16), 0);
+	for (int i = 0; i < 300; i++) /* the TTL drops to 20 on the 200th */
+		ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, i >= 199 ? 20 : 200000, a1, 4), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_A), 2);
+	for (int i = 0; i < 299; i++)
+		ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), 0);
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	read_back(z, "many.ns4.global", WIRE_TYPE_A, got, sizeof(got));
+	ck_assert_str_eq(got, "0a000001,0a000002,");
+	read_back(z, "many.ns4.global", WIRE_TYPE_AAAA, got, sizeof(got));
+	ck_assert_str_eq(got, "fd000000000000000000000000000009,");
+	/* the RRset's TTL is its records' lowest */
+	const struct zone_node *n = zone_lookup(z, owner, dname_len(owner),
+						dname_hash(owner, dname_len(owner)));
+	struct zone_rrset_reader r;
+	struct zone_rr rr;
+	ck_assert(zone_rrset_reader_init(&r, n, 0));
+	ck_assert(zone_rrset_reader_next(&r, &rr));
+	ck_assert_uint_eq(rr.ttl_s, 20);
+	zone_unref(z);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_A), 1);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), DNSD_ENOENT);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_AAAA), 1);
+	zone_build_free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("zone_build");
@@ -441,6 +481,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, unchanged_parts_are_shared);
 	tcase_add_test(tc, interleaved_empty_non_terminals);
 	tcase_add_test(tc, records_by_reference_read_back);
+	tcase_add_test(tc, contributions_past_one_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }
