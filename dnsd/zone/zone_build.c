@@ -274,6 +274,9 @@ bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct bui
 
 bool node_rrset(const struct build_node *n, uint16_t type, struct build_rrset *out)
 {
+	uint8_t bit = build_has_bit(type);
+	if (bit && !(n->has & bit))
+		return false;
 	const uint8_t *p = node_records(n), *end = p + n->data_len;
 	while (p < end) {
 		uint16_t t = build_rr_type(p);
@@ -317,8 +320,9 @@ static void mark_dirty(struct zone_build *b, unsigned part)
 		b->dirty |= 1ull << (part - 1);
 }
 
-static void count_rrset(struct zone_build *b, const struct build_node *n, uint16_t type, int delta)
+static void count_rrset(struct zone_build *b, struct build_node *n, uint16_t type, int delta)
 {
+	n->has = (uint8_t)(delta > 0 ? n->has | build_has_bit(type) : n->has & ~build_has_bit(type));
 	if (type == WIRE_TYPE_CNAME)
 		b->cname_sets += (size_t)delta;
 	else if (type == WIRE_TYPE_NS && n->name_len != b->apex_len)

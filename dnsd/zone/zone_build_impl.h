@@ -37,8 +37,25 @@ struct build_node {
 	uint32_t hash;
 	uint32_t data_len; /* bytes of records after the name */
 	uint8_t name_len;
+	uint8_t has;     /* BUILD_HAS_*: which of the types freezes and loaders ask for it holds */
 	uint8_t lname[]; /* lower case, hash key; then the records */
 };
+/* The types whose presence is asked for at every name (CNAME alone, SOA
+ * only at the apex, NS: a delegation), answered without walking the
+ * records: a name with 20,000 A records is not walked for each line a
+ * zone file adds to it. */
+#define BUILD_HAS_CNAME 1u
+#define BUILD_HAS_SOA 2u
+#define BUILD_HAS_NS 4u
+static inline uint8_t build_has_bit(uint16_t type)
+{
+	switch (type) {
+	case WIRE_TYPE_CNAME: return BUILD_HAS_CNAME;
+	case WIRE_TYPE_SOA: return BUILD_HAS_SOA;
+	case WIRE_TYPE_NS: return BUILD_HAS_NS;
+	default: return 0;
+	}
+}
 #define NODE_SIZE(name_len, data_len) (offsetof(struct build_node, lname) + (size_t)(name_len) + (data_len))
 #define BUILD_RR_HEADER_MAX (3 + 3 + 5 + 5 + 1)
 #define BUILD_RR_WHOLE 0xFF

@@ -197,13 +197,21 @@ static void print_table(const struct zone_mem *m, unsigned n, const struct zone 
 	fprintf(stderr, "blob pointers %zu, distinct blobs %zu\n", m->blob_refs, m->blobs);
 }
 
-START_TEST(test_bytes_per_entry)
+/* A builder with ZONE_MEM_N (default 10,000) entries; their count into *n. */
+static struct zone_build *builder_of_entries(unsigned *n)
 {
 	const char *env = getenv("ZONE_MEM_N");
-	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
+	*n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
 	struct zone_build *b = new_builder();
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < *n; k++)
 		add_entry(b, k);
+	return b;
+}
+
+START_TEST(test_bytes_per_entry)
+{
+	unsigned n;
+	struct zone_build *b = builder_of_entries(&n);
 	char err[256];
 	struct zone *z = zone_build_freeze(b, err, sizeof(err));
 	ck_assert_msg(z != NULL, "%s", err);
@@ -231,11 +239,8 @@ END_TEST
  * standing between freezes. */
 START_TEST(test_builder_bytes_per_entry)
 {
-	const char *env = getenv("ZONE_MEM_N");
-	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
-	struct zone_build *b = new_builder();
-	for (unsigned k = 0; k < n; k++)
-		add_entry(b, k);
+	unsigned n;
+	struct zone_build *b = builder_of_entries(&n);
 	size_t in_use = 0, mapped = 0;
 	zone_build_memory(b, &in_use, &mapped);
 	if (getenv("ZONE_MEM_PRINT"))
