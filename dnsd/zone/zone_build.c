@@ -106,7 +106,7 @@ size_t zone_build_release(struct zone_build *b)
 	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
 		struct build_table *t = &b->tables[pi];
 		uint32_t size = t->slots ? t->mask + 1 : 0, want = 8;
-		while (want * 3u < t->count * 4u * 2u)
+		while (want < t->count * 4u)
 			want *= 2;
 		if (t->count == 0 && t->slots) {
 			free(t->slots);
