@@ -617,8 +617,8 @@ void catalog_collect_metrics(struct catalog *c, struct metrics_out *m)
 	const char *name = "dnsd_zone_builder_bytes";
 	metrics_family(
 		m, name, METRICS_GAUGE,
-		"Kubernetes feeds' zone builders: bytes of names and records in use, and of slab chunks "
-		"mapped for them (free-list memory is the difference).");
+		"Kubernetes feeds' zone builders: bytes of names, records and name tables in use, and "
+		"of slab chunks mapped for them plus the tables (free-list memory is the difference).");
 	metrics_sample(m, name, &(struct metrics_label){ "state", "in_use" }, 1, in_use);
 	metrics_sample(m, name, &(struct metrics_label){ "state", "mapped" }, 1, mapped);
 }

@@ -12,55 +12,69 @@
 #include "util/err.h"
 #include "zone/zone_build_impl.h"
 
-static struct build_node **table_find_slot(const struct zone_build *b, const uint8_t *lname, size_t len,
+/* The slot of lname in t: its node's, or the empty one it would go into.
+ * t has slots. */
+static struct build_node **table_find_slot(const struct build_table *t, const uint8_t *lname, size_t len,
 					   uint32_t hash)
 {
-	uint32_t i = hash & b->table_mask;
+	uint32_t i = hash & t->mask;
 	for (;;) {
-		struct build_node **slot = &b->table[i];
+		struct build_node **slot = &t->slots[i];
 		struct build_node *n = *slot;
 		if (!n || (n->hash == hash && n->name_len == len && memcmp(n->lname, lname, len) == 0))
 			return slot;
-		i = (i + 1) & b->table_mask;
+		i = (i + 1) & t->mask;
 	}
 }
 
-static int table_resize(struct zone_build *b, uint32_t new_size)
+static int table_resize(struct build_table *t, uint32_t new_size)
 {
-	struct build_node **old = b->table;
-	uint32_t old_size = b->table_mask + 1;
-	b->table = calloc(new_size, sizeof(*b->table));
-	if (!b->table) {
-		b->table = old;
+	struct build_node **old = t->slots;
+	uint32_t old_size = old ? t->mask + 1 : 0;
+	struct build_node **slots = calloc(new_size, sizeof(*slots));
+	if (!slots)
 		return DNSD_ENOMEM;
-	}
-	b->table_mask = new_size - 1;
+	t->slots = slots;
+	t->mask = new_size - 1;
 	for (uint32_t i = 0; i < old_size; i++)
 		if (old[i])
-			*table_find_slot(b, old[i]->lname, old[i]->name_len, old[i]->hash) = old[i];
+			*table_find_slot(t, old[i]->lname, old[i]->name_len, old[i]->hash) = old[i];
 	free(old);
 	return 0;
 }
 
-static int table_grow(struct zone_build *b) { return table_resize(b, (b->table_mask + 1) * 2); }
+/* Room for one more name: at most 3/4 full (linear probing stays short). */
+static int table_reserve(struct build_table *t)
+{
+	uint32_t size = t->slots ? t->mask + 1 : 0;
+	if ((t->count + 1u) * 4u <= size * 3u)
+		return 0;
+	return table_resize(t, size ? size * 2 : 8);
+}
+
+static size_t table_bytes(const struct build_table *t)
+{
+	return t->slots ? (t->mask + 1u) * sizeof(*t->slots) : 0;
+}
 
 /* Linear-probing deletion by backward shift, so lookups need no tombstones. */
-static void table_delete(struct zone_build *b, struct build_node **slot)
+static void table_delete(struct build_table *t, struct build_node **slot)
 {
-	uint32_t i = (uint32_t)(slot - b->table);
+	uint32_t i = (uint32_t)(slot - t->slots);
 	uint32_t j = i;
-	b->table[i] = NULL;
+	t->slots[i] = NULL;
+	t->count--;
 	for (;;) {
-		j = (j + 1) & b->table_mask;
-		struct build_node *n = b->table[j];
+		j = (j + 1) & t->mask;
+		struct build_node *n = t->slots[j];
 		if (!n)
 			return;
-		uint32_t home = n->hash & b->table_mask;
+		uint32_t home = n->hash & t->mask;
 		/* move n back to i if its home is not cyclically within (i, j] */
 		bool stays = (i <= j) ? (home > i && home <= j) : (home > i || home <= j);
 		if (!stays) {
-			b->table[i] = n;
-			b->table[j] = NULL;
+			t->slots[i] = n;
+			t->slots[j] = NULL;
 			i = j;
 		}
 	}
@@ -75,63 +89,56 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s)
 	dname_lower(b->apex, apex, b->apex_len);
 	b->default_ttl = default_ttl_s;
 	slab_init(&b->slab);
-	b->table_mask = 63;
-	b->table = calloc(64, sizeof(*b->table));
 	b->buf = malloc(BLOB_MAX + 1024);
-	if (!b->table || !b->buf) {
+	if (!b->buf) {
 		zone_build_free(b);
 		return NULL;
 	}
 	return b;
 }
 
-static void rrset_free_array(struct zone_build *b, struct build_rrset *set)
-{
-	if (set->cap > 1)
-		slab_free(&b->slab, set->u.many, set->cap * sizeof(*set->u.many));
-}
-
-static void node_free(struct zone_build *b, struct build_node *n)
-{
-	for (uint16_t i = 0; i < n->rrset_count; i++) {
-		struct build_rrset *set = &n->rrsets[i];
-		struct build_rr **rrs = set_rrs(set);
-		for (uint16_t j = 0; j < set->count; j++)
-			slab_free(&b->slab, rrs[j], RR_SIZE(rrs[j]->rdlen));
-		rrset_free_array(b, set);
-	}
-	slab_free(&b->slab, n->rrsets, n->rrset_cap * sizeof(*n->rrsets));
-	slab_free(&b->slab, n, NODE_SIZE(n->name_len));
-}
+static size_t node_size(const struct build_node *n) { return NODE_SIZE(n->name_len, n->data_len); }
 
 size_t zone_build_release(struct zone_build *b)
 {
 	size_t released = slab_release(&b->slab);
-	/* the table shrinks back when under an eighth full: to at most half */
-	uint32_t size = b->table_mask + 1, want = 64;
-	while (want < b->node_count * 4)
-		want *= 2;
-	if (want < size / 2 && table_resize(b, want) == 0)
-		released += (size - want) * sizeof(*b->table);
+	/* a table shrinks back when under an eighth full: to at most half */
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
+		struct build_table *t = &b->tables[pi];
+		uint32_t size = t->slots ? t->mask + 1 : 0, want = 8;
+		while (want < t->count * 4u)
+			want *= 2;
+		if (t->count == 0 && t->slots) {
+			free(t->slots);
+			t->slots = NULL;
+			t->mask = 0;
+			released += size * sizeof(*t->slots);
+		} else if (want < size / 2 && table_resize(t, want) == 0)
+			released += (size - want) * sizeof(*t->slots);
+	}
 	return released;
 }
 
 void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped)
 {
-	*in_use += b->slab.in_use;
-	*mapped += b->slab.mapped;
+	size_t tables = 0;
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++)
+		tables += table_bytes(&b->tables[pi]);
+	*in_use += b->slab.in_use + tables;
+	*mapped += b->slab.mapped + tables;
 }
 
 void zone_build_free(struct zone_build *b)
 {
 	if (!b)
 		return;
-	if (b->table)
-		for (uint32_t i = 0; i <= b->table_mask; i++)
-			if (b->table[i])
-				node_free(b, b->table[i]);
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
+		struct build_table *t = &b->tables[pi];
+		FOR_TABLE_NODES(t, n)
+		slab_free(&b->slab, n, node_size(n));
+		free(t->slots);
+	}
 	slab_clear(&b->slab);
-	free(b->table);
 	free(b->buf);
 	free(b->relocs);
 	zone_unref(b->last);
@@ -181,12 +188,130 @@ static bool rdata_is_valid(uint16_t type, const uint8_t *rdata, uint16_t rdlen)
 	}
 }
 
+/* The offset in rdata of the name that ends it, for the types whose rdata
+ * does; -1 for the others. */
+static int rdata_tail_name_off(uint16_t type)
+{
+	switch (type) {
+	case WIRE_TYPE_NS:
+	case WIRE_TYPE_CNAME:
+	case WIRE_TYPE_PTR:
+	case WIRE_TYPE_DNAME: return 0;
+	case WIRE_TYPE_MX: return 2;
+	case WIRE_TYPE_SRV: return 6;
+	default: return -1;
+	}
+}
+
+/* The record's tail field: where in the owner's name (lname, len) the name
+ * ending rdata begins when it is a suffix of it byte for byte, else
+ * BUILD_RR_WHOLE. */
+static uint8_t rdata_tail(uint16_t type, const uint8_t *rdata, uint16_t rdlen, const uint8_t *lname,
+			  size_t len)
+{
+	int off = rdata_tail_name_off(type);
+	if (off < 0 || rdlen <= off)
+		return BUILD_RR_WHOLE;
+	size_t tl = (size_t)rdlen - (size_t)off;
+	for (size_t t = 0; t < len; t += (size_t)lname[t] + 1)
+		if (len - t == tl)
+			return memcmp(lname + t, rdata + off, tl) == 0 ? (uint8_t)t : BUILD_RR_WHOLE;
+	return BUILD_RR_WHOLE;
+}
+
+static size_t varint_put(uint8_t *p, uint32_t v)
+{
+	size_t i = 0;
+	while (v >= 0x80) {
+		p[i++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[i++] = (uint8_t)v;
+	return i;
+}
+
+/* Writes a record header into p (BUILD_RR_HEADER_MAX bytes); returns its length. */
+static size_t rr_header_put(uint8_t *p, uint16_t type, uint16_t rdlen, uint32_t ttl, uint32_t refs,
+			    uint8_t tail)
+{
+	size_t i = varint_put(p, type);
+	i += varint_put(p + i, rdlen);
+	i += varint_put(p + i, ttl);
+	i += varint_put(p + i, refs);
+	p[i++] = tail;
+	return i;
+}
+
+uint16_t node_rrset_count(const struct build_node *n)
+{
+	uint16_t count = 0, type = 0;
+	for (const uint8_t *p = node_records(n), *end = p + n->data_len; p < end; p += build_rr_size(n, p)) {
+		uint16_t t = build_rr_type(p);
+		if (count == 0 || t != type)
+			count++;
+		type = t;
+	}
+	return count;
+}
+
+bool node_rrset_next(const struct build_node *n, const uint8_t **pos, struct build_rrset *out)
+{
+	const uint8_t *p = *pos, *end = node_records(n) + n->data_len;
+	if (p >= end)
+		return false;
+	out->node = n;
+	out->begin = p;
+	out->type = build_rr_type(p);
+	out->count = 0;
+	while (p < end && build_rr_type(p) == out->type) {
+		p += build_rr_size(n, p);
+		out->count++;
+	}
+	out->end = p;
+	*pos = p;
+	return true;
+}
+
+bool node_rrset(const struct build_node *n, uint16_t type, struct build_rrset *out)
+{
+	uint8_t bit = build_has_bit(type);
+	if (bit && !(n->has & bit))
+		return false;
+	const uint8_t *p = node_records(n), *end = p + n->data_len;
+	while (p < end) {
+		uint16_t t = build_rr_type(p);
+		if (t == type)
+			return node_rrset_next(n, &p, out);
+		if (t > type)
+			return false;
+		p += build_rr_size(n, p);
+	}
+	return false;
+}
+
+/* Lowers owner into lname and finds its slot; NULL (nothing to find) when
+ * its part has no table yet. */
+static struct build_node **node_slot(const struct zone_build *b, const uint8_t *owner, uint8_t *lname,
+				     size_t *len, uint32_t *hash, unsigned *part)
+{
+	*len = dname_len(owner);
+	dname_lower(lname, owner, *len);
+	*hash = dname_hash(lname, *len);
+	*part = dname_is_subdomain(lname, *len, b->apex, b->apex_len)
+			? zone_part_index(b->apex_len, lname, *len)
+			: 0;
+	const struct build_table *t = &b->tables[*part];
+	return t->slots ? table_find_slot(t, lname, *len, *hash) : NULL;
+}
+
 const struct build_node *build_lookup(const struct zone_build *b, const uint8_t *name)
 {
 	uint8_t lname[DNAME_MAX_LEN];
-	size_t len = dname_len(name);
-	dname_lower(lname, name, len);
-	return *table_find_slot(b, lname, len, dname_hash(lname, len));
+	size_t len;
+	uint32_t hash;
+	unsigned part;
+	struct build_node **slot = node_slot(b, name, lname, &len, &hash, &part);
+	return slot ? *slot : NULL;
 }
 
 static void mark_dirty(struct zone_build *b, unsigned part)
@@ -195,12 +320,103 @@ static void mark_dirty(struct zone_build *b, unsigned part)
 		b->dirty |= 1ull << (part - 1);
 }
 
-static void count_rrset(struct zone_build *b, const struct build_node *n, uint16_t type, int delta)
+static void count_rrset(struct zone_build *b, struct build_node *n, uint16_t type, int delta)
 {
+	n->has = (uint8_t)(delta > 0 ? n->has | build_has_bit(type) : n->has & ~build_has_bit(type));
 	if (type == WIRE_TYPE_CNAME)
 		b->cname_sets += (size_t)delta;
 	else if (type == WIRE_TYPE_NS && n->name_len != b->apex_len)
 		b->cut_sets += (size_t)delta;
+}
+
+/* Orders records as answers list them: by rdata bytes, then length. */
+static int rdata_cmp(const uint8_t *x, uint16_t xl, const uint8_t *y, uint16_t yl)
+{
+	int c = memcmp(x, y, xl < yl ? xl : yl);
+	return c ? c : (int)xl - (int)yl;
+}
+
+/* Where a record of (type, rdata) is or would go in n: *found when it is
+ * there (rr decoded). Sets *is_new_set when n has no record of type. */
+static uint8_t *node_find_rr(const struct build_node *n, uint16_t type, const uint8_t *rdata, uint16_t rdlen,
+			     struct build_rr *rr, bool *found, bool *is_new_set)
+{
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	const uint8_t *p = node_records(n), *end = p + n->data_len;
+	*found = false;
+	*is_new_set = true;
+	while (p < end) {
+		uint16_t t = build_rr_type(p);
+		if (t > type)
+			break;
+		size_t size = build_rr_decode(n, p, rr, scratch);
+		if (t == type) {
+			*is_new_set = false;
+			int c = rdata_cmp(rr->rdata, rr->rdlen, rdata, rdlen);
+			if (c == 0)
+				*found = true;
+			if (c >= 0)
+				break;
+		}
+		p += size;
+	}
+	return (uint8_t *)p;
+}
+
+/* Moves the node in *slot from a block of old_size bytes to one of
+ * new_size and puts it back in its slot. Shrinking cannot fail: when no
+ * smaller block can be had, the node stays where it is and the slab counts
+ * the difference as freed (the block is freed later by its smaller size,
+ * into the smaller class: the rest is lost until slab_clear(), nothing
+ * else). Returns the node, NULL when growing fails (*slot unchanged). */
+static struct build_node *node_resize(struct zone_build *b, struct build_node **slot, size_t old_size,
+				      size_t new_size)
+{
+	struct build_node *m = slab_realloc(&b->slab, *slot, old_size, new_size);
+	if (!m) {
+		if (new_size > old_size)
+			return NULL;
+		b->slab.in_use -= old_size - new_size;
+		return *slot;
+	}
+	*slot = m;
+	return m;
+}
+
+/* Makes the old_len bytes at offset off of the records of the node in
+ * *slot new_len bytes long (the rest moves; the caller writes the new
+ * bytes). Returns where they begin, NULL when growing fails (nothing
+ * changed). */
+static uint8_t *node_splice(struct zone_build *b, struct build_node **slot, size_t off, size_t old_len,
+			    size_t new_len)
+{
+	struct build_node *n = *slot;
+	size_t old_size = node_size(n), rest = n->data_len - off - old_len;
+	if (new_len > old_len) {
+		if ((size_t)n->data_len + (new_len - old_len) > UINT32_MAX ||
+		    !(n = node_resize(b, slot, old_size, old_size + (new_len - old_len))))
+			return NULL;
+	}
+	uint8_t *recs = n->lname + n->name_len;
+	memmove(recs + off + new_len, recs + off + old_len, rest);
+	n->data_len = (uint32_t)(n->data_len - old_len + new_len);
+	if (new_len < old_len)
+		n = node_resize(b, slot, old_size, node_size(n));
+	return n->lname + n->name_len + off;
+}
+
+/* Rewrites the header of the record at offset off (rr, as decoded) with
+ * new TTL and contributions. */
+static int rr_header_update(struct zone_build *b, struct build_node **slot, size_t off,
+			    const struct build_rr *rr, uint32_t ttl, uint32_t refs)
+{
+	uint8_t h[BUILD_RR_HEADER_MAX];
+	size_t len = rr_header_put(h, rr->type, rr->rdlen, ttl, refs, rr->tail);
+	uint8_t *p = node_splice(b, slot, off, rr->header_len, len);
+	if (!p)
+		return DNSD_ENOMEM;
+	memcpy(p, h, len);
+	return 0;
 }
 
 int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
@@ -216,184 +432,144 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 	if (!rdata_is_valid(type, rdata, rdlen))
 		return DNSD_EINVAL;
 	uint32_t hash = dname_hash(lname, len);
-	struct build_node **slot = table_find_slot(b, lname, len, hash);
-	struct build_node *n = *slot;
-	if (!n) {
-		if ((b->node_count + 1) * 2 > b->table_mask + 1) {
-			if (table_grow(b) != 0)
-				return DNSD_ENOMEM;
-			slot = table_find_slot(b, lname, len, hash);
-		}
-		n = slab_alloc(&b->slab, NODE_SIZE(len));
-		if (!n)
+	unsigned part = zone_part_index(b->apex_len, lname, len);
+	struct build_table *t = &b->tables[part];
+	struct build_node **slot = t->slots ? table_find_slot(t, lname, len, hash) : NULL;
+	bool is_new_node = !slot || !*slot;
+	if (is_new_node) {
+		if (table_reserve(t) != 0)
 			return DNSD_ENOMEM;
-		memset(n, 0, NODE_SIZE(0));
-		memcpy(n->lname, lname, len);
-		n->name_len = (uint8_t)len;
-		n->hash = hash;
-		n->part = (uint8_t)zone_part_index(b->apex_len, lname, len);
-		n->part_next = b->part_head[n->part];
-		if (n->part_next)
-			n->part_next->part_prev = n;
-		b->part_head[n->part] = n;
-		*slot = n;
+		slot = table_find_slot(t, lname, len, hash);
+		struct build_node *fresh = slab_alloc(&b->slab, NODE_SIZE(len, 0));
+		if (!fresh)
+			return DNSD_ENOMEM;
+		memset(fresh, 0, NODE_SIZE(0, 0));
+		memcpy(fresh->lname, lname, len);
+		fresh->name_len = (uint8_t)len;
+		fresh->hash = hash;
+		*slot = fresh;
+		t->count++;
 		b->node_count++;
 	}
-	mark_dirty(b, n->part);
-	struct build_rrset *set = node_rrset(n, type);
-	if (!set) {
-		if (n->rrset_count == n->rrset_cap) {
-			uint16_t cap = n->rrset_cap ? (uint16_t)(n->rrset_cap * 2) : 1;
-			struct build_rrset *s = slab_realloc(&b->slab, n->rrsets, n->rrset_cap * sizeof(*s),
-							     cap * sizeof(*s));
-			if (!s)
-				return DNSD_ENOMEM;
-			n->rrsets = s;
-			n->rrset_cap = cap;
+	mark_dirty(b, part);
+	struct build_rr rr;
+	bool found, is_new_set;
+	size_t off = (size_t)(node_find_rr(*slot, type, rdata, rdlen, &rr, &found, &is_new_set) -
+			      node_records(*slot));
+	if (found) {
+		if (rr.refs == UINT32_MAX)
+			return DNSD_ELIMIT;
+		return rr_header_update(b, slot, off, &rr, ttl_s < rr.ttl ? ttl_s : rr.ttl, rr.refs + 1);
+	}
+	uint8_t tail = rdata_tail(type, rdata, rdlen, lname, len);
+	size_t stored = tail == BUILD_RR_WHOLE ? rdlen : (size_t)rdlen - (len - tail);
+	uint8_t h[BUILD_RR_HEADER_MAX];
+	size_t hlen = rr_header_put(h, type, rdlen, ttl_s, 1, tail);
+	uint8_t *p = node_splice(b, slot, off, 0, hlen + stored);
+	if (!p) {
+		if (is_new_node) {
+			struct build_node *n = *slot;
+			table_delete(t, slot);
+			slab_free(&b->slab, n, NODE_SIZE(len, 0));
+			b->node_count--;
 		}
-		set = &n->rrsets[n->rrset_count++];
-		memset(set, 0, sizeof(*set));
-		set->type = type;
-		count_rrset(b, n, type, 1);
-	}
-	struct build_rr **rrs = set_rrs(set);
-	for (uint16_t i = 0; i < set->count; i++) {
-		struct build_rr *rr = rrs[i];
-		if (rr->rdlen == rdlen && memcmp(rr->rdata, rdata, rdlen) == 0) {
-			rr->refs++;
-			if (ttl_s < rr->ttl)
-				rr->ttl = ttl_s;
-			return 0;
-		}
-	}
-	if (set->count == UINT16_MAX)
-		return DNSD_ELIMIT;
-	if (set->count == set->cap && set->cap > 0) {
-		uint32_t cap = set->cap * 2u;
-		if (cap > UINT16_MAX)
-			cap = UINT16_MAX;
-		struct build_rr **many;
-		if (set->cap == 1) {
-			many = slab_alloc(&b->slab, cap * sizeof(*many));
-			if (many)
-				many[0] = set->u.one;
-		} else
-			many = slab_realloc(&b->slab, set->u.many, set->cap * sizeof(*many),
-					    cap * sizeof(*many));
-		if (!many)
-			return DNSD_ENOMEM;
-		set->u.many = many;
-		set->cap = (uint16_t)cap;
-	}
-	if (set->cap == 0)
-		set->cap = 1;
-	struct build_rr *rr = slab_alloc(&b->slab, RR_SIZE(rdlen));
-	if (!rr)
 		return DNSD_ENOMEM;
-	rr->refs = 1;
-	rr->ttl = ttl_s;
-	rr->rdlen = rdlen;
-	memcpy(rr->rdata, rdata, rdlen);
-	set_rrs(set)[set->count++] = rr;
+	}
+	memcpy(p, h, hlen);
+	memcpy(p + hlen, rdata, stored);
+	if (is_new_set)
+		count_rrset(b, *slot, type, 1);
 	b->record_count++;
 	return 0;
 }
 
-static const struct build_node *node_find(const struct zone_build *b, const uint8_t *owner)
-{
-	uint8_t lname[DNAME_MAX_LEN];
-	size_t len = dname_len(owner);
-	dname_lower(lname, owner, len);
-	return *table_find_slot(b, lname, len, dname_hash(lname, len));
-}
-
 size_t zone_build_rrset_size(const struct zone_build *b, const uint8_t *owner, uint16_t type)
 {
-	const struct build_node *n = node_find(b, owner);
-	if (!n)
-		return 0;
-	const struct build_rrset *set = node_rrset(n, type);
-	return set ? set->count : 0;
+	const struct build_node *n = build_lookup(b, owner);
+	struct build_rrset set;
+	return n && node_rrset(n, type, &set) ? set.count : 0;
 }
 
 size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner)
 {
-	const struct build_node *n = node_find(b, owner);
-	return n ? n->rrset_count : 0;
+	const struct build_node *n = build_lookup(b, owner);
+	return n ? node_rrset_count(n) : 0;
 }
 
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
 		      uint16_t rdlen)
 {
 	uint8_t lname[DNAME_MAX_LEN];
-	size_t len = dname_len(owner);
-	dname_lower(lname, owner, len);
-	struct build_node **slot = table_find_slot(b, lname, len, dname_hash(lname, len));
-	struct build_node *n = *slot;
+	size_t len;
+	uint32_t hash;
+	unsigned part;
+	struct build_node **slot = node_slot(b, owner, lname, &len, &hash, &part);
+	struct build_node *n = slot ? *slot : NULL;
 	if (!n)
 		return DNSD_ENOENT;
-	struct build_rrset *set = node_rrset(n, type);
-	if (!set)
+	struct build_rr rr;
+	bool found, is_new_set;
+	const uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
+	if (!found)
 		return DNSD_ENOENT;
-	struct build_rr **rrs = set_rrs(set);
-	for (uint16_t i = 0; i < set->count; i++) {
-		struct build_rr *rr = rrs[i];
-		if (rr->rdlen != rdlen || memcmp(rr->rdata, rdata, rdlen) != 0)
-			continue;
-		mark_dirty(b, n->part);
-		if (--rr->refs > 0)
-			return 0;
-		slab_free(&b->slab, rr, RR_SIZE(rr->rdlen));
-		rrs[i] = rrs[--set->count];
-		b->record_count--;
-		if (set->count == 0) {
-			count_rrset(b, n, set->type, -1);
-			rrset_free_array(b, set);
-			*set = n->rrsets[--n->rrset_count];
-		}
-		if (n->rrset_count == 0) {
-			if (n->part_prev)
-				n->part_prev->part_next = n->part_next;
-			else
-				b->part_head[n->part] = n->part_next;
-			if (n->part_next)
-				n->part_next->part_prev = n->part_prev;
-			table_delete(b, slot);
-			node_free(b, n);
-			b->node_count--;
-		}
+	mark_dirty(b, part);
+	size_t off = (size_t)(at - node_records(n));
+	if (rr.refs > 1) {
+		/* a shorter header: node_splice() shrinks, which cannot fail */
+		return rr_header_update(b, slot, off, &rr, rr.ttl, rr.refs - 1);
+	}
+	b->record_count--;
+	struct build_rrset set;
+	node_rrset(n, type, &set);
+	if (set.count == 1)
+		count_rrset(b, n, type, -1);
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	size_t size = build_rr_decode(n, at, &rr, scratch);
+	if (size == n->data_len) {
+		table_delete(&b->tables[part], slot);
+		slab_free(&b->slab, n, node_size(n));
+		b->node_count--;
 		return 0;
 	}
-	return DNSD_ENOENT;
+	node_splice(b, slot, off, size, 0);
+	return 0;
 }
 
-static struct build_rr *apex_soa(const struct zone_build *b)
+static const uint8_t *apex_soa(const struct zone_build *b, struct build_rr *rr)
 {
-	struct build_node *n = (struct build_node *)build_lookup(b, b->apex);
-	struct build_rrset *set = n ? node_rrset(n, WIRE_TYPE_SOA) : NULL;
-	return set && set->count > 0 ? set_rrs(set)[0] : NULL;
+	const struct build_node *n = build_lookup(b, b->apex);
+	struct build_rrset set;
+	if (!n || !node_rrset(n, WIRE_TYPE_SOA, &set) || set.count == 0)
+		return NULL;
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	build_rr_decode(n, set.begin, rr, scratch);
+	return set.begin;
 }
 
 const uint8_t *zone_build_apex(const struct zone_build *b) { return b->apex; }
 
-bool zone_build_has_soa(const struct zone_build *b) { return apex_soa(b) != NULL; }
+bool zone_build_has_soa(const struct zone_build *b)
+{
+	struct build_rr rr;
+	return apex_soa(b, &rr) != NULL;
+}
 
 bool zone_build_has_apex_ns(const struct zone_build *b)
 {
-	struct build_node *n = (struct build_node *)build_lookup(b, b->apex);
-	struct build_rrset *set = n ? node_rrset(n, WIRE_TYPE_NS) : NULL;
-	return set && set->count > 0;
+	const struct build_node *n = build_lookup(b, b->apex);
+	return n && node_has_type(n, WIRE_TYPE_NS);
 }
 
 uint32_t zone_build_serial(const struct zone_build *b)
 {
-	struct build_rr *soa = apex_soa(b);
-	return soa ? wire_read_u32(soa->rdata + soa->rdlen - 20) : 0;
+	struct build_rr soa;
+	return apex_soa(b, &soa) ? wire_read_u32(soa.rdata + soa.rdlen - 20) : 0;
 }
 
 void zone_build_set_serial(struct zone_build *b, uint32_t serial)
 {
-	struct build_rr *soa = apex_soa(b);
-	if (soa)
-		wire_write_u32(soa->rdata + soa->rdlen - 20, serial);
+	struct build_rr soa;
+	/* an SOA's rdata is stored whole (it ends in numbers, not a name) */
+	if (apex_soa(b, &soa))
+		wire_write_u32((uint8_t *)soa.rdata + soa.rdlen - 20, serial);
 }

@@ -23,10 +23,11 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s);
 /* Frees the builder and its records; accepts NULL. Zones it froze live on. */
 void zone_build_free(struct zone_build *b);
 /* Gives back what a large transient left (issue #14): the slab's wholly
- * free chunks, and the name table when it is under an eighth full. Returns
- * the bytes given back. */
+ * free chunks, and each part's name table when it is under an eighth full
+ * (to a quarter full; an empty one wholly). Returns the bytes given back. */
 size_t zone_build_release(struct zone_build *b);
-/* Adds the slab's bytes in use and mapped to *in_use and *mapped. */
+/* Adds the bytes in use (the slab's, and the name tables') and mapped (the
+ * slab's chunks, and the tables) to *in_use and *mapped. */
 void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped);
 
 /* Adds one record (class IN). owner must be at or below the apex; rdata is

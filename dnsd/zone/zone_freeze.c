@@ -52,27 +52,6 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 	return (long)idx;
 }
 
-static int rr_cmp(const void *a, const void *b)
-{
-	const struct build_rr *x = *(const struct build_rr *const *)a;
-	const struct build_rr *y = *(const struct build_rr *const *)b;
-	size_t n = x->rdlen < y->rdlen ? x->rdlen : y->rdlen;
-	int c = memcmp(x->rdata, y->rdata, n);
-	return c ? c : (int)x->rdlen - (int)y->rdlen;
-}
-
-static int rrset_cmp(const void *a, const void *b)
-{
-	const struct build_rrset *x = a, *y = b;
-	return (int)x->type - (int)y->type;
-}
-
-/* Deterministic order: records by rdata bytes (numeric for addresses), RRsets by type. */
-static void rdata_sort(struct build_rrset *set)
-{
-	qsort(set_rrs(set), set->count, sizeof(struct build_rr *), rr_cmp);
-}
-
 /* Writes "<name>: <what>" into the caller's error buffer. */
 static int freeze_fail(struct freeze *f, const uint8_t *name, const char *what)
 {
@@ -87,41 +66,40 @@ static int freeze_fail(struct freeze *f, const uint8_t *name, const char *what)
 static bool part_rebuilt(uint64_t rebuild, unsigned pi) { return pi == 0 || (rebuild >> (pi - 1)) & 1u; }
 
 /* RFC 1034 §3.6.2 / RFC 2181 §10.1: CNAME stands alone; one SOA at the apex.
- * Checks (and sorts, for rendering) the nodes of the parts to be rebuilt:
- * the others have not changed since the last freeze checked them. */
+ * Checks the nodes of the parts to be rebuilt: the others have not changed
+ * since the last freeze checked them. (The store keeps records in answer
+ * order: nothing to sort.) */
 static int freeze_check(struct freeze *f, uint64_t rebuild)
 {
 	struct zone_build *b = f->b;
 	const struct build_node *apex = build_lookup(b, b->apex);
-	const struct build_rrset *soa = apex ? node_rrset((struct build_node *)apex, WIRE_TYPE_SOA) : NULL;
-	if (!soa)
+	struct build_rrset soa, cname;
+	if (!apex || !node_rrset(apex, WIRE_TYPE_SOA, &soa))
 		return freeze_fail(f, b->apex, "no SOA record at the zone apex");
-	if (soa->count != 1)
+	if (soa.count != 1)
 		return freeze_fail(f, b->apex, "more than one SOA record");
-	if (!node_rrset((struct build_node *)apex, WIRE_TYPE_NS))
+	if (!node_has_type(apex, WIRE_TYPE_NS))
 		return freeze_fail(f, b->apex, "no NS records at the zone apex");
-	if (node_rrset((struct build_node *)apex, WIRE_TYPE_CNAME))
+	if (node_has_type(apex, WIRE_TYPE_CNAME))
 		return freeze_fail(f, b->apex, "CNAME at the zone apex");
 	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
 		if (!part_rebuilt(rebuild, pi))
 			continue;
-		for (struct build_node *n = b->part_head[pi]; n; n = n->part_next) {
-			struct build_rrset *c = node_rrset(n, WIRE_TYPE_CNAME);
-			if (c && (n->rrset_count > 1 || c->count > 1))
+		FOR_TABLE_NODES(&b->tables[pi], n)
+		{
+			if (node_rrset(n, WIRE_TYPE_CNAME, &cname) &&
+			    (cname.count > 1 || node_rrset_count(n) > 1))
 				return freeze_fail(f, n->lname,
 						   "CNAME and other data (RFC 1034 section 3.6.2)");
-			if (node_rrset(n, WIRE_TYPE_SOA) && n->name_len != b->apex_len)
+			if (n->name_len != b->apex_len && node_has_type(n, WIRE_TYPE_SOA))
 				return freeze_fail(f, n->lname, "SOA record below the zone apex");
-			qsort(n->rrsets, n->rrset_count, sizeof(n->rrsets[0]), rrset_cmp);
-			for (uint16_t j = 0; j < n->rrset_count; j++)
-				rdata_sort(&n->rrsets[j]);
 		}
 	}
-	/* the sort above moved RRsets around: look the SOA up again */
-	soa = node_rrset((struct build_node *)apex, WIRE_TYPE_SOA);
-	f->soa = set_rrs(soa)[0];
-	uint32_t minimum = wire_read_u32(f->soa->rdata + f->soa->rdlen - 4);
-	uint32_t soa_ttl = f->soa->ttl;
+	/* stored whole (SOA rdata ends in numbers): rdata points into the node */
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	build_rr_decode(apex, soa.begin, &f->soa, scratch);
+	uint32_t minimum = wire_read_u32(f->soa.rdata + f->soa.rdlen - 4);
+	uint32_t soa_ttl = f->soa.ttl;
 	f->neg_ttl = soa_ttl < minimum ? soa_ttl : minimum;
 	return 0;
 }
@@ -184,7 +162,7 @@ struct zone *zone_new_pending(const uint8_t *apex)
 #define FOR_PART_NODES(f, pi, n)                                          \
 	for (unsigned pi_ = (f)->z->part_count == 1 ? 0 : (pi);           \
 	     pi_ <= ((f)->z->part_count == 1 ? ZONE_PARTS : (pi)); pi_++) \
-		for (struct build_node *n = (f)->b->part_head[pi_]; n; n = n->part_next)
+	FOR_TABLE_NODES(&(f)->b->tables[pi_], n)
 
 /* Builds part pi's names (each name plus its empty non-terminals down from
  * the apex; names in a hashed part share its label below the apex, so they
@@ -238,11 +216,11 @@ static void part_structure(struct freeze *f)
 	for (size_t i = 0; i < p->node_count; i++) {
 		struct zone_node *n = &p->nodes[i];
 		struct build_node *bn = f->bnodes[i];
-		if (bn && n->name_len != z->apex_len && node_rrset(bn, WIRE_TYPE_NS)) {
+		if (bn && n->name_len != z->apex_len && node_has_type(bn, WIRE_TYPE_NS)) {
 			n->flags |= ZONE_NODE_CUT;
 			has_cuts = true;
 		}
-		if (bn && node_rrset(bn, WIRE_TYPE_CNAME))
+		if (bn && node_has_type(bn, WIRE_TYPE_CNAME))
 			n->flags |= ZONE_NODE_CNAME;
 		if (n->name[0] == 1 && n->name[1] == '*' &&
 		    (z->part_count == 1 || n->name_len - 2u > z->apex_len)) {
@@ -411,7 +389,7 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 	if (freeze_check(&f, part_count == 1 ? UINT64_MAX : rebuild) != 0)
 		goto fail;
 	struct zone *z = f.z;
-	z->serial = wire_read_u32(f.soa->rdata + f.soa->rdlen - 20);
+	z->serial = wire_read_u32(f.soa.rdata + f.soa.rdlen - 20);
 	z->record_count = b->record_count;
 	z->part_count = part_count;
 	if (freeze_parts(&f, rebuild, &built) != 0)

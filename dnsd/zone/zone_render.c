@@ -213,21 +213,23 @@ static int render_rr(struct render *r, const uint8_t *owner, uint16_t type, uint
 static uint32_t rrset_ttl(const struct build_rrset *set)
 {
 	uint32_t ttl = UINT32_MAX;
-	struct build_rr **rrs = set_rrs(set);
-	for (uint16_t i = 0; i < set->count; i++)
-		if (rrs[i]->ttl < ttl)
-			ttl = rrs[i]->ttl;
+	for (const uint8_t *p = set->begin; p < set->end; p += build_rr_size(set->node, p)) {
+		uint32_t t = build_rr_ttl(p);
+		if (t < ttl)
+			ttl = t;
+	}
 	return ttl;
 }
 
 /* Appends an RRset; returns the number of records written. */
 static uint16_t render_rrset(struct render *r, const uint8_t *owner, const struct build_rrset *set)
 {
-	uint32_t ttl = rrset_ttl(set);
+	uint32_t ttl = set->count == 1 ? 0 : rrset_ttl(set);
 	uint16_t n = 0;
-	for (uint16_t i = 0; i < set->count; i++) {
-		const struct build_rr *rr = set_rrs(set)[i];
-		if (render_rr(r, owner, set->type, ttl, rr->rdata, rr->rdlen) != 0) {
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	struct build_rr rr;
+	for (const uint8_t *p = set->begin; rrset_rr(set, &p, &rr, scratch);) {
+		if (render_rr(r, owner, set->type, set->count == 1 ? rr.ttl : ttl, rr.rdata, rr.rdlen) != 0) {
 			r->is_cut = true;
 			break;
 		}
@@ -252,14 +254,16 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 			      const uint8_t *cut)
 {
 	size_t cut_len = cut ? dname_len(cut) : 0;
-	for (uint16_t i = 0; i < set->count && !r->is_full; i++) {
-		const uint8_t *target = rdata_target(set->type, set_rrs(set)[i]->rdata);
+	uint8_t scratch[BUILD_RR_SCRATCH], scratch_j[BUILD_RR_SCRATCH];
+	struct build_rr rr, rj;
+	for (const uint8_t *p = set->begin, *cur = p; !r->is_full && rrset_rr(set, &p, &rr, scratch);
+	     cur = p) {
+		const uint8_t *target = rdata_target(set->type, rr.rdata);
 		if (!target)
 			return;
 		bool seen = false;
-		for (uint16_t j = 0; j < i; j++)
-			if (dname_equal(rdata_target(set->type, set_rrs(set)[j]->rdata), target))
-				seen = true;
+		for (const uint8_t *q = set->begin; !seen && q < cur && rrset_rr(set, &q, &rj, scratch_j);)
+			seen = dname_equal(rdata_target(set->type, rj.rdata), target);
 		if (seen)
 			continue;
 		if (r->part > 0) {
@@ -277,11 +281,11 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 			continue;
 		static const uint16_t addr_types[2] = { WIRE_TYPE_A, WIRE_TYPE_AAAA };
 		for (int k = 0; k < 2; k++) {
-			struct build_rrset *a = node_rrset((struct build_node *)t, addr_types[k]);
-			if (!a)
+			struct build_rrset a;
+			if (!node_rrset(t, addr_types[k], &a))
 				continue;
 			bool is_cut = r->is_cut; /* additional data may be dropped (RFC 2181 §9) */
-			r->arcount += render_rrset(r, target, a);
+			r->arcount += render_rrset(r, target, &a);
 			r->is_cut = is_cut;
 			if (has_glue && cut && dname_is_subdomain(t->lname, t->name_len, cut, cut_len))
 				*has_glue = true;
@@ -341,7 +345,7 @@ static int render_negative_tail(struct freeze *f)
 {
 	struct render *r = f->r;
 	size_t before = r->nscount;
-	render_rr(r, f->z->apex, WIRE_TYPE_SOA, f->neg_ttl, f->soa->rdata, f->soa->rdlen);
+	render_rr(r, f->z->apex, WIRE_TYPE_SOA, f->neg_ttl, f->soa.rdata, f->soa.rdlen);
 	r->nscount = (uint16_t)(before + 1);
 	return r->is_full ? DNSD_ERANGE : 0;
 }
@@ -397,6 +401,18 @@ static struct build_node *bnode_of(const struct freeze *f, const struct zone_nod
 	return f->bnodes[n - f->part->nodes];
 }
 
+/* The target of node n's CNAME: its rdata is all name, so it is either
+ * stored whole or is a suffix of n's own name, and lives as long as n. */
+static const uint8_t *cname_target(const struct build_node *n)
+{
+	struct build_rrset set;
+	struct build_rr rr;
+	uint8_t scratch[BUILD_RR_SCRATCH]; /* not used: no prefix before the name */
+	node_rrset(n, WIRE_TYPE_CNAME, &set);
+	build_rr_decode(n, set.begin, &rr, scratch);
+	return rr.tail == BUILD_RR_WHOLE ? set.begin + rr.header_len : n->lname + rr.tail;
+}
+
 /* Where a CNAME chain ends, followed once at build time. */
 struct cname_chain {
 	const struct build_node *links[CNAME_CHAIN_MAX]; /* the CNAME nodes after the first */
@@ -410,11 +426,10 @@ struct cname_chain {
 
 /* Follows the chain from bn (whose CNAME RRset is cset) until it leaves the
  * zone's CNAMEs, loops back or is CNAME_CHAIN_MAX long. */
-static void cname_chase(const struct freeze *f, const struct build_node *bn, const struct build_rrset *cset,
-			struct cname_chain *c)
+static void cname_chase(const struct freeze *f, const struct build_node *bn, struct cname_chain *c)
 {
 	c->count = 0;
-	c->target = set_rrs(cset)[0]->rdata;
+	c->target = cname_target(bn);
 	c->owners[0] = NULL; /* the question name */
 	for (;;) {
 		c->end = freeze_resolve(f, c->target, &c->is_nxdomain, &c->is_out, &c->cut);
@@ -430,7 +445,7 @@ static void cname_chase(const struct freeze *f, const struct build_node *bn, con
 		c->links[c->count] = eb;
 		c->owners[c->count + 1] = c->target;
 		c->count++;
-		c->target = set_rrs(node_rrset(eb, WIRE_TYPE_CNAME))[0]->rdata;
+		c->target = cname_target(eb);
 	}
 }
 
@@ -440,8 +455,11 @@ static void render_chain(struct render *r, const struct zone_node *zn, const str
 {
 	render_begin(r, zn);
 	r->ancount += render_rrset(r, zn->name, cset);
-	for (size_t i = 0; i < c->count; i++)
-		r->ancount += render_rrset(r, c->owners[i + 1], node_rrset(c->links[i], WIRE_TYPE_CNAME));
+	for (size_t i = 0; i < c->count; i++) {
+		struct build_rrset link;
+		node_rrset(c->links[i], WIRE_TYPE_CNAME, &link);
+		r->ancount += render_rrset(r, c->owners[i + 1], &link);
+	}
 }
 
 /* The answer to a qtype the chain's end does not have: the chain, then what
@@ -458,12 +476,12 @@ static int render_cname_other(struct freeze *f, const struct zone_node *zn, cons
 		/* RFC 1034 §4.3.2: the chain restarts the lookup at its target,
 		 * which step 3b answers with a referral: the cut's NS RRset in
 		 * authority and its glue in additional (as Knot and NSD do). */
-		struct build_node *cut_b = bnode_of(f, c->cut);
-		const struct build_rrset *ns = node_rrset(cut_b, WIRE_TYPE_NS);
-		r->nscount = render_rrset(r, c->cut->name, ns);
+		struct build_rrset ns;
+		node_rrset(bnode_of(f, c->cut), WIRE_TYPE_NS, &ns);
+		r->nscount = render_rrset(r, c->cut->name, &ns);
 		an_ns_len = r->len;
 		bool has_glue = false;
-		render_additional(r, ns, &has_glue, c->cut->name);
+		render_additional(r, &ns, &has_glue, c->cut->name);
 		r->is_full = false;
 		if (has_glue)
 			blob_flags |= ZONE_BLOB_GLUE_REQUIRED;
@@ -512,12 +530,14 @@ static void sort_types(uint16_t *types, struct zone_blob *blobs, uint16_t count)
 static int render_cname_node(struct freeze *f, struct zone_node *zn, struct build_node *bn)
 {
 	struct render *r = f->r;
-	const struct build_rrset *cset = node_rrset(bn, WIRE_TYPE_CNAME);
+	struct build_rrset cset_v;
+	node_rrset(bn, WIRE_TYPE_CNAME, &cset_v);
+	const struct build_rrset *cset = &cset_v;
 	struct cname_chain c;
-	cname_chase(f, bn, cset, &c);
+	cname_chase(f, bn, &c);
 	const struct build_node *end_b = c.end && !(c.end->flags & ZONE_NODE_CNAME) ? bnode_of(f, c.end)
 										    : NULL;
-	uint16_t ntypes = 1 + (end_b ? end_b->rrset_count : 0);
+	uint16_t ntypes = (uint16_t)(1 + (end_b ? node_rrset_count(end_b) : 0));
 	uint16_t *types;
 	struct zone_blob *blobs;
 	if (node_area(f, ntypes, ntypes + 1u, &types, &blobs) != 0)
@@ -531,11 +551,12 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 	if (blob_store(f->arena, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
 		return DNSD_ENOMEM;
 	/* each type at the chain's end: the chain, then that RRset */
-	for (uint16_t i = 0; end_b && i < end_b->rrset_count; i++) {
-		const struct build_rrset *set = &end_b->rrsets[i];
+	struct build_rrset set;
+	for (const uint8_t *pos = end_b ? node_records(end_b) : NULL;
+	     end_b && node_rrset_next(end_b, &pos, &set);) {
 		render_chain(r, zn, cset, &c);
-		r->ancount += render_rrset(r, c.target, set);
-		types[k] = set->type;
+		r->ancount += render_rrset(r, c.target, &set);
+		types[k] = set.type;
 		if (blob_store(f->arena, r, &blobs[k++], r->len, 0, ZONE_BLOB_AA) != 0)
 			return DNSD_ENOMEM;
 	}
@@ -554,14 +575,16 @@ static int render_cname_node(struct freeze *f, struct zone_node *zn, struct buil
 static int render_plain_node(struct freeze *f, struct zone_node *zn, struct build_node *bn)
 {
 	struct render *r = f->r;
-	uint16_t ntypes = bn->rrset_count;
+	uint16_t ntypes = node_rrset_count(bn);
 	bool has_referral = (zn->flags & ZONE_NODE_CUT) != 0;
 	uint16_t *types;
 	struct zone_blob *blobs;
 	if (node_area(f, ntypes, ntypes + (has_referral ? 1u : 0u), &types, &blobs) != 0)
 		return DNSD_ENOMEM;
-	for (uint16_t i = 0; i < ntypes; i++) {
-		const struct build_rrset *set = &bn->rrsets[i];
+	struct build_rrset set_v;
+	const struct build_rrset *set = &set_v;
+	uint16_t i = 0;
+	for (const uint8_t *pos = node_records(bn); node_rrset_next(bn, &pos, &set_v); i++) {
 		render_begin(r, zn);
 		r->ancount = render_rrset(r, zn->name, set);
 		size_t an_len = r->len;
@@ -591,13 +614,14 @@ static int render_plain_node(struct freeze *f, struct zone_node *zn, struct buil
 static int render_referral(struct freeze *f, struct zone_node *zn, struct build_node *bn)
 {
 	struct render *r = f->r;
-	struct build_rrset *ns = node_rrset(bn, WIRE_TYPE_NS);
+	struct build_rrset ns;
+	node_rrset(bn, WIRE_TYPE_NS, &ns);
 	render_reset(r);
 	comp_add_qtail(r, zn->name, zn->name_len);
-	r->nscount = render_rrset(r, zn->name, ns);
+	r->nscount = render_rrset(r, zn->name, &ns);
 	size_t an_ns_len = r->len;
 	bool has_glue = false;
-	render_additional(r, ns, &has_glue, zn->name);
+	render_additional(r, &ns, &has_glue, zn->name);
 	r->is_full = false;
 	/* kept until render_plain_node() puts it after the node's answers */
 	return blob_store(f->arena, r, &f->referral, an_ns_len, 0, has_glue ? ZONE_BLOB_GLUE_REQUIRED : 0);

@@ -11,9 +11,8 @@
 #include "util/arena.h"
 #include "zone/zone.h"
 #include "zone/zone_build.h"
+#include "zone/zone_build_impl.h"
 
-struct build_node;
-struct build_rr;
 struct render;
 
 /* The state of one zone_build_freeze(). */
@@ -25,7 +24,7 @@ struct freeze {
 	struct arena *arena;        /* where blobs go: the part's, or the zone's */
 	struct build_node **bnodes; /* parallel to part->nodes; NULL for empty non-terminals */
 	size_t cap;                 /* room in part->nodes */
-	const struct build_rr *soa; /* the apex SOA record */
+	struct build_rr soa;        /* the apex SOA record */
 	uint32_t neg_ttl;           /* RFC 2308 §5: min(SOA TTL, MINIMUM) */
 	struct zone_blob referral;  /* the delegation point's, until its node is stored */
 	char *err;

@@ -19,6 +19,7 @@
 #include "util/err.h"
 #include "dns/wire.h"
 #include "zone/zone_build.h"
+#include "zone/zone_records.h"
 
 #define NAMES 40
 #define SERIAL 7
@@ -324,6 +325,153 @@ START_TEST(interleaved_empty_non_terminals)
 }
 END_TEST
 
+/* The records of type at owner in z, read back from its answers, as
+ * "rdata-hex,rdata-hex,..." in the order the zone holds them. */
+static void read_back(const struct zone *z, const char *owner, uint16_t type, char *out, size_t cap)
+{
+	uint8_t name[DNAME_MAX_LEN];
+	size_t len = (size_t)dname_from_text(name, owner), n = 0;
+	out[0] = '\0';
+	const struct zone_node *node = zone_lookup(z, name, len, dname_hash(name, len));
+	ck_assert_msg(node != NULL, "%s: no node", owner);
+	for (uint16_t i = 0; i < node->type_count; i++) {
+		struct zone_rrset_reader r;
+		if (zone_node_types(node)[i] != type || !zone_rrset_reader_init(&r, node, i))
+			continue;
+		struct zone_rr rr;
+		while (zone_rrset_reader_next(&r, &rr)) {
+			for (uint16_t k = 0; k < rr.rdlen && n + 3 < cap; k++)
+				n += (size_t)snprintf(out + n, cap - n, "%02x", rr.rdata[k]);
+			if (n + 2 < cap)
+				out[n++] = ',', out[n] = '\0';
+		}
+	}
+}
+
+static void hex(char *out, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * len] = '\0';
+}
+
+/* A name at the end of the rdata that is the owner's own name, or a
+ * suffix of it, is kept by reference (zone_build_impl.h): it must read
+ * back byte for byte, the same name spelt in another case must not be
+ * taken for it, records come back in rdata order whatever the order they
+ * came in, and contributions count: a record added twice stays until it is
+ * removed twice. */
+START_TEST(records_by_reference_read_back)
+{
+	char err[256], got[2048], want[2048], h1[600], h2[600];
+	struct zone_build *b = new_builder();
+	uint8_t owner[DNAME_MAX_LEN], rd[6 + DNAME_MAX_LEN], rd2[6 + DNAME_MAX_LEN];
+	/* SRV at _http._tcp.h.ns1.global -> h.ns1.global (a suffix), and
+	 * -> H.ns1.global (not byte for byte: stored whole) */
+	dname_from_text(owner, "_http._tcp.h.ns1.global");
+	memset(rd, 0, 6);
+	rd[5] = 80;
+	uint16_t l1 = (uint16_t)(6 + dname_from_text(rd + 6, "h.ns1.global"));
+	memcpy(rd2, rd, 6);
+	rd2[5] = 81;
+	uint16_t l2 = (uint16_t)(6 + dname_from_text(rd2 + 6, "H.ns1.global"));
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_SRV, 30, rd2, l2), 0);
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_SRV, 30, rd, l1), 0);
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_SRV, 30, rd, l1), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_SRV), 2);
+	/* MX at m.ns3.global -> m.ns3.global itself */
+	uint8_t mowner[DNAME_MAX_LEN], mx[2 + DNAME_MAX_LEN] = { 0, 10 };
+	dname_from_text(mowner, "m.ns3.global");
+	uint16_t ml = (uint16_t)(2 + dname_from_text(mx + 2, "m.ns3.global"));
+	ck_assert_int_eq(zone_build_add(b, mowner, WIRE_TYPE_MX, 30, mx, ml), 0);
+	/* A records in reverse order come back sorted */
+	for (int i = 3; i >= 1; i--) {
+		uint8_t a[4] = { 10, 0, 0, (uint8_t)i };
+		ck_assert_int_eq(zone_build_add(b, mowner, WIRE_TYPE_A, 30, a, 4), 0);
+	}
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	read_back(z, "_http._tcp.h.ns1.global", WIRE_TYPE_SRV, got, sizeof(got));
+	hex(h1, rd, l1);
+	hex(h2, rd2, l2);
+	snprintf(want, sizeof(want), "%s,%s,", h1, h2);
+	ck_assert_str_eq(got, want);
+	read_back(z, "m.ns3.global", WIRE_TYPE_MX, got, sizeof(got));
+	hex(h1, mx, ml);
+	snprintf(want, sizeof(want), "%s,", h1);
+	ck_assert_str_eq(got, want);
+	read_back(z, "m.ns3.global", WIRE_TYPE_A, got, sizeof(got));
+	ck_assert_str_eq(got, "0a000001,0a000002,0a000003,");
+	zone_unref(z);
+	/* two contributions of rd: the first removal leaves it */
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_SRV, rd, l1), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_SRV), 2);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_SRV, rd, l1), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_SRV), 1);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_SRV, rd, l1), DNSD_ENOENT);
+	/* a CNAME whose target is a suffix of its owner (the zone goes to one part) */
+	uint8_t cowner[DNAME_MAX_LEN], target[DNAME_MAX_LEN];
+	dname_from_text(cowner, "x.y.ns2.global");
+	uint16_t tl = (uint16_t)dname_from_text(target, "y.ns2.global");
+	ck_assert_int_eq(zone_build_add(b, cowner, WIRE_TYPE_CNAME, 30, target, tl), 0);
+	z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	read_back(z, "x.y.ns2.global", WIRE_TYPE_CNAME, got, sizeof(got));
+	hex(h1, target, tl);
+	snprintf(want, sizeof(want), "%s,", h1);
+	ck_assert_str_eq(got, want);
+	read_back(z, "_http._tcp.h.ns1.global", WIRE_TYPE_SRV, got, sizeof(got));
+	snprintf(want, sizeof(want), "%s,", h2);
+	ck_assert_str_eq(got, want);
+	zone_unref(z);
+	/* the last record of a name takes the name with it */
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_SRV, rd2, l2), 0);
+	ck_assert_uint_eq(zone_build_rrset_count(b, owner), 0);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_SRV, rd2, l2), DNSD_ENOENT);
+	zone_build_free(b);
+}
+END_TEST
+
+/* A record's header grows and shrinks with its contributions and TTL
+ * (varints, zone_build_impl.h): past 127 contributions it takes a byte
+ * more, and the records after it in the node must move with it intact. */
+START_TEST(contributions_past_one_byte)
+{
+	char err[256], got[512];
+	struct zone_build *b = new_builder();
+	uint8_t owner[DNAME_MAX_LEN], a1[4] = { 10, 0, 0, 1 }, a2[4] = { 10, 0, 0, 2 };
+	uint8_t aaaa[16] = { 0xfd, [15] = 9 };
+	dname_from_text(owner, "many.ns4.global");
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, 300, a2, 4), 0);
+	ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_AAAA, 300, aaaa, 16), 0);
+	for (int i = 0; i < 300; i++) /* the TTL drops to 20 on the 200th */
+		ck_assert_int_eq(zone_build_add(b, owner, WIRE_TYPE_A, i >= 199 ? 20 : 200000, a1, 4), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_A), 2);
+	for (int i = 0; i < 299; i++)
+		ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), 0);
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	read_back(z, "many.ns4.global", WIRE_TYPE_A, got, sizeof(got));
+	ck_assert_str_eq(got, "0a000001,0a000002,");
+	read_back(z, "many.ns4.global", WIRE_TYPE_AAAA, got, sizeof(got));
+	ck_assert_str_eq(got, "fd000000000000000000000000000009,");
+	/* the RRset's TTL is its records' lowest */
+	const struct zone_node *n = zone_lookup(z, owner, dname_len(owner),
+						dname_hash(owner, dname_len(owner)));
+	struct zone_rrset_reader r;
+	struct zone_rr rr;
+	ck_assert(zone_rrset_reader_init(&r, n, 0));
+	ck_assert(zone_rrset_reader_next(&r, &rr));
+	ck_assert_uint_eq(rr.ttl_s, 20);
+	zone_unref(z);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), 0);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_A), 1);
+	ck_assert_int_eq(zone_build_remove(b, owner, WIRE_TYPE_A, a1, 4), DNSD_ENOENT);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_AAAA), 1);
+	zone_build_free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("zone_build");
@@ -332,6 +480,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, incremental_equals_full);
 	tcase_add_test(tc, unchanged_parts_are_shared);
 	tcase_add_test(tc, interleaved_empty_non_terminals);
+	tcase_add_test(tc, records_by_reference_read_back);
+	tcase_add_test(tc, contributions_past_one_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -28,6 +28,9 @@
  * (378 at 10,000 entries, 370 at 100,000; 1,579 and 1,027 before the
  * compact form) */
 #define ZONE_BYTES_PER_ENTRY_MAX 420
+/* the bound on the builder's bytes per ServiceEntry, all of it: names,
+ * RRsets, records, the name table */
+#define BUILDER_BYTES_PER_ENTRY_MAX 170
 /* the battery's answers, byte for byte, as the zone form before compaction
  * (17ab49e) gave them: a change of the form must not change one byte; a
  * change of what is rendered updates this on purpose */
@@ -194,13 +197,21 @@ static void print_table(const struct zone_mem *m, unsigned n, const struct zone 
 	fprintf(stderr, "blob pointers %zu, distinct blobs %zu\n", m->blob_refs, m->blobs);
 }
 
-START_TEST(test_bytes_per_entry)
+/* A builder with ZONE_MEM_N (default 10,000) entries; their count into *n. */
+static struct zone_build *builder_of_entries(unsigned *n)
 {
 	const char *env = getenv("ZONE_MEM_N");
-	unsigned n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
+	*n = env ? (unsigned)strtoul(env, NULL, 10) : 10000;
 	struct zone_build *b = new_builder();
-	for (unsigned k = 0; k < n; k++)
+	for (unsigned k = 0; k < *n; k++)
 		add_entry(b, k);
+	return b;
+}
+
+START_TEST(test_bytes_per_entry)
+{
+	unsigned n;
+	struct zone_build *b = builder_of_entries(&n);
 	char err[256];
 	struct zone *z = zone_build_freeze(b, err, sizeof(err));
 	ck_assert_msg(z != NULL, "%s", err);
@@ -224,12 +235,31 @@ START_TEST(test_bytes_per_entry)
 }
 END_TEST
 
+/* The builder itself, on the same shape: what a Kubernetes feed keeps
+ * standing between freezes. */
+START_TEST(test_builder_bytes_per_entry)
+{
+	unsigned n;
+	struct zone_build *b = builder_of_entries(&n);
+	size_t in_use = 0, mapped = 0;
+	zone_build_memory(b, &in_use, &mapped);
+	if (getenv("ZONE_MEM_PRINT"))
+		fprintf(stderr,
+			"builder: %u entries, %zu bytes in use (%.1f B/entry), %zu mapped (%.1f B/entry)\n",
+			n, in_use, (double)in_use / n, mapped, (double)mapped / n);
+	ck_assert_msg(in_use <= (size_t)n * BUILDER_BYTES_PER_ENTRY_MAX,
+		      "%zu bytes for %u entries: over %d each", in_use, n, BUILDER_BYTES_PER_ENTRY_MAX);
+	zone_build_free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("zone_mem");
 	TCase *tc = tcase_create("core");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_bytes_per_entry);
+	tcase_add_test(tc, test_builder_bytes_per_entry);
 	suite_add_tcase(s, tc);
 	return s;
 }
