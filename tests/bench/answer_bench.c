@@ -14,39 +14,10 @@
 #include <string.h>
 
 #include "query/answer.h"
+#include "../unit/unit_query.h"
 #include "zone/zone_build.h"
 #include "zone/zonefile.h"
 
-static size_t make_query(uint8_t *out, const char *name, bool has_opt, const uint8_t *opts, size_t opts_len)
-{
-	memset(out, 0, 12);
-	out[5] = 1;
-	size_t pos = 12;
-	for (const char *p = name; *p;) {
-		const char *dot = strchr(p, '.');
-		size_t l = dot ? (size_t)(dot - p) : strlen(p);
-		out[pos++] = (uint8_t)l;
-		memcpy(out + pos, p, l);
-		pos += l;
-		p += l + (dot ? 1 : 0);
-	}
-	out[pos++] = 0;
-	wire_write_u16(out + pos, WIRE_TYPE_A);
-	wire_write_u16(out + pos + 2, WIRE_CLASS_IN);
-	pos += 4;
-	if (has_opt) {
-		out[11] = 1;
-		out[pos] = 0;
-		wire_write_u16(out + pos + 1, WIRE_TYPE_OPT);
-		wire_write_u16(out + pos + 3, 1232);
-		wire_write_u32(out + pos + 5, 0);
-		wire_write_u16(out + pos + 9, (uint16_t)opts_len);
-		if (opts_len)
-			memcpy(out + pos + 11, opts, opts_len);
-		pos += 11 + opts_len;
-	}
-	return pos;
-}
 
 int main(int argc, char **argv)
 {
@@ -73,17 +44,17 @@ int main(int argc, char **argv)
 	size_t len;
 	bool is_tcp = false;
 	if (strcmp(kind, "a") == 0)
-		len = make_query(q, "messenger.default.global", false, NULL, 0);
+		len = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 0, NULL, 0);
 	else if (strcmp(kind, "a-edns") == 0)
-		len = make_query(q, "messenger.default.global", true, NULL, 0);
+		len = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, NULL, 0);
 	else if (strcmp(kind, "nx-edns") == 0)
-		len = make_query(q, "nope.global", true, NULL, 0);
+		len = unit_query(q, "nope.global", WIRE_TYPE_A, 1232, NULL, 0);
 	else if (strcmp(kind, "refused-edns") == 0)
-		len = make_query(q, "example.org", true, NULL, 0);
+		len = unit_query(q, "example.org", WIRE_TYPE_A, 1232, NULL, 0);
 	else if (strcmp(kind, "cookie") == 0)
-		len = make_query(q, "messenger.default.global", true, cookie, sizeof(cookie));
+		len = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, cookie, sizeof(cookie));
 	else if (strcmp(kind, "keepalive") == 0) {
-		len = make_query(q, "messenger.default.global", true, keepalive, sizeof(keepalive));
+		len = unit_query(q, "messenger.default.global", WIRE_TYPE_A, 1232, keepalive, sizeof(keepalive));
 		is_tcp = true;
 	} else {
 		fprintf(stderr, "unknown kind %s\n", kind);
