@@ -241,6 +241,7 @@ bool slab_compact_due(const struct slab *s) { return slab_holes(s) > s->in_use /
 size_t slab_evacuate_begin(struct slab *s)
 {
 	size_t moving = 0;
+	(void)s; /* SLAB_USE_MALLOC: nothing to move */
 #ifndef SLAB_USE_MALLOC
 	/* the newest chunk stays: the bump space is in it, and what moves
 	 * goes there (or into the holes of the chunks that stay) */
@@ -271,6 +272,7 @@ bool slab_is_evacuating(const struct slab *s, const void *p, size_t size)
 size_t slab_evacuate_end(struct slab *s)
 {
 	size_t released = 0;
+	(void)s; /* SLAB_USE_MALLOC: nothing to release */
 #ifndef SLAB_USE_MALLOC
 	struct slab_chunk *keep = s->chunks;
 	if (!keep)
