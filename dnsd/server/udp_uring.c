@@ -9,7 +9,8 @@
  * unless it failed: once the call has taken every queued request, every
  * reply slot is free again, and the completions are all datagrams.
  * Batch wait (udp-batch-wait-us, Linux 6.12's min_wait_usec): while the
- * datagrams come at least one per two waits, the call waits that long for
+ * datagrams come at least one per two waits, or a round finds a backlog
+ * (RING_BATCH_TARGET datagrams queued), the call waits that long for
  * a batch to gather before it returns with what came; at lower rates a
  * datagram is answered as soon as it arrives. No allocation once
  * running; the kernel's ring and the buffers are set up in udp_ring_new(). */
@@ -335,6 +336,12 @@ bool udp_ring_serve(struct udp_socket *u, struct udp_ring *r)
 			r->window_start_ns = started;
 			r->window_count = 0;
 		}
+		/* a backlog: this many came while the last round was served, so
+		 * they come faster than one at a time, however short the burst (a
+		 * burst shorter than the window, after a quiet spell, never
+		 * raises the window's rate); waiting costs nothing while it lasts */
+		if (returned >= RING_BATCH_TARGET)
+			r->is_batching = true;
 		if (returned)
 			server_stats_udp_batch(u->stats, returned, is_waiting);
 		/* one clock reading per round: every query in it waited as long */
