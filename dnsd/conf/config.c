@@ -20,6 +20,7 @@
 
 #include "conf/config_schema.h"
 #include "dns/tsig.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -121,14 +122,8 @@ void config_node_free(struct config_node *node)
 static struct config_node *config_node_add(struct config_node *parent, enum config_node_kind kind,
 					   const yaml_mark_t *mark, const yaml_char_t *tag)
 {
-	if (parent && parent->count == parent->cap) {
-		size_t cap = parent->cap ? parent->cap * 2 : 8;
-		struct config_node **children = realloc(parent->children, cap * sizeof(*children));
-		if (!children)
-			return NULL;
-		parent->children = children;
-		parent->cap = cap;
-	}
+	if (parent && ARRAY_RESERVE_ONE(parent->children, &parent->cap, parent->count, 8) != 0)
+		return NULL;
 	struct config_node *node = calloc(1, sizeof(*node));
 	if (!node)
 		return NULL;

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/err.h"
 
 #define FILEWATCH_HOPS_MAX 40 /* symlinks followed per path, as the kernel's MAXSYMLINKS */
@@ -111,14 +112,8 @@ int filewatch_fd(const struct filewatch *w) { return w->fd; }
 
 static int name_add(struct filewatch *w, const char *dir, const char *name, size_t file, bool is_final)
 {
-	if (w->name_count == w->name_cap) {
-		size_t cap = w->name_cap ? 2 * w->name_cap : 8;
-		struct filewatch_name *n = realloc(w->names, cap * sizeof(*n));
-		if (!n)
-			return DNSD_ENOMEM;
-		w->names = n;
-		w->name_cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(w->names, &w->name_cap, w->name_count, 8) != 0)
+		return DNSD_ENOMEM;
 	struct filewatch_name *n = &w->names[w->name_count];
 	n->dir = strdup(dir[0] ? dir : "/");
 	n->name = strdup(name);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "util/arena.h"
+#include "util/array.h"
 #include "util/err.h"
 
 struct json_member;
@@ -77,14 +78,8 @@ static void skip_ws(struct parser *ps)
 
 static int push(struct parser *ps, struct json_member **out)
 {
-	if (ps->top == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 256;
-		struct json_member *s = realloc(ps->stack, cap * sizeof(*s));
-		if (!s)
-			return DNSD_ENOMEM;
-		ps->stack = s;
-		ps->cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(ps->stack, &ps->cap, ps->top, 256) != 0)
+		return DNSD_ENOMEM;
 	*out = &ps->stack[ps->top++];
 	return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -178,14 +179,8 @@ struct fresh {
 
 static int fresh_add(struct fresh *f, struct serviceentry *se)
 {
-	if (f->count == f->cap) {
-		size_t cap = f->cap ? 2 * f->cap : 256;
-		struct fresh_item *items = realloc(f->items, cap * sizeof(*items));
-		if (!items)
-			return DNSD_ENOMEM;
-		f->items = items;
-		f->cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(f->items, &f->cap, f->count, 256) != 0)
+		return DNSD_ENOMEM;
 	f->items[f->count++] = (struct fresh_item){ .se = se };
 	return 0;
 }

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/array.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -126,14 +127,8 @@ int k8s_state_add_object(struct k8s_state *st, const char *line, size_t len)
 {
 	if (len == 0 || memchr(line, '\n', len))
 		return DNSD_EINVAL;
-	if (st->line_count == st->line_cap) {
-		size_t cap = st->line_cap ? st->line_cap * 2 : 64;
-		struct object_line *l = realloc(st->lines, cap * sizeof(*l));
-		if (!l)
-			return DNSD_ENOMEM;
-		st->lines = l;
-		st->line_cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(st->lines, &st->line_cap, st->line_count, 64) != 0)
+		return DNSD_ENOMEM;
 	size_t off = st->text.len;
 	int rc = buf_append(&st->text, line, len);
 	if (rc != 0)

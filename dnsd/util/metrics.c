@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/array.h"
 #include "util/err.h"
 
 /* ---------- text format writers ---------- */
@@ -35,14 +36,8 @@ static bool family_is_new(struct metrics_out *m, const char *name)
 	for (size_t i = 0; i < m->family_count; i++)
 		if (strcmp(m->families[i], name) == 0)
 			return false;
-	if (m->family_count == m->family_cap) {
-		size_t cap = m->family_cap ? 2 * m->family_cap : 32;
-		char **families = realloc(m->families, cap * sizeof(*families));
-		if (!families)
-			return true;
-		m->families = families;
-		m->family_cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(m->families, &m->family_cap, m->family_count, 32) != 0)
+		return true;
 	char *copy = strdup(name);
 	if (copy)
 		m->families[m->family_count++] = copy;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dns/wire.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/hash.h"
 #include "util/log.h"
@@ -460,14 +461,8 @@ size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn
  * c->lock held. */
 static void event_push_locked(struct catalog *c, struct catalog_event e)
 {
-	if (c->event_count == c->event_cap) {
-		size_t cap = c->event_cap ? 2 * c->event_cap : 64;
-		struct catalog_event *events = realloc(c->events, cap * sizeof(*events));
-		if (!events)
-			return;
-		c->events = events;
-		c->event_cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(c->events, &c->event_cap, c->event_count, 64) != 0)
+		return;
 	c->events[c->event_count++] = e;
 }
 

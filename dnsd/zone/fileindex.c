@@ -8,6 +8,7 @@
 
 #include "dns/dname.h"
 #include "dns/wire.h"
+#include "util/array.h"
 #include "util/err.h"
 
 struct fileindex_entry {
@@ -90,14 +91,8 @@ static void hashes(const uint8_t *owner, uint16_t type, const uint8_t *rdata, ui
 int zone_fileindex_add(struct zone_fileindex *x, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
 		       uint16_t rdlen, uint32_t line)
 {
-	if (x->count == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct fileindex_entry *n = realloc(x->entries, cap * sizeof(*n));
-		if (!n)
-			return DNSD_ENOMEM;
-		x->entries = n;
-		x->cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(x->entries, &x->cap, x->count, 256) != 0)
+		return DNSD_ENOMEM;
 	struct fileindex_entry *e = &x->entries[x->count++];
 	hashes(owner, type, rdata, rdlen, &e->owner_hash, &e->rr_hash);
 	e->line = line;

@@ -22,6 +22,7 @@
 
 #include "dns/dname.h"
 #include "dns/wire.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "zone/zone_build_impl.h"
@@ -93,14 +94,8 @@ static void comp_add_qtail(struct render *r, const uint8_t *known, size_t known_
 static int reloc_push(struct render *r, size_t pos, uint32_t kind)
 {
 	struct zone_build *b = r->b;
-	if (r->reloc_count == b->reloc_cap) {
-		size_t cap = b->reloc_cap ? b->reloc_cap * 2 : 64;
-		uint32_t *n = realloc(b->relocs, cap * sizeof(*n));
-		if (!n)
-			return DNSD_ENOMEM;
-		b->relocs = n;
-		b->reloc_cap = cap;
-	}
+	if (ARRAY_RESERVE_ONE(b->relocs, &b->reloc_cap, r->reloc_count, 64) != 0)
+		return DNSD_ENOMEM;
 	b->relocs[r->reloc_count++] = (uint32_t)pos | kind;
 	return 0;
 }
