@@ -104,14 +104,22 @@ static const char *const writer_names[SERVER_WRITER_SLOTS] = {
 	[ANSWER_WRITER_CHAOS] = "chaos",
 };
 
-/* By slot (slots.h): every view and zone seen since the start, each under
- * its own name whatever reloads did to the order. */
-static void write_requests(const struct server *s, struct metrics_out *m)
+/* One (listening address, view, zone) cell of the per-thread counters,
+ * with its labels. */
+struct stats_cell {
+	unsigned l, v, z;
+	const char *server, *view, *zone;
+};
+
+typedef void stats_cell_fn(const struct server *s, struct metrics_out *m, const char *name,
+			   const struct stats_cell *c, bool is_request);
+
+/* By slot (slots.h): fn for every listening address, and every view and
+ * zone seen since the start, each under its own name whatever reloads did to
+ * the order. is_request is fn's own (cell_sizes: queries or responses). */
+static void for_each_cell(const struct server *s, struct metrics_out *m, const char *name, stats_cell_fn *fn,
+			  bool is_request)
 {
-	static const char name[] = "dnsd_dns_requests_total";
-	metrics_family(m, name, METRICS_COUNTER,
-		       "Queries received, by server (listening address), zone, view, protocol, address "
-		       "family and type.");
 	for (unsigned l = 0; l < s->listen_count; l++) {
 		char server[96];
 		server_label(s, l, server, sizeof(server));
@@ -119,169 +127,146 @@ static void write_requests(const struct server *s, struct metrics_out *m)
 			const char *view_name = slots_name(&slots_views, v);
 			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
 				const char *zone_name = zone_label(z);
-				for (int tcp = 0; zone_name && tcp < 2; tcp++)
-					for (unsigned f = 0; f < 2; f++)
-						for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
-							uint64_t sum = sum_at(s, l, tcp,
-									      OFF(requests[v][z][f][t]));
-							if (!sum)
-								continue;
-							const struct metrics_label labels[] = {
-								{ "server", server },
-								{ "zone", zone_name },
-								{ "view", view_name },
-								{ "proto", tcp ? "tcp" : "udp" },
-								{ "family", f ? "2" : "1" },
-								{ "type", qtype_slot_names[t] },
-							};
-							metrics_sample(m, name, labels, 6, sum);
-						}
+				if (!zone_name)
+					continue;
+				const struct stats_cell c = { l, v, z, server, view_name, zone_name };
+				fn(s, m, name, &c, is_request);
 			}
 		}
 	}
+}
+
+static void cell_requests(const struct server *s, struct metrics_out *m, const char *name,
+			  const struct stats_cell *c, bool is_request)
+{
+	(void)is_request;
+	for (int tcp = 0; tcp < 2; tcp++)
+		for (unsigned f = 0; f < 2; f++)
+			for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
+				uint64_t sum = sum_at(s, c->l, tcp, OFF(requests[c->v][c->z][f][t]));
+				if (!sum)
+					continue;
+				const struct metrics_label labels[] = {
+					{ "server", c->server },     { "zone", c->zone },
+					{ "view", c->view },         { "proto", tcp ? "tcp" : "udp" },
+					{ "family", f ? "2" : "1" }, { "type", qtype_slot_names[t] },
+				};
+				metrics_sample(m, name, labels, 6, sum);
+			}
 }
 
 /* Every rcode once it occurred; NOERROR and NXDOMAIN from each zone from the
  * start, so that rate() sees their first increase. */
-static void write_responses(const struct server *s, struct metrics_out *m)
+static void cell_responses(const struct server *s, struct metrics_out *m, const char *name,
+			   const struct stats_cell *c, bool is_request)
 {
-	static const char name[] = "dnsd_dns_responses_total";
-	metrics_family(m, name, METRICS_COUNTER,
-		       "Responses sent, by server, zone, view, rcode and plugin (what wrote it: zone, chaos, "
-		       "or \"\" for the server itself).");
-	for (unsigned l = 0; l < s->listen_count; l++) {
-		char server[96];
-		server_label(s, l, server, sizeof(server));
-		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-			const char *view_name = slots_name(&slots_views, v);
-			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
-				const char *zone_name = zone_label(z);
-				for (unsigned r = 0; zone_name && r < SERVER_RCODE_SLOTS; r++)
-					for (unsigned w = 0; w < SERVER_WRITER_SLOTS; w++) {
-						char rbuf[MNEMONIC_BUF_LEN];
-						uint64_t sum = sum_at(s, l, -1, OFF(responses[v][z][r][w]));
-						bool is_always = w == ANSWER_WRITER_ZONE &&
-								 z != SERVER_ZONE_SLOTS - 1 &&
-								 (r == WIRE_RCODE_NOERROR ||
-								  r == WIRE_RCODE_NXDOMAIN);
-						if (!sum && !is_always)
-							continue;
-						const struct metrics_label labels[] = {
-							{ "server", server },
-							{ "zone", zone_name },
-							{ "view", view_name },
-							{ "rcode", mnemonic_rcode(r, rbuf) },
-							{ "plugin", writer_names[w] },
-						};
-						metrics_sample(m, name, labels, 5, sum);
-					}
-			}
+	(void)is_request;
+	for (unsigned r = 0; r < SERVER_RCODE_SLOTS; r++)
+		for (unsigned w = 0; w < SERVER_WRITER_SLOTS; w++) {
+			char rbuf[MNEMONIC_BUF_LEN];
+			uint64_t sum = sum_at(s, c->l, -1, OFF(responses[c->v][c->z][r][w]));
+			bool is_always = w == ANSWER_WRITER_ZONE && c->z != SERVER_ZONE_SLOTS - 1 &&
+					 (r == WIRE_RCODE_NOERROR || r == WIRE_RCODE_NXDOMAIN);
+			if (!sum && !is_always)
+				continue;
+			const struct metrics_label labels[] = {
+				{ "server", c->server },       { "zone", c->zone },
+				{ "view", c->view },           { "rcode", mnemonic_rcode(r, rbuf) },
+				{ "plugin", writer_names[w] },
+			};
+			metrics_sample(m, name, labels, 5, sum);
 		}
+}
+
+static void cell_do_requests(const struct server *s, struct metrics_out *m, const char *name,
+			     const struct stats_cell *c, bool is_request)
+{
+	(void)is_request;
+	uint64_t sum = sum_at(s, c->l, -1, OFF(do_requests[c->v][c->z]));
+	if (!sum)
+		return;
+	const struct metrics_label labels[] = {
+		{ "server", c->server },
+		{ "view", c->view },
+		{ "zone", c->zone },
+	};
+	metrics_sample(m, name, labels, 3, sum);
+}
+
+static void cell_durations(const struct server *s, struct metrics_out *m, const char *name,
+			   const struct stats_cell *c, bool is_request)
+{
+	(void)is_request;
+	for (unsigned t = 0; t < SERVER_QTYPE_SLOTS; t++) {
+		uint64_t counts[SERVER_DURATION_BOUNDS + 1], total = 0;
+		for (unsigned b = 0; b <= SERVER_DURATION_BOUNDS; b++)
+			total += counts[b] = sum_at(s, c->l, -1, OFF(duration[c->v][c->z][t][b]));
+		if (!total)
+			continue;
+		const struct metrics_label labels[] = {
+			{ "server", c->server },
+			{ "zone", c->zone },
+			{ "view", c->view },
+			{ "type", qtype_slot_names[t] },
+		};
+		metrics_histogram(m, name, labels, 4, server_stats_duration_bounds, counts,
+				  SERVER_DURATION_BOUNDS,
+				  (double)sum_at(s, c->l, -1, OFF(duration_ns_sum[c->v][c->z][t])) / 1e9);
 	}
 }
 
-static void write_do_requests(const struct server *s, struct metrics_out *m)
+static void cell_sizes(const struct server *s, struct metrics_out *m, const char *name,
+		       const struct stats_cell *c, bool is_request)
 {
-	static const char name[] = "dnsd_dns_do_requests_total";
-	metrics_family(m, name, METRICS_COUNTER, "Queries with the DNSSEC OK bit, by server, view and zone.");
-	for (unsigned l = 0; l < s->listen_count; l++) {
-		char server[96];
-		server_label(s, l, server, sizeof(server));
-		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-			const char *view_name = slots_name(&slots_views, v);
-			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
-				const char *zone_name = zone_label(z);
-				uint64_t sum = zone_name ? sum_at(s, l, -1, OFF(do_requests[v][z])) : 0;
-				if (!sum)
-					continue;
-				const struct metrics_label labels[] = {
-					{ "server", server },
-					{ "view", view_name },
-					{ "zone", zone_name },
-				};
-				metrics_sample(m, name, labels, 3, sum);
-			}
-		}
+	for (int tcp = 0; tcp < 2; tcp++) {
+		uint64_t counts[SERVER_SIZE_BOUNDS + 1], total = 0;
+		for (unsigned b = 0; b <= SERVER_SIZE_BOUNDS; b++)
+			total += counts[b] = sum_at(s, c->l, tcp,
+						    is_request ? OFF(request_size[c->v][c->z][b])
+							       : OFF(response_size[c->v][c->z][b]));
+		if (!total)
+			continue;
+		const struct metrics_label labels[] = {
+			{ "server", c->server },
+			{ "zone", c->zone },
+			{ "view", c->view },
+			{ "proto", tcp ? "tcp" : "udp" },
+		};
+		uint64_t bytes = sum_at(s, c->l, tcp,
+					is_request ? OFF(request_bytes[c->v][c->z])
+						   : OFF(response_bytes[c->v][c->z]));
+		metrics_histogram(m, name, labels, 4, server_stats_size_bounds, counts, SERVER_SIZE_BOUNDS,
+				  (double)bytes);
 	}
 }
 
-static void write_durations(const struct server *s, struct metrics_out *m)
-{
-	static const char name[] = "dnsd_dns_request_duration_seconds";
-	metrics_family(m, name, METRICS_HISTOGRAM,
-		       "Time the server spent on a query, by server, zone, view and type: for UDP from the "
-		       "arrival of its recvmmsg batch to the replies sent, for TCP from the complete message "
-		       "to the response built.");
-	for (unsigned l = 0; l < s->listen_count; l++) {
-		char server[96];
-		server_label(s, l, server, sizeof(server));
-		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-			const char *view_name = slots_name(&slots_views, v);
-			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
-				const char *zone_name = zone_label(z);
-				for (unsigned t = 0; zone_name && t < SERVER_QTYPE_SLOTS; t++) {
-					uint64_t counts[SERVER_DURATION_BOUNDS + 1], total = 0;
-					for (unsigned b = 0; b <= SERVER_DURATION_BOUNDS; b++)
-						total += counts[b] = sum_at(s, l, -1,
-									    OFF(duration[v][z][t][b]));
-					if (!total)
-						continue;
-					const struct metrics_label labels[] = {
-						{ "server", server },
-						{ "zone", zone_name },
-						{ "view", view_name },
-						{ "type", qtype_slot_names[t] },
-					};
-					metrics_histogram(
-						m, name, labels, 4, server_stats_duration_bounds, counts,
-						SERVER_DURATION_BOUNDS,
-						(double)sum_at(s, l, -1, OFF(duration_ns_sum[v][z][t])) /
-							1e9);
-				}
-			}
-		}
-	}
-}
-
-/* dnsd_dns_request_size_bytes or dnsd_dns_response_size_bytes. */
-static void write_sizes(const struct server *s, struct metrics_out *m, bool is_request)
-{
-	const char *name = is_request ? "dnsd_dns_request_size_bytes" : "dnsd_dns_response_size_bytes";
-	metrics_family(m, name, METRICS_HISTOGRAM,
-		       is_request ? "Size of the queries in bytes, by server, zone, view and protocol."
-				  : "Size of the responses in bytes, by server, zone, view and protocol.");
-	for (unsigned l = 0; l < s->listen_count; l++) {
-		char server[96];
-		server_label(s, l, server, sizeof(server));
-		for (unsigned v = 0; v < SERVER_VIEW_SLOTS; v++) {
-			const char *view_name = slots_name(&slots_views, v);
-			for (unsigned z = 0; view_name && z < SERVER_ZONE_SLOTS; z++) {
-				const char *zone_name = zone_label(z);
-				for (int tcp = 0; zone_name && tcp < 2; tcp++) {
-					uint64_t counts[SERVER_SIZE_BOUNDS + 1], total = 0;
-					for (unsigned b = 0; b <= SERVER_SIZE_BOUNDS; b++)
-						total += counts[b] = sum_at(
-							s, l, tcp,
-							is_request ? OFF(request_size[v][z][b])
-								   : OFF(response_size[v][z][b]));
-					if (!total)
-						continue;
-					const struct metrics_label labels[] = {
-						{ "server", server },
-						{ "zone", zone_name },
-						{ "view", view_name },
-						{ "proto", tcp ? "tcp" : "udp" },
-					};
-					uint64_t bytes = sum_at(s, l, tcp,
-								is_request ? OFF(request_bytes[v][z])
-									   : OFF(response_bytes[v][z]));
-					metrics_histogram(m, name, labels, 4, server_stats_size_bounds,
-							  counts, SERVER_SIZE_BOUNDS, (double)bytes);
-				}
-			}
-		}
-	}
-}
+/* The families written cell by cell (for_each_cell), in /metrics order. */
+static const struct cell_family {
+	const char *name;
+	enum metrics_type type;
+	const char *help;
+	stats_cell_fn *fn;
+	bool is_request;
+} cell_families[] = {
+	{ "dnsd_dns_requests_total", METRICS_COUNTER,
+	  "Queries received, by server (listening address), zone, view, protocol, address family and type.",
+	  cell_requests, false },
+	{ "dnsd_dns_responses_total", METRICS_COUNTER,
+	  "Responses sent, by server, zone, view, rcode and plugin (what wrote it: zone, chaos, or \"\" for "
+	  "the "
+	  "server itself).",
+	  cell_responses, false },
+	{ "dnsd_dns_do_requests_total", METRICS_COUNTER,
+	  "Queries with the DNSSEC OK bit, by server, view and zone.", cell_do_requests, false },
+	{ "dnsd_dns_request_duration_seconds", METRICS_HISTOGRAM,
+	  "Time the server spent on a query, by server, zone, view and type: for UDP from the arrival of its "
+	  "recvmmsg batch to the replies sent, for TCP from the complete message to the response built.",
+	  cell_durations, false },
+	{ "dnsd_dns_request_size_bytes", METRICS_HISTOGRAM,
+	  "Size of the queries in bytes, by server, zone, view and protocol.", cell_sizes, true },
+	{ "dnsd_dns_response_size_bytes", METRICS_HISTOGRAM,
+	  "Size of the responses in bytes, by server, zone, view and protocol.", cell_sizes, false },
+};
 
 /* The unlabelled counters, summed over every thread. */
 struct server_totals {
@@ -465,12 +450,11 @@ static void write_udp(const struct server *s, struct metrics_out *m)
 
 void server_write_metrics(const struct server *s, struct metrics_out *m)
 {
-	write_requests(s, m);
-	write_responses(s, m);
-	write_do_requests(s, m);
-	write_durations(s, m);
-	write_sizes(s, m, true);
-	write_sizes(s, m, false);
+	for (size_t i = 0; i < sizeof(cell_families) / sizeof(cell_families[0]); i++) {
+		const struct cell_family *f = &cell_families[i];
+		metrics_family(m, f->name, f->type, f->help);
+		for_each_cell(s, m, f->name, f->fn, f->is_request);
+	}
 	struct server_totals t;
 	sum_totals(s, &t);
 	write_totals(&t, m);
