@@ -107,16 +107,33 @@ static size_t reply_simple(const struct wire_query *q, uint8_t *out, size_t cap,
 	return reply_simple_ede(q, out, cap, rcode, flags, ts, rr, te, NULL, ck);
 }
 
+/* Refusals and TSIG failures are logged within a limit each (log.h): any
+ * client can cause them at will. */
+static struct log_limit refusal_log_limit, tsig_log_limit;
+
+/* " (N more not logged: log limit)" when held, else "" */
+static const char *held_text(uint64_t held, char *buf, size_t len)
+{
+	if (!held)
+		return "";
+	snprintf(buf, len, " (%llu more since the last such line not logged: at most %d a second)",
+		 (unsigned long long)held, LOG_LIMIT_LINES);
+	return buf;
+}
+
 static void log_refusal(const char *why, const struct wire_query *q, const char *client, const char *view,
 			const char *key)
 {
-	char zone[DNAME_MAX_TEXT];
+	uint64_t held;
+	if (!log_limit_pass(&refusal_log_limit, &held))
+		return;
+	char zone[DNAME_MAX_TEXT], more[96];
 	dname_to_text(zone, sizeof(zone), q->qname);
-	log_warn("transfer refused: %s: client=%s qtype=%s zone=%s view=%s key=%s", why, client,
+	log_warn("transfer refused: %s: client=%s qtype=%s zone=%s view=%s key=%s%s", why, client,
 		 q->qtype == WIRE_TYPE_AXFR   ? "AXFR"
 		 : q->qtype == WIRE_TYPE_IXFR ? "IXFR"
 					      : "other",
-		 zone, view ? view : "-", key ? key : "-");
+		 zone, view ? view : "-", key ? key : "-", held_text(held, more, sizeof(more)));
 }
 
 enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct xfr_policy *policy,
@@ -162,10 +179,14 @@ enum transfer_verdict transfer_begin(const struct snapshot *snap, const struct x
 		enum tsig_error te = key < 0 ? TSIG_BADKEY
 					     : tsig_verify_request(&ts, &policy->keys[key], req->pkt,
 								   req->len, &rr, (uint64_t)time(NULL));
-		if (te != TSIG_OK) {
-			char kname[DNAME_MAX_TEXT];
+		uint64_t held;
+		if (te != TSIG_OK && log_limit_pass(&tsig_log_limit, &held)) {
+			char kname[DNAME_MAX_TEXT], more[96];
 			dname_to_text(kname, sizeof(kname), rr.key_name);
-			log_warn("tsig: %s from %s, key %s", tsig_error_text(te), client, kname);
+			log_warn("tsig: %s from %s, key %s%s", tsig_error_text(te), client, kname,
+				 held_text(held, more, sizeof(more)));
+		}
+		if (te != TSIG_OK) {
 			stat_add(te == TSIG_BADKEY    ? &transfer_stats.tsig_badkey
 				 : te == TSIG_BADTIME ? &transfer_stats.tsig_badtime
 						      : &transfer_stats.tsig_badsig,

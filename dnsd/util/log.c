@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * log.c - format a whole line first, then write(2) it once, so lines from
- * different threads never interleave. */
+ * different threads never interleave; the limiter for lines others cause. */
 #include "util/log.h"
 
 #include <stdarg.h>
@@ -37,4 +37,28 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	line[len++] = '\n';
 	ssize_t w = write(STDERR_FILENO, line, len);
 	(void)w;
+}
+
+bool log_limit_pass(struct log_limit *l, uint64_t *held)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	uint64_t now = (uint64_t)ts.tv_sec;
+	uint64_t cur = atomic_load_explicit(&l->window, memory_order_relaxed);
+	for (;;) {
+		uint64_t next;
+		if (cur >> 8 != now)
+			next = now << 8 | 1;
+		else if ((cur & 0xff) < LOG_LIMIT_LINES)
+			next = cur + 1;
+		else {
+			atomic_fetch_add_explicit(&l->held, 1, memory_order_relaxed);
+			return false;
+		}
+		if (atomic_compare_exchange_weak_explicit(&l->window, &cur, next, memory_order_relaxed,
+							  memory_order_relaxed))
+			break;
+	}
+	*held = atomic_exchange_explicit(&l->held, 0, memory_order_relaxed);
+	return true;
 }
