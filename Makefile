@@ -169,8 +169,13 @@ $(BUILD)/bench/qlat: tests/bench/qlat.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $<
 
+# zone_build_bench: one name with many records, for callgrind (big_name_callgrind.py)
+$(BUILD)/bench/zone_build_bench: tests/bench/zone_build_bench.c $(BUILD)/libdnsd.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libdnsd.a $(LIBS)
+
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/qlat
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/qlat $(BUILD)/bench/zone_build_bench
 	@tests/bench/run $(abspath $(BUILD)/dnsd)
 	@tests/bench/k8s_bench.py $(abspath $(BUILD)/dnsd) build/bench/k8s-results.md
 	@tests/bench/k8s_soak.py $(abspath $(BUILD)/dnsd) build/bench/k8s-soak-results.md
