@@ -97,7 +97,21 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s)
 	return b;
 }
 
-static size_t node_size(const struct build_node *n) { return NODE_SIZE(n->name_len, n->data_len); }
+static size_t node_size(const struct build_node *n)
+{
+	return (n->has & BUILD_NODE_INDEXED) ? node_index(n)->cap : NODE_SIZE(n->name_len, n->data_len);
+}
+
+/* Frees node n (its index too) and counts it gone. */
+static void node_free(struct zone_build *b, struct build_node *n)
+{
+	size_t size = node_size(n);
+	if (n->has & BUILD_NODE_INDEXED) {
+		index_free(n);
+		b->indexed_count--;
+	}
+	slab_free(&b->slab, n, size);
+}
 
 size_t zone_build_release(struct zone_build *b)
 {
@@ -135,7 +149,7 @@ void zone_build_free(struct zone_build *b)
 	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
 		struct build_table *t = &b->tables[pi];
 		FOR_TABLE_NODES(t, n)
-		slab_free(&b->slab, n, node_size(n));
+		node_free(b, n);
 		free(t->slots);
 	}
 	slab_clear(&b->slab);
@@ -217,29 +231,6 @@ static uint8_t rdata_tail(uint16_t type, const uint8_t *rdata, uint16_t rdlen, c
 		if (len - t == tl)
 			return memcmp(lname + t, rdata + off, tl) == 0 ? (uint8_t)t : BUILD_RR_WHOLE;
 	return BUILD_RR_WHOLE;
-}
-
-static size_t varint_put(uint8_t *p, uint32_t v)
-{
-	size_t i = 0;
-	while (v >= 0x80) {
-		p[i++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[i++] = (uint8_t)v;
-	return i;
-}
-
-/* Writes a record header into p (BUILD_RR_HEADER_MAX bytes); returns its length. */
-static size_t rr_header_put(uint8_t *p, uint16_t type, uint16_t rdlen, uint32_t ttl, uint32_t refs,
-			    uint8_t tail)
-{
-	size_t i = varint_put(p, type);
-	i += varint_put(p + i, rdlen);
-	i += varint_put(p + i, ttl);
-	i += varint_put(p + i, refs);
-	p[i++] = tail;
-	return i;
 }
 
 uint16_t node_rrset_count(const struct build_node *n)
@@ -411,7 +402,7 @@ static int rr_header_update(struct zone_build *b, struct build_node **slot, size
 			    const struct build_rr *rr, uint32_t ttl, uint32_t refs)
 {
 	uint8_t h[BUILD_RR_HEADER_MAX];
-	size_t len = rr_header_put(h, rr->type, rr->rdlen, ttl, refs, rr->tail);
+	size_t len = build_rr_header_put(h, rr->type, rr->rdlen, ttl, refs, rr->tail);
 	uint8_t *p = node_splice(b, slot, off, rr->header_len, len);
 	if (!p)
 		return DNSD_ENOMEM;
@@ -452,6 +443,22 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		b->node_count++;
 	}
 	mark_dirty(b, part);
+	uint8_t tail = rdata_tail(type, rdata, rdlen, lname, len);
+	size_t stored = tail == BUILD_RR_WHOLE ? rdlen : (size_t)rdlen - (len - tail);
+	uint8_t h[BUILD_RR_HEADER_MAX];
+	size_t hlen = build_rr_header_put(h, type, rdlen, ttl_s, 1, tail);
+	if (node_is_big(*slot))
+		index_enter(b, slot); /* out of memory: the walk below still works */
+	if ((*slot)->has & BUILD_NODE_INDEXED) {
+		int set_delta;
+		bool is_new;
+		int rc = index_add(b, slot, h, hlen, rdata, rdlen, rdata, stored, &set_delta, &is_new);
+		if (rc == 0 && set_delta)
+			count_rrset(b, *slot, type, set_delta);
+		if (rc == 0 && is_new)
+			b->record_count++;
+		return rc;
+	}
 	struct build_rr rr;
 	bool found, is_new_set;
 	size_t off = (size_t)(node_find_rr(*slot, type, rdata, rdlen, &rr, &found, &is_new_set) -
@@ -461,10 +468,6 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 			return DNSD_ELIMIT;
 		return rr_header_update(b, slot, off, &rr, ttl_s < rr.ttl ? ttl_s : rr.ttl, rr.refs + 1);
 	}
-	uint8_t tail = rdata_tail(type, rdata, rdlen, lname, len);
-	size_t stored = tail == BUILD_RR_WHOLE ? rdlen : (size_t)rdlen - (len - tail);
-	uint8_t h[BUILD_RR_HEADER_MAX];
-	size_t hlen = rr_header_put(h, type, rdlen, ttl_s, 1, tail);
 	uint8_t *p = node_splice(b, slot, off, 0, hlen + stored);
 	if (!p) {
 		if (is_new_node) {
@@ -487,13 +490,30 @@ size_t zone_build_rrset_size(const struct zone_build *b, const uint8_t *owner, u
 {
 	const struct build_node *n = build_lookup(b, owner);
 	struct build_rrset set;
+	const uint8_t *first;
+	if (n && (n->has & BUILD_NODE_INDEXED))
+		return (build_has_bit(type) & ~n->has) ? 0 : index_rrset_size(n, type, &first);
 	return n && node_rrset(n, type, &set) ? set.count : 0;
 }
 
 size_t zone_build_rrset_count(const struct zone_build *b, const uint8_t *owner)
 {
 	const struct build_node *n = build_lookup(b, owner);
+	if (n && (n->has & BUILD_NODE_INDEXED))
+		return index_rrset_count(n);
 	return n ? node_rrset_count(n) : 0;
+}
+
+int zone_build_unindex(struct zone_build *b)
+{
+	for (unsigned pi = 0; pi <= ZONE_PARTS && b->indexed_count > 0; pi++) {
+		struct build_table *t = &b->tables[pi];
+		for (uint32_t i = 0; t->slots && i <= t->mask; i++)
+			if (t->slots[i] && (t->slots[i]->has & BUILD_NODE_INDEXED) &&
+			    index_leave(b, &t->slots[i]) != 0)
+				return DNSD_ENOMEM;
+	}
+	return 0;
 }
 
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
@@ -507,6 +527,26 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 	struct build_node *n = slot ? *slot : NULL;
 	if (!n)
 		return DNSD_ENOENT;
+	if (node_is_big(n) && index_enter(b, slot) == 0)
+		n = *slot;
+	if (n->has & BUILD_NODE_INDEXED) {
+		int set_delta;
+		bool is_gone;
+		int rc = index_remove(b, n, type, rdata, rdlen, &set_delta, &is_gone);
+		if (rc != 0)
+			return rc;
+		mark_dirty(b, part);
+		if (set_delta)
+			count_rrset(b, n, type, set_delta);
+		if (is_gone)
+			b->record_count--;
+		if (node_index(n)->live == 0) {
+			table_delete(&b->tables[part], slot);
+			node_free(b, n);
+			b->node_count--;
+		}
+		return 0;
+	}
 	struct build_rr rr;
 	bool found, is_new_set;
 	const uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
@@ -527,7 +567,7 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 	size_t size = build_rr_decode(n, at, &rr, scratch);
 	if (size == n->data_len) {
 		table_delete(&b->tables[part], slot);
-		slab_free(&b->slab, n, node_size(n));
+		node_free(b, n);
 		b->node_count--;
 		return 0;
 	}
@@ -539,9 +579,16 @@ static const uint8_t *apex_soa(const struct zone_build *b, struct build_rr *rr)
 {
 	const struct build_node *n = build_lookup(b, b->apex);
 	struct build_rrset set;
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	if (n && (n->has & BUILD_NODE_INDEXED)) {
+		const uint8_t *first;
+		if (!(n->has & BUILD_HAS_SOA) || index_rrset_size(n, WIRE_TYPE_SOA, &first) == 0)
+			return NULL;
+		build_rr_decode(n, first, rr, scratch);
+		return first;
+	}
 	if (!n || !node_rrset(n, WIRE_TYPE_SOA, &set) || set.count == 0)
 		return NULL;
-	uint8_t scratch[BUILD_RR_SCRATCH];
 	build_rr_decode(n, set.begin, rr, scratch);
 	return set.begin;
 }
@@ -557,6 +604,8 @@ bool zone_build_has_soa(const struct zone_build *b)
 bool zone_build_has_apex_ns(const struct zone_build *b)
 {
 	const struct build_node *n = build_lookup(b, b->apex);
+	if (n && (n->has & BUILD_NODE_INDEXED))
+		return (n->has & BUILD_HAS_NS) != 0;
 	return n && node_has_type(n, WIRE_TYPE_NS);
 }
 

@@ -47,6 +47,9 @@ struct build_node {
 #define BUILD_HAS_CNAME 1u
 #define BUILD_HAS_SOA 2u
 #define BUILD_HAS_NS 4u
+/* The node has an index (zone_build_index.c): its records are in the order
+ * they came, with tombstones, until index_leave() sorts them. */
+#define BUILD_NODE_INDEXED 8u
 static inline uint8_t build_has_bit(uint16_t type)
 {
 	switch (type) {
@@ -100,10 +103,11 @@ struct zone_build {
 	size_t record_count;
 	struct slab slab; /* the nodes */
 	/* incremental freezes: what changed since the last one */
-	struct zone *last; /* the last zone frozen (a reference) */
-	uint64_t dirty;    /* hashed parts changed: bit p-1 for part p */
-	size_t cname_sets; /* CNAME RRsets: answers follow data across parts */
-	size_t cut_sets;   /* NS RRsets below the apex */
+	struct zone *last;    /* the last zone frozen (a reference) */
+	uint64_t dirty;       /* hashed parts changed: bit p-1 for part p */
+	size_t cname_sets;    /* CNAME RRsets: answers follow data across parts */
+	size_t cut_sets;      /* NS RRsets below the apex */
+	size_t indexed_count; /* nodes with BUILD_NODE_INDEXED */
 	/* rendering scratch, reused between freezes */
 	uint8_t *buf;
 	uint32_t *relocs;
@@ -197,6 +201,80 @@ static inline size_t build_rr_size(const struct build_node *n, const uint8_t *p)
 	uint8_t tail = p[i++];
 	return i + rdlen - (tail == BUILD_RR_WHOLE ? 0 : (size_t)n->name_len - tail);
 }
+
+/* Writes v as an unsigned LEB128 varint at p (5 bytes at most); returns its length. */
+static inline size_t build_varint_put(uint8_t *p, uint32_t v)
+{
+	size_t i = 0;
+	while (v >= 0x80) {
+		p[i++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	p[i++] = (uint8_t)v;
+	return i;
+}
+
+/* Writes a record header into p (BUILD_RR_HEADER_MAX bytes); returns its length. */
+static inline size_t build_rr_header_put(uint8_t *p, uint16_t type, uint16_t rdlen, uint32_t ttl,
+					 uint32_t refs, uint8_t tail)
+{
+	size_t i = build_varint_put(p, type);
+	i += build_varint_put(p + i, rdlen);
+	i += build_varint_put(p + i, ttl);
+	i += build_varint_put(p + i, refs);
+	p[i++] = tail;
+	return i;
+}
+
+/* Names with many records (issue #15, zone_build_index.c). A node whose
+ * records pass BUILD_INDEX_MIN bytes gets, on its next add or remove, a hash
+ * index of its live records (type and rdata, keyed SipHash) and a block with
+ * room to grow, whose pointer lies after the records; until index_leave()
+ * the records are in arrival order, and one with refs 0 is a tombstone, so
+ * only zone_build.c (through the functions below) reads such a node.
+ * zone_build_freeze() leaves every index first: nothing that renders sees
+ * one. Below the threshold (1-3 records a name, the common case) nothing of
+ * this exists: no byte more per name. */
+#define BUILD_INDEX_MIN 1024
+struct build_index {
+	size_t cap;            /* bytes of the node's block */
+	uint32_t *slots;       /* a live record's offset in the records + 1; 0 empty */
+	uint32_t mask;         /* slots - 1 */
+	uint32_t used;         /* slots in use */
+	uint32_t live;         /* records with refs > 0 */
+	uint32_t type_live[3]; /* of them CNAME, SOA, NS: the BUILD_HAS_* bits */
+	uint8_t key[16];       /* SipHash key: a zone file cannot pick collisions */
+};
+struct build_index *node_index(const struct build_node *n);
+/* Gives the node in *slot an index (it moves); 0 or DNSD_ENOMEM (nothing changed). */
+int index_enter(struct zone_build *b, struct build_node **slot);
+/* Adds a record to an indexed node: header h (hlen bytes, refs 1), then the
+ * stored bytes of rdata. A duplicate counts a contribution, TTL the lower.
+ * *is_new: a record more; *set_delta: +1 when the first CNAME, SOA or NS
+ * record came. 0, DNSD_ELIMIT or DNSD_ENOMEM (nothing changed). */
+int index_add(struct zone_build *b, struct build_node **slot, const uint8_t *h, size_t hlen,
+	      const uint8_t *rdata, uint16_t rdlen, const uint8_t *stored, size_t stored_len, int *set_delta,
+	      bool *is_new);
+/* Removes one contribution; *is_gone when the record went, *set_delta -1
+ * when it was the last CNAME, SOA or NS. 0 or DNSD_ENOENT. */
+int index_remove(struct zone_build *b, struct build_node *n, uint16_t type, const uint8_t *rdata,
+		 uint16_t rdlen, int *set_delta, bool *is_gone);
+/* Sorts the live records into a plain node (exact size) and drops the
+ * index; 0 or DNSD_ENOMEM (the node stays indexed). */
+int index_leave(struct zone_build *b, struct build_node **slot);
+/* Frees the index of n (not n). */
+void index_free(struct build_node *n);
+/* Reads of an indexed node, walking it: its live records of type (and the
+ * first), its distinct types. */
+size_t index_rrset_size(const struct build_node *n, uint16_t type, const uint8_t **first);
+size_t index_rrset_count(const struct build_node *n);
+/* True when a change to n should go through an index. */
+static inline bool node_is_big(const struct build_node *n)
+{
+	return !(n->has & BUILD_NODE_INDEXED) && n->data_len >= BUILD_INDEX_MIN;
+}
+/* Leaves every index (zone_build_freeze() first does); 0 or DNSD_ENOMEM. */
+int zone_build_unindex(struct zone_build *b);
 
 /* The RRset of type at n into *out; false when n has none. */
 bool node_rrset(const struct build_node *n, uint16_t type, struct build_rrset *out);

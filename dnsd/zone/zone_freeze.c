@@ -378,6 +378,10 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 	struct freeze f = { .b = b, .err = err, .errlen = errlen };
 	struct freeze_built built = { .count = 0 };
 	err[0] = '\0';
+	if (zone_build_unindex(b) != 0) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	uint64_t rebuild;
 	unsigned part_count = freeze_plan(b, &rebuild);
 	f.r = zone_render_new(b);

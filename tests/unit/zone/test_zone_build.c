@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "query/answer.h"
 #include "conf/config.h"
@@ -20,6 +21,7 @@
 #include "dns/wire.h"
 #include "zone/zone_build.h"
 #include "zone/zone_records.h"
+#include "zone/zonefile.h"
 
 #define NAMES 40
 #define SERIAL 7
@@ -472,6 +474,215 @@ START_TEST(contributions_past_one_byte)
 }
 END_TEST
 
+/* One name with many records (issue #15): past BUILD_INDEX_MIN bytes its
+ * adds and removes go through an index (zone_build_index.c) and its records
+ * stay in arrival order until a freeze sorts them. A random walk of adds
+ * (duplicates with lower and higher TTLs, contributions past 127), removes
+ * (of records there and not there) and freezes at big.ns5.global, against a
+ * model: every return code, zone_build_rrset_size() and rrset_count() as the
+ * model says, and after each freeze every RRset's records and TTL in rdata
+ * order. At the end every record is removed: the name goes. */
+struct big_rec {
+	uint16_t type;
+	uint8_t rdata[40];
+	uint16_t rdlen;
+	uint32_t refs, ttl;
+};
+
+static int big_rec_cmp(const void *a, const void *b)
+{
+	const struct big_rec *x = a, *y = b;
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	int c = memcmp(x->rdata, y->rdata, x->rdlen < y->rdlen ? x->rdlen : y->rdlen);
+	return c ? c : (int)x->rdlen - (int)y->rdlen;
+}
+
+static void big_check(const struct zone *z, struct big_rec *model, size_t count, const char *owner)
+{
+	static const uint16_t types[] = { WIRE_TYPE_NS, WIRE_TYPE_MX, WIRE_TYPE_TXT, WIRE_TYPE_AAAA };
+	static char got[40000], want[40000];
+	struct big_rec *sorted = malloc(count * sizeof(*sorted) + 1);
+	ck_assert_ptr_nonnull(sorted);
+	memcpy(sorted, model, count * sizeof(*sorted));
+	qsort(sorted, count, sizeof(*sorted), big_rec_cmp);
+	uint8_t name[DNAME_MAX_LEN];
+	size_t len = (size_t)dname_from_text(name, owner);
+	const struct zone_node *node = zone_lookup(z, name, len, dname_hash(name, len));
+	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
+		size_t n = 0, live = 0;
+		uint32_t ttl = UINT32_MAX;
+		want[0] = '\0';
+		for (size_t i = 0; i < count; i++) {
+			if (sorted[i].type != types[t] || sorted[i].refs == 0)
+				continue;
+			for (uint16_t k = 0; k < sorted[i].rdlen; k++)
+				n += (size_t)snprintf(want + n, sizeof(want) - n, "%02x", sorted[i].rdata[k]);
+			want[n++] = ',', want[n] = '\0';
+			ttl = sorted[i].ttl < ttl ? sorted[i].ttl : ttl;
+			live++;
+		}
+		if (live == 0)
+			continue;
+		ck_assert_ptr_nonnull(node);
+		read_back(z, owner, types[t], got, sizeof(got));
+		ck_assert_msg(strcmp(got, want) == 0, "type %u: %zu records read back wrong", types[t], live);
+		for (uint16_t i = 0; i < node->type_count; i++) {
+			struct zone_rrset_reader r;
+			struct zone_rr rr;
+			if (zone_node_types(node)[i] == types[t] && zone_rrset_reader_init(&r, node, i) &&
+			    zone_rrset_reader_next(&r, &rr))
+				ck_assert_uint_eq(rr.ttl_s, ttl);
+		}
+	}
+	free(sorted);
+}
+
+START_TEST(big_name_through_index)
+{
+	static struct big_rec model[1600];
+	size_t count = 0;
+	char err[256];
+	const char *owner_text = "big.ns5.global";
+	uint8_t owner[DNAME_MAX_LEN];
+	dname_from_text(owner, owner_text);
+	struct zone_build *b = new_builder();
+	/* the universe: AAAA, TXT of distinct strings, MX whose target is the
+	 * owner (kept by reference) or another name, NS (a delegation) */
+	for (unsigned i = 0; i < 1600; i++) {
+		struct big_rec *r = &model[count++];
+		memset(r, 0, sizeof(*r));
+		r->ttl = UINT32_MAX;
+		if (i < 1000) {
+			r->type = WIRE_TYPE_AAAA;
+			r->rdlen = 16;
+			r->rdata[0] = 0xfd, r->rdata[14] = (uint8_t)(i >> 8), r->rdata[15] = (uint8_t)i;
+		} else if (i < 1400) {
+			r->type = WIRE_TYPE_TXT;
+			r->rdlen = (uint16_t)(1 +
+					      snprintf((char *)r->rdata + 1, 30, "t%u", i * 7919u % 4000u));
+			r->rdata[0] = (uint8_t)(r->rdlen - 1);
+		} else if (i < 1590) {
+			r->type = WIRE_TYPE_MX;
+			r->rdata[1] = (uint8_t)i;
+			r->rdata[0] = (uint8_t)(i >> 8);
+			r->rdlen = (uint16_t)(2 + dname_from_text(r->rdata + 2,
+								  i % 2 ? owner_text : "mx.ns1.global"));
+		} else {
+			r->type = WIRE_TYPE_NS;
+			char ns[32];
+			snprintf(ns, sizeof(ns), "n%u.ns1.global", i);
+			r->rdlen = (uint16_t)dname_from_text(r->rdata, ns);
+		}
+	}
+	unsigned freezes = 0;
+	for (unsigned step = 0; step < 12000; step++) {
+		struct big_rec *r = &model[next() % count];
+		unsigned op = next() % 8;
+		if (op < 5 || (op < 6 && r->refs < 200)) {
+			/* the same record again and again: contributions past 127 */
+			unsigned times = r->refs > 0 && next() % 16 == 0 ? 130 : 1;
+			for (unsigned k = 0; k < times; k++) {
+				uint32_t ttl = 30 + next() % 300000;
+				ck_assert_int_eq(zone_build_add(b, owner, r->type, ttl, r->rdata, r->rdlen),
+						 0);
+				r->ttl = ttl < r->ttl ? ttl : r->ttl;
+				r->refs++;
+			}
+		} else {
+			int want = r->refs > 0 ? 0 : DNSD_ENOENT;
+			ck_assert_int_eq(zone_build_remove(b, owner, r->type, r->rdata, r->rdlen), want);
+			if (r->refs > 0 && --r->refs == 0)
+				r->ttl = UINT32_MAX;
+		}
+		if (step % 1000 == 999) {
+			size_t sizes[4] = { 0 }, types = 0;
+			for (size_t i = 0; i < count; i++)
+				if (model[i].refs)
+					sizes[model[i].type == WIRE_TYPE_NS    ? 0
+					      : model[i].type == WIRE_TYPE_MX  ? 1
+					      : model[i].type == WIRE_TYPE_TXT ? 2
+									       : 3]++;
+			for (int k = 0; k < 4; k++)
+				types += sizes[k] > 0;
+			ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_NS), sizes[0]);
+			ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_MX), sizes[1]);
+			ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_TXT), sizes[2]);
+			ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_AAAA), sizes[3]);
+			ck_assert_uint_eq(zone_build_rrset_count(b, owner), types);
+			if (step % 3000 == 2999) {
+				struct zone *z = zone_build_freeze(b, err, sizeof(err));
+				ck_assert_msg(z != NULL, "%s", err);
+				big_check(z, model, count, owner_text);
+				zone_unref(z);
+				freezes++;
+			}
+		}
+	}
+	ck_assert_uint_eq(freezes, 4);
+	/* every contribution out, in another order: the name goes */
+	for (size_t i = count; i-- > 0;)
+		for (; model[i].refs > 0; model[i].refs--)
+			ck_assert_int_eq(
+				zone_build_remove(b, owner, model[i].type, model[i].rdata, model[i].rdlen),
+				0);
+	ck_assert_int_eq(zone_build_remove(b, owner, model[0].type, model[0].rdata, model[0].rdlen),
+			 DNSD_ENOENT);
+	ck_assert_uint_eq(zone_build_rrset_count(b, owner), 0);
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	ck_assert_ptr_null(zone_lookup(z, owner, dname_len(owner), dname_hash(owner, dname_len(owner))));
+	ck_assert_uint_eq(z->record_count, 2); /* the apex SOA and NS */
+	zone_unref(z);
+	zone_build_free(b);
+}
+END_TEST
+
+/* A zone file with 3,000 A records at one name and every one of them twice
+ * more (duplicates count contributions, as before: no error, no record
+ * more) loads; the name answers all 3,000 over TCP, in address order. */
+START_TEST(big_name_zone_file_duplicates)
+{
+	char path[] = "/tmp/test_zone_build.XXXXXX", err[256];
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	FILE *f = fdopen(fd, "w");
+	fprintf(f, "$ORIGIN global.\n@ SOA ns hostmaster 1 3600 600 86400 30\n@ NS ns\nns A 192.0.2.1\n");
+	for (int round = 0; round < 3; round++)
+		for (unsigned i = 0; i < 3000; i++) {
+			unsigned k = (i * 7919u) % 3000u;
+			fprintf(f, "big A 10.0.%u.%u\n", k >> 8, k & 255);
+		}
+	fclose(f);
+	uint8_t apex[DNAME_MAX_LEN], owner[DNAME_MAX_LEN];
+	dname_from_text(apex, "global");
+	dname_from_text(owner, "big.global");
+	struct zone_build *b = zone_build_new(apex, 30);
+	ck_assert_msg(zonefile_load(b, path, 30, err, sizeof(err)) == 0, "%s", err);
+	unlink(path);
+	ck_assert_uint_eq(zone_build_rrset_size(b, owner, WIRE_TYPE_A), 3000);
+	struct zone *z = zone_build_freeze(b, err, sizeof(err));
+	ck_assert_msg(z != NULL, "%s", err);
+	ck_assert_uint_eq(z->record_count, 3003);
+	static char got[40000];
+	read_back(z, "big.global", WIRE_TYPE_A, got, sizeof(got));
+	ck_assert_uint_eq(strlen(got), 3000 * 9);
+	for (unsigned i = 0; i < 3000; i++) {
+		char want[16];
+		snprintf(want, sizeof(want), "0a00%02x%02x,", i >> 8, i & 255);
+		ck_assert_msg(memcmp(got + 9 * i, want, 9) == 0, "record %u out of order", i);
+	}
+	static uint8_t out[65535];
+	struct snapshot *s = snap_of(z);
+	size_t n = query(s, "big.global", WIRE_TYPE_A, out, sizeof(out));
+	ck_assert_uint_gt(n, 12);
+	ck_assert_uint_eq((unsigned)(out[6] << 8 | out[7]), 3000);
+	snapshot_free(s);
+	zone_unref(z);
+	zone_build_free(b);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("zone_build");
@@ -482,6 +693,8 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, interleaved_empty_non_terminals);
 	tcase_add_test(tc, records_by_reference_read_back);
 	tcase_add_test(tc, contributions_past_one_byte);
+	tcase_add_test(tc, big_name_through_index);
+	tcase_add_test(tc, big_name_zone_file_duplicates);
 	suite_add_tcase(s, tc);
 	return s;
 }
