@@ -40,6 +40,9 @@ struct comp_entry {
 };
 
 #define COMP_MAX 512
+/* An additional section holds at most this many targets' addresses (16
+ * bytes a record at least, in 64 KB) */
+#define ADDITIONAL_TARGETS_MAX 4096
 
 /* The answer being rendered: a buffer, its compression table and counts. */
 struct render {
@@ -55,6 +58,8 @@ struct render {
 	struct comp_entry comp[COMP_MAX];
 	uint8_t comp_names[COMP_MAX][DNAME_MAX_LEN]; /* copies of blob names */
 	size_t comp_count;
+	/* render_additional(): the target nodes whose addresses went in */
+	const struct build_node *done[ADDITIONAL_TARGETS_MAX];
 };
 
 static void render_reset(struct render *r)
@@ -248,19 +253,13 @@ static const uint8_t *rdata_target(uint16_t type, const uint8_t *rdata)
 static void render_additional(struct render *r, const struct build_rrset *set, bool *has_glue,
 			      const uint8_t *cut)
 {
-	size_t cut_len = cut ? dname_len(cut) : 0;
-	uint8_t scratch[BUILD_RR_SCRATCH], scratch_j[BUILD_RR_SCRATCH];
-	struct build_rr rr, rj;
-	for (const uint8_t *p = set->begin, *cur = p; !r->is_full && rrset_rr(set, &p, &rr, scratch);
-	     cur = p) {
+	size_t cut_len = cut ? dname_len(cut) : 0, done_count = 0;
+	uint8_t scratch[BUILD_RR_SCRATCH];
+	struct build_rr rr;
+	for (const uint8_t *p = set->begin; !r->is_full && rrset_rr(set, &p, &rr, scratch);) {
 		const uint8_t *target = rdata_target(set->type, rr.rdata);
 		if (!target)
 			return;
-		bool seen = false;
-		for (const uint8_t *q = set->begin; !seen && q < cur && rrset_rr(set, &q, &rj, scratch_j);)
-			seen = dname_equal(rdata_target(set->type, rj.rdata), target);
-		if (seen)
-			continue;
 		if (r->part > 0) {
 			uint8_t lt[DNAME_MAX_LEN];
 			size_t tl = dname_len(target);
@@ -272,8 +271,20 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 			}
 		}
 		const struct build_node *t = build_lookup(r->b, target);
-		if (!t)
+		if (!t || (!node_has_type(t, WIRE_TYPE_A) && !node_has_type(t, WIRE_TYPE_AAAA)))
 			continue;
+		/* each target's addresses once: a name is one node, so the nodes
+		 * done say it, and each took 16 bytes or more (comparing each
+		 * target with every earlier record's was quadratic: 1,200 MX
+		 * records took seconds under ASan in fuzz_zonefile) */
+		bool seen = false;
+		for (size_t i = 0; !seen && i < done_count; i++)
+			seen = r->done[i] == t;
+		if (seen)
+			continue;
+		if (done_count == ADDITIONAL_TARGETS_MAX)
+			return;
+		r->done[done_count++] = t;
 		static const uint16_t addr_types[2] = { WIRE_TYPE_A, WIRE_TYPE_AAAA };
 		for (int k = 0; k < 2; k++) {
 			struct build_rrset a;
