@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 #include "util/err.h"
 #include "util/log.h"
@@ -51,13 +52,17 @@ struct se_registry {
 
 static uint32_t host_hash(const char *host) { return dname_hash((const uint8_t *)host, strlen(host)); }
 
+static const char *serviceentry_host(const void *entry, size_t i) { return se_host(entry, i); }
+
+static bool serviceentry_served(const void *entry, size_t i) { return se_host_is_served(entry, i); }
+
 void se_registry_describe_serviceentry(const void *entry, struct se_registry_item *out)
 {
 	const struct serviceentry *se = entry;
-	out->namespace_ = se->namespace_;
-	out->name = se->name;
-	out->hosts = (const char *const *)se->hosts;
-	out->is_served = se->host_is_served;
+	out->namespace_ = se_namespace(se);
+	out->name = se_name(se);
+	out->host = serviceentry_host;
+	out->is_served = serviceentry_served;
 	out->hosts_count = se->hosts_count;
 }
 
@@ -144,7 +149,8 @@ static size_t owners_of(const struct se_registry *r, const char *host, uint32_t 
 			continue;
 		struct se_registry_item it;
 		item_of(r, x->ri, &it);
-		if (strcmp(it.hosts[x->host_index], host) != 0 || !it.is_served[x->host_index])
+		if (strcmp(it.host(it.entry, x->host_index), host) != 0 ||
+		    !it.is_served(it.entry, x->host_index))
 			continue;
 		bool seen = false;
 		for (size_t i = 0; i < n && i < cap && !seen; i++)
@@ -161,7 +167,7 @@ static size_t owners_of(const struct se_registry *r, const char *host, uint32_t 
 static void unlink_item(struct se_registry *r, const struct se_registry_item *it)
 {
 	for (size_t h = 0; h < it->hosts_count; h++) {
-		uint32_t hash = host_hash(it->hosts[h]);
+		uint32_t hash = host_hash(it->host(it->entry, h));
 		struct reg_node **p = &r->buckets[hash & (r->bucket_count - 1)];
 		while (*p) {
 			struct reg_node *x = *p;
@@ -197,7 +203,7 @@ static int link_item(struct se_registry *r, const struct se_registry_item *it)
 				unlink_item(r, it);
 			return DNSD_ENOMEM;
 		}
-		*x = (struct reg_node){ .hash = host_hash(it->hosts[h]),
+		*x = (struct reg_node){ .hash = host_hash(it->host(it->entry, h)),
 					.host_index = (uint32_t)h,
 					.ri = ri };
 		/* append: visits follow registration order within a chain */
@@ -237,7 +243,7 @@ static size_t touched_hosts(const struct se_registry_item *old_item, const struc
 	const struct se_registry_item *items[2] = { old_item, new_item };
 	for (int k = 0; k < 2; k++) {
 		for (size_t h = 0; items[k] && h < items[k]->hosts_count; h++) {
-			const char *host = items[k]->hosts[h];
+			const char *host = items[k]->host(items[k]->entry, h);
 			size_t i = host_hash(host) & (seen_cap - 1);
 			while (seen[i] && strcmp(seen[i], host) != 0)
 				i = (i + 1) & (seen_cap - 1);
@@ -310,7 +316,7 @@ void se_registry_move(struct se_registry *r, const void *old_entry, const struct
 	pthread_mutex_lock(&r->lock);
 	struct reg_item *ri = NULL; /* shared by the item's nodes: rewritten once they are all found */
 	for (size_t h = 0; h < item->hosts_count; h++) {
-		uint32_t hash = host_hash(item->hosts[h]);
+		uint32_t hash = host_hash(item->host(item->entry, h));
 		for (struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
 			if (x->ri->entry == old_entry && x->host_index == h) {
 				ri = x->ri;
@@ -332,7 +338,7 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 			continue;
 		struct se_registry_item it;
 		item_of(r, x->ri, &it);
-		if (strcmp(it.hosts[x->host_index], host) == 0)
+		if (strcmp(it.host(it.entry, x->host_index), host) == 0)
 			fn(ctx, &it, x->host_index);
 	}
 	pthread_mutex_unlock(&r->lock);

@@ -23,6 +23,11 @@
 
 struct se_registry;
 
+/* Host i (below hosts_count) of entry: lower case, no trailing dot; and
+ * whether it is published (not dropped). */
+typedef const char *se_registry_host_fn(const void *entry, size_t i);
+typedef bool se_registry_served_fn(const void *entry, size_t i);
+
 /* What one entry registers: every host it names, served or not. */
 struct se_registry_item {
 	unsigned cluster;         /* the source's index */
@@ -30,12 +35,12 @@ struct se_registry_item {
 	const void *entry;        /* the caller's object, passed back to visitors */
 	const char *namespace_;
 	const char *name;
-	const char *const *hosts; /* lower case, no trailing dot */
-	const bool *is_served;    /* parallel to hosts: published (not dropped) */
+	se_registry_host_fn *host;
+	se_registry_served_fn *is_served;
 	size_t hosts_count;
 };
 
-/* Fills out's namespace_, name, hosts, is_served and hosts_count from
+/* Fills out's namespace_, name, host, is_served and hosts_count from
  * entry (the registry sets cluster, cluster_name and entry). Called with
  * the registry's lock held, for visits and conflict checks. */
 typedef void se_registry_describe_fn(const void *entry, struct se_registry_item *out);

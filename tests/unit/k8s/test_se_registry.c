@@ -16,6 +16,16 @@ struct fake_entry {
 	struct se_registry_item item;
 };
 
+static const char *fake_host(const void *entry, size_t i)
+{
+	return ((const struct fake_entry *)entry)->hosts[i];
+}
+
+static bool fake_served(const void *entry, size_t i)
+{
+	return ((const struct fake_entry *)entry)->is_served[i];
+}
+
 static struct fake_entry *entry(unsigned cluster, const char *ns, const char *name, const char *h0,
 				const char *h1)
 {
@@ -28,8 +38,8 @@ static struct fake_entry *entry(unsigned cluster, const char *ns, const char *na
 					     .entry = e,
 					     .namespace_ = ns,
 					     .name = name,
-					     .hosts = e->hosts,
-					     .is_served = e->is_served,
+					     .host = fake_host,
+					     .is_served = fake_served,
 					     .hosts_count = h1 ? 2 : 1 };
 	return e;
 }
@@ -40,7 +50,7 @@ static void describe(const void *entry, struct se_registry_item *out)
 	const struct fake_entry *e = entry;
 	out->namespace_ = e->item.namespace_;
 	out->name = e->item.name;
-	out->hosts = e->item.hosts;
+	out->host = e->item.host;
 	out->is_served = e->item.is_served;
 	out->hosts_count = e->item.hosts_count;
 }
@@ -55,7 +65,7 @@ static void record(void *ctx, const struct se_registry_item *item, size_t host_i
 	struct seen *s = ctx;
 	ck_assert_uint_lt(s->count, 16);
 	snprintf(s->lines[s->count++], 128, "%s %s/%s %s", item->cluster_name, item->namespace_, item->name,
-		 item->hosts[host_index]);
+		 item->host(item->entry, host_index));
 }
 
 START_TEST(test_visit)
