@@ -53,7 +53,8 @@ void se_registry_free(struct se_registry *r);
 /* old leaves, new arrives (either may be NULL; both describe the same
  * object when both are given). Logs a conflict for each host of new that
  * gains an owner it did not have while another owner serves it too. Returns
- * 0 or DNSD_ENOMEM (the registry is then as before). */
+ * 0, DNSD_ENOMEM, or DNSD_EINVAL for a new item of over 65,536 hosts or a
+ * cluster index over 65,535 (the registry is then as before). */
 int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
 		       const struct se_registry_item *new_item);
 
@@ -70,8 +71,8 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 /* Calls fn once per registered item (host_index 0). */
 void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx);
 
-/* Bytes its items, nodes and hash table take (an entry with one host: 48
- * and its share of the table). */
+/* Bytes its nodes and tables take (an entry with one host: 24 and its
+ * share of the hash table). */
 size_t se_registry_bytes(struct se_registry *r);
 /* Conflicts logged since the start, and hosts in conflict now. */
 uint64_t se_registry_conflicts_total(struct se_registry *r);
