@@ -9,14 +9,14 @@
  *   addr[addresses]        u16 offset of its bytes | 1 for IPv6, u16 host
  *                          (ADDR_EVERY_HOST: every host)
  *   u8 served[hosts]       the verdicts, written in place
- *   the address bytes      4 (IPv4) or 16 (IPv6) each, 4-aligned
+ *   the address bytes      4 (IPv4) or 16 (IPv6) each, from an even offset
  *   the strings            namespace, name, resourceVersion, hosts, exportTo,
  *                          port names, protocols without a code
  *   drops[drops]           struct se_drop, 4-aligned, at the end
  * Every part but the drops lies within the first 64 KiB, so 16 bits address
  * it; multi-byte fields are read with memcpy (no alignment). A typical
- * entry (one host, an IPv4 and an IPv6 address, port http/80) takes about
- * 145 bytes. No I/O, no locks. */
+ * entry (one host, an IPv4 and an IPv6 address, port http/80) takes 143
+ * bytes: the slab's 144-byte class. No I/O, no locks. */
 #include "k8s/se_pack.h"
 
 #include <arpa/inet.h>
@@ -27,7 +27,8 @@
 
 #include "k8s/se_protocol.h"
 
-#define SE_PACK_HEAD_LEN offsetof(struct serviceentry, namespace_)
+/* the shared fields end with the flags; the tail takes the padding after them */
+#define SE_PACK_HEAD_LEN (offsetof(struct serviceentry, is_malformed) + sizeof(bool))
 #define ADDR_EVERY_HOST 0xFFFFu
 #define ADDR_IS_V6 1u
 
@@ -37,14 +38,17 @@ struct tail {
 	uint32_t drops_count;
 };
 
-_Static_assert(SE_PACK_HEAD_LEN % alignof(struct tail) == 0, "the tail follows the head aligned");
+_Static_assert(SE_PACK_HEAD_LEN <= offsetof(struct serviceentry, namespace_),
+	       "the head is the shared fields");
 _Static_assert(alignof(struct se_drop) <= 4, "drops start 4-aligned");
 
 static const uint8_t *base(const struct serviceentry *se) { return (const uint8_t *)se; }
 
-static const struct tail *tail_of(const struct serviceentry *se)
+static struct tail tail_of(const struct serviceentry *se)
 {
-	return (const struct tail *)(base(se) + SE_PACK_HEAD_LEN);
+	struct tail t;
+	memcpy(&t, base(se) + SE_PACK_HEAD_LEN, sizeof(t)); /* unaligned */
+	return t;
 }
 
 static uint16_t get16(const uint8_t *p)
@@ -74,7 +78,7 @@ static struct parts parts_of(const struct serviceentry *se)
 	p.port = p.export_off + 2 * (size_t)se->export_to_count;
 	p.addr = p.port + 6 * (size_t)se->ports_count;
 	p.served = p.addr + 4 * (size_t)se->addresses_count;
-	p.addr_bytes = (p.served + se->hosts_count + 3) & ~(size_t)3;
+	p.addr_bytes = (p.served + se->hosts_count + 1) & ~(size_t)1; /* even: bit 0 of an offset is free */
 	return p;
 }
 
@@ -84,7 +88,7 @@ static const char *str_at(const struct serviceentry *se, size_t off) { return (c
 
 const char *se_namespace(const struct serviceentry *se)
 {
-	return se->packed_size ? str_at(se, tail_of(se)->namespace_off) : se->namespace_;
+	return se->packed_size ? str_at(se, tail_of(se).namespace_off) : se->namespace_;
 }
 
 const char *se_name(const struct serviceentry *se)
@@ -99,7 +103,7 @@ const char *se_resource_version(const struct serviceentry *se)
 {
 	if (!se->packed_size)
 		return se->resource_version;
-	uint16_t off = tail_of(se)->rv_off;
+	uint16_t off = tail_of(se).rv_off;
 	return off ? str_at(se, off) : NULL;
 }
 
@@ -175,7 +179,7 @@ struct se_drops se_parse_drops(const struct serviceentry *se)
 {
 	if (!se->packed_size)
 		return se->drops;
-	size_t n = tail_of(se)->drops_count;
+	size_t n = tail_of(se).drops_count;
 	if (!n)
 		return (struct se_drops){ 0 };
 	return (struct se_drops){
@@ -252,7 +256,7 @@ static size_t lay_out(uint8_t *b, const struct serviceentry *se)
 	}
 	if (c.off > UINT16_MAX + 1u)
 		return 0;
-	size_t drops = (c.off + 3) & ~(size_t)3;
+	size_t drops = se->drops.count ? (c.off + 3) & ~(size_t)3 : c.off;
 	size_t size = drops + se->drops.count * sizeof(struct se_drop);
 	if (size > UINT32_MAX)
 		return 0;
