@@ -41,6 +41,9 @@ struct tail {
 _Static_assert(SE_PACK_HEAD_LEN <= offsetof(struct serviceentry, namespace_),
 	       "the head is the shared fields");
 _Static_assert(alignof(struct se_drop) <= 4, "drops start 4-aligned");
+/* a port's protocol field is a code below SE_PROTOCOL_CODES, else the offset
+ * of a string, and strings start past the head */
+_Static_assert(SE_PROTOCOL_CODES <= SE_PACK_HEAD_LEN, "protocol codes and string offsets do not overlap");
 
 static const uint8_t *base(const struct serviceentry *se) { return (const uint8_t *)se; }
 
