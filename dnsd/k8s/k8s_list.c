@@ -20,6 +20,7 @@
 #include "k8s/se_policy.h"
 #include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 
 #define LIST_PAGE_LIMIT 500
@@ -150,13 +151,13 @@ void k8s_list_object_identity(struct json_span obj, char *out, size_t len)
  * that has not), so the answer holds until the merge. */
 static bool is_unchanged(struct reflector *r, const struct serviceentry *se)
 {
-	if (!se->resource_version)
+	if (!se_resource_version(se))
 		return false;
 	pthread_mutex_lock(&r->w->lock);
-	struct object *o = objmap_get(&r->objects, se->namespace_, se->name,
-				      objmap_hash(se->namespace_, se->name));
-	bool is_same = o && !o->is_from_state && o->se->resource_version &&
-		       strcmp(o->se->resource_version, se->resource_version) == 0;
+	struct object *o = objmap_get(&r->objects, se_namespace(se), se_name(se),
+				      objmap_hash(se_namespace(se), se_name(se)));
+	bool is_same = o && !o->is_from_state && se_resource_version(o->se) &&
+		       strcmp(se_resource_version(o->se), se_resource_version(se)) == 0;
 	if (is_same)
 		o->is_seen = true;
 	pthread_mutex_unlock(&r->w->lock);
@@ -307,10 +308,10 @@ static void list_merge_locked(struct reflector *r, struct fresh *fresh, size_t *
 	*upserted = *removed = 0;
 	for (size_t i = 0; i < fresh->count; i++) {
 		struct fresh_item *f = &fresh->items[i];
-		struct object *o = objmap_get(&r->objects, f->se->namespace_, f->se->name,
-					      objmap_hash(f->se->namespace_, f->se->name));
-		if (o && !o->is_from_state && o->se->resource_version && f->se->resource_version &&
-		    strcmp(o->se->resource_version, f->se->resource_version) == 0) {
+		struct object *o = objmap_get(&r->objects, se_namespace(f->se), se_name(f->se),
+					      objmap_hash(se_namespace(f->se), se_name(f->se)));
+		if (o && !o->is_from_state && se_resource_version(o->se) && se_resource_version(f->se) &&
+		    strcmp(se_resource_version(o->se), se_resource_version(f->se)) == 0) {
 			o->is_seen = true;
 			k8s_watch_se_free(r->w, f->se);
 			free(f->state_line);

@@ -25,14 +25,14 @@
 
 /* ---------- the entries one reflector holds, by namespace/name ---------- */
 
-/* issue #14: 80 bytes from malloc each, with the key copied, before */
-_Static_assert(sizeof(struct object) == 40, "struct object is 40 bytes on LP64");
+/* issue #14: 80 bytes from malloc each, with the key copied, before; then 40 */
+_Static_assert(sizeof(struct object) == 32, "struct object is 32 bytes on LP64");
 
 uint32_t objmap_hash(const char *namespace_, const char *name)
 {
 	uint32_t h = hash_fnv1a_update(HASH_FNV1A_INIT, namespace_, strlen(namespace_));
 	h = hash_fnv1a_update(h, "/", 1);
-	return hash_fnv1a_update(h, name, strlen(name));
+	return hash_fnv1a_update(h, name, strlen(name)) & ((1u << OBJMAP_HASH_BITS) - 1);
 }
 
 struct object *objmap_get(const struct objmap *m, const char *namespace_, const char *name, uint32_t hash)
@@ -40,8 +40,8 @@ struct object *objmap_get(const struct objmap *m, const char *namespace_, const 
 	if (!m->bucket_count)
 		return NULL;
 	for (struct object *o = m->buckets[hash & (m->bucket_count - 1)]; o; o = o->next)
-		if (o->hash == hash && strcmp(o->se->name, name) == 0 &&
-		    strcmp(o->se->namespace_, namespace_) == 0)
+		if (o->hash == hash && strcmp(se_name(o->se), name) == 0 &&
+		    strcmp(se_namespace(o->se), namespace_) == 0)
 			return o;
 	return NULL;
 }
@@ -74,7 +74,7 @@ struct object *objmap_put(struct k8s_watch *w, struct objmap *m, struct servicee
 	struct object *o = slab_alloc(&w->object_slab, sizeof(*o));
 	if (!o)
 		return NULL;
-	*o = (struct object){ .se = se, .hash = objmap_hash(se->namespace_, se->name) };
+	*o = (struct object){ .se = se, .hash = objmap_hash(se_namespace(se), se_name(se)) };
 	size_t i = o->hash & (m->bucket_count - 1);
 	o->next = m->buckets[i];
 	m->buckets[i] = o;
@@ -198,17 +198,19 @@ static void k8s_watch_report_drops(struct k8s_watch *w, const struct serviceentr
 				   const struct serviceentry *se)
 {
 	bool is_same_generation = old_se && old_se->generation == se->generation && se->generation != 0;
-	const struct se_drops *lists[2] = { &se->drops, &se->verdict_drops };
+	struct se_drops parsed = se_parse_drops(se),
+			old_parsed = old_se ? se_parse_drops(old_se) : (struct se_drops){ 0 };
+	const struct se_drops *lists[2] = { &parsed, &se->verdict_drops };
 	for (int l = 0; l < 2; l++) {
 		for (size_t i = 0; i < lists[l]->count; i++) {
 			const struct se_drop *x = &lists[l]->items[i];
-			if (is_same_generation && (k8s_watch_drops_have(&old_se->drops, x) ||
+			if (is_same_generation && (k8s_watch_drops_have(&old_parsed, x) ||
 						   k8s_watch_drops_have(&old_se->verdict_drops, x)))
 				continue;
 			char line[SE_DROP_FIELD_MAX + SE_DROP_VALUE_MAX + SE_DROP_MESSAGE_MAX + 32];
 			se_drop_format(x, line, sizeof(line));
 			log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; skipped", w->name,
-				 se->namespace_, se->name, (long long)se->generation, line);
+				 se_namespace(se), se_name(se), (long long)se->generation, line);
 			k8s_watch_count_drop(w, x->reason);
 			if (x->reason == SE_DROP_MALFORMED)
 				k8s_watch_count(&w->stats.skipped);
@@ -219,14 +221,8 @@ static void k8s_watch_report_drops(struct k8s_watch *w, const struct serviceentr
 void k8s_watch_registry_item(const struct k8s_watch *w, const struct serviceentry *se,
 			     struct se_registry_item *it)
 {
-	*it = (struct se_registry_item){ .cluster = w->cluster,
-					 .cluster_name = w->name,
-					 .entry = se,
-					 .namespace_ = se->namespace_,
-					 .name = se->name,
-					 .hosts = (const char *const *)se->hosts,
-					 .is_served = se->host_is_served,
-					 .hosts_count = se->hosts_count };
+	*it = (struct se_registry_item){ .cluster = w->cluster, .cluster_name = w->name, .entry = se };
+	se_registry_describe_serviceentry(se, it);
 }
 
 /* Registers the change and sends it to the catalog; records the catalog
@@ -255,7 +251,8 @@ static void k8s_watch_apply_locked(struct k8s_watch *w, const struct serviceentr
 		log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): records \"%zu\": "
 			 "invalid-record: the zone "
 			 "refused them (beside a CNAME, or invalid data); skipped",
-			 w->name, new_se->namespace_, new_se->name, (long long)new_se->generation, refused);
+			 w->name, se_namespace(new_se), se_name(new_se), (long long)new_se->generation,
+			 refused);
 		k8s_watch_count_drop(w, SE_DROP_INVALID_RECORD);
 	}
 }
@@ -276,7 +273,7 @@ void k8s_watch_judge_locked(struct k8s_watch *w, struct serviceentry *se)
 {
 	if (se_policy_judge(&w->policy, se, w->apex_ptrs, w->apex_count) != 0)
 		log_warn("kubernetes %s: ServiceEntry %s/%s: out of memory judging it", w->name,
-			 se->namespace_, se->name);
+			 se_namespace(se), se_name(se));
 }
 
 /* ADDED or MODIFIED: replace what we hold under the entry's key. Takes
@@ -286,8 +283,8 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 				       size_t line_len)
 {
 	struct k8s_watch *w = r->w;
-	struct object *o = objmap_get(&r->objects, se->namespace_, se->name,
-				      objmap_hash(se->namespace_, se->name));
+	struct object *o = objmap_get(&r->objects, se_namespace(se), se_name(se),
+				      objmap_hash(se_namespace(se), se_name(se)));
 	k8s_watch_judge_locked(w, se);
 	k8s_watch_report_drops(w, o ? o->se : NULL, se);
 	se = k8s_watch_pack(w, se);

@@ -20,6 +20,7 @@
 #include "k8s/se_policy.h"
 #include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 
 /* Keeps obj's metadata.resourceVersion, where a resumed watch starts. Under
@@ -92,7 +93,7 @@ static void watch_change(struct reflector *r, const char *type, const struct jso
 	pthread_mutex_lock(&w->lock);
 	if (type[0] == 'D') {
 		k8s_watch_count(&w->stats.events_deleted);
-		k8s_watch_delete_locked(r, se->namespace_, se->name);
+		k8s_watch_delete_locked(r, se_namespace(se), se_name(se));
 		serviceentry_free(se);
 	} else {
 		k8s_watch_count(type[0] == 'A' ? &w->stats.events_added : &w->stats.events_modified);

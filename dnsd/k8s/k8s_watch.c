@@ -34,6 +34,7 @@
 #include "k8s/se_policy.h"
 #include "k8s/se_registry.h"
 #include "k8s/se_zone.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 
 #define WATCH_TIMEOUT_MIN_S 300
@@ -441,7 +442,7 @@ void k8s_watch_set_catalog(struct k8s_watch *w, struct catalog *c, const struct 
 					se_drop_format(x, line, sizeof(line));
 					log_warn("kubernetes %s: ServiceEntry %s/%s (generation %lld): %s; "
 						 "skipped",
-						 w->name, o->se->namespace_, o->se->name,
+						 w->name, se_namespace(o->se), se_name(o->se),
 						 (long long)o->se->generation, line);
 					k8s_watch_count_drop(w, x->reason);
 				}

@@ -44,7 +44,9 @@
  * need, not the JSON nor its parse tree), its hash-chain link and, only
  * with state-dir, the line the state file keeps. Its key, namespace/name, is
  * the entry's own (not copied); the object itself comes from the source's
- * object slab (40 bytes, no malloc header, outside the heap the JSON churns). */
+ * object slab (32 bytes, no malloc header, outside the heap the JSON churns). */
+#define OBJMAP_HASH_BITS 30 /* what objmap_hash() returns */
+
 struct object {
 	struct object *next;
 	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
@@ -52,9 +54,10 @@ struct object {
 	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
 	                               only with state-dir; owned */
 	uint32_t state_len;
-	uint32_t hash;      /* objmap_hash() of its namespace/name */
-	bool is_from_state; /* restored from the state file, not listed since */
-	bool is_seen;       /* relist bookkeeping */
+	/* the flags share a word with the hash: 32 bytes, not 40 */
+	uint32_t hash : OBJMAP_HASH_BITS; /* objmap_hash() of its namespace/name */
+	uint32_t is_from_state : 1;       /* restored from the state file, not listed since */
+	uint32_t is_seen : 1;             /* relist bookkeeping */
 };
 
 struct objmap {
@@ -163,7 +166,8 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 
 /* ---------- k8s_objects.c (call with w->lock held) ---------- */
 
-/* The hash of namespace/name, as if of "namespace/name". */
+/* The hash of namespace/name, as if of "namespace/name", cut to its low
+ * OBJMAP_HASH_BITS bits (what an object keeps). */
 uint32_t objmap_hash(const char *namespace_, const char *name);
 struct object *objmap_get(const struct objmap *m, const char *namespace_, const char *name, uint32_t hash);
 /* Holds se (ownership taken) under its namespace/name, in an object of w's

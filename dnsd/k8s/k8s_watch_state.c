@@ -12,6 +12,7 @@
 
 #include "k8s/json.h"
 #include "k8s/k8s_state.h"
+#include "k8s/se_pack.h"
 #include "util/err.h"
 #include "util/log.h"
 
@@ -102,7 +103,7 @@ static int restore_one_locked(struct k8s_watch *w, const char *text, size_t len,
 		serviceentry_free(se); /* a malformed entry comes back with *out set */
 		return DNSD_EPARSE;
 	}
-	struct reflector *r = reflector_for(w, se->namespace_);
+	struct reflector *r = reflector_for(w, se_namespace(se));
 	char *line = r && !r->is_synced ? strndup(text, len) : NULL;
 	if (!line) {
 		serviceentry_free(se);

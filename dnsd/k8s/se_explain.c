@@ -8,6 +8,7 @@
 #include "dns/dname.h"
 #include "dns/wire.h"
 #include "k8s/se_zone.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 
 struct match {
@@ -69,9 +70,9 @@ static void write_entry(struct jsonw *w, const struct se_registry_item *item)
 {
 	const struct serviceentry *se = item->entry;
 	jsonw_kv_string(w, "cluster", item->cluster_name);
-	jsonw_kv_string(w, "namespace", se->namespace_);
-	jsonw_kv_string(w, "name", se->name);
-	jsonw_kv_string(w, "resourceVersion", se->resource_version ? se->resource_version : "");
+	jsonw_kv_string(w, "namespace", se_namespace(se));
+	jsonw_kv_string(w, "name", se_name(se));
+	jsonw_kv_string(w, "resourceVersion", se_resource_version(se) ? se_resource_version(se) : "");
 	jsonw_key(w, "generation");
 	jsonw_int(w, se->generation);
 }
@@ -194,7 +195,8 @@ static void visit_dropped(void *arg, const struct se_registry_item *item, size_t
 			return;
 	if (c->seen_count < sizeof(c->seen) / sizeof(c->seen[0]))
 		c->seen[c->seen_count++] = se;
-	write_drops(c->w, item, &se->drops, c->host);
+	struct se_drops parsed = se_parse_drops(se);
+	write_drops(c->w, item, &parsed, c->host);
 	write_drops(c->w, item, &se->verdict_drops, c->host);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
 #include "util/err.h"
 
@@ -72,18 +73,22 @@ enum se_policy_verdict se_policy_check_host(const struct se_policy *p, const cha
 	return SE_POLICY_REFUSE_NAMESPACE;
 }
 
-bool se_policy_check_export(const struct se_policy *p, bool has_export_to, const char *const *export_to,
-			    size_t export_count)
+/* The rule of se_policy_check_export(), given whether "*" is listed. */
+static bool export_allows(const struct se_policy *p, bool has_export_to, size_t export_count, bool has_star)
 {
 	if (p->export_to == SE_EXPORT_IGNORE || !has_export_to)
 		return true;
 	/* Istio: an empty exportTo is the default, exported everywhere */
-	if (export_count == 0)
-		return true;
-	for (size_t i = 0; i < export_count; i++)
-		if (strcmp(export_to[i], "*") == 0)
-			return true;
-	return false;
+	return export_count == 0 || has_star;
+}
+
+bool se_policy_check_export(const struct se_policy *p, bool has_export_to, const char *const *export_to,
+			    size_t export_count)
+{
+	bool has_star = false;
+	for (size_t i = 0; i < export_count && !has_star; i++)
+		has_star = strcmp(export_to[i], "*") == 0;
+	return export_allows(p, has_export_to, export_count, has_star);
 }
 
 /* "[".", "ns"]" for a drop's value. */
@@ -92,7 +97,7 @@ static void export_text(const struct serviceentry *se, char *out, size_t cap)
 	size_t o = 0;
 	o += (size_t)snprintf(out, cap, "[");
 	for (size_t i = 0; i < se->export_to_count && o < cap; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "", se->export_to[i]);
+		o += (size_t)snprintf(out + o, cap - o, "%s\"%s\"", i ? "," : "", se_export_to(se, i));
 	if (o < cap)
 		snprintf(out + o, cap - o, "]");
 }
@@ -118,12 +123,14 @@ int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const ui
 	se_drops_clear(&se->verdict_drops);
 	if (se->is_malformed)
 		return 0;
-	if (!se_policy_check_export(p, se->has_export_to, (const char *const *)se->export_to,
-				    se->export_to_count)) {
+	bool has_star = false;
+	for (size_t i = 0; i < se->export_to_count && !has_star; i++)
+		has_star = strcmp(se_export_to(se, i), "*") == 0;
+	if (!export_allows(p, se->has_export_to, se->export_to_count, has_star)) {
 		char text[SE_DROP_VALUE_MAX];
 		export_text(se, text, sizeof(text));
 		for (size_t h = 0; h < se->hosts_count; h++)
-			se->host_is_served[h] = false;
+			se_host_set_served(se, h, false);
 		return se_drops_add(
 			&se->verdict_drops, SE_DROP_EXPORT_TO, "spec.exportTo", text, strlen(text), NULL,
 			"not exported to every namespace (\"*\"), and export-to: require-all serves "
@@ -131,23 +138,23 @@ int se_policy_judge(const struct se_policy *p, struct serviceentry *se, const ui
 	}
 	for (size_t h = 0; h < se->hosts_count; h++) {
 		char field[SE_DROP_FIELD_MAX], why[256];
-		snprintf(field, sizeof(field), "spec.hosts[%u]", (unsigned)se->host_fields[h]);
-		const char *text = se->hosts[h];
+		snprintf(field, sizeof(field), "spec.hosts[%u]", se_host_field(se, h));
+		const char *text = se_host(se, h);
 		uint8_t host[DNAME_MAX_LEN];
 		int hl = dname_from_text(host, text);
 		const uint8_t *apex = hl > 0 ? zone_of(host, (size_t)hl, apexes, apex_count) : NULL;
-		se->host_is_served[h] = false;
+		se_host_set_served(se, h, false);
 		int rc = 0;
 		if (!apex) {
 			rc = se_drops_add(&se->verdict_drops, SE_DROP_OUT_OF_ZONE, field, text, strlen(text),
 					  text, "under no zone this kubernetes source feeds");
 		} else if (!se_policy_verdict_is_accept(
-				   se_policy_check_host(p, se->namespace_, host, (size_t)hl, apex,
+				   se_policy_check_host(p, se_namespace(se), host, (size_t)hl, apex,
 							dname_len(apex), why, sizeof(why)))) {
 			rc = se_drops_add(&se->verdict_drops, SE_DROP_HOST_POLICY, field, text, strlen(text),
 					  text, "%s (host-policy %s)", why, se_host_policy_name(p->host));
 		} else {
-			se->host_is_served[h] = true;
+			se_host_set_served(se, h, true);
 		}
 		if (rc != 0)
 			return rc;

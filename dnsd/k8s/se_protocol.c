@@ -14,13 +14,38 @@
  * over UDP; every other one is a TCP stream. */
 static const struct {
 	const char *name;
+	const char *lower; /* as the parser keeps it (serviceentry.c) */
 	enum se_transport transport;
 } se_protocols[] = {
-	{ "HTTP", SE_TRANSPORT_TCP },  { "HTTPS", SE_TRANSPORT_TCP },      { "HTTP2", SE_TRANSPORT_TCP },
-	{ "GRPC", SE_TRANSPORT_TCP },  { "GRPC-WEB", SE_TRANSPORT_TCP },   { "TLS", SE_TRANSPORT_TCP },
-	{ "TCP", SE_TRANSPORT_TCP },   { "MONGO", SE_TRANSPORT_TCP },      { "MYSQL", SE_TRANSPORT_TCP },
-	{ "REDIS", SE_TRANSPORT_TCP }, { "HTTP_PROXY", SE_TRANSPORT_TCP }, { "UDP", SE_TRANSPORT_UDP },
+	{ "HTTP", "http", SE_TRANSPORT_TCP },
+	{ "HTTPS", "https", SE_TRANSPORT_TCP },
+	{ "HTTP2", "http2", SE_TRANSPORT_TCP },
+	{ "GRPC", "grpc", SE_TRANSPORT_TCP },
+	{ "GRPC-WEB", "grpc-web", SE_TRANSPORT_TCP },
+	{ "TLS", "tls", SE_TRANSPORT_TCP },
+	{ "TCP", "tcp", SE_TRANSPORT_TCP },
+	{ "MONGO", "mongo", SE_TRANSPORT_TCP },
+	{ "MYSQL", "mysql", SE_TRANSPORT_TCP },
+	{ "REDIS", "redis", SE_TRANSPORT_TCP },
+	{ "HTTP_PROXY", "http_proxy", SE_TRANSPORT_TCP },
+	{ "UDP", "udp", SE_TRANSPORT_UDP },
 };
+
+_Static_assert(sizeof(se_protocols) / sizeof(se_protocols[0]) == SE_PROTOCOL_CODES,
+	       "SE_PROTOCOL_CODES counts se_protocols");
+
+int se_protocol_code(const char *lower)
+{
+	for (size_t i = 0; lower && i < SE_PROTOCOL_CODES; i++)
+		if (strcmp(lower, se_protocols[i].lower) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *se_protocol_of_code(unsigned code)
+{
+	return code < SE_PROTOCOL_CODES ? se_protocols[code].lower : NULL;
+}
 
 enum se_transport se_protocol_transport(const char *protocol, bool *is_known)
 {

@@ -22,6 +22,14 @@ enum se_transport {
  * *is_known (when not NULL) to whether Istio defines the protocol. */
 enum se_transport se_protocol_transport(const char *protocol, bool *is_known);
 
+/* Istio's protocols as small codes, for compact storage (se_pack.c):
+ * the code of a protocol as the parser keeps it (lower case, exact), or -1
+ * when Istio does not define it; and back. */
+#define SE_PROTOCOL_CODES 12
+int se_protocol_code(const char *lower);
+/* The lower-case protocol of code, NULL past SE_PROTOCOL_CODES. */
+const char *se_protocol_of_code(unsigned code);
+
 /* "_tcp" or "_udp". */
 const char *se_transport_label(enum se_transport t);
 

@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause
  * se_registry.c - host -> the held ServiceEntries naming it, across sources.
  *
- * A chained hash table of (host, item) nodes; an item keeps only the entry,
- * its cluster and the cluster's name, and is shared by its nodes: the rest
- * (namespace, name, hosts, verdicts) is read from the entry when needed
- * (the describe function). Items and nodes come from the registry's own
- * slab (util/slab.h: 24 bytes each, no malloc header, and not scattered
- * among the JSON the source threads parse). Hosts with
+ * A chained hash table of (host, entry) nodes, one per host of an entry;
+ * a node keeps only the entry, the host's index and the cluster's index
+ * (the cluster's name is in a table by index): the rest (namespace, name,
+ * hosts, verdicts) is read from the entry when needed (the describe
+ * function). Nodes come from the registry's own slab (util/slab.h: 24 bytes
+ * each, no malloc header, and not scattered among the JSON the source
+ * threads parse). Hosts with
  * thousands of owners are not a case worth optimising: owner sets are
  * computed by walking one chain. */
 #include "k8s/se_registry.h"
@@ -17,29 +18,29 @@
 #include <string.h>
 
 #include "dns/dname.h"
+#include "k8s/se_pack.h"
 #include "k8s/serviceentry.h"
+#include "util/array.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/slab.h"
 
-struct reg_item {
+struct reg_node {
+	struct reg_node *next;
 	const void *entry;
-	const char *cluster_name; /* borrowed */
-	unsigned cluster;
-	uint32_t refs; /* nodes pointing here */
+	uint32_t hash;
+	uint16_t host_index; /* its host: the entry's host number host_index */
+	uint16_t cluster;
 };
 
-struct reg_node {
-	uint32_t hash;
-	uint32_t host_index; /* its host: the entry's hosts[host_index] */
-	struct reg_item *ri;
-	struct reg_node *next;
-};
+_Static_assert(sizeof(struct reg_node) == 24, "a registry node is 24 bytes on LP64");
 
 struct se_registry {
 	se_registry_describe_fn *describe;
 	pthread_mutex_t lock;
-	struct slab slab; /* items and nodes */
+	struct slab slab;           /* nodes */
+	const char **cluster_names; /* by cluster index; borrowed */
+	size_t cluster_names_count, cluster_names_cap;
 	struct reg_node **buckets;
 	size_t bucket_count; /* power of two */
 	size_t node_count;
@@ -51,23 +52,27 @@ struct se_registry {
 
 static uint32_t host_hash(const char *host) { return dname_hash((const uint8_t *)host, strlen(host)); }
 
+static const char *serviceentry_host(const void *entry, size_t i) { return se_host(entry, i); }
+
+static bool serviceentry_served(const void *entry, size_t i) { return se_host_is_served(entry, i); }
+
 void se_registry_describe_serviceentry(const void *entry, struct se_registry_item *out)
 {
 	const struct serviceentry *se = entry;
-	out->namespace_ = se->namespace_;
-	out->name = se->name;
-	out->hosts = (const char *const *)se->hosts;
-	out->is_served = se->host_is_served;
+	out->namespace_ = se_namespace(se);
+	out->name = se_name(se);
+	out->host = serviceentry_host;
+	out->is_served = serviceentry_served;
 	out->hosts_count = se->hosts_count;
 }
 
-/* The whole item of ri, read from its entry. */
-static void item_of(const struct se_registry *r, const struct reg_item *ri, struct se_registry_item *out)
+/* The whole item of node x, read from its entry. */
+static void item_of(const struct se_registry *r, const struct reg_node *x, struct se_registry_item *out)
 {
-	*out = (struct se_registry_item){ .cluster = ri->cluster,
-					  .cluster_name = ri->cluster_name,
-					  .entry = ri->entry };
-	r->describe(ri->entry, out);
+	*out = (struct se_registry_item){ .cluster = x->cluster,
+					  .cluster_name = r->cluster_names[x->cluster],
+					  .entry = x->entry };
+	r->describe(x->entry, out);
 }
 
 struct se_registry *se_registry_new(se_registry_describe_fn *describe)
@@ -95,13 +100,12 @@ void se_registry_free(struct se_registry *r)
 		struct reg_node *n = r->buckets[i];
 		while (n) {
 			struct reg_node *next = n->next;
-			if (--n->ri->refs == 0)
-				slab_free(&r->slab, n->ri, sizeof(*n->ri));
 			slab_free(&r->slab, n, sizeof(*n));
 			n = next;
 		}
 	}
 	slab_clear(&r->slab);
+	free(r->cluster_names);
 	free(r->buckets);
 	pthread_mutex_destroy(&r->lock);
 	free(r);
@@ -143,8 +147,9 @@ static size_t owners_of(const struct se_registry *r, const char *host, uint32_t 
 		if (x->hash != hash)
 			continue;
 		struct se_registry_item it;
-		item_of(r, x->ri, &it);
-		if (strcmp(it.hosts[x->host_index], host) != 0 || !it.is_served[x->host_index])
+		item_of(r, x, &it);
+		if (strcmp(it.host(it.entry, x->host_index), host) != 0 ||
+		    !it.is_served(it.entry, x->host_index))
 			continue;
 		bool seen = false;
 		for (size_t i = 0; i < n && i < cap && !seen; i++)
@@ -161,14 +166,12 @@ static size_t owners_of(const struct se_registry *r, const char *host, uint32_t 
 static void unlink_item(struct se_registry *r, const struct se_registry_item *it)
 {
 	for (size_t h = 0; h < it->hosts_count; h++) {
-		uint32_t hash = host_hash(it->hosts[h]);
+		uint32_t hash = host_hash(it->host(it->entry, h));
 		struct reg_node **p = &r->buckets[hash & (r->bucket_count - 1)];
 		while (*p) {
 			struct reg_node *x = *p;
-			if (x->ri->entry == it->entry && x->host_index == h) {
+			if (x->entry == it->entry && x->host_index == h) {
 				*p = x->next;
-				if (--x->ri->refs == 0)
-					slab_free(&r->slab, x->ri, sizeof(*x->ri));
 				slab_free(&r->slab, x, sizeof(*x));
 				r->node_count--;
 				break;
@@ -182,30 +185,31 @@ static int link_item(struct se_registry *r, const struct se_registry_item *it)
 {
 	if (it->hosts_count == 0) /* nothing to find it by; a node would be its only owner */
 		return 0;
-	struct reg_item *ri = slab_alloc(&r->slab, sizeof(*ri));
-	if (!ri)
-		return DNSD_ENOMEM;
-	*ri = (struct reg_item){ .entry = it->entry,
-				 .cluster_name = it->cluster_name,
-				 .cluster = it->cluster };
+	/* a ServiceEntry keeps at most 65,536 hosts (serviceentry.c); sources are few */
+	if (it->hosts_count > UINT16_MAX + 1u || it->cluster > UINT16_MAX)
+		return DNSD_EINVAL;
+	while (r->cluster_names_count <= it->cluster) {
+		if (ARRAY_RESERVE_ONE(r->cluster_names, &r->cluster_names_cap, r->cluster_names_count, 4) !=
+		    0)
+			return DNSD_ENOMEM;
+		r->cluster_names[r->cluster_names_count++] = NULL;
+	}
+	r->cluster_names[it->cluster] = it->cluster_name;
 	for (size_t h = 0; h < it->hosts_count; h++) {
 		struct reg_node *x = slab_alloc(&r->slab, sizeof(*x));
 		if (!x) {
-			if (ri->refs == 0)
-				slab_free(&r->slab, ri, sizeof(*ri));
-			else
-				unlink_item(r, it);
+			unlink_item(r, it);
 			return DNSD_ENOMEM;
 		}
-		*x = (struct reg_node){ .hash = host_hash(it->hosts[h]),
-					.host_index = (uint32_t)h,
-					.ri = ri };
+		*x = (struct reg_node){ .hash = host_hash(it->host(it->entry, h)),
+					.host_index = (uint16_t)h,
+					.cluster = (uint16_t)it->cluster,
+					.entry = it->entry };
 		/* append: visits follow registration order within a chain */
 		struct reg_node **p = &r->buckets[x->hash & (r->bucket_count - 1)];
 		while (*p)
 			p = &(*p)->next;
 		*p = x;
-		ri->refs++;
 		r->node_count++;
 	}
 	if (r->node_count > r->bucket_count)
@@ -237,7 +241,7 @@ static size_t touched_hosts(const struct se_registry_item *old_item, const struc
 	const struct se_registry_item *items[2] = { old_item, new_item };
 	for (int k = 0; k < 2; k++) {
 		for (size_t h = 0; items[k] && h < items[k]->hosts_count; h++) {
-			const char *host = items[k]->hosts[h];
+			const char *host = items[k]->host(items[k]->entry, h);
 			size_t i = host_hash(host) & (seen_cap - 1);
 			while (seen[i] && strcmp(seen[i], host) != 0)
 				i = (i + 1) & (seen_cap - 1);
@@ -308,18 +312,16 @@ int se_registry_update(struct se_registry *r, const struct se_registry_item *old
 void se_registry_move(struct se_registry *r, const void *old_entry, const struct se_registry_item *item)
 {
 	pthread_mutex_lock(&r->lock);
-	struct reg_item *ri = NULL; /* shared by the item's nodes: rewritten once they are all found */
+	/* each node is rewritten in place: the visiting order stays */
 	for (size_t h = 0; h < item->hosts_count; h++) {
-		uint32_t hash = host_hash(item->hosts[h]);
+		uint32_t hash = host_hash(item->host(item->entry, h));
 		for (struct reg_node *x = r->buckets[hash & (r->bucket_count - 1)]; x; x = x->next) {
-			if (x->ri->entry == old_entry && x->host_index == h) {
-				ri = x->ri;
+			if (x->entry == old_entry && x->host_index == h) {
+				x->entry = item->entry;
 				break;
 			}
 		}
 	}
-	if (ri)
-		ri->entry = item->entry; /* its nodes, and so the visiting order, stay */
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -331,8 +333,8 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 		if (x->hash != hash)
 			continue;
 		struct se_registry_item it;
-		item_of(r, x->ri, &it);
-		if (strcmp(it.hosts[x->host_index], host) == 0)
+		item_of(r, x, &it);
+		if (strcmp(it.host(it.entry, x->host_index), host) == 0)
 			fn(ctx, &it, x->host_index);
 	}
 	pthread_mutex_unlock(&r->lock);
@@ -345,7 +347,7 @@ void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void
 		for (const struct reg_node *x = r->buckets[i]; x; x = x->next)
 			if (x->host_index == 0) {
 				struct se_registry_item it;
-				item_of(r, x->ri, &it);
+				item_of(r, x, &it);
 				fn(ctx, &it, 0);
 			}
 	pthread_mutex_unlock(&r->lock);
@@ -354,7 +356,8 @@ void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void
 size_t se_registry_bytes(struct se_registry *r)
 {
 	pthread_mutex_lock(&r->lock);
-	size_t n = r->slab.in_use + r->bucket_count * sizeof(*r->buckets);
+	size_t n = r->slab.in_use + r->bucket_count * sizeof(*r->buckets) +
+		   r->cluster_names_cap * sizeof(*r->cluster_names);
 	pthread_mutex_unlock(&r->lock);
 	return n;
 }

@@ -23,6 +23,11 @@
 
 struct se_registry;
 
+/* Host i (below hosts_count) of entry: lower case, no trailing dot; and
+ * whether it is published (not dropped). */
+typedef const char *se_registry_host_fn(const void *entry, size_t i);
+typedef bool se_registry_served_fn(const void *entry, size_t i);
+
 /* What one entry registers: every host it names, served or not. */
 struct se_registry_item {
 	unsigned cluster;         /* the source's index */
@@ -30,12 +35,12 @@ struct se_registry_item {
 	const void *entry;        /* the caller's object, passed back to visitors */
 	const char *namespace_;
 	const char *name;
-	const char *const *hosts; /* lower case, no trailing dot */
-	const bool *is_served;    /* parallel to hosts: published (not dropped) */
+	se_registry_host_fn *host;
+	se_registry_served_fn *is_served;
 	size_t hosts_count;
 };
 
-/* Fills out's namespace_, name, hosts, is_served and hosts_count from
+/* Fills out's namespace_, name, host, is_served and hosts_count from
  * entry (the registry sets cluster, cluster_name and entry). Called with
  * the registry's lock held, for visits and conflict checks. */
 typedef void se_registry_describe_fn(const void *entry, struct se_registry_item *out);
@@ -48,7 +53,8 @@ void se_registry_free(struct se_registry *r);
 /* old leaves, new arrives (either may be NULL; both describe the same
  * object when both are given). Logs a conflict for each host of new that
  * gains an owner it did not have while another owner serves it too. Returns
- * 0 or DNSD_ENOMEM (the registry is then as before). */
+ * 0, DNSD_ENOMEM, or DNSD_EINVAL for a new item of over 65,536 hosts or a
+ * cluster index over 65,535 (the registry is then as before). */
 int se_registry_update(struct se_registry *r, const struct se_registry_item *old_item,
 		       const struct se_registry_item *new_item);
 
@@ -65,8 +71,8 @@ void se_registry_visit_host(struct se_registry *r, const char *host, se_registry
 /* Calls fn once per registered item (host_index 0). */
 void se_registry_visit_all(struct se_registry *r, se_registry_visit_fn *fn, void *ctx);
 
-/* Bytes its items, nodes and hash table take (an entry with one host: 48
- * and its share of the table). */
+/* Bytes its nodes and tables take (an entry with one host: 24 and its
+ * share of the hash table). */
 size_t se_registry_bytes(struct se_registry *r);
 /* Conflicts logged since the start, and hosts in conflict now. */
 uint64_t se_registry_conflicts_total(struct se_registry *r);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "dns/dname.h"
+#include "k8s/se_pack.h"
 #include "k8s/se_protocol.h"
 #include "k8s/serviceentry.h"
 #include "dns/wire.h"
@@ -70,10 +71,10 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 	size_t apex_len = dname_len(apex);
 	bool is_reverse = apex_is_reverse(apex, apex_len);
 	for (size_t h = 0; h < se->hosts_count; h++) {
-		if (se->host_is_served && !se->host_is_served[h])
+		if (!se_host_is_served(se, h))
 			continue;
 		uint8_t host[DNAME_MAX_LEN];
-		int hl = dname_from_text(host, se->hosts[h]);
+		int hl = dname_from_text(host, se_host(se, h));
 		if (hl < 0)
 			continue;
 		bool is_wildcard = host[0] == 1 && host[1] == '*';
@@ -81,11 +82,11 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 			if (is_wildcard)
 				continue;
 			for (size_t a = 0; a < se->addresses_count; a++) {
-				const struct se_addr *ad = &se->addresses[a];
-				if (!address_is_for(ad, h))
+				struct se_addr ad = se_address(se, a);
+				if (!address_is_for(&ad, h))
 					continue;
 				uint8_t rev[DNAME_MAX_LEN];
-				int rl = se_zone_reverse_name(rev, ad->family, ad->addr);
+				int rl = se_zone_reverse_name(rev, ad.family, ad.addr);
 				if (rl > 0 && dname_is_subdomain(rev, (size_t)rl, apex, apex_len))
 					emit(emit_ctx, rev, WIRE_TYPE_PTR, ttl_s, host, (uint16_t)hl);
 			}
@@ -96,17 +97,19 @@ void se_zone_records(const void *item, const uint8_t *apex, uint32_t ttl_s, cata
 		if (!dname_is_subdomain(lower, (size_t)hl, apex, apex_len))
 			continue; /* a host of another zone */
 		for (size_t a = 0; a < se->addresses_count; a++) {
-			const struct se_addr *ad = &se->addresses[a];
-			if (!address_is_for(ad, h))
+			struct se_addr ad = se_address(se, a);
+			if (!address_is_for(&ad, h))
 				continue;
-			if (ad->family == AF_INET)
-				emit(emit_ctx, host, WIRE_TYPE_A, ttl_s, ad->addr, 4);
-			else if (ad->family == AF_INET6)
-				emit(emit_ctx, host, WIRE_TYPE_AAAA, ttl_s, ad->addr, 16);
+			if (ad.family == AF_INET)
+				emit(emit_ctx, host, WIRE_TYPE_A, ttl_s, ad.addr, 4);
+			else if (ad.family == AF_INET6)
+				emit(emit_ctx, host, WIRE_TYPE_AAAA, ttl_s, ad.addr, 16);
 		}
 		if (is_wildcard)
 			continue;
-		for (size_t p = 0; p < se->ports_count; p++)
-			emit_srv(&se->ports[p], host, (size_t)hl, ttl_s, emit, emit_ctx);
+		for (size_t p = 0; p < se->ports_count; p++) {
+			struct se_port port = se_port(se, p);
+			emit_srv(&port, host, (size_t)hl, ttl_s, emit, emit_ctx);
+		}
 	}
 }

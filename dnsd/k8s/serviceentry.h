@@ -32,29 +32,36 @@ struct se_port {
 	uint16_t number;
 };
 
+/* Two forms share this type. Parsed (serviceentry_from_json()): every
+ * field. Packed (se_pack.h, packed_size != 0): one slab block that holds
+ * only the fields down to is_malformed, then a layout of its own (offsets,
+ * no pointers). Code that may meet a held entry reads what follows
+ * is_malformed through se_pack.h's accessors (se_host(), se_addr(), ...),
+ * which answer for both forms; only the parser and the code handed a fresh
+ * parse read those fields directly. */
 struct serviceentry {
-	char *namespace_;
-	char *name;
-	char *resource_version; /* NULL when absent */
-	int64_t generation;     /* metadata.generation; 0 when absent */
-	char **hosts;           /* lower case, no trailing dot; "*.x.global" allowed */
-	uint16_t *host_fields;  /* parallel to hosts: index in spec.hosts, for field paths */
-	bool *host_is_served;   /* parallel to hosts: the source's verdict (k8s_watch sets
-	                             it: host policy, zones, exportTo); all true when parsed */
-	size_t hosts_count;
-	struct se_addr *addresses; /* spec.addresses, else status.addresses */
-	size_t addresses_count;
-	struct se_port *ports;
-	size_t ports_count;
-	char **export_to;
-	size_t export_to_count;
-	struct se_drops drops;         /* pieces the parser could not use */
+	/* both forms */
+	int64_t generation;            /* metadata.generation; 0 when absent */
 	struct se_drops verdict_drops; /* pieces the source's policy refused (k8s_watch) */
 	uint32_t packed_size;          /* bytes of its one slab block (se_pack.h); 0 = as parsed */
-	/* the flags last, beside packed_size: no padding after each (a held
-	 * entry is 152 bytes, not 168) */
+	uint32_t hosts_count;
+	uint32_t addresses_count;
+	uint32_t ports_count;
+	uint32_t export_to_count;
 	bool has_export_to; /* spec.exportTo present */
 	bool is_malformed;  /* held only to be deleted and explained: no records */
+	/* the parsed form only (SE_PACK_HEAD_LEN marks the end of the above) */
+	char *namespace_;
+	char *name;
+	char *resource_version;    /* NULL when absent */
+	char **hosts;              /* lower case, no trailing dot; "*.x.global" allowed */
+	uint16_t *host_fields;     /* parallel to hosts: index in spec.hosts, for field paths */
+	bool *host_is_served;      /* parallel to hosts: the source's verdict (k8s_watch sets
+	                             it: host policy, zones, exportTo); all true when parsed */
+	struct se_addr *addresses; /* spec.addresses, else status.addresses */
+	struct se_port *ports;
+	char **export_to;
+	struct se_drops drops; /* pieces the parser could not use */
 };
 
 /* Decodes obj. Returns 0 and a new entry in *out (free with

@@ -133,6 +133,13 @@ health: {listen: "127.0.0.1:%d"}
         ready_s = time.monotonic() - t0
         time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
+        # what the source itself says it holds (issue #14: bytes per entry)
+        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % hport, timeout=5) as r:
+            metrics_text = r.read().decode()
+        held = {}
+        for family in ("packed_bytes", "object_bytes", "registry_bytes"):
+            m = re.search(r"^dnsd_kubernetes_%s(?:\{[^}]*\})? (\S+)$" % family, metrics_text, re.M)
+            held[family] = float(m.group(1)) if m else float("nan")
         keep = os.environ.get("K8S_BENCH_KEEP")   # a folder: smaps, malloc_stats(), threads, metrics
         if keep:
             os.makedirs(keep, exist_ok=True)
@@ -204,6 +211,8 @@ health: {listen: "127.0.0.1:%d"}
             "n": n, "changes": changes, "misses": misses,
             "fake_generate_s": gen_s, "fake_list_s": fake_list_s,
             "exec_to_ready_s": ready_s, "list_ms": list_ms, "listed_to_ready_ms": build_ms,
+            "packed_b_per_entry": held["packed_bytes"] / n, "object_b_per_entry": held["object_bytes"] / n,
+            "registry_b_per_entry": held["registry_bytes"] / n,
             "rss_mb": rss_kb / 1024, "hwm_mb": hwm_kb / 1024, "hwm_after_changes_mb": hwm2_kb / 1024,
             "p50_ms": pct(lat, 50) if lat else float("nan"),
             "p90_ms": pct(lat, 90) if lat else float("nan"),
@@ -223,6 +232,9 @@ health: {listen: "127.0.0.1:%d"}
             "| the fake API's own time to serve that LIST (python client) | %.2f s | |" % fake_list_s,
             "| RSS serving %d entries (VmRSS / VmHWM) | %.0f MB / %.0f MB | |"
             % (n, res["rss_mb"], res["hwm_mb"]),
+            "| ... held entries, per entry: packed / reflector objects / registry "
+            "(dnsd_kubernetes_{packed,object,registry}_bytes / N) | %.0f B / %.0f B / %.0f B | |"
+            % (res["packed_b_per_entry"], res["object_b_per_entry"], res["registry_b_per_entry"]),
             "| change at the API -> new answer, p50 | %.1f ms | |" % res["p50_ms"],
             "| ... p90 | %.1f ms | |" % res["p90_ms"],
             "| ... p99 | %.1f ms | < 50 ms |" % res["p99_ms"],
