@@ -131,7 +131,12 @@ soft = int(re.search(r"Max open files\s+(\d+)", open("/proc/%d/limits" % pid).re
 ok(get("process_max_fds") == soft, "process_max_fds = the soft limit (%d)" % soft)
 st = get("process_start_time_seconds")
 ok(time.time() - 120 < st <= time.time(), "process_start_time_seconds is this run's")
-ok(get("process_cpu_seconds_total") > 0, "process_cpu_seconds_total counts")
+# utime + stime in clock ticks, read after the scrape: the metric may not be
+# ahead of it, nor far behind (an idle dnsd may have used 0 ticks: > 0 was flaky)
+f = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
+cpu = (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+ok(cpu - 0.5 <= get("process_cpu_seconds_total") <= cpu + 0.01,
+   "process_cpu_seconds_total %.2f ~ /proc (%.2f)" % (get("process_cpu_seconds_total"), cpu))
 ok(get("dnsd_kubernetes_programming_duration_seconds_count", cluster="mesh-1") == 3,
    "3 watch events, 3 observations of event -> publication")
 ok(0 < get("dnsd_kubernetes_programming_duration_seconds_sum", cluster="mesh-1") < 3,
