@@ -427,7 +427,7 @@ static uint64_t now_us(void)
 START_TEST(test_kill_during_writes)
 {
 	make_dir();
-	const size_t n = 3000; /* ~300 KB: a save takes long enough to be hit */
+	const size_t n = 10000; /* ~1 MB: a save takes long enough to be hit */
 	struct k8s_state *gen[3] = { NULL, generation_state(1, n), generation_state(2, n) };
 	unsigned iterations = 0, mid_write = 0;
 	uint64_t deadline = now_us() + 60u * 1000000u;
@@ -454,10 +454,16 @@ START_TEST(test_kill_during_writes)
 		 * random point in it */
 		char c;
 		ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+		/* how long one save takes on this machine (a fixed random delay
+		 * missed most writes on a fast machine: 28 of 60 at 83a1192) */
+		uint64_t t0 = now_us();
+		ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+		uint64_t save_us = now_us() - t0;
 		uint64_t spin_end = now_us() + 2000000;
 		while (count_tmp_files() == 0 && now_us() < spin_end)
 			;
-		usleep((useconds_t)(rand() % 500));
+		/* a random point within the first quarter of the write begun */
+		usleep((useconds_t)(rand() % (save_us / 4 + 1)));
 		kill(pid, SIGKILL);
 		int status;
 		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
