@@ -33,11 +33,10 @@ int main(int argc, char **argv)
 	}
 	struct zone *z = zone_build_freeze(b, err, sizeof(err));
 	struct config cfg = { 0 };
-	struct view_table *views = view_table_new(&cfg);
 	struct snapshot_settings st = { .udp_payload_max = 1232 };
-	struct snapshot *s = snapshot_new(views, &st);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
+	struct snapshot *s = unit_snapshot_of(&cfg, &st, z);
+	if (!s)
+		abort();
 	static const uint8_t cookie[] = { 0, 10, 0, 8, 1, 2, 3, 4, 5, 6, 7, 8 };
 	static const uint8_t keepalive[] = { 0, 11, 0, 0 };
 	uint8_t q[512];
@@ -71,7 +70,6 @@ int main(int argc, char **argv)
 		total += answer_query(s, &req, out, is_tcp ? sizeof(out) : 4096, &info);
 	printf("%s: %ld queries, %zu bytes each, rcode %u\n", kind, n, n ? total / (size_t)n : 0, info.rcode);
 	snapshot_free(s);
-	view_table_unref(views);
 	zone_unref(z);
 	zone_build_free(b);
 	return 0;

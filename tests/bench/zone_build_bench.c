@@ -92,11 +92,10 @@ struct zone *phase_freeze(struct zone_build *b)
 void phase_answer(struct zone *z, uint16_t type)
 {
 	struct config cfg = { 0 };
-	struct view_table *views = view_table_new(&cfg);
 	struct snapshot_settings st = { .udp_payload_max = 1232 };
-	struct snapshot *s = snapshot_new(views, &st);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
+	struct snapshot *s = unit_snapshot_of(&cfg, &st, z);
+	if (!s)
+		abort();
 	uint8_t q[512];
 	size_t len = unit_query(q, BIG, type, 4096, NULL, 0);
 	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7F000001) };
@@ -113,7 +112,6 @@ void phase_answer(struct zone *z, uint16_t type)
 		       info.rcode, info.is_truncated, n >= 12 ? (unsigned)(out[6] << 8 | out[7]) : 0);
 	}
 	snapshot_free(s);
-	view_table_unref(views);
 }
 
 int phase_add_again(struct zone_build *b, const char *kind, long n)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause
- * unit_query.h - a query in wire form, for the unit tests (through
- * unit_zone.h) and tests/bench/answer_bench.c. Header only: the bench is
- * built without Check. */
+ * unit_query.h - a query in wire form and a snapshot serving one zone, for
+ * the unit tests (through unit_zone.h) and the benches (answer_bench.c,
+ * zone_build_bench.c). Header only: the benches are built without Check. */
 #ifndef DNSD_UNIT_QUERY_H
 #define DNSD_UNIT_QUERY_H
 
@@ -9,7 +9,11 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "conf/config.h"
 #include "dns/wire.h"
+#include "zone/snapshot.h"
+#include "zone/view.h"
+#include "zone/zone.h"
 
 /* A query (id 0x1234, RD clear) for name (text, no trailing dot) and type,
  * class IN; with an OPT of payload udp_size holding opts when udp_size is
@@ -45,6 +49,21 @@ static inline size_t unit_query(uint8_t *out, const char *name, uint16_t type, u
 		pos += 11 + opts_len;
 	}
 	return pos;
+}
+
+/* A snapshot of cfg's views (an empty config: one default view) with z as
+ * the only zone of each (one reference per view taken); NULL when out of
+ * memory. */
+static inline struct snapshot *unit_snapshot_of(const struct config *cfg, const struct snapshot_settings *st,
+						struct zone *z)
+{
+	struct view_table *views = view_table_new(cfg);
+	struct snapshot *s = views ? snapshot_new(views, st) : NULL;
+	if (views)
+		view_table_unref(views);
+	for (size_t i = 0; s && i < s->view_count; i++)
+		s->sets[i] = zone_set_new(&z, 1);
+	return s;
 }
 
 #endif

@@ -25,12 +25,7 @@ struct zone *unit_zone_load(const char *file, struct zone_build **builder)
 
 struct snapshot *unit_snapshot(const struct config *cfg, const struct snapshot_settings *st, struct zone *z)
 {
-	struct view_table *views = view_table_new(cfg);
-	ck_assert_ptr_nonnull(views);
-	struct snapshot *s = snapshot_new(views, st);
+	struct snapshot *s = unit_snapshot_of(cfg, st, z);
 	ck_assert_ptr_nonnull(s);
-	view_table_unref(views);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
 	return s;
 }
