@@ -228,8 +228,7 @@ static void notice_remove(struct notifier *n, struct notice *e)
 	stat_add(&n->stats.pending, -1);
 }
 
-/* Sends what is due; returns the delay until the next one (ms, -1 = none). */
-static int send_due(struct notifier *n)
+int notify_send_due(struct notifier *n)
 {
 	uint64_t now = now_ms();
 	int64_t next = -1;
@@ -279,7 +278,76 @@ static int send_due(struct notifier *n)
 	return next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
 }
 
-/* An answer: QR, opcode NOTIFY, our ID from the target's address, the zone. */
+static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	if (a->ss_family != b->ss_family)
+		return false;
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a,
+					 *y = (const struct sockaddr_in *)b;
+		return x->sin_port == y->sin_port && memcmp(&x->sin_addr, &y->sin_addr, 4) == 0;
+	}
+	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
+	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
+}
+
+/* Whether the question at buf + WIRE_HEADER_LEN is apex (alen bytes), read
+ * without trusting the datagram: its first alen bytes, case-folded (label
+ * lengths are below 'A' and so unchanged). */
+static bool question_is(const uint8_t *buf, size_t len, const uint8_t *apex, size_t alen)
+{
+	if (len < WIRE_HEADER_LEN + alen || wire_read_u16(buf + 4) != 1)
+		return false;
+	uint8_t a[DNAME_MAX_LEN], b[DNAME_MAX_LEN];
+	dname_lower(a, buf + WIRE_HEADER_LEN, alen);
+	dname_lower(b, apex, alen);
+	return memcmp(a, b, alen) == 0;
+}
+
+bool notify_answer(struct notifier *n, const uint8_t *buf, size_t len, const struct sockaddr_storage *from)
+{
+	if (len < WIRE_HEADER_LEN)
+		return false;
+	uint16_t id = wire_read_u16(buf), flags = wire_read_u16(buf + 2);
+	if (!(flags & WIRE_FLAG_QR) || ((flags >> 11) & 0xF) != NOTIFY_OPCODE)
+		return false;
+	bool is_ended = false;
+	pthread_mutex_lock(&n->lock);
+	for (struct notice *e = n->list; e; e = e->next) {
+		if (e->id != id || e->attempts == 0 || !same_address(from, &e->addr) ||
+		    !question_is(buf, len, e->apex, dname_len(e->apex)))
+			continue;
+		uint8_t rcode = flags & 0xF;
+		if (e->has_key) {
+			struct tsig_rr rr;
+			enum tsig_error te = TSIG_BADSIG;
+			if (tsig_find(buf, len, &rr) == 0)
+				te = tsig_verify_response(&e->tsig, buf, len, &rr, (uint64_t)time(NULL));
+			if (te != TSIG_OK) {
+				char what[64];
+				snprintf(what, sizeof(what), "answer fails TSIG (%s), ignored",
+					 tsig_error_text(te));
+				notice_log(e, what);
+				break; /* a retransmission may still be answered properly */
+			}
+		}
+		if (rcode == WIRE_RCODE_NOERROR) {
+			notice_log(e, "answered");
+			stat_add(&n->stats.answered, 1);
+		} else {
+			char what[48];
+			snprintf(what, sizeof(what), "answered with rcode %u", rcode);
+			notice_log(e, what);
+			stat_add(&n->stats.failed, 1);
+		}
+		notice_remove(n, e);
+		is_ended = true;
+		break;
+	}
+	pthread_mutex_unlock(&n->lock);
+	return is_ended;
+}
+
 static void receive(struct notifier *n, int fd)
 {
 	for (;;) {
@@ -289,58 +357,7 @@ static void receive(struct notifier *n, int fd)
 		ssize_t r = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &from_len);
 		if (r < 0)
 			return;
-		size_t len = (size_t)r;
-		if (len < WIRE_HEADER_LEN)
-			continue;
-		uint16_t id = wire_read_u16(buf), flags = wire_read_u16(buf + 2);
-		if (!(flags & WIRE_FLAG_QR) || ((flags >> 11) & 0xF) != NOTIFY_OPCODE)
-			continue;
-		pthread_mutex_lock(&n->lock);
-		for (struct notice *e = n->list; e; e = e->next) {
-			if (e->id != id || e->addr.ss_family != from.ss_family || e->attempts == 0)
-				continue;
-			bool same = from.ss_family == AF_INET
-					    ? memcmp(&((struct sockaddr_in *)&from)->sin_addr,
-						     &((struct sockaddr_in *)&e->addr)->sin_addr, 4) == 0 &&
-						      ((struct sockaddr_in *)&from)->sin_port ==
-							      ((struct sockaddr_in *)&e->addr)->sin_port
-					    : memcmp(&((struct sockaddr_in6 *)&from)->sin6_addr,
-						     &((struct sockaddr_in6 *)&e->addr)->sin6_addr,
-						     16) == 0 &&
-						      ((struct sockaddr_in6 *)&from)->sin6_port ==
-							      ((struct sockaddr_in6 *)&e->addr)->sin6_port;
-			size_t alen = dname_len(e->apex);
-			if (!same || len < WIRE_HEADER_LEN + alen || wire_read_u16(buf + 4) != 1 ||
-			    !dname_equal(buf + WIRE_HEADER_LEN, e->apex))
-				continue;
-			uint8_t rcode = flags & 0xF;
-			if (e->has_key) {
-				struct tsig_rr rr;
-				enum tsig_error te = TSIG_BADSIG;
-				if (tsig_find(buf, len, &rr) == 0)
-					te = tsig_verify_response(&e->tsig, buf, len, &rr,
-								  (uint64_t)time(NULL));
-				if (te != TSIG_OK) {
-					char what[64];
-					snprintf(what, sizeof(what), "answer fails TSIG (%s), ignored",
-						 tsig_error_text(te));
-					notice_log(e, what);
-					break; /* a retransmission may still be answered properly */
-				}
-			}
-			if (rcode == WIRE_RCODE_NOERROR) {
-				notice_log(e, "answered");
-				stat_add(&n->stats.answered, 1);
-			} else {
-				char what[48];
-				snprintf(what, sizeof(what), "answered with rcode %u", rcode);
-				notice_log(e, what);
-				stat_add(&n->stats.failed, 1);
-			}
-			notice_remove(n, e);
-			break;
-		}
-		pthread_mutex_unlock(&n->lock);
+		notify_answer(n, buf, (size_t)r, &from);
 	}
 }
 
@@ -348,7 +365,7 @@ static void *notify_main(void *arg)
 {
 	struct notifier *n = arg;
 	while (!atomic_load(&n->is_stopping)) {
-		int timeout = send_due(n);
+		int timeout = notify_send_due(n);
 		struct pollfd p[3] = {
 			{ .fd = n->wake_fd, .events = POLLIN },
 			{ .fd = n->fd4, .events = POLLIN },

@@ -58,6 +58,17 @@ void notify_zone(struct notifier *n, const char *view, const uint8_t *apex, uint
 
 const struct notify_stats *notify_get_stats(const struct notifier *n);
 
+/* The two steps of the notifier's thread, callable without it (the fuzz
+ * harness tests/fuzz/fuzz_notify.c drives them in turn):
+ * notify_send_due() sends what is due and returns the delay until the next
+ * (ms, -1 = none); notify_answer() takes one datagram that arrived from
+ * `from` and returns true when it was the answer that ends a pending
+ * notification (QR, opcode NOTIFY, the notice's ID, sent from the target's
+ * address and port, QDCOUNT 1 with the zone's name, and, for a signed
+ * notice, a TSIG record that verifies against what we sent). */
+int notify_send_due(struct notifier *n);
+bool notify_answer(struct notifier *n, const uint8_t *buf, size_t len, const struct sockaddr_storage *from);
+
 /* Notifies every (view, zone) of s whose serial moved since the last call
  * (all of them the first time) to the zone's targets in s's transfer
  * policy. Called right after each publication (catalog_set_publish_hook). */
