@@ -29,6 +29,8 @@ struct arena_chunk {
 	_Alignas(8) unsigned char data[];
 };
 
+#define ARENA_PAGE 4096u
+
 /* Size classes from 64 KiB: 64, 80, 96, 112, 128, 160 ... KiB; chunks over
  * a quarter of the cache's limit are not cached. */
 #define ARENA_CLASSES 48
@@ -111,6 +113,15 @@ static struct arena_chunk *chunk_new(size_t total)
 		}
 		if (c) {
 			atomic_fetch_add(&arena_reused_total, c->mapped);
+			/* a cached chunk was written to its end by its last
+			 * user: the pages past what this one asked for (up to
+			 * a class and a quarter of slack, for a big object of
+			 * its own, like a compacted zone part) would stay
+			 * resident unused. Given back, they fault in again
+			 * only if the arena grows into them. */
+			size_t keep = (total + ARENA_PAGE - 1) & ~(size_t)(ARENA_PAGE - 1);
+			if (c->mapped > keep)
+				madvise((char *)c + keep, c->mapped - keep, MADV_DONTNEED);
 		} else {
 			void *m = mmap(NULL, class_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				       -1, 0);

@@ -116,18 +116,20 @@ static void node_free(struct zone_build *b, struct build_node *n)
 size_t zone_build_release(struct zone_build *b)
 {
 	size_t released = slab_release(&b->slab);
-	/* a table shrinks back when under an eighth full: to at most half */
+	/* a table shrinks back to the size table_reserve() would have grown it
+	 * to for the names it holds now, as a fresh start's (the soak of
+	 * issue #14 ended with tables sized for its peak) */
 	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
 		struct build_table *t = &b->tables[pi];
 		uint32_t size = t->slots ? t->mask + 1 : 0, want = 8;
-		while (want < t->count * 4u)
+		while (t->count * 4u > want * 3u)
 			want *= 2;
 		if (t->count == 0 && t->slots) {
 			free(t->slots);
 			t->slots = NULL;
 			t->mask = 0;
 			released += size * sizeof(*t->slots);
-		} else if (want < size / 2 && table_resize(t, want) == 0)
+		} else if (want < size && table_resize(t, want) == 0)
 			released += (size - want) * sizeof(*t->slots);
 	}
 	return released;

@@ -23,8 +23,9 @@ struct zone_build *zone_build_new(const uint8_t *apex, uint32_t default_ttl_s);
 /* Frees the builder and its records; accepts NULL. Zones it froze live on. */
 void zone_build_free(struct zone_build *b);
 /* Gives back what a large transient left (issue #14): the slab's wholly
- * free chunks, and each part's name table when it is under an eighth full
- * (to a quarter full; an empty one wholly). Returns the bytes given back. */
+ * free chunks, and each part's name table beyond the size a fresh builder
+ * holding the same names would have (an empty one wholly). Called once
+ * changes settle, not between them. Returns the bytes given back. */
 size_t zone_build_release(struct zone_build *b);
 /* Adds the bytes in use (the slab's, and the name tables') and mapped (the
  * slab's chunks, and the tables) to *in_use and *mapped. */
