@@ -133,6 +133,8 @@ health: {listen: "127.0.0.1:%d"}
         ready_s = time.monotonic() - t0
         time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
+        # private memory vs shared library pages (libcrypto's text alone is ~4 MB)
+        anon_kb, file_kb = proc_status(d.pid, "RssAnon"), proc_status(d.pid, "RssFile")
         # what the source itself says it holds (issue #14: bytes per entry)
         with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % hport, timeout=5) as r:
             metrics_text = r.read().decode()
@@ -140,6 +142,11 @@ health: {listen: "127.0.0.1:%d"}
         for family in ("packed_bytes", "object_bytes", "registry_bytes"):
             m = re.search(r"^dnsd_kubernetes_%s(?:\{[^}]*\})? (\S+)$" % family, metrics_text, re.M)
             held[family] = float(m.group(1)) if m else float("nan")
+        # the frozen zone (its parts' arena chunks) and the feed's builder
+        for key, pattern in (("zone_bytes", r"^dnsd_arena_live_bytes (\S+)$"),
+                             ("builder_bytes", r'^dnsd_zone_builder_bytes\{state="in_use"\} (\S+)$')):
+            m = re.search(pattern, metrics_text, re.M)
+            held[key] = float(m.group(1)) if m else float("nan")
         keep = os.environ.get("K8S_BENCH_KEEP")   # a folder: smaps, malloc_stats(), threads, metrics
         if keep:
             os.makedirs(keep, exist_ok=True)
@@ -213,6 +220,8 @@ health: {listen: "127.0.0.1:%d"}
             "exec_to_ready_s": ready_s, "list_ms": list_ms, "listed_to_ready_ms": build_ms,
             "packed_b_per_entry": held["packed_bytes"] / n, "object_b_per_entry": held["object_bytes"] / n,
             "registry_b_per_entry": held["registry_bytes"] / n,
+            "zone_b_per_entry": held["zone_bytes"] / n, "builder_b_per_entry": held["builder_bytes"] / n,
+            "rss_anon_mb": anon_kb / 1024, "rss_file_mb": file_kb / 1024,
             "rss_mb": rss_kb / 1024, "hwm_mb": hwm_kb / 1024, "hwm_after_changes_mb": hwm2_kb / 1024,
             "p50_ms": pct(lat, 50) if lat else float("nan"),
             "p90_ms": pct(lat, 90) if lat else float("nan"),
@@ -232,6 +241,10 @@ health: {listen: "127.0.0.1:%d"}
             "| the fake API's own time to serve that LIST (python client) | %.2f s | |" % fake_list_s,
             "| RSS serving %d entries (VmRSS / VmHWM) | %.0f MB / %.0f MB | |"
             % (n, res["rss_mb"], res["hwm_mb"]),
+            "| ... private (RssAnon) / shared library and file pages (RssFile) | %.1f MB / %.1f MB | |"
+            % (res["rss_anon_mb"], res["rss_file_mb"]),
+            "| ... per entry: frozen zone (dnsd_arena_live_bytes) / zone builder (in use) | %.0f B / %.0f B | |"
+            % (res["zone_b_per_entry"], res["builder_b_per_entry"]),
             "| ... held entries, per entry: packed / reflector objects / registry "
             "(dnsd_kubernetes_{packed,object,registry}_bytes / N) | %.0f B / %.0f B / %.0f B | |"
             % (res["packed_b_per_entry"], res["object_b_per_entry"], res["registry_b_per_entry"]),
