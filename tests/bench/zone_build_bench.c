@@ -11,7 +11,6 @@
  * (tests/bench/big_name_callgrind.py runs the matrix). KIND: a, aaaa, txt
  * (distinct strings). Also prints each phase's CPU time, for sizes too slow
  * for callgrind. Builds against libdnsd.a (the Makefile's bench target). */
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,18 +95,10 @@ void phase_answer(struct zone *z, uint16_t type)
 	struct snapshot *s = unit_snapshot_of(&cfg, &st, z);
 	if (!s)
 		abort();
-	uint8_t q[512];
-	size_t len = unit_query(q, BIG, type, 4096, NULL, 0);
-	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7F000001) };
 	static uint8_t out[65535];
 	for (int tcp = 0; tcp < 2; tcp++) {
-		struct answer_request req = { .pkt = q,
-					      .len = len,
-					      .is_tcp = tcp,
-					      .client = (struct sockaddr *)&cl,
-					      .local = (struct sockaddr *)&cl };
 		struct answer_info info;
-		size_t n = answer_query(s, &req, out, tcp ? sizeof(out) : 4096, &info);
+		size_t n = unit_answer(s, BIG, type, 4096, tcp, out, tcp ? sizeof(out) : 4096, &info);
 		printf("  answer over %s: %zu bytes, rcode %u, tc %d, ancount %u\n", tcp ? "TCP" : "UDP", n,
 		       info.rcode, info.is_truncated, n >= 12 ? (unsigned)(out[6] << 8 | out[7]) : 0);
 	}

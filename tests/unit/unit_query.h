@@ -5,12 +5,15 @@
 #ifndef DNSD_UNIT_QUERY_H
 #define DNSD_UNIT_QUERY_H
 
+#include <arpa/inet.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "conf/config.h"
 #include "dns/wire.h"
+#include "query/answer.h"
 #include "zone/snapshot.h"
 #include "zone/view.h"
 #include "zone/zone.h"
@@ -64,6 +67,26 @@ static inline struct snapshot *unit_snapshot_of(const struct config *cfg, const 
 	for (size_t i = 0; s && i < s->view_count; i++)
 		s->sets[i] = zone_set_new(&z, 1);
 	return s;
+}
+
+/* The answer of s to unit_query(name, type, udp_size) from 127.0.0.1:5353,
+ * over TCP or UDP, into out (cap bytes); returns its length (0: dropped).
+ * info (may be NULL) gets what answer_query() says of it. */
+static inline size_t unit_answer(const struct snapshot *s, const char *name, uint16_t type, uint16_t udp_size,
+				 bool is_tcp, uint8_t *out, size_t cap, struct answer_info *info)
+{
+	uint8_t q[512];
+	size_t len = unit_query(q, name, type, udp_size, NULL, 0);
+	struct sockaddr_in cl = { .sin_family = AF_INET,
+				  .sin_port = htons(5353),
+				  .sin_addr.s_addr = htonl(0x7F000001) };
+	struct answer_request req = { .pkt = q,
+				      .len = len,
+				      .is_tcp = is_tcp,
+				      .client = (struct sockaddr *)&cl,
+				      .local = (struct sockaddr *)&cl };
+	struct answer_info scratch;
+	return answer_query(s, &req, out, cap, info ? info : &scratch);
 }
 
 #endif

@@ -22,6 +22,10 @@
 #include "zone/zone_build.h"
 #include "zone/zone_records.h"
 #include "zone/zonefile.h"
+#include "unit_zone.h"
+
+static const struct config empty_cfg;
+static const struct snapshot_settings unit_st = { .udp_payload_max = 1232 };
 
 #define NAMES 40
 #define SERIAL 7
@@ -113,43 +117,13 @@ static struct zone_build *new_builder(void)
 	return b;
 }
 
-static struct snapshot *snap_of(struct zone *z)
-{
-	struct config cfg = { 0 };
-	struct view_table *views = view_table_new(&cfg);
-	struct snapshot_settings st = { .udp_payload_max = 1232 };
-	struct snapshot *s = snapshot_new(views, &st);
-	view_table_unref(views);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
-	return s;
-}
-
-static size_t query(const struct snapshot *s, const char *name, uint16_t qtype, uint8_t *out, size_t cap)
-{
-	uint8_t q[512] = { 0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
-	size_t len = 12 + dname_from_text(q + 12, name);
-	q[len++] = (uint8_t)(qtype >> 8);
-	q[len++] = (uint8_t)qtype;
-	q[len++] = 0;
-	q[len++] = 1;
-	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353) };
-	inet_pton(AF_INET, "127.0.0.1", &cl.sin_addr);
-	struct answer_request req = { .pkt = q,
-				      .len = len,
-				      .is_tcp = true,
-				      .client = (struct sockaddr *)&cl,
-				      .local = (struct sockaddr *)&cl };
-	struct answer_info info;
-	return answer_query(s, &req, out, cap, &info);
-}
-
 /* Every name the universe knows, its ENTs, names under the wildcards and
  * names that do not exist, for several types. */
 static void compare(struct zone *inc, struct zone *full, const char *when)
 {
 	static uint8_t a[65535], b[65535];
-	struct snapshot *si = snap_of(inc), *sf = snap_of(full);
+	struct snapshot *si = unit_snapshot(&empty_cfg, &unit_st, inc),
+			*sf = unit_snapshot(&empty_cfg, &unit_st, full);
 	static const uint16_t types[] = {
 		WIRE_TYPE_A, WIRE_TYPE_AAAA, WIRE_TYPE_SRV, WIRE_TYPE_TXT, WIRE_TYPE_SOA, WIRE_TYPE_NS, 255
 	};
@@ -168,8 +142,8 @@ static void compare(struct zone *inc, struct zone *full, const char *when)
 			name = extra[i - rec_count];
 		}
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-			size_t la = query(si, name, types[t], a, sizeof(a));
-			size_t lb = query(sf, name, types[t], b, sizeof(b));
+			size_t la = unit_answer(si, name, types[t], 0, true, a, sizeof(a), NULL);
+			size_t lb = unit_answer(sf, name, types[t], 0, true, b, sizeof(b), NULL);
 			ck_assert_msg(
 				la == lb && memcmp(a, b, la) == 0,
 				"%s: %s type %u: incremental answer (%zu bytes) differs from full (%zu)",
@@ -307,17 +281,18 @@ START_TEST(interleaved_empty_non_terminals)
 		ck_assert_uint_eq(z->part_count, with_cname ? 1 : 1 + ZONE_PARTS);
 		/* apex + 31 names + 6 bX.cY + 2 cY (+ alias) */
 		ck_assert_uint_eq(z->node_count, 40u + (unsigned)with_cname);
-		struct snapshot *s = snap_of(z);
+		struct snapshot *s = unit_snapshot(&empty_cfg, &unit_st, z);
 		for (unsigned y = 0; y < 2; y++)
 			for (unsigned x = 0; x < 3; x++) {
 				snprintf(text, sizeof(text), "b%u.c%u.global", x, y);
-				size_t len = query(s, text, WIRE_TYPE_A, buf, sizeof(buf));
+				size_t len = unit_answer(s, text, WIRE_TYPE_A, 0, true, buf, sizeof(buf),
+							 NULL);
 				ck_assert_uint_gt(len, 12);
 				ck_assert_uint_eq(buf[3] & 0xF, 0);         /* NOERROR */
 				ck_assert_uint_eq(buf[6] << 8 | buf[7], 0); /* no answer: NODATA */
 				ck_assert_uint_eq(buf[8] << 8 | buf[9], 1); /* the SOA */
 			}
-		size_t len = query(s, "b0.c9.global", WIRE_TYPE_A, buf, sizeof(buf));
+		size_t len = unit_answer(s, "b0.c9.global", WIRE_TYPE_A, 0, true, buf, sizeof(buf), NULL);
 		ck_assert_uint_gt(len, 12);
 		ck_assert_uint_eq(buf[3] & 0xF, 3); /* NXDOMAIN */
 		snapshot_free(s);
@@ -673,8 +648,8 @@ START_TEST(big_name_zone_file_duplicates)
 		ck_assert_msg(memcmp(got + 9 * i, want, 9) == 0, "record %u out of order", i);
 	}
 	static uint8_t out[65535];
-	struct snapshot *s = snap_of(z);
-	size_t n = query(s, "big.global", WIRE_TYPE_A, out, sizeof(out));
+	struct snapshot *s = unit_snapshot(&empty_cfg, &unit_st, z);
+	size_t n = unit_answer(s, "big.global", WIRE_TYPE_A, 0, true, out, sizeof(out), NULL);
 	ck_assert_uint_gt(n, 12);
 	ck_assert_uint_eq((unsigned)(out[6] << 8 | out[7]), 3000);
 	snapshot_free(s);

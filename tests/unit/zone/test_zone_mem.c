@@ -23,6 +23,10 @@
 #include "util/err.h"
 #include "zone/zone_build.h"
 #include "zone/zone_mem.h"
+#include "unit_zone.h"
+
+static const struct config empty_cfg;
+static const struct snapshot_settings unit_st = { .udp_payload_max = 1232 };
 
 /* the bound this test enforces, bytes of frozen zone per ServiceEntry
  * (378 at 10,000 entries, 370 at 100,000; 1,579 and 1,027 before the
@@ -81,48 +85,6 @@ static struct zone_build *new_builder(void)
 	return b;
 }
 
-static struct snapshot *snap_of(struct zone *z)
-{
-	struct config cfg = { 0 };
-	struct view_table *views = view_table_new(&cfg);
-	struct snapshot_settings st = { .udp_payload_max = 1232 };
-	struct snapshot *s = snapshot_new(views, &st);
-	view_table_unref(views);
-	for (size_t i = 0; i < s->view_count; i++)
-		s->sets[i] = zone_set_new(&z, 1);
-	return s;
-}
-
-/* One query; edns_size 0: none. Mixed case in the qname checks that the
- * client's spelling comes back. */
-static size_t query(const struct snapshot *s, const char *name, uint16_t qtype, uint16_t edns_size,
-		    uint8_t *out, size_t cap)
-{
-	uint8_t q[512] = { 0x12, 0x34, 0x00, 0x00, 0, 1, 0, 0, 0, 0, 0, 0 };
-	size_t len = 12 + dname_from_text(q + 12, name);
-	q[len++] = (uint8_t)(qtype >> 8);
-	q[len++] = (uint8_t)qtype;
-	q[len++] = 0;
-	q[len++] = 1;
-	if (edns_size) {
-		q[11] = 1;
-		uint8_t opt[11] = {
-			0, 0, 41, (uint8_t)(edns_size >> 8), (uint8_t)edns_size, 0, 0, 0, 0, 0, 0
-		};
-		memcpy(q + len, opt, sizeof(opt));
-		len += sizeof(opt);
-	}
-	struct sockaddr_in cl = { .sin_family = AF_INET, .sin_port = htons(5353) };
-	inet_pton(AF_INET, "127.0.0.1", &cl.sin_addr);
-	struct answer_request req = { .pkt = q,
-				      .len = len,
-				      .is_tcp = false,
-				      .client = (struct sockaddr *)&cl,
-				      .local = (struct sockaddr *)&cl };
-	struct answer_info info;
-	return answer_query(s, &req, out, cap, &info);
-}
-
 static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -135,7 +97,7 @@ static uint64_t battery_digest(struct zone *z, unsigned entries, size_t *positiv
 {
 	static const uint16_t types[] = { WIRE_TYPE_A,  WIRE_TYPE_AAAA, WIRE_TYPE_SRV, WIRE_TYPE_TXT,
 					  WIRE_TYPE_NS, WIRE_TYPE_SOA,  255,           WIRE_TYPE_PTR };
-	struct snapshot *s = snap_of(z);
+	struct snapshot *s = unit_snapshot(&empty_cfg, &unit_st, z);
 	uint8_t out[4096];
 	uint64_t h = 0xcbf29ce484222325ull;
 	*positive = 0;
@@ -149,7 +111,8 @@ static uint64_t battery_digest(struct zone *z, unsigned entries, size_t *positiv
 			else
 				snprintf(name, sizeof(name), "%s%s", prefixes[f], host);
 			for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-				size_t len = query(s, name, types[t], k % 2 ? 1232 : 0, out, sizeof(out));
+				size_t len = unit_answer(s, name, types[t], k % 2 ? 1232 : 0, false, out,
+							 sizeof(out), NULL);
 				ck_assert_uint_gt(len, 12);
 				h = fnv64(h, out, len);
 				*positive += (out[6] | out[7]) != 0;
@@ -159,7 +122,7 @@ static uint64_t battery_digest(struct zone *z, unsigned entries, size_t *positiv
 	const char *extra[] = { "global", "ns1.global", "ns-3.global", "nope.global", "x.ns-3.global" };
 	for (size_t i = 0; i < sizeof(extra) / sizeof(extra[0]); i++)
 		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-			size_t len = query(s, extra[i], types[t], 1232, out, sizeof(out));
+			size_t len = unit_answer(s, extra[i], types[t], 1232, false, out, sizeof(out), NULL);
 			h = fnv64(h, out, len);
 		}
 	snapshot_free(s);
