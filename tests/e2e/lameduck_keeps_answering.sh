@@ -26,29 +26,17 @@ lock = threading.Lock()
 stop = threading.Event()
 t_kill = [None]
 
-def udp_loop():
+def query_loop(proto, send, every_s):
     while not stop.is_set():
         t = time.monotonic()
         try:
-            r = dns.query.udp(q, "127.0.0.1", port=port, timeout=1)
+            r = send(q, "127.0.0.1", port=port, timeout=1)
             ok = r.rcode() == 0 and len(r.answer) == 1
         except Exception:
             ok = False
         with lock:
-            results.append((t, "udp", ok))
-        time.sleep(0.005)
-
-def tcp_loop():
-    while not stop.is_set():
-        t = time.monotonic()
-        try:
-            r = dns.query.tcp(q, "127.0.0.1", port=port, timeout=1)
-            ok = r.rcode() == 0 and len(r.answer) == 1
-        except Exception:
-            ok = False
-        with lock:
-            results.append((t, "tcp", ok))
-        time.sleep(0.05)
+            results.append((t, proto, ok))
+        time.sleep(every_s)
 
 def ready_code():
     s = socket.create_connection(("127.0.0.1", hport), timeout=1)
@@ -62,7 +50,8 @@ def ready_code():
     s.close()
     return int(data.split(b" ", 2)[1])
 
-threads = [threading.Thread(target=udp_loop), threading.Thread(target=tcp_loop)]
+threads = [threading.Thread(target=query_loop, args=("udp", dns.query.udp, 0.005)),
+           threading.Thread(target=query_loop, args=("tcp", dns.query.tcp, 0.05))]
 for th in threads:
     th.start()
 time.sleep(0.3)                      # traffic flowing before the signal
