@@ -126,6 +126,20 @@ def recv_tcp_message(sock):
     return recv_exact(sock, struct.unpack("!H", head)[0])
 
 
+def check_shedding_left_others(peak_kib, bound_kib, sanitized, good, wire):
+    """After a shedding test: dnsd's RSS grew by less than bound_kib (not
+    asserted under a sanitizer's allocator), and the well-behaved client on
+    TCP socket good is still answered (wire: a query)."""
+    if sanitized:
+        print("# sanitizer build: RSS grew %d KiB, not asserted" % peak_kib)
+    else:
+        assert peak_kib < bound_kib, "RSS grew by %d KiB" % peak_kib
+        print("ok - dnsd's RSS grew by %d KiB at most (bound %d MiB)" % (peak_kib, bound_kib // 1024))
+    good.sendall(frame(wire))
+    assert recv_tcp_message(good) is not None, "the reading client was not answered"
+    print("ok - the reading client kept its connection and was answered throughout")
+
+
 def send_raw_tcp(server, port, data, timeout=2.0, source=None):
     """Sends one framed message over a new TCP connection (from address source,
     if given); returns the reply bytes, or None if the server closed or reset
