@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
 #define ARENA_USE_MALLOC 1
@@ -28,8 +29,6 @@ struct arena_chunk {
 	size_t mapped; /* bytes mapped, this header included; 0 = from malloc */
 	_Alignas(8) unsigned char data[];
 };
-
-#define ARENA_PAGE 4096u
 
 /* Size classes from 64 KiB: 64, 80, 96, 112, 128, 160 ... KiB; chunks over
  * a quarter of the cache's limit are not cached. */
@@ -113,15 +112,6 @@ static struct arena_chunk *chunk_new(size_t total)
 		}
 		if (c) {
 			atomic_fetch_add(&arena_reused_total, c->mapped);
-			/* a cached chunk was written to its end by its last
-			 * user: the pages past what this one asked for (up to
-			 * a class and a quarter of slack, for a big object of
-			 * its own, like a compacted zone part) would stay
-			 * resident unused. Given back, they fault in again
-			 * only if the arena grows into them. */
-			size_t keep = (total + ARENA_PAGE - 1) & ~(size_t)(ARENA_PAGE - 1);
-			if (c->mapped > keep)
-				madvise((char *)c + keep, c->mapped - keep, MADV_DONTNEED);
 		} else {
 			void *m = mmap(NULL, class_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 				       -1, 0);
@@ -208,6 +198,21 @@ void arena_usage(const struct arena *a, size_t *reserved, size_t *used, size_t *
 		(*chunks)++;
 	}
 }
+size_t arena_release_tails(struct arena *a)
+{
+	size_t released = 0;
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	for (struct arena_chunk *c = a->head; c; c = c->next) {
+		if (!c->mapped)
+			continue;
+		uintptr_t from = ((uintptr_t)(c->data + c->used) + page - 1) & ~(page - 1);
+		uintptr_t to = (uintptr_t)c + c->mapped;
+		if (to > from && madvise((void *)from, to - from, MADV_DONTNEED) == 0)
+			released += to - from;
+	}
+	return released;
+}
+
 void arena_cache_trim(size_t keep)
 {
 	struct arena_chunk *list = NULL;

@@ -46,6 +46,15 @@ void *arena_memdup(struct arena *a, const void *src, size_t size);
  * its chunks (headers included, malloc's own overhead not), *used the bytes
  * handed out (alignment padding included), *chunks their number. */
 void arena_usage(const struct arena *a, size_t *reserved, size_t *used, size_t *chunks);
+/* Gives back the pages of a's mapped chunks past what a has handed out. A
+ * chunk taken from the cache was written to its end by its last user, so a
+ * smaller object in it (a compacted zone part: its block is sized exactly,
+ * its chunk up to a class and a quarter larger) leaves the rest resident.
+ * For arenas that allocate no more (frozen parts); if one does, the pages
+ * fault in again, zeroed. Called once changes settle, not per publication:
+ * each madvise() flushes every CPU's TLB entries of the process. Returns
+ * the bytes given back. */
+size_t arena_release_tails(struct arena *a);
 
 /* Unmaps every chunk the cache holds (once changes have settled). Any thread. */
 void arena_cache_release(void);

@@ -596,7 +596,8 @@ void catalog_collect_metrics(struct catalog *c, struct metrics_out *m)
 		       "Snapshots published after source changes.", catalog_publish_count(c));
 	metrics_single(
 		m, "dnsd_memory_settles_total", METRICS_COUNTER,
-		"Times memory was given back (zone builders' free chunks, the arena cache, malloc_trim) "
+		"Times memory was given back (zone builders' free chunks, zone parts' unused chunk tails, "
+		"the arena cache, malloc_trim) "
 		"once no publication came for a second.",
 		__atomic_load_n(&c->settles, __ATOMIC_RELAXED));
 	metrics_single(m, "dnsd_memory_settled", METRICS_GAUGE,

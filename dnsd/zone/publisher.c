@@ -240,10 +240,17 @@ static bool trim_if_due(struct catalog *c, uint64_t last_pub_ms, uint64_t *last_
 		pthread_cond_timedwait(&c->cond, &c->lock, &ts);
 		return false;
 	}
-	if (is_settled)
-		for (size_t i = 0; i < c->feed_count; i++)
+	if (is_settled) {
+		for (size_t i = 0; i < c->feed_count; i++) {
 			if (c->feeds[i].builder)
 				zone_build_release(c->feeds[i].builder);
+			if (c->feeds[i].frozen)
+				zone_release_tails(c->feeds[i].frozen);
+		}
+		for (size_t i = 0; i < c->zone_count; i++)
+			if (c->zones[i].frozen)
+				zone_release_tails(c->zones[i].frozen);
+	}
 	pthread_mutex_unlock(&c->lock);
 	if (is_settled)
 		arena_cache_release();

@@ -32,6 +32,15 @@ void zone_part_unref(struct zone_part *p)
 	free(p);
 }
 
+size_t zone_release_tails(struct zone *z)
+{
+	size_t released = arena_release_tails(&z->arena);
+	for (unsigned i = 0; i < z->part_count; i++)
+		if (z->parts[i])
+			released += arena_release_tails(&z->parts[i]->arena);
+	return released;
+}
+
 struct zone_set *zone_set_new(struct zone *const *zones, size_t count)
 {
 	struct zone_set *set = malloc(sizeof(*set) + count * sizeof(set->zones[0]));

@@ -250,6 +250,10 @@ void zone_unref(struct zone *z);
 /* The same for parts (zone_unref drops its parts). */
 void zone_part_ref(struct zone_part *p);
 void zone_part_unref(struct zone_part *p);
+/* Gives back the unused tails of z's parts' arena chunks
+ * (arena_release_tails()); parts are immutable once frozen, so any thread
+ * may, while it holds a reference. Returns the bytes given back. */
+size_t zone_release_tails(struct zone *z);
 
 /* A new set holding a reference to each zone; NULL when out of memory. */
 struct zone_set *zone_set_new(struct zone *const *zones, size_t count);

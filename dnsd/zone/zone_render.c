@@ -19,7 +19,6 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "dns/dname.h"
 #include "dns/wire.h"
@@ -679,25 +678,14 @@ int zone_render_part(struct freeze *f, unsigned pi)
 	return 0;
 }
 
-/* The scratch is mapped, not malloc'd: some 150 KiB taken and given back
- * by every freeze would sit in the publisher's malloc arena between the
- * small objects a freeze keeps (zones, parts), and the holes they pin stay
- * resident after changes settle (issue #14's soak). A mapping comes zeroed,
- * only the pages touched become resident, and all of it goes at once. */
 struct render *zone_render_new(struct zone_build *b)
 {
-	void *m = mmap(NULL, sizeof(struct render), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
-	if (m == MAP_FAILED)
+	struct render *r = calloc(1, sizeof(*r));
+	if (!r)
 		return NULL;
-	struct render *r = m;
 	r->b = b;
 	r->buf = b->buf;
 	return r;
 }
 
-void zone_render_free(struct render *r)
-{
-	if (r)
-		munmap(r, sizeof(*r));
-}
+void zone_render_free(struct render *r) { free(r); }

@@ -9,7 +9,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "util/arena.h"
 
@@ -134,6 +136,61 @@ START_TEST(cache_bounded)
 }
 END_TEST
 
+/* Resident pages of [p, p + len) (mincore). */
+static size_t resident_pages(const void *p, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = (uintptr_t)p & ~(uintptr_t)(page - 1);
+	size_t n = ((uintptr_t)p + len - from + page - 1) / page, count = 0;
+	unsigned char *vec = malloc(n);
+	ck_assert_ptr_nonnull(vec);
+	ck_assert_int_eq(mincore((void *)from, n * page, vec), 0);
+	for (size_t i = 0; i < n; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+START_TEST(tails_of_reused_chunks_given_back)
+{
+	arena_cache_release();
+	/* a 760 KiB object, written through, in a chunk of its own (the 768 KiB class) */
+	struct arena a;
+	arena_init(&a, 64);
+	uint8_t *big = arena_alloc(&a, 760 * 1024);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 0xA5, 760 * 1024);
+	struct arena_stats s0;
+	arena_stats_get(&s0);
+	arena_clear(&a);
+	struct arena_stats s1;
+	arena_stats_get(&s1);
+	if (s1.cached_bytes == 0) /* AddressSanitizer: chunks from malloc */
+		return;
+	/* a compacted part of 520 KiB gets that chunk back, its tail still resident */
+	arena_init(&a, 64);
+	uint8_t *part = arena_alloc(&a, 520 * 1024);
+	ck_assert_ptr_nonnull(part);
+	memset(part, 0x5A, 520 * 1024);
+	struct arena_stats s2;
+	arena_stats_get(&s2);
+	ck_assert_uint_gt(s2.reused_bytes, s1.reused_bytes);
+	uint8_t *tail = part + 520 * 1024;
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t before = resident_pages(tail, 200 * 1024);
+	ck_assert_uint_ge(before, 200 * 1024 / page - 1);
+	size_t released = arena_release_tails(&a);
+	ck_assert_uint_ge(released, 200 * 1024);
+	ck_assert_uint_le(resident_pages(tail + page, 200 * 1024 - page), 0);
+	/* the object itself is untouched */
+	for (size_t i = 0; i < 520 * 1024; i += 4096)
+		ck_assert_uint_eq(part[i], 0x5A);
+	ck_assert_uint_eq(part[520 * 1024 - 1], 0x5A);
+	arena_clear(&a);
+	arena_cache_release();
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("arena");
@@ -141,6 +198,7 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, objects_keep_contents);
 	tcase_add_test(tc, freed_chunks_reused_without_faults);
 	tcase_add_test(tc, cache_bounded);
+	tcase_add_test(tc, tails_of_reused_chunks_given_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
