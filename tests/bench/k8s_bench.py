@@ -131,7 +131,17 @@ health: {listen: "127.0.0.1:%d"}
                 return False
         wait_for(ready, float(os.environ.get("K8S_BENCH_READY_S", "120")), "dnsd /ready", poll=0.005)
         ready_s = time.monotonic() - t0
-        time.sleep(0.5)   # let the first snapshot settle before reading RSS (not a sync)
+        # RSS once memory has settled (dnsd_memory_settled: the publisher gave
+        # back what building took, 1 s after the last publication), polled
+        def settled():
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % hport, timeout=1) as r:
+                    return re.search(r"^dnsd_memory_settled 1$", r.read().decode(), re.M) is not None
+            except OSError:
+                return False
+        t = time.monotonic()
+        wait_for(settled, 30, "dnsd_memory_settled 1", poll=0.05)
+        settle_s = time.monotonic() - t
         rss_kb, hwm_kb = proc_status(d.pid, "VmRSS"), proc_status(d.pid, "VmHWM")
         # private memory vs shared library pages (libcrypto's text alone is ~4 MB)
         anon_kb, file_kb = proc_status(d.pid, "RssAnon"), proc_status(d.pid, "RssFile")
@@ -222,7 +232,7 @@ health: {listen: "127.0.0.1:%d"}
             "registry_b_per_entry": held["registry_bytes"] / n,
             "zone_b_per_entry": held["zone_bytes"] / n, "builder_b_per_entry": held["builder_bytes"] / n,
             "rss_anon_mb": anon_kb / 1024, "rss_file_mb": file_kb / 1024,
-            "rss_mb": rss_kb / 1024, "hwm_mb": hwm_kb / 1024, "hwm_after_changes_mb": hwm2_kb / 1024,
+            "settle_s": settle_s, "rss_mb": rss_kb / 1024, "hwm_mb": hwm_kb / 1024, "hwm_after_changes_mb": hwm2_kb / 1024,
             "p50_ms": pct(lat, 50) if lat else float("nan"),
             "p90_ms": pct(lat, 90) if lat else float("nan"),
             "p99_ms": pct(lat, 99) if lat else float("nan"),
@@ -239,8 +249,8 @@ health: {listen: "127.0.0.1:%d"}
             % ((n + 499) // 500, list_ms),
             "| ... of which LIST done -> serving (zone build + publish) | %.0f ms | < 1 s |" % build_ms,
             "| the fake API's own time to serve that LIST (python client) | %.2f s | |" % fake_list_s,
-            "| RSS serving %d entries (VmRSS / VmHWM) | %.0f MB / %.0f MB | |"
-            % (n, res["rss_mb"], res["hwm_mb"]),
+            "| RSS serving %d entries, once settled (%.1f s after /ready; VmRSS / VmHWM) | %.1f MB / %.1f MB | |"
+            % (n, res["settle_s"], res["rss_mb"], res["hwm_mb"]),
             "| ... private (RssAnon) / shared library and file pages (RssFile) | %.1f MB / %.1f MB | |"
             % (res["rss_anon_mb"], res["rss_file_mb"]),
             "| ... per entry: frozen zone (dnsd_arena_live_bytes) / zone builder (in use) | %.0f B / %.0f B | |"
