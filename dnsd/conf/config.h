@@ -110,7 +110,7 @@ struct config {
 	unsigned background_nice;                /* default 10: added to non-query threads' nice */
 	uint16_t udp_payload_max;                /* default 1232, range 512..4096 */
 	enum config_udp_io udp_io;               /* default auto */
-	uint32_t udp_batch_wait_us;              /* default 25, range 0..200 */
+	uint32_t udp_batch_wait_us;              /* default 0 (off), range 0..200 */
 	uint32_t tcp_idle_timeout_ms;            /* default 10000 */
 	uint32_t tcp_max_connections;            /* default 1024 */
 	uint32_t tcp_io_timeout_ms;              /* default 3000: one message's deadline */

@@ -452,14 +452,16 @@ const struct config_item config_items[] = {
 		  "(logged)" },
 	{ .name = "udp-batch-wait-us",
 	  .type = CONFIG_T_UINT,
-	  .def = "25",
+	  .def = "0",
 	  .min = 0,
 	  .max = 200,
 	  CONFIG_FIELD(struct config, udp_batch_wait_us),
 	  .help = "io_uring on Linux 6.12 or later: while queries arrive at least one per twice this many "
 		  "microseconds, or a burst leaves 16 queued, a UDP thread waits up to this long for a batch "
 		  "before answering (fewer "
-		  "system calls per query); at lower rates queries are answered at once. 0 = never wait" },
+		  "system calls per query, at some CPU and latency: off by default, see the README); at "
+		  "lower "
+		  "rates queries are answered at once. 0 = never wait" },
 	{ .name = "tcp", .type = CONFIG_T_MAP, .sub = config_tcp_items, .help = "DNS over TCP" },
 	{ .name = "rrl",
 	  .type = CONFIG_T_MAP,

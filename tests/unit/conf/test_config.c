@@ -406,7 +406,7 @@ END_TEST
 START_TEST(test_udp_batch_wait)
 {
 	load_ok("workers: 1\n");
-	ck_assert_uint_eq(cfg->udp_batch_wait_us, 25);
+	ck_assert_uint_eq(cfg->udp_batch_wait_us, 0); /* off by default since stop 14 */
 	load_ok("udp-batch-wait-us: 0\n");
 	ck_assert_uint_eq(cfg->udp_batch_wait_us, 0);
 	load_ok("udp-batch-wait-us: 200\n");
