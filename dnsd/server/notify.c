@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "dns/wire.h"
+#include "server/server_internal.h"
 #include "util/err.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -278,19 +279,6 @@ int notify_send_due(struct notifier *n)
 	return next < 0 ? -1 : next > 60000 ? 60000 : (int)next;
 }
 
-static bool same_address(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
-{
-	if (a->ss_family != b->ss_family)
-		return false;
-	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const struct sockaddr_in *)a,
-					 *y = (const struct sockaddr_in *)b;
-		return x->sin_port == y->sin_port && memcmp(&x->sin_addr, &y->sin_addr, 4) == 0;
-	}
-	const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a, *y = (const struct sockaddr_in6 *)b;
-	return x->sin6_port == y->sin6_port && memcmp(&x->sin6_addr, &y->sin6_addr, 16) == 0;
-}
-
 /* Whether the question at buf + WIRE_HEADER_LEN is apex (alen bytes), read
  * without trusting the datagram: its first alen bytes, case-folded (label
  * lengths are below 'A' and so unchanged). */
@@ -314,7 +302,9 @@ bool notify_answer(struct notifier *n, const uint8_t *buf, size_t len, const str
 	bool is_ended = false;
 	pthread_mutex_lock(&n->lock);
 	for (struct notice *e = n->list; e; e = e->next) {
-		if (e->id != id || e->attempts == 0 || !same_address(from, &e->addr) ||
+		if (e->id != id || e->attempts == 0 ||
+		    !socket_same_address((const struct sockaddr *)from, (const struct sockaddr *)&e->addr,
+					 true) ||
 		    !question_is(buf, len, e->apex, dname_len(e->apex)))
 			continue;
 		uint8_t rcode = flags & 0xF;

@@ -127,6 +127,8 @@ struct server {
 int socket_open(const struct config_addr *a, int type, char *err, size_t errlen);
 /* 0.0.0.0 or :: */
 bool socket_is_wildcard(const struct sockaddr_storage *ss);
+/* The same IPv4 or IPv6 address (and, with is_port_too, the same port). */
+bool socket_same_address(const struct sockaddr *a, const struct sockaddr *b, bool is_port_too);
 
 /* udp.c: opens u's socket on a and allocates its batch; stats are the
  * thread's counters. On failure (DNSD_ENOMEM, DNSD_EIO, with err) the caller

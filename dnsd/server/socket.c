@@ -22,6 +22,25 @@ bool socket_is_wildcard(const struct sockaddr_storage *ss)
 	return IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
+bool socket_same_address(const struct sockaddr *a, const struct sockaddr *b, bool is_port_too)
+{
+	if (a->sa_family != b->sa_family)
+		return false;
+	if (a->sa_family == AF_INET) {
+		const struct sockaddr_in *x = (const struct sockaddr_in *)a,
+					 *y = (const struct sockaddr_in *)b;
+		return x->sin_addr.s_addr == y->sin_addr.s_addr &&
+		       (!is_port_too || x->sin_port == y->sin_port);
+	}
+	if (a->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const struct sockaddr_in6 *)a,
+					  *y = (const struct sockaddr_in6 *)b;
+		return memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0 &&
+		       (!is_port_too || x->sin6_port == y->sin6_port);
+	}
+	return false;
+}
+
 int socket_open(const struct config_addr *a, int type, char *err, size_t errlen)
 {
 	/* UDP sockets block: their threads wait in recvmmsg() */

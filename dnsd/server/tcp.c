@@ -142,26 +142,13 @@ static bool tcp_conn_is_idle(struct tcp_conn *c)
 	       evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
-static bool sockaddr_same_address(const struct sockaddr *a, const struct sockaddr *b)
-{
-	if (a->sa_family != b->sa_family)
-		return false;
-	if (a->sa_family == AF_INET)
-		return ((const struct sockaddr_in *)a)->sin_addr.s_addr ==
-		       ((const struct sockaddr_in *)b)->sin_addr.s_addr;
-	if (a->sa_family == AF_INET6)
-		return memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
-			      &((const struct sockaddr_in6 *)b)->sin6_addr, sizeof(struct in6_addr)) == 0;
-	return false;
-}
-
 /* How many of the worker's connections come from sa's address. A walk of the
  * list (at most the per-worker cap) per accept, only when a limit is set. */
 static unsigned tcp_client_conn_count(struct worker *w, const struct sockaddr *sa)
 {
 	unsigned n = 0;
 	for (struct tcp_conn *c = w->conns; c; c = c->next)
-		n += sockaddr_same_address((const struct sockaddr *)&c->client, sa);
+		n += socket_same_address((const struct sockaddr *)&c->client, sa, false);
 	return n;
 }
 
