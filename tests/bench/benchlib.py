@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """benchlib.py - what the Python benchmarks share: a free loopback port,
-polling with a deadline (never a sleep as synchronisation), and the fake
+polling with a deadline (never a sleep as synchronisation), dnsd's /metrics
+read into a dict, and the fake
 Kubernetes API server started with its certificates, token and a kubeconfig
 for dnsd."""
 import http.client
@@ -11,6 +12,7 @@ import ssl
 import subprocess
 import sys
 import time
+import urllib.request
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FAKEAPI = os.path.join(REPO, "tests", "fake_apiserver", "fakeapi.py")
@@ -23,6 +25,22 @@ def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def scrape(port):
+    """dnsd's metrics as {name: value}, labels left out (summed)."""
+    out = {}
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if not line or line[0] == "#":
+                continue
+            name, _, v = line.rpartition(" ")
+            name = name.split("{")[0]
+            try:
+                out[name] = out.get(name, 0) + float(v)
+            except ValueError:
+                pass
+    return out
 
 
 def wait_for(pred, secs, what, poll=0.01):

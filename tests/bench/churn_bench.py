@@ -31,7 +31,7 @@ import urllib.request
 HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE_BENCH)
 sys.dont_write_bytecode = True
-from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, scrape, stop_process, wait_for  # noqa: E402
 
 N = int(os.environ.get("CHURN_N", "100000"))
 RATE = int(os.environ.get("CHURN_RATE", "20000"))
@@ -52,22 +52,6 @@ def perf_works():
     except (OSError, subprocess.TimeoutExpired):
         return False
     return r.returncode == 0 and "not supported" not in r.stderr and "<not" not in r.stderr
-
-
-def scrape(port):
-    """dnsd's metrics as {name: value}, labels left out (summed)."""
-    out = {}
-    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % port, timeout=5) as r:
-        for line in r.read().decode().splitlines():
-            if not line or line[0] == "#":
-                continue
-            name, _, v = line.rpartition(" ")
-            name = name.split("{")[0]
-            try:
-                out[name] = out.get(name, 0) + float(v)
-            except ValueError:
-                pass
-    return out
 
 
 def proc_counters(pid):

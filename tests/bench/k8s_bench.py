@@ -30,7 +30,7 @@ import urllib.request
 HERE_BENCH = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE_BENCH)
 sys.dont_write_bytecode = True
-from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, scrape, stop_process, wait_for  # noqa: E402
 
 
 
@@ -135,8 +135,7 @@ health: {listen: "127.0.0.1:%d"}
         # back what building took, 1 s after the last publication), polled
         def settled():
             try:
-                with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % hport, timeout=1) as r:
-                    return re.search(r"^dnsd_memory_settled 1$", r.read().decode(), re.M) is not None
+                return scrape(hport).get("dnsd_memory_settled") == 1
             except OSError:
                 return False
         t = time.monotonic()

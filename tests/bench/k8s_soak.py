@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.dont_write_bytecode = True
 import k8s_churn  # noqa: E402
-from benchlib import FakeApi, free_port, stop_process, wait_for  # noqa: E402
+from benchlib import FakeApi, free_port, scrape, stop_process, wait_for  # noqa: E402
 
 
 
@@ -109,12 +109,8 @@ class Daemon:
         stop_process(self.p)
 
     def metric(self, name):
-        """The value of an unlabelled metric from /metrics (0 when absent)."""
-        with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % self.hport, timeout=5) as r:
-            for line in r.read().decode().splitlines():
-                if line.startswith(name + " "):
-                    return float(line.split()[1])
-        return 0.0
+        """A metric from /metrics, summed over its labels (0 when absent)."""
+        return scrape(self.hport).get(name, 0.0)
 
 
 def main():
