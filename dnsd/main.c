@@ -648,10 +648,12 @@ static void tune_malloc(void)
 	 * One malloc arena for every thread: malloc_trim() trims the top only
 	 * of the main arena, so each thread arena kept up to the trim threshold
 	 * resident at its top once changes settled (the publisher's 1.2 MB in
-	 * the soak; +8-11 % over a fresh start with four arenas, +2.2 % with
-	 * one, the IXFR journal aside). The query path never allocates, so the
-	 * arena's lock is taken by the watch, publisher and admin threads and
-	 * TCP set-up only; the soak's CPU fell (3.55 -> 2.45-2.92 s). */
+	 * the soak). Interleaved, 3 soaks each, the IXFR journal aside: +4.1 /
+	 * +5.5 / +7.4 % over a fresh start with four arenas, +5.9 / +2.3 /
+	 * +2.7 % with one, and the fresh start 0.7 MB smaller; CPU the same
+	 * within the noise (README "Latest: stop 14's figures"). The query path
+	 * never allocates, so the arena's lock is taken by the watch, publisher
+	 * and admin threads and TCP set-up only. */
 	mallopt(M_ARENA_MAX, 1);
 	mallopt(M_TOP_PAD, 1024 * 1024);
 	mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
