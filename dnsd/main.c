@@ -878,6 +878,9 @@ static void shut_down(struct daemon *d)
 	/* the last state write needs its source alive */
 	for (size_t i = 0; i < d->watch_count; i++)
 		k8s_persist_stop(d->persists[i]);
+	/* the publisher reads the sources' entries when it renders: it stops
+	 * before they are freed */
+	publisher_stop(d->catalog);
 	for (size_t i = 0; i < d->watch_count; i++) {
 		k8s_watch_free(d->watches[i]);
 		k8s_persist_free(d->persists[i]);
@@ -885,7 +888,6 @@ static void shut_down(struct daemon *d)
 	free(d->watches);
 	free(d->persists);
 	se_registry_free(d->registry);
-	publisher_stop(d->catalog);
 	notify_free(d->notifier);
 	event_free(d->ready_timer);
 	if (d->lameduck_timer)

@@ -69,12 +69,17 @@ static int objmap_grow(struct objmap *m)
 
 struct object *objmap_put(struct k8s_watch *w, struct objmap *m, struct serviceentry *se)
 {
-	if (m->count + 1 > m->bucket_count && objmap_grow(m) != 0)
+	/* up to two objects a bucket: 0.5 MB of buckets for 100,000 (issue #14) */
+	if (m->count + 1 > 2 * m->bucket_count && objmap_grow(m) != 0)
 		return NULL;
-	struct object *o = slab_alloc(&w->object_slab, sizeof(*o));
+	size_t size = w->is_keeping_state ? sizeof(struct object) : OBJECT_SIZE_WITHOUT_STATE;
+	struct object *o = slab_alloc(&w->object_slab, size);
 	if (!o)
 		return NULL;
-	*o = (struct object){ .se = se, .hash = objmap_hash(se_namespace(se), se_name(se)) };
+	memset(o, 0, size);
+	o->se = se;
+	o->hash = objmap_hash(se_namespace(se), se_name(se));
+	o->has_state = w->is_keeping_state;
 	size_t i = o->hash & (m->bucket_count - 1);
 	o->next = m->buckets[i];
 	m->buckets[i] = o;
@@ -94,8 +99,9 @@ void objmap_unlink(struct objmap *m, struct object *victim)
 void object_free(struct k8s_watch *w, struct object *o)
 {
 	k8s_watch_se_free(w, o->se);
-	free(o->state_line);
-	slab_free(&w->object_slab, o, sizeof(*o));
+	if (o->has_state)
+		free(o->state_line);
+	slab_free(&w->object_slab, o, o->has_state ? sizeof(*o) : OBJECT_SIZE_WITHOUT_STATE);
 }
 
 void objmap_clear(struct k8s_watch *w, struct objmap *m)
@@ -162,6 +168,9 @@ void k8s_watch_compact_locked(struct k8s_watch *w)
 					k8s_watch_registry_item(w, moved, &it);
 					se_registry_move(w->registry, se, &it);
 				}
+				/* the catalog reads entries when it renders their part */
+				if (w->sink)
+					catalog_move(w->sink, w->cluster, se, moved);
 				o->se = moved;
 				se_pack_free_moved(&w->pack, se);
 			}
@@ -291,16 +300,17 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 	if (o) {
 		if (se_pack_same_records(o->se, se)) {
 			/* a status write, a new resourceVersion of the same records:
-			 * the catalog has nothing to change or publish */
+			 * the catalog has nothing to change or publish, only the
+			 * entry to read from now on */
 			k8s_watch_register_locked(w, o->se, se);
+			if (w->sink)
+				catalog_move(w->sink, w->cluster, o->se, se);
 		} else {
 			k8s_watch_apply_locked(w, o->se, se);
 		}
 		k8s_watch_se_free(w, o->se);
-		free(o->state_line);
 		o->se = se;
-		o->state_line = line;
-		o->state_len = (uint32_t)line_len;
+		object_set_state_line(o, line, line_len);
 		o->is_from_state = false;
 		o->is_seen = true;
 		k8s_watch_compact_locked(w);
@@ -314,8 +324,7 @@ struct object *k8s_watch_upsert_locked(struct reflector *r, struct serviceentry 
 		free(line);
 		return NULL;
 	}
-	o->state_line = line;
-	o->state_len = (uint32_t)line_len;
+	object_set_state_line(o, line, line_len);
 	o->is_seen = true;
 	atomic_fetch_add(&w->stats.objects, 1);
 	return o;

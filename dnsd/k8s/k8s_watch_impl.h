@@ -21,6 +21,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "k8s/k8s_client.h"
 #include "k8s/kubeconfig.h"
@@ -45,20 +46,40 @@
  * with state-dir, the line the state file keeps. Its key, namespace/name, is
  * the entry's own (not copied); the object itself comes from the source's
  * object slab (32 bytes, no malloc header, outside the heap the JSON churns). */
-#define OBJMAP_HASH_BITS 30 /* what objmap_hash() returns */
+#define OBJMAP_HASH_BITS 29 /* what objmap_hash() returns */
 
 struct object {
 	struct object *next;
 	struct serviceentry *se; /* packed (k8s_watch_pack()), or as parsed when
 	                            packing ran out of memory; owned */
-	char *state_line;        /* the object as the state file keeps it (k8s_state.h),
-	                               only with state-dir; owned */
-	uint32_t state_len;
-	/* the flags share a word with the hash: 32 bytes, not 40 */
+	/* the flags share a word with the hash */
 	uint32_t hash : OBJMAP_HASH_BITS; /* objmap_hash() of its namespace/name */
 	uint32_t is_from_state : 1;       /* restored from the state file, not listed since */
 	uint32_t is_seen : 1;             /* relist bookkeeping */
+	uint32_t has_state : 1;           /* allocated with state_line (state-dir): 32 bytes */
+	uint32_t state_len;
+	/* only with has_state: without state-dir an object is the 24 bytes
+	 * above (issue #14; use object_state_line()) */
+	char *state_line; /* the object as the state file keeps it (k8s_state.h); owned */
 };
+#define OBJECT_SIZE_WITHOUT_STATE offsetof(struct object, state_line)
+
+/* o's state line, NULL without one. */
+static inline const char *object_state_line(const struct object *o)
+{
+	return o->has_state ? o->state_line : NULL;
+}
+/* Replaces o's state line with line (owned; freed when o has no room). */
+static inline void object_set_state_line(struct object *o, char *line, size_t len)
+{
+	if (!o->has_state) {
+		free(line);
+		return;
+	}
+	free(o->state_line);
+	o->state_line = line;
+	o->state_len = (uint32_t)len;
+}
 
 struct objmap {
 	struct object **buckets;

@@ -42,8 +42,9 @@ int k8s_watch_export_state(struct k8s_watch *w, struct k8s_state **out)
 		rc = k8s_state_add_cursor(st, r->namespace_, r->rv[0] ? r->rv : "0");
 		for (size_t b = 0; rc == 0 && b < r->objects.bucket_count; b++)
 			for (struct object *o = r->objects.buckets[b]; rc == 0 && o; o = o->next)
-				rc = o->state_line ? k8s_state_add_object(st, o->state_line, o->state_len)
-						   : DNSD_ENOMEM;
+				rc = object_state_line(o)
+					     ? k8s_state_add_object(st, o->state_line, o->state_len)
+					     : DNSD_ENOMEM;
 	}
 	pthread_mutex_unlock(&w->lock);
 	if (rc != 0) {

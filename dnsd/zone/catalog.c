@@ -264,6 +264,8 @@ void catalog_ede_text(const struct catalog *c, uint64_t mask, const char *suffix
 	z->ede_text_len = (uint8_t)(n < cap ? n : cap - 1);
 }
 
+static zone_build_fill_fn feed_fill;
+
 static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 {
 	size_t nviews = c->views->count;
@@ -294,6 +296,8 @@ static int catalog_feeds_init(struct catalog *c, char *err, size_t errlen)
 				snprintf(err, errlen, "out of memory");
 			if (!f->builder)
 				return DNSD_EZONE;
+			f->catalog = c;
+			zone_build_set_fill(f->builder, feed_fill, f);
 			/* a Kubernetes-fed zone's serial is serial.h's, not the file's */
 			f->serial = 0;
 		}
@@ -353,6 +357,7 @@ void catalog_free(struct catalog *c)
 	}
 	for (size_t i = 0; i < c->feed_count; i++) {
 		zone_build_free(c->feeds[i].builder);
+		feed_items_clear(&c->feeds[i].items);
 		zone_unref(c->feeds[i].frozen);
 		zone_unref(c->feeds[i].pending);
 		zone_unref(c->feeds[i].inherited);
@@ -412,20 +417,80 @@ struct snapshot *catalog_snapshot(struct catalog *c, char *err, size_t errlen)
 
 /* ---------- dynamic sources ---------- */
 
-struct emit_ctx {
-	struct zone_build *b;
-	bool is_add;
+/* The parts of a zone an object's records fall in (bit p of parts[p / 64]),
+ * and how many of them the zone refuses. */
+struct parts_ctx {
+	const struct zone_build *b;
+	const uint8_t *apex;
+	size_t apex_len;
+	uint64_t parts[2];
 	size_t refused;
 };
 
-static void emit_record(void *arg, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
-			uint16_t rdlen)
+static void emit_part(void *arg, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
+		      uint16_t rdlen)
 {
-	struct emit_ctx *e = arg;
-	int rc = e->is_add ? zone_build_add(e->b, owner, type, ttl_s, rdata, rdlen)
-			   : zone_build_remove(e->b, owner, type, rdata, rdlen);
-	if (rc != 0 && e->is_add)
+	(void)ttl_s;
+	struct parts_ctx *e = arg;
+	if (zone_build_check(e->b, owner, type, rdata, rdlen) != 0) {
 		e->refused++;
+		return;
+	}
+	uint8_t lname[DNAME_MAX_LEN];
+	size_t len = dname_len(owner);
+	dname_lower(lname, owner, len);
+	unsigned p = zone_part_index(e->apex_len, lname, len);
+	e->parts[p / 64] |= 1ull << (p % 64);
+}
+
+static struct parts_ctx item_parts(const struct catalog_feed *f, catalog_records_fn *fn, const void *item)
+{
+	struct parts_ctx e = { .b = f->builder, .apex = f->zone->apex, .apex_len = dname_len(f->zone->apex) };
+	fn(item, f->zone->apex, f->zone->cz->ttl_s, emit_part, &e);
+	return e;
+}
+
+#define FOR_PARTS(e, p)                            \
+	for (unsigned p = 0; p <= ZONE_PARTS; p++) \
+		if ((e).parts[p / 64] & (1ull << (p % 64)))
+
+/* zone_build_fill_fn: the records of the objects listed for part, each
+ * added or removed; those of other parts are left out. */
+struct fill_ctx {
+	struct zone_build *b;
+	size_t apex_len;
+	unsigned part;
+	bool is_add;
+};
+
+static void emit_fill(void *arg, const uint8_t *owner, uint16_t type, uint32_t ttl_s, const uint8_t *rdata,
+		      uint16_t rdlen)
+{
+	struct fill_ctx *e = arg;
+	uint8_t lname[DNAME_MAX_LEN];
+	size_t len = dname_len(owner);
+	if (len < 1 || len > DNAME_MAX_LEN)
+		return;
+	dname_lower(lname, owner, len);
+	if (zone_part_index(e->apex_len, lname, len) != e->part)
+		return;
+	/* refused ones were counted when the object came (catalog_apply) */
+	if (e->is_add)
+		(void)zone_build_add(e->b, owner, type, ttl_s, rdata, rdlen);
+	else
+		(void)zone_build_remove(e->b, owner, type, rdata, rdlen);
+}
+
+static void feed_fill(void *ctx, struct zone_build *b, unsigned part, bool is_add)
+{
+	struct catalog_feed *f = ctx;
+	struct fill_ctx e = { .b = b, .apex_len = dname_len(f->zone->apex), .part = part, .is_add = is_add };
+	const struct feed_part_items *p = &f->items.parts[part];
+	for (size_t i = 0; i < p->count; i++) {
+		uint64_t key = p->keys[i];
+		f->catalog->records_fn[feed_key_cluster(key)](feed_key_item(key), f->zone->apex,
+							      f->zone->cz->ttl_s, emit_fill, &e);
+	}
 }
 
 size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn, const void *old_item,
@@ -433,18 +498,30 @@ size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn
 {
 	size_t refused = 0;
 	pthread_mutex_lock(&c->lock);
+	c->records_fn[cluster] = fn;
 	for (size_t i = 0; i < c->feed_count; i++) {
 		struct catalog_feed *f = &c->feeds[i];
 		if (!(f->clusters & (1ull << cluster)))
 			continue;
-		const struct config_zone *cz = f->zone->cz;
 		if (old_item) {
-			struct emit_ctx e = { .b = f->builder, .is_add = false };
-			fn(old_item, f->zone->apex, cz->ttl_s, emit_record, &e);
+			struct parts_ctx e = item_parts(f, fn, old_item);
+			FOR_PARTS(e, p)
+			{
+				feed_items_remove(&f->items, p, feed_item_key(cluster, old_item));
+				zone_build_mark_dirty(f->builder, p);
+			}
 		}
 		if (new_item) {
-			struct emit_ctx e = { .b = f->builder, .is_add = true };
-			fn(new_item, f->zone->apex, cz->ttl_s, emit_record, &e);
+			struct parts_ctx e = item_parts(f, fn, new_item);
+			uint64_t key = feed_item_key(cluster, new_item);
+			FOR_PARTS(e, p)
+			{
+				if (!key || feed_items_add(&f->items, p, key) != 0) {
+					e.refused++; /* out of memory: its records in this part are lost */
+					continue;
+				}
+				zone_build_mark_dirty(f->builder, p);
+			}
 			if (e.refused > refused)
 				refused = e.refused;
 		}
@@ -455,6 +532,21 @@ size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn
 	pthread_cond_signal(&c->cond);
 	pthread_mutex_unlock(&c->lock);
 	return refused;
+}
+
+void catalog_move(struct catalog *c, unsigned cluster, const void *from, const void *to)
+{
+	pthread_mutex_lock(&c->lock);
+	catalog_records_fn *fn = c->records_fn[cluster];
+	for (size_t i = 0; fn && i < c->feed_count; i++) {
+		struct catalog_feed *f = &c->feeds[i];
+		if (!(f->clusters & (1ull << cluster)))
+			continue;
+		struct parts_ctx e = item_parts(f, fn, to);
+		FOR_PARTS(e, p)
+		feed_items_replace(&f->items, p, feed_item_key(cluster, from), feed_item_key(cluster, to));
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Appends e; out of memory, an observation is lost and nothing else.
@@ -604,12 +696,18 @@ void catalog_collect_metrics(struct catalog *c, struct metrics_out *m)
 		       "1 when memory was given back after the last publication, 0 until it is.",
 		       __atomic_load_n(&c->settled_publications, __ATOMIC_RELAXED) ==
 			       catalog_publish_count(c));
-	size_t in_use = 0, mapped = 0;
+	size_t in_use = 0, mapped = 0, items = 0;
 	pthread_mutex_lock(&c->lock);
-	for (size_t i = 0; i < c->feed_count; i++)
+	for (size_t i = 0; i < c->feed_count; i++) {
 		if (c->feeds[i].builder)
 			zone_build_memory(c->feeds[i].builder, &in_use, &mapped);
+		items += feed_items_bytes(&c->feeds[i].items);
+	}
 	pthread_mutex_unlock(&c->lock);
+	metrics_single(m, "dnsd_zone_feed_items_bytes", METRICS_GAUGE,
+		       "Kubernetes feeds' lists of the objects giving each zone part records (8 bytes "
+		       "an object a part): their records are rendered from the objects, not kept twice.",
+		       items);
 	const char *name = "dnsd_zone_builder_bytes";
 	metrics_family(
 		m, name, METRICS_GAUGE,

@@ -35,8 +35,12 @@ struct snapshot *catalog_snapshot(struct catalog *c, char *err, size_t errlen);
 
 /* ---------- dynamic sources (Kubernetes clusters) ----------
  * Cluster i is cfg->kubernetes[i]. A source object (a ServiceEntry) turns
- * into records for one zone through a records function, called once to add
- * an object's records and once, with the same object, to remove them. */
+ * into records for one zone through a records function. The catalog keeps
+ * a pointer to every object applied and calls the function whenever it
+ * renders the object's part of a zone (on the publisher's thread, under its
+ * lock), until the object is applied as old: so an object must not change,
+ * nor be freed, between being applied as new and as old (catalog_move()
+ * when it moves). */
 typedef void catalog_emit_fn(void *emit_ctx, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 			     const uint8_t *rdata, uint16_t rdlen);
 typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t ttl_s, catalog_emit_fn *emit,
@@ -48,6 +52,9 @@ typedef void catalog_records_fn(const void *item, const uint8_t *apex, uint32_t 
  * data), for the caller's skip counter. */
 size_t catalog_apply(struct catalog *c, unsigned cluster, catalog_records_fn *fn, const void *old_item,
 		     const void *new_item);
+/* The object from moved to to (a compaction copied it; the same records):
+ * the catalog reads to from now on. Call before from is freed; any thread. */
+void catalog_move(struct catalog *c, unsigned cluster, const void *from, const void *to);
 /* A watch event that arrived at arrival_ns (CLOCK_MONOTONIC) was applied:
  * once the publication that contains it is out, the time from arrival to
  * publication is observed into h (which must outlive the catalog: the

@@ -14,6 +14,7 @@
 #include "dns/dname.h"
 #include "util/histogram.h"
 #include "zone/catalog.h"
+#include "zone/feed_items.h"
 #include "zone/fileindex.h"
 #include "zone/view.h"
 #include "zone/xfr_policy.h"
@@ -40,12 +41,16 @@ struct catalog_zone {
 };
 
 /* A (view, zone) pair fed by clusters: its own builder with the file's
- * records plus every record its clusters' objects give. */
+ * records, and the objects of its clusters that give it records, by part
+ * (feed_items.h): their records are asked for when a freeze renders the
+ * part (zone_build_set_fill), not kept in the builder. */
 struct catalog_feed {
+	struct catalog *catalog;
 	size_t view;
 	struct catalog_zone *zone;
 	uint64_t clusters; /* bit i: cluster i feeds this pair */
 	struct zone_build *builder;
+	struct feed_items items;
 	struct zone *frozen;    /* NULL until every cluster synced */
 	struct zone *pending;   /* the SERVFAIL stand-in until then */
 	struct zone *inherited; /* the previous catalog's zone (a reload): the first
@@ -94,11 +99,12 @@ struct catalog {
 	bool is_stopping;
 	bool has_thread; /* the publisher runs (owner's thread only) */
 	pthread_t thread;
-	uint64_t publications;            /* written under lock, read by /metrics with atomics */
-	uint64_t settles;                 /* memory given back once changes settled; the same */
-	uint64_t settled_publications;    /* publications when it last was; the same */
-	struct xfr_policy *policy;        /* transfer access, carried by every snapshot; one reference */
-	uint8_t replica;                  /* the low byte of Kubernetes-fed serials (serial.h) */
+	uint64_t publications;         /* written under lock, read by /metrics with atomics */
+	uint64_t settles;              /* memory given back once changes settled; the same */
+	uint64_t settled_publications; /* publications when it last was; the same */
+	struct xfr_policy *policy;     /* transfer access, carried by every snapshot; one reference */
+	uint8_t replica;               /* the low byte of Kubernetes-fed serials (serial.h) */
+	catalog_records_fn *records_fn[CATALOG_CLUSTERS_MAX]; /* by cluster: its objects' records */
 	catalog_published_fn *on_publish; /* set before publishing starts; read under lock */
 	void *on_publish_ctx;
 	struct catalog_event *events; /* waiting for the next publication (catalog_note_event) */

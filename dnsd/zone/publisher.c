@@ -244,6 +244,7 @@ static bool trim_if_due(struct catalog *c, uint64_t last_pub_ms, uint64_t *last_
 		for (size_t i = 0; i < c->feed_count; i++) {
 			if (c->feeds[i].builder)
 				zone_build_release(c->feeds[i].builder);
+			feed_items_release(&c->feeds[i].items);
 			if (c->feeds[i].frozen)
 				zone_release_tails(c->feeds[i].frozen);
 		}

@@ -117,8 +117,9 @@ struct zone_part {
 	size_t node_count;
 	struct zone_slot *table;
 	uint32_t table_mask;
-	uint64_t deps;      /* hashed parts (bit p-1) whose data its answers carry */
-	struct arena arena; /* owns the above */
+	uint64_t deps;       /* hashed parts (bit p-1) whose data its answers carry */
+	size_t record_count; /* resource records its names hold */
+	struct arena arena;  /* owns the above */
 };
 
 struct zone {

@@ -113,26 +113,100 @@ static void node_free(struct zone_build *b, struct build_node *n)
 	slab_free(&b->slab, n, size);
 }
 
+/* Shrinks t back to the size table_reserve() would have grown it to for
+ * the names it holds now, as a fresh start's (the soak of issue #14 ended
+ * with tables sized for its peak); an empty one wholly. Returns the bytes
+ * given back. */
+static size_t table_shrink(struct build_table *t)
+{
+	uint32_t size = t->slots ? t->mask + 1 : 0, want = 8;
+	while (t->count * 4u > want * 3u)
+		want *= 2;
+	if (t->count == 0 && t->slots) {
+		free(t->slots);
+		t->slots = NULL;
+		t->mask = 0;
+		return size * sizeof(*t->slots);
+	}
+	if (want < size && table_resize(t, want) == 0)
+		return (size - want) * sizeof(*t->slots);
+	return 0;
+}
+
 size_t zone_build_release(struct zone_build *b)
 {
 	size_t released = slab_release(&b->slab);
-	/* a table shrinks back to the size table_reserve() would have grown it
-	 * to for the names it holds now, as a fresh start's (the soak of
-	 * issue #14 ended with tables sized for its peak) */
-	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++) {
-		struct build_table *t = &b->tables[pi];
-		uint32_t size = t->slots ? t->mask + 1 : 0, want = 8;
-		while (t->count * 4u > want * 3u)
-			want *= 2;
-		if (t->count == 0 && t->slots) {
-			free(t->slots);
-			t->slots = NULL;
-			t->mask = 0;
-			released += size * sizeof(*t->slots);
-		} else if (want < size && table_resize(t, want) == 0)
-			released += (size - want) * sizeof(*t->slots);
-	}
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++)
+		released += table_shrink(&b->tables[pi]);
 	return released;
+}
+
+void zone_build_set_fill(struct zone_build *b, zone_build_fill_fn *fn, void *ctx)
+{
+	b->fill = fn;
+	b->fill_ctx = ctx;
+}
+
+int build_fill(struct zone_build *b, unsigned part)
+{
+	if (!b->fill || !b->is_freezing || b->filled[part])
+		return 0;
+	/* 2: nothing of the builder's own is there (a Kubernetes-only part) */
+	b->filled[part] = b->tables[part].count == 0 ? 2 : 1;
+	b->fill(b->fill_ctx, b, part, true);
+	/* a name given many records on the way in got an index: renders
+	 * read plain nodes only */
+	return zone_build_unindex(b);
+}
+
+/* Empties a part that held only what a fill brought, node by node without
+ * finding each record; false (nothing done) when one of its names has a
+ * CNAME, SOA or NS, whose counts the removals must keep. */
+static bool part_drop(struct zone_build *b, unsigned part)
+{
+	struct build_table *t = &b->tables[part];
+	FOR_TABLE_NODES(t, n)
+	{
+		if (n->has & (BUILD_HAS_CNAME | BUILD_HAS_SOA | BUILD_HAS_NS))
+			return false;
+	}
+	FOR_TABLE_NODES(t, n)
+	{
+		struct build_rrset set;
+		for (const uint8_t *pos = node_records(n); node_rrset_next(n, &pos, &set);)
+			b->record_count -= set.count;
+		node_free(b, n);
+		b->node_count--;
+	}
+	free(t->slots);
+	*t = (struct build_table){ 0 };
+	return true;
+}
+
+void build_unfill(struct zone_build *b, unsigned part)
+{
+	if (!b->filled[part])
+		return;
+	bool was_empty = b->filled[part] == 2;
+	b->filled[part] = 0;
+	if (was_empty && b->indexed_count == 0 && part_drop(b, part))
+		return;
+	b->fill(b->fill_ctx, b, part, false);
+	/* the part's table was sized for its records in passing: the next
+	 * freeze of this part grows it again */
+	table_shrink(&b->tables[part]);
+}
+
+void build_unfill_all(struct zone_build *b)
+{
+	for (unsigned pi = 0; pi <= ZONE_PARTS; pi++)
+		build_unfill(b, pi);
+}
+
+void zone_build_mark_dirty(struct zone_build *b, unsigned part)
+{
+	if (part > 0)
+		b->dirty |= 1ull << (part - 1);
 }
 
 void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped)
@@ -307,11 +381,7 @@ const struct build_node *build_lookup(const struct zone_build *b, const uint8_t 
 	return slot ? *slot : NULL;
 }
 
-static void mark_dirty(struct zone_build *b, unsigned part)
-{
-	if (part > 0)
-		b->dirty |= 1ull << (part - 1);
-}
+static void mark_dirty(struct zone_build *b, unsigned part) { zone_build_mark_dirty(b, part); }
 
 static void count_rrset(struct zone_build *b, struct build_node *n, uint16_t type, int delta)
 {
@@ -409,6 +479,19 @@ static int rr_header_update(struct zone_build *b, struct build_node **slot, size
 	if (!p)
 		return DNSD_ENOMEM;
 	memcpy(p, h, len);
+	return 0;
+}
+
+int zone_build_check(const struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+		     uint16_t rdlen)
+{
+	uint8_t lname[DNAME_MAX_LEN];
+	size_t len = dname_len(owner);
+	if (len < 1 || len > DNAME_MAX_LEN)
+		return DNSD_EINVAL;
+	dname_lower(lname, owner, len);
+	if (!dname_is_subdomain(lname, len, b->apex, b->apex_len) || !rdata_is_valid(type, rdata, rdlen))
+		return DNSD_EINVAL;
 	return 0;
 }
 

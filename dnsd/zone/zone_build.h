@@ -42,6 +42,23 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
 		      uint16_t rdlen);
 
+/* Would zone_build_add() take the record (owner in the zone, rdata valid)?
+ * 0 or DNSD_EINVAL; adds nothing. */
+int zone_build_check(const struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+		     uint16_t rdlen);
+
+/* Records the builder does not keep (issue #14: a Kubernetes feed's, held
+ * by their sources, feed_items.h): while zone_build_freeze() runs it calls
+ * fn(ctx, b, part, true) for each part whose records it is about to read,
+ * which adds them with zone_build_add(), and fn(ctx, b, part, false) once it
+ * has rendered them, which removes the same records again. Between freezes
+ * the builder holds its own records only; the caller says which parts
+ * changed with zone_build_mark_dirty(). */
+typedef void zone_build_fill_fn(void *ctx, struct zone_build *b, unsigned part, bool is_add);
+void zone_build_set_fill(struct zone_build *b, zone_build_fill_fn *fn, void *ctx);
+/* Part (zone.h's index) changed: the next freeze renders it again. */
+void zone_build_mark_dirty(struct zone_build *b, unsigned part);
+
 /* Does the apex have an SOA, an NS RRset (from a zone file, say)? A zone
  * without them gets its apex from zone_apex.h. */
 bool zone_build_has_soa(const struct zone_build *b);

@@ -108,6 +108,12 @@ struct zone_build {
 	size_t cname_sets;    /* CNAME RRsets: answers follow data across parts */
 	size_t cut_sets;      /* NS RRsets below the apex */
 	size_t indexed_count; /* nodes with BUILD_NODE_INDEXED */
+	/* records kept by the caller (zone_build_set_fill): filled[p] while
+	 * part p holds them, during a freeze only */
+	zone_build_fill_fn *fill;
+	void *fill_ctx;
+	bool is_freezing;
+	uint8_t filled[1 + ZONE_PARTS];
 	/* rendering scratch, reused between freezes */
 	uint8_t *buf;
 	uint32_t *relocs;
@@ -299,6 +305,13 @@ static inline bool rrset_rr(const struct build_rrset *set, const uint8_t **p, st
 	*p += build_rr_decode(set->node, *p, rr, scratch);
 	return true;
 }
+
+/* Fills part (zone_build_set_fill) unless it is, or there is nothing to
+ * fill (0, or DNSD_ENOMEM: its nodes may not be read); takes the caller's
+ * records out of it, or of every part, again. */
+int build_fill(struct zone_build *b, unsigned part);
+void build_unfill(struct zone_build *b, unsigned part);
+void build_unfill_all(struct zone_build *b);
 
 /* The node of name (wire form, any case), or NULL. */
 const struct build_node *build_lookup(const struct zone_build *b, const uint8_t *name);

@@ -206,6 +206,20 @@ static int build_part_names(struct freeze *f, unsigned pi)
 	return 0;
 }
 
+/* The records of the part just built (its names' records). */
+static size_t part_records(const struct freeze *f)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < f->part->node_count; i++) {
+		const struct build_node *bn = f->bnodes[i];
+		struct build_rrset set;
+		for (const uint8_t *pos = bn ? node_records(bn) : NULL;
+		     bn && node_rrset_next(bn, &pos, &set);)
+			n += set.count;
+	}
+	return n;
+}
+
 /* Structure inside the part just built: wildcards (a "*.x" node and x share
  * a part unless x is the apex, handled by the caller), cuts and CNAME flags. */
 static void part_structure(struct freeze *f)
@@ -299,7 +313,13 @@ static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built 
 			zone_part_ref(z->parts[pi]);
 			continue;
 		}
-		int rc = build_part_names(f, pi);
+		/* records kept elsewhere come in for the part; in a one-part
+		 * zone every part came in before the check */
+		int rc = build_fill(f->b, pi);
+		if (rc == 0)
+			rc = build_part_names(f, pi);
+		if (rc == 0)
+			f->part->record_count = part_records(f);
 		built->bnodes[built->count] = f->bnodes; /* freed through built from here */
 		built->parts[built->count] = f->part;
 		built->index[built->count++] = pi;
@@ -320,6 +340,11 @@ static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built 
 				free(f->bnodes);
 				built->bnodes[built->count - 1] = NULL;
 			}
+			/* rendered: what came in for it (and for parts its
+			 * additional data looked into) goes again, so at most a
+			 * part's records are held at once */
+			for (unsigned q = 1; q <= ZONE_PARTS; q++)
+				build_unfill(f->b, q);
 		}
 		f->bnodes = NULL;
 		f->part = NULL;
@@ -384,17 +409,26 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 	}
 	uint64_t rebuild;
 	unsigned part_count = freeze_plan(b, &rebuild);
+	uint64_t dirty = b->dirty;
+	b->is_freezing = true;
 	f.r = zone_render_new(b);
 	f.z = zone_alloc(b->apex);
 	if (!f.r || !f.z) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	/* the caller's records (zone_build_set_fill): the apex's now, for the
+	 * check; in a zone in parts each other part's as it is built, in a
+	 * one-part zone (CNAME chains may lead anywhere) all of them now */
+	for (unsigned pi = 0; pi <= (part_count == 1 ? ZONE_PARTS : 0); pi++)
+		if (build_fill(b, pi) != 0) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 	if (freeze_check(&f, part_count == 1 ? UINT64_MAX : rebuild) != 0)
 		goto fail;
 	struct zone *z = f.z;
 	z->serial = wire_read_u32(f.soa.rdata + f.soa.rdlen - 20);
-	z->record_count = b->record_count;
 	z->part_count = part_count;
 	if (freeze_parts(&f, rebuild, &built) != 0)
 		goto oom;
@@ -402,23 +436,31 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 		link_apex_wildcard(z);
 	if (freeze_render(&f, &built) != 0)
 		goto oom;
-	for (unsigned pi = 0; pi < part_count; pi++)
+	for (unsigned pi = 0; pi < part_count; pi++) {
 		z->node_count += z->parts[pi]->node_count;
+		z->record_count += z->parts[pi]->record_count;
+	}
 	for (size_t i = 0; i < built.count; i++)
 		free(built.bnodes[i]);
 	zone_render_free(f.r);
+	build_unfill_all(b);
+	b->is_freezing = false;
 	b->dirty = 0;
 	zone_unref(b->last);
 	b->last = z;
 	zone_ref(z);
 	return z;
 oom:
-	snprintf(err, errlen, "zone %s: out of memory or answer too large", f.z->name_text);
+	if (!err[0]) /* unless a limit said why */
+		snprintf(err, errlen, "zone %s: out of memory or answer too large", f.z->name_text);
 fail:
 	for (size_t i = 0; i < built.count; i++)
 		free(built.bnodes[i]);
 	free(f.bnodes);
 	zone_render_free(f.r);
 	zone_unref(f.z);
+	build_unfill_all(b);
+	b->is_freezing = false;
+	b->dirty = dirty; /* filling marked parts; the next freeze retries these */
 	return NULL;
 }

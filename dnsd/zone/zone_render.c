@@ -260,15 +260,16 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 		const uint8_t *target = rdata_target(set->type, rr.rdata);
 		if (!target)
 			return;
-		if (r->part > 0) {
-			uint8_t lt[DNAME_MAX_LEN];
-			size_t tl = dname_len(target);
-			dname_lower(lt, target, tl);
-			if (dname_is_subdomain(lt, tl, r->b->apex, r->b->apex_len)) {
-				unsigned tp = zone_part_index(r->b->apex_len, lt, tl);
-				if (tp > 0 && tp != r->part)
-					r->deps |= 1ull << (tp - 1);
-			}
+		uint8_t lt[DNAME_MAX_LEN];
+		size_t tl = dname_len(target);
+		dname_lower(lt, target, tl);
+		if (dname_is_subdomain(lt, tl, r->b->apex, r->b->apex_len)) {
+			unsigned tp = zone_part_index(r->b->apex_len, lt, tl);
+			if (r->part > 0 && tp > 0 && tp != r->part)
+				r->deps |= 1ull << (tp - 1);
+			/* the target's part, when its records are kept elsewhere */
+			if (build_fill(r->b, tp) != 0)
+				continue;
 		}
 		const struct build_node *t = build_lookup(r->b, target);
 		if (!t || (!node_has_type(t, WIRE_TYPE_A) && !node_has_type(t, WIRE_TYPE_AAAA)))

@@ -6,6 +6,7 @@
 #include <check.h>
 
 #include "check_main.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -234,6 +235,62 @@ START_TEST(test_held_cluster_publishes_whole_diff)
 }
 END_TEST
 
+/* A feed's builder keeps no source records (issue #14): a freeze asks the
+ * items of each part it renders. Every item is answered, the zone counts
+ * them, an item that moved (catalog_move) is read where it went, and a
+ * part re-rendered after the move does not read the old copy. */
+START_TEST(test_records_rendered_from_items)
+{
+	struct config cfg = { .zones = zones,
+			      .zones_count = 1,
+			      .kubernetes = clusters,
+			      .kubernetes_count = 2,
+			      .udp_payload_max = 1232,
+			      .journal_size = 1 << 20 };
+	struct catalog *c = start(&cfg);
+	enum { N = 300 };
+	static struct item items[N];
+	static char hosts[N][64];
+	for (int i = 0; i < N; i++) {
+		snprintf(hosts[i], sizeof(hosts[i]), "svc-%d.ns-%d.global", i, i % 97);
+		items[i] = (struct item){ hosts[i], { 10, 1, (uint8_t)(i >> 8), (uint8_t)i } };
+		catalog_apply(c, 0, item_records, NULL, &items[i]);
+	}
+	catalog_cluster_synced(c, 0);
+	catalog_cluster_synced(c, 1);
+	publisher_flush(c);
+	const struct zone *z = publish_current(&publish_global)->sets[0]->zones[0];
+	ck_assert_uint_gt(z->part_count, 1);
+	/* N addresses, and the apex's SOA, NS and its address the zone made up */
+	ck_assert_uint_eq(z->record_count, N + 3);
+	for (int i = 0; i < N; i++) {
+		uint8_t addr[4];
+		ck_assert_int_eq(ask(hosts[i], "127.0.0.1", addr), WIRE_RCODE_NOERROR);
+		ck_assert_uint_eq(addr[3], (uint8_t)i);
+	}
+	/* items[5] moves; its old copy is overwritten, as a freed block is */
+	static struct item moved;
+	moved = items[5];
+	catalog_move(c, 0, &items[5], &moved);
+	items[5] = (struct item){ "gone.default.global", { 192, 0, 2, 1 } };
+	/* a change in the same part (same namespace) renders that part again */
+	static struct item beside = { "beside.ns-5.global", { 10, 9, 9, 9 } };
+	catalog_apply(c, 0, item_records, NULL, &beside);
+	publisher_flush(c);
+	uint8_t addr[4];
+	ck_assert_int_eq(ask("svc-5.ns-5.global", "127.0.0.1", addr), WIRE_RCODE_NOERROR);
+	ck_assert_uint_eq(addr[3], 5);
+	ck_assert_int_eq(ask("gone.default.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	ck_assert_int_eq(ask("beside.ns-5.global", "127.0.0.1", NULL), WIRE_RCODE_NOERROR);
+	/* and it leaves through the copy */
+	catalog_apply(c, 0, item_records, &moved, NULL);
+	publisher_flush(c);
+	ck_assert_int_eq(ask("svc-5.ns-5.global", "127.0.0.1", NULL), WIRE_RCODE_NXDOMAIN);
+	ck_assert_uint_eq(publish_current(&publish_global)->sets[0]->zones[0]->record_count, N + 3);
+	catalog_free(c);
+}
+END_TEST
+
 START_TEST(test_views_get_their_own_clusters)
 {
 	struct config_prefix p1 = { .family = AF_INET, .addr = { 127, 0, 0, 11 }, .len = 32 };
@@ -317,6 +374,7 @@ Suite *unit_suite(void)
 	TCase *tc = tcase_create("feeds");
 	tcase_add_test(tc, test_pending_until_all_synced);
 	tcase_add_test(tc, test_held_cluster_publishes_whole_diff);
+	tcase_add_test(tc, test_records_rendered_from_items);
 	tcase_add_test(tc, test_views_get_their_own_clusters);
 	tcase_add_test(tc, test_view_with_no_zones_refuses);
 	suite_add_tcase(s, tc);
