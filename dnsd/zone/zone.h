@@ -21,7 +21,8 @@
 /* A pre-rendered response tail: the answer, authority and additional
  * sections that follow the question. Compression pointers in data that
  * depend on the question's length are listed in relocs and fixed up per
- * query (answer.c, reply_blob()). */
+ * query (answer.c, reply_blob()); in the blobs of a name's own answers,
+ * which only queries for that name get, they are final and unlisted. */
 #define ZONE_RELOC_QTAIL 0x10000u    /* target = 12 + qname_len - value (a suffix of the qname) */
 				     /* otherwise target = 12 + question_len + value (in the blob) */
 #define ZONE_BLOB_AA 0x01            /* authoritative data */
@@ -97,10 +98,24 @@ static inline unsigned zone_node_blob_count(const struct zone_node *n)
 	       ((n->flags & ZONE_NODE_CUT) ? 1u : 0u);
 }
 
+/* A name's slot in its part's hash table, 4 bytes (issue #14: 8 with the
+ * whole hash): its index + 1 in the low 24 bits (0 = empty), the top byte
+ * of its hash above, which rules out all but 1 in 256 other names without
+ * reading their nodes. So a part holds at most ZONE_PART_NODES_MAX names. */
 struct zone_slot {
-	uint32_t hash;
-	uint32_t index_plus1; /* 0 = empty */
+	uint32_t v;
 };
+#define ZONE_SLOT_INDEX_MASK 0x00FFFFFFu
+#define ZONE_PART_NODES_MAX (ZONE_SLOT_INDEX_MASK - 1u)
+static inline uint32_t zone_slot_index_plus1(struct zone_slot s) { return s.v & ZONE_SLOT_INDEX_MASK; }
+static inline bool zone_slot_matches(struct zone_slot s, uint32_t hash)
+{
+	return ((s.v ^ hash) & ~ZONE_SLOT_INDEX_MASK) == 0;
+}
+static inline struct zone_slot zone_slot_make(uint32_t hash, size_t index)
+{
+	return (struct zone_slot){ (uint32_t)(index + 1) | (hash & ~ZONE_SLOT_INDEX_MASK) };
+}
 
 /* A zone's names are kept in parts: the apex in part 0, every other name in
  * the part its label just below the apex hashes to (so a name, its empty
@@ -186,11 +201,11 @@ static inline const struct zone_node *zone_part_lookup(const struct zone_part *p
 {
 	uint32_t i = hash & p->table_mask;
 	for (;;) {
-		const struct zone_slot *s = &p->table[i];
-		if (s->index_plus1 == 0)
+		struct zone_slot s = p->table[i];
+		if (zone_slot_index_plus1(s) == 0)
 			return NULL;
-		if (s->hash == hash) {
-			const struct zone_node *n = &p->nodes[s->index_plus1 - 1];
+		if (zone_slot_matches(s, hash)) {
+			const struct zone_node *n = &p->nodes[zone_slot_index_plus1(s) - 1];
 			if (n->name_len == len && memcmp(n->name, name, len) == 0)
 				return n;
 		}

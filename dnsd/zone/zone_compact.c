@@ -105,14 +105,13 @@ static size_t layout(const struct compact *c, uint8_t *block, struct zone_node *
 	struct zone_node *nodes = (struct zone_node *)(void *)(block + nodes_at);
 	struct zone_slot *table = (struct zone_slot *)(void *)(block + table_at);
 	memset(table, 0, tsize * sizeof(*table));
-	for (uint32_t i = 0; i <= p->table_mask; i++) {
-		const struct zone_slot *s = &p->table[i];
-		if (s->index_plus1 == 0)
-			continue;
-		uint32_t j = s->hash & (tsize - 1);
-		while (table[j].index_plus1 != 0)
+	for (size_t i = 0; i < n; i++) {
+		const struct zone_node *nd = &p->nodes[i];
+		uint32_t hash = dname_hash(nd->name, nd->name_len);
+		uint32_t j = hash & (tsize - 1);
+		while (zone_slot_index_plus1(table[j]) != 0)
 			j = (j + 1) & (tsize - 1);
-		table[j] = *s;
+		table[j] = zone_slot_make(hash, i);
 	}
 	uint8_t *names = block + names_at;
 	for (size_t i = 0; i < n; i++) {

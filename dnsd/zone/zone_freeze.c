@@ -24,15 +24,16 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 	uint32_t hash = dname_hash(lname, len);
 	uint32_t i = hash & p->table_mask;
 	for (;;) {
-		struct zone_slot *s = &p->table[i];
-		if (s->index_plus1 == 0)
+		struct zone_slot s = p->table[i];
+		uint32_t at = zone_slot_index_plus1(s);
+		if (at == 0)
 			break;
-		if (s->hash == hash) {
-			struct zone_node *n = &p->nodes[s->index_plus1 - 1];
+		if (zone_slot_matches(s, hash)) {
+			struct zone_node *n = &p->nodes[at - 1];
 			if (n->name_len == len && memcmp(n->name, lname, len) == 0) {
 				if (bn)
-					f->bnodes[s->index_plus1 - 1] = bn;
-				return (long)s->index_plus1 - 1;
+					f->bnodes[at - 1] = bn;
+				return (long)at - 1;
 			}
 		}
 		i = (i + 1) & p->table_mask;
@@ -47,8 +48,7 @@ static long freeze_add_name(struct freeze *f, const uint8_t *lname, size_t len, 
 		return -1;
 	n->name_len = (uint8_t)len;
 	f->bnodes[idx] = bn;
-	p->table[i].hash = hash;
-	p->table[i].index_plus1 = (uint32_t)idx + 1;
+	p->table[i] = zone_slot_make(hash, idx);
 	return (long)idx;
 }
 
@@ -185,6 +185,11 @@ static int build_part_names(struct freeze *f, unsigned pi)
 			max_nodes++;
 		}
 		prev = bn;
+	}
+	if (max_nodes > ZONE_PART_NODES_MAX) {
+		snprintf(f->err, f->errlen, "zone %s: more than %u names in one part", z->name_text,
+			 (unsigned)ZONE_PART_NODES_MAX);
+		return DNSD_ELIMIT;
 	}
 	f->part = part_alloc(max_nodes);
 	f->bnodes = calloc(max_nodes ? max_nodes : 1, sizeof(*f->bnodes));

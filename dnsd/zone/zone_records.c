@@ -3,8 +3,9 @@
  * into records. The blob is what follows the question of a reply whose
  * question name is the node's own name, so its compression pointers resolve
  * as in answer.c: relocs mark pointers into a suffix of the question name
- * (ZONE_RELOC_QTAIL) or into the blob; the one pointer without a reloc is
- * the owner, 0xC00C, the question name itself. */
+ * (ZONE_RELOC_QTAIL) or into the blob; a pointer without a reloc is final
+ * (the blob answers this name only): 0xC00C the question name itself, else a
+ * suffix of it, or a name earlier in the blob. */
 #include "zone/zone_records.h"
 
 #include <string.h>
@@ -57,9 +58,16 @@ static size_t decode_name(const struct zone_node *n, const struct zone_blob *b, 
 					return 0;
 				p = v; /* an earlier name in the blob */
 				continue;
-			} else if (v == WIRE_HEADER_LEN)
-				q = 0; /* the question name */
-			else
+			} else if (v >= WIRE_HEADER_LEN && v < WIRE_HEADER_LEN + (size_t)n->name_len) {
+				q = v - WIRE_HEADER_LEN; /* the question name, or a suffix of it */
+			} else if (v >= WIRE_HEADER_LEN + (size_t)n->name_len + 4u) {
+				/* a final pointer into the blob (a name's own answers) */
+				v -= WIRE_HEADER_LEN + (size_t)n->name_len + 4u;
+				if (v >= p)
+					return 0;
+				p = v;
+				continue;
+			} else
 				return 0;
 			if (q >= n->name_len || out + n->name_len - q > DNAME_MAX_LEN)
 				return 0;

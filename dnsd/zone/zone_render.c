@@ -52,6 +52,11 @@ struct render {
 	uint8_t *buf;
 	size_t len;
 	size_t reloc_count;
+	/* the question name's length when the blob answers one name only (a
+	 * name's own answers, not a wildcard's, a referral's or the zone's
+	 * negative ones): its pointers are then final, with no reloc (zone.h),
+	 * 8 bytes less per SRV answer and nothing to fix up per query; 0: any */
+	size_t qname_len;
 	uint16_t ancount, nscount, arcount;
 	bool is_full; /* a record did not fit: rest skipped */
 	bool is_cut;  /* ... and it was in the answer or authority section */
@@ -66,6 +71,7 @@ static void render_reset(struct render *r)
 {
 	r->len = 0;
 	r->reloc_count = 0;
+	r->qname_len = 0;
 	r->ancount = r->nscount = r->arcount = 0;
 	r->is_full = false;
 	r->is_cut = false;
@@ -98,6 +104,16 @@ static void comp_add_qtail(struct render *r, const uint8_t *known, size_t known_
 
 static int reloc_push(struct render *r, size_t pos, uint32_t kind)
 {
+	if (r->qname_len) {
+		/* what answer.c's reply_blob() would make of it, for this qname */
+		size_t v = wire_read_u16(r->buf + pos) & 0x3FFFu;
+		size_t target = (kind & ZONE_RELOC_QTAIL) ? WIRE_HEADER_LEN + r->qname_len - v
+							  : WIRE_HEADER_LEN + r->qname_len + 4u + v;
+		if (target < 0x4000u) {
+			wire_write_u16(r->buf + pos, (uint16_t)(0xC000u | target));
+			return 0;
+		}
+	}
 	struct zone_build *b = r->b;
 	if (ARRAY_RESERVE_ONE(b->relocs, &b->reloc_cap, r->reloc_count, 64) != 0)
 		return DNSD_ENOMEM;
@@ -343,6 +359,8 @@ static void render_begin(struct render *r, const struct zone_node *zn)
 	if (zn->name[0] == 1 && zn->name[1] == '*') {
 		known += 2;
 		known_len -= 2;
+	} else {
+		r->qname_len = zn->name_len; /* only this name's queries get these */
 	}
 	comp_add_qtail(r, known, known_len);
 }
