@@ -129,6 +129,12 @@ def main():
 
         use_perf = perf_works()
 
+        # the batch number, across phases: each churn phase goes on where the
+        # last one stopped, so its changes change something (starting again
+        # at 0 re-sent the first phase's objects as they already were, and
+        # the later rounds published nothing)
+        next_gen = [0]
+
         def run_phase(changes):
             stop = threading.Event()
             applied = [0]
@@ -137,13 +143,14 @@ def main():
                 os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)   # this thread only (Linux)
                 # CHANGES_PER_S per second in batches every 50 ms, until the run ends
                 batch = max(1, CHANGES_PER_S // 20)
-                t_next, gen = time.monotonic(), 0
+                t_next, gen = time.monotonic(), next_gen[0]
                 limit = int(CHANGES_PER_S * (SECONDS + 5))
                 while not stop.is_set() and applied[0] < limit:
                     objs = [entry((gen * batch + j) * 104729 % N, gen) for j in range(batch)]
                     fake_post("apply", {"objects": objs})
                     applied[0] += batch
                     gen += 1
+                    next_gen[0] = gen
                     t_next += 0.05
                     stop.wait(max(0.0, t_next - time.monotonic()))
             m0 = scrape(mport)
