@@ -85,6 +85,17 @@ static struct catalog *start(struct config *cfg)
 	return c;
 }
 
+/* The zone "global" fed by mesh-1 and mesh-2. */
+static struct config two_clusters(void)
+{
+	return (struct config){ .zones = zones,
+				.zones_count = 1,
+				.kubernetes = clusters,
+				.kubernetes_count = 2,
+				.udp_payload_max = 1232,
+				.journal_size = 1 << 20 };
+}
+
 START_TEST(test_pending_until_all_synced)
 {
 	struct config cfg = { .zones = zones,
@@ -196,12 +207,7 @@ END_TEST
  * set and the new (the test of a relist to a completely different set). */
 START_TEST(test_held_cluster_publishes_whole_diff)
 {
-	struct config cfg = { .zones = zones,
-			      .zones_count = 1,
-			      .kubernetes = clusters,
-			      .kubernetes_count = 2,
-			      .udp_payload_max = 1232,
-			      .journal_size = 1 << 20 };
+	struct config cfg = two_clusters();
 	struct catalog *c = start(&cfg);
 	struct item old = { "old.default.global", { 10, 0, 0, 1 } };
 	struct item new = { "new.default.global", { 10, 0, 0, 2 } };
@@ -241,12 +247,7 @@ END_TEST
  * part re-rendered after the move does not read the old copy. */
 START_TEST(test_records_rendered_from_items)
 {
-	struct config cfg = { .zones = zones,
-			      .zones_count = 1,
-			      .kubernetes = clusters,
-			      .kubernetes_count = 2,
-			      .udp_payload_max = 1232,
-			      .journal_size = 1 << 20 };
+	struct config cfg = two_clusters();
 	struct catalog *c = start(&cfg);
 	enum { N = 300 };
 	static struct item items[N];
