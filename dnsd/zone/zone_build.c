@@ -381,8 +381,6 @@ const struct build_node *build_lookup(const struct zone_build *b, const uint8_t 
 	return slot ? *slot : NULL;
 }
 
-static void mark_dirty(struct zone_build *b, unsigned part) { zone_build_mark_dirty(b, part); }
-
 static void count_rrset(struct zone_build *b, struct build_node *n, uint16_t type, int delta)
 {
 	n->has = (uint8_t)(delta > 0 ? n->has | build_has_bit(type) : n->has & ~build_has_bit(type));
@@ -482,30 +480,34 @@ static int rr_header_update(struct zone_build *b, struct build_node **slot, size
 	return 0;
 }
 
+/* What zone_build_add() takes: an owner in the zone (lowered into lname,
+ * its length in *len) and valid rdata; 0 or DNSD_EINVAL. */
+static int record_check(const struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
+			uint16_t rdlen, uint8_t *lname, size_t *len)
+{
+	*len = dname_len(owner);
+	if (*len < 1 || *len > DNAME_MAX_LEN)
+		return DNSD_EINVAL;
+	dname_lower(lname, owner, *len);
+	if (!dname_is_subdomain(lname, *len, b->apex, b->apex_len) || !rdata_is_valid(type, rdata, rdlen))
+		return DNSD_EINVAL;
+	return 0;
+}
+
 int zone_build_check(const struct zone_build *b, const uint8_t *owner, uint16_t type, const uint8_t *rdata,
 		     uint16_t rdlen)
 {
 	uint8_t lname[DNAME_MAX_LEN];
-	size_t len = dname_len(owner);
-	if (len < 1 || len > DNAME_MAX_LEN)
-		return DNSD_EINVAL;
-	dname_lower(lname, owner, len);
-	if (!dname_is_subdomain(lname, len, b->apex, b->apex_len) || !rdata_is_valid(type, rdata, rdlen))
-		return DNSD_EINVAL;
-	return 0;
+	size_t len;
+	return record_check(b, owner, type, rdata, rdlen, lname, &len);
 }
 
 int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, uint32_t ttl_s,
 		   const uint8_t *rdata, uint16_t rdlen)
 {
 	uint8_t lname[DNAME_MAX_LEN];
-	size_t len = dname_len(owner);
-	if (len < 1 || len > DNAME_MAX_LEN)
-		return DNSD_EINVAL;
-	dname_lower(lname, owner, len);
-	if (!dname_is_subdomain(lname, len, b->apex, b->apex_len))
-		return DNSD_EINVAL;
-	if (!rdata_is_valid(type, rdata, rdlen))
+	size_t len;
+	if (record_check(b, owner, type, rdata, rdlen, lname, &len) != 0)
 		return DNSD_EINVAL;
 	uint32_t hash = dname_hash(lname, len);
 	unsigned part = zone_part_index(b->apex_len, lname, len);
@@ -527,7 +529,7 @@ int zone_build_add(struct zone_build *b, const uint8_t *owner, uint16_t type, ui
 		t->count++;
 		b->node_count++;
 	}
-	mark_dirty(b, part);
+	zone_build_mark_dirty(b, part);
 	uint8_t tail = rdata_tail(type, rdata, rdlen, lname, len);
 	size_t stored = tail == BUILD_RR_WHOLE ? rdlen : (size_t)rdlen - (len - tail);
 	uint8_t h[BUILD_RR_HEADER_MAX];
@@ -620,7 +622,7 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 		int rc = index_remove(b, n, type, rdata, rdlen, &set_delta, &is_gone);
 		if (rc != 0)
 			return rc;
-		mark_dirty(b, part);
+		zone_build_mark_dirty(b, part);
 		if (set_delta)
 			count_rrset(b, n, type, set_delta);
 		if (is_gone)
@@ -637,7 +639,7 @@ int zone_build_remove(struct zone_build *b, const uint8_t *owner, uint16_t type,
 	const uint8_t *at = node_find_rr(n, type, rdata, rdlen, &rr, &found, &is_new_set);
 	if (!found)
 		return DNSD_ENOENT;
-	mark_dirty(b, part);
+	zone_build_mark_dirty(b, part);
 	size_t off = (size_t)(at - node_records(n));
 	if (rr.refs > 1) {
 		/* a shorter header: node_splice() shrinks, which cannot fail */
