@@ -155,6 +155,7 @@ def main():
                     stop.wait(max(0.0, t_next - time.monotonic()))
             m0 = scrape(mport)
             c0, t0 = proc_counters(d.pid), time.monotonic()
+            f0, s0 = proc_counters(fake.p.pid)[0], os.times()
             perf = subprocess.Popen(["perf", "stat", "-x,", "-e", ",".join(PERF_EVENTS), "-p", str(d.pid),
                                      "--", "sleep", str(SECONDS)], stdout=subprocess.DEVNULL,
                                     stderr=subprocess.PIPE, text=True) if use_perf else None
@@ -167,6 +168,7 @@ def main():
             if th:
                 th.join(30)
             c1, t1 = proc_counters(d.pid), time.monotonic()
+            f1, s1 = proc_counters(fake.p.pid)[0], os.times()
             m1 = scrape(mport)
             counts = {}
             if perf:
@@ -184,6 +186,12 @@ def main():
             res["events_per_s"] = (m1.get("dnsd_kubernetes_events_total", 0) -
                                    m0.get("dnsd_kubernetes_events_total", 0)) / (t1 - t0)
             res["cpu_pct"] = (c1[0] - c0[0]) / CLK_TCK / (t1 - t0) * 100
+            # what else competes for the CPUs: the fake API server, qlat and
+            # this script's change thread
+            res["fake_cpu_pct"] = (f1 - f0) / CLK_TCK / (t1 - t0) * 100
+            res["qlat_cpu_pct"] = ((s1.children_user - s0.children_user) + (s1.children_system - s0.children_system)
+                                   ) / (t1 - t0) * 100
+            res["driver_cpu_pct"] = ((s1.user - s0.user) + (s1.system - s0.system)) / (t1 - t0) * 100
             res["minflt"] = c1[1] - c0[1]
             res["ctxsw"] = c1[2] - c0[2]
             pubs = m1.get("dnsd_publications_total", 0) - m0.get("dnsd_publications_total", 0)
@@ -219,6 +227,8 @@ def main():
                 ("queries sent", "sent"), ("sent > 1 ms late (client starved)", "late_sends"),
                 ("changes sent to the fake API per s", "changes_per_s"),
                 ("watch events dnsd applied per s", "events_per_s"), ("dnsd CPU (%)", "cpu_pct"),
+                ("fake API server CPU (%)", "fake_cpu_pct"), ("qlat CPU (%)", "qlat_cpu_pct"),
+                ("bench driver CPU (%)", "driver_cpu_pct"),
                 ("dnsd minor page faults", "minflt"), ("dnsd context switches", "ctxsw"),
                 ("publications", "publications"), ("page faults per publication (perf)", "faults_per_pub"),
                 ("arena KiB mapped fresh per publication", "fresh_kb_per_pub"),
