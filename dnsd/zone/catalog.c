@@ -423,7 +423,7 @@ struct parts_ctx {
 	const struct zone_build *b;
 	const uint8_t *apex;
 	size_t apex_len;
-	uint64_t parts[2];
+	uint64_t parts[(ZONE_PARTS + 64) / 64]; /* part 0 too */
 	size_t refused;
 };
 

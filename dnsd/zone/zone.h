@@ -124,7 +124,40 @@ static inline struct zone_slot zone_slot_make(uint32_t hash, size_t index)
  * from them, e.g. additional A/AAAA); the others are shared, by reference,
  * with the zone's previous freeze. Zones with CNAMEs or delegations below the
  * apex, whose answers follow data anywhere, keep everything in part 0. */
-#define ZONE_PARTS 64 /* hashed parts, besides part 0 */
+#define ZONE_PARTS 256 /* hashed parts, besides part 0 */
+
+/* A set of hashed parts: bit p-1 for part p (1..ZONE_PARTS). */
+#define ZONE_PARTSET_WORDS (ZONE_PARTS / 64)
+struct zone_partset {
+	uint64_t w[ZONE_PARTSET_WORDS];
+};
+static inline void zone_partset_add(struct zone_partset *s, unsigned part)
+{
+	s->w[(part - 1) / 64] |= 1ull << ((part - 1) % 64);
+}
+static inline bool zone_partset_has(const struct zone_partset *s, unsigned part)
+{
+	return (s->w[(part - 1) / 64] >> ((part - 1) % 64)) & 1u;
+}
+static inline bool zone_partset_meets(const struct zone_partset *a, const struct zone_partset *b)
+{
+	uint64_t m = 0;
+	for (unsigned i = 0; i < ZONE_PARTSET_WORDS; i++)
+		m |= a->w[i] & b->w[i];
+	return m != 0;
+}
+static inline void zone_partset_merge(struct zone_partset *into, const struct zone_partset *s)
+{
+	for (unsigned i = 0; i < ZONE_PARTSET_WORDS; i++)
+		into->w[i] |= s->w[i];
+}
+static inline struct zone_partset zone_partset_all(void)
+{
+	struct zone_partset s;
+	for (unsigned i = 0; i < ZONE_PARTSET_WORDS; i++)
+		s.w[i] = UINT64_MAX;
+	return s;
+}
 
 struct zone_part {
 	_Atomic unsigned refs; /* zones sharing this part */
@@ -132,7 +165,7 @@ struct zone_part {
 	size_t node_count;
 	struct zone_slot *table;
 	uint32_t table_mask;
-	uint64_t deps;       /* hashed parts (bit p-1) whose data its answers carry */
+	struct zone_partset deps; /* hashed parts whose data its answers carry */
 	size_t record_count; /* resource records its names hold */
 	struct arena arena;  /* owns the above */
 };

@@ -206,7 +206,7 @@ void build_unfill_all(struct zone_build *b)
 void zone_build_mark_dirty(struct zone_build *b, unsigned part)
 {
 	if (part > 0)
-		b->dirty |= 1ull << (part - 1);
+		zone_partset_add(&b->dirty, part);
 }
 
 void zone_build_memory(const struct zone_build *b, size_t *in_use, size_t *mapped)

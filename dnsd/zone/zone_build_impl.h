@@ -104,7 +104,7 @@ struct zone_build {
 	struct slab slab; /* the nodes */
 	/* incremental freezes: what changed since the last one */
 	struct zone *last;    /* the last zone frozen (a reference) */
-	uint64_t dirty;       /* hashed parts changed: bit p-1 for part p */
+	struct zone_partset dirty; /* hashed parts changed */
 	size_t cname_sets;    /* CNAME RRsets: answers follow data across parts */
 	size_t cut_sets;      /* NS RRsets below the apex */
 	size_t indexed_count; /* nodes with BUILD_NODE_INDEXED */

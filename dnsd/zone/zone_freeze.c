@@ -63,13 +63,16 @@ static int freeze_fail(struct freeze *f, const uint8_t *name, const char *what)
 
 /* True when the freeze renders part pi (rebuild: bit p-1 for hashed part p;
  * part 0 is always rendered). */
-static bool part_rebuilt(uint64_t rebuild, unsigned pi) { return pi == 0 || (rebuild >> (pi - 1)) & 1u; }
+static bool part_rebuilt(const struct zone_partset *rebuild, unsigned pi)
+{
+	return pi == 0 || zone_partset_has(rebuild, pi);
+}
 
 /* RFC 1034 §3.6.2 / RFC 2181 §10.1: CNAME stands alone; one SOA at the apex.
  * Checks the nodes of the parts to be rebuilt: the others have not changed
  * since the last freeze checked them. (The store keeps records in answer
  * order: nothing to sort.) */
-static int freeze_check(struct freeze *f, uint64_t rebuild)
+static int freeze_check(struct freeze *f, const struct zone_partset *rebuild)
 {
 	struct zone_build *b = f->b;
 	const struct build_node *apex = build_lookup(b, b->apex);
@@ -290,17 +293,17 @@ struct freeze_built {
  * delegations). Incremental when the last zone has the same layout: then
  * only changed parts, and parts whose answers carry their data, are
  * rendered again; the rest are shared with the last zone. Returns the part
- * count; *rebuild gets the hashed parts to build (bit p-1 for part p). */
-static unsigned freeze_plan(const struct zone_build *b, uint64_t *rebuild)
+ * count; *rebuild gets the hashed parts to build. */
+static unsigned freeze_plan(const struct zone_build *b, struct zone_partset *rebuild)
 {
 	unsigned part_count = b->cname_sets == 0 && b->cut_sets == 0 ? 1 + ZONE_PARTS : 1;
 	const struct zone *last = b->last;
-	*rebuild = UINT64_MAX;
+	*rebuild = zone_partset_all();
 	if (last && last->part_count == part_count && part_count > 1) {
 		*rebuild = b->dirty;
 		for (unsigned pi = 1; pi <= ZONE_PARTS; pi++)
-			if (last->parts[pi]->deps & b->dirty)
-				*rebuild |= 1ull << (pi - 1);
+			if (zone_partset_meets(&last->parts[pi]->deps, &b->dirty))
+				zone_partset_add(rebuild, pi);
 	}
 	return part_count;
 }
@@ -309,7 +312,7 @@ static unsigned freeze_plan(const struct zone_build *b, uint64_t *rebuild)
  * anew and listed in built: names and structure, and in a zone in parts
  * also the answers (a one-part zone's come later, once every name is in
  * place for CNAME chasing). */
-static int freeze_parts(struct freeze *f, uint64_t rebuild, struct freeze_built *built)
+static int freeze_parts(struct freeze *f, const struct zone_partset *rebuild, struct freeze_built *built)
 {
 	struct zone *z = f->z;
 	for (unsigned pi = 0; pi < z->part_count; pi++) {
@@ -412,9 +415,9 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	uint64_t rebuild;
+	struct zone_partset rebuild, all = zone_partset_all();
 	unsigned part_count = freeze_plan(b, &rebuild);
-	uint64_t dirty = b->dirty;
+	struct zone_partset dirty = b->dirty;
 	b->is_freezing = true;
 	f.r = zone_render_new(b);
 	f.z = zone_alloc(b->apex);
@@ -430,12 +433,12 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
-	if (freeze_check(&f, part_count == 1 ? UINT64_MAX : rebuild) != 0)
+	if (freeze_check(&f, part_count == 1 ? &all : &rebuild) != 0)
 		goto fail;
 	struct zone *z = f.z;
 	z->serial = wire_read_u32(f.soa.rdata + f.soa.rdlen - 20);
 	z->part_count = part_count;
-	if (freeze_parts(&f, rebuild, &built) != 0)
+	if (freeze_parts(&f, &rebuild, &built) != 0)
 		goto oom;
 	if (part_count > 1)
 		link_apex_wildcard(z);
@@ -450,7 +453,7 @@ struct zone *zone_build_freeze(struct zone_build *b, char *err, size_t errlen)
 	zone_render_free(f.r);
 	build_unfill_all(b);
 	b->is_freezing = false;
-	b->dirty = 0;
+	b->dirty = (struct zone_partset){ 0 };
 	zone_unref(b->last);
 	b->last = z;
 	zone_ref(z);

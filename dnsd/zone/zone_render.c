@@ -48,7 +48,7 @@ struct comp_entry {
 struct render {
 	struct zone_build *b;
 	unsigned part; /* the part being rendered; 0 with one part */
-	uint64_t deps; /* hashed parts whose data went into its answers */
+	struct zone_partset deps; /* hashed parts whose data went into its answers */
 	uint8_t *buf;
 	size_t len;
 	size_t reloc_count;
@@ -282,7 +282,7 @@ static void render_additional(struct render *r, const struct build_rrset *set, b
 		if (dname_is_subdomain(lt, tl, r->b->apex, r->b->apex_len)) {
 			unsigned tp = zone_part_index(r->b->apex_len, lt, tl);
 			if (r->part > 0 && tp > 0 && tp != r->part)
-				r->deps |= 1ull << (tp - 1);
+				zone_partset_add(&r->deps, tp);
 			/* the target's part, when its records are kept elsewhere */
 			if (build_fill(r->b, tp) != 0)
 				continue;
@@ -671,7 +671,7 @@ int zone_render_part(struct freeze *f, unsigned pi)
 	struct zone_part *p = f->part;
 	f->arena = &p->arena;
 	f->r->part = f->z->part_count == 1 ? 0 : pi;
-	f->r->deps = 0;
+	f->r->deps = (struct zone_partset){ 0 };
 	for (size_t i = 0; i < p->node_count; i++) {
 		struct zone_node *n = &p->nodes[i];
 		struct build_node *bn = f->bnodes[i];
