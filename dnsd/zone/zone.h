@@ -166,8 +166,8 @@ struct zone_part {
 	struct zone_slot *table;
 	uint32_t table_mask;
 	struct zone_partset deps; /* hashed parts whose data its answers carry */
-	size_t record_count; /* resource records its names hold */
-	struct arena arena;  /* owns the above */
+	size_t record_count;      /* resource records its names hold */
+	struct arena arena;       /* owns the above */
 };
 
 struct zone {

@@ -103,11 +103,11 @@ struct zone_build {
 	size_t record_count;
 	struct slab slab; /* the nodes */
 	/* incremental freezes: what changed since the last one */
-	struct zone *last;    /* the last zone frozen (a reference) */
+	struct zone *last;         /* the last zone frozen (a reference) */
 	struct zone_partset dirty; /* hashed parts changed */
-	size_t cname_sets;    /* CNAME RRsets: answers follow data across parts */
-	size_t cut_sets;      /* NS RRsets below the apex */
-	size_t indexed_count; /* nodes with BUILD_NODE_INDEXED */
+	size_t cname_sets;         /* CNAME RRsets: answers follow data across parts */
+	size_t cut_sets;           /* NS RRsets below the apex */
+	size_t indexed_count;      /* nodes with BUILD_NODE_INDEXED */
 	/* records kept by the caller (zone_build_set_fill): filled[p] while
 	 * part p holds them, during a freeze only */
 	zone_build_fill_fn *fill;

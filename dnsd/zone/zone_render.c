@@ -47,7 +47,7 @@ struct comp_entry {
 /* The answer being rendered: a buffer, its compression table and counts. */
 struct render {
 	struct zone_build *b;
-	unsigned part; /* the part being rendered; 0 with one part */
+	unsigned part;            /* the part being rendered; 0 with one part */
 	struct zone_partset deps; /* hashed parts whose data went into its answers */
 	uint8_t *buf;
 	size_t len;
