@@ -146,11 +146,6 @@ static inline bool zone_partset_meets(const struct zone_partset *a, const struct
 		m |= a->w[i] & b->w[i];
 	return m != 0;
 }
-static inline void zone_partset_merge(struct zone_partset *into, const struct zone_partset *s)
-{
-	for (unsigned i = 0; i < ZONE_PARTSET_WORDS; i++)
-		into->w[i] |= s->w[i];
-}
 static inline struct zone_partset zone_partset_all(void)
 {
 	struct zone_partset s;
