@@ -147,16 +147,21 @@ static void diff_node(struct pack *removed, struct pack *added, const struct zon
 	}
 }
 
-/* Every name of part p of zone a, against zone b: both directions are
- * walked by the caller, so here only names new in a (is_forward) or names
- * gone from it. */
+/* Every name of part p of one zone, against the other zone: both
+ * directions are walked by the caller, so here only names new in it
+ * (is_new_side) or names gone from it. other_part: the other zone's part
+ * at the same index when both zones have the same layout (a name's part
+ * is a function of the name), NULL to look each name up in the zone. */
 static void diff_part(struct pack *removed, struct pack *added, const struct zone_part *p,
-		      const struct zone *other, bool is_new_side, size_t apex_len)
+		      const struct zone *other, const struct zone_part *other_part, bool is_new_side,
+		      size_t apex_len)
 {
 	for (size_t i = 0; i < p->node_count; i++) {
 		const struct zone_node *n = &p->nodes[i];
-		const struct zone_node *m = zone_lookup(other, n->name, n->name_len,
-							dname_hash(n->name, n->name_len));
+		uint32_t hash = dname_hash(n->name, n->name_len);
+		const struct zone_node *m = other_part
+						    ? zone_part_lookup(other_part, n->name, n->name_len, hash)
+						    : zone_lookup(other, n->name, n->name_len, hash);
 		if (is_new_side)
 			diff_node(removed, added, m, n, apex_len);
 		else if (!m)
@@ -182,10 +187,12 @@ struct journal_diff *journal_diff_new(const struct zone *old, const struct zone 
 	bool is_same_layout = old->part_count == new_zone->part_count;
 	for (unsigned pi = 0; pi < new_zone->part_count; pi++)
 		if (!is_same_layout || old->parts[pi] != new_zone->parts[pi])
-			diff_part(&removed, &added, new_zone->parts[pi], old, true, new_zone->apex_len);
+			diff_part(&removed, &added, new_zone->parts[pi], old,
+				  is_same_layout ? old->parts[pi] : NULL, true, new_zone->apex_len);
 	for (unsigned pi = 0; pi < old->part_count; pi++)
 		if (!is_same_layout || old->parts[pi] != new_zone->parts[pi])
-			diff_part(&removed, &added, old->parts[pi], new_zone, false, new_zone->apex_len);
+			diff_part(&removed, &added, old->parts[pi], new_zone,
+				  is_same_layout ? new_zone->parts[pi] : NULL, false, new_zone->apex_len);
 	if (removed.is_failed || added.is_failed) {
 		free(removed.data);
 		free(added.data);
